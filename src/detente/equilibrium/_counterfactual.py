@@ -1,0 +1,192 @@
+"""Counterfactual trade costs: new tariffs, iceberg factors and deficits for a world.
+
+A :class:`Counterfactual` is an immutable value holding the *new levels* of tariffs
+(fractions), iceberg trade-cost factors relative to the baseline (1 = unchanged) and
+the deficit closure. Changes are made with explicit semantics::
+
+    cf = Counterfactual.from_world(world)
+    cf = cf.tariff("USA", "CHN", "all", 145, op="add")   # +145 percentage points
+    cf = cf.tariff("CHN", "USA", ["C29"], 25, op="set")  # set to 25 percent
+    cf = cf.iceberg("USA", "CHN", "C26", 1.2)            # trade cost x 1.2
+
+Rates are always in percentage points; ``op`` says whether they add to the tariff in
+force, set it, or (``"scale"``) multiply the gross factor 1 + tau. The textual form
+``USA<-CHN:all:+145`` / ``CHN<-USA:C29,C26:=25`` (see :func:`parse_tariff`) maps onto
+the same calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from detente.errors import ShockError
+from detente.world import World
+
+Op = Literal["add", "set"]
+Selector = str | Sequence[str]
+
+
+def _select(labels: tuple[str, ...], sel: Selector, world: World, what: str,
+            groups: dict[str, tuple[str, ...]] | None = None) -> list[int]:
+    if isinstance(sel, str):
+        if sel.lower() in {"all", "*"}:
+            return list(range(len(labels)))
+        sel = [s for s in sel.split(",") if s]
+    idx: list[int] = []
+    for s in sel:
+        s = s.strip()
+        if groups and s in groups:
+            idx.extend(labels.index(x) for x in groups[s])
+        elif what == "country":
+            idx.append(world.country_index(s))
+        else:
+            idx.append(world.sector_index(s))
+    if not idx:
+        raise ShockError(f"empty {what} selection {sel!r}")
+    return sorted(set(idx))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Counterfactual:
+    """New trade costs for ``world``: tariffs (N, N, J) fractions, iceberg factors, deficits."""
+
+    world: World
+    tariffs: np.ndarray
+    iceberg: np.ndarray
+    deficits: np.ndarray
+    label: str = "counterfactual"
+    changes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        N, J = self.world.n_countries, self.world.n_sectors
+        for name, shape in (("tariffs", (N, N, J)), ("iceberg", (N, N, J)), ("deficits", (N,))):
+            a = np.array(getattr(self, name), dtype=float, copy=True)
+            if a.shape != shape:
+                raise ShockError(f"{name}: expected shape {shape}, got {a.shape}")
+            if not np.isfinite(a).all():
+                raise ShockError(f"{name}: contains NaN or infinite values")
+            a.setflags(write=False)
+            object.__setattr__(self, name, a)
+        if (self.tariffs <= -1).any():
+            n, i, j = (int(x) for x in np.argwhere(self.tariffs <= -1)[0])
+            raise ShockError(
+                f"tariff of {self.world.countries[n]} on {self.world.countries[i]} in "
+                f"{self.world.sectors[j]} is {100 * self.tariffs[n, i, j]:.6g}%: the tariff "
+                "factor 1 + tariff must be positive (tariffs above -100%)")
+        if (self.iceberg <= 0).any():
+            n, i, j = (int(x) for x in np.argwhere(self.iceberg <= 0)[0])
+            raise ShockError(
+                f"iceberg factor of {self.world.countries[n]} on {self.world.countries[i]} in "
+                f"{self.world.sectors[j]} is {self.iceberg[n, i, j]:.6g}: must be positive")
+        if abs(self.deficits.sum()) > 1e-9 * max(float(self.world.value_added.sum()), 1.0):
+            raise ShockError(f"deficits must sum to zero across countries; they sum to {self.deficits.sum():.6g}")
+
+    # ---------------------------------------------------------------- constructors
+    @classmethod
+    def from_world(cls, world: World, *, deficits: Literal["baseline", "zero"] = "baseline",
+                   label: str = "counterfactual") -> Counterfactual:
+        """No change in trade costs; deficits as in the baseline or set to zero."""
+        if deficits == "baseline":
+            D = np.array(world.deficit)
+        elif deficits == "zero":
+            D = np.zeros(world.n_countries)
+        else:
+            raise ShockError(f"deficits must be 'baseline' or 'zero', got {deficits!r}")
+        return cls(world, np.array(world.tariffs), np.ones_like(world.tariffs), D, label,
+                   () if deficits == "baseline" else ("deficits set to zero",))
+
+    # ---------------------------------------------------------------- changes
+    def tariff(self, importer: Selector, exporter: Selector, sectors: Selector, rate_pp: float,
+               op: Op = "add") -> Counterfactual:
+        """Change tariffs of ``importer`` on ``exporter`` goods in ``sectors``.
+
+        ``rate_pp`` is in percentage points; ``op="add"`` adds it to the tariff in force,
+        ``op="set"`` sets the tariff to it. Domestic pairs (importer = exporter) are
+        never taxed.
+        """
+        w = self.world
+        if not np.isfinite(rate_pp):
+            raise ShockError(f"tariff rate must be a finite number of percentage points, got {rate_pp!r}")
+        n_idx = _select(w.countries, importer, w, "country")
+        i_idx = _select(w.countries, exporter, w, "country")
+        j_idx = _select(w.sectors, sectors, w, "sector")
+        t = np.array(self.tariffs)
+        block = np.ix_(n_idx, i_idx, j_idx)
+        if op == "add":
+            t[block] = t[block] + rate_pp / 100.0
+        elif op == "set":
+            if rate_pp < 0:
+                raise ShockError(f"a tariff cannot be set to a negative rate ({rate_pp} pp)")
+            t[block] = rate_pp / 100.0
+        else:
+            raise ShockError(f"op must be 'add' or 'set', got {op!r}")
+        base = np.array(w.tariffs)
+        idx = np.arange(w.n_countries)
+        t[idx, idx, :] = base[idx, idx, :]
+        if (t[block] < 0).any():
+            n, i, j = (int(x) for x in np.argwhere(t < 0)[0])
+            raise ShockError(
+                f"tariff change {rate_pp:+g} pp would make the tariff of {w.countries[n]} on "
+                f"{w.countries[i]} in {w.sectors[j]} negative ({100 * t[n, i, j]:.4g}%); "
+                "use op='set' with 0 to remove a tariff")
+        desc = f"tariff {importer}<-{exporter} [{sectors if isinstance(sectors, str) else ','.join(sectors)}] {'+' if op == 'add' and rate_pp >= 0 else ('=' if op == 'set' else '')}{rate_pp:g} pp"
+        return dataclasses.replace(self, tariffs=t, changes=self.changes + (desc,))
+
+    def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector,
+                     factor: float) -> Counterfactual:
+        """Multiply the iceberg trade cost of the selected flows by ``factor`` (> 0)."""
+        w = self.world
+        if not (np.isfinite(factor) and factor > 0):
+            raise ShockError(f"iceberg factor must be a positive number, got {factor!r}")
+        d = np.array(self.iceberg)
+        d[np.ix_(_select(w.countries, importer, w, "country"), _select(w.countries, exporter, w, "country"),
+                 _select(w.sectors, sectors, w, "sector"))] *= factor
+        idx = np.arange(w.n_countries)
+        d[idx, idx, :] = 1.0
+        return dataclasses.replace(self, iceberg=d, changes=self.changes + (f"iceberg {importer}<-{exporter} [{sectors}] x{factor:g}",))
+
+    def with_label(self, label: str) -> Counterfactual:
+        return dataclasses.replace(self, label=label)
+
+    @property
+    def is_identity(self) -> bool:
+        return (np.array_equal(self.tariffs, self.world.tariffs) and bool(np.all(self.iceberg == 1.0))
+                and np.array_equal(self.deficits, self.world.deficit))
+
+    def describe(self) -> str:
+        return "; ".join(self.changes) if self.changes else "no change"
+
+
+_TARIFF_RE = re.compile(r"^\s*(?P<imp>[^<:]+)<-(?P<exp>[^:]+):(?P<sec>[^:]+):(?P<op>[+=-])(?P<rate>[0-9]*\.?[0-9]+)\s*$")
+
+
+def parse_tariff(text: str) -> tuple[str, str, str, float, Op]:
+    """Parse ``IMPORTER<-EXPORTER:SECTORS:±RATE`` or ``...:=RATE`` (percentage points).
+
+    ``+125`` adds 125 pp to the tariff in force, ``-10`` removes 10 pp, ``=25`` sets the
+    tariff to 25%. Countries and sectors may be ``all`` or comma-separated lists.
+    """
+    m = _TARIFF_RE.match(text)
+    if not m:
+        raise ShockError(
+            f"cannot read tariff change {text!r}: expected IMPORTER<-EXPORTER:SECTORS:+PP, "
+            "-PP or =PP, e.g. 'USA<-CHN:all:+125' (add 125 percentage points) or "
+            "'CHN<-USA:C29:=25' (set to 25%)")
+    rate = float(m["rate"])
+    op: Op = "set" if m["op"] == "=" else "add"
+    if m["op"] == "-":
+        rate = -rate
+    return m["imp"].strip(), m["exp"].strip(), m["sec"].strip(), rate, op
+
+
+def parse_iceberg(text: str) -> tuple[str, str, str, float]:
+    """Parse ``IMPORTER<-EXPORTER:SECTORS:xFACTOR`` (multiplies the trade cost)."""
+    m = re.match(r"^\s*([^<:]+)<-([^:]+):([^:]+):x([0-9]*\.?[0-9]+)\s*$", text)
+    if not m:
+        raise ShockError(f"cannot read iceberg change {text!r}: expected IMPORTER<-EXPORTER:SECTORS:xFACTOR, e.g. 'USA<-CHN:C26:x1.25'")
+    return m[1].strip(), m[2].strip(), m[3].strip(), float(m[4])

@@ -1,0 +1,207 @@
+"""Solving a counterfactual and the labelled :class:`Equilibrium` it returns."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from functools import cached_property
+
+import numpy as np
+
+from detente.equilibrium._counterfactual import Counterfactual
+from detente.equilibrium._kernel import Shock, Solution, solve_hat
+from detente.equilibrium._welfare import decompose
+from detente.errors import ConvergenceError, ShockError
+from detente.world import World, WorldMeta
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostics:
+    """How the solve went: map evaluations, residuals of each equilibrium condition."""
+
+    iterations: int
+    fixed_point_residual: float
+    residuals: dict
+    restarts: int
+    seconds: float
+    converged: bool
+    tolerance: float
+
+    def __str__(self) -> str:
+        worst = max(self.residuals.values())
+        return (f"{'converged' if self.converged else 'NOT converged'} in {self.iterations} "
+                f"iterations, {self.seconds:.3f} s; largest equilibrium residual {worst:.1e} "
+                f"(tolerance {self.tolerance:.0e})")
+
+
+def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: float = 1e-12,
+          check_tol: float = 1e-8, max_iter: int = 3000) -> Equilibrium:
+    """Solve the static general equilibrium of ``world`` under ``counterfactual``.
+
+    Raises :class:`~detente.errors.ConvergenceError` (with the diagnostics attached)
+    rather than return an unconverged answer.
+    """
+    cf = counterfactual if counterfactual is not None else Counterfactual.from_world(world)
+    if cf.world is not world:
+        if cf.world.countries != world.countries or cf.world.sectors != world.sectors:
+            raise ShockError("the counterfactual was made for a different world "
+                             f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+    t0 = time.perf_counter()
+    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits), tol=tol,
+                    max_iter=max_iter, check_tol=check_tol)
+    diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
+                       time.perf_counter() - t0, sol.converged, check_tol)
+    if not sol.converged:
+        raise ConvergenceError(f"equilibrium of {world.meta.name!r} under "
+                               f"{cf.describe()!r} did not converge: {diag}", diag)
+    return Equilibrium(world, cf, sol, diag)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Equilibrium:
+    """A solved counterfactual: changes relative to ``world`` with labels and units.
+
+    Percent changes are ``100 * (x_hat - 1)``. Levels are in ``world.meta.units`` of the
+    numeraire (world value added is held fixed).
+    """
+
+    world: World
+    counterfactual: Counterfactual
+    solution: Solution
+    diagnostics: Diagnostics
+
+    # ---------------------------------------------------------------- arrays
+    @cached_property
+    def price_index_hat(self) -> np.ndarray:
+        """(n,) change in the consumer price index prod_j P_hat^alpha."""
+        return np.exp((self.world.final_shares * np.log(self.solution.P_hat)).sum(axis=1))
+
+    @cached_property
+    def welfare_hat(self) -> np.ndarray:
+        """(n,) real income change I_hat / P_hat (the model's welfare)."""
+        return (self.solution.I / self.world.income) / self.price_index_hat
+
+    @cached_property
+    def real_wage_hat(self) -> np.ndarray:
+        return self.solution.w_hat / self.price_index_hat
+
+    @cached_property
+    def trade_flows(self) -> np.ndarray:
+        """(n, i, j) new sales at factory prices."""
+        s = self.solution
+        return s.pi * s.X[:, None, :] / (1.0 + self.counterfactual.tariffs)
+
+    @cached_property
+    def value_added(self) -> np.ndarray:
+        """(n, j) new value added by sector."""
+        return self.world.va_share * self.solution.Y
+
+    @cached_property
+    def decomposition(self) -> dict[str, np.ndarray]:
+        """CP (2015) terms-of-trade and volume-of-trade effects, fractions of income."""
+        return decompose(self.world, self.solution, self.counterfactual.tariffs)
+
+    # ---------------------------------------------------------------- labelled
+    def country_table(self):
+        """pandas DataFrame by country: percent changes in welfare and its parts."""
+        import pandas as pd
+
+        w = self.world
+        dec = self.decomposition
+        Tb, Tn = w.trade_flows, self.trade_flows
+        idx = np.arange(w.n_countries)
+        imp_b = Tb.sum(axis=(1, 2)) - Tb[idx, idx].sum(axis=1)
+        imp_n = Tn.sum(axis=(1, 2)) - Tn[idx, idx].sum(axis=1)
+        exp_b = Tb.sum(axis=(0, 2)) - Tb[idx, idx].sum(axis=1)
+        exp_n = Tn.sum(axis=(0, 2)) - Tn[idx, idx].sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df = pd.DataFrame({
+                "welfare_pct": 100 * (self.welfare_hat - 1),
+                "real_wage_pct": 100 * (self.real_wage_hat - 1),
+                "cpi_pct": 100 * (self.price_index_hat - 1),
+                "wage_pct": 100 * (self.solution.w_hat - 1),
+                "tot_pct": 100 * dec["terms_of_trade"],
+                "vot_pct": 100 * dec["volume_of_trade"],
+                "welfare_cp_pct": 100 * (dec["terms_of_trade"] + dec["volume_of_trade"]),
+                "imports_pct": 100 * (imp_n / imp_b - 1),
+                "exports_pct": 100 * (exp_n / exp_b - 1),
+                "tariff_revenue": self.solution.R,
+                "tariff_revenue_base": w.tariff_revenue,
+            }, index=pd.Index(w.countries, name="country"))
+        df.attrs.update(self.provenance())
+        return df
+
+    def sector_prices(self):
+        """pandas DataFrame (country x sector): percent change of sectoral price indices."""
+        import pandas as pd
+
+        return pd.DataFrame(100 * (self.solution.P_hat - 1), index=pd.Index(self.world.countries, name="country"),
+                            columns=pd.Index(self.world.sectors, name="sector"))
+
+    def bilateral(self, importer: str, exporter: str):
+        """pandas DataFrame by sector: baseline and new sales from exporter to importer."""
+        import pandas as pd
+
+        w = self.world
+        n, i = w.country_index(importer), w.country_index(exporter)
+        base, new = w.trade_flows[n, i], self.trade_flows[n, i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(base > 0, 100 * (new / base - 1), np.nan)
+        return pd.DataFrame({"baseline": base, "counterfactual": new, "change_pct": pct,
+                             "tariff_base_pct": 100 * w.tariffs[n, i],
+                             "tariff_new_pct": 100 * self.counterfactual.tariffs[n, i]},
+                            index=pd.Index(w.sectors, name="sector"))
+
+    def to_dataset(self):
+        """Everything as an :class:`xarray.Dataset` (percent changes and new levels)."""
+        import xarray as xr
+
+        w = self.world
+        c, s = list(w.countries), list(w.sectors)
+        u = w.meta.units
+        sol = self.solution
+        dec = self.decomposition
+        return xr.Dataset(
+            {
+                "welfare_pct": (("country",), 100 * (self.welfare_hat - 1), {"units": "%"}),
+                "real_wage_pct": (("country",), 100 * (self.real_wage_hat - 1), {"units": "%"}),
+                "cpi_pct": (("country",), 100 * (self.price_index_hat - 1), {"units": "%"}),
+                "wage_pct": (("country",), 100 * (sol.w_hat - 1), {"units": "%"}),
+                "terms_of_trade_pct": (("country",), 100 * dec["terms_of_trade"], {"units": "%"}),
+                "volume_of_trade_pct": (("country",), 100 * dec["volume_of_trade"], {"units": "%"}),
+                "price_pct": (("country", "sector"), 100 * (sol.P_hat - 1), {"units": "%"}),
+                "input_cost_pct": (("country", "sector"), 100 * (sol.c_hat - 1), {"units": "%"}),
+                "gross_output": (("country", "sector"), sol.Y, {"units": u}),
+                "gross_output_base": (("country", "sector"), w.gross_output, {"units": u}),
+                "value_added": (("country", "sector"), self.value_added, {"units": u}),
+                "value_added_base": (("country", "sector"), w.va_share * w.gross_output, {"units": u}),
+                "tariff_revenue": (("country",), sol.R, {"units": u}),
+                "trade": (("importer", "exporter", "sector"), self.trade_flows, {"units": u}),
+                "trade_base": (("importer", "exporter", "sector"), w.trade_flows, {"units": u}),
+                "trade_shares": (("importer", "exporter", "sector"), sol.pi, {"units": "1"}),
+                "tariffs": (("importer", "exporter", "sector"), self.counterfactual.tariffs, {"units": "1 (fraction)"}),
+            },
+            coords={"country": c, "importer": c, "exporter": c, "sector": s},
+            attrs=self.provenance(),
+        )
+
+    def provenance(self) -> dict:
+        from detente import __version__
+
+        m: WorldMeta = self.world.meta
+        return {"world": m.name, "vintage": m.vintage, "units": m.units,
+                "counterfactual": self.counterfactual.describe(),
+                "detente_version": __version__,
+                "numeraire": "world value added (fixed)",
+                "diagnostics": str(self.diagnostics)}
+
+    def to_world(self, name: str | None = None) -> World:
+        """The counterfactual equilibrium as a new baseline world (shares and levels)."""
+        s, w, cf = self.solution, self.world, self.counterfactual
+        meta = dataclasses.replace(w.meta, name=name or f"{w.meta.name}+cf",
+                                   notes=w.meta.notes + (f"re-based to counterfactual: {cf.describe()}",))
+        return World(w.countries, w.sectors, s.X, s.pi, cf.tariffs, w.theta, w.va_share, w.io_shares,
+                     w.final_shares, s.w_hat * w.value_added, cf.deficits, meta)
+
+    def __repr__(self) -> str:
+        return f"Equilibrium({self.world.meta.name!r}, {self.counterfactual.describe()!r}, {self.diagnostics})"
