@@ -37,6 +37,8 @@ def _select(labels: tuple[str, ...], sel: Selector, world: World, what: str,
         if sel.lower() in {"all", "*"}:
             return list(range(len(labels)))
         sel = [s for s in sel.split(",") if s]
+    if what == "sector":
+        groups = {"goods": world.goods, "services": world.services, **(groups or {})}
     idx: list[int] = []
     for s in sel:
         s = s.strip()
@@ -107,7 +109,8 @@ class Counterfactual:
 
         ``rate_pp`` is in percentage points; ``op="add"`` adds it to the tariff in force,
         ``op="set"`` sets the tariff to it. Domestic pairs (importer = exporter) are
-        never taxed.
+        never taxed. Selectors: a label, a list or comma-separated labels, ``"all"``,
+        and for sectors also ``"goods"`` / ``"services"`` (from ``world.meta.services``).
         """
         w = self.world
         if not np.isfinite(rate_pp):

@@ -113,7 +113,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         Y2 = f * f * np.einsum("nij,nj->ij", Gb, q / s)
         zeta_Y = np.maximum(Y - Y2, 0.0)
         H = w * VA + (theta * gva * gva * zeta_Y).sum(axis=1)
-        lw_new = lw + (va_impl - w * VA) / np.maximum(H, 1e-300)
+        lw_new = np.clip(lw + (va_impl - w * VA) / np.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
         lw_new -= np.log(np.exp(lw_new) @ VA / VA_world)
         z_new = np.concatenate([lw_new, lP_new.ravel(), (X_new / Xscale).ravel()])
         if full:

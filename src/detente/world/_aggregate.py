@@ -76,12 +76,15 @@ def aggregate(world: World, countries: Mapping[str, Sequence[str]] | None = None
     meta = world.meta
     long_names = tuple(sector_names) if sector_names is not None else (
         meta.sector_names if sectors is None else ())
+    services = set(world.services)
+    new_services = tuple(a for r, a in enumerate(s_new)
+                         if all(world.sectors[j] in services for j in np.nonzero(S[r])[0]))
     new_meta = WorldMeta(
         name=name or f"{meta.name}-aggregated", vintage=meta.vintage, year=meta.year,
         units=meta.units, sources=meta.sources,
         notes=meta.notes + (f"aggregated from {meta.name!r} ({world.n_countries} countries x "
                             f"{world.n_sectors} sectors) to {len(c_new)} x {len(s_new)}",),
-        sector_names=long_names,
+        sector_names=long_names, services=new_services,
     )
     return World.from_flows(c_new, s_new, trade=T_agg, tariffs=tau, inter_use=U_agg,
                             final_use=F_agg, theta=theta, uses_at="purchaser", meta=new_meta,

@@ -126,7 +126,7 @@ def load_cp2015(folder: str | os.PathLike | None = None, *, tariffs: str = "1993
                  "of NAFTA, Review of Economic Studies 82(1): 1-44; replication data",),
         notes=("As prepared by the authors' script: not internally consistent; re-solve "
                "to a zero-deficit baseline before counterfactuals.",),
-        sector_names=SECTORS,
+        sector_names=SECTORS, services=SECTORS[JT:],
     )
     return World(REGIONS, SECTORS, X, pi, tau, theta, gva, gio, alpha, VA, -surplus, meta)
 

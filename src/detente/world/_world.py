@@ -46,6 +46,7 @@ class WorldMeta:
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sector_names: tuple[str, ...] = ()  # long names, aligned with World.sectors
+    services: tuple[str, ...] = ()  # sectors that are services (no tariffs on "goods")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -242,6 +243,17 @@ class World:
     def sector_index(self, code: str) -> int:
         """Position of a sector label; raises :class:`UnknownLabelError` with suggestions."""
         return _index(self.sectors, code, "sector")
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Service sectors (from ``meta.services``); tariffs on "goods" skip them."""
+        return tuple(s for s in self.sectors if s in set(self.meta.services))
+
+    @property
+    def goods(self) -> tuple[str, ...]:
+        """Goods sectors: every sector not listed as a service."""
+        sv = set(self.meta.services)
+        return tuple(s for s in self.sectors if s not in sv)
 
     def arrays(self) -> Baseline:
         """The plain arrays the kernels take."""

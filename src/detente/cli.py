@@ -1,0 +1,210 @@
+"""The ``detente`` command.
+
+User errors (bad input, unknown labels, missing data) print one readable line and exit
+with status 2; no stack trace. ``detente --help`` lists the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from detente.errors import DetenteError
+
+MAIN_COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
+
+
+# ---------------------------------------------------------------------------- whatif
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    from detente.equilibrium import Counterfactual, parse_iceberg, parse_tariff, solve
+    from detente.presets import get_preset
+    from detente.report.terminal import print_whatif
+    from detente.report.whatif import whatif_record
+    from detente.world import load_world
+
+    world = load_world(args.world)
+    cf = Counterfactual.from_world(world, deficits=args.deficits)
+    specs: list[str] = []
+    title = "custom what-if"
+    if args.preset:
+        p = get_preset(args.preset)
+        specs.extend(p.tariffs)
+        title = f"{p.title} [{p.date}]"
+    specs.extend(args.tariff or [])
+    if not specs and not args.iceberg and args.deficits == "baseline":
+        raise DetenteError("nothing to do: give --tariff, --iceberg, --preset or --deficits zero")
+    for text in specs:
+        imp, exp, sec, rate, op = parse_tariff(text)
+        cf = cf.tariff(imp, exp, sec, rate, op=op)
+    for text in args.iceberg or []:
+        imp, exp, sec, factor = parse_iceberg(text)
+        cf = cf.iceberg_cost(imp, exp, sec, factor)
+    cf = cf.with_label(title)
+    eq = solve(world, cf)
+    countries = _main_countries(world, args.countries)
+    record = whatif_record(eq, countries=countries, pair=_pair(args.pair, countries))
+    if args.json:
+        sys.stdout.write(json.dumps(record, indent=2) + "\n")
+    else:
+        print_whatif(_console(), eq, record)
+    if args.out:
+        out = _write_json(args.out, record)
+        if not args.json:
+            _console().print(f"results written to {out}")
+    return 0
+
+
+def _main_countries(world, text: str | None) -> list[str]:
+    if text:
+        names = [c.strip() for c in text.split(",") if c.strip()]
+        for c in names:
+            world.country_index(c)  # raises with suggestions
+        return names
+    return [c for c in MAIN_COUNTRIES if c in world.countries] or list(world.countries[:10])
+
+
+def _pair(text: str | None, countries: list[str]) -> tuple[str, str] | None:
+    if text:
+        parts = text.split(",")
+        if len(parts) != 2:
+            raise DetenteError(f"--pair must be two countries 'A,B', got {text!r}")
+        return parts[0].strip(), parts[1].strip()
+    return ("USA", "CHN") if {"USA", "CHN"} <= set(countries) else None
+
+
+def _write_json(path: str, record: dict) -> Path:
+    import os
+    import tempfile
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(record, fh, indent=2)
+    os.replace(tmp, p)
+    return p
+
+
+# ---------------------------------------------------------------------------- reproduce
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from detente.report.reproduce import cp2015_table, print_cp2015
+
+    table, meta = cp2015_table(args.data)
+    if args.json or args.out:
+        record = {"meta": meta, "rows": table.reset_index().to_dict(orient="records")}
+        if args.json:
+            sys.stdout.write(json.dumps(record, indent=2) + "\n")
+        if args.out:
+            _write_json(args.out, record)
+    if not args.json:
+        print_cp2015(_console(), table, meta)
+    return 0
+
+
+# ---------------------------------------------------------------------------- worlds & data
+def _cmd_worlds(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from detente.world import available_worlds
+
+    t = Table(title="worlds (`--world NAME` or a path to a world file)")
+    t.add_column("name")
+    t.add_column("what")
+    for k, v in available_worlds().items():
+        t.add_row(k, v)
+    _console().print(t)
+    return 0
+
+
+def _cmd_world_show(args: argparse.Namespace) -> int:
+    from detente.report.terminal import print_world
+    from detente.world import load_world
+
+    print_world(_console(), load_world(args.world))
+    return 0
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from detente.world._build import build_default_worlds
+    from detente.world._registry import data_dir, packaged_world_path
+
+    out = Path(args.out) if args.out else data_dir()
+    compact = packaged_world_path() if args.compact else None
+    paths = build_default_worlds(out, compact_path=compact)
+    for name, path in paths.items():
+        _console().print(f"{name}: {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    from detente import __version__
+
+    p = argparse.ArgumentParser(prog="detente", description="Simulate trade wars and trade talks.")
+    p.add_argument("--version", action="version", version=f"detente {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    w = sub.add_parser("whatif", help="solve a tariff what-if on a world and print the changes",
+                       description="Solve the general equilibrium under tariff changes. Tariff changes: "
+                       "IMPORTER<-EXPORTER:SECTORS:+PP adds PP percentage points, -PP removes them, =PP "
+                       "sets the tariff to PP percent. Countries and sectors: labels, comma lists, 'all'; "
+                       "sectors also 'goods' or 'services'. Example: --tariff 'USA<-CHN:goods:+125'.")
+    w.add_argument("--world", default="default", help="world name or path (default: %(default)s)")
+    w.add_argument("--tariff", action="append", metavar="SPEC", help="tariff change, repeatable")
+    w.add_argument("--iceberg", action="append", metavar="SPEC",
+                   help="iceberg trade-cost change IMPORTER<-EXPORTER:SECTORS:xFACTOR, repeatable")
+    w.add_argument("--preset", help="a named what-if (april-2025-peak, geneva-2025)")
+    w.add_argument("--deficits", choices=["baseline", "zero"], default="baseline",
+                   help="deficit closure: keep baseline deficits (default) or set them to zero")
+    w.add_argument("--countries", help="comma-separated countries to show")
+    w.add_argument("--pair", help="bilateral pair 'A,B' for the trade-by-sector table (default USA,CHN)")
+    w.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+    w.add_argument("--out", help="also write the JSON results to this file")
+    w.set_defaults(func=_cmd_whatif)
+
+    r = sub.add_parser("reproduce", help="reproduce a published result (cp2015: Caliendo-Parro NAFTA Table 2)")
+    r.add_argument("study", choices=["cp2015"])
+    r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
+    r.add_argument("--json", action="store_true", help="print the table as JSON")
+    r.add_argument("--out", help="write the JSON table to this file")
+    r.set_defaults(func=_cmd_reproduce)
+
+    ws = sub.add_parser("worlds", help="list the worlds detente knows")
+    ws.set_defaults(func=_cmd_worlds)
+    wo = sub.add_parser("world", help="summarise a world (size, vintage, GDP, trade, tariffs)")
+    wo.add_argument("world", nargs="?", default="default")
+    wo.set_defaults(func=_cmd_world_show)
+
+    d = sub.add_parser("data", help="build data sets")
+    dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    b = dsub.add_parser("build", help="build the full OECD ICIO 2022 world (downloads sanction-simulator 0.1.4 from PyPI)")
+    b.add_argument("--out", help="data directory (default $DETENTE_DATA_DIR or ~/.local/share/detente)")
+    b.add_argument("--compact", action="store_true", help="also rewrite the compact world shipped in the package")
+    b.set_defaults(func=_cmd_data_build)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DetenteError as exc:
+        sys.stderr.write(f"detente: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("detente: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Readable terminal output (rich tables) for what-ifs and worlds."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:+.2f}"
+
+
+def _scale(units: str) -> tuple[float, str]:
+    """Show USD million as USD billion for readability."""
+    if units == "USD million":
+        return 1e-3, "USD bn"
+    return 1.0, units
+
+
+def print_whatif(console: Console, eq, record: dict) -> None:
+    m = record["meta"]
+    console.print(f"[bold]{m['scenario']}[/bold]")
+    for ch in m["changes"]:
+        console.print(f"  · {ch}")
+    console.print(f"world: {m['world']} — {m['vintage']}; values in {m['units']}; "
+                  f"percent changes vs the baseline equilibrium")
+    t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
+    for col, head in (("country", "country"), ("welfare_pct", "real income %"), ("real_wage_pct", "real wage %"),
+                      ("cpi_pct", "CPI %"), ("imports_pct", "imports %"), ("exports_pct", "exports %"),
+                      ("tot_pct", "ToT %"), ("vot_pct", "VoT %")):
+        t.add_column(head, justify="left" if col == "country" else "right")
+    for row in record["countries"]:
+        t.add_row(row["country"], *(_pct(row[k]) for k in ("welfare_pct", "real_wage_pct", "cpi_pct",
+                                                            "imports_pct", "exports_pct", "tot_pct", "vot_pct")))
+    console.print(t)
+    f, unit = _scale(m["units"])
+    for b in record["bilateral"]:
+        bt = Table(title=f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)",
+                   title_justify="left")
+        for head in ("sector", "tariff before %", "tariff after %", "baseline", "counterfactual", "change %"):
+            bt.add_column(head, justify="left" if head == "sector" else "right")
+        rows = sorted(b["rows"], key=lambda r: -(r["baseline"] or 0))
+        for r in rows[:12]:
+            if not r["baseline"]:
+                continue
+            bt.add_row(r["name"][:38], f"{r['tariff_base_pct']:.1f}", f"{r['tariff_new_pct']:.1f}",
+                       f"{f * r['baseline']:,.1f}", f"{f * r['counterfactual']:,.1f}", _pct(r["change_pct"]))
+        tot_b, tot_n = b["total_baseline"], b["total_counterfactual"]
+        bt.add_row("[bold]all sectors[/bold]", "", "", f"{f * tot_b:,.1f}", f"{f * tot_n:,.1f}",
+                   _pct(100 * (tot_n / tot_b - 1) if tot_b else float("nan")))
+        console.print(bt)
+    s = m["solver"]
+    console.print(f"[dim]solver: {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
+                  f"iterations, {s['seconds']:.3f} s, max residual {s['max_equilibrium_residual']:.1e}; "
+                  f"numeraire: {m['numeraire']}; detente {m['detente_version']}[/dim]")
+
+
+def print_world(console: Console, world) -> None:
+    f, unit = _scale(world.meta.units)
+    console.print(f"[bold]{world.meta.name}[/bold]: {world.n_countries} countries x {world.n_sectors} sectors")
+    console.print(f"vintage: {world.meta.vintage}; units: {world.meta.units}")
+    for s in world.meta.sources:
+        console.print(f"  source: {s}")
+    acc = world.accounting_residuals()
+    console.print("accounting residuals (share of world output): " + ", ".join(f"{k} {v:.1e}" for k, v in acc.items()))
+    t = Table(title=f"Largest economies ({unit})", title_justify="left")
+    for head in ("country", "value added", "exports", "imports", "deficit", "avg tariff %"):
+        t.add_column(head, justify="left" if head == "country" else "right")
+    T = world.trade_flows
+    for n in np.argsort(-world.value_added)[:15]:
+        imp = world.imports[n].sum()
+        foreign = T[n].sum() - T[n, n].sum()
+        avg = 100 * (T[n] * world.tariffs[n]).sum() / foreign if foreign > 0 else 0.0
+        t.add_row(world.countries[n], f"{f * world.value_added[n]:,.0f}", f"{f * world.exports[n].sum():,.0f}",
+                  f"{f * imp:,.0f}", f"{f * world.deficit[n]:,.0f}", f"{avg:.2f}")
+    console.print(t)

@@ -1,0 +1,61 @@
+"""The machine-readable record of a what-if (JSON-ready dict with units and provenance)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+from detente.equilibrium import Equilibrium
+
+COUNTRY_COLUMNS = {
+    "welfare_pct": "real income (welfare), % change",
+    "real_wage_pct": "real wage, % change",
+    "cpi_pct": "consumer price index, % change",
+    "imports_pct": "imports (factory prices), % change",
+    "exports_pct": "exports (factory prices), % change",
+    "tot_pct": "terms-of-trade effect, % of income (CP 2015)",
+    "vot_pct": "volume-of-trade effect, % of income (CP 2015)",
+    "tariff_revenue_base": "tariff revenue, baseline",
+    "tariff_revenue": "tariff revenue, counterfactual",
+}
+
+
+def _clean(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str] | None) -> dict:
+    """A JSON-ready dict: provenance, the country table, and bilateral trade by sector."""
+    w = eq.world
+    d = eq.diagnostics
+    table = eq.country_table().loc[countries]
+    units = w.meta.units
+    rec: dict = {
+        "meta": {
+            "world": w.meta.name, "vintage": w.meta.vintage, "year": w.meta.year, "units": units,
+            "scenario": eq.counterfactual.label, "changes": list(eq.counterfactual.changes),
+            "numeraire": "world value added (fixed)", "detente_version": eq.provenance()["detente_version"],
+            "computed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "solver": {"converged": d.converged, "iterations": d.iterations, "seconds": round(d.seconds, 4),
+                       "max_equilibrium_residual": max(d.residuals.values()), "residuals": d.residuals},
+        },
+        "columns": {**COUNTRY_COLUMNS, "tariff_revenue_base": f"tariff revenue, baseline ({units})",
+                    "tariff_revenue": f"tariff revenue, counterfactual ({units})"},
+        "countries": [{"country": c, **{k: _clean(float(table.loc[c, k])) for k in COUNTRY_COLUMNS}}
+                      for c in countries],
+        "bilateral": [],
+    }
+    if pair:
+        a, b = pair
+        names = dict(zip(w.sectors, w.meta.sector_names)) if w.meta.sector_names else {}
+        for imp, exp in ((a, b), (b, a)):
+            bt = eq.bilateral(imp, exp)
+            rec["bilateral"].append({
+                "importer": imp, "exporter": exp, "units": units,
+                "rows": [{"sector": s, "name": names.get(s, s),
+                          **{k: _clean(float(bt.loc[s, k])) for k in bt.columns}} for s in bt.index],
+                "total_baseline": float(bt["baseline"].sum()), "total_counterfactual": float(bt["counterfactual"].sum()),
+            })
+    return rec

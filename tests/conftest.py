@@ -1,0 +1,34 @@
+"""Shared fixtures: the location of ../shared/data and small consistent worlds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def cp2015_dir() -> Path:
+    d = SHARED_DATA / "cp2015"
+    if not (d / "xbilat1993.txt").is_file():
+        pytest.skip(f"Caliendo-Parro data not found at {d} (the ../shared/data folder is absent)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def cp2015_zero_deficit(cp2015_dir):
+    """The CP 1993 world re-solved to zero deficits, as the paper's Table 2 baseline."""
+    from detente.equilibrium import Counterfactual, solve
+    from detente.world import load_cp2015
+
+    w = load_cp2015(cp2015_dir)
+    return solve(w, Counterfactual.from_world(w, deficits="zero")).to_world("cp2015-zero-deficit")
+
+
+@pytest.fixture
+def small_world():
+    from detente.world import random_world
+
+    return random_world(4, 3, seed=11, zero_flow_prob=0.1)
