@@ -42,8 +42,12 @@ def anderson(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *, tol: floa
         Mixing parameter beta in (0, 1]; the step is x + beta * (accelerated residual).
     """
     x = np.array(x0, dtype=float, copy=True)
-    dX: list[np.ndarray] = []
-    dF: list[np.ndarray] = []
+    n = x.size
+    m = max(int(memory), 0)
+    dX = np.empty((max(m, 1), n))  # ring buffers of the last m differences (rows)
+    dF = np.empty((max(m, 1), n))
+    filled = 0
+    head = 0
     best_x, best_r = x.copy(), np.inf
     x_prev = f_prev = None
     restarts = 0
@@ -59,30 +63,30 @@ def anderson(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *, tol: floa
         if not np.isfinite(r) or r > blowup * best_r:
             # restart from the best point with a damped plain step and no memory
             restarts += 1
-            dX.clear()
-            dF.clear()
+            filled = head = 0
             x_prev = f_prev = None
             beta = max(0.1, beta * 0.5)
             x = best_x.copy()
-            gx = g(x)
-            f = gx - x
-            x = x + beta * f
+            x = x + beta * (g(x) - x)
             continue
-        if x_prev is not None and memory > 0:
-            dX.append(x - x_prev)
-            dF.append(f - f_prev)
-            if len(dX) > memory:
-                dX.pop(0)
-                dF.pop(0)
+        if x_prev is not None and m > 0:
+            dX[head] = x - x_prev
+            dF[head] = f - f_prev
+            head = (head + 1) % m
+            filled = min(filled + 1, m)
         x_prev, f_prev = x, f
-        if dF:
-            Fm = np.stack(dF, axis=1)
-            Xm = np.stack(dX, axis=1)
-            scale = np.linalg.norm(Fm, axis=0)
+        if filled:
+            Fm = dF[:filled]
+            # least squares min |f - Fm' gamma| via the (small) normal equations on
+            # scaled differences, with a tiny ridge for conditioning
+            A = Fm @ Fm.T
+            scale = np.sqrt(np.diag(A)).copy()
             scale[scale == 0] = 1.0
-            gamma, *_ = np.linalg.lstsq(Fm / scale, f, rcond=1e-12)
+            A = A / np.outer(scale, scale)
+            A[np.diag_indices_from(A)] += 1e-12
+            gamma, *_ = np.linalg.lstsq(A, (Fm @ f) / scale, rcond=None)
             gamma = gamma / scale
-            x = x - Xm @ gamma + beta * (f - Fm @ gamma)
+            x = x - gamma @ dX[:filled] + beta * (f - gamma @ Fm)
         else:
             x = x + beta * f
     gx = g(best_x)
