@@ -10,7 +10,7 @@ the deficit closure. Changes are made with explicit semantics::
     cf = cf.iceberg("USA", "CHN", "C26", 1.2)            # trade cost x 1.2
 
 Rates are always in percentage points; ``op`` says whether they add to the tariff in
-force, set it, or (``"scale"``) multiply the gross factor 1 + tau. The textual form
+force (``"add"``) or set it (``"set"``). The textual form
 ``USA<-CHN:all:+145`` / ``CHN<-USA:C29,C26:=25`` (see :func:`parse_tariff`) maps onto
 the same calls.
 """
@@ -132,7 +132,8 @@ class Counterfactual:
         idx = np.arange(w.n_countries)
         t[idx, idx, :] = base[idx, idx, :]
         if (t[block] < 0).any():
-            n, i, j = (int(x) for x in np.argwhere(t < 0)[0])
+            a, b, c = (int(x) for x in np.argwhere(t[block] < 0)[0])
+            n, i, j = n_idx[a], i_idx[b], j_idx[c]
             raise ShockError(
                 f"tariff change {rate_pp:+g} pp would make the tariff of {w.countries[n]} on "
                 f"{w.countries[i]} in {w.sectors[j]} negative ({100 * t[n, i, j]:.4g}%); "

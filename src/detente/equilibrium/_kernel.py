@@ -19,7 +19,7 @@ three at once:
 Labour-market clearing and the expenditure system together imply the trade-balance
 condition (5) of the design document. The sweep costs O(N^2 J + N J^2): the bilateral
 term ``pi kappa^-theta`` is computed once, so each sweep needs only exponentials of an
-(N, J) array and three contractions over (N, N, J). Anderson acceleration
+(N, J) array and four contractions over (N, N, J). Anderson acceleration
 (:mod:`._anderson`) drives the sweep to a fixed point.
 """
 
@@ -138,7 +138,12 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
 
 
 def _equilibrium_residuals(base, shock: Shock, w_hat, P_hat, c_hat, pi_new, Xn) -> dict:
-    """Each equilibrium condition's largest violation, relative to world value added."""
+    """Each equilibrium condition's largest violation, recomputed from the returned values.
+
+    ``price_index``, ``input_cost`` and ``trade_shares`` are in log points / absolute
+    shares (equations 1-3); ``expenditure``, ``trade_balance`` (5') and
+    ``labour_market`` (5) are relative to world value added.
+    """
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     scale = VA.sum()
     kappa = (1.0 + shock.tau) / (1.0 + tau) * shock.d_hat
@@ -148,6 +153,9 @@ def _equilibrium_residuals(base, shock: Shock, w_hat, P_hat, c_hat, pi_new, Xn) 
         s = (pi * (kappa * c_hat[None]) ** (-theta)).sum(axis=1)
     price = np.abs(np.log(P_hat) + np.log(s) / theta).max()
     cost = np.abs(np.log(c_hat) - lc).max()
+    # (3) trade shares from the returned costs and prices
+    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
+        pi3 = np.where(pi > 0, pi * (kappa * c_hat[None] / P_hat[:, None, :]) ** (-theta), 0.0)
     # (4) expenditure and (5) trade balance in levels
     flows = pi_new * Xn[:, None, :] / (1.0 + shock.tau)
     Y = flows.sum(axis=0)
@@ -157,7 +165,7 @@ def _equilibrium_residuals(base, shock: Shock, w_hat, P_hat, c_hat, pi_new, Xn) 
     expend = np.abs(X_impl - Xn).max() / scale
     balance = np.abs(flows.sum(axis=(1, 2)) - shock.D - flows.sum(axis=(0, 2))).max() / scale
     labour = np.abs((gva * Y).sum(axis=1) - w_hat * VA).max() / scale
-    shares = np.abs(pi_new.sum(axis=1) - 1.0).max()
+    shares = max(np.abs(pi_new.sum(axis=1) - 1.0).max(), np.abs(pi3 - pi_new).max())
     return {"price_index": float(price), "input_cost": float(cost), "expenditure": float(expend),
             "trade_balance": float(balance), "labour_market": float(labour), "trade_shares": float(shares)}
 

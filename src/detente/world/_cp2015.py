@@ -5,8 +5,9 @@ Follows the authors' own preparation (their ``Equilibrium/script.m``, described 
 imports, domestic sales = gross output - exports (gross output floored at exports),
 final-demand shares from expenditure minus intermediate use over income, negative
 shares set to zero and renormalised. The result is *not* internally consistent (the
-1993 data do not clear markets exactly); :func:`nafta_experiment` first re-solves it to
-a zero-deficit baseline, which is consistent, as the paper does.
+1993 data do not clear markets exactly); re-solve it to a zero-deficit baseline first,
+as the paper does (``solve(w, Counterfactual.from_world(w, deficits="zero")).to_world()``,
+see :func:`detente.report.reproduce.cp2015_table`).
 """
 
 from __future__ import annotations

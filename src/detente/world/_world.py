@@ -196,13 +196,18 @@ class World:
         Y = T.sum(axis=0)  # (i, j) gross output = sales
         inputs = S.sum(axis=1)  # (n, k) spending on inputs by sector k
         va_level = Y - inputs
-        bad = va_level < -tol * max(float(Y.max()), 1.0)
+        bad = va_level < -tol * np.maximum(Y, 1e-300)
         if bad.any():
             n, k = np.argwhere(bad)[0]
             raise DataError(
                 f"value added would be negative for ({countries[n]}, {sectors[k]}): output "
                 f"{Y[n, k]:.6g} < input spending {inputs[n, k]:.6g}")
-        va_level = np.maximum(va_level, 0.0)
+        # rounding-level negatives: scale that sector's inputs down to its output
+        tiny = va_level < 0
+        if tiny.any():
+            S = S * np.where(tiny, Y / np.maximum(inputs, 1e-300), 1.0)[:, None, :]
+            inputs = S.sum(axis=1)
+            va_level = np.maximum(Y - inputs, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             gio = np.where(Y[:, None, :] > 0, S / Y[:, None, :], 0.0)
             gva = np.where(Y > 0, va_level / Y, 1.0)
