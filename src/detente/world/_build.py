@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from detente.errors import DataError
-from detente.world._icio import (ICIO_INDUSTRY_NAMES, TariffsArg, ThetaArg, resolve_policy,
+from detente.world._icio import (ICIO_INDUSTRY_NAMES, ICIO_SERVICES, TariffsArg, ThetaArg, resolve_policy,
                                  world_from_node_flows)
 from detente.world._world import World, WorldMeta
 
@@ -314,7 +314,8 @@ def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
                  "https://www.oecd.org/en/data/datasets/inter-country-input-output-tables.html "
                  "(CC BY 4.0)",
                  f"{BENCH_PACKAGE} (MIT), {BENCH_MEMBER}, sha256 {bench['sha256']}"),
-        notes=notes, sector_names=tuple(names.get(j, j) for j in industries))
+        notes=notes, sector_names=tuple(names.get(j, j) for j in industries),
+        services=tuple(j for j in industries if j in ICIO_SERVICES))
     return world_from_node_flows(Z, fit.by_origin, countries, industries, tariffs=tau,
                                  theta=th, meta=meta)
 

@@ -26,6 +26,7 @@ Node order inside the kernels is industry-major (``node = j * N + i``), as in
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,6 +41,7 @@ FINAL_DEMAND = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
 NEGATIVE_OK = ("INVNT", "DPABR")
 AUX_ROWS = ("TLS", "VA", "OUT", "TOTAL")
 AUX_COLS = ("OUT", "TOTAL")
+INPUT_CAP = 0.98  # largest input spending / output, as the benchmark's own audit rule
 
 TariffsArg = Union[np.ndarray, Callable[[Sequence[str], Sequence[str]], np.ndarray], None]
 ThetaArg = Union[np.ndarray, float, Callable[[Sequence[str]], np.ndarray], None]
@@ -99,6 +101,8 @@ def world_from_node_flows(Z: np.ndarray, final: np.ndarray, countries: Sequence[
 
     ``trade[n, i, j]`` is intermediate plus final sales of industry j from i to n;
     ``inter_use[n, j, k] = sum_i Z[(j, i), (k, n)]``; uses are at basic prices.
+    Users whose input spending (tariffs included) would exceed :data:`INPUT_CAP` of
+    their output are capped by :func:`cap_input_spending` (reported in the notes).
     """
     N, J = len(countries), len(industries)
     Z4 = Z.reshape(J, N, J, N)  # [j, i, k, n]
@@ -107,9 +111,42 @@ def world_from_node_flows(Z: np.ndarray, final: np.ndarray, countries: Sequence[
     fin = final.reshape(J, N, N).transpose(2, 1, 0)  # [n, i, j]
     trade = inter_trade + fin
     final_use = fin.sum(axis=1)  # [n, j]
+    inter_use, final_use, moved = cap_input_spending(trade, tariffs, inter_use, final_use)
+    if moved[0]:
+        meta = dataclasses.replace(meta, notes=meta.notes + (
+            f"input spending (tariffs included) capped at {INPUT_CAP:.0%} of output in "
+            f"{moved[0]} (country, industry) users: {moved[1]:.6g} of intermediate use "
+            "reclassified as final use of the same country (trade flows unchanged)",))
     return World.from_flows(tuple(countries), tuple(industries), trade=trade, tariffs=tariffs,
                             inter_use=inter_use, final_use=final_use, theta=theta,
                             uses_at="basic", meta=meta)
+
+
+def cap_input_spending(trade: np.ndarray, tariffs: np.ndarray, inter_use: np.ndarray,
+                       final_use: np.ndarray, cap: float = INPUT_CAP
+                       ) -> tuple[np.ndarray, np.ndarray, tuple[int, float]]:
+    """Keep value added positive: input spending gross of tariffs <= ``cap`` x output.
+
+    The model values inputs at the buyer's average tariff factor ``g_n^j`` (see
+    :meth:`World.from_flows`), so a user k of country n whose inputs are close to its
+    output can end up with negative value added. For such users every input is scaled
+    down to meet the cap and the removed amount becomes final use of the same goods by
+    the same country: trade, sales and output are unchanged. Returns the new
+    ``inter_use`` (n, j, k), ``final_use`` (n, j) and (users capped, mass moved).
+    """
+    absorption = trade.sum(axis=1)  # [n, j]
+    g = np.divide((trade * (1.0 + tariffs)).sum(axis=1), absorption,
+                  out=np.ones_like(absorption), where=absorption > 0)
+    spend = np.einsum("njk,nj->nk", inter_use, g)
+    output = trade.sum(axis=0)  # [i, k]
+    over = spend > cap * output * (1.0 + 1e-12)
+    if not over.any():
+        return inter_use, final_use, (0, 0.0)
+    factor = np.where(over, np.divide(cap * output, spend, out=np.zeros_like(spend),
+                                      where=spend > 0), 1.0)
+    new_use = inter_use * factor[:, None, :]
+    removed = inter_use - new_use
+    return new_use, final_use + removed.sum(axis=2), (int(over.sum()), float(removed.sum()))
 
 
 # ---------------------------------------------------------------------- CSV reader
@@ -269,21 +306,23 @@ def read_icio_csv(path: str | os.PathLike, *, tariffs: TariffsArg = None, theta:
     tau, th, policy_notes = resolve_policy(countries, industries, tariffs, theta)
     if year is None and path.name[:4].isdigit():
         year = int(path.name[:4])
+    row = "rest of world kept as economy ROW" if "ROW" in countries else "no ROW region"
     notes = (
-        f"read from {path.name}: {N} economies (rest of world kept as {'ROW' if 'ROW' in countries else 'absent'}) "
-        f"x {J} industries, USD million at basic prices",
+        f"read from {path.name}: {N} economies ({row}) x {J} industries, USD million at "
+        "basic prices",
         "final demand by destination: sum of " + ", ".join(sorted(set(cat))) + " columns",
         f"net final demand negative in {int(clipped.sum())} (origin, destination) cells "
         f"(inventory run-downs / purchases abroad); set to zero, mass {clipped_mass:.6g} "
         f"= {clipped_mass / max(total_fd, 1e-300):.3%} of final demand",
         "gross output = sales (intermediate + final) by row; TLS and VA rows are not used",
     ) + policy_notes
-    meta = WorldMeta(name=f"oecd-icio-{year}" if year else "oecd-icio", vintage=f"OECD ICIO ({path.name})",
-                     year=year, units="USD million", sources=(f"OECD ICIO CSV file {path.name}",
-                                                              "OECD Inter-Country Input-Output "
-                                                              "tables, CC BY 4.0"),
-                     notes=notes, sector_names=tuple(ICIO_INDUSTRY_NAMES.get(j, "") for j in industries)
-                     if all(j in ICIO_INDUSTRY_NAMES for j in industries) else ())
+    names = tuple(ICIO_INDUSTRY_NAMES.get(j, j) for j in industries)
+    meta = WorldMeta(name=f"oecd-icio-{year}" if year else "oecd-icio",
+                     vintage=f"OECD ICIO ({path.name})", year=year, units="USD million",
+                     sources=(f"OECD ICIO CSV file {path.name}",
+                              "OECD Inter-Country Input-Output tables (CC BY 4.0)"),
+                     notes=notes, sector_names=names,
+                     services=tuple(j for j in industries if j in ICIO_SERVICES))
     del values
     return world_from_node_flows(Z, final, countries, industries, tariffs=tau, theta=th, meta=meta)
 
@@ -318,3 +357,9 @@ ICIO_INDUSTRY_NAMES: dict[str, str] = {
     "Q": "Human health and social work", "R": "Arts, entertainment and recreation",
     "S": "Other service activities", "T": "Households as employers and own-use production",
 }
+
+
+#: ICIO industries that are utilities, construction and services (D to T): tariffs on
+#: "goods" skip them.
+ICIO_SERVICES: frozenset[str] = frozenset(
+    "D E F G H49 H50 H51 H52 H53 I J58T60 J61 J62_63 K L M N O P Q R S T".split())
