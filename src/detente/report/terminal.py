@@ -44,7 +44,7 @@ def print_whatif(console: Console, eq, record: dict) -> None:
         for r in rows[:12]:
             if not r["baseline"]:
                 continue
-            bt.add_row(r["name"][:38], f"{r['tariff_base_pct']:.1f}", f"{r['tariff_new_pct']:.1f}",
+            bt.add_row(r["sector"], f"{r['tariff_base_pct']:.1f}", f"{r['tariff_new_pct']:.1f}",
                        f"{f * r['baseline']:,.1f}", f"{f * r['counterfactual']:,.1f}", _pct(r["change_pct"]))
         tot_b, tot_n = b["total_baseline"], b["total_counterfactual"]
         bt.add_row("[bold]all sectors[/bold]", "", "", f"{f * tot_b:,.1f}", f"{f * tot_n:,.1f}",
