@@ -98,3 +98,29 @@ def test_console_script_reports_errors_without_traceback():
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert "detente: error: unknown world" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_validate_schema_and_replay_commands(capsys, tmp_path):
+    assert main(["validate", "us-china-2025"]) == 0
+    assert "OK" in capsys.readouterr().out
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "properties" in schema and "events" in schema["properties"]
+    out = tmp_path / "replay.nc"
+    assert main(["replay", "us-china-2025", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "equilibrium solves" in printed and out.is_file()
+    import xarray as xr
+
+    with xr.open_dataset(out, engine="scipy") as ds:
+        assert "date" in ds.dims
+
+
+def test_validate_reports_bad_scenario_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nperiod: {start: 2025-01-01, end: 2025-02-01, step: week}\n"
+                   "events:\n  - date: 2025-01-10\n    tariff: {importer: USA, exporter: CHN, sectors: goods,"
+                   " layer: ieepa, op: set, rate_pp: -5}\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "rate_pp" in err and "-5" in err and "line 5" in err and "Traceback" not in err

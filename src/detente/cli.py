@@ -81,6 +81,28 @@ def _pair(text: str | None, countries: list[str]) -> tuple[str, str] | None:
     return ("USA", "CHN") if {"USA", "CHN"} <= set(countries) else None
 
 
+def _write_dataset(ds, path: str) -> Path:
+    """Write an xarray Dataset to NetCDF-3 atomically; non-scalar attributes as JSON."""
+    import os
+    import tempfile
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    ds = ds.copy()
+    ds.attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)) for k, v in ds.attrs.items()}
+    for var in ds.variables.values():
+        var.attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)) for k, v in var.attrs.items()}
+    fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
+        os.replace(tmp, p)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return p
+
+
 def _write_json(path: str, record: dict) -> Path:
     import os
     import tempfile
@@ -107,6 +129,31 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             _write_json(args.out, record)
     if not args.json:
         print_cp2015(_console(), table, meta)
+    return 0
+
+
+# ---------------------------------------------------------------------------- scenarios
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from detente.policy._commands import validate_file
+
+    _console().print(validate_file(args.file, world=args.world))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from detente.policy._commands import print_schema
+
+    sys.stdout.write(print_schema() + "\n")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from detente.policy._commands import print_replay, replay_file
+
+    rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet)
+    print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
+    if args.out:
+        _console().print(f"time series written to {_write_dataset(rp.dataset, args.out)}")
     return 0
 
 
@@ -177,6 +224,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the table as JSON")
     r.add_argument("--out", help="write the JSON table to this file")
     r.set_defaults(func=_cmd_reproduce)
+
+    v = sub.add_parser("validate", help="check a scenario file (schema, labels, every date of every variant)")
+    v.add_argument("file", help="scenario file (YAML) or a shipped scenario name, e.g. us-china-2025")
+    v.add_argument("--world", help="world to check labels against (default: the scenario's)")
+    v.set_defaults(func=_cmd_validate)
+    sc = sub.add_parser("schema", help="print the JSON schema of scenario files (for editors)")
+    sc.set_defaults(func=_cmd_schema)
+    rp = sub.add_parser("replay", help="replay a dated scenario through the equilibrium model")
+    rp.add_argument("file", help="scenario file (YAML) or a shipped scenario name, e.g. us-china-2025")
+    rp.add_argument("--variant", help="named variant, or several joined with '+', e.g. no-geneva")
+    rp.add_argument("--world", help="world name or path (default: the scenario's)")
+    rp.add_argument("--pair", help="bilateral pair 'A,B' to summarise (default USA,CHN)")
+    rp.add_argument("--out", help="write the time series (xarray Dataset) to this NetCDF file")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.set_defaults(func=_cmd_replay)
 
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)

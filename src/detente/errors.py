@@ -32,3 +32,7 @@ class ConvergenceError(DetenteError, RuntimeError):
     def __init__(self, message: str, diagnostics: object | None = None) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics
+
+
+class ScenarioError(DetenteError, ValueError):
+    """A scenario file is malformed; the message names the file, line, field and value."""

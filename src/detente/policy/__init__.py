@@ -1,0 +1,40 @@
+"""Policy: the scenario file, the dated timeline of instruments, and replays.
+
+Public names: :func:`load_scenario`, :func:`parse_scenario`, :func:`scenario_json_schema`,
+:class:`Scenario`, :class:`Event`, :class:`ScenarioError`, :func:`check_labels`,
+:func:`apply_variant`, :func:`dates`, :func:`tariff_state`, :func:`iceberg_state`,
+:func:`layer_rates`, :func:`policy_state`, :func:`state_key`, :func:`replay`,
+:class:`Replay`, :func:`average_tariff`. docs/scenarios.md describes the file format.
+"""
+
+from detente.policy._replay import Replay, average_tariff, replay
+from detente.policy._schema import (
+    Event,
+    Scenario,
+    ScenarioError,
+    check_labels,
+    load_scenario,
+    parse_scenario,
+    scenario_json_schema,
+    shipped_scenarios,
+)
+from detente.policy._timeline import (
+    PolicyState,
+    apply_variant,
+    change_dates,
+    dates,
+    events_on,
+    iceberg_state,
+    layer_rates,
+    policy_state,
+    refused_share,
+    state_key,
+    tariff_state,
+    world_for,
+)
+
+__all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant",
+           "average_tariff", "change_dates", "check_labels", "dates", "events_on", "iceberg_state",
+           "layer_rates", "load_scenario", "parse_scenario", "policy_state", "refused_share",
+           "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_state",
+           "world_for"]

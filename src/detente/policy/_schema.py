@@ -1,0 +1,390 @@
+"""The scenario file: strict pydantic models, a YAML loader with line numbers, label checks.
+
+A scenario file (YAML) names a world, a period, model settings and dated events; named
+overrides compose into named variants (in the style of Calliope). docs/scenarios.md
+describes the format; :func:`scenario_json_schema` gives the JSON schema.
+
+Every model forbids unknown keys. Errors name the file, the line, the field path (for
+example ``events[3].tariff.rate_pp``), the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from detente.errors import DetenteError, ScenarioError  # noqa: F401  (re-exported)
+
+Rate = float
+Labels = str | list[str]
+EVENT_KINDS = ("tariff", "exemption", "export_control", "iceberg", "notice")
+
+
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ------------------------------------------------------------------------- event kinds
+class TariffSpec(_Strict):
+    """A change in one named tariff layer, in percentage points additional to the baseline.
+
+    ``op``: ``set`` sets the layer entry to ``coverage * rate_pp``; ``add`` adds
+    ``coverage * rate_pp``; ``remove`` subtracts ``coverage * rate_pp`` or, without
+    ``rate_pp``, clears the entry to zero.
+    """
+
+    importer: Labels = Field(description="importing country label(s), comma list or 'all'")
+    exporter: Labels = Field(description="exporting country label(s), comma list or 'all'")
+    sectors: Labels = Field("goods", description="sector label(s), 'goods', 'services' or 'all'")
+    layer: str = Field(min_length=1, description="tariff layer name, e.g. ieepa-reciprocal")
+    op: Literal["set", "add", "remove"] = "set"
+    rate_pp: float | None = Field(None, ge=0, le=1000, description="percentage points (>= 0)")
+    coverage: float = Field(1.0, ge=0, le=1, description="share of the sector's trade covered")
+
+    @model_validator(mode="after")
+    def _rate_needed(self) -> TariffSpec:
+        if self.op in ("set", "add") and self.rate_pp is None:
+            raise ValueError(f"op '{self.op}' needs rate_pp (percentage points)")
+        return self
+
+
+class ExemptionSpec(_Strict):
+    """A share of a sector's trade exempt from one layer, whatever that layer's rate."""
+
+    importer: Labels
+    exporter: Labels
+    sectors: Labels
+    layer: str = Field(min_length=1)
+    share: float = Field(ge=0, le=1, description="exempt share of the sector's trade")
+
+
+class ExportControlSpec(_Strict):
+    """A licence regime on exports; enters the static model as an iceberg trade cost.
+
+    For the controlled share ``coverage`` of the sector, only ``approval_share`` of the
+    flow is licensed; nothing is approved in the first ``review_days`` days.
+    """
+
+    regime: str | None = Field(None, description="regime name; a later event of the same regime replaces it (default: event id)")
+    exporter: Labels
+    importers: Labels = "all"
+    sectors: Labels
+    coverage: float = Field(1.0, ge=0, le=1, description="share of the sector's trade under licence")
+    approval_share: float = Field(ge=0, le=1, description="share of controlled trade licensed")
+    review_days: int = Field(0, ge=0, le=3650, description="days before the first approvals")
+
+    @model_validator(mode="after")
+    def _not_infinite(self) -> ExportControlSpec:
+        if self.coverage >= 1 and self.approval_share <= 0:
+            raise ValueError("a ban on a whole sector (coverage 1, approval_share 0) is an infinite "
+                             "trade cost; give coverage < 1 or approval_share > 0")
+        return self
+
+
+class IcebergSpec(_Strict):
+    """A non-tariff trade cost: the trade cost is multiplied by ``factor`` (> 0)."""
+
+    importer: Labels
+    exporter: Labels
+    sectors: Labels
+    factor: float = Field(gt=0, le=100)
+
+
+class NoticeSpec(_Strict):
+    """An event kept on the timeline for the record only (visas, entity listings, talks)."""
+
+    instrument: str = "other"
+    actor: str = ""
+    target: str = ""
+    text: str = ""
+
+
+class Event(_Strict):
+    """A dated event: exactly one of the kind keys ``tariff``, ``exemption``,
+    ``export_control``, ``iceberg``, ``notice``. In force on dates ``date <= d < until``."""
+
+    id: str | None = None
+    date: dt.date
+    until: dt.date | None = Field(None, description="first date on which the event no longer applies")
+    source: str = ""
+    note: str = ""
+    tariff: TariffSpec | None = None
+    exemption: ExemptionSpec | None = None
+    export_control: ExportControlSpec | None = None
+    iceberg: IcebergSpec | None = None
+    notice: NoticeSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Event:
+        kinds = [k for k in EVENT_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an event needs exactly one of {', '.join(EVENT_KINDS)}; got "
+                             f"{', '.join(kinds) if kinds else 'none'}")
+        if self.until is not None and self.until <= self.date:
+            raise ValueError(f"until ({self.until}) must be after date ({self.date})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in EVENT_KINDS if getattr(self, k) is not None)
+
+    @property
+    def spec(self) -> Any:
+        return getattr(self, self.kind)
+
+    def label(self, index: int) -> str:
+        return self.id or f"events[{index}]"
+
+
+# ------------------------------------------------------------------------- scenario
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+    step: Literal["day", "week", "month"] = "week"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Settings(_Strict):
+    deficits: Literal["baseline", "zero"] = "baseline"
+    elasticity_overrides: dict[str, float] = Field(default_factory=dict, description="sector: theta (> 0)")
+
+    @model_validator(mode="after")
+    def _positive(self) -> Settings:
+        bad = {k: v for k, v in self.elasticity_overrides.items() if not v > 0}
+        if bad:
+            raise ValueError(f"trade elasticities must be positive, got {bad}")
+        return self
+
+
+class Override(_Strict):
+    """Changes to the event list: remove by id, add, replace by id (applied in that order)."""
+
+    description: str = ""
+    compose: list[str] = Field(default_factory=list, description="other overrides or variants applied first")
+    remove_events: list[str] = Field(default_factory=list)
+    add_events: list[Event] = Field(default_factory=list)
+    replace_events: dict[str, Event] = Field(default_factory=dict)
+
+
+class Scenario(_Strict):
+    """A validated scenario: world, period, settings, layers, events and variants."""
+
+    name: str = Field(min_length=1)
+    title: str = ""
+    description: str = ""
+    world: str = "default"
+    period: Period
+    settings: Settings = Settings()
+    layers: dict[str, str] = Field(default_factory=dict, description="declared layer names: description")
+    events: list[Event] = Field(default_factory=list)
+    overrides: dict[str, Override] = Field(default_factory=dict, description="named overrides variants can compose")
+    variants: dict[str, Override] = Field(default_factory=dict)
+    variant: str | None = Field(None, description="set when a variant has been applied")
+
+    _path: str = PrivateAttr(default="<scenario>")
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        ids = [e.id for e in self.events if e.id]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate event ids {dup}")
+        known = set(self.overrides) | set(self.variants)
+        for vname, v in list(self.variants.items()) + list(self.overrides.items()):
+            missing = [c for c in v.compose if c not in known]
+            if missing:
+                raise ValueError(f"{vname!r} composes unknown overrides {missing} (known: {sorted(known)})")
+            unknown = [i for i in list(v.remove_events) + list(v.replace_events) if i not in ids]
+            if unknown:
+                raise ValueError(f"{vname!r} refers to unknown event ids {unknown}")
+        if self.layers:
+            used = {e.spec.layer for e in self.events if e.kind in ("tariff", "exemption")}
+            undeclared = sorted(used - set(self.layers))
+            if undeclared:
+                raise ValueError(f"layers {undeclared} are used but not declared under 'layers' "
+                                 f"(declared: {sorted(self.layers)})")
+        return self
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def line_of(self, loc: Sequence[Any]) -> int | None:
+        """The YAML line of a field path such as ``("events", 3, "tariff")`` (best match)."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self._lines:
+                return self._lines[loc]
+            loc = loc[:-1]
+        return None
+
+
+# ------------------------------------------------------------------------- loading
+class _Loader(yaml.SafeLoader):
+    """Safe loader that leaves dates as text, so pydantic reports bad ones (2025-13-04)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _line_map(node: yaml.Node, prefix: tuple = ()) -> dict[tuple, int]:
+    """Map every field path of a composed YAML document to its 1-based line."""
+    out = {prefix: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[prefix + (key,)] = k.start_mark.line + 1
+            out.update({p: ln for p, ln in _line_map(v, prefix + (key,)).items() if p != prefix + (key,)})
+            out.setdefault(prefix + (key,), v.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out.update(_line_map(v, prefix + (i,)))
+    return out
+
+
+def format_loc(loc: Sequence[Any]) -> str:
+    """``("events", 3, "tariff", "rate_pp")`` -> ``events[3].tariff.rate_pp``."""
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "<top level>"
+
+
+def _describe_error(err: Mapping[str, Any], path: str, lines: Mapping[tuple, int]) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    probe, line = loc, None
+    while probe and line is None:
+        line = lines.get(probe)
+        probe = probe[:-1]
+    where = f"{path}, line {line}" if line else path
+    value = err.get("input")
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"{where}: {format_loc(loc)}: unknown key {loc[-1]!r} (not allowed here; check the spelling)"
+    if err["type"] == "missing":
+        return f"{where}: {format_loc(loc)}: required field is missing"
+    shown = repr(value) if not isinstance(value, dict | list) else ("a mapping" if isinstance(value, dict) else "a list")
+    return f"{where}: {format_loc(loc)} = {shown}: {msg}"
+
+
+def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
+    """Validate scenario ``text`` (YAML); raise :class:`ScenarioError` listing every problem."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark else path
+        raise ScenarioError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario file must be a YAML mapping with keys name, period, "
+                            f"events, ...; got {type(data).__name__}")
+    lines = _line_map(node) if node is not None else {}
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        msgs = [_describe_error(e, path, lines) for e in exc.errors()]
+        raise ScenarioError(f"{len(msgs)} problem(s) in scenario {path}:\n  " + "\n  ".join(msgs)) from None
+    sc._path, sc._lines = path, lines
+    return sc
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Scenario files shipped in the package, by name (file stem)."""
+    root = resources.files("detente") / "scenarios"
+    if not root.is_dir():
+        return {}
+    return {Path(p.name).stem: Path(str(p)) for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))}
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Read and validate a scenario file, or a shipped scenario by name (``us-china-2025``)."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        shipped = shipped_scenarios()
+        if str(path) in shipped:
+            p = shipped[str(path)]
+        else:
+            raise ScenarioError(f"scenario file {str(path)!r} does not exist (shipped scenarios: "
+                                f"{', '.join(sorted(shipped)) or 'none'})")
+    return parse_scenario(p.read_text(encoding="utf-8"), str(p))
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON schema of a scenario file (for editors and documentation)."""
+    schema = Scenario.model_json_schema()
+    schema["properties"].pop("variant", None)
+    schema["title"] = "detente scenario"
+    return schema
+
+
+# ------------------------------------------------------------------------- label checks
+def _labels_of(sel: Labels) -> list[str]:
+    items = sel.split(",") if isinstance(sel, str) else sel
+    return [s.strip() for s in items if s.strip()]
+
+
+def check_labels(scenario: Scenario, world: Any) -> None:
+    """Check every country and sector label (events, variants, settings) against ``world``.
+
+    Raises :class:`ScenarioError` naming the file, line, field path and value of each
+    unknown label, with the labels the world knows.
+    """
+    countries, sectors = set(world.countries), set(world.sectors)
+    sector_groups = {"all", "*", "goods", "services"}
+    problems: list[str] = []
+
+    def report(loc: tuple, value: str, what: str, known: Sequence[str]) -> None:
+        import difflib
+
+        close = difflib.get_close_matches(value, list(known), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        line = scenario.line_of(loc)
+        where = f"{scenario.path}, line {line}" if line else scenario.path
+        problems.append(f"{where}: {format_loc(loc)} = {value!r}: unknown {what} in world "
+                        f"{world.meta.name!r}{hint} (known: {', '.join(known)})")
+
+    def check_event(ev: Event, loc: tuple) -> None:
+        spec = ev.spec
+        for field in ("importer", "exporter", "importers"):
+            if hasattr(spec, field):
+                for lab in _labels_of(getattr(spec, field)):
+                    if lab.lower() not in {"all", "*"} and lab not in countries:
+                        report(loc + (ev.kind, field), lab, "country", world.countries)
+        if hasattr(spec, "sectors"):
+            for lab in _labels_of(spec.sectors):
+                if lab.lower() not in sector_groups and lab not in sectors:
+                    report(loc + (ev.kind, "sectors"), lab, "sector", world.sectors)
+
+    for k, ev in enumerate(scenario.events):
+        check_event(ev, ("events", k))
+    for section in ("overrides", "variants"):
+        for vname, v in getattr(scenario, section).items():
+            for k, ev in enumerate(v.add_events):
+                check_event(ev, (section, vname, "add_events", k))
+            for eid, ev in v.replace_events.items():
+                check_event(ev, (section, vname, "replace_events", eid))
+    for sec in scenario.settings.elasticity_overrides:
+        if sec not in sectors:
+            report(("settings", "elasticity_overrides", sec), sec, "sector", world.sectors)
+    if problems:
+        raise ScenarioError(f"{len(problems)} unknown label(s) in scenario {scenario.path}:\n  "
+                            + "\n  ".join(problems))

@@ -1,0 +1,280 @@
+"""The policy in force on any date: tariff layers, exemptions, export controls, icebergs.
+
+Semantics (docs/scenarios.md has the full account):
+
+- An event is in force on dates ``d`` with ``event.date <= d < event.until``.
+- A tariff layer entry (importer n, exporter i, sector j) is the fold, in date order
+  (file order on ties), of the layer's tariff events in force on ``d``: ``set`` ->
+  ``coverage * rate_pp``; ``add`` -> ``+ coverage * rate_pp``; ``remove`` ->
+  ``- coverage * rate_pp`` or, without a rate, 0. An expired event is skipped entirely,
+  so its effect reverts (a suspension that lapses brings back the suspended rate, while
+  later ``set`` events still win).
+- Exemptions scale a layer's entry by ``1 - share`` (shares of one cell add up, capped
+  at 1), whatever rate the layer has.
+- Layers stack additively on the world's baseline tariffs: tau = tau0 + sum(layers)/100.
+  Domestic cells are never taxed.
+- Export controls: the latest event in force of each regime defines that regime. For
+  each cell the refused share is ``r = sum_regimes coverage * (1 - a)`` with ``a = 0`` in
+  the first ``review_days`` days and ``approval_share`` after; the iceberg factor is
+  ``d_hat = (1 - r)^(-1/theta_j)``, which at given prices cuts the flow by the share r.
+- Iceberg events multiply the trade cost by their factor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+
+from detente.errors import UnknownLabelError
+from detente.policy._schema import Event, Override, Scenario, ScenarioError, _labels_of
+from detente.world import World
+
+_ROUND = 12  # decimals kept in the state key
+
+
+# ------------------------------------------------------------------------- variants
+def apply_variant(scenario: Scenario, variant: str | Iterable[str] | None) -> Scenario:
+    """The scenario with variant(s) applied, composed left to right.
+
+    ``variant`` names a variant or override, or several joined by ``+`` or ``,``
+    (``"no-geneva+rare-earth-ban"``). Each one first applies the overrides it
+    ``compose``-s, then removes, adds and replaces events. Returns a new scenario.
+    """
+    if variant is None or variant == "":
+        return scenario
+    names = [v.strip() for v in (variant.replace("+", ",").split(",") if isinstance(variant, str) else variant)]
+    table: dict[str, Override] = {**scenario.overrides, **scenario.variants}
+    events = list(scenario.events)
+
+    def apply(name: str, stack: tuple[str, ...]) -> None:
+        nonlocal events
+        if name not in table:
+            raise ScenarioError(f"scenario {scenario.name!r} ({scenario.path}) has no variant {name!r}; "
+                                f"variants: {', '.join(scenario.variants) or 'none'}")
+        if name in stack:
+            raise ScenarioError(f"variant {name!r} composes itself ({' -> '.join(stack + (name,))})")
+        ov = table[name]
+        for sub in ov.compose:
+            apply(sub, stack + (name,))
+        ids = {e.id for e in events}
+        gone = [i for i in ov.remove_events if i not in ids]
+        if gone:
+            raise ScenarioError(f"variant {name!r} removes events {gone} that are not in the scenario "
+                                "(removed already by an earlier override?)")
+        events = [e for e in events if e.id not in set(ov.remove_events)]
+        events = [_replaced(e, ov) for e in events] + list(ov.add_events)
+
+    for n in names:
+        apply(n, ())
+    label = "+".join(names) if scenario.variant is None else f"{scenario.variant}+{'+'.join(names)}"
+    out = scenario.model_copy(update={"events": events, "variant": label})
+    out._path, out._lines = scenario._path, scenario._lines
+    return out
+
+
+def _replaced(e: Event, ov: Override) -> Event:
+    new = ov.replace_events.get(e.id) if e.id else None
+    if new is None:
+        return e
+    return new if new.id else new.model_copy(update={"id": e.id})
+
+
+def world_for(scenario: Scenario, world: World) -> World:
+    """``world`` with the scenario's elasticity overrides applied."""
+    ov = scenario.settings.elasticity_overrides
+    if not ov:
+        return world
+    theta = np.array(world.theta)
+    for sec, value in ov.items():
+        theta[world.sector_index(sec)] = value
+    return world.replace(theta=theta)
+
+
+# ------------------------------------------------------------------------- dates
+def _step_dates(start: dt.date, end: dt.date, step: str) -> list[dt.date]:
+    out, d = [], start
+    while d <= end:
+        out.append(d)
+        if step == "day":
+            d += dt.timedelta(days=1)
+        elif step == "week":
+            d += dt.timedelta(days=7)
+        else:
+            y, m = divmod(d.month, 12)
+            d = dt.date(d.year + y, m + 1, min(start.day, 28))
+    return out
+
+
+def change_dates(scenario: Scenario) -> list[dt.date]:
+    """Dates on which the policy may change: event dates, expiries, ends of review periods."""
+    out = set()
+    for e in scenario.events:
+        if e.kind == "notice":
+            continue
+        out.add(e.date)
+        if e.until:
+            out.add(e.until)
+        if e.kind == "export_control" and e.export_control.review_days:
+            out.add(e.date + dt.timedelta(days=e.export_control.review_days))
+    return sorted(out)
+
+
+def dates(scenario: Scenario) -> list[dt.date]:
+    """The period's steps plus every change date inside the period, sorted."""
+    p = scenario.period
+    steps = set(_step_dates(p.start, p.end, p.step))
+    steps.update(d for d in change_dates(scenario) if p.start <= d <= p.end)
+    return sorted(steps)
+
+
+# ------------------------------------------------------------------------- cell selection
+def _sel(world: World, sel, what: str, loc: str) -> np.ndarray:
+    labels = world.countries if what == "country" else world.sectors
+    idx: list[int] = []
+    try:
+        for s in _labels_of(sel):
+            if s.lower() in {"all", "*"}:
+                idx.extend(range(len(labels)))
+            elif what == "sector" and s in ("goods", "services"):
+                idx.extend(world.sectors.index(x) for x in getattr(world, s))
+            else:
+                idx.append(world.country_index(s) if what == "country" else world.sector_index(s))
+    except UnknownLabelError as exc:
+        raise ScenarioError(f"{loc}: {exc}") from None
+    return np.array(sorted(set(idx)), dtype=int)
+
+
+def _mask(world: World, ev: Event, loc: str) -> np.ndarray:
+    """(N, N, J) boolean mask of the cells an event touches (domestic cells excluded)."""
+    s = ev.spec
+    imp = s.importers if hasattr(s, "importers") else s.importer
+    m = np.zeros((world.n_countries, world.n_countries, world.n_sectors), dtype=bool)
+    m[np.ix_(_sel(world, imp, "country", loc), _sel(world, s.exporter, "country", loc),
+             _sel(world, s.sectors, "sector", loc))] = True
+    d = np.arange(world.n_countries)
+    m[d, d, :] = False
+    return m
+
+
+def _active(scenario: Scenario, date: dt.date, kind: str) -> list[tuple[int, Event]]:
+    out = [(k, e) for k, e in enumerate(scenario.events)
+           if e.kind == kind and e.date <= date and (e.until is None or date < e.until)]
+    return sorted(out, key=lambda ke: (ke[1].date, ke[0]))
+
+
+# ------------------------------------------------------------------------- state
+def layer_rates(world: World, scenario: Scenario, date: dt.date) -> dict[str, np.ndarray]:
+    """Effective rate of each tariff layer on ``date``: (N, N, J) percentage points.
+
+    Coverage and exemptions are applied (the trade-weighted sector rate). Layers are in
+    the order declared, then the order first used.
+    """
+    shape = (world.n_countries, world.n_countries, world.n_sectors)
+    names = list(scenario.layers) + [e.tariff.layer for e in scenario.events if e.kind == "tariff"]
+    rates = {n: np.zeros(shape) for n in dict.fromkeys(names)}
+    for k, e in _active(scenario, date, "tariff"):
+        t, m = e.tariff, _mask(world, e, e.label(k))
+        r = rates[t.layer]
+        amount = t.coverage * (t.rate_pp or 0.0)
+        if t.op == "set":
+            r[m] = amount
+        elif t.op == "add":
+            r[m] += amount
+        elif t.rate_pp is None:
+            r[m] = 0.0
+        else:
+            r[m] -= amount
+        if (r[m] < -1e-9).any():
+            n, i, j = (int(x) for x in np.argwhere(m & (r < -1e-9))[0])
+            raise ScenarioError(
+                f"{scenario.path}: event {e.label(k)} ({e.date}) takes layer {t.layer!r} of "
+                f"{world.countries[n]} on {world.countries[i]} in {world.sectors[j]} to "
+                f"{r[n, i, j]:.4g} pp on {date}; a layer cannot be negative")
+    exempt = {n: np.zeros(shape) for n in rates}
+    for k, e in _active(scenario, date, "exemption"):
+        if e.exemption.layer not in exempt:
+            continue  # an exemption from a layer that has no rate anywhere
+        exempt[e.exemption.layer][_mask(world, e, e.label(k))] += e.exemption.share
+    return {n: np.maximum(r, 0.0) * (1.0 - np.minimum(exempt[n], 1.0)) for n, r in rates.items()}
+
+
+def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) share of each flow refused by export controls in force on ``date``."""
+    regimes: dict[str, tuple[int, Event]] = {}
+    for k, e in _active(scenario, date, "export_control"):
+        regimes[e.export_control.regime or e.id or f"events[{k}]"] = (k, e)
+    r = np.zeros((world.n_countries, world.n_countries, world.n_sectors))
+    for name, (k, e) in regimes.items():
+        x = e.export_control
+        approved = 0.0 if date < e.date + dt.timedelta(days=x.review_days) else x.approval_share
+        r[_mask(world, e, e.label(k))] += x.coverage * (1.0 - approved)
+        if (r >= 1.0 - 1e-12).any():
+            raise ScenarioError(f"{scenario.path}: export controls refuse all of a flow on {date} "
+                                f"(regime {name!r}): an infinite trade cost; lower the coverage")
+    return r
+
+
+def iceberg_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) iceberg trade-cost factors on ``date`` (1 = baseline).
+
+    Export controls enter as ``(1 - refused_share)^(-1/theta_j)``; iceberg events
+    multiply. ``world.theta`` is used (apply :func:`world_for` for overrides first).
+    """
+    d = (1.0 - refused_share(world, scenario, date)) ** (-1.0 / np.asarray(world.theta))[None, None, :]
+    for k, e in _active(scenario, date, "iceberg"):
+        d[_mask(world, e, e.label(k))] *= e.iceberg.factor
+    return d
+
+
+def tariff_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) tariffs in force on ``date``, fractions: baseline plus all layers."""
+    extra = sum(layer_rates(world, scenario, date).values(), np.zeros(world.tariffs.shape))
+    return np.array(world.tariffs) + extra / 100.0
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PolicyState:
+    """The policy in force on one date: new tariffs (fractions), iceberg factors, key."""
+
+    date: dt.date
+    tariffs: np.ndarray
+    iceberg: np.ndarray
+    layers: dict[str, np.ndarray]
+    key: str
+
+
+def state_key(tariffs: np.ndarray, iceberg: np.ndarray) -> str:
+    """A short hashable key: equal for identical policy states (to 1e-12)."""
+    h = hashlib.blake2b(digest_size=12)
+    for a in (tariffs, iceberg):
+        h.update(np.ascontiguousarray(np.round(a, _ROUND) + 0.0).tobytes())
+    return h.hexdigest()
+
+
+def policy_state(world: World, scenario: Scenario, date: dt.date) -> PolicyState:
+    """Everything in force on ``date`` as a :class:`PolicyState`."""
+    layers = layer_rates(world, scenario, date)
+    tau = np.array(world.tariffs) + sum(layers.values(), np.zeros(world.tariffs.shape)) / 100.0
+    d = iceberg_state(world, scenario, date)
+    return PolicyState(date, tau, d, layers, state_key(tau, d))
+
+
+def events_on(scenario: Scenario, date: dt.date) -> list[str]:
+    """Labels of the events that start, expire or end a review period on ``date``."""
+    out = []
+    for k, e in enumerate(scenario.events):
+        if e.kind == "notice":
+            continue
+        lab = e.label(k)
+        if e.date == date:
+            out.append(lab)
+        if e.until == date:
+            out.append(f"{lab} ends")
+        if e.kind == "export_control" and e.export_control.review_days and \
+                e.date + dt.timedelta(days=e.export_control.review_days) == date:
+            out.append(f"{lab} approvals start")
+    return out

@@ -1,0 +1,152 @@
+"""The scenario file schema: malformed files give errors naming file, line, field and value."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from detente.errors import DetenteError
+from detente.policy import ScenarioError, check_labels, load_scenario, scenario_json_schema
+from detente.policy._commands import print_schema, validate_file
+from detente.world import WorldMeta, random_world
+
+COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA",
+             "ITA", "BRA", "AUS", "RUS", "EUR", "ASE", "LAM", "ROW")
+SECTORS = ("AGR", "MIN_ENERGY", "MIN_ORES", "FOOD", "TEXTILES", "PETROLEUM", "CHEMICALS", "PHARMA",
+           "PLASTICS_MINERALS", "STEEL", "NONFERROUS", "METAL_PRODUCTS", "ELECTRONICS", "ELECTRICAL",
+           "MACHINERY", "MOTOR", "OTHER_TRANSPORT", "OTHER_MANUF", "UTIL_CONSTR", "TRADE_TRANSPORT",
+           "BUSINESS", "PUBLIC_OTHER")
+SERVICES = ("UTIL_CONSTR", "TRADE_TRANSPORT", "BUSINESS", "PUBLIC_OTHER")
+
+
+def labelled_world(seed: int = 1):
+    """A small random world with the default world's labels (20 regions x 22 sectors)."""
+    w = random_world(len(COUNTRIES), len(SECTORS), seed=seed)
+    return w.replace(countries=COUNTRIES, sectors=SECTORS,
+                     meta=WorldMeta(name="test-labelled", vintage="synthetic", services=SERVICES))
+
+
+GOOD = """\
+name: test
+period: {start: 2025-01-01, end: 2025-03-01, step: week}
+events:
+  - id: a
+    date: 2025-02-04
+    tariff:
+      importer: USA
+      exporter: CHN
+      sectors: goods
+      layer: ieepa-fentanyl
+      op: set
+      rate_pp: 10
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "scenario.yaml"
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert isinstance(info.value, DetenteError)
+    return str(info.value)
+
+
+def test_good_file_loads(tmp_path):
+    sc = load_scenario(write(tmp_path, GOOD))
+    assert sc.events[0].kind == "tariff" and sc.events[0].tariff.rate_pp == 10
+    assert sc.line_of(("events", 0, "tariff", "rate_pp")) == 12
+
+
+@pytest.mark.parametrize("old, new, field, value, expected, line", [
+    ("      rate_pp: 10", "      rate_pp: 10\n      rates: 5", "events[0].tariff.rates", "rates", "unknown key", 13),
+    ("      rate_pp: 10", "      rate_pp: ten", "events[0].tariff.rate_pp", "'ten'", "valid number", 12),
+    ("      rate_pp: 10", "      rate_pp: -5", "events[0].tariff.rate_pp", "-5", "greater than or equal to 0", 12),
+    ("      rate_pp: 10", "      rate_pp: 10\n      coverage: 1.5", "events[0].tariff.coverage", "1.5", "less than or equal to 1", 13),
+    ("    date: 2025-02-04", "    date: 2025-13-04", "events[0].date", "'2025-13-04'", "valid date", 5),
+    ("      op: set", "      op: multiply", "events[0].tariff.op", "'multiply'", "'set', 'add' or 'remove'", 11),
+])
+def test_malformed_fields_name_path_value_and_line(tmp_path, old, new, field, value, expected, line):
+    assert old in GOOD
+    msg = error_of(write(tmp_path, GOOD.replace(old, new)))
+    assert "scenario.yaml" in msg
+    assert field in msg
+    assert value in msg
+    assert expected in msg
+    assert f"line {line}" in msg
+
+
+def test_unknown_top_level_key_and_missing_period(tmp_path):
+    msg = error_of(write(tmp_path, GOOD.replace("period: {start: 2025-01-01, end: 2025-03-01, step: week}",
+                                                "periods: 2025")))
+    assert "periods: unknown key" in msg and "line 2" in msg
+    assert "period: required field is missing" in msg
+
+
+def test_event_needs_exactly_one_kind(tmp_path):
+    text = GOOD + "    iceberg: {importer: USA, exporter: CHN, sectors: STEEL, factor: 1.2}\n"
+    msg = error_of(write(tmp_path, text))
+    assert "events[0]" in msg and "exactly one of" in msg and "line 4" in msg
+
+
+def test_until_must_follow_date_and_ban_must_be_finite(tmp_path):
+    text = GOOD.replace("    date: 2025-02-04", "    date: 2025-02-04\n    until: 2025-01-01")
+    assert "until (2025-01-01) must be after date" in error_of(write(tmp_path, text))
+    ban = GOOD + ("  - date: 2025-02-05\n    export_control: {exporter: CHN, sectors: NONFERROUS,"
+                  " approval_share: 0}\n")
+    assert "infinite trade cost" in error_of(write(tmp_path, ban))
+
+
+def test_variants_must_refer_to_known_events(tmp_path):
+    text = GOOD + "variants:\n  v: {remove_events: [nope]}\n"
+    assert "unknown event ids ['nope']" in error_of(write(tmp_path, text))
+
+
+def test_bad_yaml_reports_line(tmp_path):
+    msg = error_of(write(tmp_path, GOOD + "  - [unclosed\n"))
+    assert "not valid YAML" in msg and "line" in msg
+
+
+def test_unknown_country_and_sector_are_checked_against_the_world(tmp_path):
+    text = GOOD.replace("exporter: CHN", "exporter: CHNA").replace("sectors: goods", "sectors: STEL,MOTOR")
+    sc = load_scenario(write(tmp_path, text))
+    with pytest.raises(ScenarioError) as info:
+        check_labels(sc, labelled_world())
+    msg = str(info.value)
+    assert "line 8: events[0].tariff.exporter = 'CHNA': unknown country" in msg
+    assert "did you mean CHN" in msg
+    assert "line 9: events[0].tariff.sectors = 'STEL': unknown sector" in msg
+    assert "did you mean STEEL" in msg
+
+
+def test_labels_in_variants_are_checked(tmp_path):
+    text = GOOD + ("variants:\n  v:\n    add_events:\n      - date: 2025-02-10\n"
+                   "        iceberg: {importer: USA, exporter: XXX, sectors: STEEL, factor: 1.1}\n")
+    sc = load_scenario(write(tmp_path, text))
+    with pytest.raises(ScenarioError, match=r"line 17: variants\.v\.add_events\[0\]\.iceberg\.exporter = 'XXX'"):
+        check_labels(sc, labelled_world())
+
+
+def test_validate_file_summarises(tmp_path):
+    text = GOOD + "variants:\n  none: {description: drop it, remove_events: [a]}\n"
+    out = validate_file(write(tmp_path, text), world=labelled_world())
+    assert "events: 1 (1 tariff)" in out and "variant none: drop it" in out and "OK" in out
+
+
+def test_json_schema_lists_event_kinds():
+    schema = scenario_json_schema()
+    event = schema["$defs"]["Event"]["properties"]
+    assert {"tariff", "exemption", "export_control", "iceberg", "notice"} <= set(event)
+    assert schema["additionalProperties"] is False
+    assert json.loads(print_schema())["title"] == "detente scenario"
+
+
+def test_shipped_scenario_validates():
+    out = validate_file("us-china-2025", world=labelled_world())
+    assert "variant no-geneva" in out and "variant rare-earth-ban" in out

@@ -1,0 +1,183 @@
+"""The policy timeline: layer stacking, set/add/remove, coverage, exemptions, expiry."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detente.policy import (
+    ScenarioError,
+    apply_variant,
+    dates,
+    iceberg_state,
+    layer_rates,
+    load_scenario,
+    parse_scenario,
+    policy_state,
+    tariff_state,
+)
+from detente.world import WorldMeta, random_world
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+HEADLINE = SHARED_DATA / "us_china" / "headline_rates_2025_2026.csv"
+COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA",
+             "ITA", "BRA", "AUS", "RUS", "EUR", "ASE", "LAM", "ROW")
+SECTORS = ("AGR", "MIN_ENERGY", "MIN_ORES", "FOOD", "TEXTILES", "PETROLEUM", "CHEMICALS", "PHARMA",
+           "PLASTICS_MINERALS", "STEEL", "NONFERROUS", "METAL_PRODUCTS", "ELECTRONICS", "ELECTRICAL",
+           "MACHINERY", "MOTOR", "OTHER_TRANSPORT", "OTHER_MANUF", "UTIL_CONSTR", "TRADE_TRANSPORT",
+           "BUSINESS", "PUBLIC_OTHER")
+SERVICES = SECTORS[-4:]
+
+
+@pytest.fixture(scope="module")
+def world():
+    w = random_world(len(COUNTRIES), len(SECTORS), seed=3)
+    return w.replace(countries=COUNTRIES, sectors=SECTORS,
+                     meta=WorldMeta(name="test-labelled", vintage="synthetic", services=SERVICES))
+
+
+def scenario(events: str, extra: str = ""):
+    head = "name: t\nperiod: {start: 2025-01-01, end: 2025-12-31, step: month}\nevents:\n"
+    return parse_scenario(head + textwrap.dedent(events) + textwrap.dedent(extra), "t.yaml")
+
+
+def rate(world, sc, day, layer, imp="USA", exp="CHN", sector="TEXTILES"):
+    r = layer_rates(world, sc, dt.date.fromisoformat(day))
+    return float(r[layer][world.country_index(imp), world.country_index(exp), world.sector_index(sector)])
+
+
+SUSPENSION = """\
+  - {id: s34, date: 2025-05-14, tariff: {importer: USA, exporter: CHN, layer: r, op: set, rate_pp: 34}}
+  - {id: susp, date: 2025-05-14, until: 2025-08-12,
+     tariff: {importer: USA, exporter: CHN, layer: r, op: remove, rate_pp: 24}}
+"""
+
+
+def test_suspension_and_expiry(world):
+    sc = scenario(SUSPENSION)
+    assert rate(world, sc, "2025-05-13", "r") == 0
+    assert rate(world, sc, "2025-05-14", "r") == pytest.approx(10)
+    assert rate(world, sc, "2025-08-11", "r") == pytest.approx(10)
+    assert rate(world, sc, "2025-08-12", "r") == pytest.approx(34)  # `until` is exclusive
+
+
+def test_later_set_wins_over_a_lapsing_suspension(world):
+    sc = scenario(SUSPENSION + "  - {date: 2025-07-01, tariff: {importer: USA, exporter: CHN, layer: r, op: set, rate_pp: 125}}\n")
+    assert rate(world, sc, "2025-07-01", "r") == pytest.approx(125)
+    assert rate(world, sc, "2025-09-01", "r") == pytest.approx(125)
+
+
+def test_add_coverage_remove_and_stacking(world):
+    sc = scenario("""\
+      - {date: 2025-02-01, tariff: {importer: USA, exporter: CHN, sectors: goods, layer: a, op: set, rate_pp: 10}}
+      - {date: 2025-03-01, tariff: {importer: USA, exporter: CHN, sectors: goods, layer: a, op: add, rate_pp: 10}}
+      - {date: 2025-03-01, tariff: {importer: USA, exporter: CHN, sectors: STEEL, layer: b, op: set, rate_pp: 50, coverage: 0.4}}
+      - {date: 2025-06-01, tariff: {importer: USA, exporter: CHN, sectors: goods, layer: a, op: remove}}
+    """)
+    assert rate(world, sc, "2025-03-01", "a") == pytest.approx(20)
+    assert rate(world, sc, "2025-03-01", "b", sector="STEEL") == pytest.approx(20)
+    assert rate(world, sc, "2025-03-01", "a", sector="BUSINESS") == 0  # services are not goods
+    assert rate(world, sc, "2025-06-01", "a") == 0
+    tau = tariff_state(world, sc, dt.date(2025, 3, 1))
+    u, c, s = world.country_index("USA"), world.country_index("CHN"), world.sector_index("STEEL")
+    assert tau[u, c, s] == pytest.approx(world.tariffs[u, c, s] + 0.40)
+    other = np.ones_like(tau, dtype=bool)
+    other[u, c, :] = False
+    assert np.array_equal(tau[other], world.tariffs[other])
+
+
+def test_exemption_scales_the_layer_whatever_its_rate(world):
+    sc = scenario("""\
+      - {date: 2025-04-05, tariff: {importer: USA, exporter: CHN, layer: r, op: set, rate_pp: 10}}
+      - {date: 2025-04-05, exemption: {importer: USA, exporter: CHN, sectors: ELECTRONICS, layer: r, share: 0.8}}
+      - {date: 2025-04-10, tariff: {importer: USA, exporter: CHN, layer: r, op: set, rate_pp: 125}}
+    """)
+    assert rate(world, sc, "2025-04-05", "r", sector="ELECTRONICS") == pytest.approx(2)
+    assert rate(world, sc, "2025-04-10", "r", sector="ELECTRONICS") == pytest.approx(25)
+    assert rate(world, sc, "2025-04-10", "r") == pytest.approx(125)
+
+
+def test_domestic_cells_are_never_taxed(world):
+    sc = scenario("  - {date: 2025-02-01, tariff: {importer: all, exporter: all, sectors: all, layer: a, op: set, rate_pp: 10}}\n")
+    tau = tariff_state(world, sc, dt.date(2025, 2, 1))
+    d = np.arange(world.n_countries)
+    assert np.array_equal(tau[d, d], world.tariffs[d, d])
+
+
+def test_a_layer_cannot_go_negative(world):
+    sc = scenario("  - {id: x, date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, op: remove, rate_pp: 5}}\n")
+    with pytest.raises(ScenarioError, match="event x .* cannot be negative"):
+        layer_rates(world, sc, dt.date(2025, 2, 1))
+
+
+def test_export_control_review_period_and_regime_replacement(world):
+    sc = scenario("""\
+      - {date: 2025-04-04, export_control: {regime: re, exporter: CHN, sectors: NONFERROUS, coverage: 0.1, approval_share: 0.25, review_days: 63}}
+      - {date: 2025-06-27, export_control: {regime: re, exporter: CHN, sectors: NONFERROUS, coverage: 0.1, approval_share: 0.6}}
+    """)
+    u, c, j = world.country_index("USA"), world.country_index("CHN"), world.sector_index("NONFERROUS")
+    theta = world.theta[j]
+    for day, refused in (("2025-04-03", 0.0), ("2025-04-04", 0.1), ("2025-06-06", 0.075), ("2025-06-27", 0.04)):
+        d = iceberg_state(world, sc, dt.date.fromisoformat(day))
+        assert d[u, c, j] == pytest.approx((1 - refused) ** (-1 / theta)), day
+        assert d[c, c, j] == 1.0
+
+
+def test_dates_hold_steps_events_and_expiries(world):
+    sc = scenario(SUSPENSION)
+    ds = dates(sc)
+    assert ds[0] == dt.date(2025, 1, 1) and ds[-1] <= dt.date(2025, 12, 31)
+    assert {dt.date(2025, 5, 14), dt.date(2025, 8, 12), dt.date(2025, 2, 1)} <= set(ds)
+    assert ds == sorted(set(ds))
+
+
+def test_state_key_is_equal_for_equal_states(world):
+    sc = scenario(SUSPENSION)
+    k = [policy_state(world, sc, dt.date.fromisoformat(d)).key
+         for d in ("2025-02-01", "2025-05-01", "2025-05-14", "2025-07-01", "2025-08-12", "2025-10-01")]
+    assert k[0] == k[1] and k[2] == k[3] and k[4] == k[5]
+    assert len({k[0], k[2], k[4]}) == 3
+    assert hash(k[0]) == hash(k[1])
+
+
+# ---------------------------------------------------------------- the shipped scenario
+def headline_rows():
+    if not HEADLINE.is_file():
+        pytest.skip(f"headline rates not found at {HEADLINE} (the ../shared/data folder is absent)")
+    with HEADLINE.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("sector", ["TEXTILES", "OTHER_MANUF", "CHEMICALS"])
+def test_shipped_scenario_matches_headline_rates(world, sector):
+    sc = load_scenario("us-china-2025")
+    for row in headline_rows():
+        day = row["effective_from"]
+        fent = rate(world, sc, day, "ieepa-fentanyl", sector=sector)
+        recip = rate(world, sc, day, "ieepa-reciprocal", sector=sector)
+        assert fent == pytest.approx(float(row["us_ieepa_fentanyl_pp"])), day
+        assert recip == pytest.approx(float(row["us_reciprocal_pp"])), day
+        assert fent + recip == pytest.approx(float(row["us_ieepa_total_pp"])), day
+        assert rate(world, sc, day, "section-122", sector=sector) == pytest.approx(float(row["us_sec122_pp"])), day
+        cn = rate(world, sc, day, "retaliation", imp="CHN", exp="USA", sector=sector)
+        assert cn == pytest.approx(float(row["cn_all_goods_additional_pp"])), day
+
+
+def test_shipped_electronics_exemption_and_variants(world):
+    sc = load_scenario("us-china-2025")
+    assert rate(world, sc, "2025-04-12", "ieepa-reciprocal", sector="ELECTRONICS") == pytest.approx(125 * 0.2)
+    nog = apply_variant(sc, "no-geneva")
+    assert rate(world, nog, "2025-07-01", "ieepa-reciprocal") == pytest.approx(125)
+    assert rate(world, nog, "2025-07-01", "retaliation", imp="CHN", exp="USA") == pytest.approx(125)
+    lapse = apply_variant(sc, "suspension-lapses-aug-2025")
+    assert rate(world, lapse, "2025-09-01", "ieepa-reciprocal") == pytest.approx(34)
+    collapse = apply_variant(sc, "truce-collapses-aug-2025")
+    assert rate(world, collapse, "2025-09-01", "ieepa-reciprocal") == pytest.approx(125)
+    assert rate(world, collapse, "2025-12-01", "ieepa-fentanyl") == pytest.approx(20)
+    assert rate(world, collapse, "2025-12-01", "retaliation-products", imp="CHN", exp="USA", sector="AGR") > 0
+    assert rate(world, collapse, "2026-03-01", "ieepa-reciprocal") == 0  # the ruling still voids IEEPA
