@@ -81,6 +81,10 @@ class ExportControlSpec(_Strict):
     coverage: float = Field(1.0, ge=0, le=1, description="share of the sector's trade under licence")
     approval_share: float = Field(ge=0, le=1, description="share of controlled trade licensed")
     review_days: int = Field(0, ge=0, le=3650, description="days before the first approvals")
+    product: str | None = Field(None, description="critical input controlled (registry id, e.g. ndfeb-magnets); "
+                                                  "read by the shortage model")
+    licence: Literal["per_shipment", "general", "ban"] = Field(
+        "per_shipment", description="per-shipment licences (review lag applies), general licences, or a ban")
 
     @model_validator(mode="after")
     def _not_infinite(self) -> ExportControlSpec:
