@@ -63,9 +63,13 @@ class Solution(NamedTuple):
 def _prepare(base, shock: Shock):
     X, pi, tau, theta, gva, gio, alpha, VA, D = base
     kappa = (1.0 + shock.tau) / (1.0 + tau) * shock.d_hat
-    with np.errstate(divide="ignore", over="ignore", under="ignore"):
-        bk = pi * kappa ** (-theta)  # (n, i, j): pi * kappa^-theta
-    bk = np.where(pi > 0, bk, 0.0)
+    # pi * kappa^-theta, (n, i, j); the power only where trade costs change (few cells)
+    bk = np.array(pi, dtype=float, copy=True)
+    changed = kappa != 1.0
+    if changed.any():
+        theta_b = np.broadcast_to(theta, kappa.shape)[changed]
+        with np.errstate(divide="ignore", over="ignore", under="ignore"):
+            bk[changed] = pi[changed] * kappa[changed] ** (-theta_b)
     inv_t = 1.0 / (1.0 + shock.tau)
     G = bk * inv_t
     return kappa, bk, G, inv_t
@@ -130,14 +134,14 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     R = aux["R"]
     w_hat = np.exp(lw)
     income = w_hat * VA + R + D_new
-    residuals = _equilibrium_residuals(base, shock, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn)
+    residuals = _equilibrium_residuals(base, shock, bk, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn)
     ok = fp.converged and max(residuals.values()) <= check_tol
     return Solution(w_hat=w_hat, P_hat=np.exp(lP), c_hat=np.exp(aux["lc"]), pi=pi_new, X=Xn, Y=Y,
                     I=income, R=R, iterations=fp.iterations, fixed_point_residual=fp.residual,
                     restarts=fp.restarts, converged=ok, residuals=residuals)
 
 
-def _equilibrium_residuals(base, shock: Shock, w_hat, P_hat, c_hat, pi_new, Xn) -> dict:
+def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, Xn) -> dict:
     """Each equilibrium condition's largest violation, recomputed from the returned values.
 
     ``price_index``, ``input_cost`` and ``trade_shares`` are in log points / absolute
@@ -146,16 +150,15 @@ def _equilibrium_residuals(base, shock: Shock, w_hat, P_hat, c_hat, pi_new, Xn) 
     """
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     scale = VA.sum()
-    kappa = (1.0 + shock.tau) / (1.0 + tau) * shock.d_hat
-    # (1) input cost and (2) price index, in logs
+    # (1) input cost and (2) price index, in logs; bk = pi * kappa^-theta
     lc = gva * np.log(w_hat)[:, None] + np.einsum("ikj,ik->ij", gio, np.log(P_hat))
-    with np.errstate(divide="ignore", over="ignore", under="ignore"):
-        s = (pi * (kappa * c_hat[None]) ** (-theta)).sum(axis=1)
+    with np.errstate(over="ignore", under="ignore"):
+        f = c_hat ** (-theta)  # (i, j)
+        s = np.einsum("nij,ij->nj", bk, f)
     price = np.abs(np.log(P_hat) + np.log(s) / theta).max()
     cost = np.abs(np.log(c_hat) - lc).max()
     # (3) trade shares from the returned costs and prices
-    with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):
-        pi3 = np.where(pi > 0, pi * (kappa * c_hat[None] / P_hat[:, None, :]) ** (-theta), 0.0)
+    pi3 = bk * f[None] * (P_hat ** theta)[:, None, :]
     # (4) expenditure and (5) trade balance in levels
     flows = pi_new * Xn[:, None, :] / (1.0 + shock.tau)
     Y = flows.sum(axis=0)
