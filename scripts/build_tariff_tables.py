@@ -40,40 +40,10 @@ DEFAULT_OUT = REPO / "src" / "detente" / "data"
 
 # --------------------------------------------------------------------------- labels
 
-COUNTRIES = (
-    "AGO ARE ARG AUS AUT BEL BGD BGR BLR BRA BRN CAN CHE CHL CHN CIV CMR COD COL CRI CYP "
-    "CZE DEU DNK EGY ESP EST FIN FRA GBR GRC HKG HRV HUN IDN IND IRL ISL ISR ITA JOR JPN "
-    "KAZ KHM KOR LAO LTU LUX LVA MAR MEX MLT MMR MYS NGA NLD NOR NZL PAK PER PHL POL PRT "
-    "ROU RUS SAU SEN SGP STP SVK SVN SWE THA TUN TUR TWN UKR USA VNM ZAF"
-).split()
+# ICIO labels come from the package (one list for the builder, the reader and this script)
+from detente.world._build import ICIO_COUNTRIES as COUNTRIES  # noqa: E402
+from detente.world._icio import ICIO_INDUSTRY_NAMES as INDUSTRY_NAMES  # noqa: E402
 
-INDUSTRY_NAMES = {
-    "A01": "Crop and animal production", "A02": "Forestry and logging",
-    "A03": "Fishing and aquaculture", "B05": "Mining of coal and lignite",
-    "B06": "Extraction of crude petroleum and natural gas", "B07": "Mining of metal ores",
-    "B08": "Other mining and quarrying", "B09": "Mining support service activities",
-    "C10T12": "Food products, beverages and tobacco",
-    "C13T15": "Textiles, wearing apparel, leather", "C16": "Wood and products of wood and cork",
-    "C17_18": "Paper products and printing", "C19": "Coke and refined petroleum products",
-    "C20": "Chemicals and chemical products", "C21": "Pharmaceuticals",
-    "C22": "Rubber and plastics products", "C23": "Other non-metallic mineral products",
-    "C24A": "Basic iron and steel", "C24B": "Basic precious and other non-ferrous metals",
-    "C25": "Fabricated metal products", "C26": "Computer, electronic and optical equipment",
-    "C27": "Electrical equipment", "C28": "Machinery and equipment n.e.c.",
-    "C29": "Motor vehicles, trailers and semi-trailers", "C301": "Building of ships and boats",
-    "C302T309": "Other transport equipment", "C31T33": "Furniture, other manufacturing, repair",
-    "D": "Electricity, gas, steam and air conditioning", "E": "Water supply, sewerage, waste",
-    "F": "Construction", "G": "Wholesale and retail trade", "H49": "Land transport",
-    "H50": "Water transport", "H51": "Air transport", "H52": "Warehousing and support",
-    "H53": "Postal and courier", "I": "Accommodation and food services",
-    "J58T60": "Publishing, audiovisual and broadcasting", "J61": "Telecommunications",
-    "J62_63": "IT and other information services", "K": "Financial and insurance",
-    "L": "Real estate", "M": "Professional, scientific and technical",
-    "N": "Administrative and support", "O": "Public administration and defence",
-    "P": "Education", "Q": "Human health and social work",
-    "R": "Arts, entertainment and recreation", "S": "Other service activities",
-    "T": "Households as employers",
-}
 INDUSTRIES = list(INDUSTRY_NAMES)
 GOODS = INDUSTRIES[: INDUSTRIES.index("C31T33") + 1]
 # Agricultural products in the WTO sense (Agreement on Agriculture, Annex 1: HS 01-24
