@@ -150,3 +150,77 @@ def test_json_schema_lists_event_kinds():
 def test_shipped_scenario_validates():
     out = validate_file("us-china-2025", world=labelled_world())
     assert "variant no-geneva" in out and "variant rare-earth-ban" in out
+
+
+# ------------------------------------------------------------------------- baseline section
+BASELINE = """\
+baseline:
+  source: "pre-war MFN"
+  tariffs:
+    - {importer: USA, exporter: CHN, sectors: STEEL, rate_pct: 3}
+    - {importer: CHN, exporter: USA, sectors: goods, rate_pct: 8, coverage: 0.5}
+"""
+
+
+def with_baseline(text: str = BASELINE) -> str:
+    return GOOD.replace("events:\n", text + "events:\n", 1)
+
+
+def test_baseline_section_loads_and_sets_cells(tmp_path):
+    import numpy as np
+
+    from detente.policy import baseline_tariffs
+
+    sc = load_scenario(write(tmp_path, with_baseline()))
+    assert sc.baseline.tariffs[1].coverage == 0.5
+    w = labelled_world()
+    tau = baseline_tariffs(w, sc)
+    u, c, s = w.country_index("USA"), w.country_index("CHN"), w.sector_index("STEEL")
+    assert tau[u, c, s] == 0.03
+    j = w.sector_index("AGR")
+    assert tau[c, u, j] == pytest.approx(0.5 * 0.08 + 0.5 * w.tariffs[c, u, j])
+    other = np.ones(tau.shape, dtype=bool)
+    other[u, c, s] = False
+    other[c, u, :] = False
+    assert np.array_equal(tau[other], np.asarray(w.tariffs)[other])
+
+
+@pytest.mark.parametrize("old, new, field, value, expected, line", [
+    ("rate_pct: 3}", "rate_pct: -3}", "baseline.tariffs[0].rate_pct", "-3", "greater than or equal to 0", 6),
+    ("rate_pct: 3}", "rate_pct: 3, rate: 4}", "baseline.tariffs[0].rate", "rate", "unknown key", 6),
+    ("coverage: 0.5}", "coverage: 2}", "baseline.tariffs[1].coverage", "2", "less than or equal to 1", 7),
+    ('  source: "pre-war MFN"', '  sauce: "pre-war MFN"', "baseline.sauce", "sauce", "unknown key", 4),
+])
+def test_malformed_baseline_names_path_value_and_line(tmp_path, old, new, field, value, expected, line):
+    msg = error_of(write(tmp_path, with_baseline(BASELINE.replace(old, new))))
+    assert "scenario.yaml" in msg and field in msg and value in msg and expected in msg
+    assert f"line {line}" in msg
+
+
+def test_baseline_needs_tariffs(tmp_path):
+    msg = error_of(write(tmp_path, with_baseline("baseline: {source: x, tariffs: []}\n")))
+    assert "baseline.tariffs" in msg and "at least 1" in msg
+
+
+def test_baseline_labels_are_checked_against_the_world(tmp_path):
+    text = with_baseline(BASELINE.replace("exporter: CHN, sectors: STEEL", "exporter: CHNA, sectors: STEL"))
+    sc = load_scenario(write(tmp_path, text))
+    with pytest.raises(ScenarioError) as info:
+        check_labels(sc, labelled_world())
+    msg = str(info.value)
+    assert "line 6: baseline.tariffs[0].exporter = 'CHNA': unknown country" in msg
+    assert "line 6: baseline.tariffs[0].sectors = 'STEL': unknown sector" in msg and "did you mean STEEL" in msg
+
+
+def test_replay_measures_welfare_against_the_rebased_world(tmp_path):
+    from detente.policy import rebase, replay
+
+    sc = load_scenario(write(tmp_path, with_baseline()))
+    w = labelled_world()
+    rp = replay(sc, w)
+    assert rp.world.meta.name.endswith("-baseline")
+    assert rebase(w, sc) is rebase(w, sc)
+    first = rp.dataset["welfare_pct"].isel(date=0).values
+    assert abs(first).max() < 1e-9  # before any event: the re-based world itself
+    u, c, s = w.country_index("USA"), w.country_index("CHN"), w.sector_index("STEEL")
+    assert float(rp.dataset["tariff_pct"].isel(date=0)[u, c, s]) == pytest.approx(3.0)

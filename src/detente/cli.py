@@ -240,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
     rp.set_defaults(func=_cmd_replay)
 
+    from detente.policy._cli import register as _register_policy
+    from detente.report._cli import register as _register_report
+
+    _register_policy(sub)
+    _register_report(sub)
+
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)
     wo = sub.add_parser("world", help="summarise a world (size, vintage, GDP, trade, tariffs)")

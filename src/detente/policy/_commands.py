@@ -10,6 +10,7 @@ import json
 import os
 from collections import Counter
 
+from detente.policy._baseline import baseline_tariffs
 from detente.policy._replay import Replay, replay
 from detente.policy._schema import check_labels, load_scenario, scenario_json_schema
 from detente.policy._timeline import apply_variant, dates, policy_state, world_for
@@ -27,6 +28,7 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
     w = world if isinstance(world, World) else load_world(world or sc.world)
     check_labels(sc, w)
     wt = world_for(sc, w)
+    baseline_tariffs(wt, sc)
     for variant in [None, *sc.variants]:
         v = apply_variant(sc, variant)
         for d in dates(v):
@@ -44,6 +46,9 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
         f"  events: {len(sc.events)} (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")",
         f"  layers: {', '.join(used) or 'none'}",
     ]
+    if sc.baseline is not None:
+        lines.append(f"  baseline: {len(sc.baseline.tariffs)} tariff entries re-base the world "
+                     f"({sc.baseline.source or 'no source given'})")
     for name, v in sc.variants.items():
         lines.append(f"  variant {name}: {v.description or '(no description)'}")
     lines.append("  OK")

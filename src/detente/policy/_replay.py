@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from detente.equilibrium import Counterfactual, Equilibrium, solve
+from detente.policy._baseline import rebase
 from detente.policy._schema import Scenario, check_labels
 from detente.policy._timeline import apply_variant, dates, events_on, policy_state, world_for
 from detente.world import World, load_world
@@ -95,7 +96,10 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     scenario : Scenario
         A validated scenario (:func:`load_scenario`).
     world : World, optional
-        The baseline; default ``load_world(scenario.world)``.
+        The baseline; default ``load_world(scenario.world)``. A scenario with a
+        ``baseline`` section re-bases it first (:func:`~detente.policy.rebase`): the
+        equilibrium at the baseline tariffs becomes the replay's world, so welfare,
+        prices and the average-tariff weights are relative to the re-based world.
     variant : str, optional
         A variant name, or several joined by ``+`` (composed left to right).
     progress : callable, optional
@@ -116,7 +120,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     sc = apply_variant(scenario, variant)
     base = world if world is not None else load_world(sc.world)
     check_labels(sc, base)
-    w = world_for(sc, base)
+    w = rebase(world_for(sc, base), sc, tol=tol)
     days = dates(sc)
     N, J = w.n_countries, w.n_sectors
     goods = np.array([s in set(w.goods) for s in w.sectors])

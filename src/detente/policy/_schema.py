@@ -174,6 +174,33 @@ class Settings(_Strict):
         return self
 
 
+class BaselineTariff(_Strict):
+    """A baseline tariff level for some cells: the total applied rate in percent.
+
+    The selected cells' baseline tariff becomes ``coverage * rate_pct + (1 - coverage) *``
+    the world's rate (``coverage`` 1: the world's rate is replaced).
+    """
+
+    importer: Labels = Field(description="importing country label(s), comma list or 'all'")
+    exporter: Labels = Field(description="exporting country label(s), comma list or 'all'")
+    sectors: Labels = Field("goods", description="sector label(s), 'goods', 'services' or 'all'")
+    rate_pct: float = Field(ge=0, le=1000, description="total applied tariff, percent (>= 0)")
+    coverage: float = Field(1.0, ge=0, le=1, description="share of the sector's trade at rate_pct")
+
+
+class Baseline(_Strict):
+    """Re-base the world before the timeline starts: new baseline tariffs for some cells.
+
+    The world's equilibrium is solved at these tariffs and becomes the baseline of the
+    replay (welfare is then measured against the re-based world), and the layers stack
+    on the re-based tariffs. Entries apply in file order (a later one wins).
+    """
+
+    tariffs: list[BaselineTariff] = Field(min_length=1)
+    source: str = ""
+    note: str = ""
+
+
 class Override(_Strict):
     """Changes to the event list: remove by id, add, replace by id (applied in that order)."""
 
@@ -193,6 +220,7 @@ class Scenario(_Strict):
     world: str = "default"
     period: Period
     settings: Settings = Settings()
+    baseline: Baseline | None = Field(None, description="re-base the world's tariffs before the timeline")
     layers: dict[str, str] = Field(default_factory=dict, description="declared layer names: description")
     events: list[Event] = Field(default_factory=list)
     overrides: dict[str, Override] = Field(default_factory=dict, description="named overrides variants can compose")
@@ -347,7 +375,7 @@ def _labels_of(sel: Labels) -> list[str]:
 
 
 def check_labels(scenario: Scenario, world: Any) -> None:
-    """Check every country and sector label (events, variants, settings) against ``world``.
+    """Check every country and sector label (baseline, events, variants, settings) against ``world``.
 
     Raises :class:`ScenarioError` naming the file, line, field path and value of each
     unknown label, with the labels the world knows.
@@ -386,6 +414,16 @@ def check_labels(scenario: Scenario, world: Any) -> None:
                 check_event(ev, (section, vname, "add_events", k))
             for eid, ev in v.replace_events.items():
                 check_event(ev, (section, vname, "replace_events", eid))
+    if scenario.baseline is not None:
+        for k, bt in enumerate(scenario.baseline.tariffs):
+            loc = ("baseline", "tariffs", k)
+            for field in ("importer", "exporter"):
+                for lab in _labels_of(getattr(bt, field)):
+                    if lab.lower() not in {"all", "*"} and lab not in countries:
+                        report(loc + (field,), lab, "country", world.countries)
+            for lab in _labels_of(bt.sectors):
+                if lab.lower() not in sector_groups and lab not in sectors:
+                    report(loc + ("sectors",), lab, "sector", world.sectors)
     for sec in scenario.settings.elasticity_overrides:
         if sec not in sectors:
             report(("settings", "elasticity_overrides", sec), sec, "sector", world.sectors)

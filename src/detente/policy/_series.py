@@ -1,0 +1,123 @@
+"""The trade-weighted average tariff each side of a pair applies to the other, 2018-2026.
+
+:func:`tariff_series` chains two shipped scenarios into one dated series without solving
+any equilibrium (tariffs only, fast): the 2018-2020 trade war (``us-china-2018-2020``,
+whose ``baseline`` section sets the pre-war rates) and the 2025-2026 escalation
+(``us-china-2025``, whose layers are additional to the 2022 world). From the first
+tariff event of the later scenario (the 2024 Section 301 tranche, 2024-09-27) the level
+is the earlier scenario's last state (Phase One) plus the later scenario's layers, so
+the series is one statutory measure throughout; between Phase One and that date it is
+flat.
+
+Method (the replay's, after PIIE's tariff chart): the average over goods sectors with
+fixed weights, the default world's baseline bilateral imports at factory prices by
+sector (2022). docs/scenarios.md section 6 compares the result with PIIE's series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from detente.policy._baseline import baseline_tariffs
+from detente.policy._replay import average_tariff
+from detente.policy._schema import Scenario, load_scenario
+from detente.policy._timeline import layer_rates, tariff_state
+from detente.world import World, load_world
+
+EARLY = "us-china-2018-2020"
+LATE = "us-china-2025"
+
+
+def _tariff_events(sc: Scenario) -> list:
+    return [e for e in sc.events if e.kind in ("tariff", "exemption")]
+
+
+def _changes(sc: Scenario) -> list[dt.date]:
+    out = set()
+    for e in _tariff_events(sc):
+        out.add(e.date)
+        if e.until:
+            out.add(e.until)
+    return sorted(out)
+
+
+def _notes(sc: Scenario, d: dt.date) -> str:
+    notes = [e.note or e.id or "" for e in _tariff_events(sc) if e.date == d]
+    notes += [f"{e.id or 'event'} ends" for e in _tariff_events(sc) if e.until == d]
+    return "; ".join(dict.fromkeys(n for n in notes if n))
+
+
+def tariff_series(world: World | None = None, *, early: str | Scenario = EARLY,
+                  late: str | Scenario = LATE, start: dt.date = dt.date(2018, 1, 1),
+                  end: dt.date = dt.date(2026, 7, 31), pair: tuple[str, str] = ("USA", "CHN"),
+                  freq: str | None = None):
+    """Average tariffs of ``pair`` on each other from ``start`` to ``end``, as a DataFrame.
+
+    Parameters
+    ----------
+    world : World, optional
+        Supplies the sector weights (``trade_flows``, goods only) and the tariffs of the
+        cells the scenarios do not re-base; default ``load_world(early.world)``.
+    early, late : str or Scenario
+        The 2018-2020 scenario (with a ``baseline`` section) and the 2025-2026 one
+        (layers additional to the world's baseline), names or scenarios.
+    pair : (str, str)
+        Importer a and exporter b; the columns are a on b and b on a.
+    freq : str, optional
+        A pandas frequency (``"D"``, ``"W-MON"``, ``"MS"``) to resample the step series;
+        default: one row at ``start``, at each change and at ``end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date``, ``us_on_china_pct``, ``china_on_us_pct`` (the a-on-b and b-on-a
+        averages, percent, baseline MFN included), ``source`` (the scenario(s) the level
+        comes from) and ``events`` (the notes of the tariff events of the date).
+    """
+    import pandas as pd
+
+    sc_e = early if isinstance(early, Scenario) else load_scenario(early)
+    sc_l = late if isinstance(late, Scenario) else load_scenario(late)
+    w = world if world is not None else load_world(sc_e.world)
+    a, b = w.country_index(pair[0]), w.country_index(pair[1])
+    weights = np.asarray(w.trade_flows)
+    goods = np.array([s in set(w.goods) for s in w.sectors])
+    w_e = w.replace(tariffs=baseline_tariffs(w, sc_e))
+    late_changes = [d for d in _changes(sc_l) if start < d <= end]
+    switch = late_changes[0] if late_changes else end + dt.timedelta(days=1)
+    tau_last = tariff_state(w_e, sc_e, switch - dt.timedelta(days=1))
+    src_e = sc_e.name
+    src_l = f"{sc_e.name} ({(switch - dt.timedelta(days=1)).isoformat()} level) + {sc_l.name} layers"
+
+    def row(d: dt.date) -> dict:
+        if d < switch:
+            tau, src, sc = tariff_state(w_e, sc_e, d), src_e, sc_e
+        else:
+            extra = sum(layer_rates(w, sc_l, d).values(), np.zeros(weights.shape))
+            tau, src, sc = tau_last + extra / 100.0, src_l, sc_l
+        avg = average_tariff(weights, 100.0 * tau, goods)
+        return {"date": d, "us_on_china_pct": float(avg[a, b]), "china_on_us_pct": float(avg[b, a]),
+                "source": src, "events": _notes(sc, d)}
+
+    days = sorted({start, end, *[d for d in _changes(sc_e) if start < d < switch], *late_changes})
+    rows, prev = [], None
+    for d in days:
+        r = row(d)
+        key = (round(r["us_on_china_pct"], 9), round(r["china_on_us_pct"], 9))
+        if prev is None or key != prev or d == end:
+            rows.append(r)
+        prev = key
+    frame = pd.DataFrame(rows)
+    frame["date"] = pd.to_datetime(frame["date"])
+    if freq is not None:
+        idx = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=freq)
+        frame = (frame.set_index("date").reindex(frame["date"].tolist() + list(idx)).sort_index()
+                 .pipe(lambda f: f[~f.index.duplicated(keep="first")]).ffill().loc[idx]
+                 .rename_axis("date").reset_index())
+        frame["events"] = ""
+    frame.attrs = {"pair": f"{pair[0]},{pair[1]}", "world": w.meta.name, "vintage": w.meta.vintage,
+                   "early": sc_e.name, "late": sc_l.name,
+                   "method": "goods sectors, fixed weights: world baseline bilateral imports by sector"}
+    return frame

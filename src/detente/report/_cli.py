@@ -1,0 +1,127 @@
+"""``detente report RUN [RUN ...]``: an HTML report and PNG figures of replays.
+
+A RUN is a results-store run id (or ``latest``), a NetCDF file written by
+``detente replay --out``, or ``scenario:NAME[:VARIANT]`` to replay on the fly. The first
+RUN is the main one; more than one adds the comparison of variants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from detente.errors import DetenteError
+from detente.report.charts import ReportError
+from detente.report.html import unique_label, write_report
+
+
+def replay_dataset(rp):
+    """A :class:`~detente.policy.Replay`'s dataset with sector prices added.
+
+    ``price_pct`` (country, sector, date): percent change of the sectoral price indices
+    P_hat_n^j of each date's equilibrium, read from the solved states (not stored by
+    :func:`~detente.policy.replay` itself).
+    """
+    import numpy as np
+
+    ds = rp.dataset
+    if "price_pct" in ds:
+        return ds
+    p = np.stack([100 * (rp.equilibria[k].solution.P_hat - 1) for k in rp.state_keys], axis=-1)
+    return ds.assign(price_pct=(("country", "sector", "date"), p,
+                                {"units": "%", "long_name": "sectoral price index change vs baseline"}))
+
+
+def _open_netcdf(path: Path):
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path) as ds:
+            return ds.load()
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read {str(path)!r} as a replay NetCDF file: {exc}") from None
+
+
+def resolve_run(text: str, *, world: str | None = None, progress: bool = False, store=None) -> tuple[str, object]:
+    """(label, dataset) for one RUN argument.
+
+    ``scenario:NAME[:VARIANT]`` replays a scenario (a shipped name or a YAML path);
+    an existing path is read as a NetCDF replay; anything else is a results-store id.
+    """
+    if text.startswith("scenario:"):
+        from detente.policy._commands import replay_file
+
+        _, _, rest = text.partition(":")
+        name, _, variant = rest.partition(":")
+        if not name:
+            raise ReportError(f"{text!r}: give a scenario, e.g. scenario:us-china-2025 or scenario:us-china-2025:no-geneva")
+        rp = replay_file(name, variant=variant or None, world=world, progress=progress)
+        ds = replay_dataset(rp)
+        return variant or str(ds.attrs.get("scenario", name)), ds
+    path = Path(text)
+    if path.is_file():
+        ds = _open_netcdf(path)
+        return str(ds.attrs.get("variant", "") or "") or str(ds.attrs.get("scenario", "") or path.stem), ds
+    if path.suffix in (".nc", ".nc4", ".netcdf") or "/" in text:
+        raise ReportError(f"no such file: {text!r} (a RUN is a store run id, a NetCDF file from "
+                          "`detente replay --out`, or scenario:NAME[:VARIANT])")
+    if store is None:
+        try:
+            from detente.store import RunStore
+        except ImportError as exc:
+            raise ReportError(f"{text!r} is not a file, and the results store is not available ({exc})") from None
+        store = RunStore()
+    rec = store.load(text)
+    from detente.report.html import record_dataset, run_label
+
+    return run_label(rec), record_dataset(rec)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "report"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Resolve the runs, write the report, print the summary."""
+    from rich.console import Console
+
+    from detente.report.terminal_replay import print_runs_summary
+
+    parts = [p.strip() for p in (args.pair or "USA,CHN").split(",")]
+    if len(parts) != 2:
+        raise DetenteError(f"--pair must be two countries 'A,B', got {args.pair!r}")
+    runs: dict[str, object] = {}
+    for text in args.runs:
+        label, ds = resolve_run(text, world=args.world, progress=not args.quiet)
+        runs[unique_label(label, runs)] = ds
+    main = next(iter(runs.values()))
+    out = Path(args.out) if args.out else Path("results") / f"report-{_slug(str(main.attrs.get('scenario', 'replay')))}"
+    index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png)
+    console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
+    if args.quiet:
+        console.print(f"report written to {index}")
+    else:
+        print_runs_summary(console, runs, tuple(parts), index)
+    return 0
+
+
+def register(sub) -> argparse.ArgumentParser:
+    """Add the ``report`` subcommand to the main parser's subparsers; returns its parser."""
+    p = sub.add_parser(
+        "report", help="write an HTML report (offline) and PNG charts of one or more replays",
+        description="Write a self-contained HTML report (interactive charts, works offline) and PNG "
+        "figures: tariff paths, layers, welfare and real wages, US-China trade by sector, prices, and "
+        "a comparison when several runs are given. RUN is a results-store run id (or 'latest'), a "
+        "NetCDF file from `detente replay --out`, or scenario:NAME[:VARIANT] to replay now. "
+        "Example: detente report scenario:us-china-2025 scenario:us-china-2025:no-geneva")
+    p.add_argument("runs", nargs="+", metavar="RUN",
+                   help="run id, NetCDF file or scenario:NAME[:VARIANT]; the first is the main run")
+    p.add_argument("--out", help="folder to write index.html and the PNGs into (default results/report-SCENARIO)")
+    p.add_argument("--title", help="report title (default: the scenario and the pair)")
+    p.add_argument("--pair", default="USA,CHN", help="the two countries 'A,B' at the centre (default %(default)s)")
+    p.add_argument("--world", help="world for scenario: runs (default: the scenario's)")
+    p.add_argument("--no-png", action="store_true", help="HTML only, no PNG figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary tables")
+    p.set_defaults(func=cmd_report)
+    return p

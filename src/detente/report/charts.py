@@ -1,0 +1,522 @@
+"""Charts of replays: plain chart specifications built from datasets, drawn twice.
+
+The builders (:func:`tariff_paths`, :func:`layer_composition`, :func:`welfare_paths`,
+:func:`sector_trade`, :func:`price_effects`, :func:`compare_tariffs`,
+:func:`compare_welfare`) read a replay :class:`xarray.Dataset` (``detente replay``,
+:func:`detente.policy.replay`) and return a :class:`Chart`: titles, units, series and
+markers, with no plotting library involved. :func:`to_plotly` draws a chart as an
+interactive plotly figure (the HTML report), :func:`to_matplotlib` as a matplotlib
+figure (PNG files), so both always show the same numbers with the same labels.
+
+Every chart carries a title, axis units, dates on the time axis and a footer with the
+scenario, variant, world, data vintage and detente version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from detente.errors import DetenteError, UnknownLabelError
+
+
+class ReportError(DetenteError, ValueError):
+    """A report cannot be made: a missing optional dependency, run or variable."""
+
+
+def require(module: str):
+    """Import an optional dependency of the reports or raise a :class:`ReportError`."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ReportError(f"reports need the optional package {module.split('.')[0]!r} ({exc}); "
+                          "install it with: pip install 'detente[report]'") from None
+
+
+# ------------------------------------------------------------------------ specifications
+@dataclasses.dataclass(frozen=True)
+class Series:
+    """One line, stacked area or set of bars.
+
+    ``x`` holds dates (``datetime64[D]``) for time panels and category labels for bar
+    panels; ``kind`` is ``step`` (piecewise constant: the policy holds until the next
+    date), ``area`` (stacked steps) or ``bar`` (horizontal bars).
+    """
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    kind: str = "step"
+    color: str = "#444444"
+    dash: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Panel:
+    """One plotting area: a time panel (``kind='time'``) or horizontal bars (``'hbar'``)."""
+
+    title: str
+    value_label: str
+    series: tuple[Series, ...]
+    kind: str = "time"
+    category_label: str = "sector"
+
+
+@dataclasses.dataclass(frozen=True)
+class Marker:
+    """A dated event drawn as a vertical line on time panels."""
+
+    date: dt.date
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Chart:
+    """A titled figure of one or more panels with a provenance footer."""
+
+    key: str
+    title: str
+    panels: tuple[Panel, ...]
+    footer: str
+    markers: tuple[Marker, ...] = ()
+    note: str = ""
+
+
+COUNTRY_COLORS = {"USA": "#1f4e9c", "CHN": "#c0282d"}
+PALETTE = ("#2a9d8f", "#e9a23b", "#7b4fa0", "#8c6d31", "#5a9bd4", "#d46a9f", "#6b8e23",
+           "#b5651d", "#17becf", "#7f7f7f")
+
+# Named milestones of shipped scenarios. Only those on which the pair's average tariff
+# changes in the run are drawn, so a variant without Geneva shows no Geneva line.
+MILESTONES: dict[str, dict[dt.date, str]] = {
+    "us-china-2025": {dt.date(2025, 5, 14): "Geneva", dt.date(2025, 11, 10): "Busan",
+                      dt.date(2026, 2, 24): "IEEPA ruling"},
+}
+
+
+# ------------------------------------------------------------------------ dataset helpers
+def dates_of(ds) -> list[dt.date]:
+    return [d.astype("datetime64[D]").astype(dt.date) for d in ds["date"].values]
+
+
+def _days(ds) -> np.ndarray:
+    return ds["date"].values.astype("datetime64[D]")
+
+
+def check_pair(ds, pair: Sequence[str]) -> tuple[str, str]:
+    """The pair as a tuple, checked against the dataset's countries."""
+    known = [str(c) for c in ds["country"].values]
+    for c in pair:
+        if c not in known:
+            raise UnknownLabelError(f"country {c!r} is not in the run (known: {', '.join(known)})")
+    if len(pair) != 2 or pair[0] == pair[1]:
+        raise ReportError(f"pair must be two different countries, got {tuple(pair)!r}")
+    return str(pair[0]), str(pair[1])
+
+
+def baseline_year(ds) -> str:
+    """The world's reference year from the vintage or world name (``2022``), else ''."""
+    for text in (str(ds.attrs.get("vintage", "")), str(ds.attrs.get("world", ""))):
+        m = re.search(r"reference year (\d{4})", text) or re.search(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", text)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def pct_label(ds) -> str:
+    """``% vs 2022 baseline``; a world re-based by the scenario says so."""
+    y = baseline_year(ds)
+    rebased = "+" in str(ds.attrs.get("world", "")) and str(ds.attrs.get("world", "")).endswith("-baseline")
+    return f"% vs {'re-based ' if rebased else ''}{y + ' ' if y else ''}baseline"
+
+
+def money(ds) -> tuple[float, str]:
+    """Scale factor and label for trade values (USD million shown as USD bn)."""
+    units = str(ds.attrs.get("units", ""))
+    if units == "USD million":
+        return 1e-3, "USD bn at factory prices"
+    if units == "USD billion":
+        return 1.0, "USD bn at factory prices"
+    return 1.0, f"{units or 'world units'} at factory prices"
+
+
+def run_name(ds) -> str:
+    v = str(ds.attrs.get("variant", "") or "")
+    return f"{ds.attrs.get('scenario', 'run')}" + (f" [{v}]" if v else " [base scenario, no variant]")
+
+
+def footer(ds, runs: Sequence[str] | None = None) -> str:
+    """World, data vintage, detente version, scenario and variant(s)."""
+    a = ds.attrs
+    what = (f"{a.get('scenario', 'run')}: " + ", ".join(runs)) if runs else run_name(ds)
+    return (f"{what} · world {a.get('world', '?')} · data: {a.get('vintage', '?')} · "
+            f"detente {a.get('detente_version', '?')}")
+
+
+def _pair_series(ds, var: str, importer: str, exporter: str) -> np.ndarray:
+    return np.asarray(ds[var].sel(importer=importer, exporter=exporter).values, dtype=float)
+
+
+def _color(country: str, k: int) -> str:
+    return COUNTRY_COLORS.get(country, PALETTE[k % len(PALETTE)])
+
+
+def most_affected(ds, var: str, exclude: Sequence[str], n: int) -> list[str]:
+    """The ``n`` countries (not in ``exclude``) with the largest absolute change of ``var``."""
+    v = ds[var]
+    size = np.nanmax(np.abs(v.values), axis=v.dims.index("date"))
+    order = [str(c) for c in np.asarray(v["country"].values)[np.argsort(-size)]]
+    return [c for c in order if c not in exclude][:n]
+
+
+def key_events(ds, pair: Sequence[str], names: Mapping[dt.date, str] | None = None,
+               min_move_pp: float = 5.0, unnamed_move_pp: float = 30.0) -> list[Marker]:
+    """Dates worth marking on time charts, from the run itself.
+
+    The peak (first date of the highest average tariff ``pair[0]`` applies to
+    ``pair[1]``); named milestones (``names``, default :data:`MILESTONES` of the run's
+    scenario) on which either side's average tariff moves by at least ``min_move_pp``;
+    and any other move of at least ``unnamed_move_pp`` more than a week from a marked
+    date, labelled by its date.
+    """
+    a, b = check_pair(ds, pair)
+    days = dates_of(ds)
+    ab, ba = _pair_series(ds, "avg_tariff_pct", a, b), _pair_series(ds, "avg_tariff_pct", b, a)
+    move = np.zeros(len(days))
+    move[1:] = np.maximum(np.abs(np.diff(ab)), np.abs(np.diff(ba)))
+    names = dict(MILESTONES.get(str(ds.attrs.get("scenario", "")), {}) if names is None else names)
+    out: list[Marker] = []
+    if np.isfinite(ab).any() and np.nanmax(ab) > ab[0] + min_move_pp:
+        out.append(Marker(days[int(np.nanargmax(ab))], "peak"))
+    for d, label in sorted(names.items()):
+        if d in days and move[days.index(d)] >= min_move_pp and all(m.date != d for m in out):
+            out.append(Marker(d, label))
+    for t in np.argsort(-move):
+        d = days[int(t)]
+        if move[t] < unnamed_move_pp:
+            break
+        if all(abs((m.date - d).days) > 7 for m in out):
+            out.append(Marker(d, d.isoformat()))
+    return sorted(out, key=lambda m: m.date)
+
+
+def change_points(ds) -> list[dt.date]:
+    """Dates on which the policy state changes (the first date included)."""
+    days = dates_of(ds)
+    if "state" in ds:
+        keys = [str(k) for k in ds["state"].values]
+        return [d for t, d in enumerate(days) if t == 0 or keys[t] != keys[t - 1]]
+    x = np.nan_to_num(ds["tariff_pct"].values) if "tariff_pct" in ds else np.nan_to_num(ds["welfare_pct"].values)
+    x = x.reshape(-1, x.shape[-1])
+    return [d for t, d in enumerate(days) if t == 0 or not np.allclose(x[:, t], x[:, t - 1])]
+
+
+def days_in_force(ds) -> np.ndarray:
+    """Days each date's policy holds: until the next date; the last date counts one day."""
+    d = _days(ds).astype("int64")
+    return np.append(np.diff(d), 1).astype(float)
+
+
+def summarise(ds, pair: Sequence[str] = ("USA", "CHN")) -> dict:
+    """Headline numbers of a run: peak tariffs, worst and period-average welfare, peak CPI.
+
+    Each value is ``(value, date)``; ``mean`` is the average over the period weighted
+    by the days each date's policy is in force (:func:`days_in_force`).
+    """
+    a, b = check_pair(ds, pair)
+    days, w = dates_of(ds), days_in_force(ds)
+    out: dict = {}
+    for imp, exp in ((a, b), (b, a)):
+        y = _pair_series(ds, "avg_tariff_pct", imp, exp)
+        t = int(np.nanargmax(y))
+        out[f"tariff {imp} on {exp}"] = {"peak": (float(y[t]), days[t]),
+                                         "mean": (float(np.nansum(w * y) / w.sum()), None)}
+    for c in (a, b):
+        for var in ("welfare_pct", "real_wage_pct", "cpi_pct"):
+            y = np.asarray(ds[var].sel(country=c).values, float)
+            t = int(np.nanargmax(y) if var == "cpi_pct" else np.nanargmin(y))
+            out[f"{var} {c}"] = {"peak": (float(y[t]), days[t]),
+                                 "mean": (float(np.nansum(w * y) / w.sum()), None)}
+    return out
+
+
+# ------------------------------------------------------------------------ chart builders
+def tariff_paths(ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Marker] | None = None) -> Chart:
+    """(1) The average tariff each side applies to the other: total and scenario layers."""
+    a, b = check_pair(ds, pair)
+    x = _days(ds)
+    series = []
+    for k, (imp, exp) in enumerate(((a, b), (b, a))):
+        c = _color(imp, k)
+        series.append(Series(f"{imp} on {exp}: total", x, _pair_series(ds, "avg_tariff_pct", imp, exp), color=c))
+        series.append(Series(f"{imp} on {exp}: additional (scenario layers)", x,
+                             _pair_series(ds, "avg_additional_tariff_pct", imp, exp), color=c, dash=True))
+    return Chart("tariffs", f"Average tariffs, {a} and {b} on each other", (
+        Panel("trade-weighted average over goods, fixed baseline import weights",
+              "percent", tuple(series)),), footer(ds),
+        tuple(key_events(ds, (a, b)) if markers is None else markers),
+        note="Total = baseline tariffs of the world data plus the scenario's layers; "
+             "dashed: the scenario's layers only.")
+
+
+def layer_composition(ds, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+    """(2) The layers that make up each side's average tariff, stacked."""
+    a, b = check_pair(ds, pair)
+    x = _days(ds)
+    panels = []
+    layers = [str(v) for v in ds["layer"].values] if "layer" in ds.dims else []
+    for imp, exp in ((a, b), (b, a)):
+        total = _pair_series(ds, "avg_tariff_pct", imp, exp)
+        extra = _pair_series(ds, "avg_additional_tariff_pct", imp, exp)
+        base_name = f"baseline tariffs ({baseline_year(ds) or 'baseline'} world data)"
+        series = [Series(base_name, x, total - extra, kind="area", color="#9e9e9e")]
+        for k, layer in enumerate(layers):
+            y = np.nan_to_num(np.asarray(ds["layer_pct"].sel(layer=layer, importer=imp, exporter=exp).values, float))
+            if np.abs(y).max() > 1e-9:
+                series.append(Series(layer, x, y, kind="area", color=PALETTE[k % len(PALETTE)]))
+        panels.append(Panel(f"{imp} tariffs on imports from {exp}", "percent", tuple(series)))
+    return Chart("layers", f"What the average tariffs are made of: {a} and {b}", tuple(panels), footer(ds),
+                 note="Layers stack exactly: the fixed-weight average is linear in the tariffs.")
+
+
+def welfare_paths(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 5) -> Chart:
+    """(3) Real income (welfare) and real wage by date for the pair and the most affected others."""
+    a, b = check_pair(ds, pair)
+    countries = [a, b, *most_affected(ds, "welfare_pct", (a, b), n_others)]
+    x = _days(ds)
+    panels = []
+    for var, title in (("welfare_pct", "real income (welfare)"), ("real_wage_pct", "real wage")):
+        series = tuple(Series(c, x, np.asarray(ds[var].sel(country=c).values, float), color=_color(c, k))
+                       for k, c in enumerate(countries))
+        panels.append(Panel(title, pct_label(ds), series))
+    return Chart("welfare", f"Welfare and real wages: {a}, {b} and the {n_others} most affected others",
+                 tuple(panels), footer(ds), tuple(key_events(ds, (a, b))),
+                 note="Each date: the static equilibrium if the policy then in force held for a year.")
+
+
+def sector_trade(ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Marker] | None = None,
+                 n_sectors: int = 10) -> Chart:
+    """(4) Bilateral trade by sector, both directions, at the key dates and at baseline."""
+    a, b = check_pair(ds, pair)
+    f, unit = money(ds)
+    marks = list(key_events(ds, (a, b)) if markers is None else markers)
+    days = dates_of(ds)
+    if days[-1] not in [m.date for m in marks]:
+        marks.append(Marker(days[-1], "end"))
+    colors = ("#9e9e9e", *PALETTE)
+    panels = []
+    for imp, exp in ((a, b), (b, a)):
+        base = f * np.asarray(ds["trade_base"].sel(importer=imp, exporter=exp).values, float)
+        top = np.argsort(-base)[:n_sectors][::-1]
+        cats = np.asarray([str(s) for s in ds["sector"].values])[top]
+        series = [Series("baseline", cats, base[top], kind="bar", color=colors[0])]
+        for k, m in enumerate(marks):
+            y = f * np.asarray(ds["trade"].sel(importer=imp, exporter=exp, date=np.datetime64(m.date)).values, float)
+            series.append(Series(f"{m.date} ({m.label})" if m.label != m.date.isoformat() else str(m.date),
+                                 cats, y[top], kind="bar", color=colors[1 + k % (len(colors) - 1)]))
+        panels.append(Panel(f"{exp} → {imp} (largest {n_sectors} sectors)", unit, tuple(series), kind="hbar"))
+    return Chart("trade", f"{a}-{b} trade by sector at key dates vs baseline", tuple(panels), footer(ds),
+                 note="Sales at factory prices (before tariffs) in the equilibrium of each date.")
+
+
+def price_effects(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 3, n_sectors: int = 12,
+                  at: dt.date | None = None) -> Chart:
+    """(5) Consumer prices by date, and sector prices (or tariffs) at the peak.
+
+    Sector price indices need the ``price_pct`` (country, sector, date) variable; a run
+    without it shows the tariffs by sector at the peak instead, and says so.
+    """
+    a, b = check_pair(ds, pair)
+    countries = [a, b, *most_affected(ds, "cpi_pct", (a, b), n_others)]
+    x = _days(ds)
+    cpi = Panel("consumer price index", pct_label(ds), tuple(
+        Series(c, x, np.asarray(ds["cpi_pct"].sel(country=c).values, float), color=_color(c, k))
+        for k, c in enumerate(countries)))
+    if at is None:
+        peaks = [m.date for m in key_events(ds, (a, b)) if m.label == "peak"]
+        at = peaks[0] if peaks else dates_of(ds)[int(np.nanargmax(_pair_series(ds, "avg_tariff_pct", a, b)))]
+    t = np.datetime64(at)
+    sectors = np.asarray([str(s) for s in ds["sector"].values])
+    if "price_pct" in ds:
+        vals = {c: np.asarray(ds["price_pct"].sel(country=c, date=t).values, float) for c in (a, b)}
+        title, unit, note = f"sector price indices on {at} (peak)", pct_label(ds), ""
+        names = {a: a, b: b}
+    else:
+        vals = {a: np.asarray(ds["tariff_pct"].sel(importer=a, exporter=b, date=t).values, float),
+                b: np.asarray(ds["tariff_pct"].sel(importer=b, exporter=a, date=t).values, float)}
+        title, unit = f"tariff by sector on {at} (peak)", "percent"
+        note = "This run has no sector prices (price_pct), so the right panel shows tariffs by sector."
+        names = {a: f"{a} on {b}", b: f"{b} on {a}"}
+    size = np.maximum(np.abs(np.nan_to_num(vals[a])), np.abs(np.nan_to_num(vals[b])))
+    top = np.argsort(-size)[:n_sectors][::-1]
+    bars = Panel(title, unit, tuple(Series(names[c], sectors[top], vals[c][top], kind="bar", color=_color(c, k))
+                                    for k, c in enumerate((a, b))), kind="hbar")
+    return Chart("prices", f"Price effects: consumer prices and sector prices, {a} and {b}", (cpi, bars),
+                 footer(ds), tuple(key_events(ds, (a, b))), note=note)
+
+
+def _compare(runs: Mapping[str, object], pair, var: str, pairs, title: str, unit_of, key: str) -> Chart:
+    if not runs:
+        raise ReportError("no runs to compare")
+    first = next(iter(runs.values()))
+    a, b = check_pair(first, pair)
+    series = []
+    for k, (label, ds) in enumerate(runs.items()):
+        check_pair(ds, (a, b))
+        for what, sel, dash in pairs(a, b):
+            series.append(Series(f"{label}: {what}", _days(ds), np.asarray(ds[var].sel(**sel).values, float),
+                                 color=PALETTE[k % len(PALETTE)] if k else "#222222", dash=dash))
+    return Chart(key, title, (Panel(f"solid: {a}, dashed: {b}", unit_of(first), tuple(series)),),
+                 footer(first, list(runs)), tuple(key_events(first, (a, b))))
+
+
+def compare_tariffs(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+    """(6a) The average tariff paths of each run, both directions, on one chart."""
+    a, b = pair
+
+    def pairs(a, b):
+        return ((f"{a} on {b}", {"importer": a, "exporter": b}, False),
+                (f"{b} on {a}", {"importer": b, "exporter": a}, True))
+    return _compare(runs, pair, "avg_tariff_pct", pairs, f"Variants compared: average tariffs, {a} and {b}",
+                    lambda ds: "percent", "compare-tariffs")
+
+
+def compare_welfare(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+    """(6b) The welfare paths of the pair in each run on one chart."""
+    a, b = pair
+
+    def pairs(a, b):
+        return ((a, {"country": a}, False), (b, {"country": b}, True))
+    return _compare(runs, pair, "welfare_pct", pairs, f"Variants compared: real income (welfare), {a} and {b}",
+                    pct_label, "compare-welfare")
+
+
+def all_charts(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> list[Chart]:
+    """The report's charts: (1)-(5) for the first run, (6) when there are several runs."""
+    ds = next(iter(runs.values()))
+    charts = [tariff_paths(ds, pair), layer_composition(ds, pair), welfare_paths(ds, pair),
+              sector_trade(ds, pair), price_effects(ds, pair)]
+    if len(runs) > 1:
+        charts += [compare_tariffs(runs, pair), compare_welfare(runs, pair)]
+    return charts
+
+
+# ------------------------------------------------------------------------ plotly
+def _iso(x: np.ndarray) -> list[str]:
+    return [str(d) for d in np.asarray(x).astype("datetime64[D]")]
+
+
+def to_plotly(chart: Chart):
+    """The chart as an interactive :class:`plotly.graph_objects.Figure`."""
+    go = require("plotly.graph_objects")
+    subplots = require("plotly.subplots")
+    n = len(chart.panels)
+    fig = subplots.make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in chart.panels],
+                                 horizontal_spacing=0.1 if n > 1 else 0.02)
+    seen: set[str] = set()
+    for col, panel in enumerate(chart.panels, start=1):
+        for s in panel.series:
+            show = s.name not in seen
+            seen.add(s.name)
+            common = {"name": s.name, "legendgroup": s.name, "showlegend": show}
+            if s.kind == "bar":
+                fig.add_trace(go.Bar(y=list(s.x), x=s.y, orientation="h", marker_color=s.color,
+                                     hovertemplate="%{y}: %{x:,.1f}<extra>" + s.name + "</extra>", **common),
+                              row=1, col=col)
+                continue
+            line = {"color": s.color, "shape": "hv", "width": 2 if s.kind == "step" else 0.5}
+            if s.dash:
+                line["dash"] = "dash"
+            extra = {"stackgroup": f"stack{col}", "fillcolor": s.color} if s.kind == "area" else {}
+            fig.add_trace(go.Scatter(x=_iso(s.x), y=s.y, mode="lines", line=line,
+                                     hovertemplate="%{x}: %{y:.2f}<extra>" + s.name + "</extra>",
+                                     **extra, **common), row=1, col=col)
+        xref = "x" if col == 1 else f"x{col}"
+        if panel.kind == "hbar":
+            fig.update_xaxes(title_text=panel.value_label, row=1, col=col)
+            fig.update_yaxes(title_text=panel.category_label, row=1, col=col)
+            fig.update_layout(barmode="group")
+        else:
+            fig.update_xaxes(title_text="date", type="date", row=1, col=col)
+            fig.update_yaxes(title_text=panel.value_label, row=1, col=col)
+            for k, m in enumerate(chart.markers):
+                fig.add_shape(type="line", x0=str(m.date), x1=str(m.date), y0=0, y1=1, xref=xref,
+                              yref=f"{xref.replace('x', 'y')} domain", line={"color": "#777", "width": 1, "dash": "dot"})
+                fig.add_annotation(x=str(m.date), y=1.0 - 0.06 * (k % 2), xref=xref,
+                                   yref=f"{xref.replace('x', 'y')} domain", text=m.label, showarrow=False,
+                                   xanchor="left", font={"size": 10, "color": "#555"})
+    fig.add_annotation(text=chart.footer, x=0, y=-0.42, xref="paper", yref="paper", showarrow=False,
+                       xanchor="left", yanchor="top", font={"size": 10, "color": "#666"})
+    fig.update_layout(title={"text": chart.title, "x": 0.01}, template="plotly_white", height=560,
+                      margin={"l": 70, "r": 20, "t": 80, "b": 170},
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
+                      hovermode="closest", font={"family": "system-ui, sans-serif"})
+    return fig
+
+
+# ------------------------------------------------------------------------ matplotlib
+def to_matplotlib(chart: Chart):
+    """The chart as a :class:`matplotlib.figure.Figure` (no pyplot, no global backend)."""
+    figure = require("matplotlib.figure")
+    mdates = require("matplotlib.dates")
+    n = len(chart.panels)
+    fig = figure.Figure(figsize=(11 if n == 1 else 13, 5.6), dpi=100, layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, panel in zip(axes, chart.panels, strict=True):
+        ax.set_title(panel.title, fontsize=10)
+        ax.grid(True, color="#e5e5e5", linewidth=0.6)
+        ax.set_axisbelow(True)
+        if panel.kind == "hbar":
+            _mpl_bars(ax, panel)
+            continue
+        lower = None
+        for s in panel.series:
+            x = np.append(np.asarray(s.x, "datetime64[D]"), np.asarray(s.x, "datetime64[D]")[-1] + 1)
+            y = np.append(np.nan_to_num(s.y), np.nan_to_num(s.y)[-1])
+            if s.kind == "area":
+                base = np.zeros_like(y) if lower is None else lower
+                ax.fill_between(x, base, base + y, step="post", color=s.color, alpha=0.85, linewidth=0,
+                                label=s.name)
+                lower = base + y
+            else:
+                ax.step(x, y, where="post", color=s.color, linestyle="--" if s.dash else "-",
+                        linewidth=1.8, label=s.name)
+        ax.set_xlabel("date")
+        ax.set_ylabel(panel.value_label)
+        loc = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+        top = ax.get_ylim()[1]
+        for k, m in enumerate(chart.markers):
+            ax.axvline(np.datetime64(m.date), color="#777", linewidth=0.8, linestyle=":")
+            ax.annotate(m.label, (np.datetime64(m.date), 1.0 - 0.05 * (k % 2)), xycoords=("data", "axes fraction"),
+                        xytext=(3, -2), textcoords="offset points", fontsize=8, color="#444", va="top")
+        ax.set_ylim(top=top)
+    shown: set[str] = set()
+    for ax, panel in zip(axes, chart.panels, strict=True):
+        names = {s.name for s in panel.series}
+        if panel.kind == "time" and not names <= shown:
+            ax.legend(fontsize=7.5, loc="center right" if chart.key == "tariffs" else "best", framealpha=0.9)
+        shown |= names
+    fig.suptitle(chart.title, fontsize=13, x=0.01, ha="left")
+    fig.text(0.01, 0.01, chart.footer, fontsize=7, color="#555", ha="left", va="bottom", wrap=True)
+    return fig
+
+
+def _mpl_bars(ax, panel: Panel) -> None:
+    cats = list(panel.series[0].x)
+    k = len(panel.series)
+    h = 0.8 / k
+    pos = np.arange(len(cats))
+    for j, s in enumerate(panel.series):
+        ax.barh(pos + (k - 1 - j) * h - 0.4 + h / 2, np.nan_to_num(s.y), height=h, color=s.color, label=s.name)
+    ax.set_yticks(pos, cats, fontsize=8)
+    ax.set_xlabel(panel.value_label)
+    ax.set_ylabel(panel.category_label)
+    ax.legend(fontsize=7.5, loc="lower right")

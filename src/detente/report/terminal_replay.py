@@ -1,0 +1,85 @@
+"""A readable terminal summary of replays (rich tables), from datasets alone.
+
+:func:`~detente.policy._commands.print_replay` needs the :class:`~detente.policy.Replay`
+object (scenario and world); :func:`print_runs_summary` needs only the replay datasets,
+so it also works for runs read from NetCDF files or the results store, names the key
+dates (peak, Geneva, ...) instead of truncated event ids, and compares variants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from detente.report import charts as C
+
+
+def headline_table(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")):
+    """A rich Table, one column per run: peak tariffs, worst and period-mean welfare, highest CPI."""
+    from rich.table import Table
+
+    first = next(iter(runs.values()))
+    a, b = C.check_pair(first, pair)
+    summaries = {label: C.summarise(ds, (a, b)) for label, ds in runs.items()}
+    t = Table(title=f"Headline numbers ({C.pct_label(first)}; tariffs in percent)", title_justify="left",
+              caption="peak/worst: over the period, with its date; mean: weighted by the days each policy "
+                      "was in force", caption_justify="left")
+    t.add_column("", no_wrap=True)
+    for label in runs:
+        t.add_column(label, justify="right")
+    rows = [(f"{a} on {b}, peak", f"tariff {a} on {b}", "peak", "{:.1f}"),
+            (f"{b} on {a}, peak", f"tariff {b} on {a}", "peak", "{:.1f}"),
+            (f"{a} on {b}, mean", f"tariff {a} on {b}", "mean", "{:.1f}"),
+            (f"{b} on {a}, mean", f"tariff {b} on {a}", "mean", "{:.1f}"),
+            (f"{a} welfare, worst", f"welfare_pct {a}", "peak", "{:+.3f}"),
+            (f"{b} welfare, worst", f"welfare_pct {b}", "peak", "{:+.3f}"),
+            (f"{a} welfare, mean", f"welfare_pct {a}", "mean", "{:+.3f}"),
+            (f"{b} welfare, mean", f"welfare_pct {b}", "mean", "{:+.3f}"),
+            (f"{a} real wage, worst", f"real_wage_pct {a}", "peak", "{:+.3f}"),
+            (f"{a} CPI, highest", f"cpi_pct {a}", "peak", "{:+.3f}")]
+    for head, key, which, fmt in rows:
+        cells = []
+        for s in summaries.values():
+            v, d = s[key][which]
+            cells.append(fmt.format(v) + (f" [dim]{d:%Y-%m-%d}[/dim]" if d else ""))
+        t.add_row(head, *cells)
+    return t
+
+
+def change_point_table(ds, pair: Sequence[str] = ("USA", "CHN"), label: str = ""):
+    """A rich Table: average tariffs, welfare and CPI from each date the policy changes."""
+    from rich.table import Table
+
+    a, b = C.check_pair(ds, pair)
+    marks = {m.date: m.label for m in C.key_events(ds, (a, b))}
+    t = Table(title=f"Change points{': ' + label if label else ''} ({C.pct_label(ds)}; tariffs in percent)",
+              title_justify="left")
+    t.add_column("from", no_wrap=True)
+    t.add_column("")
+    for head in (f"{a} on\n{b}", f"{b} on\n{a}", f"{a}\nwelfare", f"{b}\nwelfare", f"{a}\nCPI", f"{b}\nCPI"):
+        t.add_column(head, justify="right")
+    for d in C.change_points(ds):
+        r = ds.sel(date=str(d))
+        t.add_row(d.isoformat(), marks.get(d, ""),
+                  f"{float(r['avg_tariff_pct'].sel(importer=a, exporter=b)):.1f}",
+                  f"{float(r['avg_tariff_pct'].sel(importer=b, exporter=a)):.1f}",
+                  f"{float(r['welfare_pct'].sel(country=a)):+.3f}", f"{float(r['welfare_pct'].sel(country=b)):+.3f}",
+                  f"{float(r['cpi_pct'].sel(country=a)):+.3f}", f"{float(r['cpi_pct'].sel(country=b)):+.3f}")
+    return t
+
+
+def print_runs_summary(console, runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN"),
+                       index: Path | None = None) -> None:
+    """Print provenance, the main run's change points, headline numbers and the report path."""
+    items = list(runs.items())
+    label, main = items[0]
+    a = main.attrs
+    console.print(f"[bold]{a.get('scenario', 'replay')}[/bold]: " + ", ".join(k for k, _ in items))
+    console.print(f"world {a.get('world', '?')} — {a.get('vintage', '?')}; values in {a.get('units', '?')}; "
+                  f"detente {a.get('detente_version', '?')}")
+    console.print("[dim]each date: static equilibrium under the policy then in force, vs the baseline year "
+                  "(long-run elasticities); average tariffs weighted by fixed baseline goods imports[/dim]")
+    console.print(change_point_table(main, pair, label))
+    console.print(headline_table(runs, pair))
+    if index is not None:
+        console.print(f"report written to {index} (open it in a browser; it works offline)")
