@@ -9,6 +9,20 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_results_store(tmp_path_factory):
+    """Runs saved by commands under test go to a temporary store, never the user's."""
+    import os
+
+    old = os.environ.get("DETENTE_STORE")
+    os.environ["DETENTE_STORE"] = str(tmp_path_factory.mktemp("store") / "runs.duckdb")
+    yield
+    if old is None:
+        os.environ.pop("DETENTE_STORE", None)
+    else:
+        os.environ["DETENTE_STORE"] = old
+
+
 @pytest.fixture(scope="session")
 def cp2015_dir() -> Path:
     d = SHARED_DATA / "cp2015"

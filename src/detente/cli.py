@@ -60,6 +60,12 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         out = _write_json(args.out, record)
         if not args.json:
             _console().print(f"results written to {out}")
+    if not args.no_save:
+        from detente.store import RunStore, record_from_equilibrium
+
+        run_id = RunStore().save(record_from_equilibrium(eq, title))
+        if not args.json:
+            _console().print(f"[dim]saved as run {run_id} (detente runs show {run_id})[/dim]")
     return 0
 
 
@@ -152,6 +158,11 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet)
     print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
+    if not args.no_save:
+        from detente.store import RunStore, record_from_replay
+
+        run_id = RunStore().save(record_from_replay(rp))
+        _console().print(f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)")
     if args.out:
         _console().print(f"time series written to {_write_dataset(rp.dataset, args.out)}")
     return 0
@@ -216,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--pair", help="bilateral pair 'A,B' for the trade-by-sector table (default USA,CHN)")
     w.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
     w.add_argument("--out", help="also write the JSON results to this file")
+    w.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
     w.set_defaults(func=_cmd_whatif)
 
     r = sub.add_parser("reproduce", help="reproduce a published result (cp2015: Caliendo-Parro NAFTA Table 2)")
@@ -238,13 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--pair", help="bilateral pair 'A,B' to summarise (default USA,CHN)")
     rp.add_argument("--out", help="write the time series (xarray Dataset) to this NetCDF file")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
     rp.set_defaults(func=_cmd_replay)
 
     from detente.policy._cli import register as _register_policy
     from detente.report._cli import register as _register_report
+    from detente.store._cli import register as _register_runs
 
     _register_policy(sub)
     _register_report(sub)
+    _register_runs(sub)
 
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)

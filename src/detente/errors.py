@@ -36,3 +36,7 @@ class ConvergenceError(DetenteError, RuntimeError):
 
 class ScenarioError(DetenteError, ValueError):
     """A scenario file is malformed; the message names the file, line, field and value."""
+
+
+class StoreError(DetenteError):
+    """The results store cannot be read or written (locked, corrupt, not a store)."""

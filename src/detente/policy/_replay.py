@@ -109,7 +109,8 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     -------
     Replay
         ``dataset`` holds, by ``date``: ``welfare_pct``, ``real_wage_pct``, ``cpi_pct``,
-        ``tariff_revenue`` (country); ``trade`` (importer, exporter, sector; factory
+        ``tariff_revenue`` (country); ``price_pct`` (country, sector: sectoral price
+        index change); ``trade`` (importer, exporter, sector; factory
         prices, world units), ``tariff_pct`` (importer, exporter, sector; total tariff);
         ``trade_cost_factor`` (iceberg); ``avg_tariff_pct`` and
         ``avg_additional_tariff_pct`` (importer, exporter); ``layer_pct`` (layer,
@@ -129,6 +130,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     T = len(days)
     out = {k: np.empty((N, T)) for k in ("welfare", "real_wage", "cpi", "revenue")}
     trade = np.empty((N, N, J, T))
+    price = np.empty((N, J, T))
     tariff = np.empty((N, N, J, T))
     ice = np.empty((N, N, J, T))
     layer_avg = np.zeros((len(layers), N, N, T))
@@ -149,6 +151,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         out["cpi"][:, t] = 100 * (eq.price_index_hat - 1)
         out["revenue"][:, t] = eq.solution.R
         trade[..., t] = eq.trade_flows
+        price[..., t] = 100 * (eq.solution.P_hat - 1)
         tariff[..., t] = 100 * st.tariffs
         ice[..., t] = st.iceberg
         for li, name in enumerate(layers):
@@ -165,6 +168,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
             "real_wage_pct": (("country", "date"), out["real_wage"], {"units": "%"}),
             "cpi_pct": (("country", "date"), out["cpi"], {"units": "%", "long_name": "consumer price index change"}),
             "tariff_revenue": (("country", "date"), out["revenue"], {"units": u}),
+            "price_pct": (("country", "sector", "date"), price, {"units": "%", "long_name": "sectoral price index change vs baseline"}),
             "trade": (("importer", "exporter", "sector", "date"), trade, {"units": u, "long_name": "sales at factory prices"}),
             "trade_base": (("importer", "exporter", "sector"), weights, {"units": u}),
             "tariff_pct": (("importer", "exporter", "sector", "date"), tariff, {"units": "%"}),

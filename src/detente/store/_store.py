@@ -1,0 +1,461 @@
+"""The results store: every run, saved atomically in an embedded DuckDB database.
+
+docs/store.md describes the file's location, the schema, SQL queries and the atomicity
+guarantee. In brief: a ``runs`` table (metadata, JSON columns, ``status``), a
+``variables`` table (dims, dtype, attributes, labels), a ``slices`` table mapping each
+date of a dated variable to its distinct slice (a replay has ~25 distinct policy states
+over 105 dates; each is stored once), and long tables ``numbers`` (DOUBLE, exact for
+float64/float32, NaN stored as NULL) and ``strings``. A save is one transaction whose last
+statement sets ``status = 'complete'``; reads see complete runs only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detente.errors import DetenteError, StoreError, UnknownLabelError  # noqa: F401
+from detente.store._codec import (  # noqa: F401
+    DATE,
+    _Encoded,
+    _stored_variables,
+    _labels,
+    _codec,
+    _encode,
+    _insert_variables,
+    CHUNK,
+    _value_batches,
+    _fetch,
+    _groups,
+    _load_variables,
+    _decode_values,
+    _encode_dims,
+    _decode_dims,
+    _json,
+)
+from detente.store._records import RunRecord, jsonable
+
+SCHEMA_VERSION = 1
+HEADLINE = ("welfare_pct", "real_wage_pct", "cpi_pct", "avg_tariff_pct")
+Progress = Callable[[int, int], None]
+
+
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS store_info (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR PRIMARY KEY, status VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL,
+    variant VARCHAR, world VARCHAR NOT NULL, vintage VARCHAR NOT NULL, code_version VARCHAR NOT NULL,
+    created_at VARCHAR NOT NULL, seed BIGINT, settings JSON NOT NULL, summary JSON NOT NULL,
+    scenario_text VARCHAR, attrs JSON NOT NULL, dims JSON NOT NULL, n_dates INTEGER NOT NULL,
+    n_values BIGINT NOT NULL, saved_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS variables (
+    run_id VARCHAR NOT NULL, variable VARCHAR NOT NULL, ordinal INTEGER NOT NULL, role VARCHAR NOT NULL,
+    dims VARCHAR[] NOT NULL, dtype VARCHAR NOT NULL, codec VARCHAR NOT NULL, attrs JSON NOT NULL,
+    by_date BOOLEAN NOT NULL, slice_dims VARCHAR[] NOT NULL, slice_shape INTEGER[] NOT NULL,
+    slice_strides BIGINT[] NOT NULL, slice_labels VARCHAR[][] NOT NULL, n_slices INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS slices (
+    run_id VARCHAR NOT NULL, variable VARCHAR NOT NULL, date_pos INTEGER NOT NULL, date TIMESTAMP,
+    slice INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (
+    run_id VARCHAR NOT NULL, variable VARCHAR NOT NULL, slice INTEGER NOT NULL, pos INTEGER NOT NULL,
+    value DOUBLE);
+CREATE TABLE IF NOT EXISTS strings (
+    run_id VARCHAR NOT NULL, variable VARCHAR NOT NULL, slice INTEGER NOT NULL, pos INTEGER NOT NULL,
+    text VARCHAR);
+CREATE OR REPLACE VIEW cells AS
+WITH x AS (SELECT run_id, variable, slice, pos, value, NULL::VARCHAR AS text FROM numbers
+           UNION ALL SELECT run_id, variable, slice, pos, NULL::DOUBLE AS value, text FROM strings)
+SELECT x.run_id, x.variable, s.date,
+       map_from_entries(list_transform(range(1, len(v.slice_dims) + 1), lambda k: {
+           'key': v.slice_dims[k],
+           'value': v.slice_labels[k][(x.pos // v.slice_strides[k]) % v.slice_shape[k] + 1]})) AS labels,
+       x.value, x.text
+FROM x
+JOIN runs r ON r.id = x.run_id AND r.status = 'complete'
+JOIN variables v ON v.run_id = x.run_id AND v.variable = x.variable
+LEFT JOIN slices s ON s.run_id = x.run_id AND s.variable = x.variable AND s.slice = x.slice;
+"""
+_RUN_TABLES = ("numbers", "strings", "slices", "variables", "runs")
+LIST_COLUMNS = ["id", "kind", "name", "variant", "world", "vintage", "created_at", "code_version",
+                "n_dates", "status"]
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.RLock:
+    with _locks_guard:
+        return _locks.setdefault(str(path), threading.RLock())
+
+
+def default_store_path() -> Path:
+    """``$DETENTE_STORE``, else ``data_dir() / "runs.duckdb"``."""
+    env = os.environ.get("DETENTE_STORE")
+    if env:
+        return Path(env).expanduser()
+    from detente.world._registry import data_dir
+
+    return data_dir() / "runs.duckdb"
+
+
+class RunStore:
+    """Runs saved in a DuckDB file; each operation opens the file briefly and closes it.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The database file; default :func:`default_store_path`. Created on the first save.
+    timeout : float
+        Seconds to wait while another process holds the file (DuckDB allows one writer
+        process, or several read-only ones) before raising :class:`StoreError`.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 10.0) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ connections
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool) -> Iterator[Any]:
+        """A connection (None when reading a store not created yet); closed on exit."""
+        try:
+            import duckdb
+        except ImportError:
+            raise StoreError("the results store needs the duckdb package: pip install duckdb") from None
+
+        with _lock_for(self.path.resolve()):
+            if not write and not self.path.exists():
+                yield None
+                return
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    con = duckdb.connect(str(self.path), read_only=not write)
+                    break
+                except duckdb.IOException as exc:
+                    if "lock" in str(exc).lower() and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                        continue
+                    raise StoreError(f"cannot open the results store {str(self.path)!r}: {exc}") from None
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot open the results store {str(self.path)!r} "
+                                     f"(is it a detente DuckDB file?): {exc}") from None
+            try:
+                if write and not self._check_schema(con):
+                    con.execute(_SCHEMA)
+                    con.execute("INSERT OR IGNORE INTO store_info VALUES ('schema_version', ?)",
+                                [str(SCHEMA_VERSION)])
+                if not self._check_schema(con):
+                    con.close()
+                    con = None
+                yield con
+            finally:
+                if con is not None:
+                    con.close()
+
+    def _check_schema(self, con) -> bool:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {"store_info", *_RUN_TABLES} <= tables:
+            return False
+        row = con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()
+        if row and int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(f"the results store {str(self.path)!r} has schema version {row[0]}, "
+                             f"newer than this detente understands ({SCHEMA_VERSION}); upgrade detente")
+        return True
+
+    # ------------------------------------------------------------------ writing
+    def save(self, record: RunRecord, *, progress: Progress | None = None) -> str:
+        """Save ``record`` in one transaction and return its id (``r-YYYYMMDD-xxxxxx``).
+
+        ``progress(done, total)`` is called after each batch of stored values is written
+        (inside the transaction: if it raises, nothing is saved). A record that already
+        has an id keeps it (copying runs between stores); saving an id twice is an error.
+        """
+        import xarray as xr
+
+        if not isinstance(record.dataset, xr.Dataset):
+            raise StoreError(f"record.dataset must be an xarray.Dataset, got {type(record.dataset).__name__}")
+        for field in ("kind", "name", "world", "created_at"):
+            if not isinstance(getattr(record, field), str) or not getattr(record, field):
+                raise StoreError(f"record.{field} must be a non-empty string, got {getattr(record, field)!r}")
+        ds = record.dataset
+        encoded = [_encode(name, var, ds) for name, var in _stored_variables(ds)]
+        dims = _encode_dims(ds)
+        n_dates = int(ds.sizes.get(DATE, 0))
+        with self._connect(write=True) as con:
+            run_id = record.id or self._new_id(con, record.created_at)
+            if con.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0]:
+                raise StoreError(f"a run with id {run_id!r} is already in {str(self.path)!r}")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(
+                    "INSERT INTO runs (id, status, kind, name, variant, world, vintage, code_version, "
+                    "created_at, seed, settings, summary, scenario_text, attrs, dims, n_dates, n_values) "
+                    "VALUES (?, 'writing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, record.kind, record.name, record.variant, record.world, record.vintage,
+                     record.code_version, record.created_at, None if record.seed is None else int(record.seed),
+                     _json(record.settings),
+                     _json(record.summary), record.scenario_text, _json(ds.attrs), _json(dims),
+                     n_dates, sum(e.values.size for e in encoded)])
+                _insert_variables(con, run_id, encoded)
+                total, done = sum(len(e.values) for e in encoded), 0
+                for table, frame in _value_batches(encoded):
+                    con.register("_chunk", frame)
+                    con.execute(f"INSERT INTO {table} SELECT ?, variable, slice, pos, v FROM _chunk", [run_id])
+                    con.unregister("_chunk")
+                    done += len(frame)
+                    if progress is not None:
+                        progress(done, total)
+                con.execute("UPDATE runs SET status = 'complete' WHERE id = ?", [run_id])
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.execute("ROLLBACK")
+                raise
+        return run_id
+
+    @staticmethod
+    def _new_id(con, created_at: str) -> str:
+        day = re.sub(r"\D", "", created_at[:10]) or time.strftime("%Y%m%d", time.gmtime())
+        while True:
+            run_id = f"r-{day}-{secrets.token_hex(3)}"
+            if not con.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0]:
+                return run_id
+
+    def delete(self, run_id: str) -> str:
+        """Remove a run (one transaction) and return its id; unknown ids raise
+        :class:`~detente.errors.UnknownLabelError`."""
+        with self._connect(write=True) as con:
+            run_id = self._resolve(con, run_id)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table in _RUN_TABLES:
+                    con.execute(f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?", [run_id])
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.execute("ROLLBACK")
+                raise
+        return run_id
+
+    # ------------------------------------------------------------------ reading
+    def resolve(self, run_id: str) -> str:
+        """The id of a complete run: ``run_id`` itself, or the newest one for ``"latest"``.
+
+        Unknown ids raise :class:`~detente.errors.UnknownLabelError` listing recent ids.
+        """
+        with self._connect(write=False) as con:
+            return self._resolve(con, run_id)
+
+    def list(self):
+        """Complete runs, newest first: a pandas DataFrame with :data:`LIST_COLUMNS`."""
+        import pandas as pd
+
+        with self._connect(write=False) as con:
+            if con is None:
+                return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
+            rows = con.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM runs WHERE status = 'complete' "
+                               "ORDER BY created_at DESC, saved_at DESC").fetchall()
+        df = pd.DataFrame(rows, columns=LIST_COLUMNS)
+        df["n_dates"] = df["n_dates"].astype("int64")
+        return df
+
+    def _resolve(self, con, run_id: str) -> str:
+        """``run_id`` itself, or the newest id for ``latest``; unknown ids raise."""
+        if con is not None:
+            if run_id in ("latest", "last"):
+                row = con.execute("SELECT id FROM runs WHERE status = 'complete' "
+                                  "ORDER BY created_at DESC, saved_at DESC LIMIT 1").fetchone()
+            else:
+                row = con.execute("SELECT id FROM runs WHERE id = ? AND status = 'complete'", [run_id]).fetchone()
+            if row:
+                return row[0]
+            recent = [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'complete' "
+                                                "ORDER BY created_at DESC, saved_at DESC LIMIT 8").fetchall()]
+        else:
+            recent = []
+        known = f"recent runs: {', '.join(recent)}" if recent else "the store has no runs yet"
+        raise UnknownLabelError(f"no run {run_id!r} in {str(self.path)!r} ({known}; `detente runs list` lists them)")
+
+    def load(self, run_id: str, *, variables: Sequence[str] | None = None) -> RunRecord:
+        """The run ``run_id`` (or ``"latest"``) with its dataset, exactly as saved.
+
+        ``variables`` limits the dataset to those data variables (and all coordinates);
+        faster for big runs.
+        """
+        with self._connect(write=False) as con:
+            return self._load(con, self._resolve(con, run_id), variables)
+
+    @staticmethod
+    def _load(con, run_id: str, variables: Sequence[str] | None) -> RunRecord:
+        import xarray as xr
+
+        row = con.execute("SELECT kind, name, variant, world, vintage, code_version, settings, "
+                          "scenario_text, seed, created_at, summary, attrs, dims FROM runs WHERE id = ?",
+                          [run_id]).fetchone()
+        vrows = con.execute("SELECT variable, role, dims, dtype, codec, attrs, by_date, slice_shape, "
+                            "n_slices, ordinal FROM variables WHERE run_id = ? ORDER BY ordinal", [run_id]).fetchall()
+        names = [v[0] for v in vrows]
+        if variables is not None:
+            missing = [v for v in variables if v not in names]
+            if missing:
+                raise UnknownLabelError(f"run {run_id!r} has no variable(s) {missing}; it has {', '.join(names)}")
+            vrows = [v for v in vrows if v[0] in set(variables) or v[1] == "coord"]
+        decoded = _load_variables(con, run_id, vrows)
+        kind, name, variant, world, vintage, code, settings, text, seed, created, summary, attrs, dims = row
+        coords = _decode_dims(json.loads(dims))
+        data_vars = {k: var for k, (role, var) in decoded.items() if role == "data"}
+        extra = {k: var for k, (role, var) in decoded.items() if role == "coord"}
+        ds = xr.Dataset(data_vars, coords={**coords, **extra}, attrs=json.loads(attrs))
+        return RunRecord(kind=kind, name=name, variant=variant, world=world, vintage=vintage,
+                         code_version=code, settings=json.loads(settings), scenario_text=text, seed=seed,
+                         created_at=created, dataset=ds, summary=json.loads(summary), id=run_id)
+
+    # ------------------------------------------------------------------ compare & export
+    def compare(self, id_a: str, id_b: str):
+        """Headline series of two runs side by side.
+
+        A pandas DataFrame with columns ``variable`` (welfare_pct, real_wage_pct,
+        cpi_pct, avg_tariff_pct), ``date`` (NaT for undated runs), ``country``,
+        ``partner`` (the exporter for tariffs, "" otherwise), ``a``, ``b`` and
+        ``diff = b - a``. An undated run (a what-if) is repeated on every date of a
+        dated one. ``attrs`` holds both runs' ids and names.
+        """
+        import pandas as pd
+
+        recs = []
+        with self._connect(write=False) as con:
+            for rid in (id_a, id_b):
+                rid = self._resolve(con, rid)
+                have = {r[0] for r in con.execute("SELECT variable FROM variables WHERE run_id = ?", [rid]).fetchall()}
+                recs.append(self._load(con, rid, [v for v in HEADLINE if v in have]))
+        a, b = (_headline(r) for r in recs)
+        keys = ["variable", "date", "country", "partner"]
+        dated = [df for df in (a, b) if df["date"].notna().any()]
+        if len(dated) == 1:
+            days = pd.DataFrame({"date": dated[0]["date"].dropna().unique()})
+            a, b = ((df if df is dated[0] else df.drop(columns="date").merge(days, how="cross")) for df in (a, b))
+        out = a.rename(columns={"value": "a"}).merge(b.rename(columns={"value": "b"}), on=keys, how="outer")
+        out["diff"] = out["b"] - out["a"]
+        out = out.sort_values(keys, kind="stable", ignore_index=True)[keys + ["a", "b", "diff"]]
+        out.attrs = {"a": recs[0].id, "b": recs[1].id, "a_name": _title(recs[0]), "b_name": _title(recs[1])}
+        return out
+
+    def export(self, run_id: str, out_dir: str | os.PathLike, format: str = "parquet") -> list[Path]:  # noqa: A002
+        """Write one long-format file per variable (dims as label columns, then ``value``)
+        and ``meta.json`` (the record without its dataset, plus variables and files).
+
+        ``format`` is ``"parquet"`` or ``"csv"``; files are written by DuckDB's ``COPY``.
+        Dates are DATE columns when they fall on midnight; NaN is written as NULL (empty
+        in CSV). Returns the paths written, ``meta.json`` last.
+        """
+        import duckdb
+
+        if format not in ("parquet", "csv"):
+            raise StoreError(f"export format must be 'parquet' or 'csv', got {format!r}")
+        rec = self.load(run_id)
+        out = Path(out_dir).expanduser()
+        out.mkdir(parents=True, exist_ok=True)
+        ds = rec.dataset
+        written, files = [], {}
+        con = duckdb.connect()
+        try:
+            for name, var in _stored_variables(ds):
+                frame, select = _long_frame(ds, var)
+                path = out / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.{format}"
+                tmp = path.with_name(path.name + ".part")
+                con.register("_var", frame)
+                opts = "FORMAT PARQUET" if format == "parquet" else "FORMAT CSV, HEADER"
+                con.execute(f"COPY (SELECT {select} FROM _var) TO '{_sql_str(tmp)}' ({opts})")
+                con.unregister("_var")
+                os.replace(tmp, path)
+                written.append(path)
+                files[name] = {"file": path.name, "dims": list(var.dims), "dtype": str(var.dtype),
+                               "attrs": jsonable(dict(var.attrs))}
+        finally:
+            con.close()
+        meta = {**jsonable(rec.meta()), "store": str(self.path), "dataset_attrs": jsonable(dict(ds.attrs)),
+                "sizes": {k: int(v) for k, v in ds.sizes.items()}, "format": format, "variables": files}
+        mpath = out / "meta.json"
+        tmp = mpath.with_name("meta.json.part")
+        tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, mpath)
+        return written + [mpath]
+
+
+def _sql_str(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+# ---------------------------------------------------------------------------- compare/export helpers
+def _title(rec: RunRecord) -> str:
+    return f"{rec.name}{'/' + rec.variant if rec.variant else ''}"
+
+
+def _headline(rec: RunRecord):
+    """Long frame (variable, date, country, partner, value) of a run's headline series."""
+    import pandas as pd
+
+    ds = rec.dataset
+    parts = []
+    for v in HEADLINE:
+        if v not in ds or not ({"country"} <= set(ds[v].dims) or {"importer", "exporter"} <= set(ds[v].dims)):
+            continue
+        f, _ = _long_frame(ds, ds[v])
+        f = f.rename(columns={"importer": "country", "exporter": "partner"})
+        f = f.astype({c: object for c in ("country", "partner") if c in f.columns})
+        if "partner" not in f.columns:
+            f["partner"] = ""
+        if DATE not in f.columns:
+            f[DATE] = pd.NaT
+        f["variable"] = v
+        parts.append(f[["variable", DATE, "country", "partner", "value"]])
+    if not parts:
+        raise StoreError(f"run {rec.id!r} has none of the headline variables {', '.join(HEADLINE)}")
+    out = pd.concat(parts, ignore_index=True)
+    out[DATE] = pd.to_datetime(out[DATE])
+    return out
+
+
+def _long_frame(ds, var):
+    """(pandas DataFrame with one label column per dim plus ``value``, SQL select list)."""
+    import pandas as pd
+
+    dims = list(var.dims)
+    a = np.asarray(var.values)
+    idx = np.indices(a.shape).reshape(len(dims), -1) if dims else np.zeros((0, 1), dtype=np.int64)
+    cols: dict[str, Any] = {}
+    select = []
+    for k, d in enumerate(dims):
+        labels = ds[d].values if d in ds.coords else np.arange(ds.sizes[d])
+        if labels.dtype.kind == "M":
+            labels = labels.astype("datetime64[us]")
+            midnight = bool(np.all(labels == labels.astype("datetime64[D]")))
+            select.append(f'CAST("{d}" AS DATE) AS "{d}"' if midnight else f'"{d}"')
+        else:
+            select.append(f'"{d}"')
+        cols[d] = (pd.Categorical.from_codes(idx[k], categories=pd.Index(labels.tolist(), dtype=object))
+                   if labels.dtype.kind in "OUS" else labels[idx[k]])
+    flat = a.reshape(-1)
+    if flat.dtype.kind == "M":
+        flat = flat.astype("datetime64[us]")
+    cols["value"] = flat.astype(object) if flat.dtype.kind == "O" else flat
+    select.append('"value"')
+    return pd.DataFrame(cols), ", ".join(select)
