@@ -158,6 +158,14 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet)
     print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
+    if any(e.kind == "export_control" and e.export_control.product for e in rp.scenario.events):
+        from detente.shortage import simulate_scenario
+        from detente.shortage._cli import _print, summary
+
+        res = simulate_scenario(rp.scenario, rp.world)
+        _console().print("[bold]Critical-input shortages, week by week (the static equilibrium above "
+                         "cannot show stock-outs)[/bold]")
+        _print(summary(res, list(rp.world.sectors)), res)
     if not args.no_save:
         from detente.store import RunStore, record_from_replay
 
@@ -255,11 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from detente.policy._cli import register as _register_policy
     from detente.report._cli import register as _register_report
+    from detente.shortage._cli import register as _register_shortage
     from detente.store._cli import register as _register_runs
 
     _register_policy(sub)
     _register_report(sub)
     _register_runs(sub)
+    _register_shortage(sub)
 
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)

@@ -1,0 +1,133 @@
+"""``detente shortage``: weekly critical-input shortages from a scenario or a quick what-if.
+
+Wire into the main parser with ``register(sub)`` (``sub`` = the argparse subparsers).
+Examples::
+
+    detente shortage --product ndfeb-magnets --exporter CHN --importers USA --weeks 8 --approval 0
+    detente shortage --scenario rare-earth-magnets-2025 --sectors MOTOR
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+
+def register(sub) -> argparse.ArgumentParser:
+    s = sub.add_parser(
+        "shortage", help="simulate week-by-week shortages of a critical input under export licences",
+        description="Weekly critical-input shortage model (docs/shortage.md). Either --scenario (a scenario "
+        "file or shipped name whose export_control events name a product) or a quick what-if with "
+        "--product, --exporter, --importers, --weeks and --approval.")
+    s.add_argument("--scenario", help="scenario file or shipped name, e.g. rare-earth-magnets-2025")
+    s.add_argument("--variant", help="scenario variant(s), joined with '+'")
+    s.add_argument("--product", help="critical input id from the registry, e.g. ndfeb-magnets")
+    s.add_argument("--exporter", default="CHN", help="restricting exporter (default %(default)s)")
+    s.add_argument("--importers", default="all", help="comma-separated importers or 'all' (default %(default)s)")
+    s.add_argument("--weeks", type=int, default=8, help="weeks the restriction lasts (default %(default)s)")
+    s.add_argument("--approval", type=float, default=0.0, help="share of orders licensed, 0-1 (default %(default)s)")
+    s.add_argument("--review-days", type=int, default=0, help="days before the first approvals (per-shipment)")
+    s.add_argument("--licence", choices=["per_shipment", "general", "ban"], default="per_shipment")
+    s.add_argument("--start", default="2025-04-07", help="first week's Monday, ISO date (default %(default)s)")
+    s.add_argument("--horizon", type=int, default=26, help="weeks simulated (default %(default)s)")
+    s.add_argument("--world", default=None, help="world name or path (default: the scenario's, else 'default')")
+    s.add_argument("--registry", action="append", help="extra registry file(s) adding or overriding products")
+    s.add_argument("--sectors", default="MOTOR,C29", help="sectors for the stock-out table (default %(default)s)")
+    s.add_argument("--countries", help="countries for the tables (default: all with a loss)")
+    s.add_argument("--cohorts", type=int, default=5, help="inventory cohorts per user (default %(default)s)")
+    s.add_argument("--no-propagation", action="store_true", help="only direct users lose output")
+    s.add_argument("--json", action="store_true", help="print a JSON summary")
+    s.add_argument("--out", help="write the weekly dataset (NetCDF)")
+    s.set_defaults(func=run_shortage)
+    return s
+
+
+def _result(args):
+    from detente.errors import DetenteError
+    from detente.shortage._licensing import Restriction
+    from detente.shortage._registry import load_registry
+    from detente.shortage._simulate import ShortageSettings, simulate, simulate_scenario
+    from detente.world import load_world
+
+    reg = load_registry(args.registry)
+    settings = ShortageSettings(cohorts=args.cohorts, propagate=not args.no_propagation)
+    if args.scenario:
+        return simulate_scenario(args.scenario, args.world, variant=args.variant, registry=reg, settings=settings)
+    if not args.product:
+        raise DetenteError("give --scenario or --product (with --exporter, --importers, --weeks, --approval)")
+    try:
+        start = dt.date.fromisoformat(args.start)
+    except ValueError:
+        raise DetenteError(f"--start must be an ISO date such as 2025-04-07, got {args.start!r}") from None
+    if args.weeks < 0 or args.horizon < 1:
+        raise DetenteError("--weeks must be >= 0 and --horizon >= 1")
+    importers = tuple(c.strip() for c in args.importers.split(",") if c.strip())
+    r = Restriction(product=args.product, exporter=args.exporter, importers=importers, start=start,
+                    end=start + dt.timedelta(days=7 * args.weeks), approval=args.approval,
+                    review_days=args.review_days, licence=args.licence, regime="cli", label="--product")
+    reg[args.product]  # unknown product: a clear error
+    world = load_world(args.world or "default")
+    return simulate(world, [r] if args.weeks > 0 else [], start=start, weeks=args.horizon, registry=reg,
+                    products=[args.product], settings=settings,
+                    meta={"what_if": f"{args.exporter} -> {args.importers}: {args.product}, {args.weeks} weeks, "
+                                     f"approval {args.approval}"})
+
+
+def summary(res, sectors, countries=None) -> dict:
+    """A JSON-ready summary: stock-outs and losses for ``sectors``, losses by country."""
+    ds = res.dataset
+    secs = [s for s in sectors if s in ds.sector.values]
+    table = res.first_stockouts(secs)
+    if countries:
+        table = table[table.country.isin(countries)]
+    table = table[(table.output_lost > 0) | table.first_stockout_week.notna()]
+    rows = [{k: (str(v) if k == "first_stockout_date" and v is not None else v) for k, v in r.items()}
+            for r in table.to_dict(orient="records")]
+    by_c = ds.cum_va_lost.to_series()
+    pct = ds.va_lost_pct_gdp.to_series()
+    top = by_c[by_c > 0].sort_values(ascending=False)
+    return {"weeks": int(ds.sizes["week"]), "first_week": str(ds.week_start.values[0])[:10],
+            "units": ds.attrs.get("units", ""), "stockouts": rows,
+            "value_added_lost": [{"country": c, "va_lost": float(v), "pct_gdp": float(pct[c])} for c, v in top.items()]}
+
+
+def run_shortage(args) -> int:
+    res = _result(args)
+    sectors = [s.strip() for s in args.sectors.split(",") if s.strip()]
+    countries = [c.strip() for c in args.countries.split(",")] if args.countries else None
+    rec = summary(res, sectors, countries)
+    if args.json:
+        sys.stdout.write(json.dumps(rec, indent=2, default=str) + "\n")
+    else:
+        _print(rec, res)
+    if args.out:
+        from detente.cli import _write_dataset
+
+        p = _write_dataset(res.dataset, args.out)
+        if not args.json:
+            print(f"weekly dataset written to {p}")
+    return 0
+
+
+def _print(rec: dict, res) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False, width=120)
+    u = rec["units"]
+    t = Table(title=f"first stock-outs and output lost ({rec['weeks']} weeks from {rec['first_week']})")
+    for c in ("country", "sector", "first stock-out (week, date)", f"output lost ({u})", "% of output"):
+        t.add_column(c, justify="right" if "lost" in c or "%" in c else "left")
+    for r in rec["stockouts"]:
+        w = r["first_stockout_week"]
+        when = "never" if w is None else f"{int(w)} ({str(r['first_stockout_date'])[:10]})"
+        t.add_row(r["country"], r["sector"], when, f"{r['output_lost']:,.0f}", f"{r['output_lost_pct']:.2f}")
+    con.print(t)
+    t2 = Table(title="value added lost by country")
+    for c in ("country", f"value added lost ({u})", "% of GDP"):
+        t2.add_column(c, justify="left" if c == "country" else "right")
+    for r in rec["value_added_lost"][:12]:
+        t2.add_row(r["country"], f"{r['va_lost']:,.0f}", f"{r['pct_gdp']:.3f}")
+    con.print(t2 if rec["value_added_lost"] else "no output lost")

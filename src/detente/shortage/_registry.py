@@ -1,0 +1,401 @@
+"""The critical-input registry: products, suppliers, users, inventories, criticality.
+
+The shipped registry is ``detente/data/critical_inputs.yaml``; every number there is a
+mapping ``{value, source, date}``. Users add or override products with their own file
+(:func:`load_registry` ``extra=``): a known product id is updated field by field, a new
+id is added. Numbers in a user file may be plain numbers.
+
+:func:`map_registry` turns the registry (ICIO industries, ISO3 countries) into plain
+arrays on a given world's countries and sectors (:class:`CriticalArrays`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from detente.errors import DataError
+
+_NUMBER_FIELDS = ("intensity", "criticality", "inventory_days")
+
+
+@dataclasses.dataclass(frozen=True)
+class Sourced:
+    """A number with its source key and the date it refers to."""
+
+    value: float
+    source: str = ""
+    date: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    """An industry that uses a product: cost share, criticality, days of inventory."""
+
+    industry: str
+    intensity: Sourced
+    criticality: Sourced
+    inventory_days: Sourced
+    countries: Mapping[str, Mapping[str, Sourced]] = dataclasses.field(default_factory=dict)
+
+    def value(self, field: str, country: str | None = None) -> float:
+        """``field`` for ``country`` (its override if any, else the industry's value)."""
+        ov = self.countries.get(country or "", {})
+        return float((ov.get(field) or getattr(self, field)).value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Product:
+    """A critical input (see the registry file's header for the fields)."""
+
+    id: str
+    name: str
+    parent: str
+    supplier_shares: Mapping[str, Sourced]
+    users: tuple[User, ...]
+    transit_weeks: Sourced
+    refill_weeks: Sourced
+    surge: Sourced
+    max_substitution: Sourced
+    ramp_weeks: Sourced
+    sourcing: Mapping[str, Mapping[str, Sourced]] = dataclasses.field(default_factory=dict)
+    controlled_by: str = ""
+
+    def shares_for(self, country: str) -> dict[str, float]:
+        """Supplier shares (ISO3 or region -> share) of users in ``country``."""
+        src = self.sourcing.get(country, self.supplier_shares)
+        return {k: float(v.value) for k, v in src.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Registry:
+    """Products by id, plus the table of sources their numbers cite."""
+
+    products: Mapping[str, Product]
+    sources: Mapping[str, str]
+    version: str = ""
+
+    def __getitem__(self, pid: str) -> Product:
+        try:
+            return self.products[pid]
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(pid, list(self.products), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise DataError(f"unknown critical input {pid!r}{hint} (known: {', '.join(self.products)})") from None
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self.products
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.products)
+
+    def subset(self, ids: Sequence[str]) -> Registry:
+        return Registry({i: self[i] for i in ids}, self.sources, self.version)
+
+
+# ------------------------------------------------------------------------- parsing
+def _num(x: Any, where: str, strict: bool, lo: float = 0.0, hi: float = float("inf")) -> Sourced:
+    if isinstance(x, Mapping):
+        unknown = set(x) - {"value", "source", "date"}
+        if unknown or "value" not in x:
+            raise DataError(f"{where}: expected {{value, source, date}}, got keys {sorted(x)}")
+        s = Sourced(float(x["value"]), str(x.get("source", "")), str(x.get("date", "")))
+    elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        s = Sourced(float(x))
+    else:
+        raise DataError(f"{where}: expected a number or {{value, source, date}}, got {x!r}")
+    if strict and (not s.source or not s.date):
+        raise DataError(f"{where}: every number in the shipped registry needs a source and a date")
+    if not lo <= s.value <= hi:
+        raise DataError(f"{where} = {s.value}: expected a value in [{lo}, {hi}]")
+    return s
+
+
+def _shares(d: Any, where: str, strict: bool) -> dict[str, Sourced]:
+    if not isinstance(d, Mapping) or not d:
+        raise DataError(f"{where}: expected a mapping COUNTRY: share")
+    out = {str(k): _num(v, f"{where}.{k}", strict, 0.0, 1.0) for k, v in d.items()}
+    total = sum(v.value for v in out.values())
+    if total > 1 + 1e-9:
+        raise DataError(f"{where}: supplier shares add up to {total:.4f} > 1")
+    return out
+
+
+def _user(d: Mapping, where: str, strict: bool) -> User:
+    unknown = set(d) - {"industry", *_NUMBER_FIELDS, "countries"}
+    if unknown:
+        raise DataError(f"{where}: unknown keys {sorted(unknown)}")
+    if "industry" not in d:
+        raise DataError(f"{where}: 'industry' is missing")
+    bounds = {"intensity": (0.0, 1.0), "criticality": (0.0, 1.0), "inventory_days": (0.0, 3650.0)}
+    nums = {}
+    for f in _NUMBER_FIELDS:
+        if f not in d:
+            raise DataError(f"{where}: {f!r} is missing")
+        nums[f] = _num(d[f], f"{where}.{f}", strict, *bounds[f])
+    countries = {}
+    for c, ov in (d.get("countries") or {}).items():
+        bad = set(ov) - set(_NUMBER_FIELDS)
+        if bad:
+            raise DataError(f"{where}.countries.{c}: unknown keys {sorted(bad)} (allowed: {_NUMBER_FIELDS})")
+        countries[str(c)] = {f: _num(v, f"{where}.countries.{c}.{f}", strict, *bounds[f]) for f, v in ov.items()}
+    return User(str(d["industry"]), countries=countries, **nums)
+
+
+_PRODUCT_KEYS = {"name", "parent", "controlled_by", "supplier_shares", "sourcing", "transit_weeks",
+                 "refill_weeks", "surge", "substitution", "users"}
+
+
+def _product(pid: str, d: Mapping, where: str, strict: bool, base: Product | None = None) -> Product:
+    unknown = set(d) - _PRODUCT_KEYS
+    if unknown:
+        raise DataError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(_PRODUCT_KEYS)})")
+
+    def get(key: str):
+        if key in d:
+            return d[key]
+        if base is None:
+            raise DataError(f"{where}: {key!r} is missing")
+        return None
+
+    kw: dict[str, Any] = dataclasses.asdict(base) if base else {}
+    if base:
+        kw = {f.name: getattr(base, f.name) for f in dataclasses.fields(Product)}
+    kw["id"] = pid
+    for key in ("name", "parent"):
+        v = get(key)
+        if v is not None:
+            kw[key] = str(v)
+    kw["controlled_by"] = str(d.get("controlled_by", kw.get("controlled_by", "")))
+    v = get("supplier_shares")
+    if v is not None:
+        kw["supplier_shares"] = _shares(v, f"{where}.supplier_shares", strict)
+    if "sourcing" in d:
+        kw["sourcing"] = {str(c): _shares(s, f"{where}.sourcing.{c}", strict) for c, s in (d["sourcing"] or {}).items()}
+    kw.setdefault("sourcing", {})
+    for key, lo, hi in (("transit_weeks", 1, 52), ("refill_weeks", 1, 104), ("surge", 0, 10)):
+        v = get(key)
+        if v is not None:
+            kw[key] = _num(v, f"{where}.{key}", strict, lo, hi)
+    v = get("substitution")
+    if v is not None:
+        if not isinstance(v, Mapping) or set(v) - {"max_share", "ramp_weeks"}:
+            raise DataError(f"{where}.substitution: expected {{max_share, ramp_weeks}}")
+        if "max_share" in v or base is None:
+            kw["max_substitution"] = _num(v.get("max_share"), f"{where}.substitution.max_share", strict, 0, 1)
+        if "ramp_weeks" in v or base is None:
+            kw["ramp_weeks"] = _num(v.get("ramp_weeks"), f"{where}.substitution.ramp_weeks", strict, 1, 1040)
+    v = get("users")
+    if v is not None:
+        if not isinstance(v, list) or not v:
+            raise DataError(f"{where}.users: expected a non-empty list")
+        kw["users"] = tuple(_user(u, f"{where}.users[{k}]", strict) for k, u in enumerate(v))
+    return Product(**kw)
+
+
+def parse_registry(data: Mapping, where: str, *, strict: bool = False, base: Registry | None = None) -> Registry:
+    """A :class:`Registry` from parsed YAML; ``base`` products are updated or extended."""
+    if not isinstance(data, Mapping) or "products" not in data:
+        raise DataError(f"{where}: a registry file is a mapping with a 'products' key")
+    unknown = set(data) - {"version", "sources", "products"}
+    if unknown:
+        raise DataError(f"{where}: unknown top-level keys {sorted(unknown)}")
+    products = dict(base.products) if base else {}
+    sources = dict(base.sources) if base else {}
+    sources.update({str(k): str(v) for k, v in (data.get("sources") or {}).items()})
+    for pid, d in (data["products"] or {}).items():
+        if not isinstance(d, Mapping):
+            raise DataError(f"{where}: products.{pid}: expected a mapping")
+        products[str(pid)] = _product(str(pid), d, f"{where}: products.{pid}", strict, products.get(str(pid)))
+    if strict:
+        for p in products.values():
+            for s in _all_numbers(p):
+                if s.source not in sources:
+                    raise DataError(f"{where}: products.{p.id} cites unknown source {s.source!r}")
+    return Registry(products, sources, str(data.get("version", base.version if base else "")))
+
+
+def _all_numbers(p: Product):
+    yield from p.supplier_shares.values()
+    for s in p.sourcing.values():
+        yield from s.values()
+    yield from (p.transit_weeks, p.refill_weeks, p.surge, p.max_substitution, p.ramp_weeks)
+    for u in p.users:
+        yield from (u.intensity, u.criticality, u.inventory_days)
+        for ov in u.countries.values():
+            yield from ov.values()
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(f"cannot read registry file {str(path)!r}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML: {exc}") from None
+
+
+def shipped_registry_path() -> Path:
+    return Path(str(resources.files("detente") / "data" / "critical_inputs.yaml"))
+
+
+def load_registry(extra: str | os.PathLike | Sequence[str | os.PathLike] | None = None) -> Registry:
+    """The shipped registry (strict: every number sourced and dated), updated by ``extra`` file(s)."""
+    path = shipped_registry_path()
+    reg = parse_registry(_read_yaml(path), str(path), strict=True)
+    if extra is None:
+        return reg
+    for p in [extra] if isinstance(extra, (str, os.PathLike)) else extra:
+        reg = parse_registry(_read_yaml(Path(p)), str(p), base=reg)
+    return reg
+
+
+# ------------------------------------------------------------------------- mapping to a world
+def _compact_tables():
+    from detente.world._build import COMPACT_REGIONS, COMPACT_SECTORS
+
+    return COMPACT_REGIONS, COMPACT_SECTORS
+
+
+def world_countries_of(code: str, world) -> list[int]:
+    """World country positions that a registry country code stands for (a user key).
+
+    A world label maps to itself; a compact region (``EUR``) in a full world maps to its
+    members; an ISO3 member of a compact region in a compact world maps to the region.
+    """
+    regions, _ = _compact_tables()
+    if code in world.countries:
+        return [world.countries.index(code)]
+    if code in regions:
+        return [world.countries.index(c) for c in regions[code] if c in world.countries]
+    for reg, members in regions.items():
+        if code in members and reg in world.countries:
+            return [world.countries.index(reg)]
+    return []
+
+
+def supplier_country(code: str, world) -> int | None:
+    """The world country that supplies for registry code ``code`` (else ROW, else None)."""
+    idx = world_countries_of(code, world)
+    if len(idx) == 1:
+        return idx[0]
+    if idx:  # a region in a full world: the largest member is the supplier
+        return max(idx, key=lambda i: float(world.gross_output[i].sum()))
+    return world.countries.index("ROW") if "ROW" in world.countries else None
+
+
+def world_sector_of(industry: str, world) -> int | None:
+    """The world sector holding ICIO ``industry`` (itself, or its compact group)."""
+    _, sectors = _compact_tables()
+    if industry in world.sectors:
+        return world.sectors.index(industry)
+    for grp, members in sectors.items():
+        if industry in members and grp in world.sectors:
+            return world.sectors.index(grp)
+    return None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CriticalArrays:
+    """The registry on a world's labels: plain arrays for the kernel.
+
+    Axes: ``p`` product, ``n`` user country, ``i`` supplier country, ``u`` user node
+    (a (country, sector) with at least one critical input; ``user_nodes`` holds their
+    flat positions ``n * J + j``).
+
+    - ``sourcing_pni`` (P, N, N): share of country n's use of p supplied by i (rows can
+      sum to less than 1: the rest comes from suppliers outside the world's labels and
+      is never restricted)
+    - ``criticality_up``, ``cover_up`` (weeks), ``intensity_up`` (U, P); criticality 0
+      where u does not use p
+    - ``transit_p``, ``refill_p``, ``surge_p``, ``max_subst_p``, ``ramp_p`` (P,)
+    """
+
+    products: tuple[str, ...]
+    user_nodes: np.ndarray
+    sourcing_pni: np.ndarray
+    criticality_up: np.ndarray
+    cover_up: np.ndarray
+    intensity_up: np.ndarray
+    transit_p: np.ndarray
+    refill_p: np.ndarray
+    surge_p: np.ndarray
+    max_subst_p: np.ndarray
+    ramp_p: np.ndarray
+    parent_p: np.ndarray
+
+
+def map_registry(registry: Registry, world, products: Sequence[str] | None = None) -> CriticalArrays:
+    """Map ``registry`` (or the ``products`` of it) onto ``world``'s countries and sectors.
+
+    Several registry industries in one world sector (C301 and C302T309 in
+    OTHER_TRANSPORT) are merged: criticality and intensity are averaged, inventory
+    cover is the minimum (the first to run out stops the line).
+    """
+    ids = tuple(products) if products is not None else registry.ids
+    prods = [registry[i] for i in ids]
+    N, J = world.n_countries, world.n_sectors
+    P = len(prods)
+    sourcing = np.zeros((P, N, N))
+    crit = np.zeros((P, N, J))
+    cover = np.full((P, N, J), np.inf)
+    inten = np.zeros((P, N, J))
+    count = np.zeros((P, N, J))
+    parent = np.zeros(P, dtype=int)
+    for p, prod in enumerate(prods):
+        ps = world_sector_of(prod.parent, world)
+        if ps is None:
+            raise DataError(f"critical input {prod.id!r}: parent industry {prod.parent!r} is not in world "
+                            f"{world.meta.name!r} nor in a compact sector group")
+        parent[p] = ps
+        default = np.zeros(N)
+        for code, share in prod.shares_for("").items():
+            i = supplier_country(code, world)
+            if i is not None:
+                default[i] += share
+        sourcing[p] = default
+        for key in prod.sourcing:
+            row = np.zeros(N)
+            for code, share in prod.shares_for(key).items():
+                i = supplier_country(code, world)
+                if i is not None:
+                    row[i] += share
+            for n in world_countries_of(key, world):
+                sourcing[p, n] = row
+        for u in prod.users:
+            j = world_sector_of(u.industry, world)
+            if j is None:
+                continue
+            for n, c in enumerate(world.countries):
+                # an override keyed by a region or a member applies to the world country
+                key = next((k for k in u.countries if n in world_countries_of(k, world)), None)
+                crit[p, n, j] += u.value("criticality", key)
+                inten[p, n, j] += u.value("intensity", key)
+                cover[p, n, j] = min(cover[p, n, j], u.value("inventory_days", key) / 7.0)
+                count[p, n, j] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crit = np.where(count > 0, crit / np.maximum(count, 1), 0.0)
+        inten = np.where(count > 0, inten / np.maximum(count, 1), 0.0)
+    cover = np.where(np.isfinite(cover), cover, 0.0)
+    used = (crit > 0).any(axis=0).reshape(-1)  # (N*J,)
+    user_nodes = np.flatnonzero(used)
+
+    def per_user(a):  # (P, N, J) -> (U, P)
+        return np.ascontiguousarray(a.reshape(P, N * J)[:, user_nodes].T)
+
+    def vec(f):
+        return np.array([float(getattr(pr, f).value) for pr in prods])
+
+    return CriticalArrays(ids, user_nodes, sourcing, per_user(crit), per_user(cover), per_user(inten),
+                          vec("transit_weeks").round().astype(int), vec("refill_weeks"), vec("surge"),
+                          vec("max_substitution"), vec("ramp_weeks"), parent)

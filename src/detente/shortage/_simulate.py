@@ -1,0 +1,282 @@
+"""Weekly shortage simulation on a world: build the kernel's arrays, run, label.
+
+:func:`build_model` maps the registry and the world's input-output structure to plain
+arrays (:class:`ShortageModel`); :func:`simulate` runs restrictions through
+:func:`~detente.shortage._kernel.run_kernel` and returns a :class:`ShortageResult`
+whose ``dataset`` is labelled by week (date), country, sector, product and user node.
+:func:`simulate_scenario` reads the restrictions from a scenario file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from detente.errors import DataError
+from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel
+from detente.shortage._licensing import (
+    Restriction,
+    approval_schedule,
+    licensed_share,
+    restrictions_from_scenario,
+    shipped_share,
+    week_starts,
+)
+from detente.shortage._registry import CriticalArrays, Registry, load_registry, map_registry
+
+
+@dataclasses.dataclass(frozen=True)
+class ShortageSettings:
+    """Model settings (docs/shortage.md, 'Settings').
+
+    cohorts, cohort_spread
+        Firms inside a user node differ in inventory cover: ``cohorts`` equal-weight
+        groups with cover multipliers at the quantiles of a lognormal of log-sd
+        ``cohort_spread`` (mean 1). ``cohorts=1`` is one representative firm.
+    io_threshold, io_essentiality, io_inventory_weeks, io_refill_weeks, io_surge
+        Downstream propagation: an intermediate goods input with a cost share of at
+        least ``io_threshold`` of the buyer's output binds with essentiality
+        ``io_essentiality`` (1 = Leontief, 0 = fully substitutable); services and
+        smaller inputs never bind. Buyers hold ``io_inventory_weeks`` of each, refill
+        gaps over ``io_refill_weeks``, and suppliers can ship up to ``1 + io_surge``.
+    propagate
+        False: no downstream propagation (only direct users lose output).
+    """
+
+    cohorts: int = 5
+    cohort_spread: float = 0.5
+    io_threshold: float = 0.01
+    io_essentiality: float = 1.0
+    io_inventory_weeks: float = 3.0
+    io_refill_weeks: float = 2.0
+    io_surge: float = 0.1
+    propagate: bool = True
+
+    def __post_init__(self) -> None:
+        if self.cohorts < 1:
+            raise DataError(f"cohorts must be >= 1, got {self.cohorts}")
+        for f in ("cohort_spread", "io_threshold", "io_inventory_weeks", "io_surge"):
+            if getattr(self, f) < 0:
+                raise DataError(f"{f} must be >= 0, got {getattr(self, f)}")
+        if not 0 <= self.io_essentiality <= 1:
+            raise DataError(f"io_essentiality must be in [0, 1], got {self.io_essentiality}")
+        if self.io_refill_weeks <= 0:
+            raise DataError(f"io_refill_weeks must be > 0, got {self.io_refill_weeks}")
+
+
+def cohort_multipliers(n: int, spread: float) -> np.ndarray:
+    """Inventory multipliers of ``n`` equal cohorts: lognormal quantiles, mean exactly 1."""
+    if n == 1 or spread == 0:
+        return np.ones(n)
+    from scipy.stats import norm
+
+    z = norm.ppf((np.arange(n) + 0.5) / n)
+    m = np.exp(spread * z)
+    return m / m.mean()
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ShortageModel:
+    """A world and registry as kernel arrays (everything but the restrictions)."""
+
+    world: Any
+    critical: CriticalArrays
+    settings: ShortageSettings
+    registry_version: str
+    pi_kni: np.ndarray
+    io_k: np.ndarray
+    io_e: np.ndarray
+    io_cover: np.ndarray
+    output_year_m: np.ndarray
+    va_share_m: np.ndarray
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        return self.critical.products
+
+    def inputs(self, ship_tdpn: np.ndarray, cover_dup: np.ndarray | None = None) -> KernelInputs:
+        c, s = self.critical, self.settings
+        J = self.world.n_sectors
+        return KernelInputs(
+            ship_tdpn=ship_tdpn, user_country=c.user_nodes // J, user_node=c.user_nodes,
+            criticality_up=c.criticality_up, cover_dup=c.cover_up[None] if cover_dup is None else cover_dup,
+            transit_p=c.transit_p, refill_p=c.refill_p, surge_p=c.surge_p,
+            cohort_w=np.full(s.cohorts, 1.0 / s.cohorts), cohort_mult=cohort_multipliers(s.cohorts, s.cohort_spread),
+            pi_kni=self.pi_kni, io_k=self.io_k, io_e=self.io_e, io_cover=self.io_cover,
+            io_refill=s.io_refill_weeks, io_surge=s.io_surge,
+            output_week_m=self.output_year_m / 52.0,
+        )
+
+    def licensed(self, restrictions: Sequence[Restriction], weeks: Sequence[dt.date]) -> np.ndarray:
+        """(T, P, N) licensed share of orders (before substitution)."""
+        a = approval_schedule(restrictions, self.world, self.products, weeks)
+        return licensed_share(a, self.critical.sourcing_pni)
+
+    def shipped(self, licensed_tpn: np.ndarray) -> np.ndarray:
+        return shipped_share(licensed_tpn, self.critical.max_subst_p, self.critical.ramp_p)
+
+
+def build_model(world, registry: Registry | None = None, products: Sequence[str] | None = None,
+                settings: ShortageSettings | None = None) -> ShortageModel:
+    """Kernel arrays for ``world`` and the registry's ``products`` (default: all)."""
+    settings = settings or ShortageSettings()
+    registry = registry or load_registry()
+    crit = map_registry(registry, world, products)
+    N, J = world.n_countries, world.n_sectors
+    pi_kni = np.ascontiguousarray(np.asarray(world.trade_shares).transpose(2, 0, 1))
+    # essential intermediate inputs per node: goods with cost share >= threshold
+    g = np.asarray(world.io_shares)  # (n, k, j)
+    goods = np.array([s not in set(world.meta.services) for s in world.sectors])
+    ess = (g >= settings.io_threshold) & goods[None, :, None] & settings.propagate & (settings.io_essentiality > 0)
+    ess_mj_k = ess.transpose(0, 2, 1).reshape(N * J, J)  # (m, k)
+    n_slots = int(ess_mj_k.sum(axis=1).max()) if ess_mj_k.any() else 0
+    io_k = np.zeros((N * J, n_slots), dtype=np.int64)
+    io_e = np.zeros((N * J, n_slots))
+    for m in range(N * J):
+        ks = np.flatnonzero(ess_mj_k[m])
+        io_k[m, :ks.size] = ks
+        io_e[m, :ks.size] = settings.io_essentiality
+    io_cover = np.full((N * J, n_slots), float(settings.io_inventory_weeks))
+    Y = np.asarray(world.gross_output).reshape(-1)
+    return ShortageModel(world, crit, settings, registry.version, pi_kni, io_k, io_e, io_cover, Y,
+                         np.asarray(world.va_share).reshape(-1))
+
+
+# ------------------------------------------------------------------------- results
+@dataclasses.dataclass(frozen=True, eq=False)
+class ShortageResult:
+    """A labelled weekly shortage run: ``dataset`` plus the raw kernel output."""
+
+    dataset: Any  # xarray.Dataset
+    raw: KernelOutput
+    restrictions: tuple[Restriction, ...]
+
+    def first_stockouts(self, sectors: Sequence[str] | None = None):
+        """pandas DataFrame: user node, product-weighted first stock-out week and date, losses."""
+        import pandas as pd
+
+        ds = self.dataset
+        rows = []
+        for k in range(ds.sizes["user"]):
+            c, s = str(ds.user_country[k].item()), str(ds.user_sector[k].item())
+            if sectors is not None and s not in sectors:
+                continue
+            w = int(ds.first_stockout_week[k].item())
+            rows.append({"country": c, "sector": s, "first_stockout_week": w if w >= 0 else None,
+                         "first_stockout_date": ds.week_start.values[w] if w >= 0 else None,
+                         "output_lost": float(ds.cum_output_lost.sel(country=c, sector=s)),
+                         "output_lost_pct": float(ds.cum_output_lost_pct.sel(country=c, sector=s))})
+        return pd.DataFrame(rows)
+
+
+def _dataset(model: ShortageModel, out: KernelOutput, weeks: Sequence[dt.date], ship_tpn: np.ndarray,
+             meta: dict) -> Any:
+    import xarray as xr
+
+    w = model.world
+    N, J = w.n_countries, w.n_sectors
+    T = len(weeks)
+    crit = model.critical
+    x = out.x_tdm[:, 0].reshape(T, N, J)
+    Yw = model.output_year_m.reshape(N, J) / 52.0
+    va = model.va_share_m.reshape(N, J)
+    lost = (1.0 - x) * Yw
+    va_lost = lost * va
+    cum = lost.sum(axis=0)
+    cum_va_c = va_lost.sum(axis=(0, 2))
+    gdp = np.asarray(w.value_added)
+    ucountry = [w.countries[m // J] for m in crit.user_nodes]
+    usector = [w.sectors[m % J] for m in crit.user_nodes]
+    units = w.meta.units
+    inv_days = out.stock_tdup[:, 0] * 7.0
+    inv_days = np.where(crit.criticality_up[None] > 0, inv_days, np.nan)
+    first_loss = out.first_loss_dm[0].reshape(N, J)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cum_pct = np.where(Yw > 0, 100.0 * cum / (Yw * T), 0.0)
+    ds = xr.Dataset(
+        {
+            "output_ratio": (("week", "country", "sector"), x, {"units": "1", "long_name": "output / baseline output"}),
+            "output_lost": (("week", "country", "sector"), lost, {"units": f"{units} per week"}),
+            "va_lost": (("week", "country", "sector"), va_lost, {"units": f"{units} per week", "long_name": "value added lost"}),
+            "cum_output_lost": (("country", "sector"), cum, {"units": units, "long_name": "output lost over the run"}),
+            "cum_output_lost_pct": (("country", "sector"), cum_pct, {"units": "% of baseline output over the run"}),
+            "cum_va_lost": (("country",), cum_va_c, {"units": units}),
+            "va_lost_pct_gdp": (("country",), 100.0 * cum_va_c / np.where(gdp > 0, gdp, np.nan),
+                                {"units": "% of annual GDP (value added)"}),
+            "first_loss_week": (("country", "sector"), first_loss, {"units": "week index (-1: never)"}),
+            "inventory_days": (("week", "user", "product"), inv_days, {"units": "days of baseline use"}),
+            "shipped_share": (("week", "product", "country"), ship_tpn, {"units": "1", "long_name": "share of orders shipped (licensed + substitutes)"}),
+            "first_stockout_week": (("user",), out.first_stockout_du[0], {"units": "week index (-1: never)"}),
+        },
+        coords={"week": np.arange(T), "week_start": ("week", np.array(weeks, dtype="datetime64[D]")),
+                "country": list(w.countries), "sector": list(w.sectors), "product": list(crit.products),
+                "user": np.arange(crit.user_nodes.size), "user_country": ("user", ucountry),
+                "user_sector": ("user", usector)},
+        attrs=meta,
+    )
+    return ds
+
+
+def _provenance(model: ShortageModel, restrictions: Sequence[Restriction], extra: dict | None = None) -> dict:
+    from detente import __version__
+
+    w = model.world
+    d = {"model": "detente weekly shortage (docs/shortage.md)", "world": w.meta.name, "vintage": w.meta.vintage,
+         "units": w.meta.units, "registry": model.registry_version, "code_version": __version__,
+         "settings": json_safe(dataclasses.asdict(model.settings)),
+         "restrictions": [json_safe(dataclasses.asdict(r)) for r in restrictions]}
+    d.update(extra or {})
+    return d
+
+
+def json_safe(d: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else list(v) if isinstance(v, tuple) else v)
+            for k, v in d.items()}
+
+
+def simulate(world, restrictions: Sequence[Restriction], *, start: dt.date, weeks: int,
+             registry: Registry | None = None, products: Sequence[str] | None = None,
+             settings: ShortageSettings | None = None, model: ShortageModel | None = None,
+             meta: dict | None = None) -> ShortageResult:
+    """Run ``restrictions`` for ``weeks`` weeks from ``start`` on ``world``.
+
+    ``products`` defaults to the products the restrictions name (unrestricted products
+    cannot cause a shortage). Pass a prebuilt ``model`` to skip building it.
+    """
+    if weeks < 1:
+        raise DataError(f"weeks must be >= 1, got {weeks}")
+    if model is None:
+        registry = registry or load_registry()
+        prods = products or list(dict.fromkeys(r.product for r in restrictions)) or [registry.ids[0]]
+        model = build_model(world, registry, prods, settings)
+    ws = week_starts(start, weeks)
+    ship = model.shipped(model.licensed(restrictions, ws))  # (T, P, N)
+    out = run_kernel(model.inputs(ship[:, None]), weeks, record="full")
+    ds = _dataset(model, out, ws, ship, _provenance(model, restrictions, meta))
+    return ShortageResult(ds, out, tuple(restrictions))
+
+
+def simulate_scenario(scenario, world=None, *, variant: str | None = None, registry: Registry | None = None,
+                      settings: ShortageSettings | None = None, weeks: int | None = None) -> ShortageResult:
+    """Run the product export controls of a scenario (a path, a shipped name or a Scenario).
+
+    Weeks start on the scenario's ``period.start`` and run to ``period.end``.
+    """
+    from detente.policy import apply_variant, load_scenario
+    from detente.world import load_world
+
+    sc = load_scenario(scenario) if isinstance(scenario, str) or hasattr(scenario, "__fspath__") else scenario
+    sc = apply_variant(sc, variant)
+    registry = registry or load_registry()
+    w = world if world is not None and not isinstance(world, str) else load_world(world or sc.world)
+    rs = restrictions_from_scenario(sc, registry)
+    if not rs:
+        raise DataError(f"scenario {sc.name!r} has no export_control event with a 'product'; "
+                        "the shortage model has nothing to simulate")
+    n = weeks or ((sc.period.end - sc.period.start).days // 7 + 1)
+    return simulate(w, rs, start=sc.period.start, weeks=n, registry=registry, settings=settings,
+                    meta={"scenario": sc.name, "variant": sc.variant or "", "scenario_path": sc.path})

@@ -1,0 +1,104 @@
+"""The critical-input registry and the licensing schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from detente.errors import DataError
+from detente.shortage import Restriction, approval_schedule, load_registry, map_registry
+from detente.world import load_world
+
+
+@pytest.fixture(scope="module")
+def world():
+    return load_world("default")
+
+
+def test_shipped_registry_is_sourced_and_complete():
+    reg = load_registry()  # strict: raises if a number lacks source or date
+    for pid in ("ndfeb-magnets", "dy-tb-oxides", "other-controlled-rees", "gallium", "germanium", "graphite",
+                "antimony", "advanced-chips", "eda-software", "jet-engines"):
+        assert pid in reg
+    m = reg["ndfeb-magnets"]
+    assert m.parent == "C24B" and m.supplier_shares["CHN"].value == pytest.approx(0.94)
+    assert {u.industry for u in m.users} >= {"C29", "C27", "C28", "C26"}
+    assert reg.sources[m.supplier_shares["CHN"].source]
+
+
+def test_user_file_overrides_and_adds(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("""
+products:
+  ndfeb-magnets:
+    users:
+      - {industry: C29, intensity: 0.002, criticality: 1, inventory_days: 70}
+  tungsten:
+    name: Tungsten
+    parent: C24B
+    supplier_shares: {CHN: 0.8}
+    transit_weeks: 3
+    refill_weeks: 4
+    surge: 0.2
+    substitution: {max_share: 0.2, ramp_weeks: 20}
+    users:
+      - {industry: C25, intensity: 0.001, criticality: 0.1, inventory_days: 60}
+""")
+    reg = load_registry(f)
+    assert reg["ndfeb-magnets"].users[0].inventory_days.value == 70
+    assert reg["ndfeb-magnets"].supplier_shares["CHN"].value == pytest.approx(0.94)  # kept
+    assert reg["tungsten"].users[0].industry == "C25"
+
+
+def test_bad_registry_value_names_the_field(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("products:\n  ndfeb-magnets:\n    users:\n      - {industry: C29, intensity: 0.1, criticality: 2, inventory_days: 5}\n")
+    with pytest.raises(DataError, match=r"ndfeb-magnets.users\[0\].criticality = 2.0"):
+        load_registry(f)
+    with pytest.raises(DataError, match="did you mean ndfeb-magnets"):
+        load_registry()["ndfeb-magnet"]
+
+
+def test_registry_maps_to_compact_and_full_sectors(world):
+    reg = load_registry()
+    arr = map_registry(reg, world, ["ndfeb-magnets"])
+    J = world.n_sectors
+    sectors = {world.sectors[m % J] for m in arr.user_nodes}
+    assert {"MOTOR", "ELECTRICAL", "MACHINERY", "ELECTRONICS", "OTHER_TRANSPORT"} <= sectors
+    assert world.sectors[arr.parent_p[0]] == "NONFERROUS"
+    usa, chn, jpn = (world.country_index(c) for c in ("USA", "CHN", "JPN"))
+    assert arr.sourcing_pni[0, usa, chn] == pytest.approx(0.85)
+    assert arr.sourcing_pni[0, jpn, jpn] == pytest.approx(0.35)
+    m = usa * J + world.sector_index("MOTOR")
+    u = int(np.flatnonzero(arr.user_nodes == m)[0])
+    assert arr.cover_up[u, 0] == pytest.approx(5.0)  # 35 days
+    assert arr.criticality_up[u, 0] == 1.0
+
+
+def _week(world, r, start=dt.date(2025, 4, 7), n=12):
+    ws = [start + dt.timedelta(days=7 * t) for t in range(n)]
+    a = approval_schedule(r, world, ["ndfeb-magnets"], ws)
+    return a[:, 0, world.country_index("CHN"), world.country_index("USA")]
+
+
+def test_licence_types_and_review_lag(world):
+    d0 = dt.date(2025, 4, 7)
+    per = _week(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.5, 21, "per_shipment")])
+    np.testing.assert_allclose(per[:5], [0, 0, 0, 0.5, 0.5])
+    gen = _week(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.5, 21, "general")])
+    np.testing.assert_allclose(gen[:3], [0.5, 0.5, 0.5])
+    ban = _week(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, d0 + dt.timedelta(days=28), 0.9, 0, "ban")])
+    np.testing.assert_allclose(ban[:6], [0, 0, 0, 0, 1, 1])  # suspended: supply resumes
+
+
+def test_approval_path_and_mid_week_change(world):
+    d0 = dt.date(2025, 4, 7)
+    r = [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.25, 0, "per_shipment", regime="x"),
+         Restriction("ndfeb-magnets", "CHN", ("USA",), d0 + dt.timedelta(days=16), None, 0.6, 0, "per_shipment", regime="x")]
+    a = _week(world, r)
+    assert a[0] == pytest.approx(0.25) and a[3] == pytest.approx(0.6)
+    assert a[2] == pytest.approx((2 * 0.25 + 5 * 0.6) / 7)  # change on the third day of week 2
+    other = approval_schedule(r, world, ["ndfeb-magnets"], [d0])[0, 0, world.country_index("CHN"), world.country_index("JPN")]
+    assert other == 1.0
