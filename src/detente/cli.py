@@ -265,11 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     from detente.report._cli import register as _register_report
     from detente.shortage._cli import register as _register_shortage
     from detente.store._cli import register as _register_runs
+    from detente.web._cli import register as _register_serve
 
     _register_policy(sub)
     _register_report(sub)
     _register_runs(sub)
     _register_shortage(sub)
+    _register_serve(sub)
 
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)

@@ -43,8 +43,8 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
         },
         "columns": {**COUNTRY_COLUMNS, "tariff_revenue_base": f"tariff revenue, baseline ({units})",
                     "tariff_revenue": f"tariff revenue, counterfactual ({units})"},
-        "countries": [{"country": c, **{k: _clean(float(table.loc[c, k])) for k in COUNTRY_COLUMNS}}
-                      for c in countries],
+        "countries": [{"country": c, **{k: _clean(float(v)) for k, v in row.items()}}
+                      for c, row in table[list(COUNTRY_COLUMNS)].to_dict("index").items()],
         "bilateral": [],
     }
     if pair:
@@ -54,8 +54,8 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
             bt = eq.bilateral(imp, exp)
             rec["bilateral"].append({
                 "importer": imp, "exporter": exp, "units": units,
-                "rows": [{"sector": s, "name": names.get(s, s),
-                          **{k: _clean(float(bt.loc[s, k])) for k in bt.columns}} for s in bt.index],
+                "rows": [{"sector": s, "name": names.get(s, s), **{k: _clean(float(v)) for k, v in row.items()}}
+                         for s, row in bt.to_dict("index").items()],
                 "total_baseline": float(bt["baseline"].sum()), "total_counterfactual": float(bt["counterfactual"].sum()),
             })
     return rec

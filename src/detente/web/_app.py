@@ -1,0 +1,801 @@
+"""The HTTP API and the dashboard: ``create_app(settings)`` builds the FastAPI app.
+
+Endpoints (``GET /openapi.json`` has the schema; docs/web.md the guide):
+
+==========================================  ================================================
+``GET  /api/capabilities``                  version, optional parts present, server limits
+``GET  /api/worlds``, ``/api/worlds/{name}``  worlds by name; labels and sector groups of one
+``GET  /api/scenarios``, ``/{name}``        shipped scenarios; one with its YAML and timeline
+``POST /api/scenarios/validate``            validate scenario YAML (schema, labels, dates)
+``GET  /api/schema/scenario``               JSON schema of scenario files
+``POST /api/whatif``                        solve a static what-if now (JSON, CSV or Parquet)
+``POST /api/replays``                       start a replay job (202; 429 when too many)
+``GET  /api/jobs``, ``/api/jobs/{id}``      job table: status, progress
+``POST /api/jobs/{id}/cancel``              stop a job between two dates
+``GET  /api/jobs/{id}/result``              a replay's results (JSON, CSV or Parquet)
+``GET  /api/runs``, ``/{id}``, ``/{id}/result``  the results store (when installed)
+``GET  /``, ``/static/*``, ``/vendor/plotly.min.js``  the dashboard
+==========================================  ================================================
+
+Safety: requests name worlds and scenarios from fixed lists, never files; bodies are
+limited in size; every error is JSON ``{"error": {"code", "message", "problems"}}``
+with a 4xx status; an unexpected failure is logged with a reference and answered with
+a 500 that carries only that reference, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import importlib
+import importlib.util
+import io
+import json
+import logging
+import math
+import threading
+import uuid
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from detente.errors import ConvergenceError, DataError, DetenteError, ScenarioError, UnknownLabelError
+from detente.web import _models as m
+from detente.web._jobs import JobManager, TooManyJobs, UnknownJob
+
+log = logging.getLogger("detente.web")
+
+MAIN_COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
+#: sector groups of the dashboard's sliders (labels of the compact world; others fall back to goods)
+SECTOR_GROUPS = {
+    "farm & food": ("AGR", "FOOD"),
+    "energy & mining": ("MIN_ENERGY", "MIN_ORES", "PETROLEUM"),
+    "metals": ("STEEL", "NONFERROUS", "METAL_PRODUCTS"),
+    "chemicals & pharma": ("CHEMICALS", "PHARMA", "PLASTICS_MINERALS"),
+    "electronics & electrical": ("ELECTRONICS", "ELECTRICAL"),
+    "machinery & vehicles": ("MACHINERY", "MOTOR", "OTHER_TRANSPORT"),
+    "textiles & other": ("TEXTILES", "OTHER_MANUF"),
+}
+TABLES = ("country", "pairs", "sectors", "country_sector")
+STATIC = resources.files("detente.web") / "static"
+
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{1,32}$", description="job id")]
+RunId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="stored run id")]
+Fmt = Literal["json", "csv", "parquet"]
+Table = Literal["country", "pairs", "sectors", "country_sector"]
+
+
+@dataclasses.dataclass(frozen=True)
+class WebSettings:
+    """Server settings; every limit the API enforces is here.
+
+    ``allowed_hosts``: Host headers accepted (protects a loopback server from DNS
+    rebinding); ``("*",)`` when serving on a network interface on purpose.
+    """
+
+    max_body_bytes: int = 256_000
+    workers: int = 2
+    max_jobs: int = 8
+    job_seconds: float = 300.0
+    max_dates: int = 2_000
+    keep_results: int = 16
+    solve_slots: int = 4
+    store_path: str | None = None
+    use_store: bool = True
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
+    default_scenario: str = "us-china-2025"
+    warm: bool = True  # on start-up, load the default world and replay the default scenario
+
+
+# ============================================================================ helpers
+class _NotFound(DetenteError):
+    """A named thing (scenario, run, store) that does not exist here: HTTP 404."""
+
+
+class _NotAvailable(_NotFound):
+    """An optional part that is not installed: HTTP 404."""
+
+
+class _Worlds:
+    """Loaded worlds by name (loading takes seconds; a world is an immutable value)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str):
+        from detente.world import load_world
+
+        if name not in m.WORLD_NAMES:  # never a path from a request
+            raise UnknownLabelError(f"unknown world {name!r}; known: {', '.join(m.WORLD_NAMES)}")
+        key = "oecd-icio-2022-compact" if name == "default" else name
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load_world(key)
+            return self._cache[key]
+
+
+class _BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 (JSON error)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.limit:
+            return await self._refuse(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return None
+            chunks.append(msg.get("body", b""))
+            size += len(chunks[-1])
+            more = msg.get("more_body", False)
+            if size > self.limit:
+                return await self._refuse(scope, receive, send)
+        body, sent = b"".join(chunks), False
+
+        async def replay_receive():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay_receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        resp = _error(413, "too_large", f"request body too large: the limit is {self.limit} bytes")
+        return await resp(scope, receive, send)
+
+
+class _SecurityHeaders:
+    """ASGI middleware: no sniffing, no referrer, scripts only from this server."""
+
+    CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+           "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+           "frame-ancestors 'none'")
+
+    def __init__(self, app, allowed_hosts: tuple[str, ...]) -> None:
+        self.app, self.allowed = app, set(allowed_hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if "*" not in self.allowed and name not in self.allowed:
+            return await _error(400, "invalid_request", f"host {host!r} not allowed (this server "
+                                "answers on loopback only; see `detente serve --help`)")(scope, receive, send)
+
+        async def send_with_headers(msg):
+            if msg["type"] == "http.response.start":
+                h = list(msg.get("headers", []))
+                h += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                      (b"content-security-policy", self.CSP.encode())]
+                msg = {**msg, "headers": h}
+            await send(msg)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def _error(status: int, code: str, message: str, problems: list[str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "problems": problems or []}}, status_code=status)
+
+
+def _short(value: Any, n: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def _describe_validation(exc: RequestValidationError) -> list[str]:
+    from detente.policy._schema import format_loc
+
+    out = []
+    for e in exc.errors():
+        loc = [p for p in e.get("loc", ()) if p not in ("body",)]
+        where = format_loc(loc) if loc else "request body"
+        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        if e.get("type") == "missing":
+            out.append(f"{where}: required field is missing")
+        elif e.get("type") == "extra_forbidden":
+            out.append(f"{where}: unknown key (not allowed here; check the spelling)")
+        elif not loc and isinstance(e.get("input"), (bytes, str)):
+            out.append("request body must be a JSON object, sent with content-type: application/json")
+        elif e.get("type") == "json_invalid":
+            out.append(f"request body is not valid JSON: {e.get('ctx', {}).get('error', msg)}")
+        else:
+            out.append(f"{where} = {_short(e.get('input'))}: {msg}")
+    return out
+
+
+def _nan_to_none(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _series(a: np.ndarray) -> list[float | None]:
+    return [None if not math.isfinite(v) else round(float(v), 6) for v in np.asarray(a, dtype=float)]
+
+
+def _event_text(e) -> str:
+    s = e.spec
+
+    def lab(x):
+        return x if isinstance(x, str) else ",".join(x)
+
+    if e.kind == "tariff":
+        rate = "" if s.rate_pp is None else f" {s.rate_pp:g} pp"
+        cov = "" if s.coverage >= 1 else f" on {s.coverage:.0%} of trade"
+        return f"tariff {lab(s.importer)}<-{lab(s.exporter)} {lab(s.sectors)}: {s.layer} {s.op}{rate}{cov}"
+    if e.kind == "exemption":
+        return f"exemption {lab(s.importer)}<-{lab(s.exporter)} {lab(s.sectors)} from {s.layer}: {s.share:.0%}"
+    if e.kind == "export_control":
+        return (f"export licences {lab(s.exporter)}->{lab(s.importers)} {lab(s.sectors)}: coverage "
+                f"{s.coverage:.0%}, approval {s.approval_share:.0%} after {s.review_days} days")
+    if e.kind == "iceberg":
+        return f"trade cost {lab(s.importer)}<-{lab(s.exporter)} {lab(s.sectors)} x{s.factor:g}"
+    return f"{s.instrument}: {s.actor}{' -> ' + s.target if s.target else ''} {s.text}".strip()
+
+
+def _timeline(sc) -> list[dict]:
+    rows = [{"index": k, "id": e.id, "date": e.date.isoformat(), "until": e.until.isoformat() if e.until else None,
+             "kind": e.kind, "text": _event_text(e) + (f" ({e.note})" if e.note else ""), "source": e.source}
+            for k, e in enumerate(sc.events)]
+    return sorted(rows, key=lambda r: (r["date"], r["index"]))
+
+
+def _scenario_info(sc) -> dict:
+    return {"name": sc.name, "title": sc.title, "description": sc.description, "world": sc.world,
+            "period": {"start": sc.period.start.isoformat(), "end": sc.period.end.isoformat(), "step": sc.period.step},
+            "variants": {k: v.description for k, v in sc.variants.items()}, "n_events": len(sc.events)}
+
+
+def _check_world_name(sc) -> None:
+    if sc.world not in m.WORLD_NAMES:
+        raise ScenarioError(f"scenario world {sc.world!r} is not allowed over HTTP: a request names a world "
+                            f"by name, one of {', '.join(m.WORLD_NAMES)}")
+
+
+def _pair_arg(text: str | None, countries) -> tuple[str, str]:
+    if not text:
+        return ("USA", "CHN") if {"USA", "CHN"} <= set(countries) else tuple(countries[:2])
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise DetenteError(f"pair must be two countries 'A,B', got {text!r}")
+    for p in parts:
+        if p not in countries:
+            raise UnknownLabelError(f"unknown country {p!r} in pair; known: {', '.join(countries)}")
+    return parts[0], parts[1]
+
+
+# ---------------------------------------------------------------------------- results
+def dataset_table(ds, table: str, pair: tuple[str, str] | None = None):
+    """A tidy pandas table of ``ds``: the variables whose dimensions are those of ``table``.
+
+    ``country``: (country[, date]); ``pairs``: (importer, exporter[, date]); ``sectors``:
+    (importer, exporter, sector[, date]), restricted to ``pair`` in both directions when
+    given; ``country_sector``: (country, sector). Extra variables give extra columns.
+    """
+    dims = {"country": {"country"}, "pairs": {"importer", "exporter"},
+            "sectors": {"importer", "exporter", "sector"}, "country_sector": {"country", "sector"}}[table]
+    names = [k for k, v in ds.data_vars.items() if set(v.dims) - {"date"} == dims and v.dtype.kind in "fiu"]
+    if not names:
+        raise DetenteError(f"this result has no {table!r} table; tables: " + ", ".join(
+            t for t in TABLES if t != table))
+    sub = ds[names]
+    if pair is not None and "importer" in dims:
+        a, b = pair
+        sub = sub.sel(importer=[a, b], exporter=[a, b])
+    df = sub.to_dataframe().reset_index()
+    if pair is not None and "importer" in dims:
+        df = df[df["importer"] != df["exporter"]]
+    if "date" in df.columns:
+        df["date"] = df["date"].astype("datetime64[s]").dt.date.astype(str)
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].astype(str)
+    return df.reset_index(drop=True)
+
+
+def _table_response(df, fmt: str, stem: str) -> Response:
+    if fmt == "csv":
+        return Response(df.to_csv(index=False), media_type="text/csv",
+                        headers={"content-disposition": f'attachment; filename="{stem}.csv"'})
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf)
+    return Response(buf.getvalue(), media_type="application/vnd.apache.parquet",
+                    headers={"content-disposition": f'attachment; filename="{stem}.parquet"'})
+
+
+def replay_json(ds, events: list[dict], pair: tuple[str, str], countries: list[str]) -> dict:
+    """Compact time series for charts: country series and the pair's tariffs and trade."""
+    a, b = pair
+    dates = [str(d)[:10] for d in ds["date"].values]
+    out: dict[str, Any] = {
+        "meta": {k: (Path(str(v)).name if k == "scenario_file" else v if isinstance(v, (str, int, float)) else str(v))
+                 for k, v in ds.attrs.items()},
+        "dates": dates, "countries": countries, "pair": [a, b], "series": {}, "pairs": {}, "events": events,
+    }
+    for var in ("welfare_pct", "real_wage_pct", "cpi_pct"):
+        if var in ds:
+            out["series"][var] = {c: _series(ds[var].sel(country=c).values) for c in countries}
+    for imp, exp in ((a, b), (b, a)):
+        entry = {}
+        for var in ("avg_tariff_pct", "avg_additional_tariff_pct"):
+            if var in ds:
+                entry[var] = _series(ds[var].sel(importer=imp, exporter=exp).values)
+        if "trade" in ds:
+            entry["trade"] = _series(ds["trade"].sel(importer=imp, exporter=exp).sum("sector").values)
+            entry["trade_base"] = float(ds["trade_base"].sel(importer=imp, exporter=exp).sum()) if "trade_base" in ds else None
+        out["pairs"][f"{imp}<-{exp}"] = entry
+    if "state" in ds:
+        states = [str(s) for s in ds["state"].values]
+        out["change_dates"] = [d for k, d in enumerate(dates) if k == 0 or states[k] != states[k - 1]]
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayResult:
+    """What a finished replay job keeps: the dataset, its timeline, shortage paths, store id."""
+
+    dataset: Any
+    events: list
+    run_id: str | None = None
+    shortage: dict | None = None
+
+
+def shortage_paths(sc, variant: str | None, world, top: int = 6) -> dict | None:
+    """Weekly output of the worst-hit (country, sector) users, when the scenario controls products.
+
+    Runs :func:`detente.shortage.simulate_scenario` if the shortage model is installed and
+    an ``export_control`` event names a ``product``; otherwise returns None.
+    """
+    events = list(sc.events) + [e for v in list(sc.variants.values()) + list(sc.overrides.values())
+                                for e in list(v.add_events) + list(v.replace_events.values())]
+    if not any(e.kind == "export_control" and e.export_control.product for e in events):
+        return None
+    try:
+        from detente.shortage import simulate_scenario
+    except ImportError:
+        return None
+    try:
+        res = simulate_scenario(sc, world, variant=variant)
+    except DetenteError as exc:
+        return {"note": str(exc)}
+    ds = res.dataset
+    lost = ds["cum_output_lost"].to_series()
+    worst = [k for k, v in lost.sort_values(ascending=False).items() if v > 0][:top]
+    weeks = [str(d)[:10] for d in ds["week_start"].values]
+    return {"weeks": weeks, "units": str(ds.attrs.get("units", "")),
+            "output_pct": {f"{c} {s}": _series(100 * ds["output_ratio"].sel(country=c, sector=s).values)
+                           for c, s in worst},
+            "va_lost_pct_gdp": {str(c): round(float(v), 6) for c, v in ds["va_lost_pct_gdp"].to_series().items() if v > 0}}
+
+
+# ============================================================================ the app
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Build the API and dashboard app (``uvicorn.run(create_app(), ...)``)."""
+    from detente import __version__
+
+    cfg = settings or WebSettings()
+    worlds = _Worlds()
+    jobs = JobManager(workers=cfg.workers, max_active=cfg.max_jobs, max_seconds=cfg.job_seconds,
+                      keep_results=cfg.keep_results)
+    slots = threading.BoundedSemaphore(cfg.solve_slots)
+    nf = {404: {"model": m.ErrorResponse, "description": "no such scenario, job or stored run"}}
+    cf = {409: {"model": m.ErrorResponse, "description": "the world named is not available here (not built)"}}
+    errs = {400: {"model": m.ErrorResponse, "description": "a body that cannot be parsed, or a Host that is not allowed"},
+            422: {"model": m.ErrorResponse, "description": "invalid input (field, value, what was expected)"},
+            413: {"model": m.ErrorResponse, "description": "request body too large"}}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        if cfg.warm and cfg.default_scenario:  # the dashboard opens on this replay: start it now
+            try:
+                submit_replay(m.ReplayRequest(scenario=cfg.default_scenario))
+            except DetenteError as exc:
+                log.warning("could not start the default replay %r: %s", cfg.default_scenario, exc)
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(title="detente", version=__version__, docs_url=None, redoc_url=None, responses=errs,
+                  lifespan=lifespan,
+                  description="Trade-war simulator: static what-ifs, scenario replays, results. "
+                              "Errors are JSON {error: {code, message, problems}}.")
+    app.state.settings, app.state.jobs, app.state.worlds = cfg, jobs, worlds
+
+    # ---------------------------------------------------------------- errors
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        problems = _describe_validation(exc)
+        return _error(422, "invalid_request", f"{len(problems)} problem(s) in the request", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "invalid_request")
+        msg = str(exc.detail)
+        if exc.status_code == 404 and msg == "Not Found":
+            msg = f"no such page or endpoint: {request.url.path} (the API is described at /openapi.json)"
+        elif exc.status_code == 405:
+            msg = f"{request.method} is not allowed on {request.url.path} (see /openapi.json)"
+        return _error(exc.status_code, code, msg)
+
+    @app.exception_handler(DetenteError)
+    async def _detente(request: Request, exc: DetenteError):
+        text = str(exc)
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        if isinstance(exc, TooManyJobs):
+            return _error(429, "too_many_jobs", text)
+        if isinstance(exc, (UnknownJob, _NotFound)):
+            return _error(404, "not_found", text)
+        if isinstance(exc, ScenarioError):
+            return _error(422, "invalid_scenario", lines[0] if lines else text, lines[1:] or lines)
+        if isinstance(exc, UnknownLabelError):
+            return _error(422, "unknown_label", text, [text])
+        if isinstance(exc, DataError):
+            return _error(409, "conflict", text)
+        if isinstance(exc, ConvergenceError):
+            return _error(422, "no_convergence", text)
+        return _error(422, "invalid_request", text, [text])
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):
+        ref = uuid.uuid4().hex[:8]
+        log.error("internal error (ref %s) on %s %s", ref, request.method, request.url.path, exc_info=exc)
+        return _error(500, "internal", f"internal error (ref {ref}); the server log has the details")
+
+    # ---------------------------------------------------------------- capabilities, worlds
+    def store():
+        if not cfg.use_store:
+            return None
+        try:
+            mod = importlib.import_module("detente.store")
+        except ImportError:
+            return None
+        return mod
+
+    def open_store():
+        mod = store()
+        if mod is None:
+            raise _NotAvailable("the results store (detente.store) is not available in this installation")
+        return mod, mod.RunStore(cfg.store_path)
+
+    @app.get("/api/capabilities", response_model=m.Capabilities, tags=["meta"])
+    def capabilities():
+        def has(name):
+            try:
+                return bool(getattr(importlib.import_module(name), "__all__", None))
+            except ImportError:
+                return False
+
+        return {"version": __version__, "store": store() is not None, "shortage": has("detente.shortage"),
+                "strategy": has("detente.strategy"),
+                "limits": {"max_body_bytes": cfg.max_body_bytes, "max_jobs": cfg.max_jobs, "job_seconds": cfg.job_seconds,
+                           "max_dates": cfg.max_dates, "max_changes": m.MAX_CHANGES, "workers": cfg.workers}}
+
+    @app.get("/api/worlds", response_model=list[m.WorldInfo], tags=["worlds"])
+    def list_worlds():
+        from detente.world import available_worlds
+
+        return [{"name": k, "description": v, "available": "not built" not in v} for k, v in available_worlds().items()]
+
+    @app.get("/api/worlds/{name}", response_model=m.WorldDetail, tags=["worlds"], responses=cf)
+    def world_detail(name: m.WorldName):
+        w = worlds.get(name)
+        groups = {g: [s for s in secs if s in w.goods] for g, secs in SECTOR_GROUPS.items()}
+        groups = {g: s for g, s in groups.items() if s}
+        left = [s for s in w.goods if not any(s in v for v in groups.values())]
+        if left and groups:
+            groups["other goods"] = left
+        return {"name": name, "full_name": w.meta.name, "vintage": w.meta.vintage, "year": w.meta.year,
+                "units": w.meta.units, "countries": list(w.countries), "sectors": list(w.sectors),
+                "sector_names": dict(zip(w.sectors, w.meta.sector_names or w.sectors)),
+                "goods": list(w.goods), "services": list(w.services),
+                "sector_groups": {"all goods": list(w.goods), **groups},
+                "main_countries": [c for c in MAIN_COUNTRIES if c in w.countries] or list(w.countries[:10])}
+
+    # ---------------------------------------------------------------- scenarios
+    def shipped(name: str):
+        from detente.policy import load_scenario, shipped_scenarios
+
+        files = shipped_scenarios()
+        if name not in files:
+            raise _NotFound(f"no shipped scenario {name!r}; shipped: {', '.join(sorted(files)) or 'none'}")
+        return load_scenario(files[name]), files[name].read_text(encoding="utf-8")
+
+    @app.get("/api/scenarios", response_model=list[m.ScenarioInfo], tags=["scenarios"])
+    def list_scenarios():
+        from detente.policy import shipped_scenarios
+
+        return [_scenario_info(shipped(n)[0]) for n in sorted(shipped_scenarios())]
+
+    @app.get("/api/scenarios/{name}", response_model=m.ScenarioDetail, tags=["scenarios"], responses=nf)
+    def scenario_detail(name: Annotated[str, PathParam(max_length=128)]):
+        sc, text = shipped(name)
+        return {**_scenario_info(sc), "text": text, "events": _timeline(sc)}
+
+    @app.get("/api/schema/scenario", response_model=dict[str, Any], tags=["scenarios"])
+    def scenario_schema():
+        from detente.policy import scenario_json_schema
+
+        return scenario_json_schema()
+
+    def parse_request_scenario(text: str):
+        from detente.policy import check_labels, parse_scenario
+
+        sc = parse_scenario(text, "<request>")
+        _check_world_name(sc)
+        check_labels(sc, worlds.get(sc.world))
+        return sc
+
+    @app.post("/api/scenarios/validate", response_model=m.ValidationResult, tags=["scenarios"], responses=cf)
+    def validate_scenario(body: m.ScenarioText):
+        from detente.policy import apply_variant, dates, policy_state, world_for
+
+        sc = parse_request_scenario(body.text)
+        checked = ["schema", f"labels against world {sc.world!r}"]
+        n_dates = len(dates(sc))
+        if n_dates > cfg.max_dates:
+            raise DetenteError(f"the scenario has {n_dates} dates; the limit is {cfg.max_dates} (use a longer step)")
+        for v in sc.variants:
+            apply_variant(sc, v)
+        checked.append("variants compose")
+        if body.deep:
+            w = world_for(sc, worlds.get(sc.world))
+            for v in [None, *sc.variants]:
+                sv = apply_variant(sc, v)
+                for d in dates(sv):
+                    policy_state(w, sv, d)
+            checked.append("policy on every date of every variant")
+        return {"ok": True, "name": sc.name, "title": sc.title, "world": sc.world, "n_dates": n_dates,
+                "variants": {k: v.description for k, v in sc.variants.items()}, "events": _timeline(sc),
+                "checked": checked}
+
+    # ---------------------------------------------------------------- what-if
+    def run_whatif(req: m.WhatIfRequest):
+        from detente.equilibrium import Counterfactual, solve
+        from detente.report.whatif import whatif_record
+
+        w = worlds.get(req.world)
+        cf = Counterfactual.from_world(w, deficits=req.deficits)
+        if not (req.tariffs or req.export_controls or req.icebergs) and req.deficits == "baseline":
+            pass  # the baseline itself: a valid (zero) what-if
+        for t in req.tariffs:
+            cf = cf.tariff(t.importer, t.exporter, t.sectors, t.rate_pp, op=t.op)
+        if req.export_controls or req.icebergs:
+            cf = _apply_controls(cf, w, req)
+        cf = cf.with_label(req.title)
+        countries = list(req.countries) if req.countries else \
+            [c for c in MAIN_COUNTRIES if c in w.countries] or list(w.countries[:10])
+        for c in countries:
+            w.country_index(c)
+        pair = tuple(req.pair) if req.pair else _pair_arg(None, w.countries)
+        for c in pair:
+            w.country_index(c)
+        with slots:
+            eq = solve(w, cf)
+        rec = whatif_record(eq, countries=countries, pair=pair)
+        rec["average_tariffs"] = _average_tariffs(w, cf, pair)
+        rec["request"] = req.model_dump(mode="json")
+        return eq, rec
+
+    @app.post("/api/whatif", tags=["what-if"], response_model=dict[str, Any],
+              responses={**nf, **cf, 200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}},
+                                           "description": "the what-if record (JSON), or the country table (CSV, Parquet)"}})
+    def whatif(body: m.WhatIfRequest, format: Literal["json", "csv", "parquet"] = "json"):
+        eq, rec = run_whatif(body)
+        if body.save:
+            mod, st = open_store()
+            rec["run_id"] = str(st.save(mod.record_from_equilibrium(eq, body.title)))
+        if format == "json":
+            return JSONResponse(rec)
+        import pandas as pd
+
+        df = pd.DataFrame(rec["countries"])
+        return _table_response(df, format, "whatif")
+
+    # ---------------------------------------------------------------- replays and jobs
+    @app.post("/api/replays", status_code=202, response_model=m.JobInfo, tags=["jobs"],
+              responses={**nf, **cf, 429: {"model": m.ErrorResponse, "description": "too many jobs queued or running"}})
+    def start_replay(body: m.ReplayRequest):
+        return jobs.info(submit_replay(body).id)
+
+    def submit_replay(body: m.ReplayRequest):
+        """Check the request now (bad input is a 4xx, not a failed job), then queue the replay."""
+        from detente.policy import apply_variant, dates, replay
+
+        if body.scenario is not None:
+            sc, text = shipped(body.scenario)
+            _check_world_name(sc)
+        else:
+            text = body.text
+            sc = parse_request_scenario(text)
+        sv = apply_variant(sc, body.variant)  # unknown variant -> 422 now, not in the job
+        n = len(dates(sv))
+        if n > cfg.max_dates:
+            raise DetenteError(f"the scenario has {n} dates; the limit is {cfg.max_dates} (use a longer step)")
+        key = hashlib.sha256(f"{text}\0{body.variant or ''}\0{body.save}".encode()).hexdigest()
+        title = f"{sc.name}{' / ' + body.variant if body.variant else ''}"
+        params = {"scenario": body.scenario or sc.name, "variant": body.variant, "edited": body.text is not None,
+                  "world": sc.world, "dates": n}
+
+        def run(progress):
+            rp = replay(sc, worlds.get(sc.world), variant=body.variant, progress=progress)
+            run_id = None
+            if body.save:
+                mod, st = open_store()
+                run_id = str(st.save(mod.record_from_replay(rp)))
+            return ReplayResult(rp.dataset, _timeline(rp.scenario), run_id,
+                                shortage_paths(sc, body.variant, worlds.get(sc.world)))
+
+        return jobs.submit("replay", title, params, run, key=key)
+
+    @app.get("/api/jobs", response_model=list[m.JobInfo], tags=["jobs"])
+    def list_jobs():
+        return jobs.list()
+
+    @app.get("/api/jobs/{job_id}", response_model=m.JobInfo, tags=["jobs"], responses=nf)
+    def job_info(job_id: JobId):
+        return jobs.info(job_id)
+
+    @app.post("/api/jobs/{job_id}/cancel", response_model=m.JobInfo, tags=["jobs"], responses=nf)
+    def cancel_job(job_id: JobId):
+        return jobs.cancel(job_id)
+
+    @app.get("/api/jobs/{job_id}/result", tags=["jobs"], response_model=dict[str, Any],
+             responses={**nf, 409: {"model": m.ErrorResponse, "description": "the job has no result (yet)"},
+                        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
+    def job_result(job_id: JobId, format: Fmt = "json", table: Table = "country",
+                   pair: Annotated[str | None, Query(max_length=64, description="'A,B' (default USA,CHN)")] = None,
+                   countries: Annotated[str | None, Query(max_length=2000, description="comma list (JSON)")] = None):
+        job = jobs.get(job_id)
+        res = job.result
+        if job.status != "done" or res is None:
+            why = {"done": "its result was dropped from memory (run it again)"}.get(job.status, f"it is {job.status}")
+            return _error(409, "conflict", f"job {job_id} has no result: {why}")
+        return _result_response(res.dataset, res.events, format, table, pair, countries, f"replay-{job_id}",
+                                extra={"shortage": res.shortage})
+
+    # ---------------------------------------------------------------- stored runs
+    @app.get("/api/runs", response_model=list[dict[str, Any]], tags=["runs"],
+             responses={404: {"model": m.ErrorResponse, "description": "no results store installed"}})
+    def list_runs():
+        _, st = open_store()
+        df = st.list()
+        return json.loads(df.to_json(orient="records", date_format="iso", default_handler=str))
+
+    def load_run(run_id: str):
+        _, st = open_store()
+        try:
+            return st.load(run_id)
+        except (KeyError, LookupError, FileNotFoundError, ValueError) as exc:
+            raise _NotFound(f"no stored run {run_id!r}") from exc
+
+    @app.get("/api/runs/{run_id}", response_model=dict[str, Any], tags=["runs"],
+             responses={404: {"model": m.ErrorResponse, "description": "unknown run or no store"}})
+    def run_detail(run_id: RunId):
+        r = load_run(run_id)
+        fields = ("id", "kind", "name", "variant", "world", "vintage", "code_version", "settings",
+                  "scenario_text", "seed", "created_at", "summary")
+        out = {f: getattr(r, f, None) for f in fields}
+        out["variables"] = {k: list(v.dims) for k, v in r.dataset.data_vars.items()}
+        return json.loads(json.dumps(out, default=str))
+
+    @app.get("/api/runs/{run_id}/result", tags=["runs"], response_model=dict[str, Any],
+             responses={404: {"model": m.ErrorResponse, "description": "unknown run or no store"},
+                        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
+    def run_result(run_id: RunId, format: Fmt = "json", table: Table = "country",
+                   pair: Annotated[str | None, Query(max_length=64)] = None,
+                   countries: Annotated[str | None, Query(max_length=2000)] = None):
+        r = load_run(run_id)
+        events = []
+        if getattr(r, "scenario_text", None):
+            try:
+                from detente.policy import apply_variant, parse_scenario
+
+                events = _timeline(apply_variant(parse_scenario(r.scenario_text), r.variant or None))
+            except DetenteError:
+                events = []
+        return _result_response(r.dataset, events, format, table, pair, countries, f"run-{run_id}")
+
+    # ---------------------------------------------------------------- dashboard
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(str(STATIC / "index.html"), media_type="text/html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js():
+        spec = importlib.util.find_spec("plotly")
+        path = Path(spec.origin).parent / "package_data" / "plotly.min.js" if spec and spec.origin else None
+        if path is None or not path.is_file():
+            raise _NotFound("plotly.js not found: install the web extra (pip install 'detente[web]')")
+        return FileResponse(str(path), media_type="text/javascript",
+                            headers={"cache-control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    # middleware: outermost last
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(_BodyLimit, limit=cfg.max_body_bytes)
+    app.add_middleware(_SecurityHeaders, allowed_hosts=cfg.allowed_hosts)
+    return app
+
+
+def _result_response(ds, events, fmt, table, pair_text, countries_text, stem, extra: dict | None = None) -> Response:
+    labels = [str(c) for c in ds["country"].values] if "country" in ds.coords else []
+    pair = _pair_arg(pair_text, labels) if labels else None
+    if fmt == "json":
+        if "date" not in ds.dims:
+            df = dataset_table(ds, "country")
+            return JSONResponse({"meta": {k: str(v) for k, v in ds.attrs.items()},
+                                 "countries": json.loads(df.to_json(orient="records"))})
+        cs = [c.strip() for c in countries_text.split(",") if c.strip()] if countries_text else \
+            [c for c in MAIN_COUNTRIES if c in labels] or labels[:10]
+        for c in cs:
+            if c not in labels:
+                raise UnknownLabelError(f"unknown country {c!r}; known: {', '.join(labels)}")
+        return JSONResponse({**replay_json(ds, events, pair, cs), **(extra or {})})
+    df = dataset_table(ds, table, pair if table == "sectors" else None)
+    return _table_response(df, fmt, f"{stem}-{table}")
+
+
+def _apply_controls(cf, w, req: m.WhatIfRequest):
+    """Export controls and iceberg costs of a what-if, with the scenario timeline's semantics.
+
+    The controls become one-date scenario events; the iceberg factors are those in force
+    once every review period has passed (:func:`detente.policy.iceberg_state`).
+    """
+    from detente.policy._schema import Event, Period, Scenario
+    from detente.policy._timeline import iceberg_state
+
+    start = dt.date(2000, 1, 1)
+    events = [Event(date=start, export_control=x if x.regime else x.model_copy(update={"regime": f"whatif-{k}"}))
+              for k, x in enumerate(req.export_controls)]
+    events += [Event(date=start, iceberg=x) for x in req.icebergs]
+    wait = max([x.review_days for x in req.export_controls], default=0)
+    on = start + dt.timedelta(days=wait)
+    sc = Scenario(name="whatif", period=Period(start=start, end=on), events=events)
+    factor = iceberg_state(w, sc, on)
+    desc = [f"export licences {x.exporter}->{x.importers} [{x.sectors}] coverage {x.coverage:g} approval {x.approval_share:g}"
+            for x in req.export_controls] + [f"iceberg {x.importer}<-{x.exporter} [{x.sectors}] x{x.factor:g}" for x in req.icebergs]
+    return dataclasses.replace(cf, iceberg=np.asarray(cf.iceberg) * factor, changes=cf.changes + tuple(desc))
+
+
+def _average_tariffs(w, cf, pair) -> list[dict]:
+    """Average tariffs of the pair (goods, baseline-import weights), before and after."""
+    from detente.policy import average_tariff
+
+    goods = np.array([s in set(w.goods) for s in w.sectors])
+    flows = np.asarray(w.trade_flows)
+    before = average_tariff(flows, 100 * np.asarray(w.tariffs), goods)
+    after = average_tariff(flows, 100 * np.asarray(cf.tariffs), goods)
+    out = []
+    for imp, exp in (pair, pair[::-1]):
+        n, i = w.country_index(imp), w.country_index(exp)
+        out.append({"importer": imp, "exporter": exp, "baseline_pct": _nan_to_none(float(before[n, i])),
+                    "counterfactual_pct": _nan_to_none(float(after[n, i]))})
+    return out

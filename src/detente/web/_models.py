@@ -1,0 +1,194 @@
+"""Request and response models of the HTTP API (pydantic, strict: unknown keys are rejected).
+
+Scenario text is validated by the scenario file's own models
+(:func:`detente.policy.parse_scenario`); export controls in a what-if use the scenario
+file's :class:`~detente.policy._schema.ExportControlSpec`, so an API request and a
+scenario file mean the same thing. World names come from a fixed list
+(:func:`detente.world.available_worlds`): a request can never name a file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from detente.policy._schema import ExportControlSpec, IcebergSpec
+from detente.world import available_worlds
+
+#: world names a request may use (never a path)
+WORLD_NAMES: tuple[str, ...] = tuple(available_worlds())
+WorldName = Literal[WORLD_NAMES]  # type: ignore[valid-type]
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: a label, a comma list ("USA,MEX"), a list, "all"; sectors also "goods" / "services"
+Labels = Annotated[str, StringConstraints(min_length=1, max_length=2000)] | Annotated[
+    list[Label], Field(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")]
+
+MAX_CHANGES = 64
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class TariffChange(_Strict):
+    """A tariff change in percentage points: ``add`` to the tariff in force, or ``set`` it.
+
+    Same meaning as ``detente whatif --tariff IMPORTER<-EXPORTER:SECTORS:+PP`` (add) or
+    ``...:=PP`` (set). Domestic sales are never taxed.
+    """
+
+    importer: Labels = Field(description="importing country label(s), comma list or 'all'", examples=["USA"])
+    exporter: Labels = Field(description="exporting country label(s), comma list or 'all'", examples=["CHN"])
+    sectors: Labels = Field("goods", description="sector label(s), 'goods', 'services' or 'all'")
+    op: Literal["add", "set"] = Field("add", description="add rate_pp to the tariff in force, or set the tariff to rate_pp")
+    rate_pp: float = Field(ge=-1000, le=1000, description="percentage points (set: >= 0)", examples=[125])
+
+    @model_validator(mode="after")
+    def _set_not_negative(self) -> TariffChange:
+        if self.op == "set" and self.rate_pp < 0:
+            raise ValueError(f"op 'set' needs rate_pp >= 0 (a tariff rate), got {self.rate_pp}")
+        return self
+
+
+class WhatIfRequest(_Strict):
+    """A static what-if: tariff changes, export controls and iceberg costs on a world."""
+
+    world: WorldName = Field("default", description="world name (GET /api/worlds)")
+    title: Annotated[str, StringConstraints(max_length=200)] = "custom what-if"
+    deficits: Literal["baseline", "zero"] = "baseline"
+    tariffs: list[TariffChange] = Field(default_factory=list, max_length=MAX_CHANGES)
+    export_controls: list[ExportControlSpec] = Field(
+        default_factory=list, max_length=MAX_CHANGES,
+        description="licence regimes as in scenario files; the static what-if applies approval_share "
+                    "(the state after the review period)")
+    icebergs: list[IcebergSpec] = Field(default_factory=list, max_length=MAX_CHANGES,
+                                        description="non-tariff trade-cost factors (> 0)")
+    countries: list[Label] | None = Field(None, max_length=200, description="countries to report (default: main economies)")
+    pair: tuple[Label, Label] | None = Field(None, description="bilateral pair for trade by sector (default USA, CHN)")
+    save: bool = Field(False, description="also save the result in the results store (if installed)")
+
+
+class ScenarioText(_Strict):
+    """A scenario file's YAML text (as in scenarios/*.yaml)."""
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+    deep: bool = Field(False, description="also evaluate the policy on every date of every variant (slower)")
+
+
+class ReplayRequest(_Strict):
+    """A replay: a shipped scenario by name, or scenario YAML text (exactly one)."""
+
+    scenario: Name | None = Field(None, description="shipped scenario name (GET /api/scenarios)", examples=["us-china-2025"])
+    text: Annotated[str, StringConstraints(min_length=1, max_length=200_000)] | None = Field(
+        None, description="scenario YAML text (edited in the dashboard)")
+    variant: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="variant name, or several joined by '+'")
+    save: bool = Field(False, description="also save the result in the results store (if installed)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReplayRequest:
+        if (self.scenario is None) == (self.text is None):
+            raise ValueError("give exactly one of 'scenario' (a shipped name) or 'text' (scenario YAML)")
+        return self
+
+
+# ------------------------------------------------------------------------- responses
+class ErrorBody(BaseModel):
+    code: str = Field(description="machine-readable kind: invalid_request, invalid_scenario, unknown_label, "
+                                  "not_found, too_large, too_many_jobs, conflict, internal")
+    message: str = Field(description="what went wrong and what to change")
+    problems: list[str] = Field(default_factory=list, description="one line per problem (field, value, expected)")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class WorldInfo(BaseModel):
+    name: str
+    description: str
+    available: bool
+
+
+class WorldDetail(BaseModel):
+    name: str
+    full_name: str
+    vintage: str
+    year: int | None
+    units: str
+    countries: list[str]
+    sectors: list[str]
+    sector_names: dict[str, str]
+    goods: list[str]
+    services: list[str]
+    sector_groups: dict[str, list[str]] = Field(description="sector groups for the dashboard's sliders")
+    main_countries: list[str]
+
+
+class ScenarioInfo(BaseModel):
+    name: str
+    title: str
+    description: str
+    world: str
+    period: dict[str, Any]
+    variants: dict[str, str]
+    n_events: int
+
+
+class TimelineEvent(BaseModel):
+    index: int
+    id: str | None
+    date: str
+    until: str | None
+    kind: str
+    text: str
+    source: str
+
+
+class ScenarioDetail(ScenarioInfo):
+    text: str
+    events: list[TimelineEvent]
+
+
+class ValidationResult(BaseModel):
+    ok: bool
+    name: str
+    title: str
+    world: str
+    n_dates: int
+    variants: dict[str, str]
+    events: list[TimelineEvent]
+    checked: list[str] = Field(description="what was checked")
+
+
+class JobProgress(BaseModel):
+    done: int
+    total: int
+    date: str | None
+
+
+class JobInfo(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    title: str
+    params: dict[str, Any]
+    progress: JobProgress
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    seconds: float | None
+    error: str | None
+    run_id: str | None = Field(None, description="id in the results store, when saved")
+    links: dict[str, str]
+
+
+class Capabilities(BaseModel):
+    version: str
+    store: bool
+    shortage: bool
+    strategy: bool
+    limits: dict[str, Any]

@@ -1,0 +1,538 @@
+// detente dashboard: talks to the HTTP API of the same server (docs/web.md), draws with
+// plotly.js served locally from /vendor/plotly.min.js. No other dependency.
+
+const $ = (sel) => document.querySelector(sel);
+const state = {
+  caps: null, world: null, scenarios: [], scenario: null, originalText: "", edited: false,
+  job: null, replay: null, whatifTimer: null, whatifAbort: null, lastWhatif: null,
+  whatifSeq: 0,
+};
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const COLORS = ["#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#17a2b8", "#6c757d", "#e83e8c",
+  "#5d6d7e", "#a04000", "#196f3d", "#1b4f72", "#7d3c98"];
+const DEFAULT_SHOWN = ["USA", "CHN", "MEX", "VNM", "EUR", "JPN"];
+
+// ------------------------------------------------------------------ API
+class ApiError extends Error {
+  constructor(status, message, problems) { super(message); this.status = status; this.problems = problems || []; }
+}
+
+async function api(path, { method = "GET", body, signal } = {}) {
+  const opts = { method, signal, headers: {} };
+  if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["content-type"] = "application/json"; }
+  let r;
+  try { r = await fetch(path, opts); } catch (e) {
+    if (e.name === "AbortError") throw e;
+    throw new ApiError(0, "cannot reach the detente server (is `detente serve` still running?)");
+  }
+  if (!r.ok) {
+    let err = null;
+    try { err = (await r.json()).error; } catch { /* not JSON */ }
+    throw new ApiError(r.status, err?.message || `${r.status} ${r.statusText}`, err?.problems);
+  }
+  return r.json();
+}
+
+function showError(el, err) {
+  if (!err) { el.hidden = true; el.replaceChildren(); return; }
+  const head = document.createElement("p");
+  head.textContent = err.message || String(err);
+  el.replaceChildren(head);
+  const problems = (err.problems || []).filter((p) => p !== err.message);
+  if (problems.length) {
+    const ul = document.createElement("ul");
+    for (const p of problems) { const li = document.createElement("li"); li.textContent = p; ul.append(li); }
+    el.append(ul);
+  }
+  el.hidden = false;
+  el.scrollIntoView({ block: "nearest" });
+}
+
+const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
+const signed = (x, d = 2) => (x === null || x === undefined ? "–" : (x >= 0 ? "+" : "") + Number(x).toFixed(d));
+
+function option(value, text, selected = false) {
+  const o = document.createElement("option");
+  o.value = value; o.textContent = text; o.selected = selected;
+  return o;
+}
+
+// ------------------------------------------------------------------ tabs
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const select = (tab) => {
+    for (const t of tabs) {
+      const on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    }
+    if (tab.id === "tab-runs") refreshRuns();
+    if (tab.id === "tab-whatif" && !state.lastWhatif) scheduleWhatif(0);
+    window.dispatchEvent(new Event("resize")); // plotly re-measures hidden charts
+  };
+  tabs.forEach((t, i) => {
+    t.addEventListener("click", () => select(t));
+    t.addEventListener("keydown", (e) => {
+      const k = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (k) { const n = tabs[(i + k + tabs.length) % tabs.length]; n.focus(); select(n); }
+    });
+  });
+}
+
+// ------------------------------------------------------------------ charts
+function lineLayout(title, yTitle, extra = {}) {
+  return {
+    title: { text: title, font: { size: 14 } }, margin: { l: 55, r: 10, t: 36, b: 36 },
+    yaxis: { title: { text: yTitle }, zeroline: true }, xaxis: { type: "date" },
+    legend: { orientation: "h", y: -0.18 }, font: { size: 11 }, hovermode: "x unified", ...extra,
+  };
+}
+
+function draw(id, traces, layout) {
+  if (!window.Plotly) { document.getElementById(id).textContent = "charts unavailable: plotly.js did not load"; return; }
+  return window.Plotly.react(id, traces, layout, PLOT_CONFIG);
+}
+
+function countryTraces(data, variable, shown) {
+  return shown.filter((c) => data.series[variable]?.[c]).map((c, k) => ({
+    x: data.dates, y: data.series[variable][c], name: c, mode: "lines", line: { shape: "hv", width: 2, color: COLORS[k % COLORS.length] },
+  }));
+}
+
+function drawReplay(data) {
+  const shown = checkedCountries();
+  const [a, b] = data.pair;
+  const title = state.scenario ? state.scenario.title || state.scenario.name : data.meta.scenario;
+  $("#replay-heading").textContent = `${title}${data.meta.variant ? ` — variant ${data.meta.variant}` : ""}`;
+  draw("chart-welfare", countryTraces(data, "welfare_pct", shown), lineLayout("Real income (welfare)", "% vs baseline"));
+  draw("chart-wages", countryTraces(data, "real_wage_pct", shown), lineLayout("Real wages", "% vs baseline"));
+  draw("chart-prices", countryTraces(data, "cpi_pct", shown), lineLayout("Consumer prices", "% vs baseline"));
+  const shapes = (data.change_dates || []).slice(1).map((d) => ({
+    type: "line", x0: d, x1: d, yref: "paper", y0: 0, y1: 1, line: { width: 1, color: "#d5d9de", dash: "dot" },
+  }));
+  const pairs = [[`${a}<-${b}`, `${a} on ${b}`, COLORS[0]], [`${b}<-${a}`, `${b} on ${a}`, COLORS[1]]];
+  draw("chart-tariffs", pairs.map(([k, name, color]) => ({
+    x: data.dates, y: data.pairs[k].avg_tariff_pct, name, mode: "lines", line: { shape: "hv", width: 2, color },
+  })), lineLayout("Average tariffs (goods, baseline-import weights)", "%", { shapes }));
+  draw("chart-trade", pairs.map(([k, , color]) => ({
+    x: data.dates, y: data.pairs[k].trade.map((v) => (v === null ? null : v / 1000)),
+    name: `${k.split("<-")[1]} → ${k.split("<-")[0]}`, mode: "lines", line: { shape: "hv", width: 2, color },
+  })), lineLayout("Bilateral trade (sales at factory prices)", "USD billion / year"));
+  drawTimeline(data.events || []);
+  drawShortage(data.shortage);
+}
+
+function drawShortage(sh) {
+  const chart = $("#chart-shortage"), caption = $("#shortage-caption"), note = $("#extras-note");
+  const paths = sh && sh.output_pct ? Object.entries(sh.output_pct) : [];
+  if (!paths.length) {
+    chart.hidden = true; caption.hidden = false;
+    note.textContent = sh?.note || state.extrasNote || "";
+    return;
+  }
+  chart.hidden = false; caption.hidden = true;
+  draw("chart-shortage", paths.map(([name, y], k) => ({
+    x: sh.weeks, y, name, mode: "lines", line: { shape: "hv", width: 2, color: COLORS[k % COLORS.length] },
+  })), lineLayout("Shortage paths: weekly output of the hardest-hit users", "% of normal output"));
+  const lost = Object.entries(sh.va_lost_pct_gdp || {}).sort((a, b) => b[1] - a[1]).slice(0, 4)
+    .map(([c, v]) => `${c} ${fmt(v, 3)}%`).join(", ");
+  note.textContent = `Weekly shortage model (docs/shortage.md). Value added lost over the period, % of GDP: ${lost || "none"}.`;
+}
+
+function drawTimeline(events) {
+  const body = $("#timeline tbody");
+  body.replaceChildren();
+  for (const e of events) {
+    const tr = document.createElement("tr");
+    tr.className = `kind-${e.kind}`;
+    for (const v of [e.date, e.until || "", e.kind.replace("_", " "), e.text, e.source]) {
+      const td = document.createElement("td"); td.textContent = v; tr.append(td);
+    }
+    body.append(tr);
+  }
+}
+
+function checkedCountries() {
+  return [...document.querySelectorAll("#country-checks input:checked")].map((i) => i.value);
+}
+
+// ------------------------------------------------------------------ replay
+async function loadScenario(name) {
+  const sc = await api(`/api/scenarios/${encodeURIComponent(name)}`);
+  state.scenario = sc; state.originalText = sc.text; state.edited = false;
+  $("#scenario-text").value = sc.text;
+  $("#scenario-title").textContent = `${sc.description || ""} (${sc.period.start} to ${sc.period.end}, ${sc.n_events} events)`;
+  const vs = $("#variant-select");
+  vs.replaceChildren(option("", "(the scenario as written)"));
+  for (const [k, d] of Object.entries(sc.variants)) vs.append(option(k, `${k}${d ? " — " + d.slice(0, 60) : ""}`));
+  drawTimeline(sc.events);
+  fillCompareOptions();
+}
+
+async function pollJob(job, onProgress) {
+  for (;;) {
+    if (["done", "failed", "cancelled"].includes(job.status)) return job;
+    onProgress?.(job);
+    await new Promise((r) => setTimeout(r, 150));
+    job = await api(`/api/jobs/${job.id}`);
+  }
+}
+
+async function runReplayJob({ scenario, text, variant }, onProgress) {
+  const body = text ? { text, variant: variant || null } : { scenario, variant: variant || null };
+  let job = await api("/api/replays", { method: "POST", body });
+  job = await pollJob(job, onProgress);
+  if (job.status !== "done") throw new ApiError(0, job.status === "cancelled" ? `replay cancelled${job.error ? ": " + job.error : ""}` : job.error || "replay failed");
+  const countries = (state.world?.countries || []).join(",");
+  const data = await api(`/api/jobs/${job.id}/result?format=json&pair=${encodeURIComponent(pairText())}&countries=${encodeURIComponent(countries)}`);
+  return { job, data };
+}
+
+function pairText() {
+  const a = $("#country-a").value || "USA", b = $("#country-b").value || "CHN";
+  return a === b ? "USA,CHN" : `${a},${b}`;
+}
+
+async function runReplay() {
+  const status = $("#replay-status"), bar = $("#replay-progress");
+  showError($("#replay-error"), null);
+  $("#run-btn").disabled = true; $("#cancel-btn").disabled = false;
+  status.textContent = "starting the replay…"; bar.value = 0;
+  const src = state.edited ? { text: $("#scenario-text").value } : { scenario: $("#scenario-select").value };
+  try {
+    const t0 = performance.now();
+    const { job, data } = await runReplayJob({ ...src, variant: $("#variant-select").value }, (j) => {
+      state.job = j;
+      bar.max = Math.max(j.progress.total, 1); bar.value = j.progress.done;
+      status.textContent = j.status === "queued" ? "queued…" : `solving ${j.progress.date || ""} (${j.progress.done}/${j.progress.total || "?"})`;
+    });
+    state.job = job; state.replay = data;
+    bar.max = 1; bar.value = 1;
+    drawReplay(data);
+    status.textContent = `done: ${data.dates.length} dates, ${data.meta.n_solves} equilibrium solves in ${fmt(job.seconds ?? (performance.now() - t0) / 1000, 1)} s`;
+    setReplayDownloads(job);
+  } catch (e) {
+    if (e.name !== "AbortError") { status.textContent = ""; showError($("#replay-error"), e); }
+  } finally {
+    $("#run-btn").disabled = false; $("#cancel-btn").disabled = true;
+  }
+}
+
+function setReplayDownloads(job) {
+  const base = `/api/jobs/${job.id}/result`;
+  $("#dl-replay-json").href = `${base}?format=json&pair=${encodeURIComponent(pairText())}`;
+  $("#dl-replay-csv").href = `${base}?format=csv&table=country`;
+  $("#dl-replay-pairs").href = `${base}?format=csv&table=pairs`;
+  $("#dl-replay-parquet").href = `${base}?format=parquet&table=sectors&pair=${encodeURIComponent(pairText())}`;
+  $("#replay-downloads").hidden = false;
+}
+
+async function validateScenario() {
+  const status = $("#replay-status");
+  showError($("#replay-error"), null);
+  status.textContent = "validating…";
+  try {
+    const v = await api("/api/scenarios/validate", { method: "POST", body: { text: $("#scenario-text").value, deep: true } });
+    status.textContent = `valid: ${v.name}, ${v.events.length} events, ${v.n_dates} dates; checked ${v.checked.join(", ")}`;
+    drawTimeline(v.events);
+  } catch (e) { status.textContent = ""; showError($("#replay-error"), e); }
+}
+
+// ------------------------------------------------------------------ what-if
+function sliderRow(container, id, label, onChange) {
+  const wrap = document.createElement("div"); wrap.className = "slider";
+  const lab = document.createElement("label"); lab.htmlFor = id; lab.textContent = label;
+  const range = document.createElement("input");
+  Object.assign(range, { type: "range", id, min: 0, max: 200, step: 5, value: 0 });
+  const num = document.createElement("input");
+  Object.assign(num, { type: "number", id: `${id}-n`, min: -100, max: 1000, step: 1, value: 0 });
+  num.setAttribute("aria-label", `${label} (percentage points)`);
+  range.addEventListener("input", () => { num.value = range.value; onChange(); });
+  num.addEventListener("input", () => { range.value = num.value; onChange(); });
+  wrap.append(lab, range, num);
+  container.append(wrap);
+}
+
+function buildWhatifForm() {
+  const w = state.world;
+  for (const sel of ["#country-a", "#country-b", "#lic-exporter", "#compare-country"]) $(sel).replaceChildren();
+  for (const c of w.countries) {
+    $("#country-a").append(option(c, c, c === "USA"));
+    $("#country-b").append(option(c, c, c === "CHN"));
+    $("#lic-exporter").append(option(c, c, c === "CHN"));
+    $("#compare-country").append(option(c, c, c === "USA"));
+  }
+  $("#lic-sector").replaceChildren(...w.goods.map((s) => option(s, `${s} — ${w.sector_names[s] || s}`.slice(0, 48), s === "NONFERROUS")));
+  for (const [box, dir] of [["#tariffs-ab", "ab"], ["#tariffs-ba", "ba"]]) {
+    const fs = $(box);
+    fs.querySelectorAll(".slider").forEach((n) => n.remove());
+    Object.keys(w.sector_groups).forEach((g, k) => sliderRow(fs, `t-${dir}-${k}`, g, () => scheduleWhatif()));
+  }
+  const checks = $("#country-checks");
+  checks.replaceChildren();
+  for (const c of w.main_countries) {
+    const id = `show-${c}`;
+    const lab = document.createElement("label"); lab.htmlFor = id; lab.className = "check";
+    const box = document.createElement("input"); Object.assign(box, { type: "checkbox", id, value: c, checked: DEFAULT_SHOWN.includes(c) });
+    box.addEventListener("change", () => state.replay && drawReplay(state.replay));
+    lab.append(box, ` ${c}`);
+    checks.append(lab);
+  }
+  updatePairNames();
+}
+
+function updatePairNames() {
+  document.querySelectorAll(".a-name").forEach((n) => { n.textContent = $("#country-a").value; });
+  document.querySelectorAll(".b-name").forEach((n) => { n.textContent = $("#country-b").value; });
+}
+
+function whatifRequest() {
+  const w = state.world, a = $("#country-a").value, b = $("#country-b").value;
+  const groups = Object.entries(w.sector_groups);
+  const tariffs = [];
+  for (const [dir, imp, exp] of [["ab", a, b], ["ba", b, a]]) {
+    groups.forEach(([, sectors], k) => {
+      const v = Number(document.getElementById(`t-${dir}-${k}-n`).value);
+      if (v) tariffs.push({ importer: imp, exporter: exp, sectors, op: "add", rate_pp: v });
+    });
+  }
+  const approval = Number($("#lic-approval").value) / 100;
+  const export_controls = approval < 1 ? [{
+    exporter: $("#lic-exporter").value, importers: "all", sectors: $("#lic-sector").value,
+    coverage: Number($("#lic-coverage").value), approval_share: approval,
+  }] : [];
+  return { world: "default", title: "dashboard what-if", tariffs, export_controls, pair: [a, b],
+    countries: w.main_countries.includes(a) && w.main_countries.includes(b) ? w.main_countries : [...new Set([a, b, ...w.main_countries])] };
+}
+
+function scheduleWhatif(delay = 200) {
+  clearTimeout(state.whatifTimer);
+  state.whatifTimer = setTimeout(runWhatif, delay);
+}
+
+async function runWhatif() {
+  if (!state.world) return;
+  if ($("#country-a").value === $("#country-b").value) {
+    showError($("#whatif-error"), { message: "Country A and country B must differ." });
+    return;
+  }
+  state.whatifAbort?.abort();
+  const ctrl = new AbortController(); state.whatifAbort = ctrl;
+  const seq = ++state.whatifSeq;
+  $("#whatif-status").textContent = "solving…";
+  const t0 = performance.now();
+  try {
+    const rec = await api("/api/whatif", { method: "POST", body: whatifRequest(), signal: ctrl.signal });
+    if (seq !== state.whatifSeq) return;
+    state.lastWhatif = rec;
+    showError($("#whatif-error"), null);
+    drawWhatif(rec);
+    $("#whatif-status").textContent = `solved in ${fmt(rec.meta.solver.seconds * 1000, 0)} ms (round trip ${fmt(performance.now() - t0, 0)} ms), ${rec.meta.solver.iterations} iterations; ${rec.meta.changes.length} change(s)`;
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    $("#whatif-status").textContent = "";
+    showError($("#whatif-error"), e);
+  }
+}
+
+function drawWhatif(rec) {
+  const [a, b] = rec.request.pair;
+  const rows = Object.fromEntries(rec.countries.map((r) => [r.country, r]));
+  const keys = $("#key-numbers");
+  keys.replaceChildren();
+  const items = [
+    [`${a} real income`, rows[a]?.welfare_pct, "welfare-a"], [`${b} real income`, rows[b]?.welfare_pct, "welfare-b"],
+    [`${a} prices (CPI)`, rows[a]?.cpi_pct, "cpi-a"], [`${b} prices (CPI)`, rows[b]?.cpi_pct, "cpi-b"],
+  ];
+  const bil = rec.bilateral.find((x) => x.importer === a && x.exporter === b);
+  if (bil) items.push([`${b} → ${a} trade`, 100 * (bil.total_counterfactual / bil.total_baseline - 1), "trade-ba"]);
+  for (const [label, value, id] of items) {
+    const dt = document.createElement("dt"); dt.textContent = label;
+    const dd = document.createElement("dd"); dd.id = `key-${id}`; dd.textContent = `${signed(value, 3)} %`;
+    dd.dataset.value = value ?? "";
+    keys.append(dt, dd);
+  }
+  const cs = rec.countries.map((r) => r.country);
+  const bar = (k, name, color) => ({ type: "bar", x: cs, y: rec.countries.map((r) => r[k]), name, marker: { color } });
+  draw("chart-whatif-countries", [bar("welfare_pct", "real income", COLORS[0]), bar("real_wage_pct", "real wage", COLORS[2]), bar("cpi_pct", "CPI", COLORS[1])], {
+    title: { text: "Real income, real wages and prices", font: { size: 14 } }, barmode: "group",
+    margin: { l: 50, r: 10, t: 36, b: 40 }, yaxis: { title: { text: "% vs baseline" } }, legend: { orientation: "h", y: -0.15 }, font: { size: 11 },
+  });
+  const at = rec.average_tariffs;
+  draw("chart-whatif-tariffs", [
+    { type: "bar", x: at.map((t) => `${t.importer} on ${t.exporter}`), y: at.map((t) => t.baseline_pct), name: "baseline", marker: { color: "#9aa5b1" } },
+    { type: "bar", x: at.map((t) => `${t.importer} on ${t.exporter}`), y: at.map((t) => t.counterfactual_pct), name: "what-if", marker: { color: COLORS[0] } },
+  ], { title: { text: "Average tariffs (goods)", font: { size: 14 } }, barmode: "group", margin: { l: 50, r: 10, t: 36, b: 40 },
+    yaxis: { title: { text: "%" } }, legend: { orientation: "h", y: -0.15 }, font: { size: 11 } });
+  const traces = rec.bilateral.map((x, k) => ({
+    type: "bar", x: x.rows.map((r) => r.sector), y: x.rows.map((r) => r.change_pct), name: `${x.exporter} → ${x.importer}`,
+    marker: { color: COLORS[k] }, customdata: x.rows.map((r) => [r.baseline / 1000, r.counterfactual / 1000]),
+    hovertemplate: "%{x}: %{y:.1f}%<br>%{customdata[0]:.1f} → %{customdata[1]:.1f} USD bn<extra>%{fullData.name}</extra>",
+  }));
+  draw("chart-whatif-trade", traces, { title: { text: "Bilateral trade by sector", font: { size: 14 } }, barmode: "group",
+    margin: { l: 50, r: 10, t: 36, b: 90 }, yaxis: { title: { text: "% change" } }, legend: { orientation: "h", y: 1.12 }, font: { size: 11 } });
+}
+
+async function downloadWhatif(format) {
+  try {
+    const r = await fetch(`/api/whatif?format=${format}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(whatifRequest()) });
+    if (!r.ok) throw new ApiError(r.status, (await r.json()).error?.message || r.statusText);
+    const blob = await r.blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = `whatif.${format}`;
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+  } catch (e) { showError($("#whatif-error"), e); }
+}
+
+function resetWhatif() {
+  document.querySelectorAll(".slider input").forEach((i) => { i.value = 0; });
+  $("#lic-approval").value = 100; $("#lic-approval-out").textContent = "100%";
+  scheduleWhatif(0);
+}
+
+// ------------------------------------------------------------------ compare
+function fillCompareOptions(runs = []) {
+  const opts = [["variant:", "scenario as written"], ...Object.keys(state.scenario?.variants || {}).map((v) => [`variant:${v}`, `variant ${v}`])];
+  for (const [sel, pick] of [["#compare-a", 0], ["#compare-b", 1]]) {
+    const el = $(sel), old = el.value;
+    el.replaceChildren();
+    const g1 = document.createElement("optgroup"); g1.label = state.scenario ? state.scenario.name : "scenario";
+    opts.forEach(([v, t], k) => g1.append(option(v, t, k === pick)));
+    el.append(g1);
+    const dated = runs.filter((r) => r.n_dates > 0);
+    if (dated.length) {
+      const g2 = document.createElement("optgroup"); g2.label = "stored runs";
+      for (const r of dated) g2.append(option(`run:${r.id}`, `${r.id} ${r.name}${r.variant ? " / " + r.variant : ""}`));
+      el.append(g2);
+    }
+    if (old && [...el.options].some((o) => o.value === old)) el.value = old;
+  }
+}
+
+async function fetchRun(value, onProgress) {
+  const countries = (state.world?.countries || []).join(",");
+  if (value.startsWith("run:")) {
+    return api(`/api/runs/${encodeURIComponent(value.slice(4))}/result?format=json&pair=${encodeURIComponent(pairText())}&countries=${encodeURIComponent(countries)}`);
+  }
+  const variant = value.slice("variant:".length);
+  const src = state.edited ? { text: $("#scenario-text").value } : { scenario: $("#scenario-select").value };
+  return (await runReplayJob({ ...src, variant }, onProgress)).data;
+}
+
+async function compare() {
+  const status = $("#compare-status");
+  showError($("#compare-error"), null);
+  const va = $("#compare-a").value, vb = $("#compare-b").value, c = $("#compare-country").value;
+  const label = (v) => $(`#compare-a option[value="${CSS.escape(v)}"]`)?.textContent || v;
+  status.textContent = "running both…";
+  try {
+    const [A, B] = await Promise.all([fetchRun(va), fetchRun(vb)]);
+    const [a, b] = A.pair;
+    const tr = (d, k, dash, name, color) => ({ x: d.dates, y: k, name, mode: "lines", line: { shape: "hv", dash, width: 2, color } });
+    draw("chart-compare-welfare", [
+      tr(A, A.series.welfare_pct[c], "solid", `A: ${label(va)}`, COLORS[0]),
+      tr(B, B.series.welfare_pct[c], "dash", `B: ${label(vb)}`, COLORS[1]),
+    ], lineLayout(`Real income of ${c}`, "% vs baseline"));
+    draw("chart-compare-tariffs", [
+      tr(A, A.pairs[`${a}<-${b}`].avg_tariff_pct, "solid", `A: ${a} on ${b}`, COLORS[0]),
+      tr(B, B.pairs[`${a}<-${b}`].avg_tariff_pct, "dash", `B: ${a} on ${b}`, COLORS[0]),
+      tr(A, A.pairs[`${b}<-${a}`].avg_tariff_pct, "solid", `A: ${b} on ${a}`, COLORS[1]),
+      tr(B, B.pairs[`${b}<-${a}`].avg_tariff_pct, "dash", `B: ${b} on ${a}`, COLORS[1]),
+    ], lineLayout("Average tariffs", "%"));
+    const head = $("#compare-table thead"), body = $("#compare-table tbody");
+    head.innerHTML = "";
+    const hr = document.createElement("tr");
+    for (const t of ["country", "A mean", "B mean", "B − A mean", "A end", "B end"]) { const th = document.createElement("th"); th.scope = "col"; th.textContent = t; hr.append(th); }
+    head.append(hr);
+    body.replaceChildren();
+    const mean = (xs) => xs.filter((x) => x !== null).reduce((s, x) => s + x, 0) / Math.max(1, xs.filter((x) => x !== null).length);
+    for (const cc of state.world.main_countries) {
+      const xa = A.series.welfare_pct[cc], xb = B.series.welfare_pct[cc];
+      if (!xa || !xb) continue;
+      const row = document.createElement("tr");
+      for (const v of [cc, signed(mean(xa), 3), signed(mean(xb), 3), signed(mean(xb) - mean(xa), 3), signed(xa.at(-1), 3), signed(xb.at(-1), 3)]) {
+        const td = document.createElement("td"); td.textContent = v; row.append(td);
+      }
+      body.append(row);
+    }
+    status.textContent = `compared ${label(va)} with ${label(vb)}`;
+  } catch (e) { status.textContent = ""; showError($("#compare-error"), e); }
+}
+
+// ------------------------------------------------------------------ runs
+function linkCell(links) {
+  const td = document.createElement("td");
+  for (const [text, href] of links) {
+    const a = document.createElement("a"); a.href = href; a.textContent = text; a.setAttribute("download", "");
+    td.append(a, " ");
+  }
+  return td;
+}
+
+async function refreshRuns() {
+  try {
+    const jobs = await api("/api/jobs");
+    const body = $("#jobs-table tbody"); body.replaceChildren();
+    for (const j of jobs) {
+      const tr = document.createElement("tr");
+      for (const v of [j.id, j.title, j.status + (j.error ? `: ${j.error}` : ""), j.seconds ?? ""]) { const td = document.createElement("td"); td.textContent = v; tr.append(td); }
+      tr.append(j.links.json ? linkCell([["JSON", j.links.json], ["CSV", j.links.csv], ["Parquet", j.links.parquet]]) : document.createElement("td"));
+      body.append(tr);
+    }
+  } catch (e) { /* the jobs table is informative only */ }
+  const note = $("#runs-note"), body = $("#runs-table tbody");
+  body.replaceChildren();
+  if (!state.caps?.store) { note.textContent = "No results store in this installation."; return; }
+  try {
+    const runs = await api("/api/runs");
+    note.textContent = runs.length ? `${runs.length} stored run(s).` : "No stored runs yet (POST /api/replays with \"save\": true, or `detente replay --save`).";
+    for (const r of runs) {
+      const tr = document.createElement("tr");
+      for (const v of [r.id, r.kind, r.name, r.variant || "", (r.created_at || "").slice(0, 19)]) { const td = document.createElement("td"); td.textContent = v; tr.append(td); }
+      const base = `/api/runs/${encodeURIComponent(r.id)}/result`;
+      tr.append(linkCell([["JSON", `${base}?format=json`], ["CSV", `${base}?format=csv`], ["Parquet", `${base}?format=parquet`]]));
+      body.append(tr);
+    }
+    fillCompareOptions(runs);
+  } catch (e) { note.textContent = e.message; }
+}
+
+// ------------------------------------------------------------------ start
+async function start() {
+  setupTabs();
+  $("#replay-form").addEventListener("submit", (e) => { e.preventDefault(); runReplay(); });
+  $("#cancel-btn").addEventListener("click", () => state.job && api(`/api/jobs/${state.job.id}/cancel`, { method: "POST" }).catch(() => {}));
+  $("#validate-btn").addEventListener("click", validateScenario);
+  $("#revert-btn").addEventListener("click", () => { $("#scenario-text").value = state.originalText; state.edited = false; showError($("#replay-error"), null); });
+  $("#scenario-text").addEventListener("input", () => { state.edited = $("#scenario-text").value !== state.originalText; });
+  $("#scenario-select").addEventListener("change", async () => { await loadScenario($("#scenario-select").value); runReplay(); });
+  $("#variant-select").addEventListener("change", runReplay);
+  $("#whatif-form").addEventListener("submit", (e) => { e.preventDefault(); scheduleWhatif(0); });
+  for (const sel of ["#country-a", "#country-b"]) $(sel).addEventListener("change", () => { updatePairNames(); scheduleWhatif(0); });
+  for (const sel of ["#lic-exporter", "#lic-sector", "#lic-coverage"]) $(sel).addEventListener("change", () => scheduleWhatif());
+  $("#lic-approval").addEventListener("input", () => { $("#lic-approval-out").textContent = `${$("#lic-approval").value}%`; scheduleWhatif(); });
+  $("#whatif-reset").addEventListener("click", resetWhatif);
+  for (const f of ["json", "csv", "parquet"]) $(`#dl-whatif-${f}`).addEventListener("click", () => downloadWhatif(f));
+  $("#compare-form").addEventListener("submit", (e) => { e.preventDefault(); compare(); });
+  try {
+    const [caps, world, scenarios] = await Promise.all([api("/api/capabilities"), api("/api/worlds/default"), api("/api/scenarios")]);
+    state.caps = caps; state.world = world; state.scenarios = scenarios;
+    $("#world-line").textContent = `world: ${world.full_name} (${world.countries.length} economies × ${world.sectors.length} sectors), ${world.vintage}; detente ${caps.version}`;
+    state.extrasNote = $("#extras-note").textContent = [
+      caps.shortage ? "Shortage paths appear here for scenarios whose export controls name a critical product (e.g. rare-earth-magnets-2025)." : "Shortage paths: the weekly shortage model is not in this installation yet.",
+      caps.strategy ? "The strategy module is installed; the leverage / Nash panel comes with its API." : "Leverage / Nash tariffs: the strategy module is not in this installation yet.",
+    ].join(" ");
+    buildWhatifForm();
+    scheduleWhatif(0); // the what-if panel opens on the baseline
+    const sel = $("#scenario-select");
+    for (const s of scenarios) sel.append(option(s.name, `${s.name}`, s.name === "us-china-2025"));
+    document.body.dataset.ready = "true";
+    if (scenarios.length) { await loadScenario(sel.value); await runReplay(); }
+  } catch (e) {
+    showError($("#replay-error"), e);
+  }
+}
+
+start();

@@ -1,0 +1,249 @@
+"""The dashboard in a real browser: Playwright driving Debian's chromium (/usr/bin/chromium).
+
+The server runs in a background thread on a free loopback port. Screenshots go to
+``tests/artifacts/`` (git-ignored); ``docs/img/dashboard.png`` (the README's picture) is
+written when it is missing or when ``DETENTE_DOCS_SCREENSHOT=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium, or set DETENTE_CHROMIUM)",
+                allow_module_level=True)
+pytest.importorskip("playwright", reason="the Python package playwright is not installed (pip install playwright)")
+pytest.importorskip("fastapi", reason="the web extra is not installed (pip install 'detente[web]')")
+uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed (pip install 'detente[web]')")
+
+from playwright.sync_api import expect, sync_playwright
+
+from detente.web import WebSettings, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS_SHOT = ROOT / "docs" / "img" / "dashboard.png"
+VIEWPORT = {"width": 1366, "height": 768}
+LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    app = create_app(WebSettings(store_path=str(tmp_path_factory.mktemp("store") / "runs.duckdb")))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + 60
+    while not srv.started:
+        if time.monotonic() > end or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    pg = ctx.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+          if m.type == "error" and "status of 4" not in m.text else None)  # 4xx: the API's answer to bad input
+    pg.on("request", lambda r: problems.append(f"external request: {r.url}")
+          if not r.url.startswith((server, "data:", "blob:")) else None)
+    pg.goto(server + "/")
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"))
+    ctx.close()
+    assert not problems, problems
+
+
+def shot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    return path
+
+
+def wait_replay_done(pg, timeout: float = 60_000) -> None:
+    expect(pg.locator("#replay-status")).to_have_text(re.compile(r"^done: \d+ dates"), timeout=timeout)
+
+
+def chart_data(pg, chart_id: str) -> list[dict]:
+    return pg.evaluate("(id) => document.getElementById(id).data.map(t => ({name: t.name, x: t.x, y: t.y}))", chart_id)
+
+
+def post(server: str, path: str, body: dict) -> dict:
+    req = urllib.request.Request(server + path, data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=30).read())
+
+
+# ------------------------------------------------------------------ tests
+def test_page_loads_with_the_2025_replay(page):
+    wait_replay_done(page)
+    expect(page.locator("#replay-heading")).to_contain_text("US-China 2025")
+    welfare = chart_data(page, "chart-welfare")
+    names = [t["name"] for t in welfare]
+    assert "USA" in names and "CHN" in names
+    usa = next(t for t in welfare if t["name"] == "USA")
+    assert min(v for v in usa["y"] if v is not None) < -0.1  # the April 2025 peak hurts
+    tariffs = chart_data(page, "chart-tariffs")
+    assert max(v for v in tariffs[0]["y"] if v is not None) > 100  # USA on CHN above 100% in April 2025
+    for cid in ("chart-wages", "chart-prices", "chart-trade"):
+        assert chart_data(page, cid), cid
+    assert page.locator("#timeline tbody tr").count() > 20
+    # readable on a laptop: no horizontal scrolling at 1366 x 768
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    path = shot(page, "dashboard-replay")
+    if os.environ.get("DETENTE_DOCS_SCREENSHOT") == "1" or not DOCS_SHOT.exists():
+        DOCS_SHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SHOT)
+
+
+def test_every_control_has_a_label(page):
+    wait_replay_done(page)
+    unlabeled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, progress')]
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                      && !el.getAttribute('aria-labelledby'))
+        .map(el => el.id || el.outerHTML.slice(0, 80))""")
+    assert unlabeled == []
+    tabs = page.locator('[role="tab"]')
+    assert tabs.count() == 4
+    tabs.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-whatif")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-whatif")).to_be_visible()
+
+
+def test_change_a_tariff_and_see_the_new_numbers(page, server):
+    page.click("#tab-whatif")
+    key = page.locator("#key-welfare-a")
+    expect(key).to_have_text("+0.000 %", timeout=30_000)  # no change yet: the baseline
+    page.fill("#t-ab-0-n", "100")  # USA on CHN, all goods, +100 pp
+    expect(key).not_to_have_text("+0.000 %", timeout=10_000)
+    expect(page.locator("#whatif-status")).to_contain_text("solved in")
+    expected = post(server, "/api/whatif", {"tariffs": [
+        {"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add", "rate_pp": 100}],
+        "pair": ["USA", "CHN"]})
+    want = {r["country"]: r for r in expected["countries"]}
+    bars = chart_data(page, "chart-whatif-countries")
+    welfare = dict(zip(bars[0]["x"], bars[0]["y"]))
+    assert welfare["USA"] == pytest.approx(want["USA"]["welfare_pct"], abs=1e-9)
+    assert welfare["CHN"] == pytest.approx(want["CHN"]["welfare_pct"], abs=1e-9)
+    assert float(key.get_attribute("data-value")) == pytest.approx(want["USA"]["welfare_pct"], abs=1e-9)
+    assert key.inner_text() == f"{want['USA']['welfare_pct']:+.3f} %"
+    tariffs = chart_data(page, "chart-whatif-tariffs")
+    assert tariffs[1]["y"][0] == pytest.approx(tariffs[0]["y"][0] + 100)
+    # the slider moved with the number, and the export-licence slider works too
+    assert page.input_value("#t-ab-0") == "100"
+    page.locator("#lic-approval").fill("0")
+    expect(page.locator("#lic-approval-out")).to_have_text("0%")
+    expect(page.locator("#whatif-status")).to_contain_text("2 change(s)", timeout=10_000)
+    shot(page, "whatif-tariff-changed")
+
+
+def test_run_a_variant_of_the_2025_replay(page):
+    wait_replay_done(page)
+    page.select_option("#variant-select", "no-geneva")
+    expect(page.locator("#replay-heading")).to_contain_text("no-geneva", timeout=60_000)
+    wait_replay_done(page)
+    tariffs = chart_data(page, "chart-tariffs")
+    dates, usa_on_chn = tariffs[0]["x"], tariffs[0]["y"]
+    after_geneva = [v for d, v in zip(dates, usa_on_chn) if "2025-06-01" <= d <= "2025-10-01"]
+    assert min(after_geneva) > 100  # without Geneva the 125 pp stay
+    expect(page.locator("#dl-replay-csv")).to_have_attribute("href", re.compile(r"/api/jobs/[0-9a-f]+/result\?format=csv"))
+    with page.expect_download() as dl:
+        page.click("#dl-replay-csv")
+    path = ARTIFACTS / "replay-no-geneva.csv"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dl.value.save_as(path)
+    assert path.read_text().startswith("country,date,welfare_pct")
+    shot(page, "replay-no-geneva")
+
+
+def test_shortage_paths_for_a_product_control(page, server):
+    names = [s["name"] for s in json.loads(urllib.request.urlopen(server + "/api/scenarios", timeout=10).read())]
+    caps = json.loads(urllib.request.urlopen(server + "/api/capabilities", timeout=10).read())
+    if not caps["shortage"] or "rare-earth-magnets-2025" not in names:
+        pytest.skip("the shortage model or the rare-earth-magnets-2025 scenario is not in this tree")
+    wait_replay_done(page)
+    expect(page.locator("#chart-shortage")).to_be_hidden()  # us-china-2025 names no product
+    page.select_option("#scenario-select", "rare-earth-magnets-2025")
+    expect(page.locator("#chart-shortage")).to_be_visible(timeout=60_000)
+    wait_replay_done(page)
+    traces = chart_data(page, "chart-shortage")
+    assert traces and min(min(v for v in t["y"] if v is not None) for t in traces) < 100
+    expect(page.locator("#extras-note")).to_contain_text("% of GDP")
+    shot(page, "shortage-paths")
+
+
+def test_compare_two_variants(page):
+    wait_replay_done(page)
+    page.click("#tab-compare")
+    page.select_option("#compare-a", "variant:")
+    page.select_option("#compare-b", "variant:truce-collapses-aug-2025")
+    page.select_option("#compare-country", "CHN")
+    page.click("#compare-btn")
+    expect(page.locator("#compare-status")).to_contain_text("compared", timeout=60_000)
+    traces = chart_data(page, "chart-compare-welfare")
+    assert len(traces) == 2 and traces[0]["y"] != traces[1]["y"]
+    rows = page.locator("#compare-table tbody tr")
+    assert rows.count() >= 2
+    chn = page.locator("#compare-table tbody tr", has_text="CHN").first.locator("td")
+    diff = float(chn.nth(3).inner_text())
+    assert diff < 0  # the truce collapsing costs China real income
+    shot(page, "compare-variants")
+
+
+def test_bad_input_shows_a_readable_error(page):
+    wait_replay_done(page)
+    page.click("#editor-box summary")
+    text = page.input_value("#scenario-text")
+    bad = re.sub(r"rate_pp: \d+", "rate_pp: -5", text, count=1)
+    assert bad != text
+    page.fill("#scenario-text", bad)
+    page.click("#validate-btn")
+    err = page.locator("#replay-error")
+    expect(err).to_be_visible(timeout=20_000)
+    expect(err).to_contain_text("problem(s) in scenario")
+    expect(err).to_contain_text(re.compile(r"line \d+: events\[\d+\]\.tariff\.rate_pp = -5"))
+    expect(err).to_contain_text("greater than or equal to 0")
+    assert "Traceback" not in err.inner_text()
+    shot(page, "bad-scenario")
+    # and an impossible tariff in the what-if panel
+    page.click("#tab-whatif")
+    expect(page.locator("#key-welfare-a")).to_be_visible(timeout=30_000)
+    page.fill("#t-ba-0-n", "5000")
+    werr = page.locator("#whatif-error")
+    expect(werr).to_be_visible(timeout=10_000)
+    expect(werr).to_contain_text("tariffs[0].rate_pp = 5000: Input should be less than or equal to 1000")
+    shot(page, "bad-tariff")
