@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo report test install bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/detente whatif --world default --preset april-2025-peak --out results/april-2025-peak.json
+
+report: $(STAMP)
+	$(VENV)/bin/detente report scenario:us-china-2025 scenario:us-china-2025:no-geneva --out results/report-us-china-2025
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q

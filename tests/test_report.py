@@ -263,3 +263,22 @@ def test_terminal_summary_shows_headlines(runs):
     print_runs_summary(con, runs)
     text = con.export_text()
     assert "120.8" in text and "peak" in text and "no-geneva" in text and "USA welfare, mean" in text
+
+
+def test_report_has_2018_2026_history_and_shortage_sections(tmp_path):
+    """The US-China report draws the 2018-2026 average-tariff series; a scenario with
+    critical-input controls adds the weekly shortage figures beside the static model."""
+    from detente.policy import load_scenario, replay
+    from detente.report._cli import _history, _shortage_sections
+
+    sc = load_scenario("rare-earth-magnets-2025")
+    ds = replay(sc).dataset
+    hist = _history(ds, ("USA", "CHN"))
+    assert hist is not None and str(hist["date"].min())[:4] == "2018" and str(hist["date"].max())[:4] == "2026"
+    sections = _shortage_sections(ds)
+    assert [k for k, *_ in sections][:2] == ["shortage-output", "shortage-inventory"]
+    index = write_report({"magnets": ds}, tmp_path, png=False, history=hist, extra_sections=sections)
+    html = index.read_text()
+    for key in ("history", "shortage-output", "shortage-stockouts", "shortage-static"):
+        assert f"id='{key}'" in html
+    assert "2018-2026" in html

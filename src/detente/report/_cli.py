@@ -82,6 +82,44 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "report"
 
 
+def _history(ds, pair: tuple[str, str]):
+    """The 2018-2026 average-tariff series for the US-China pair, or None elsewhere."""
+    if tuple(pair) != ("USA", "CHN") or "2025" not in str(ds.attrs.get("scenario", "")):
+        return None
+    from detente.policy import tariff_series
+
+    return tariff_series()
+
+
+def _shortage_sections(ds) -> list:
+    """Shortage figures when the run's scenario controls critical inputs (else none)."""
+    from detente.report.html import run_scenario
+
+    sc = run_scenario(ds)
+    if sc is None or not any(e.kind == "export_control" and e.export_control.product for e in sc.events):
+        return []
+    from detente.shortage import simulate_scenario
+    from detente.shortage import _charts as S
+
+    res = simulate_scenario(sc)
+    users = [c for c in ("USA", "JPN", "DEU", "EUR", "IND", "KOR", "MEX") if c in res.dataset.country.values]
+    product = str(res.dataset["product"].values[0])
+    note = ("Weekly shortage model (docs/shortage.md): inventories of critical inputs run down while "
+            "licences are refused; output is capped by the scarcest input. An upper bound, see the docs.")
+    return [
+        ("shortage-output", "Critical inputs: motor-vehicle output, week by week",
+         S.output_ratio_figure(res, "MOTOR", users), note),
+        ("shortage-inventory", f"Critical inputs: {product} inventories of car makers",
+         S.inventory_figure(res, product, users, "MOTOR"), note),
+        ("shortage-losses", "Critical inputs: output lost per week by country",
+         S.output_loss_figure(res), note),
+        ("shortage-stockouts", "Critical inputs: first stock-out by user",
+         S.stockout_table_figure(res, ["MOTOR", "ELECTRICAL", "MACHINERY", "ELECTRONICS"], users), note),
+        ("shortage-static", "Shortages beside the static equilibrium",
+         S.static_vs_dynamic_figure(res, ds, users), note),
+    ]
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Resolve the runs, write the report, print the summary."""
     from rich.console import Console
@@ -97,7 +135,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         runs[unique_label(label, runs)] = ds
     main = next(iter(runs.values()))
     out = Path(args.out) if args.out else Path("results") / f"report-{_slug(str(main.attrs.get('scenario', 'replay')))}"
-    index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png)
+    index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png,
+                         history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main))
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:
         console.print(f"report written to {index}")

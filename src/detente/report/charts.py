@@ -396,6 +396,25 @@ def compare_welfare(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "C
                     pct_label, "compare-welfare")
 
 
+def tariff_history(df, pair: Sequence[str] = ("USA", "CHN"), footer_text: str = "") -> Chart:
+    """(0) The 2018-2026 average-tariff series of :func:`detente.policy.tariff_series`.
+
+    ``df`` has columns ``date``, ``us_on_china_pct``, ``china_on_us_pct`` (percent).
+    """
+    a, b = pair
+    x = np.asarray(df["date"].values, dtype="datetime64[D]")
+    series = (Series(f"{a} on {b}", x, np.asarray(df["us_on_china_pct"], float), color=_color(a, 0)),
+              Series(f"{b} on {a}", x, np.asarray(df["china_on_us_pct"], float), color=_color(b, 1)))
+    markers = tuple(Marker(d, t) for d, t in ((dt.date(2018, 7, 6), "List 1"), (dt.date(2020, 2, 14), "Phase One"),
+                                              (dt.date(2025, 4, 10), "April 2025 peak"), (dt.date(2025, 5, 14), "Geneva")))
+    return Chart("history", f"Average tariffs, {a} and {b} on each other, 2018-2026",
+                 (Panel("trade-weighted average over goods, fixed baseline import weights", "percent", series),),
+                 footer_text, markers,
+                 note="The 2018-2020 and 2025-2026 scenarios chained (tariffs only, no equilibrium solves); "
+                      "flat from Phase One to the 2024 Section 301 increases. Method and the comparison "
+                      "with PIIE's series: docs/scenarios.md.")
+
+
 def all_charts(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> list[Chart]:
     """The report's charts: (1)-(5) for the first run, (6) when there are several runs."""
     ds = next(iter(runs.values()))

@@ -190,7 +190,8 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, title: str | None = None,
-                 pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110) -> Path:
+                 pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110,
+                 history=None, extra_sections: Sequence[tuple[str, str, object, str]] = ()) -> Path:
     """Write ``index.html`` and the PNG figures of one or more replays into ``out_dir``.
 
     Parameters
@@ -207,6 +208,11 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
         The two countries at the centre of the report.
     png : bool
         Also write one PNG per chart (matplotlib) beside the HTML.
+    history : pandas.DataFrame, optional
+        The 2018-2026 average-tariff series (:func:`detente.policy.tariff_series`),
+        drawn first when given.
+    extra_sections : sequence of (key, heading, plotly figure, note)
+        Further interactive figures (e.g. the shortage model's), appended in order.
 
     Returns
     -------
@@ -227,7 +233,10 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
     title = title or f"{main.attrs.get('scenario', 'replay')}: {a} and {b}"
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     sections = []
-    for chart in C.all_charts(runs, (a, b)):
+    charts = C.all_charts(runs, (a, b))
+    if history is not None and len(history):
+        charts.insert(0, C.tariff_history(history, (a, b), C.footer(main)))
+    for chart in charts:
         fig = C.to_plotly(chart)
         div = pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
                           config=PLOTLY_CONFIG, div_id=f"chart-{chart.key}", default_height="520px")
@@ -239,6 +248,14 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
         heading = _e(HEADINGS.get(chart.key, chart.title))
         sections.append(f"<section id='{_e(chart.key)}'><h2>{heading}</h2><div class='chart'>{div}</div>"
                         f"<p class='note'>{_e(chart.note)}{link}</p></section>")
+    for key, heading, fig, note in extra_sections:
+        fig.update_layout(annotations=list(fig.layout.annotations or ()) + [dict(
+            text=_e(C.footer(main)), showarrow=False, xref="paper", yref="paper", x=0, y=-0.18,
+            xanchor="left", font=dict(size=10, color="#666"))], margin=dict(b=90))
+        div = pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
+                          config=PLOTLY_CONFIG, div_id=f"chart-{key}", default_height="480px")
+        sections.append(f"<section id='{_e(key)}'><h2>{_e(heading)}</h2><div class='chart'>{div}</div>"
+                        f"<p class='note'>{_e(note)}</p></section>")
     nav = " ".join(f"<a href='#{k}'>{t}</a>" for k, t in (
         ("provenance", "provenance"), ("reading", "how to read"), ("changes", "change points"),
         ("tariffs", "charts"), ("method", "method")))
