@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     from detente.report._cli import register as _register_report
     from detente.shortage._cli import register as _register_shortage
     from detente.store._cli import register as _register_runs
+    from detente.strategy._cli import register as _register_strategy
     from detente.web._cli import register as _register_serve
 
     _register_policy(sub)
@@ -272,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     _register_runs(sub)
     _register_shortage(sub)
     _register_serve(sub)
+    _register_strategy(sub)
 
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)

@@ -1,0 +1,345 @@
+"""The ``detente nash | bargain | leverage | truce`` commands.
+
+:func:`register` adds the four subcommands to the main parser's subparsers; each
+prints rich tables, and optionally writes JSON (``--json`` / ``--out``) and a chart
+(``--chart FILE.png``). Economics happens in the strategy modules; this module only
+parses, calls and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from detente.errors import DetenteError
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
+
+
+def _table(df, title: str, fmt: str = "{:.3f}", index: bool = True):
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    if index:
+        t.add_column(str(df.index.name or ""), style="bold", no_wrap=True)
+    for c in df.columns:
+        t.add_column(str(c), justify="right")
+    for idx, row in df.iterrows():
+        cells = [fmt.format(v) if isinstance(v, float) else str(v) for v in row.tolist()]
+        t.add_row(*([str(idx)] if index else []), *cells)
+    return t
+
+
+def _players(text: str) -> tuple[str, str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) != 2 or parts[0] == parts[1]:
+        raise DetenteError(f"--players must be two different countries 'A,B', got {text!r}")
+    return parts[0], parts[1]
+
+
+def _emit(args, record: dict) -> None:
+    text = json.dumps(record, indent=2, default=float)
+    if getattr(args, "json", False):
+        sys.stdout.write(text + "\n")
+    if getattr(args, "out", None):
+        p = Path(args.out)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text + "\n")
+        if not args.json:
+            _console().print(f"results written to {p}")
+
+
+def _save(fig, path: str | None) -> None:
+    if path:
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(p, dpi=130)
+        _console().print(f"chart written to {p}")
+
+
+def _peak(world, a: str, b: str):
+    """The April 2025 peak (US +145 pp, China +125 pp on goods) when the players are USA and CHN."""
+    from detente.equilibrium import Counterfactual, solve
+
+    if {a, b} != {"USA", "CHN"}:
+        return None
+    cf = Counterfactual.from_world(world).tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125)
+    return solve(world, cf.with_label("April 2025 peak"))
+
+
+# ---------------------------------------------------------------------------- nash
+def _cmd_nash(args) -> int:
+    from detente.strategy import PolicyModel, nash_tariffs
+    from detente.world import load_world
+
+    world = load_world(args.world)
+    a, b = _players(args.players)
+    model = PolicyModel(world, deficits=args.deficits)
+    res = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, method=args.method,
+                       tol=args.tol / 100, upper=args.upper / 100)
+    peak = _peak(world, a, b)
+    refs = {"april_2025_peak": peak} if peak is not None else {}
+    welfare = res.welfare_table(**refs)
+    if not args.json:
+        c = _console()
+        c.print(f"[bold]Nash tariffs of {a} and {b}[/bold] on {world.meta.name} ({world.meta.vintage}); "
+                f"others' tariffs at the baseline; deficits: {args.deficits}")
+        c.print(_table(res.rates_table(), "Nash tariffs by sector (%)", "{:.2f}"))
+        c.print(_table(res.history_table().set_index("round"), "best-response iterations "
+                       "(max_change_pp: largest move of any rate; U: objective, % of income)", "{:.4g}"))
+        c.print(_table(welfare.loc[[a, b]], "welfare at the Nash point (%): vs the 2022 baseline"
+                       + (" and vs the April 2025 peak" if refs else ""), "{:+.3f}"))
+        c.print(f"{'converged' if res.converged else 'NOT converged'} in {len(res.history)} rounds, "
+                f"{res.solves} equilibrium solves, {res.seconds:.1f} s ({args.method} best responses)")
+        for br in res.responses:
+            if br.at_upper:
+                c.print(f"[yellow]{br.space.chooser}: at the upper bound {args.upper:g}% in {', '.join(br.at_upper)}[/yellow]")
+    _emit(args, {"world": world.meta.name, "players": [a, b], "method": args.method, "converged": res.converged,
+                 "seconds": res.seconds, "solves": res.solves,
+                 "tariffs_pct": res.rates_table().to_dict(), "history": res.history_table().to_dict(orient="records"),
+                 "welfare_pct": welfare.to_dict()})
+    if args.chart:
+        from detente.strategy._charts import nash_chart
+
+        _save(nash_chart(res, f"Nash tariffs {a} vs {b} ({world.meta.name})"), args.chart)
+    return 0
+
+
+# ---------------------------------------------------------------------------- bargain
+def _cmd_bargain(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from detente.strategy import (
+        PolicyModel,
+        efficient_tariffs,
+        mutually_preferred,
+        nash_bargain,
+        nash_tariffs,
+    )
+    from detente.world import load_world
+
+    world = load_world(args.world)
+    a, b = _players(args.players)
+    model = PolicyModel(world, deficits=args.deficits)
+    war = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform)
+    deal = nash_bargain(model, (a, b), war=war, sectors=args.sectors, uniform=args.uniform)
+    eff = efficient_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, start=war.tariffs)
+    base = model.values(world.tariffs, war.objectives)
+    summary = pd.DataFrame({"baseline": base, "trade war (Nash)": deal.disagreement,
+                            "Nash bargaining": deal.values, "efficient (equal weights)": eff.values},
+                           index=pd.Index([a, b], name="objective (% of income)"))
+    rates = pd.concat({"war": war.rates_table(), "bargain": deal.rates_table()}, axis=1)
+    if not args.json:
+        c = _console()
+        c.print(f"[bold]Trade war and trade talks between {a} and {b}[/bold] on {world.meta.name}")
+        c.print(_table(summary, "objectives: 100 x log real income change vs the baseline", "{:+.4f}"))
+        c.print(_table(rates, "tariffs (%): war vs agreement", "{:.2f}"))
+        c.print(f"gains from the agreement over the war (pp of income): {a} {deal.gains[0]:+.4f}, "
+                f"{b} {deal.gains[1]:+.4f}; {deal.message}")
+    grid = None
+    if args.chart or args.grid:
+        grid = mutually_preferred(model, (a, b), deal.disagreement, start=war.tariffs, sectors=args.sectors,
+                                  grid=tuple(np.linspace(0.0, args.grid_max / 100, args.grid or 11)),
+                                  objectives=war.objectives)
+        if not args.json:
+            _console().print(f"uniform tariff pairs both prefer to the war: {int(grid.both_prefer.sum())} of {len(grid)} "
+                             f"(grid 0-{args.grid_max:g}%)")
+    _emit(args, {"world": world.meta.name, "players": [a, b], "objectives": summary.to_dict(),
+                 "tariffs_pct": {"war": war.rates_table().to_dict(), "bargain": deal.rates_table().to_dict()},
+                 "gains": deal.gains.tolist(), "converged": deal.converged,
+                 "mutually_preferred_share": None if grid is None else float(grid.both_prefer.mean())})
+    if args.chart:
+        from detente.strategy._charts import bargain_chart
+
+        _save(bargain_chart(grid, war=deal.disagreement, agreement=deal.values,
+                            title=f"{a} and {b}: uniform tariff pairs and the bargain"), args.chart)
+    return 0
+
+
+# ---------------------------------------------------------------------------- leverage
+def _cmd_leverage(args) -> int:
+    from detente.equilibrium import Counterfactual, parse_tariff
+    from detente.presets import get_preset
+    from detente.strategy import leverage_table, threat_points
+    from detente.world import load_world
+
+    world = load_world(args.world)
+    a, b = _players(args.players)
+    ref = Counterfactual.from_world(world)
+    if args.reference != "baseline":
+        for spec in get_preset(args.reference).tariffs:
+            imp, exp, sec, rate, op = parse_tariff(spec)
+            ref = ref.tariff(imp, exp, sec, rate, op=op)
+    instruments = None
+    if args.shortage:
+        from detente.strategy import CriticalInputCutoff, default_instruments, shortage_loss_model
+
+        loss = shortage_loss_model(world)
+        instruments = {p: (*default_instruments(p), CriticalInputCutoff(factor=1.0, severity=args.severity,
+                                                                        loss_model=loss,
+                                                                        name="critical inputs (shortage model)"))
+                       for p in (a, b)}
+    table = leverage_table(world, ((a, b), (b, a)), instruments, reference=ref)
+    threats = threat_points(world, (a, b), instruments, reference=ref)
+    if not args.json:
+        c = _console()
+        c.print(f"[bold]Leverage of {a} and {b}[/bold] on {world.meta.name}, from: {ref.describe()}")
+        show = table.drop(columns=["description"]).set_index(["imposer", "instrument"]).rename(columns={
+            "target_loss_pct": "target %", "imposer_loss_pct": "own %", "target_loss_usd_bn": "target $bn",
+            "imposer_loss_usd_bn": "own $bn"})
+        show.index = [f"{i} {n}" for i, n in show.index]
+        show.index.name = "instrument"
+        c.print(_table(show, "losses (percent of income; USD bn a year) and leverage = target's loss / own loss",
+                       "{:.3f}"))
+        for _, r in table.iterrows():
+            c.print(f"  {r['imposer']} {r['instrument']}: {r['description']}")
+        c.print(_table(threats.set_index("threat"), "threat points: objectives when both sides use the instrument "
+                       "(% of income)", "{:+.4f}"))
+        if not args.shortage:
+            c.print("critical-input cut-offs use a static proxy (iceberg cost on ores and non-ferrous metals); "
+                    "add --shortage for stock-out losses from the weekly shortage model (docs/strategy.md)")
+    _emit(args, {"world": world.meta.name, "reference": ref.describe(), "leverage": table.to_dict(orient="records"),
+                 "threat_points": threats.to_dict(orient="records")})
+    if args.chart:
+        from detente.strategy._charts import leverage_chart
+
+        _save(leverage_chart(table, f"Leverage {a} vs {b} ({world.meta.name})"), args.chart)
+    return 0
+
+
+# ---------------------------------------------------------------------------- truce
+def _cmd_truce(args) -> int:
+    import pandas as pd
+
+    from detente.strategy import (
+        STRATEGIES,
+        build_stage_game,
+        default_ladders,
+        get_strategy,
+        truce_survival,
+    )
+    from detente.strategy._axelrod import axelrod_payoffs
+    from detente.world import load_world
+
+    if args.list:
+        c = _console()
+        for name, cls in sorted(STRATEGIES.items()):
+            c.print(f"[bold]{name}[/bold]: {(cls.__doc__ or '').strip().splitlines()[0]}  {cls.classifier}")
+        return 0
+    world = load_world(args.world)
+    a, b = _players(args.players)
+    loss = None
+    if args.shortage:
+        from detente.strategy import shortage_loss_model
+
+        loss = shortage_loss_model(world)
+    game = build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days)
+    if args.strategies:
+        pairs = []
+        for spec in args.strategies:
+            names = [s.strip() for s in spec.split(",")]
+            if len(names) != 2:
+                raise DetenteError(f"--strategies takes 'NAME_A,NAME_B', got {spec!r}")
+            pairs.append(tuple(names))
+    else:
+        pairs = [(s, s) for s in ("tit-for-tat", "generous-tit-for-tat", "grim-trigger", "win-stay-lose-shift",
+                                  "escalation-ladder", "pending-approval", "trust-threshold")]
+    results = []
+    for sa, sb in pairs:
+        results.append(truce_survival(game, (get_strategy(sa), get_strategy(sb)), runs=args.runs, days=args.days,
+                                      noise=args.noise, seed=args.seed, trust_prior=args.trust))
+    df = pd.DataFrame([r.summary() for r in results])
+    df["strategies"] = [s if s.split(" vs ")[0] != s.split(" vs ")[-1] else f"{s.split(' vs ')[0]} (both)"
+                        for s in df["strategies"]]
+    df = df.set_index("strategies")
+    pdp = axelrod_payoffs(game)
+    if not args.json:
+        c = _console()
+        c.print(f"[bold]Truce game {a} vs {b}[/bold] on {world.meta.name}: instruments {', '.join(game.instruments)}, "
+                f"{game.n_levels} levels each, {game.period_days}-day periods; noise {args.noise:g}, "
+                f"prior trust {args.trust:g}, {args.runs} runs, seed {args.seed}")
+        cols = ["holds_90d", "holds_365d", "median_break_day", "first_breaker_A", "payoff_A", "payoff_B",
+                "final_trust_A", "final_trust_B"]
+        show = df[cols].rename(columns={"holds_90d": "holds 90d", "holds_365d": "holds 1y",
+                                        "median_break_day": "break day", "first_breaker_A": f"{a} first",
+                                        "payoff_A": f"U_{a}", "payoff_B": f"U_{b}", "final_trust_A": f"trust {a}",
+                                        "final_trust_B": f"trust {b}"})
+        c.print(_table(show, f"truce survival: share of runs the truce holds; median day of a break; share "
+                       f"broken first by {a}; payoffs U in % of annual income over {args.days} days; final trust",
+                       "{:.2f}"))
+        c.print(f"two-action reduction (C = agreed levels, D = top of every ladder), bp of income per period, "
+                f"mean of both: R={pdp.r:.3f} S={pdp.s:.3f} T={pdp.t:.3f} P={pdp.p:.3f} "
+                f"({'a' if pdp.is_prisoners_dilemma else 'not a'} prisoner's dilemma)")
+    _emit(args, {"world": world.meta.name, "players": [a, b], "stage_game": game.to_dict(),
+                 "results": df.reset_index().to_dict(orient="records"), "axelrod": pdp.as_dict()})
+    if args.chart:
+        from detente.strategy._charts import survival_chart
+
+        _save(survival_chart(results, f"Truce survival {a} vs {b} (noise {args.noise:g})"), args.chart)
+    return 0
+
+
+# ---------------------------------------------------------------------------- parser
+def register(sub) -> None:
+    """Add ``nash``, ``bargain``, ``leverage`` and ``truce`` to the CLI's subparsers."""
+
+    def common(p, players=True):
+        p.add_argument("--world", default="default", help="world name or path (default: %(default)s)")
+        if players:
+            p.add_argument("--players", default="USA,CHN", help="the two sides 'A,B' (default: %(default)s)")
+        p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+        p.add_argument("--out", help="also write the JSON results to this file")
+        p.add_argument("--chart", help="write a chart to this PNG file")
+
+    n = sub.add_parser("nash", help="Nash (trade-war) tariffs of two countries by iterated best responses",
+                       description="Each side's tariffs on the other maximise its real income given the other's; "
+                       "best responses use exact gradients through the equilibrium (JAX).")
+    common(n)
+    n.add_argument("--sectors", default="goods", help="sectors tariffed: goods, all, or a comma list (default: goods)")
+    n.add_argument("--uniform", action="store_true", help="one tariff rate for all sectors instead of one per sector")
+    n.add_argument("--method", choices=["gradient", "finite-difference", "derivative-free"], default="gradient",
+                   help="where best-response gradients come from (default: gradient)")
+    n.add_argument("--tol", type=float, default=0.01, help="stop when no rate moves more than this many pp (0.01)")
+    n.add_argument("--upper", type=float, default=500.0, help="upper bound on a tariff, percent (500)")
+    n.add_argument("--deficits", choices=["baseline", "zero"], default="baseline")
+    n.set_defaults(func=_cmd_nash)
+
+    b = sub.add_parser("bargain", help="cooperative tariffs: Nash bargaining with the trade war as disagreement point")
+    common(b)
+    b.add_argument("--sectors", default="goods")
+    b.add_argument("--uniform", action="store_true", help="one tariff rate per side")
+    b.add_argument("--grid", type=int, default=0, help="points per axis of the uniform-tariff grid (default 11 with --chart)")
+    b.add_argument("--grid-max", type=float, default=60.0, help="largest uniform tariff of the grid, percent (60)")
+    b.add_argument("--deficits", choices=["baseline", "zero"], default="baseline")
+    b.set_defaults(func=_cmd_bargain)
+
+    lv = sub.add_parser("leverage", help="damage each side's instruments inflict per unit of damage to itself")
+    common(lv)
+    lv.add_argument("--reference", default="baseline",
+                    help="state the threats are made from: baseline or a preset (geneva-2025, april-2025-peak)")
+    lv.add_argument("--shortage", action="store_true",
+                    help="add critical-input cut-offs through the weekly shortage model")
+    lv.add_argument("--severity", type=float, default=0.75,
+                    help="share of critical-input exports refused with --shortage (default: %(default)s)")
+    lv.set_defaults(func=_cmd_leverage)
+
+    t = sub.add_parser("truce", help="repeated truce game: Monte Carlo of how long a truce survives")
+    common(t)
+    t.add_argument("--strategies", action="append", metavar="A,B",
+                   help="strategy pair, repeatable (default: each main strategy against itself); see --list")
+    t.add_argument("--list", action="store_true", help="list the strategies and exit")
+    t.add_argument("--runs", type=int, default=1000, help="Monte Carlo runs per pair (default: %(default)s)")
+    t.add_argument("--days", type=int, default=365, help="days simulated (default: %(default)s)")
+    t.add_argument("--period-days", type=int, default=7, help="days per period (default: %(default)s, weekly)")
+    t.add_argument("--noise", type=float, default=0.03, help="probability of misreading an action (default: %(default)s)")
+    t.add_argument("--trust", type=float, default=0.5, help="prior trust in the other side (default: %(default)s)")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    t.add_argument("--shortage", action="store_true",
+                   help="add shortage losses of the export-control ladder (weekly shortage model)")
+    t.set_defaults(func=_cmd_truce)

@@ -1,0 +1,149 @@
+"""A JAX twin of the equilibrium sweep, for exact derivatives at a solution.
+
+The map :func:`sweep` is the same fixed-point sweep ``z -> G(z; tau', d_hat)`` as
+``detente.equilibrium._kernel.solve_hat`` (docs/model.md, section 11.1), written with
+``jax.numpy`` so that JAX can take vector-Jacobian products of it. The unknowns are
+packed exactly as in the numpy kernel::
+
+    z = [ log w_hat (N),  log P_hat (N*J),  X' / Xbar (N*J) ]
+
+with ``Xbar_n = sum_j X_n^j`` the baseline spending of country n. Axis names follow
+:mod:`detente.world._world`: ``n`` importer, ``i`` exporter, ``j``/``k`` sectors.
+
+The forward problem is solved by the numpy kernel (or by :func:`solve_warm`, which
+iterates this sweep with the same Anderson acceleration from a warm start); JAX is
+only needed for derivatives. JAX is an optional dependency (``pip install
+'detente[strategy]'``); :func:`require_jax` raises a readable error without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from detente.errors import DetenteError
+
+_LOG_CAP = 600.0  # same overflow guard as the numpy kernel
+
+
+def require_jax() -> Any:
+    """Import JAX with float64 enabled, or raise a :class:`DetenteError` saying how to get it."""
+    try:
+        import jax
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise DetenteError(
+            "the strategy layer needs JAX for exact gradients through the equilibrium: "
+            "install it with `pip install 'detente[strategy]'` (or `pip install jax`)") from exc
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def pack(solution, X0: np.ndarray) -> np.ndarray:
+    """The fixed-point vector z of a numpy :class:`~detente.equilibrium.Solution`."""
+    Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
+    return np.concatenate([np.log(solution.w_hat), np.log(solution.P_hat).ravel(),
+                           (solution.X / Xscale).ravel()])
+
+
+class JaxKernel:
+    """Jitted sweep, welfare and derivatives for one baseline (a :class:`Baseline`).
+
+    Parameters
+    ----------
+    base : Baseline
+        Plain arrays of the world (``world.arrays()``).
+    D_new : (N,) array
+        Counterfactual deficits (numeraire units), fixed for this kernel.
+
+    All functions take ``z`` (packed unknowns), ``tau`` (N, N, J) new tariff levels
+    (fractions) and ``d_hat`` (N, N, J) iceberg factors.
+    """
+
+    def __init__(self, base, D_new: np.ndarray) -> None:
+        jax = require_jax()
+        import jax.numpy as jnp
+
+        self._jax, self._jnp = jax, jnp
+        X0, pi, tau0, theta, gva, gio, alpha, VA, D = (np.asarray(a, float) for a in base)
+        self.N, self.J = X0.shape
+        self.size = self.N + 2 * self.N * self.J
+        self.X0 = X0
+        self.income0 = VA + (pi * X0[:, None, :] / (1.0 + tau0) * tau0).sum(axis=(1, 2)) + D
+        self._c = dict(pi=jnp.asarray(pi), tau0=jnp.asarray(tau0), theta=jnp.asarray(theta),
+                       gva=jnp.asarray(gva), gio=jnp.asarray(gio), alpha=jnp.asarray(alpha),
+                       VA=jnp.asarray(VA), D_new=jnp.asarray(np.asarray(D_new, float)),
+                       Xscale=jnp.asarray(np.maximum(X0.sum(axis=1), 1e-300)[:, None]),
+                       income0=jnp.asarray(self.income0), has=jnp.asarray(pi > 0))
+        self.sweep = jax.jit(self._sweep)
+        self.state = jax.jit(self._state)
+
+    # ------------------------------------------------------------------ the map
+    def _unpack(self, z):
+        N, J, c = self.N, self.J, self._c
+        return z[:N], z[N:N + N * J].reshape(N, J), z[N + N * J:].reshape(N, J) * c["Xscale"]
+
+    def _state(self, z, tau, d_hat):
+        """Everything one sweep computes from ``z`` (dict of jax arrays)."""
+        jnp, c = self._jnp, self._c
+        theta, gva, gio, VA = c["theta"], c["gva"], c["gio"], c["VA"]
+        kappa = (1.0 + tau) / (1.0 + c["tau0"]) * d_hat
+        safe_pi = jnp.where(c["has"], c["pi"], 1.0)
+        bk = jnp.where(c["has"], safe_pi * kappa ** (-theta), 0.0)  # (n, i, j)
+        G = bk / (1.0 + tau)
+        lw, lP, Xn = self._unpack(z)
+        lc = gva * lw[:, None] + jnp.einsum("ikj,ik->ij", gio, lP)
+        f = jnp.exp(jnp.clip(-theta * lc, -_LOG_CAP, _LOG_CAP))  # c^-theta (i, j)
+        s = jnp.maximum(jnp.einsum("nij,ij->nj", bk, f), 1e-300)  # P^-theta (n, j)
+        lP_new = -jnp.log(s) / theta
+        q = Xn / s
+        Y = f * jnp.einsum("nij,nj->ij", G, q)  # gross output (i, j)
+        net = q * jnp.einsum("nij,ij->nj", G, f)  # spending net of tariffs (n, j)
+        R = (Xn - net).sum(axis=1)
+        w = jnp.exp(lw)
+        income = w * VA + R + c["D_new"]
+        X_new = jnp.einsum("njk,nk->nj", gio, Y) + c["alpha"] * income[:, None]
+        va_impl = (gva * Y).sum(axis=1)
+        Y2 = f * f * jnp.einsum("nij,nj->ij", G * bk, q / s)
+        zeta_Y = jnp.maximum(Y - Y2, 0.0)
+        H = w * VA + (theta * gva * gva * zeta_Y).sum(axis=1)
+        lw_new = jnp.clip(lw + (va_impl - w * VA) / jnp.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
+        lw_new = lw_new - jnp.log(jnp.exp(lw_new) @ VA / VA.sum())
+        z_new = jnp.concatenate([lw_new, lP_new.ravel(), (X_new / c["Xscale"]).ravel()])
+        return dict(z_new=z_new, lw=lw, lP=lP, X=Xn, Y=Y, R=R, income=income, w=w)
+
+    def _sweep(self, z, tau, d_hat):
+        return self._state(z, tau, d_hat)["z_new"]
+
+    # ------------------------------------------------------------------ welfare
+    def log_welfare(self, z, tau, d_hat):
+        """(N,) log real income change ln(I_hat / P_hat), equation of docs/model.md section 6."""
+        st = self._state(z, tau, d_hat)
+        return self._jnp.log(st["income"] / self._c["income0"]) - (self._c["alpha"] * st["lP"]).sum(axis=1)
+
+    def real_value_added(self, z, tau, d_hat):
+        """(N, J) new value added by sector deflated by the consumer price index."""
+        st = self._state(z, tau, d_hat)
+        P = self._jnp.exp((self._c["alpha"] * st["lP"]).sum(axis=1))
+        return self._c["gva"] * st["Y"] / P[:, None]
+
+    # ------------------------------------------------------------------ forward solve
+    def solve_warm(self, tau, d_hat, z0: np.ndarray | None = None, *, tol: float = 1e-12,
+                   max_iter: int = 3000):
+        """Iterate the jitted sweep with Anderson acceleration from ``z0`` (warm start).
+
+        Returns ``(z, FixedPointResult)``. The result is the same fixed point as the numpy
+        kernel's (tests check 1e-10); use it inside optimisers, where consecutive
+        problems are close, and re-check final answers with :func:`detente.equilibrium.solve`.
+        """
+        from detente.equilibrium._anderson import anderson
+
+        jt, jd = self._jnp.asarray(tau), self._jnp.asarray(d_hat)
+        if z0 is None:
+            z0 = np.concatenate([np.zeros(self.N * (1 + self.J)), (self.X0 / self.X0.sum(axis=1, keepdims=True)).ravel()])
+
+        def g(z):
+            return np.asarray(self.sweep(self._jnp.asarray(z), jt, jd))
+
+        fp = anderson(g, np.asarray(z0, float), tol=tol, max_iter=max_iter, memory=10)
+        return fp.x, fp

@@ -1,0 +1,259 @@
+"""Leverage: what each side can inflict on the other, per unit of damage to itself.
+
+An *instrument* is a move one side (the imposer) makes against the other (the
+target), applied on top of a reference state (the baseline, or a truce):
+
+- :class:`TariffThreat` — the imposer raises its tariffs on the target's goods by
+  ``rate_pp`` percentage points;
+- :class:`TechControl` — the imposer restricts its exports to the target in some
+  sectors (chips, chip-design software, jet engines), modelled as an iceberg factor on
+  those flows (docs/model.md, section 5: no rent, the goods are lost);
+- :class:`CriticalInputCutoff` — the imposer refuses exports of critical inputs
+  (rare earths, magnets) to the target. Its static-model part is an iceberg factor on
+  the parent sectors; its shortage part (stock-outs, weeks of lost output) comes from a
+  *critical-input loss model*: any callable ``loss(supplier, target, severity) ->
+  {country: value added lost, USD million a year}`` (:data:`CriticalInputLoss`), such
+  as an adapter around :mod:`detente.shortage`.
+
+For each (imposer, instrument) :func:`leverage_table` reports both sides' losses in
+percent of income and in USD billion, and the leverage ratio
+
+.. math::  L = \\frac{\\text{target's loss (USD)}}{\\text{imposer's loss (USD)}}
+
+(``inf`` when the imposer gains). :func:`threat_points` gives the disagreement points
+the instruments imply: both sides' objectives when both use the instrument.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from detente.errors import DetenteError
+
+CriticalInputLoss = Callable[[str, str, float], Mapping[str, float]]
+"""``loss(supplier, target, severity)``: value added lost by country (USD million a year,
+the world's units) when ``supplier`` refuses the share ``severity`` in [0, 1] of its
+critical-input exports to ``target``. Countries not in the mapping lose nothing."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TariffThreat:
+    """The imposer adds ``rate_pp`` percentage points to its tariffs on the target."""
+
+    rate_pp: float = 50.0
+    sectors: str | tuple[str, ...] = "goods"
+    name: str = "tariff threat"
+
+    def apply(self, cf, imposer: str, target: str):
+        return cf.tariff(imposer, target, self.sectors, self.rate_pp, op="add")
+
+    def describe(self) -> str:
+        return f"+{self.rate_pp:g} pp tariffs on {self._sectors()}"
+
+    def _sectors(self) -> str:
+        return self.sectors if isinstance(self.sectors, str) else ",".join(self.sectors)
+
+
+@dataclasses.dataclass(frozen=True)
+class TechControl:
+    """The imposer's exports to the target in ``sectors`` cost ``factor`` times more to deliver.
+
+    A factor f cuts the controlled flow roughly by the share 1 - f^(-theta) before
+    general-equilibrium adjustment (theta the sector's trade elasticity).
+    """
+
+    sectors: tuple[str, ...] = ("ELECTRONICS", "OTHER_TRANSPORT", "BUSINESS")
+    factor: float = 1.5
+    name: str = "tech export controls"
+
+    def apply(self, cf, imposer: str, target: str):
+        return cf.iceberg_cost(target, imposer, list(self.sectors), self.factor)
+
+    def describe(self) -> str:
+        return f"x{self.factor:g} trade cost on exports of {','.join(self.sectors)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CriticalInputCutoff:
+    """The imposer cuts critical-input exports to the target.
+
+    ``sectors``/``factor``: the static proxy (an iceberg factor on the parent sectors;
+    factor 1 = none). ``severity``: the share of critical-input exports refused, passed
+    to ``loss_model`` (a :data:`CriticalInputLoss`) whose output losses are added.
+    """
+
+    sectors: tuple[str, ...] = ("MIN_ORES", "NONFERROUS")
+    factor: float = 2.0
+    severity: float = 1.0
+    loss_model: CriticalInputLoss | None = None
+    name: str = "critical-input cut-off"
+
+    def apply(self, cf, imposer: str, target: str):
+        return cf if self.factor == 1.0 else cf.iceberg_cost(target, imposer, list(self.sectors), self.factor)
+
+    def extra_losses(self, imposer: str, target: str) -> Mapping[str, float]:
+        if self.loss_model is None:
+            return {}
+        return dict(self.loss_model(imposer, target, self.severity))
+
+    def describe(self) -> str:
+        parts = [f"x{self.factor:g} trade cost on exports of {','.join(self.sectors)}"] if self.factor != 1.0 else []
+        if self.loss_model is not None:
+            parts.append(f"shortage losses with {100 * self.severity:g}% of critical-input exports refused")
+        return "; ".join(parts) or "no change"
+
+
+Instrument = TariffThreat | TechControl | CriticalInputCutoff
+
+
+def default_instruments(imposer: str) -> tuple[Instrument, ...]:
+    """The instruments of the 2025 conflict for ``imposer`` (USA or CHN; others: tariffs only).
+
+    USA: tariffs, and export controls on chips, chip-design software (in business
+    services) and jet engines. CHN: tariffs, and the rare-earth cut-off (static proxy
+    on ores and non-ferrous metals; pass a loss model to add shortages).
+    """
+    if imposer == "USA":
+        return (TariffThreat(), TechControl())
+    if imposer == "CHN":
+        return (TariffThreat(), CriticalInputCutoff())
+    return (TariffThreat(),)
+
+
+def _losses(world, reference_eq, eq, extra: Mapping[str, float]):
+    """Loss (positive = worse off) by country: percent of income and USD million."""
+    rel = eq.welfare_hat / reference_eq.welfare_hat
+    loss_usd = -(rel - 1.0) * world.income * reference_eq.welfare_hat
+    for c, v in extra.items():
+        loss_usd[world.country_index(c)] += v
+    return 100 * loss_usd / world.income, loss_usd
+
+
+def leverage_table(world, pairs: Sequence[tuple[str, str]] = (("USA", "CHN"), ("CHN", "USA")),
+                   instruments: Mapping[str, Sequence[Instrument]] | None = None, *, reference=None):
+    """Leverage of each imposer's instruments against its target.
+
+    Parameters
+    ----------
+    pairs : (imposer, target) pairs
+    instruments : mapping imposer -> instruments (default :func:`default_instruments`)
+    reference : Counterfactual
+        The state the threats are made from (default: the baseline).
+
+    Returns a pandas DataFrame, one row per (imposer, instrument), with the target's
+    and the imposer's losses (``*_loss_pct``: percent of income; ``*_loss_usd_bn``) and
+    ``leverage`` (target's USD loss per USD lost by the imposer; ``inf`` when the
+    imposer gains).
+    """
+    import pandas as pd
+
+    from detente.equilibrium import Counterfactual, solve
+
+    ref = reference if reference is not None else Counterfactual.from_world(world)
+    ref_eq = solve(world, ref)
+    rows = []
+    for imposer, target in pairs:
+        for inst in (instruments or {}).get(imposer, default_instruments(imposer)):
+            eq = solve(world, inst.apply(ref, imposer, target))
+            extra = inst.extra_losses(imposer, target) if isinstance(inst, CriticalInputCutoff) else {}
+            pct, usd = _losses(world, ref_eq, eq, extra)
+            t, m = world.country_index(target), world.country_index(imposer)
+            ratio = usd[t] / usd[m] if usd[m] > 0 else (np.inf if usd[t] > 0 else np.nan)
+            rows.append({"imposer": imposer, "target": target, "instrument": inst.name,
+                         "description": inst.describe(),
+                         "target_loss_pct": pct[t], "imposer_loss_pct": pct[m],
+                         "target_loss_usd_bn": usd[t] / 1e3, "imposer_loss_usd_bn": usd[m] / 1e3,
+                         "leverage": ratio})
+    df = pd.DataFrame(rows)
+    df.attrs.update(world=world.meta.name, reference=ref.describe(), units="USD billion a year, "
+                    "equivalent variation at baseline income; percent of baseline income")
+    return df
+
+
+def threat_points(world, players: tuple[str, str] = ("USA", "CHN"),
+                  instruments: Mapping[str, Sequence[Instrument]] | None = None, *, reference=None,
+                  objectives=None):
+    """Disagreement points implied by the instruments: both sides use theirs at once.
+
+    Returns a pandas DataFrame with one row per threat (``tariffs``, ``controls`` —
+    each side's non-tariff instrument — and ``all``): the players' objectives ``U_A``,
+    ``U_B`` (percent of baseline income, :mod:`._objective`) at that point.
+    """
+    import pandas as pd
+
+    from detente.equilibrium import Counterfactual, solve
+    from detente.strategy._gradient import objective_values
+    from detente.strategy._objective import Objective
+
+    a, b = players
+    ref = reference if reference is not None else Counterfactual.from_world(world)
+    objectives = objectives or (Objective(a), Objective(b))
+    inst = {p: tuple((instruments or {}).get(p, default_instruments(p))) for p in players}
+    if not all(inst[p] for p in players):
+        raise DetenteError("every player needs at least one instrument")
+
+    def point(select):
+        cf, extra = ref, {}
+        for p, q in ((a, b), (b, a)):
+            for x in select(inst[p]):
+                cf = x.apply(cf, p, q)
+                if isinstance(x, CriticalInputCutoff):
+                    for c, v in x.extra_losses(p, q).items():
+                        extra[c] = extra.get(c, 0.0) + v
+        eq = solve(world, cf)
+        u = objective_values(world, eq.solution, objectives)
+        for k, o in enumerate(objectives):  # shortage losses count with weight 1 + security weight
+            loss = extra.get(o.country, 0.0)
+            u[k] -= 100 * (1.0 + o.security_weight) * loss / world.income[world.country_index(o.country)]
+        return u
+
+    rows = []
+    for name, select in (("tariffs", lambda xs: [x for x in xs if isinstance(x, TariffThreat)]),
+                         ("controls", lambda xs: [x for x in xs if not isinstance(x, TariffThreat)]),
+                         ("all", lambda xs: list(xs))):
+        u = point(select)
+        rows.append({"threat": name, f"U_{a}": u[0], f"U_{b}": u[1]})
+    return pd.DataFrame(rows)
+
+
+def shortage_loss_model(world, *, weeks: int = 52, products: Sequence[str] | None = None,
+                        start=None, licence: str = "general") -> CriticalInputLoss:
+    """A :data:`CriticalInputLoss` backed by the weekly shortage model (:mod:`detente.shortage`).
+
+    ``loss(supplier, target, severity)`` runs :func:`detente.shortage.simulate` for
+    ``weeks`` weeks with a licence regime on every product of the registry (or
+    ``products``) from ``supplier`` to ``target`` that approves the share
+    ``1 - severity`` from the first week (``licence="general"``: no review lag), and
+    returns each country's value added lost, annualised (``x 52 / weeks``), in the
+    world's units. Only products the supplier actually supplies can bite. Results are
+    memoised per (supplier, target, severity).
+    """
+    import datetime as dt
+
+    from detente.shortage import Restriction, load_registry, simulate
+
+    registry = load_registry()
+    prods = tuple(products) if products else tuple(registry.ids)
+    first = start or dt.date(2025, 1, 6)
+    memo: dict = {}
+
+    def loss(supplier: str, target: str, severity: float) -> Mapping[str, float]:
+        key = (supplier, target, round(float(severity), 12))
+        if key not in memo:
+            if not 0.0 <= severity <= 1.0:
+                raise DetenteError(f"severity must be in [0, 1], got {severity}")
+            if severity == 0.0:
+                memo[key] = {}
+            else:
+                rs = [Restriction(product=p, exporter=supplier, importers=(target,), start=first,
+                                  approval=1.0 - severity, licence=licence, label=f"{supplier}->{target} {p}")
+                      for p in prods]
+                ds = simulate(world, rs, start=first, weeks=weeks, registry=registry).dataset
+                lost = ds["cum_va_lost"].to_series() * 52.0 / weeks
+                memo[key] = {c: float(v) for c, v in lost.items() if v > 0}
+        return memo[key]
+
+    return loss

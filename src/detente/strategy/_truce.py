@@ -1,0 +1,370 @@
+"""The repeated truce game: escalation ladders, noisy observation, trust, Monte Carlo.
+
+**Stage game.** Two players; each has the same instruments (tariffs, export
+controls), each instrument a ladder of levels ``0..L`` (level 0 = the truce terms).
+Each period (a week by default) each player chooses per instrument to escalate
+(+1), hold (0) or de-escalate (-1); levels move by the action and stay within
+``0..L``. A player's flow payoff in a period is its objective (:mod:`._objective`,
+percent of annual baseline income) in the static equilibrium at the current levels
+of both players, times ``period_days / 365``.
+
+**Payoffs from the models (the approximation).** :func:`build_stage_game` solves the
+general equilibrium once for every combination of levels, ``(L+1)^(2K)`` solves for
+``K`` instruments (81 for two instruments with three levels), and caches them in the
+:class:`StageGame`. Within the game the economy jumps to the static equilibrium of the
+levels in force each period: no adjustment dynamics, no inventories. Critical-input
+shortage losses from a loss model (:data:`~detente.strategy._leverage.CriticalInputLoss`)
+are added to the equilibrium payoff *separably*, as a flow of lost value added at the
+level's refusal share (weighted by ``1 + security_weight``); the interaction between
+shortages and prices is ignored.
+
+**Observation and trust.** Each player sees the other's action on each instrument
+correctly with probability ``1 - noise``; otherwise it sees one of the two other
+actions at random (a misreading). Trust is the posterior probability that the other
+side is a *complier* rather than an *opportunist* that escalates in a period with
+probability ``opportunist_rate``. After each period it is updated by Bayes' rule on
+whether any escalation was observed, allowing for misreadings.
+
+**Truce survival.** The match starts at ``start_levels`` (default: all 0) and the
+agreed terms are ``agreed_levels`` (default: the start), the levels a cooperating side
+moves back to; a deal "agreed pending approval" starts above its terms. A period is a
+*breach* when either player's level on any instrument is above its level at the start. The truce breaks when
+breaches last ``grace`` consecutive periods (default 4 weeks): a retaliation that is
+withdrawn within the grace period is a skirmish, not the end of the truce. The break
+is dated at the first period of that run of breaches. The
+Monte Carlo :func:`truce_survival` plays ``runs`` matches, each with its own random
+generator spawned from ``numpy.random.SeedSequence(seed)``, so a result depends only
+on the seed and the inputs (not on the number of workers or the run order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from detente.errors import DetenteError
+from detente.strategy._leverage import CriticalInputLoss
+from detente.strategy._objective import Objective
+from detente.strategy._strategies import DE_ESCALATE, ESCALATE, HOLD, Strategy, View
+
+
+# ---------------------------------------------------------------------------- ladders
+@dataclasses.dataclass(frozen=True)
+class TariffLadder:
+    """Tariff levels: ``rates_pp[player][level]`` percentage points added on the other's goods."""
+
+    rates_pp: Mapping[str, tuple[float, ...]]
+    sectors: str | tuple[str, ...] = "goods"
+    name: str = "tariffs"
+
+    def apply(self, cf, imposer, target, level: int):
+        r = self.rates_pp[imposer][level]
+        return cf.tariff(imposer, target, self.sectors, r, op="add") if r else cf
+
+    def shortage(self, imposer, target, level: int) -> Mapping[str, float]:
+        return {}
+
+    def n_levels(self, player) -> int:
+        return len(self.rates_pp[player])
+
+
+@dataclasses.dataclass(frozen=True)
+class ControlLadder:
+    """Export-control levels: iceberg ``factors[player][level]`` on the player's exports of ``sectors[player]``.
+
+    ``severity[player][level]`` is the share of critical-input exports refused, passed
+    to ``loss_model`` (if any) for the shortage losses.
+    """
+
+    sectors: Mapping[str, str | tuple[str, ...]]
+    factors: Mapping[str, tuple[float, ...]]
+    severity: Mapping[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
+    loss_model: CriticalInputLoss | None = None
+    name: str = "export controls"
+
+    def apply(self, cf, imposer, target, level: int):
+        f = self.factors[imposer][level]
+        sec = self.sectors[imposer]
+        return cf.iceberg_cost(target, imposer, sec if isinstance(sec, str) else list(sec), f) if f != 1.0 else cf
+
+    def shortage(self, imposer, target, level: int) -> Mapping[str, float]:
+        sev = self.severity.get(imposer)
+        if self.loss_model is None or not sev or sev[level] <= 0:
+            return {}
+        return dict(self.loss_model(imposer, target, sev[level]))
+
+    def n_levels(self, player) -> int:
+        return len(self.factors[player])
+
+
+def default_ladders(players: tuple[str, str] = ("USA", "CHN"),
+                    loss_model: CriticalInputLoss | None = None) -> tuple[TariffLadder, ControlLadder]:
+    """Ladders for ``players``: the 2025 US-China ones, or generic ones for other pairs.
+
+    Generic: tariffs +0 / +50 / +100 pp on goods; export controls x1 / x1.25 / x1.5
+    trade cost on all goods exports.
+
+    The 2025 US-China ladders (level 0 = Geneva/London terms, 2 = the April peak).
+
+    Tariffs added to the 2022 baseline: USA on CHN +30 / +80 / +145 pp, CHN on USA
+    +10 / +60 / +125 pp (goods). Export controls: USA on chips, chip-design software
+    (business services) and jet engines x1 / x1.25 / x1.5 trade cost; CHN on rare-earth
+    ores, metals and magnets (ores, non-ferrous metals, electrical equipment) x1 / x1.5 /
+    x2, with refusal shares 0 / 0.4 / 0.75 for a shortage loss model (licence approval
+    shares of about 60% and 25% in June 2025).
+    """
+    if set(players) != {"USA", "CHN"}:
+        return (TariffLadder({p: (0.0, 50.0, 100.0) for p in players}),
+                ControlLadder(sectors={p: "goods" for p in players}, factors={p: (1.0, 1.25, 1.5) for p in players}))
+    return (TariffLadder({"USA": (30.0, 80.0, 145.0), "CHN": (10.0, 60.0, 125.0)}),
+            ControlLadder(sectors={"USA": ("ELECTRONICS", "OTHER_TRANSPORT", "BUSINESS"),
+                                   "CHN": ("MIN_ORES", "NONFERROUS", "ELECTRICAL")},
+                          factors={"USA": (1.0, 1.25, 1.5), "CHN": (1.0, 1.5, 2.0)},
+                          severity={"USA": (0.0, 0.0, 0.0), "CHN": (0.0, 0.4, 0.75)},
+                          loss_model=loss_model))
+
+
+# ---------------------------------------------------------------------------- stage game
+@dataclasses.dataclass(frozen=True)
+class StageGame:
+    """Cached stage payoffs. ``payoffs[levels_A + levels_B] = (U_A, U_B)``, percent of annual income."""
+
+    players: tuple[str, str]
+    instruments: tuple[str, ...]
+    n_levels: int
+    payoffs: np.ndarray  # shape (n_levels,) * 2K + (2,)
+    period_days: int = 7
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_instruments(self) -> int:
+        return len(self.instruments)
+
+    @property
+    def max_level(self) -> int:
+        return self.n_levels - 1
+
+    def payoff(self, levels_a: Sequence[int], levels_b: Sequence[int]) -> np.ndarray:
+        """(2,) annual flow payoffs at the given levels."""
+        return self.payoffs[tuple(levels_a) + tuple(levels_b)]
+
+    def table(self):
+        """pandas DataFrame: one row per combination of levels."""
+        import pandas as pd
+
+        K = self.n_instruments
+        rows = []
+        for idx in itertools.product(range(self.n_levels), repeat=2 * K):
+            u = self.payoffs[idx]
+            rows.append({**{f"{self.players[0]}:{n}": idx[k] for k, n in enumerate(self.instruments)},
+                         **{f"{self.players[1]}:{n}": idx[K + k] for k, n in enumerate(self.instruments)},
+                         f"U_{self.players[0]}": u[0], f"U_{self.players[1]}": u[1]})
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        return {"players": list(self.players), "instruments": list(self.instruments), "n_levels": self.n_levels,
+                "period_days": self.period_days, "notes": list(self.notes),
+                "payoffs": self.payoffs.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> StageGame:
+        return cls(tuple(d["players"]), tuple(d["instruments"]), int(d["n_levels"]), np.asarray(d["payoffs"], float),
+                   int(d.get("period_days", 7)), tuple(d.get("notes", ())))
+
+
+def build_stage_game(world, players: tuple[str, str] = ("USA", "CHN"), ladders=None, *,
+                     objectives: Sequence[Objective] | None = None, reference=None,
+                     period_days: int = 7) -> StageGame:
+    """Solve the equilibrium for every combination of levels and cache the payoffs.
+
+    ``reference``: the Counterfactual the ladders are applied to (default: the
+    baseline). Payoffs are the players' objectives in percent of annual baseline income,
+    minus shortage losses (separable, see the module docstring).
+    """
+    from detente.equilibrium import Counterfactual, solve
+    from detente.strategy._gradient import objective_values
+
+    ladders = tuple(ladders) if ladders is not None else default_ladders(players)
+    a, b = players
+    for ld in ladders:
+        for p in players:
+            try:
+                ld.n_levels(p)
+            except KeyError:
+                raise DetenteError(f"the {ld.name} ladder has no levels for {p}") from None
+    objectives = tuple(objectives) if objectives else (Objective(a), Objective(b))
+    sizes = {ld.n_levels(p) for ld in ladders for p in players}
+    if len(sizes) != 1:
+        raise DetenteError(f"every ladder needs the same number of levels for both players, got {sorted(sizes)}")
+    n_levels = sizes.pop()
+    K = len(ladders)
+    ref = reference if reference is not None else Counterfactual.from_world(world)
+    pay = np.empty((n_levels,) * (2 * K) + (2,))
+    income = np.array([world.income[world.country_index(o.country)] for o in objectives])
+    weight = np.array([1.0 + o.security_weight for o in objectives])
+    for idx in itertools.product(range(n_levels), repeat=2 * K):
+        cf, loss = ref, {}
+        for k, ld in enumerate(ladders):
+            for p, q, lev in ((a, b, idx[k]), (b, a, idx[K + k])):
+                cf = ld.apply(cf, p, q, lev)
+                for c, v in ld.shortage(p, q, lev).items():
+                    loss[c] = loss.get(c, 0.0) + v
+        eq = solve(world, cf)
+        u = objective_values(world, eq.solution, objectives)
+        u -= 100 * weight * np.array([loss.get(o.country, 0.0) for o in objectives]) / income
+        pay[idx] = u
+    notes = (f"world {world.meta.name}", f"reference: {ref.describe()}",
+             ("payoffs: objective in percent of annual baseline income at the static equilibrium of each "
+              "combination of levels; shortage losses added separably"),
+             *(f"{ld.name}: " + ("; ".join(f"{p} {getattr(ld, 'rates_pp', getattr(ld, 'factors', {})).get(p)}"
+                                           for p in players)) for ld in ladders))
+    return StageGame(players, tuple(ld.name for ld in ladders), n_levels, pay, period_days, notes)
+
+
+# ---------------------------------------------------------------------------- one match
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """One played match. Arrays: ``actions``/``observed`` (T, 2, K); ``levels`` (T+1, 2, K);
+    ``payoffs`` (T, 2) per-period flows; ``trust`` (T+1, 2): each side's trust in the other."""
+
+    actions: np.ndarray
+    observed: np.ndarray
+    levels: np.ndarray
+    payoffs: np.ndarray
+    trust: np.ndarray
+    break_period: int | None  # first period of the run of breaches that broke the truce
+    breaker: int | None  # who was above the agreed levels then: 0, 1, or 2 (both)
+
+
+def _misread(action: int, rng: np.random.Generator) -> int:
+    others = [a for a in (DE_ESCALATE, HOLD, ESCALATE) if a != action]
+    return others[int(rng.integers(2))]
+
+
+def _update_trust(trust: float, saw_escalation: bool, noise: float, rate: float, K: int) -> float:
+    """Bayes' rule for 'the other side is a complier' after one period's observation."""
+    false_alarm = 1.0 - (1.0 - noise / 2.0) ** K  # a complier seen escalating by misreading
+    p_c = false_alarm if saw_escalation else 1.0 - false_alarm
+    p_esc_o = rate + (1.0 - rate) * false_alarm
+    p_o = p_esc_o if saw_escalation else 1.0 - p_esc_o
+    num = trust * p_c
+    den = num + (1.0 - trust) * p_o
+    return float(num / den) if den > 0 else trust
+
+
+def play(game: StageGame, strategies: tuple[Strategy, Strategy], *, periods: int, noise: float = 0.0,
+         rng: np.random.Generator | int | None = None, start_levels: Sequence[Sequence[int]] | None = None,
+         trust_prior: float = 0.5, opportunist_rate: float = 0.3, grace: int = 4,
+         agreed_levels: Sequence[Sequence[int]] | None = None) -> Match:
+    """Play one match of ``periods`` periods between two strategies (see the module docstring)."""
+    if grace < 1:
+        raise DetenteError(f"grace must be at least 1 period, got {grace}")
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    K, L = game.n_instruments, game.max_level
+    levels = np.zeros((2, K), int) if start_levels is None else np.array(start_levels, int).reshape(2, K)
+    if (levels < 0).any() or (levels > L).any():
+        raise DetenteError(f"start levels must be within 0..{L}, got {levels.tolist()}")
+    start = levels.copy()
+    agreed = start.copy() if agreed_levels is None else np.array(agreed_levels, int).reshape(2, K)
+    states = [s.start(rng) for s in strategies]
+    acts = np.zeros((periods, 2, K), int)
+    obs = np.zeros((periods, 2, K), int)  # obs[t, s] = what s saw of the other side
+    lev = np.zeros((periods + 1, 2, K), int)
+    pay = np.zeros((periods, 2))
+    trust = np.zeros((periods + 1, 2))
+    lev[0], trust[0] = levels, trust_prior
+    break_period = breaker = None
+    run_start, run_len = None, 0
+    scale = game.period_days / 365.0
+    for t in range(periods):
+        for s in (0, 1):
+            view = View(t, tuple(map(tuple, acts[:t, s])), tuple(map(tuple, obs[:t, s])), tuple(lev[t, s]),
+                        tuple(agreed[s]), L, float(trust[t, s]))
+            a = tuple(strategies[s].act(view, states[s], rng))
+            if len(a) != K or any(x not in (DE_ESCALATE, HOLD, ESCALATE) for x in a):
+                raise DetenteError(f"strategy {strategies[s]!r} returned {a!r}: expected {K} actions in -1, 0, 1")
+            acts[t, s] = a
+        lev[t + 1] = np.clip(lev[t] + acts[t], 0, L)
+        for s in (0, 1):
+            true = acts[t, 1 - s]
+            obs[t, s] = [_misread(x, rng) if noise > 0 and rng.random() < noise else x for x in true]
+            trust[t + 1, s] = _update_trust(trust[t, s], bool((obs[t, s] == ESCALATE).any()), noise,
+                                            opportunist_rate, K)
+        pay[t] = game.payoff(lev[t + 1, 0], lev[t + 1, 1]) * scale
+        if break_period is None:
+            above = (lev[t + 1] > start).any(axis=1)
+            if above.any():
+                if run_len == 0:
+                    run_start, first = t, (2 if above.all() else int(np.argmax(above)))
+                run_len += 1
+                if run_len >= grace:
+                    break_period, breaker = run_start, first
+            else:
+                run_len = 0
+    return Match(acts, obs, lev, pay, trust, break_period, breaker)
+
+
+# ---------------------------------------------------------------------------- Monte Carlo
+@dataclasses.dataclass(frozen=True)
+class Survival:
+    """Monte Carlo of truce survival for one pair of strategies."""
+
+    strategies: tuple[str, str]
+    runs: int
+    seed: int
+    noise: float
+    period_days: int
+    survival: np.ndarray  # (T+1,) share of runs with the truce intact at the start of each period
+    break_periods: np.ndarray  # (runs,) period of the break, -1 if it held
+    breakers: np.ndarray  # (runs,) 0, 1, 2 (both) or -1
+    mean_payoff: np.ndarray  # (2,) mean cumulative payoff, percent of annual income
+    mean_trust: np.ndarray  # (T+1, 2)
+
+    def holds_after(self, days: float) -> float:
+        """Share of runs in which the truce still holds after ``days`` days."""
+        t = min(math.ceil(days / self.period_days), len(self.survival) - 1)
+        return float(self.survival[t])
+
+    def summary(self) -> dict:
+        bp = self.break_periods[self.break_periods >= 0]
+        return {"strategies": " vs ".join(self.strategies), "runs": self.runs, "seed": self.seed, "noise": self.noise,
+                "holds_90d": self.holds_after(90), "holds_365d": self.holds_after(365),
+                "median_break_day": float(np.median(bp) * self.period_days) if bp.size else math.inf,
+                "first_breaker_A": float(np.mean(self.breakers == 0)),
+                "first_breaker_B": float(np.mean(self.breakers == 1)),
+                "payoff_A": float(self.mean_payoff[0]), "payoff_B": float(self.mean_payoff[1]),
+                "final_trust_A": float(self.mean_trust[-1, 0]), "final_trust_B": float(self.mean_trust[-1, 1])}
+
+
+def truce_survival(game: StageGame, strategies: tuple[Strategy, Strategy], *, runs: int = 1000, days: int = 365,
+                   noise: float = 0.05, seed: int = 0, start_levels=None, trust_prior: float = 0.5,
+                   opportunist_rate: float = 0.3, grace: int = 4, agreed_levels=None) -> Survival:
+    """Monte Carlo of how long the truce holds: ``runs`` matches of ``days`` days.
+
+    Match r uses ``numpy.random.default_rng(SeedSequence(seed).spawn(runs)[r])``: the
+    same seed gives the same result.
+    """
+    if runs < 1:
+        raise DetenteError(f"runs must be at least 1, got {runs}")
+    periods = math.ceil(days / game.period_days)
+    children = np.random.SeedSequence(seed).spawn(runs)
+    breaks = np.full(runs, -1)
+    who = np.full(runs, -1)
+    total = np.zeros(2)
+    trust = np.zeros((periods + 1, 2))
+    for r, child in enumerate(children):
+        m = play(game, strategies, periods=periods, noise=noise, rng=np.random.default_rng(child),
+                 start_levels=start_levels, trust_prior=trust_prior, opportunist_rate=opportunist_rate,
+                 grace=grace, agreed_levels=agreed_levels)
+        if m.break_period is not None:
+            breaks[r], who[r] = m.break_period, m.breaker
+        total += m.payoffs.sum(axis=0)
+        trust += m.trust
+    t = np.arange(periods + 1)
+    survival = np.array([np.mean((breaks < 0) | (breaks >= k)) for k in t])
+    names = tuple(s.name or type(s).__name__ for s in strategies)
+    return Survival(names, runs, seed, noise, game.period_days, survival, breaks, who, total / runs, trust / runs)

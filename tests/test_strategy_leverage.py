@@ -1,0 +1,65 @@
+"""Leverage of tariff threats, tech controls and critical-input cut-offs; threat points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.equilibrium import Counterfactual, solve
+from detente.strategy import (
+    CriticalInputCutoff,
+    TariffThreat,
+    TechControl,
+    leverage_table,
+    threat_points,
+)
+from detente.world import random_world
+
+
+@pytest.fixture(scope="module")
+def world():
+    return random_world(4, 3, seed=3)
+
+
+def test_leverage_table_reports_losses_and_ratios(world):
+    inst = {"C00": (TariffThreat(80.0, "all"), TechControl(("S01",), 2.0)),
+            "C01": (TariffThreat(80.0, "all"),)}
+    df = leverage_table(world, (("C00", "C01"), ("C01", "C00")), inst)
+    assert list(df.instrument) == ["tariff threat", "tech export controls", "tariff threat"]
+    assert (df.target_loss_pct > 0).all()  # every threat hurts its target
+    # the numbers are the equilibrium's: welfare change of the target under the threat
+    eq = solve(world, Counterfactual.from_world(world).tariff("C00", "C01", "all", 80))
+    assert np.isclose(df.target_loss_pct[0], -100 * (eq.welfare_hat[1] - 1), rtol=1e-10)
+    row = df.iloc[1]
+    if row.imposer_loss_usd_bn > 0:
+        assert np.isclose(row.leverage, row.target_loss_usd_bn / row.imposer_loss_usd_bn)
+    else:
+        assert row.leverage == np.inf
+
+
+def test_critical_input_loss_model_is_added(world):
+    calls = []
+
+    def loss(supplier, target, severity):
+        calls.append((supplier, target, severity))
+        return {target: 1000.0 * severity, supplier: 100.0 * severity}
+
+    plain = leverage_table(world, (("C01", "C00"),), {"C01": (CriticalInputCutoff(("S00",), 1.5),)})
+    withloss = leverage_table(world, (("C01", "C00"),),
+                              {"C01": (CriticalInputCutoff(("S00",), 1.5, severity=0.5, loss_model=loss),)})
+    assert calls == [("C01", "C00", 0.5)]
+    assert np.isclose(withloss.target_loss_usd_bn[0] - plain.target_loss_usd_bn[0], 0.5)
+    assert np.isclose(withloss.imposer_loss_usd_bn[0] - plain.imposer_loss_usd_bn[0], 0.05)
+    # a shortage-only cut-off (factor 1) leaves the equilibrium unchanged
+    only = leverage_table(world, (("C01", "C00"),),
+                          {"C01": (CriticalInputCutoff(("S00",), 1.0, severity=1.0, loss_model=loss),)})
+    assert np.isclose(only.target_loss_usd_bn[0], 1.0) and np.isclose(only.leverage, 10.0)
+
+
+def test_threat_points_are_worse_the_more_instruments_are_used(world):
+    inst = {"C00": (TariffThreat(60.0, "all"), TechControl(("S01",), 1.5)),
+            "C01": (TariffThreat(60.0, "all"), CriticalInputCutoff(("S02",), 1.5))}
+    tp = threat_points(world, ("C00", "C01"), inst).set_index("threat")
+    assert list(tp.index) == ["tariffs", "controls", "all"]
+    assert (tp.loc["controls"] < 0).all()  # mutual controls hurt both
+    assert (tp.loc["all"] <= tp.loc["controls"] + 1e-12).all()
