@@ -218,10 +218,10 @@ def _parser():
 
 
 def test_report_command_reads_netcdf_files_and_prints_a_summary(runs, tmp_path, capsys):
-    from detente.cli import _write_dataset
+    from detente._files import write_netcdf
 
-    a = _write_dataset(runs["as happened"], str(tmp_path / "a.nc"))
-    b = _write_dataset(runs["no-geneva"], str(tmp_path / "b.nc"))
+    a = write_netcdf(runs["as happened"], str(tmp_path / "a.nc"))
+    b = write_netcdf(runs["no-geneva"], str(tmp_path / "b.nc"))
     args = _parser().parse_args(["report", str(a), str(b), "--out", str(tmp_path / "rep"), "--no-png"])
     assert args.func(args) == 0
     out = capsys.readouterr().out

@@ -144,3 +144,16 @@ def test_aggregation_errors_name_the_label():
         aggregate(w, {"A": ["C00"], "B": ["C01"]})
     with pytest.raises(DataError, match="'C01' is in both"):
         aggregate(w, {"A": ["C00", "C01"], "B": ["C01", "C02"]})
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path, small_world):
+    from detente._files import atomic_path
+
+    target = tmp_path / "w.nc"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("crash mid-write")
+    assert list(tmp_path.iterdir()) == []
+    save_world(small_world, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["w.nc"]

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from detente._files import write_json, write_netcdf
 from detente.errors import DetenteError
 
 MAIN_COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
@@ -57,7 +58,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     else:
         print_whatif(_console(), eq, record)
     if args.out:
-        out = _write_json(args.out, record)
+        out = write_json(args.out, record)
         if not args.json:
             _console().print(f"results written to {out}")
     if not args.no_save:
@@ -87,41 +88,6 @@ def _pair(text: str | None, countries: list[str]) -> tuple[str, str] | None:
     return ("USA", "CHN") if {"USA", "CHN"} <= set(countries) else None
 
 
-def _write_dataset(ds, path: str) -> Path:
-    """Write an xarray Dataset to NetCDF-3 atomically; non-scalar attributes as JSON."""
-    import os
-    import tempfile
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    ds = ds.copy()
-    ds.attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)) for k, v in ds.attrs.items()}
-    for var in ds.variables.values():
-        var.attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)) for k, v in var.attrs.items()}
-    fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return p
-
-
-def _write_json(path: str, record: dict) -> Path:
-    import os
-    import tempfile
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".part")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(record, fh, indent=2)
-    os.replace(tmp, p)
-    return p
-
-
 # ---------------------------------------------------------------------------- reproduce
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from detente.report.reproduce import cp2015_table, print_cp2015
@@ -132,7 +98,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps(record, indent=2) + "\n")
         if args.out:
-            _write_json(args.out, record)
+            write_json(args.out, record)
     if not args.json:
         print_cp2015(_console(), table, meta)
     return 0
@@ -172,7 +138,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         run_id = RunStore().save(record_from_replay(rp))
         _console().print(f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)")
     if args.out:
-        _console().print(f"time series written to {_write_dataset(rp.dataset, args.out)}")
+        _console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}")
     return 0
 
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from detente._files import write_text
 from detente.report import charts as C
 from detente.report.charts import ReportError
 
@@ -179,16 +180,6 @@ def _change_point_table(ds, pair: tuple[str, str]) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, title: str | None = None,
                  pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110,
                  history=None, extra_sections: Sequence[tuple[str, str, object, str]] = ()) -> Path:
@@ -286,7 +277,7 @@ This file is self-contained: the charts use plotly.js {_e(_plotly_version())} in
 </body></html>
 """
     index = out / "index.html"
-    _write_text(index, page)
+    write_text(index, page)
     return index
 
 

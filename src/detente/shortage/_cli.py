@@ -103,9 +103,9 @@ def run_shortage(args) -> int:
     else:
         _print(rec, res)
     if args.out:
-        from detente.cli import _write_dataset
+        from detente._files import write_netcdf
 
-        p = _write_dataset(res.dataset, args.out)
+        p = write_netcdf(res.dataset, args.out)
         if not args.json:
             print(f"weekly dataset written to {p}")
     return 0

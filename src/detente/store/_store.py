@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from detente._files import atomic_path, write_text
 from detente.errors import DetenteError, StoreError, UnknownLabelError  # noqa: F401
 from detente.store._codec import (  # noqa: F401
     DATE,
@@ -380,12 +381,11 @@ class RunStore:
             for name, var in _stored_variables(ds):
                 frame, select = _long_frame(ds, var)
                 path = out / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.{format}"
-                tmp = path.with_name(path.name + ".part")
                 con.register("_var", frame)
                 opts = "FORMAT PARQUET" if format == "parquet" else "FORMAT CSV, HEADER"
-                con.execute(f"COPY (SELECT {select} FROM _var) TO '{_sql_str(tmp)}' ({opts})")
+                with atomic_path(path) as tmp:
+                    con.execute(f"COPY (SELECT {select} FROM _var) TO '{_sql_str(tmp)}' ({opts})")
                 con.unregister("_var")
-                os.replace(tmp, path)
                 written.append(path)
                 files[name] = {"file": path.name, "dims": list(var.dims), "dtype": str(var.dtype),
                                "attrs": jsonable(dict(var.attrs))}
@@ -393,10 +393,7 @@ class RunStore:
             con.close()
         meta = {**jsonable(rec.meta()), "store": str(self.path), "dataset_attrs": jsonable(dict(ds.attrs)),
                 "sizes": {k: int(v) for k, v in ds.sizes.items()}, "format": format, "variables": files}
-        mpath = out / "meta.json"
-        tmp = mpath.with_name("meta.json.part")
-        tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, mpath)
+        mpath = write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
         return written + [mpath]
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from detente._files import atomic_path
 from detente.errors import DataError
 from detente.world._world import World, WorldMeta
 
@@ -30,18 +30,8 @@ def save_world(world: World, path: str | os.PathLike) -> Path:
     ds = world.to_dataset()[list(_FIELDS)]
     ds.attrs = {"format": "detente-world", "format_version": FORMAT_VERSION,
                 "detente_meta": json.dumps(world.meta.to_dict())}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".nc.part")
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".nc.part") as tmp:
         ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
