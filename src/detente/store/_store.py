@@ -101,6 +101,19 @@ def _lock_for(path: Path) -> threading.RLock:
         return _locks.setdefault(str(path), threading.RLock())
 
 
+@contextlib.contextmanager
+def _transaction(con):
+    """BEGIN ... COMMIT; ROLLBACK on any exception (even KeyboardInterrupt), then re-raise."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            con.execute("ROLLBACK")
+        raise
+
+
 def default_store_path() -> Path:
     """``$DETENTE_STORE``, else ``data_dir() / "runs.duckdb"``."""
     env = os.environ.get("DETENTE_STORE")
@@ -204,8 +217,7 @@ class RunStore:
             run_id = record.id or self._new_id(con, record.created_at)
             if con.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0]:
                 raise StoreError(f"a run with id {run_id!r} is already in {str(self.path)!r}")
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with _transaction(con):
                 con.execute(
                     "INSERT INTO runs (id, status, kind, name, variant, world, vintage, code_version, "
                     "created_at, seed, settings, summary, scenario_text, attrs, dims, n_dates, n_values) "
@@ -225,11 +237,6 @@ class RunStore:
                     if progress is not None:
                         progress(done, total)
                 con.execute("UPDATE runs SET status = 'complete' WHERE id = ?", [run_id])
-                con.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    con.execute("ROLLBACK")
-                raise
         return run_id
 
     @staticmethod
@@ -245,15 +252,9 @@ class RunStore:
         :class:`~detente.errors.UnknownLabelError`."""
         with self._connect(write=True) as con:
             run_id = self._resolve(con, run_id)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with _transaction(con):
                 for table in _RUN_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?", [run_id])
-                con.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    con.execute("ROLLBACK")
-                raise
         return run_id
 
     # ------------------------------------------------------------------ reading
