@@ -15,7 +15,6 @@ from pathlib import Path
 from detente._files import write_json, write_netcdf
 from detente.errors import DetenteError
 
-MAIN_COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
 
 
 def _console():
@@ -76,7 +75,9 @@ def _main_countries(world, text: str | None) -> list[str]:
         for c in names:
             world.country_index(c)  # raises with suggestions
         return names
-    return [c for c in MAIN_COUNTRIES if c in world.countries] or list(world.countries[:10])
+    from detente.report.whatif import main_countries
+
+    return main_countries(world.countries)
 
 
 def _pair(text: str | None, countries: list[str]) -> tuple[str, str] | None:

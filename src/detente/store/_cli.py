@@ -13,8 +13,8 @@ import math
 from pathlib import Path
 
 from detente.errors import DetenteError
+from detente.report.whatif import main_countries
 
-_MAIN = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
 
 
 def register(sub) -> None:
@@ -166,7 +166,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         sel = df[df["date"] == day]
         when = f"on {pd.Timestamp(day).date()}"
     countries = ([c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else
-                 [c for c in _MAIN if c in set(sel["country"])] or sorted(set(sel["country"]))[:12])
+                 main_countries(sorted(set(sel["country"])), 12))
     unknown = [c for c in countries if c not in set(sel["country"])]
     if unknown:
         raise DetenteError(f"--countries: {unknown} not in these runs; they have {sorted(set(sel['country']))}")

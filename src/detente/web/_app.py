@@ -50,7 +50,8 @@ from detente.errors import ConvergenceError, DataError, DetenteError, ScenarioEr
 from detente.web import _models as m
 from detente.web._jobs import JobManager, TooManyJobs, UnknownJob
 from detente.web._middleware import _BodyLimit, _error, _SecurityHeaders
-from detente.web._results import (MAIN_COUNTRIES, ReplayResult, _apply_controls, _average_tariffs,
+from detente.report.whatif import main_countries
+from detente.web._results import (ReplayResult, _apply_controls, _average_tariffs,
                                   _check_world_name, _pair_arg, _result_response, _scenario_info,
                                   _table_response, _timeline, shortage_paths)
 
@@ -269,7 +270,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 "sector_names": dict(zip(w.sectors, w.meta.sector_names or w.sectors)),
                 "goods": list(w.goods), "services": list(w.services),
                 "sector_groups": {"all goods": list(w.goods), **groups},
-                "main_countries": [c for c in MAIN_COUNTRIES if c in w.countries] or list(w.countries[:10])}
+                "main_countries": main_countries(w.countries)}
 
     # ---------------------------------------------------------------- scenarios
     def shipped(name: str):
@@ -343,7 +344,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             cf = _apply_controls(cf, w, req)
         cf = cf.with_label(req.title)
         countries = list(req.countries) if req.countries else \
-            [c for c in MAIN_COUNTRIES if c in w.countries] or list(w.countries[:10])
+            main_countries(w.countries)
         for c in countries:
             w.country_index(c)
         pair = tuple(req.pair) if req.pair else _pair_arg(None, w.countries)

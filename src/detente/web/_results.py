@@ -15,12 +15,12 @@ import numpy as np
 from fastapi.responses import JSONResponse, Response
 
 from detente.errors import DetenteError, ScenarioError, UnknownLabelError
+from detente.report.whatif import main_countries
 from detente.web import _models as m
 
 
 log = logging.getLogger("detente.web")
 
-MAIN_COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
 TABLES = ("country", "pairs", "sectors", "country_sector")
 
 
@@ -203,7 +203,7 @@ def _result_response(ds, events, fmt, table, pair_text, countries_text, stem, ex
             return JSONResponse({"meta": {k: str(v) for k, v in ds.attrs.items()},
                                  "countries": json.loads(df.to_json(orient="records"))})
         cs = [c.strip() for c in countries_text.split(",") if c.strip()] if countries_text else \
-            [c for c in MAIN_COUNTRIES if c in labels] or labels[:10]
+            main_countries(labels)
         for c in cs:
             if c not in labels:
                 raise UnknownLabelError(f"unknown country {c!r}; known: {', '.join(labels)}")
