@@ -95,13 +95,23 @@ def test_rebased_world_is_consistent_and_cached(world, scenario):
     assert w0.trade_flows[c, u].sum() > 1.2 * world.trade_flows[c, u].sum()
 
 
-def test_replay_shows_both_sides_losing_by_2020(world, scenario):
+def test_replay_costs_china_more_than_the_us_by_2020(world, scenario):
+    # at the default 1-year elasticities the US change is small (ex-post estimates: about
+    # -0.04% of GDP, docs/validation.md); China, facing the larger tariff increase, loses more
     rp = replay(scenario, world)
     wf = rp.dataset["welfare_pct"]
+    us, cn = float(wf.sel(country="USA", date="2020-02-14")), float(wf.sel(country="CHN", date="2020-02-14"))
     assert float(wf.sel(country="USA", date="2018-01-01")) == pytest.approx(0, abs=1e-9)
-    assert float(wf.sel(country="USA", date="2020-02-14")) < 0
-    assert float(wf.sel(country="CHN", date="2020-02-14")) < float(wf.sel(country="USA", date="2020-02-14"))
+    assert abs(us) < 0.15
+    assert cn < -0.1 and cn < us
     assert rp.n_solves <= 14
+
+
+def test_replay_at_long_run_elasticities_costs_both_sides(world, scenario):
+    rp = replay(scenario, world, horizon="long")
+    wf = rp.dataset["welfare_pct"]
+    assert float(wf.sel(country="USA", date="2020-02-14")) < 0
+    assert float(wf.sel(country="CHN", date="2020-02-14")) < 0
 
 
 def test_series_steps_match_the_headline_measures(world, scenario, series):

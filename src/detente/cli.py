@@ -31,7 +31,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     from detente.report.whatif import whatif_record
     from detente.world import load_world
 
-    world = load_world(args.world)
+    world = _with_elasticities(load_world(args.world), args)
     cf = Counterfactual.from_world(world, deficits=args.deficits)
     specs: list[str] = []
     title = "custom what-if"
@@ -69,6 +69,39 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_elasticities(world, args: argparse.Namespace):
+    """``world`` with the ``--elasticities`` set at the ``--horizon`` (docs/elasticities.md)."""
+    from detente.world._theta import ElasticityChoice, with_elasticities
+
+    return with_elasticities(world, ElasticityChoice(args.elasticities, args.horizon))
+
+
+def add_elasticity_options(parser: argparse.ArgumentParser, *, default_horizon: str = "1y",
+                           scenario: bool = False) -> None:
+    """``--elasticities`` and ``--horizon``: one definition for every command that solves."""
+    from detente.world._theta import DEFAULT_SET
+
+    if scenario:
+        parser.add_argument("--elasticities", metavar="SET", default=None,
+                            help="trade-elasticity set (`detente elasticities` lists them; "
+                                 "'world' keeps the world file's); default: the scenario's, else "
+                                 f"{DEFAULT_SET}")
+        parser.add_argument("--horizon", default=None,
+                            help="horizon of the elasticities: 1y, 3y, long or years; default: "
+                                 f"the scenario's, else {default_horizon}")
+        parser.add_argument("--adjustment", choices=["fixed", "path"], default=None,
+                            help="'path': each date at the time elapsed since the policy changes "
+                                 "in force; default: the scenario's, else fixed")
+        return
+    parser.add_argument("--elasticities", metavar="SET", default=None,
+                        help="trade-elasticity set (`detente elasticities` lists them; 'world' keeps "
+                             f"the world file's) (default: {DEFAULT_SET} where the registry maps the "
+                             "world's sectors, else the world file's)")
+    parser.add_argument("--horizon", default=default_horizon,
+                        help="horizon of the elasticities: 1y, 3y, long or a number of years "
+                             "(default: %(default)s)")
+
+
 def _main_countries(world, text: str | None) -> list[str]:
     if text:
         names = [c.strip() for c in text.split(",") if c.strip()]
@@ -91,17 +124,46 @@ def _pair(text: str | None, countries: list[str]) -> tuple[str, str] | None:
 
 # ---------------------------------------------------------------------------- reproduce
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from detente.report.reproduce import cp2015_table, print_cp2015
+    from detente.validation import list_studies, reproduce
 
-    table, meta = cp2015_table(args.data)
-    if args.json or args.out:
-        record = {"meta": meta, "rows": table.reset_index().to_dict(orient="records")}
-        if args.json:
-            sys.stdout.write(json.dumps(record, indent=2) + "\n")
-        if args.out:
-            write_json(args.out, record)
-    if not args.json:
+    if args.study == "list":
+        for name, summary in list_studies().items():
+            sys.stdout.write(f"{name:12s} {summary}\n")
+        return 0
+    if args.study == "cp2015" and not (args.json or args.out):
+        from detente.report.reproduce import cp2015_table, print_cp2015
+
+        table, meta = cp2015_table(args.data)
         print_cp2015(_console(), table, meta)
+        return 0
+    options = {}
+    if args.study == "cp2015":
+        options["data"] = args.data
+    for key in ("elasticities", "horizon", "adjustment"):
+        value = getattr(args, key, None)
+        if value is not None:
+            if args.study in ("cp2015", "acr") or (key == "adjustment" and args.study != "trade-2025"):
+                raise DetenteError(f"--{key} does not apply to study {args.study!r}")
+            options[key] = value
+    comparison = reproduce(args.study, **options)
+    record = comparison.to_dict()
+    if args.out:
+        write_json(args.out, record)
+    if args.json:
+        sys.stdout.write(json.dumps(record, indent=2) + "\n")
+    else:
+        from detente.report.terminal import print_comparison
+
+        print_comparison(_console(), comparison)
+        if args.out:
+            _console().print(f"results written to {args.out}", markup=False)
+    return 0
+
+
+def _cmd_elasticities(args: argparse.Namespace) -> int:
+    from detente.report.terminal import print_elasticities
+
+    print_elasticities(_console(), args.set, args.horizon, world=args.world)
     return 0
 
 
@@ -123,7 +185,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_replay(args: argparse.Namespace) -> int:
     from detente.policy._commands import print_replay, replay_file
 
-    rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet)
+    rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet,
+                     elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment)
     print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
     if any(e.kind == "export_control" and e.export_control.product for e in rp.scenario.events):
         from detente.shortage import simulate_scenario
@@ -203,14 +266,23 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
     w.add_argument("--out", help="also write the JSON results to this file")
     w.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
+    add_elasticity_options(w)
     w.set_defaults(func=_cmd_whatif)
 
-    r = sub.add_parser("reproduce", help="reproduce a published result (cp2015: Caliendo-Parro NAFTA Table 2)")
-    r.add_argument("study", choices=["cp2015"])
+    r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
+    r.add_argument("study", choices=["list", "cp2015", "acr", "war-2018", "trade-2025"],
+                   help="the comparison to run, or 'list'")
     r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
-    r.add_argument("--json", action="store_true", help="print the table as JSON")
-    r.add_argument("--out", help="write the JSON table to this file")
+    r.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    r.add_argument("--out", help="write the JSON comparison to this file")
+    add_elasticity_options(r, scenario=True)
     r.set_defaults(func=_cmd_reproduce)
+
+    el = sub.add_parser("elasticities", help="list the trade-elasticity sets, or show one by sector and horizon")
+    el.add_argument("set", nargs="?", help="a set to show by sector (default: list all sets)")
+    el.add_argument("--horizon", default="1y", help="horizon: 1y, 3y, long or years (default: %(default)s)")
+    el.add_argument("--world", default="default", help="world whose sectors to show (default: %(default)s)")
+    el.set_defaults(func=_cmd_elasticities)
 
     v = sub.add_parser("validate", help="check a scenario file (schema, labels, every date of every variant)")
     v.add_argument("file", help="scenario file (YAML) or a shipped scenario name, e.g. us-china-2025")
@@ -226,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", help="write the time series (xarray Dataset) to this NetCDF file")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
     rp.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
+    add_elasticity_options(rp, scenario=True)
     rp.set_defaults(func=_cmd_replay)
 
     from detente.policy._cli import register as _register_policy
@@ -258,10 +331,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            code = int(args.func(args) or 0)
+        for w in caught:
+            if issubclass(w.category, UserWarning):
+                sys.stderr.write(f"detente: warning: {w.message}\n")
+        return code
     except DetenteError as exc:
         sys.stderr.write(f"detente: error: {exc}\n")
         return 2

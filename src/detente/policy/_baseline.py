@@ -9,11 +9,21 @@ against the re-based world, and the scenario's tariff layers stack on its tariff
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from detente.policy._schema import Scenario
 from detente.policy._timeline import _sel
 from detente.world import World
+from detente.world._plausibility import check_rebase
+
+#: re-based bilateral trade above this multiple of the base year's is flagged (warned)
+REBASE_LIMIT = 2.0
+
+
+class RebaseWarning(UserWarning):
+    """A re-based world has bilateral trade far above what the base year observed."""
 
 _CACHE: dict[tuple[int, str, str], tuple[World, World]] = {}
 _CACHE_SIZE = 8
@@ -60,6 +70,15 @@ def rebase(world: World, scenario: Scenario, *, tol: float = 1e-12) -> World:
     cf = Counterfactual(world, tau, np.ones_like(tau), np.array(world.deficit),
                         label=f"{scenario.name} baseline")
     new = solve(world, cf, tol=tol).to_world(name=f"{world.meta.name}+{scenario.name}-baseline")
+    implausible = check_rebase(world, new, REBASE_LIMIT)
+    if implausible:
+        import dataclasses
+
+        more = f" (and {len(implausible) - 5} more)" if len(implausible) > 5 else ""
+        note = (f"re-base warning: {len(implausible)} bilateral flows exceed {REBASE_LIMIT:g}x the "
+                f"base year's: " + "; ".join(implausible[:5]) + more)
+        new = new.replace(meta=dataclasses.replace(new.meta, notes=new.meta.notes + (note,)))
+        warnings.warn(RebaseWarning(f"scenario {scenario.name!r}: {note}"), stacklevel=2)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = (world, new)

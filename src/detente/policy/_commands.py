@@ -41,7 +41,8 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
         f"  file: {sc.path}",
         f"  world: {sc.world} ({w.n_countries} countries x {w.n_sectors} sectors)",
         f"  period: {p.start} to {p.end}, step {p.step} ({len(dates(sc))} dates)",
-        f"  deficits: {sc.settings.deficits}; elasticity overrides: "
+        f"  deficits: {sc.settings.deficits}; elasticities: {sc.settings.elasticities or 'default'} at "
+        f"{sc.settings.horizon} ({sc.settings.adjustment}); overrides: "
         f"{dict(sc.settings.elasticity_overrides) or 'none'}",
         f"  events: {len(sc.events)} (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")",
         f"  layers: {', '.join(used) or 'none'}",
@@ -61,16 +62,19 @@ def print_schema() -> str:
 
 
 def replay_file(path: str | os.PathLike, variant: str | None = None, world: str | World | None = None,
-                progress: bool = True) -> Replay:
+                progress: bool = True, *, elasticities: str | None = None, horizon: str | None = None,
+                adjustment: str | None = None) -> Replay:
     """Load a scenario (a path or a shipped name) and replay it.
 
     ``world`` overrides the scenario's world (a name, a path or a :class:`World`);
+    ``elasticities``, ``horizon`` and ``adjustment`` override the scenario's settings;
     ``progress`` shows a rich progress bar on the terminal (stderr).
     """
     sc = load_scenario(path)
     w = world if isinstance(world, World) else load_world(world or sc.world)
+    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment)
     if not progress:
-        return replay(sc, w, variant=variant)
+        return replay(sc, w, **opts)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -81,7 +85,7 @@ def replay_file(path: str | os.PathLike, variant: str | None = None, world: str 
         def tick(done: int, total: int, date) -> None:
             bar.update(task, completed=done, total=total, description=f"{sc.name} {date}")
 
-        return replay(sc, w, variant=variant, progress=tick)
+        return replay(sc, w, progress=tick, **opts)
 
 
 def _pair_value(ds, var: str, importer: str, exporter: str, date) -> float:
@@ -111,7 +115,7 @@ def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) ->
     t = Table(title=title, caption=(
         f"world {rp.world.meta.name} ({rp.world.meta.vintage}); {len(rp.dates)} dates, "
         f"{rp.n_solves} equilibrium solves; average tariffs weighted by baseline goods imports; "
-        "welfare = real income vs baseline if the policy held for a year"))
+        f"welfare = real income vs baseline; trade elasticities: {ds.attrs.get('elasticities', '?')}"))
     t.add_column("from", no_wrap=True)
     t.add_column(f"{a} on {b} %", justify="right")
     t.add_column(f"{b} on {a} %", justify="right")

@@ -23,6 +23,7 @@ import numpy as np
 
 from detente.equilibrium import Counterfactual, Equilibrium, solve
 from detente.policy._baseline import rebase
+from detente.errors import ScenarioError
 from detente.policy._schema import Scenario, check_labels
 from detente.policy._timeline import apply_variant, dates, events_on, policy_state, world_for
 from detente.world import World, load_world
@@ -88,7 +89,9 @@ def average_tariff(weights: np.ndarray, tariffs: np.ndarray, goods: np.ndarray) 
 
 
 def replay(scenario: Scenario, world: World | None = None, *, variant: str | None = None,
-           progress: Progress | None = None, tol: float = 1e-12) -> Replay:
+           elasticities: str | None = None, horizon: str | None = None,
+           adjustment: str | None = None, progress: Progress | None = None,
+           tol: float = 1e-12) -> Replay:
     """Solve the equilibrium under the policy in force at each date of ``scenario``.
 
     Parameters
@@ -102,6 +105,12 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         prices and the average-tariff weights are relative to the re-based world.
     variant : str, optional
         A variant name, or several joined by ``+`` (composed left to right).
+    elasticities, horizon, adjustment : str, optional
+        Replace the scenario's ``settings`` of the same names: the trade-elasticity set,
+        its horizon (``1y``, ``3y``, ``long`` or years) and ``"fixed"`` (every date at
+        the horizon) or ``"path"`` (each date at the time elapsed since the policy
+        changes in force, :func:`elapsed_horizon`). The re-base (``baseline`` section)
+        uses the baseline's own horizon (default long run).
     progress : callable, optional
         Called as ``progress(done, total, date)`` after each date.
 
@@ -121,7 +130,25 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     sc = apply_variant(scenario, variant)
     base = world if world is not None else load_world(sc.world)
     check_labels(sc, base)
-    w = rebase(world_for(sc, base), sc, tol=tol)
+    adjustment = adjustment or sc.settings.adjustment
+    if adjustment not in ("fixed", "path"):
+        raise ScenarioError(f"adjustment {adjustment!r}: choose 'fixed' or 'path'")
+    if adjustment == "path" and (elasticities or sc.settings.elasticities) == "world":
+        raise ScenarioError("adjustment 'path' needs an elasticity set with a horizon path; "
+                            "'world' (the world file's own elasticities) has none")
+    w_run = world_for(sc, base, elasticities=elasticities, horizon=horizon)
+    if sc.baseline is not None:
+        w_long = world_for(sc, base, elasticities=elasticities, horizon=sc.baseline.horizon)
+        rebased = rebase(w_long, sc, tol=tol)
+        w = rebased.replace(theta=w_run.theta, meta=dataclasses.replace(
+            rebased.meta, elasticities=w_run.meta.elasticities
+            + f"; re-based at {w_long.meta.elasticities}"))
+    else:
+        w = w_run
+    horizon_label = w_run.meta.elasticities
+    if adjustment == "path":
+        horizon_label = (f"{elasticities or sc.settings.elasticities or 'default'} on an adjustment path "
+                         "(each date: the time elapsed since the policy changes in force)")
     days = dates(sc)
     N, J = w.n_countries, w.n_sectors
     goods = np.array([s in set(w.goods) for s in w.sectors])
@@ -136,16 +163,26 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     layer_avg = np.zeros((len(layers), N, N, T))
     equilibria: dict[str, Equilibrium] = {}
     keys: list[str] = []
+    clock = _ChangeClock(w) if adjustment == "path" else None
+    horizons = np.full(T, np.nan)
     for t, d in enumerate(days):
         st = policy_state(w, sc, d)
-        eq = equilibria.get(st.key)
+        wd, key = w, st.key
+        if clock is not None:
+            years = clock.advance(d, st.tariffs, st.iceberg)
+            horizons[t] = years
+            if years > 0:
+                wd = world_for(sc, base, elasticities=elasticities, horizon=f"{years:g}y")
+                wd = w.replace(theta=wd.theta, meta=dataclasses.replace(w.meta, elasticities=wd.meta.elasticities))
+                key = f"{st.key}@{years:g}y"
+        eq = equilibria.get(key)
         if eq is None:
-            cf = Counterfactual(w, st.tariffs, st.iceberg,
-                                Counterfactual.from_world(w, deficits=sc.settings.deficits).deficits,
+            cf = Counterfactual(wd, st.tariffs, st.iceberg,
+                                Counterfactual.from_world(wd, deficits=sc.settings.deficits).deficits,
                                 label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
-            eq = solve(w, cf, tol=tol)
-            equilibria[st.key] = eq
-        keys.append(st.key)
+            eq = solve(wd, cf, tol=tol)
+            equilibria[key] = eq
+        keys.append(key)
         out["welfare"][:, t] = 100 * (eq.welfare_hat - 1)
         out["real_wage"][:, t] = 100 * (eq.real_wage_hat - 1)
         out["cpi"][:, t] = 100 * (eq.price_index_hat - 1)
@@ -177,10 +214,11 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
             "avg_additional_tariff_pct": (("importer", "exporter", "date"), extra, {"units": "pp", "long_name": "average of the scenario's layers"}),
             "layer_pct": (("layer", "importer", "exporter", "date"), layer_avg, {"units": "pp"}),
             "state": (("date",), np.array(keys, dtype=object)),
+            "horizon_years": (("date",), horizons, {"units": "years", "long_name": "elasticity horizon on each date (adjustment path; NaN: fixed horizon)"}),
         },
         coords={"country": c, "importer": c, "exporter": c, "sector": s, "layer": layers,
                 "date": np.array(days, dtype="datetime64[D]")},
-        attrs=_provenance(sc, w, len(equilibria)),
+        attrs={**_provenance(sc, w, len(equilibria)), "elasticities": horizon_label, "adjustment": adjustment},
     )
     return Replay(ds, sc, w, equilibria, tuple(keys), len(equilibria))
 
@@ -193,3 +231,40 @@ def _provenance(sc: Scenario, w: World, n_solves: int) -> dict:
             "deficits": sc.settings.deficits, "n_solves": n_solves, "detente_version": __version__,
             "numeraire": "world value added (fixed)",
             "reading": "each date: static equilibrium under the policy then in force, vs the baseline"}
+
+
+class _ChangeClock:
+    """Time since the policy changes in force, for the adjustment path.
+
+    Each cell (importer, exporter, sector) remembers the date its trade cost last
+    changed. On a date, the horizon is the mean age of the cells whose trade cost
+    differs from the baseline, weighted by baseline flow x |log trade-cost change|,
+    floored at one week; 0 when nothing differs (no solve needs a horizon then).
+    Limits (docs/elasticities.md): one horizon per date for all flows; a change of a
+    cell restarts its clock, even a partial reversal.
+    """
+
+    FLOOR_YEARS = 7 / 365.25
+
+    def __init__(self, world: World) -> None:
+        self.flows = np.array(world.trade_flows)
+        self.tau0 = np.array(world.tariffs)
+        self.last = None
+        self.since = None
+
+    def advance(self, date: dt.date, tariffs: np.ndarray, iceberg: np.ndarray) -> float:
+        logk = np.log((1.0 + tariffs) / (1.0 + self.tau0) * iceberg)
+        day = np.datetime64(date, "D")
+        if self.last is None:
+            self.since = np.full(logk.shape, day)
+        else:
+            changed = ~np.isclose(logk, self.last, rtol=0, atol=1e-12)
+            self.since = np.where(changed, day, self.since)
+        self.last = logk
+        weight = self.flows * np.abs(logk)
+        total = weight.sum()
+        if total <= 0:
+            return 0.0
+        age_days = (day - self.since).astype(float)
+        years = max(float((weight * age_days).sum() / total) / 365.25, self.FLOOR_YEARS)
+        return round(years * 52) / 52  # whole weeks, so equal ages share one solve

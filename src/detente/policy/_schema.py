@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from detente.errors import DetenteError, ScenarioError  # noqa: F401  (re-exported)
 
@@ -27,6 +27,16 @@ Labels = str | list[str]
 EVENT_KINDS = ("tariff", "exemption", "export_control", "iceberg", "notice")
 
 
+
+
+def _horizon_text(value: str) -> str:
+    from detente.errors import DataError
+    from detente.world._theta import normalise_horizon
+
+    try:
+        return normalise_horizon(value)
+    except DataError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class _Strict(BaseModel):
@@ -164,6 +174,13 @@ class Period(_Strict):
 
 class Settings(_Strict):
     deficits: Literal["baseline", "zero"] = "baseline"
+    elasticities: str | None = Field(None, description="trade-elasticity set (`detente elasticities`), "
+                                     "'world' for the world file's own; default: 'default' where "
+                                     "the registry maps the world's sectors, else the world's own")
+    horizon: str = Field("1y", description="horizon of the trade elasticities: 1y, 3y, long or years")
+    adjustment: Literal["fixed", "path"] = Field(
+        "fixed", description="'fixed': every date at `horizon`; 'path': trade responds with the "
+        "elasticity of the time elapsed since each policy change (docs/elasticities.md)")
     elasticity_overrides: dict[str, float] = Field(default_factory=dict, description="sector: theta (> 0)")
 
     @model_validator(mode="after")
@@ -172,6 +189,11 @@ class Settings(_Strict):
         if bad:
             raise ValueError(f"trade elasticities must be positive, got {bad}")
         return self
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, value: str) -> str:
+        return _horizon_text(value)
 
 
 class BaselineTariff(_Strict):
@@ -198,6 +220,13 @@ class Baseline(_Strict):
 
     tariffs: list[BaselineTariff] = Field(min_length=1)
     source: str = ""
+    horizon: str = Field("long", description="horizon of the elasticities used to re-base: the "
+                         "world's year is years after the baseline's, so trade had time to adjust")
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, value: str) -> str:
+        return _horizon_text(value)
     note: str = ""
 
 

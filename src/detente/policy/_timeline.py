@@ -83,15 +83,18 @@ def _replaced(e: Event, ov: Override) -> Event:
     return new if new.id else new.model_copy(update={"id": e.id})
 
 
-def world_for(scenario: Scenario, world: World) -> World:
-    """``world`` with the scenario's elasticity overrides applied."""
-    ov = scenario.settings.elasticity_overrides
-    if not ov:
-        return world
-    theta = np.array(world.theta)
-    for sec, value in ov.items():
-        theta[world.sector_index(sec)] = value
-    return world.replace(theta=theta)
+def world_for(scenario: Scenario, world: World, *, elasticities: str | None = None,
+              horizon: str | None = None) -> World:
+    """``world`` with the scenario's trade elasticities: its set at its horizon, then overrides.
+
+    ``elasticities`` / ``horizon`` replace the scenario's ``settings`` (a command-line
+    choice wins over the file). ``world.meta.elasticities`` records the choice.
+    """
+    from detente.world._theta import ElasticityChoice, with_elasticities
+
+    st = scenario.settings
+    choice = ElasticityChoice(elasticities or st.elasticities, horizon or st.horizon)
+    return with_elasticities(world, choice, overrides=dict(st.elasticity_overrides) or None)
 
 
 # ------------------------------------------------------------------------- dates

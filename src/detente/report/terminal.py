@@ -25,6 +25,8 @@ def print_whatif(console: Console, eq, record: dict) -> None:
         console.print(f"  · {ch}")
     console.print(f"world: {m['world']} — {m['vintage']}; values in {m['units']}; "
                   f"percent changes vs the baseline equilibrium")
+    console.print(f"trade elasticities: {m.get('elasticities', 'as stored in the world file')}",
+                  markup=False)
     t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
     for col, head in (("country", "country"), ("welfare_pct", "real income %"), ("real_wage_pct", "real wage %"),
                       ("cpi_pct", "CPI %"), ("imports_pct", "imports %"), ("exports_pct", "exports %"),
@@ -75,3 +77,60 @@ def print_world(console: Console, world) -> None:
         t.add_row(world.countries[n], f"{f * world.value_added[n]:,.0f}", f"{f * world.exports[n].sum():,.0f}",
                   f"{f * imp:,.0f}", f"{f * world.deficit[n]:,.0f}", f"{avg:.2f}")
     console.print(t)
+
+
+def _num(x, fmt: str = "{:+.3f}") -> str:
+    return "" if x is None else fmt.format(x)
+
+
+def print_comparison(console: Console, comparison) -> None:
+    """A validation comparison: model beside published, the difference and the target."""
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(comparison.title)}[/bold]")
+    console.print(", ".join(f"{k}: {v}" for k, v in comparison.settings.items()), markup=False)
+    t = Table(title_justify="left")
+    for head in ("quantity", "model", "published", "unit", "difference", "target", "src"):
+        t.add_column(head, justify="right" if head in ("model", "published", "difference") else "left",
+                     overflow="fold")
+    sources: list[str] = []
+    for r in comparison.rows:
+        target = "" if r.within is None else (f"{'yes' if r.within else 'NO'} (±{r.tolerance:g})")
+        if r.source not in sources:
+            sources.append(r.source)
+        t.add_row(escape(r.quantity), _num(r.model), _num(r.published), escape(r.unit),
+                  _num(r.difference), target, f"[{sources.index(r.source) + 1}]")
+    console.print(t)
+    for k, src in enumerate(sources, 1):
+        console.print(f"[{k}] {' '.join(src.split())}", markup=False)
+    for note in comparison.notes:
+        console.print(f"· {note}", markup=False, style="dim")
+    console.print(f"reproduce: {comparison.command}", markup=False, style="dim")
+
+
+def print_elasticities(console: Console, name: str | None, horizon: str, *, world: str = "default") -> None:
+    """The registry's sets, or one set by sector of ``world`` at ``horizon``."""
+    from rich.markup import escape
+
+    from detente.world import load_world
+    from detente.world.elasticities import describe, elasticity_set, list_sets, theta_for
+
+    if not name:
+        t = Table(title="Trade-elasticity sets (detente elasticities SET to show one)", title_justify="left")
+        for head in ("set", "horizon", "citation"):
+            t.add_column(head, overflow="fold")
+        for s in list_sets():
+            es = elasticity_set(s)
+            t.add_row(s, str(es.horizon), escape(" ".join(str(es.citation).split())))
+        console.print(t)
+        return
+    w = load_world(world)
+    theta = theta_for(w.sectors, set=name, horizon=horizon)
+    names = dict(zip(w.sectors, w.meta.sector_names)) if w.meta.sector_names else {}
+    t = Table(title=f"{describe(name, horizon)} on {w.meta.name}", title_justify="left")
+    for head in ("sector", "name", "theta"):
+        t.add_column(head, justify="right" if head == "theta" else "left")
+    for s, v in zip(w.sectors, theta, strict=True):
+        t.add_row(s, escape(names.get(s, s)), f"{v:.3f}")
+    console.print(t)
+    console.print(" ".join(str(elasticity_set(name).citation).split()), markup=False, style="dim")

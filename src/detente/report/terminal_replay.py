@@ -77,8 +77,9 @@ def print_runs_summary(console, runs: Mapping[str, object], pair: Sequence[str] 
     console.print(f"[bold]{a.get('scenario', 'replay')}[/bold]: " + ", ".join(k for k, _ in items))
     console.print(f"world {a.get('world', '?')} — {a.get('vintage', '?')}; values in {a.get('units', '?')}; "
                   f"detente {a.get('detente_version', '?')}")
-    console.print("[dim]each date: static equilibrium under the policy then in force, vs the baseline year "
-                  "(long-run elasticities); average tariffs weighted by fixed baseline goods imports[/dim]")
+    console.print("each date: static equilibrium under the policy then in force, vs the baseline year; "
+                  f"trade elasticities: {a.get('elasticities', 'as stored in the world file')}; "
+                  "average tariffs weighted by fixed baseline goods imports", style="dim", markup=False)
     console.print(change_point_table(main, pair, label))
     console.print(headline_table(runs, pair))
     if index is not None:

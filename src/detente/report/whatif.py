@@ -47,6 +47,7 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
             "world": w.meta.name, "vintage": w.meta.vintage, "year": w.meta.year, "units": units,
             "scenario": eq.counterfactual.label, "changes": list(eq.counterfactual.changes),
             "numeraire": "world value added (fixed)", "detente_version": eq.provenance()["detente_version"],
+            "elasticities": w.meta.elasticities or "as stored in the world file",
             "computed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "solver": {"converged": d.converged, "iterations": d.iterations, "seconds": round(d.seconds, 4),
                        "max_equilibrium_residual": max(d.residuals.values()), "residuals": d.residuals},

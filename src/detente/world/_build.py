@@ -12,8 +12,11 @@ industry-major node order (``node = j * 80 + i``), USD million:
 
 Intermediate flows are ``Z = A * (omb * go)``. The destination split of final demand is
 rebuilt by :func:`reconstruct_final_demand` under the model's own assumption (a country
-sources a sector's goods in the same proportions for final and intermediate use). The
-steps, the fit and the limits are in docs/data_world.md.
+sources a sector's goods in the same proportions for final and intermediate use), then
+adjusted by :func:`detente.world._balances.fit_balances` (minimum cross-entropy) so that
+the trade balances of economies with published 2022 figures
+(``data/trade_balances_2022.csv``) match them. The steps, the fit and the limits are in
+docs/data_world.md.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
@@ -33,6 +38,9 @@ from detente.errors import DataError
 from detente.world._icio import (ICIO_INDUSTRY_NAMES, ICIO_SERVICES, TariffsArg, ThetaArg, resolve_policy,
                                  world_from_node_flows)
 from detente.world._world import World, WorldMeta
+
+if TYPE_CHECKING:
+    from detente.world._balances import BalanceTarget
 
 BENCH_PACKAGE = "sanction-simulator==0.1.4"
 BENCH_WHEEL = "sanction_simulator-0.1.4-py3-none-any.whl"
@@ -261,9 +269,27 @@ def reconstruct_final_demand(Z: np.ndarray, z: np.ndarray, n_countries: int, *,
 
 
 # ---------------------------------------------------------------------- worlds
+BalanceTargetsArg = Union[str, Path, Sequence["BalanceTarget"], None]
+
+
+def _resolve_targets(balance_targets: BalanceTargetsArg, sha256: str) -> list:
+    """``"auto"``: the shipped targets for the official benchmark, none for other files;
+    ``None``: none; a path: that CSV; a sequence: those targets."""
+    from detente.world._balances import read_balance_targets
+
+    if balance_targets is None:
+        return []
+    if isinstance(balance_targets, str) and balance_targets == "auto":
+        return read_balance_targets()[0] if sha256 == BENCH_SHA256 else []
+    if isinstance(balance_targets, (str, Path)):
+        return read_balance_targets(balance_targets)[0]
+    return list(balance_targets)
+
+
 def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
                      theta: ThetaArg = None, expected_sha256: str | None = BENCH_SHA256,
-                     cache_dir: Path | None = None) -> World:
+                     cache_dir: Path | None = None,
+                     balance_targets: BalanceTargetsArg = "auto") -> World:
     """The full OECD ICIO 2022 world (80 economies x 50 industries, USD million).
 
     Parameters
@@ -276,6 +302,11 @@ def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
         baseline tariffs and CP2015 elasticities.
     expected_sha256 : str or None
         Integrity check of the npz (``None`` for home-made files).
+    balance_targets : "auto", None, a CSV path or a sequence of ``BalanceTarget``
+        Observed trade balances the final-demand split must meet
+        (:func:`detente.world._balances.fit_balances`). ``"auto"`` uses the shipped
+        ``data/trade_balances_2022.csv`` when the npz is the official benchmark (sha256
+        match) and none otherwise; ``None`` keeps the pure sourcing-assumption split.
     """
     if source is None:
         from detente.world._registry import data_dir
@@ -288,7 +319,25 @@ def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
     Z = bench.pop("A")
     Z *= (bench["omb"] * go)[None, :]  # in place: Z[origin, user] = A * intermediate spend
     fit = reconstruct_final_demand(Z, bench["z"], N)
-    sales = Z.sum(axis=1) + fit.by_origin.sum(axis=1)
+    final = fit.by_origin
+    balance_notes: tuple[str, ...] = ()
+    targets = _resolve_targets(balance_targets, bench["sha256"])
+    if targets:
+        from detente.world._balances import fit_balances
+
+        bfit = fit_balances(Z, final, countries, targets)
+        final = bfit.by_origin
+        worst = max((abs(r["achieved"] - r["target"]) for r in bfit.table if r["kind"] == "level"),
+                    default=0.0)
+        balance_notes = (
+            f"trade balances fitted to {len(bfit.table)} observed 2022 targets "
+            "(data/trade_balances_2022.csv; minimum cross-entropy change of final sales, "
+            f"{bfit.moved:.3%} of final sales moved, converged={bfit.converged}): "
+            + "; ".join(f"{r['economy']} {r['kind']} deficit target {r['target'] / 1e3:+.1f} "
+                        f"achieved {r['achieved'] / 1e3:+.1f} (prior {r['prior'] / 1e3:+.1f}) USD bn"
+                        for r in bfit.table)
+            + f"; largest level-target miss {worst:.3g} USD million",)
+    sales = Z.sum(axis=1) + final.sum(axis=1)
     gap = float(np.abs(sales - go).max() / max(float(go.max()), 1.0))
     tau, th, policy_notes = resolve_policy(countries, industries, tariffs, theta)
     worst = np.argsort(fit.residual_by_sector)[::-1][:3]
@@ -306,7 +355,7 @@ def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
         f"gross output = sales (intermediate + fitted final); max gap to ICIO output "
         f"{gap:.3%} of the largest output",
         f"benchmark audit: {json.dumps(audit, sort_keys=True)}",
-    ) + policy_notes
+    ) + balance_notes + policy_notes
     names = bench["sector_names"]
     meta = WorldMeta(
         name=FULL_NAME, vintage=VINTAGE, year=2022, units="USD million",
@@ -316,7 +365,7 @@ def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
                  f"{BENCH_PACKAGE} (MIT), {BENCH_MEMBER}, sha256 {bench['sha256']}"),
         notes=notes, sector_names=tuple(names.get(j, j) for j in industries),
         services=tuple(j for j in industries if j in ICIO_SERVICES))
-    return world_from_node_flows(Z, fit.by_origin, countries, industries, tariffs=tau,
+    return world_from_node_flows(Z, final, countries, industries, tariffs=tau,
                                  theta=th, meta=meta)
 
 
@@ -331,7 +380,8 @@ def build_compact_world(full: World) -> World:
 def build_default_worlds(out_dir: Path, *, compact_path: Path | None = None,
                          source: Path | None = None, tariffs: TariffsArg = None,
                          theta: ThetaArg = None,
-                         expected_sha256: str | None = BENCH_SHA256) -> dict[str, Path]:
+                         expected_sha256: str | None = BENCH_SHA256,
+                         balance_targets: BalanceTargetsArg = "auto") -> dict[str, Path]:
     """Build and save the full world (``out_dir/worlds/oecd-icio-2022.nc``) and, when
     ``compact_path`` is given, the compact one there (e.g.
     ``src/detente/data/world_oecd_icio_2022_compact.nc``). Files are written atomically.
@@ -341,7 +391,7 @@ def build_default_worlds(out_dir: Path, *, compact_path: Path | None = None,
 
     out_dir = Path(out_dir)
     full = build_icio_world(source, tariffs=tariffs, theta=theta, expected_sha256=expected_sha256,
-                            cache_dir=out_dir / "cache").check()
+                            cache_dir=out_dir / "cache", balance_targets=balance_targets).check()
     written = {FULL_NAME: save_world(full, out_dir / "worlds" / f"{FULL_NAME}.nc")}
     if compact_path is not None:
         written[COMPACT_NAME] = save_world(build_compact_world(full).check(), Path(compact_path))

@@ -47,6 +47,7 @@ class WorldMeta:
     notes: tuple[str, ...] = ()
     sector_names: tuple[str, ...] = ()  # long names, aligned with World.sectors
     services: tuple[str, ...] = ()  # sectors that are services (no tariffs on "goods")
+    elasticities: str = ""  # which trade elasticities theta holds (set and horizon), for reports
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
