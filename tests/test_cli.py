@@ -84,13 +84,15 @@ def test_reproduce_cp2015_json(cp2015_dir, capsys, tmp_path):
     out = tmp_path / "cp.json"
     assert main(["reproduce", "cp2015", "--data", str(cp2015_dir), "--json", "--out", str(out)]) == 0
     rec = json.loads(capsys.readouterr().out)
-    rows = {r["country"]: r for r in rec["rows"]}
+    assert rec["command"] == "detente reproduce cp2015"
+    assert all(r["within_tolerance"] for r in rec["rows"])
+    rows = {r["country"]: r for r in rec["extra"]["table"]}
     assert len(rows) == 31
     assert rows["Mexico"]["welfare"] == pytest.approx(1.31, abs=0.01)
     assert rows["Canada"]["welfare"] == pytest.approx(-0.06, abs=0.01)
     assert rows["USA"]["welfare"] == pytest.approx(0.08, abs=0.01)
     assert set(rows["USA"]) >= {"terms_of_trade", "volume_of_trade", "real_wage", "real_income_exact"}
-    assert json.loads(out.read_text())["rows"] == rec["rows"]
+    assert json.loads(out.read_text())["extra"] == rec["extra"]
 
 
 def test_console_script_reports_errors_without_traceback():

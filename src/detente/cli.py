@@ -31,8 +31,9 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     from detente.report.whatif import whatif_record
     from detente.world import load_world
 
-    world = _with_elasticities(load_world(args.world), args)
-    cf = Counterfactual.from_world(world, deficits=args.deficits)
+    world = _with_elasticities(load_world(args.world, **({"theta": args.theta} if args.theta else {})), args)
+    cf = Counterfactual.from_world(world, deficits=None if args.closure == "balanced" else args.deficits,
+                                   closure=args.closure)
     specs: list[str] = []
     title = "custom what-if"
     if args.preset:
@@ -40,8 +41,8 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         specs.extend(p.tariffs)
         title = f"{p.title} [{p.date}]"
     specs.extend(args.tariff or [])
-    if not specs and not args.iceberg and args.deficits == "baseline":
-        raise DetenteError("nothing to do: give --tariff, --iceberg, --preset or --deficits zero")
+    if not specs and not args.iceberg and args.deficits == "baseline" and args.closure == "fixed-deficits":
+        raise DetenteError("nothing to do: give --tariff, --iceberg, --preset, --deficits zero or a --closure")
     for text in specs:
         imp, exp, sec, rate, op = parse_tariff(text)
         cf = cf.tariff(imp, exp, sec, rate, op=op)
@@ -100,6 +101,16 @@ def add_elasticity_options(parser: argparse.ArgumentParser, *, default_horizon: 
     parser.add_argument("--horizon", default=default_horizon,
                         help="horizon of the elasticities: 1y, 3y, long or a number of years "
                              "(default: %(default)s)")
+
+
+def add_closure_option(parser: argparse.ArgumentParser, *, scenario: bool = False) -> None:
+    """``--closure``: how trade deficits adjust (docs/model.md, section 4), defined once."""
+    from detente.equilibrium._closure import CLOSURES
+
+    parser.add_argument("--closure", choices=list(CLOSURES), default=None if scenario else "fixed-deficits",
+                        help="deficits fixed in levels, expenditure/output ratios fixed, or balanced trade "
+                             "(deficits purged first, Dekle-Eaton-Kortum); default: "
+                             + ("the scenario's, else fixed-deficits" if scenario else "%(default)s"))
 
 
 def _main_countries(world, text: str | None) -> list[str]:
@@ -186,7 +197,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from detente.policy._commands import print_replay, replay_file
 
     rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet,
-                     elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment)
+                     elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
+                     closure=args.closure)
     print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
     if any(e.kind == "export_control" and e.export_control.product for e in rp.scenario.events):
         from detente.shortage import simulate_scenario
@@ -267,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", help="also write the JSON results to this file")
     w.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
     add_elasticity_options(w)
+    add_closure_option(w)
+    w.add_argument("--theta", type=float, help="trade elasticity of a one-sector CSV world without a theta column")
     w.set_defaults(func=_cmd_whatif)
 
     r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
@@ -299,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
     rp.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
     add_elasticity_options(rp, scenario=True)
+    add_closure_option(rp, scenario=True)
     rp.set_defaults(func=_cmd_replay)
 
     from detente.policy._cli import register as _register_policy

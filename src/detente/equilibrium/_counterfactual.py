@@ -9,6 +9,14 @@ the deficit closure. Changes are made with explicit semantics::
     cf = cf.tariff("CHN", "USA", ["C29"], 25, op="set")  # set to 25 percent
     cf = cf.iceberg("USA", "CHN", "C26", 1.2)            # trade cost x 1.2
 
+The deficit closure (``closure=``, :mod:`._closure`) is one of ``"fixed-deficits"``
+(the default: deficits fixed in numeraire units), ``"fixed-ratios"`` (deficit /
+value-added ratios fixed, so deficits move with each country's nominal value added)
+and ``"balanced"`` (Dekle-Eaton-Kortum: purge deficits first, report changes relative
+to the purged world)::
+
+    cf = Counterfactual.from_world(world, closure="fixed-ratios")
+
 Rates are always in percentage points; ``op`` says whether they add to the tariff in
 force (``"add"``) or set it (``"set"``). The textual form
 ``USA<-CHN:all:+145`` / ``CHN<-USA:C29,C26:=25`` (see :func:`parse_tariff`) maps onto
@@ -24,6 +32,7 @@ from typing import Literal
 
 import numpy as np
 
+from detente.equilibrium._closure import CLOSURES, Closure, check_closure
 from detente.errors import ShockError
 from detente.world import World
 
@@ -55,7 +64,12 @@ def _select(labels: tuple[str, ...], sel: Selector, world: World, what: str,
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Counterfactual:
-    """New trade costs for ``world``: tariffs (N, N, J) fractions, iceberg factors, deficits."""
+    """New trade costs for ``world``: tariffs (N, N, J) fractions, iceberg factors, deficits.
+
+    ``deficits`` are the closure's reference deficits: the new deficits under
+    ``closure="fixed-deficits"``, the deficits at baseline wages (whose ratios to value
+    added are held) under ``"fixed-ratios"``, and zeros under ``"balanced"``.
+    """
 
     world: World
     tariffs: np.ndarray
@@ -63,8 +77,10 @@ class Counterfactual:
     deficits: np.ndarray
     label: str = "counterfactual"
     changes: tuple[str, ...] = ()
+    closure: Closure = "fixed-deficits"
 
     def __post_init__(self) -> None:
+        check_closure(self.closure)
         N, J = self.world.n_countries, self.world.n_sectors
         for name, shape in (("tariffs", (N, N, J)), ("iceberg", (N, N, J)), ("deficits", (N,))):
             a = np.array(getattr(self, name), dtype=float, copy=True)
@@ -87,20 +103,47 @@ class Counterfactual:
                 f"{self.world.sectors[j]} is {self.iceberg[n, i, j]:.6g}: must be positive")
         if abs(self.deficits.sum()) > 1e-9 * max(float(self.world.value_added.sum()), 1.0):
             raise ShockError(f"deficits must sum to zero across countries; they sum to {self.deficits.sum():.6g}")
+        if self.closure == "balanced" and np.any(self.deficits != 0):
+            raise ShockError("the balanced closure has zero deficits; got non-zero deficits")
 
     # ---------------------------------------------------------------- constructors
     @classmethod
-    def from_world(cls, world: World, *, deficits: Literal["baseline", "zero"] = "baseline",
-                   label: str = "counterfactual") -> Counterfactual:
-        """No change in trade costs; deficits as in the baseline or set to zero."""
+    def from_world(cls, world: World, *, deficits: Literal["baseline", "zero"] | None = None,
+                   closure: Closure | None = None, label: str = "counterfactual") -> Counterfactual:
+        """No change in trade costs, with a deficit closure.
+
+        ``closure`` is ``"fixed-deficits"`` (default), ``"fixed-ratios"`` or
+        ``"balanced"`` (docs/model.md, section 4). ``deficits`` is kept for backward
+        compatibility: ``"baseline"`` (default) keeps the baseline deficits, ``"zero"``
+        fixes them at zero (``closure="fixed-deficits"`` with D' = 0, changes relative
+        to the unpurged baseline). ``closure="balanced"`` cannot be combined with
+        ``deficits="baseline"``.
+        """
+        if closure is None:
+            closure = "fixed-deficits"
+        if closure not in CLOSURES:
+            raise ShockError(f"unknown closure {closure!r}: expected one of {', '.join(CLOSURES)}")
+        if deficits is None:
+            deficits = "zero" if closure == "balanced" else "baseline"
         if deficits == "baseline":
+            if closure == "balanced":
+                raise ShockError("closure='balanced' purges deficits; it cannot keep deficits='baseline'")
             D = np.array(world.deficit)
         elif deficits == "zero":
             D = np.zeros(world.n_countries)
         else:
             raise ShockError(f"deficits must be 'baseline' or 'zero', got {deficits!r}")
+        changes = () if deficits == "baseline" or closure == "balanced" else ("deficits set to zero",)
         return cls(world, np.array(world.tariffs), np.ones_like(world.tariffs), D, label,
-                   () if deficits == "baseline" else ("deficits set to zero",))
+                   changes, closure)
+
+    def with_closure(self, closure: Closure) -> Counterfactual:
+        """The same trade-cost changes under another deficit closure (baseline deficits,
+        or zeros for ``"balanced"``)."""
+        check_closure(closure)
+        D = np.zeros(self.world.n_countries) if closure == "balanced" else np.array(self.world.deficit)
+        changes = tuple(c for c in self.changes if c != "deficits set to zero")
+        return dataclasses.replace(self, deficits=D, closure=closure, changes=changes)
 
     # ---------------------------------------------------------------- changes
     def tariff(self, importer: Selector, exporter: Selector, sectors: Selector, rate_pp: float,
@@ -159,11 +202,14 @@ class Counterfactual:
 
     @property
     def is_identity(self) -> bool:
+        """No change in trade costs and deficits (under ``"balanced"`` the purge itself is a
+        change unless the world is already balanced)."""
         return (np.array_equal(self.tariffs, self.world.tariffs) and bool(np.all(self.iceberg == 1.0))
                 and np.array_equal(self.deficits, self.world.deficit))
 
     def describe(self) -> str:
-        return "; ".join(self.changes) if self.changes else "no change"
+        """The changes, then the closure, e.g. ``"tariff USA<-CHN [all] +10 pp; closure: fixed-ratios"``."""
+        return "; ".join((*(self.changes or ("no change",)), f"closure: {self.closure}"))
 
 
 _TARIFF_RE = re.compile(r"^\s*(?P<imp>[^<:]+)<-(?P<exp>[^:]+):(?P<sec>[^:]+):(?P<op>[+=-])(?P<rate>[0-9]*\.?[0-9]+)\s*$")

@@ -11,7 +11,10 @@ three at once:
 1. input cost      log c_i^j = gamma_i^j lw_i + sum_k gamma_i^{kj} lP_i^k
 2. price index     P_n^j^(-theta^j) = sum_i pi_ni^j kappa_ni^j^(-theta^j) c_i^j^(-theta^j)
 3. trade shares    pi'_ni^j = pi_ni^j (kappa_ni^j c_i^j / P_n^j)^(-theta^j)
-4. expenditure     X'_n^j = sum_k gamma_n^{jk} Y'_n^k + alpha_n^j (w_n L_n + R'_n + D'_n)
+4. expenditure     X'_n^j = sum_k gamma_n^{jk} Y'_n^k + alpha_n^j (w_n L_n + R'_n + D'_n),
+                   with D'_n from the deficit closure (:func:`._closure.deficit_rule`):
+                   constant under "fixed-deficits", a function of the current wages
+                   under "fixed-ratios" (so it is part of the sweep)
 5. wages           a Newton-diagonal step on labour-market clearing
                    w_n L_n = sum_j gamma_n^j Y'_n^j, normalised so world value added is
                    unchanged (the numeraire).
@@ -30,16 +33,25 @@ from typing import NamedTuple
 import numpy as np
 
 from detente.equilibrium._anderson import anderson
+from detente.equilibrium._closure import check_closure, deficit_rule
 
 _LOG_CAP = 600.0  # exp overflow guard on theta * log(c_hat)
 
 
 class Shock(NamedTuple):
-    """Counterfactual trade costs and deficits (plain arrays)."""
+    """Counterfactual trade costs and deficits (plain arrays).
+
+    ``D`` are the closure's reference deficits (:func:`._closure.deficit_rule`): the new
+    deficits themselves under ``"fixed-deficits"`` (the default) and ``"balanced"``
+    (then zeros, on a purged world), the deficits at baseline wages under
+    ``"fixed-ratios"``, where D'_n = w_hat_n D_n less a value-added-weighted share of
+    the world sum.
+    """
 
     tau: np.ndarray  # (N, N, J) new tariffs, fractions
     d_hat: np.ndarray  # (N, N, J) iceberg factor changes (1 = none)
-    D: np.ndarray  # (N,) new deficits, numeraire units
+    D: np.ndarray  # (N,) reference deficits, numeraire units
+    closure: str = "fixed-deficits"
 
 
 class Solution(NamedTuple):
@@ -58,6 +70,8 @@ class Solution(NamedTuple):
     restarts: int
     converged: bool
     residuals: dict  # equilibrium-condition residuals at the solution
+    D: np.ndarray | None = None  # (N,) new deficits D' at the solution (numeraire units)
+    closure: str = "fixed-deficits"
 
 
 def _prepare(base, shock: Shock):
@@ -85,7 +99,8 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
     _, bk, G, inv_t = _prepare(base, shock)
-    D_new = np.asarray(shock.D, dtype=float)
+    closure = _kernel_closure(shock)
+    D_ref = np.asarray(shock.D, dtype=float)
     VA_world = VA.sum()
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]  # per-country scale for X
     # own-sales weight for the Newton-diagonal wage step
@@ -110,6 +125,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         net = q * np.einsum("nij,ij->nj", G, f)  # spending net of tariffs (n, j)
         R = (Xn - net).sum(axis=1)
         w = np.exp(lw)
+        D_new = deficit_rule(closure, D_ref, VA, w)
         income = w * VA + R + D_new
         X_new = np.einsum("njk,nk->nj", gio, Y) + alpha * income[:, None]
         va_impl = (gva * Y).sum(axis=1)
@@ -121,7 +137,8 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         lw_new -= np.log(np.exp(lw_new) @ VA / VA_world)
         z_new = np.concatenate([lw_new, lP_new.ravel(), (X_new / Xscale).ravel()])
         if full:
-            return z_new, dict(lc=lc, f=f, s=s, Y=Y, R=R, income=income, X_new=X_new, va_impl=va_impl)
+            return z_new, dict(lc=lc, f=f, s=s, Y=Y, R=R, income=income, X_new=X_new, va_impl=va_impl,
+                               D_new=D_new)
         return z_new
 
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
@@ -133,12 +150,27 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     Y = aux["Y"]
     R = aux["R"]
     w_hat = np.exp(lw)
+    D_new = deficit_rule(closure, D_ref, VA, w_hat)
     income = w_hat * VA + R + D_new
     residuals = _equilibrium_residuals(base, shock, bk, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn)
     ok = fp.converged and max(residuals.values()) <= check_tol
     return Solution(w_hat=w_hat, P_hat=np.exp(lP), c_hat=np.exp(aux["lc"]), pi=pi_new, X=Xn, Y=Y,
                     I=income, R=R, iterations=fp.iterations, fixed_point_residual=fp.residual,
-                    restarts=fp.restarts, converged=ok, residuals=residuals)
+                    restarts=fp.restarts, converged=ok, residuals=residuals, D=D_new,
+                    closure=shock.closure)
+
+
+def _kernel_closure(shock: Shock) -> str:
+    """The deficit rule the sweep applies: "balanced" is D' = 0 on a purged world."""
+    closure = check_closure(getattr(shock, "closure", "fixed-deficits"))
+    if closure == "balanced":
+        if np.any(np.asarray(shock.D) != 0):
+            from detente.errors import ShockError
+
+            raise ShockError("the balanced closure solves with zero deficits on a purged world; "
+                             "got non-zero deficits (use equilibrium.solve, which purges the world first)")
+        return "fixed-deficits"
+    return closure
 
 
 def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, Xn) -> dict:
@@ -150,6 +182,7 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     """
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     scale = VA.sum()
+    D_new = deficit_rule(_kernel_closure(shock), np.asarray(shock.D, dtype=float), VA, w_hat)
     # (1) input cost and (2) price index, in logs; bk = pi * kappa^-theta
     lc = gva * np.log(w_hat)[:, None] + np.einsum("ikj,ik->ij", gio, np.log(P_hat))
     with np.errstate(over="ignore", under="ignore"):
@@ -163,10 +196,10 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     flows = pi_new * Xn[:, None, :] / (1.0 + shock.tau)
     Y = flows.sum(axis=0)
     R = (flows * shock.tau).sum(axis=(1, 2))
-    income = w_hat * VA + R + shock.D
+    income = w_hat * VA + R + D_new
     X_impl = np.einsum("njk,nk->nj", gio, Y) + alpha * income[:, None]
     expend = np.abs(X_impl - Xn).max() / scale
-    balance = np.abs(flows.sum(axis=(1, 2)) - shock.D - flows.sum(axis=(0, 2))).max() / scale
+    balance = np.abs(flows.sum(axis=(1, 2)) - D_new - flows.sum(axis=(0, 2))).max() / scale
     labour = np.abs((gva * Y).sum(axis=1) - w_hat * VA).max() / scale
     shares = max(np.abs(pi_new.sum(axis=1) - 1.0).max(), np.abs(pi3 - pi_new).max())
     return {"price_index": float(price), "input_cost": float(cost), "expenditure": float(expend),
@@ -187,27 +220,30 @@ class GravitySolution(NamedTuple):
 
 
 def solve_gravity(pi, tau, theta: float, VA, D, tau_new, d_hat, D_new, *, tol: float = 1e-13,
-                  max_iter: int = 2000) -> GravitySolution:
+                  max_iter: int = 2000, closure: str = "fixed-deficits") -> GravitySolution:
     """One-sector Armington / Anderson-van Wincoop endowment economy in changes.
 
     ``pi`` (n, i) trade shares, ``tau`` tariffs, ``VA`` endowment incomes w_i L_i, ``D``
     deficits; sigma = theta + 1. Final spending X_n = w_n L_n + R_n + D_n with tariff
     revenue R_n rebated; market clearing w_i L_i = sum_n pi'_ni X'_n / (1 + tau'_ni).
-    The numeraire is world value added.
+    The numeraire is world value added. ``closure`` is the deficit closure
+    (:func:`._closure.deficit_rule`; ``D_new`` are its reference deficits).
     """
+    closure = _kernel_closure(Shock(tau_new, d_hat, D_new, closure))
     pi = np.asarray(pi, float)
     kappa = (1.0 + tau_new) / (1.0 + tau) * d_hat
     bk = np.where(pi > 0, pi * kappa ** (-theta), 0.0)
     inv_t = 1.0 / (1.0 + tau_new)
     share_t = np.asarray(tau_new, float) * inv_t
     VA = np.asarray(VA, float)
+    D_new = np.asarray(D_new, float)
     Wt = VA.sum()
 
     def state(lw):
         w = np.exp(lw)
         s = bk @ w ** (-theta)
         pn = bk * w[None, :] ** (-theta) / s[:, None]
-        X = (w * VA + D_new) / (1.0 - (pn * share_t).sum(axis=1))
+        X = (w * VA + deficit_rule(closure, D_new, VA, w)) / (1.0 - (pn * share_t).sum(axis=1))
         sales = (pn * inv_t * X[:, None]).sum(axis=0)
         return w, s, pn, X, sales
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
+from collections import OrderedDict
 from functools import cached_property
 
 import numpy as np
 
+from detente.equilibrium._closure import DESCRIPTIONS
 from detente.equilibrium._counterfactual import Counterfactual
 from detente.equilibrium._kernel import Shock, Solution, solve_hat
 from detente.equilibrium._welfare import decompose
@@ -38,6 +41,12 @@ def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: fl
           check_tol: float = 1e-8, max_iter: int = 3000) -> Equilibrium:
     """Solve the static general equilibrium of ``world`` under ``counterfactual``.
 
+    The counterfactual's ``closure`` decides the deficits (docs/model.md, section 4).
+    Under ``"balanced"`` the world is first purged of deficits (:func:`purged_world`,
+    cached per world) and the returned :class:`Equilibrium` is relative to the purged
+    world: ``eq.world`` is the purged world, ``eq.purge`` the purge itself (changes
+    from ``world`` to the purged world) and the provenance says so.
+
     Raises :class:`~detente.errors.ConvergenceError` (with the diagnostics attached)
     rather than return an unconverged answer.
     """
@@ -46,8 +55,48 @@ def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: fl
         if cf.world.countries != world.countries or cf.world.sectors != world.sectors:
             raise ShockError("the counterfactual was made for a different world "
                              f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+    if cf.closure == "balanced":
+        purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=max_iter)
+        cf_b = dataclasses.replace(cf, world=balanced, deficits=np.zeros(world.n_countries))
+        eq = _solve(balanced, cf_b, tol, check_tol, max_iter)
+        return dataclasses.replace(eq, purge=purge)
+    return _solve(world, cf, tol, check_tol, max_iter)
+
+
+# The purge of each world (the "balanced" closure), cached per world object. A small
+# bounded cache keyed by identity: the cached equilibrium refers to its world, so a
+# weak-key mapping would never release it.
+_PURGES: OrderedDict[int, tuple[World, Equilibrium, World]] = OrderedDict()
+_PURGE_LOCK = threading.Lock()
+_PURGE_CACHE_SIZE = 16
+
+
+def _purge(world: World, *, tol: float = 1e-12, check_tol: float = 1e-8,
+           max_iter: int = 3000) -> tuple[Equilibrium, World]:
+    with _PURGE_LOCK:
+        hit = _PURGES.get(id(world))
+        if hit is not None and hit[0] is world:
+            _PURGES.move_to_end(id(world))
+            return hit[1], hit[2]
+    eq = _solve(world, Counterfactual.from_world(world, deficits="zero", label="purge deficits"),
+                tol, check_tol, max_iter)
+    balanced = eq.to_world(name=f"{world.meta.name}+balanced")
+    with _PURGE_LOCK:
+        _PURGES[id(world)] = (world, eq, balanced)
+        while len(_PURGES) > _PURGE_CACHE_SIZE:
+            _PURGES.popitem(last=False)
+    return eq, balanced
+
+
+def purged_world(world: World) -> World:
+    """``world`` purged of trade deficits (solved with D' = 0 and re-based with
+    ``to_world``), the baseline of the ``"balanced"`` closure. Cached per world object."""
+    return _purge(world)[1]
+
+
+def _solve(world: World, cf: Counterfactual, tol: float, check_tol: float, max_iter: int) -> Equilibrium:
     t0 = time.perf_counter()
-    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits), tol=tol,
+    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure), tol=tol,
                     max_iter=max_iter, check_tol=check_tol)
     diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
                        time.perf_counter() - t0, sol.converged, check_tol)
@@ -69,12 +118,32 @@ class Equilibrium:
     counterfactual: Counterfactual
     solution: Solution
     diagnostics: Diagnostics
+    purge: Equilibrium | None = None  # "balanced" closure: the purge of the original world
+
+    @property
+    def closure(self) -> str:
+        return self.counterfactual.closure
+
+    @property
+    def deficits(self) -> np.ndarray:
+        """(n,) new deficits D' (numeraire units; endogenous under ``"fixed-ratios"``)."""
+        return self.solution.D if self.solution.D is not None else self.counterfactual.deficits
 
     # ---------------------------------------------------------------- arrays
     @cached_property
     def price_index_hat(self) -> np.ndarray:
         """(n,) change in the consumer price index prod_j P_hat^alpha."""
         return np.exp((self.world.final_shares * np.log(self.solution.P_hat)).sum(axis=1))
+
+    @cached_property
+    def consumer_price_hat(self) -> np.ndarray:
+        """(n,) consumer prices relative to the country's own nominal wage, P_hat / w_hat.
+
+        The reading of "CPI %" users expect: what a basket costs in units of domestic
+        labour (the domestic wage as numeraire). It is the inverse of the real wage.
+        ``price_index_hat`` is the same index in units of the world numeraire.
+        """
+        return self.price_index_hat / self.solution.w_hat
 
     @cached_property
     def welfare_hat(self) -> np.ndarray:
@@ -98,8 +167,12 @@ class Equilibrium:
 
     @cached_property
     def decomposition(self) -> dict[str, np.ndarray]:
-        """CP (2015) terms-of-trade and volume-of-trade effects, fractions of income."""
-        return decompose(self.world, self.solution, self.counterfactual.tariffs)
+        """CP (2015) terms-of-trade, volume-of-trade and deficit effects, fractions of income.
+
+        Keys ``terms_of_trade``, ``volume_of_trade`` and ``deficit`` ((D' - D) / I); the
+        three add up to the welfare change to first order (docs/model.md, section 7).
+        """
+        return decompose(self.world, self.solution, self.counterfactual.tariffs, self.deficits)
 
     # ---------------------------------------------------------------- labelled
     def country_table(self):
@@ -118,11 +191,14 @@ class Equilibrium:
             df = pd.DataFrame({
                 "welfare_pct": 100 * (self.welfare_hat - 1),
                 "real_wage_pct": 100 * (self.real_wage_hat - 1),
-                "cpi_pct": 100 * (self.price_index_hat - 1),
+                "cpi_pct": 100 * (self.consumer_price_hat - 1),
                 "wage_pct": 100 * (self.solution.w_hat - 1),
                 "tot_pct": 100 * dec["terms_of_trade"],
                 "vot_pct": 100 * dec["volume_of_trade"],
+                "deficit_pct": 100 * dec["deficit"],
                 "welfare_cp_pct": 100 * (dec["terms_of_trade"] + dec["volume_of_trade"]),
+                "deficit": self.deficits,
+                "deficit_base": w.deficit,
                 "imports_pct": 100 * (imp_n / imp_b - 1),
                 "exports_pct": 100 * (exp_n / exp_b - 1),
                 "tariff_revenue": self.solution.R,
@@ -165,10 +241,14 @@ class Equilibrium:
             {
                 "welfare_pct": (("country",), 100 * (self.welfare_hat - 1), {"units": "%"}),
                 "real_wage_pct": (("country",), 100 * (self.real_wage_hat - 1), {"units": "%"}),
-                "cpi_pct": (("country",), 100 * (self.price_index_hat - 1), {"units": "%"}),
+                "cpi_pct": (("country",), 100 * (self.consumer_price_hat - 1),
+                            {"units": "%", "long_name": "consumer prices relative to the own nominal wage"}),
                 "wage_pct": (("country",), 100 * (sol.w_hat - 1), {"units": "%"}),
                 "terms_of_trade_pct": (("country",), 100 * dec["terms_of_trade"], {"units": "%"}),
                 "volume_of_trade_pct": (("country",), 100 * dec["volume_of_trade"], {"units": "%"}),
+                "deficit_effect_pct": (("country",), 100 * dec["deficit"], {"units": "%"}),
+                "deficit": (("country",), self.deficits, {"units": u}),
+                "deficit_base": (("country",), w.deficit, {"units": u}),
                 "price_pct": (("country", "sector"), 100 * (sol.P_hat - 1), {"units": "%"}),
                 "input_cost_pct": (("country", "sector"), 100 * (sol.c_hat - 1), {"units": "%"}),
                 "gross_output": (("country", "sector"), sol.Y, {"units": u}),
@@ -189,11 +269,20 @@ class Equilibrium:
         from detente import __version__
 
         m: WorldMeta = self.world.meta
-        return {"world": m.name, "vintage": m.vintage, "units": m.units,
-                "counterfactual": self.counterfactual.describe(),
-                "detente_version": __version__,
-                "numeraire": "world value added (fixed)",
-                "diagnostics": str(self.diagnostics)}
+        closure = self.counterfactual.closure
+        out = {"world": m.name, "vintage": m.vintage, "units": m.units,
+               "counterfactual": self.counterfactual.describe(),
+               "closure": closure,
+               "closure_definition": DESCRIPTIONS[closure],
+               "detente_version": __version__,
+               "numeraire": "world value added (fixed)",
+               "diagnostics": str(self.diagnostics)}
+        if self.purge is not None:
+            out["baseline"] = (f"{self.purge.world.meta.name!r} purged of trade deficits (solved with "
+                               f"D' = 0, Dekle-Eaton-Kortum); every change is relative to the purged "
+                               f"world {m.name!r}, not to the data")
+            out["purge_diagnostics"] = str(self.purge.diagnostics)
+        return out
 
     def to_world(self, name: str | None = None) -> World:
         """The counterfactual equilibrium as a new baseline world (shares and levels)."""
@@ -201,7 +290,7 @@ class Equilibrium:
         meta = dataclasses.replace(w.meta, name=name or f"{w.meta.name}+cf",
                                    notes=w.meta.notes + (f"re-based to counterfactual: {cf.describe()}",))
         return World(w.countries, w.sectors, s.X, s.pi, cf.tariffs, w.theta, w.va_share, w.io_shares,
-                     w.final_shares, s.w_hat * w.value_added, cf.deficits, meta)
+                     w.final_shares, s.w_hat * w.value_added, self.deficits, meta)
 
     def __repr__(self) -> str:
         return f"Equilibrium({self.world.meta.name!r}, {self.counterfactual.describe()!r}, {self.diagnostics})"

@@ -41,7 +41,7 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
         f"  file: {sc.path}",
         f"  world: {sc.world} ({w.n_countries} countries x {w.n_sectors} sectors)",
         f"  period: {p.start} to {p.end}, step {p.step} ({len(dates(sc))} dates)",
-        f"  deficits: {sc.settings.deficits}; elasticities: {sc.settings.elasticities or 'default'} at "
+        f"  deficits: {sc.settings.deficits}, closure {sc.settings.closure}; elasticities: {sc.settings.elasticities or 'default'} at "
         f"{sc.settings.horizon} ({sc.settings.adjustment}); overrides: "
         f"{dict(sc.settings.elasticity_overrides) or 'none'}",
         f"  events: {len(sc.events)} (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")",
@@ -63,7 +63,7 @@ def print_schema() -> str:
 
 def replay_file(path: str | os.PathLike, variant: str | None = None, world: str | World | None = None,
                 progress: bool = True, *, elasticities: str | None = None, horizon: str | None = None,
-                adjustment: str | None = None) -> Replay:
+                adjustment: str | None = None, closure: str | None = None) -> Replay:
     """Load a scenario (a path or a shipped name) and replay it.
 
     ``world`` overrides the scenario's world (a name, a path or a :class:`World`);
@@ -72,7 +72,8 @@ def replay_file(path: str | os.PathLike, variant: str | None = None, world: str 
     """
     sc = load_scenario(path)
     w = world if isinstance(world, World) else load_world(world or sc.world)
-    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment)
+    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment,
+                closure=closure)
     if not progress:
         return replay(sc, w, **opts)
     from rich.console import Console
@@ -121,7 +122,7 @@ def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) ->
     t.add_column(f"{b} on {a} %", justify="right")
     t.add_column(f"{a} welfare %", justify="right")
     t.add_column(f"{b} welfare %", justify="right")
-    t.add_column(f"{a} CPI %", justify="right")
+    t.add_column(f"{a} prices vs wage %", justify="right")
     t.add_column("changes")
     for d, _key, evs in rp.change_points():
         dd = d.isoformat()

@@ -90,8 +90,8 @@ def average_tariff(weights: np.ndarray, tariffs: np.ndarray, goods: np.ndarray) 
 
 def replay(scenario: Scenario, world: World | None = None, *, variant: str | None = None,
            elasticities: str | None = None, horizon: str | None = None,
-           adjustment: str | None = None, progress: Progress | None = None,
-           tol: float = 1e-12) -> Replay:
+           adjustment: str | None = None, closure: str | None = None,
+           progress: Progress | None = None, tol: float = 1e-12) -> Replay:
     """Solve the equilibrium under the policy in force at each date of ``scenario``.
 
     Parameters
@@ -111,6 +111,10 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         the horizon) or ``"path"`` (each date at the time elapsed since the policy
         changes in force, :func:`elapsed_horizon`). The re-base (``baseline`` section)
         uses the baseline's own horizon (default long run).
+    closure : str, optional
+        Replaces ``settings.closure``: ``fixed-deficits``, ``fixed-ratios`` or
+        ``balanced`` (the world is purged of deficits first and every date is relative
+        to the purged world).
     progress : callable, optional
         Called as ``progress(done, total, date)`` after each date.
 
@@ -145,6 +149,12 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
             + f"; re-based at {w_long.meta.elasticities}"))
     else:
         w = w_run
+    closure = closure or sc.settings.closure
+    if closure == "balanced":
+        from detente.equilibrium import purged_world
+
+        w = purged_world(w)
+    deficits = None if closure == "balanced" else sc.settings.deficits
     horizon_label = w_run.meta.elasticities
     if adjustment == "path":
         horizon_label = (f"{elasticities or sc.settings.elasticities or 'default'} on an adjustment path "
@@ -177,15 +187,15 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
                 key = f"{st.key}@{years:g}y"
         eq = equilibria.get(key)
         if eq is None:
-            cf = Counterfactual(wd, st.tariffs, st.iceberg,
-                                Counterfactual.from_world(wd, deficits=sc.settings.deficits).deficits,
-                                label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
+            ref = Counterfactual.from_world(wd, deficits=deficits, closure=closure)
+            cf = dataclasses.replace(ref, tariffs=st.tariffs, iceberg=st.iceberg,
+                                     label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
             eq = solve(wd, cf, tol=tol)
             equilibria[key] = eq
         keys.append(key)
         out["welfare"][:, t] = 100 * (eq.welfare_hat - 1)
         out["real_wage"][:, t] = 100 * (eq.real_wage_hat - 1)
-        out["cpi"][:, t] = 100 * (eq.price_index_hat - 1)
+        out["cpi"][:, t] = 100 * (eq.consumer_price_hat - 1)
         out["revenue"][:, t] = eq.solution.R
         trade[..., t] = eq.trade_flows
         price[..., t] = 100 * (eq.solution.P_hat - 1)
@@ -203,7 +213,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         {
             "welfare_pct": (("country", "date"), out["welfare"], {"units": "%", "long_name": "real income change vs baseline"}),
             "real_wage_pct": (("country", "date"), out["real_wage"], {"units": "%"}),
-            "cpi_pct": (("country", "date"), out["cpi"], {"units": "%", "long_name": "consumer price index change"}),
+            "cpi_pct": (("country", "date"), out["cpi"], {"units": "%", "long_name": "consumer prices relative to the own nominal wage"}),
             "tariff_revenue": (("country", "date"), out["revenue"], {"units": u}),
             "price_pct": (("country", "sector", "date"), price, {"units": "%", "long_name": "sectoral price index change vs baseline"}),
             "trade": (("importer", "exporter", "sector", "date"), trade, {"units": u, "long_name": "sales at factory prices"}),
@@ -218,7 +228,8 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         },
         coords={"country": c, "importer": c, "exporter": c, "sector": s, "layer": layers,
                 "date": np.array(days, dtype="datetime64[D]")},
-        attrs={**_provenance(sc, w, len(equilibria)), "elasticities": horizon_label, "adjustment": adjustment},
+        attrs={**_provenance(sc, w, len(equilibria)), "elasticities": horizon_label, "adjustment": adjustment,
+               "closure": closure},
     )
     return Replay(ds, sc, w, equilibria, tuple(keys), len(equilibria))
 

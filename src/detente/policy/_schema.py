@@ -174,6 +174,9 @@ class Period(_Strict):
 
 class Settings(_Strict):
     deficits: Literal["baseline", "zero"] = "baseline"
+    closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] = Field(
+        "fixed-deficits", description="how trade deficits adjust: fixed in levels, expenditure/output "
+        "ratios fixed, or balanced trade (deficits purged first; welfare relative to the purged world)")
     elasticities: str | None = Field(None, description="trade-elasticity set (`detente elasticities`), "
                                      "'world' for the world file's own; default: 'default' where "
                                      "the registry maps the world's sectors, else the world's own")

@@ -135,8 +135,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         runs[unique_label(label, runs)] = ds
     main = next(iter(runs.values()))
     out = Path(args.out) if args.out else Path("results") / f"report-{_slug(str(main.attrs.get('scenario', 'replay')))}"
+    horizons = None
+    first = args.runs[0]
+    if first.startswith("scenario:"):
+        from detente.report.horizons import horizon_table
+
+        name, _, variant = first.partition(":")[2].partition(":")
+        world = None
+        if args.world:
+            from detente.world import load_world
+
+            world = load_world(args.world)
+        horizons = horizon_table(name, variant or None, world=world, pair=tuple(parts))
     index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png,
-                         history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main))
+                         history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main),
+                         horizons=horizons)
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:
         console.print(f"report written to {index}")

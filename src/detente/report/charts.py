@@ -155,7 +155,7 @@ def footer(ds, runs: Sequence[str] | None = None) -> str:
     a = ds.attrs
     what = (f"{a.get('scenario', 'run')}: " + ", ".join(runs)) if runs else run_name(ds)
     return (f"{what} · world {a.get('world', '?')} · data: {a.get('vintage', '?')} · "
-            f"detente {a.get('detente_version', '?')}")
+            f"elasticities: {a.get('elasticities', 'world file')} · detente {a.get('detente_version', '?')}")
 
 
 def _pair_series(ds, var: str, importer: str, exporter: str) -> np.ndarray:
@@ -296,7 +296,7 @@ def welfare_paths(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 5) -
         panels.append(Panel(title, pct_label(ds), series))
     return Chart("welfare", f"Welfare and real wages: {a}, {b} and the {n_others} most affected others",
                  tuple(panels), footer(ds), tuple(key_events(ds, (a, b))),
-                 note="Each date: the static equilibrium if the policy then in force held for a year.")
+                 note="Each date: the static equilibrium under the policy then in force, at the run's elasticity horizon.")
 
 
 def sector_trade(ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Marker] | None = None,
@@ -334,7 +334,7 @@ def price_effects(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 3, n
     a, b = check_pair(ds, pair)
     countries = [a, b, *most_affected(ds, "cpi_pct", (a, b), n_others)]
     x = _days(ds)
-    cpi = Panel("consumer price index", pct_label(ds), tuple(
+    cpi = Panel("consumer prices relative to the own nominal wage", pct_label(ds), tuple(
         Series(c, x, np.asarray(ds["cpi_pct"].sel(country=c).values, float), color=_color(c, k))
         for k, c in enumerate(countries)))
     if at is None:

@@ -35,12 +35,12 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": Fa
 
 HOW_TO_READ = (
     "Each date shows the <b>static general equilibrium under the policy in force on that date</b>, "
-    "compared with the baseline year of the world data: “if this policy held for a year”. The path is a "
-    "sequence of such comparisons, not a dynamic adjustment path; trade elasticities are long-run "
-    "(Caliendo &amp; Parro 2015), so short episodes (the April 2025 peak lasted about a month) show "
-    "the effect they would have had if they had lasted. Welfare is real income; prices are relative "
-    "to a fixed world value added (the numeraire), so a country's consumer prices can fall. Lines are "
-    "steps: a value holds until the next date.")
+    "compared with the baseline year of the world data. Trade responds with the elasticities named in "
+    "the provenance table, at their horizon (by default one year after a change, Boehm, Levchenko "
+    "&amp; Pandalai-Nayar 2023): short episodes (the April 2025 peak lasted about a month) show the "
+    "effect they would have had after a year. The table “Results by horizon” shows the same run at "
+    "1 year, 3 years and the long run. Welfare is real income; consumer prices are relative to the "
+    "country's own nominal wage. Lines are steps: a value holds until the next date.")
 
 METHOD = (
     "<p>The average tariff a country <i>n</i> applies to a partner <i>i</i> follows the trackers "
@@ -130,10 +130,11 @@ def _provenance_table(runs: Mapping[str, object], generated: str) -> str:
         a = ds.attrs
         rows.append("<tr>" + "".join(f"<td>{_e(x)}</td>" for x in (
             label, a.get("scenario", ""), a.get("variant", "") or "(none)", variant_description(ds), a.get("world", ""),
-            a.get("vintage", ""), a.get("units", ""), a.get("deficits", ""), a.get("n_solves", ""),
-            a.get("detente_version", ""))) + "</tr>")
+            a.get("vintage", ""), a.get("units", ""), a.get("elasticities", "as stored in the world file"),
+            a.get("deficits", ""), a.get("n_solves", ""), a.get("detente_version", ""))) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("run", "scenario", "variant", "what the variant does", "world",
-                                             "data vintage", "units", "deficits", "solves", "detente"))
+                                             "data vintage", "units", "trade elasticities", "deficits",
+                                             "solves", "detente"))
     return (f"<table><tr>{head}</tr>{''.join(rows)}</table>"
             f"<p class='note'>Report generated {_e(generated)}; "
             f"{len(next(iter(runs.values()))['date'])} dates in the main run.</p>")
@@ -145,7 +146,7 @@ def _summary_table(runs: Mapping[str, object], pair: tuple[str, str]) -> str:
             (f"tariff {b} on {a}", f"{b} on {a}, peak %", "{:.1f}"),
             (f"welfare_pct {a}", f"{a} welfare, worst %", "{:+.3f}"),
             (f"welfare_pct {b}", f"{b} welfare, worst %", "{:+.3f}"),
-            (f"cpi_pct {a}", f"{a} CPI, highest %", "{:+.3f}")]
+            (f"cpi_pct {a}", f"{a} prices vs wage, highest %", "{:+.3f}")]
     head = "<th>run</th>" + "".join(f"<th>{_e(h)}</th>" for _, h, _ in keys) + \
         f"<th>{a} / {b} welfare, period mean %</th>"
     rows = []
@@ -163,7 +164,7 @@ def _change_point_table(ds, pair: tuple[str, str]) -> str:
     events = scenario_events(ds)
     marks = {m.date: m.label for m in C.key_events(ds, pair)}
     cols = [f"{a} on {b} %", f"{b} on {a} %", f"{a} welfare %", f"{b} welfare %", f"{a} real wage %",
-            f"{a} CPI %", f"{b} CPI %"]
+            f"{a} prices vs wage %", f"{b} prices vs wage %"]
     head = "<th>from</th>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + ("<th>events</th>" if events else "")
     rows = []
     for d in C.change_points(ds):
@@ -180,9 +181,23 @@ def _change_point_table(ds, pair: tuple[str, str]) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
+def _horizon_section(table) -> str:
+    if table is None or not len(table):
+        return ""
+    cols = list(table.columns)
+    head = "<th>quantity</th>" + "".join(f"<th>{_e(c)}</th>" for c in cols)
+    rows = "".join(
+        f"<tr><td>{_e(q)}</td>" + "".join(f"<td class='num'>{v:+.3f}</td>" for v in r) + "</tr>"
+        for q, r in zip(table.index, table.to_numpy(), strict=True))
+    note = _e(table.attrs.get("note", ""))
+    return (f"<section id='horizons'><h2>Results by horizon</h2><table><tr>{head}</tr>{rows}</table>"
+            f"<p class='note'>{note}</p></section>")
+
+
 def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, title: str | None = None,
                  pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110,
-                 history=None, extra_sections: Sequence[tuple[str, str, object, str]] = ()) -> Path:
+                 history=None, extra_sections: Sequence[tuple[str, str, object, str]] = (),
+                 horizons=None) -> Path:
     """Write ``index.html`` and the PNG figures of one or more replays into ``out_dir``.
 
     Parameters
@@ -204,6 +219,9 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
         drawn first when given.
     extra_sections : sequence of (key, heading, plotly figure, note)
         Further interactive figures (e.g. the shortage model's), appended in order.
+    horizons : pandas.DataFrame, optional
+        The main results of the main run at several elasticity horizons
+        (:func:`detente.report.horizons.horizon_table`), shown side by side.
 
     Returns
     -------
@@ -268,6 +286,7 @@ points); welfare, real wages and prices in {_e(C.pct_label(main))}; trade in {_e
 <section id="summary"><h2>Headline numbers</h2>{_summary_table(runs, (a, b))}
 <p class="note">Peak: the highest average tariff, the lowest welfare or the highest consumer prices
 over the period, with its date. Period mean: weighted by the days each policy was in force.</p></section>
+{_horizon_section(horizons)}
 <section id="changes"><h2>Change points of the main run ({_e(next(iter(runs)))})</h2>
 {_change_point_table(main, (a, b))}</section>
 {''.join(sections)}

@@ -29,13 +29,17 @@ def print_whatif(console: Console, eq, record: dict) -> None:
                   markup=False)
     t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
     for col, head in (("country", "country"), ("welfare_pct", "real income %"), ("real_wage_pct", "real wage %"),
-                      ("cpi_pct", "CPI %"), ("imports_pct", "imports %"), ("exports_pct", "exports %"),
-                      ("tot_pct", "ToT %"), ("vot_pct", "VoT %")):
+                      ("cpi_pct", "prices/wage %"), ("imports_pct", "imports %"), ("exports_pct", "exports %"),
+                      ("tot_pct", "ToT %"), ("vot_pct", "VoT %"), ("deficit_pct", "deficit %")):
         t.add_column(head, justify="left" if col == "country" else "right")
     for row in record["countries"]:
         t.add_row(row["country"], *(_pct(row[k]) for k in ("welfare_pct", "real_wage_pct", "cpi_pct",
-                                                            "imports_pct", "exports_pct", "tot_pct", "vot_pct")))
+                                                            "imports_pct", "exports_pct", "tot_pct", "vot_pct",
+                                                            "deficit_pct")))
     console.print(t)
+    console.print("prices/wage: consumer prices relative to the country's own nominal wage; ToT, VoT, "
+                  "deficit: terms-of-trade, volume-of-trade and deficit-valuation parts of real income "
+                  f"(CP 2015); closure: {m.get('closure', 'fixed-deficits')}", style="dim", markup=False)
     f, unit = _scale(m["units"])
     for b in record["bilateral"]:
         bt = Table(title=f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)",

@@ -36,7 +36,7 @@ def headline_table(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CH
             (f"{a} welfare, mean", f"welfare_pct {a}", "mean", "{:+.3f}"),
             (f"{b} welfare, mean", f"welfare_pct {b}", "mean", "{:+.3f}"),
             (f"{a} real wage, worst", f"real_wage_pct {a}", "peak", "{:+.3f}"),
-            (f"{a} CPI, highest", f"cpi_pct {a}", "peak", "{:+.3f}")]
+            (f"{a} prices vs wage, highest", f"cpi_pct {a}", "peak", "{:+.3f}")]
     for head, key, which, fmt in rows:
         cells = []
         for s in summaries.values():
@@ -56,7 +56,7 @@ def change_point_table(ds, pair: Sequence[str] = ("USA", "CHN"), label: str = ""
               title_justify="left")
     t.add_column("from", no_wrap=True)
     t.add_column("")
-    for head in (f"{a} on\n{b}", f"{b} on\n{a}", f"{a}\nwelfare", f"{b}\nwelfare", f"{a}\nCPI", f"{b}\nCPI"):
+    for head in (f"{a} on\n{b}", f"{b} on\n{a}", f"{a}\nwelfare", f"{b}\nwelfare", f"{a} prices\nvs wage", f"{b} prices\nvs wage"):
         t.add_column(head, justify="right")
     for d in C.change_points(ds):
         r = ds.sel(date=str(d))

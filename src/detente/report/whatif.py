@@ -20,11 +20,12 @@ def main_countries(labels, fallback: int = 10) -> list[str]:
 COUNTRY_COLUMNS = {
     "welfare_pct": "real income (welfare), % change",
     "real_wage_pct": "real wage, % change",
-    "cpi_pct": "consumer price index, % change",
+    "cpi_pct": "consumer prices relative to the country's own nominal wage, % change",
     "imports_pct": "imports (factory prices), % change",
     "exports_pct": "exports (factory prices), % change",
     "tot_pct": "terms-of-trade effect, % of income (CP 2015)",
     "vot_pct": "volume-of-trade effect, % of income (CP 2015)",
+    "deficit_pct": "deficit-valuation effect (D' - D) / income, % (the closure's part)",
     "tariff_revenue_base": "tariff revenue, baseline",
     "tariff_revenue": "tariff revenue, counterfactual",
 }
@@ -48,6 +49,7 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
             "scenario": eq.counterfactual.label, "changes": list(eq.counterfactual.changes),
             "numeraire": "world value added (fixed)", "detente_version": eq.provenance()["detente_version"],
             "elasticities": w.meta.elasticities or "as stored in the world file",
+            "closure": eq.counterfactual.closure,
             "computed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "solver": {"converged": d.converged, "iterations": d.iterations, "seconds": round(d.seconds, 4),
                        "max_equilibrium_residual": max(d.residuals.values()), "residuals": d.residuals},

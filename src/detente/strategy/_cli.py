@@ -75,9 +75,8 @@ def _peak(world, a: str, b: str):
 # ---------------------------------------------------------------------------- nash
 def _cmd_nash(args) -> int:
     from detente.strategy import PolicyModel, nash_tariffs
-    from detente.world import load_world
 
-    world = load_world(args.world)
+    world = _world(args)
     a, b = _players(args.players)
     model = PolicyModel(world, deficits=args.deficits)
     res = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, method=args.method,
@@ -89,6 +88,7 @@ def _cmd_nash(args) -> int:
         c = _console()
         c.print(f"[bold]Nash tariffs of {a} and {b}[/bold] on {world.meta.name} ({world.meta.vintage}); "
                 f"others' tariffs at the baseline; deficits: {args.deficits}")
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         c.print(_table(res.rates_table(), "Nash tariffs by sector (%)", "{:.2f}"))
         c.print(_table(res.history_table().set_index("round"), "best-response iterations "
                        "(max_change_pp: largest move of any rate; U: objective, % of income)", "{:.4g}"))
@@ -99,7 +99,7 @@ def _cmd_nash(args) -> int:
         for br in res.responses:
             if br.at_upper:
                 c.print(f"[yellow]{br.space.chooser}: at the upper bound {args.upper:g}% in {', '.join(br.at_upper)}[/yellow]")
-    _emit(args, {"world": world.meta.name, "players": [a, b], "method": args.method, "converged": res.converged,
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "method": args.method, "converged": res.converged,
                  "seconds": res.seconds, "solves": res.solves,
                  "tariffs_pct": res.rates_table().to_dict(), "history": res.history_table().to_dict(orient="records"),
                  "welfare_pct": welfare.to_dict()})
@@ -122,9 +122,8 @@ def _cmd_bargain(args) -> int:
         nash_bargain,
         nash_tariffs,
     )
-    from detente.world import load_world
 
-    world = load_world(args.world)
+    world = _world(args)
     a, b = _players(args.players)
     model = PolicyModel(world, deficits=args.deficits)
     war = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform)
@@ -138,6 +137,7 @@ def _cmd_bargain(args) -> int:
     if not args.json:
         c = _console()
         c.print(f"[bold]Trade war and trade talks between {a} and {b}[/bold] on {world.meta.name}")
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         c.print(_table(summary, "objectives: 100 x log real income change vs the baseline", "{:+.4f}"))
         c.print(_table(rates, "tariffs (%): war vs agreement", "{:.2f}"))
         c.print(f"gains from the agreement over the war (pp of income): {a} {deal.gains[0]:+.4f}, "
@@ -150,7 +150,7 @@ def _cmd_bargain(args) -> int:
         if not args.json:
             _console().print(f"uniform tariff pairs both prefer to the war: {int(grid.both_prefer.sum())} of {len(grid)} "
                              f"(grid 0-{args.grid_max:g}%)")
-    _emit(args, {"world": world.meta.name, "players": [a, b], "objectives": summary.to_dict(),
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "objectives": summary.to_dict(),
                  "tariffs_pct": {"war": war.rates_table().to_dict(), "bargain": deal.rates_table().to_dict()},
                  "gains": deal.gains.tolist(), "converged": deal.converged,
                  "mutually_preferred_share": None if grid is None else float(grid.both_prefer.mean())})
@@ -167,9 +167,8 @@ def _cmd_leverage(args) -> int:
     from detente.equilibrium import Counterfactual, parse_tariff
     from detente.presets import get_preset
     from detente.strategy import leverage_table, threat_points
-    from detente.world import load_world
 
-    world = load_world(args.world)
+    world = _world(args)
     a, b = _players(args.players)
     ref = Counterfactual.from_world(world)
     if args.reference != "baseline":
@@ -190,6 +189,7 @@ def _cmd_leverage(args) -> int:
     if not args.json:
         c = _console()
         c.print(f"[bold]Leverage of {a} and {b}[/bold] on {world.meta.name}, from: {ref.describe()}")
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         show = table.drop(columns=["description"]).set_index(["imposer", "instrument"]).rename(columns={
             "target_loss_pct": "target %", "imposer_loss_pct": "own %", "target_loss_usd_bn": "target $bn",
             "imposer_loss_usd_bn": "own $bn"})
@@ -204,7 +204,7 @@ def _cmd_leverage(args) -> int:
         if not args.shortage:
             c.print("critical-input cut-offs use a static proxy (iceberg cost on ores and non-ferrous metals); "
                     "add --shortage for stock-out losses from the weekly shortage model (docs/strategy.md)")
-    _emit(args, {"world": world.meta.name, "reference": ref.describe(), "leverage": table.to_dict(orient="records"),
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "reference": ref.describe(), "leverage": table.to_dict(orient="records"),
                  "threat_points": threats.to_dict(orient="records")})
     if args.chart:
         from detente.strategy._charts import leverage_chart
@@ -225,14 +225,13 @@ def _cmd_truce(args) -> int:
         truce_survival,
     )
     from detente.strategy._axelrod import axelrod_payoffs
-    from detente.world import load_world
 
     if args.list:
         c = _console()
         for name, cls in sorted(STRATEGIES.items()):
             c.print(f"[bold]{name}[/bold]: {(cls.__doc__ or '').strip().splitlines()[0]}  {cls.classifier}")
         return 0
-    world = load_world(args.world)
+    world = _world(args)
     a, b = _players(args.players)
     loss = None
     if args.shortage:
@@ -264,6 +263,7 @@ def _cmd_truce(args) -> int:
         c.print(f"[bold]Truce game {a} vs {b}[/bold] on {world.meta.name}: instruments {', '.join(game.instruments)}, "
                 f"{game.n_levels} levels each, {game.period_days}-day periods; noise {args.noise:g}, "
                 f"prior trust {args.trust:g}, {args.runs} runs, seed {args.seed}")
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         cols = ["holds_90d", "holds_365d", "median_break_day", "first_breaker_A", "payoff_A", "payoff_B",
                 "final_trust_A", "final_trust_B"]
         show = df[cols].rename(columns={"holds_90d": "holds 90d", "holds_365d": "holds 1y",
@@ -276,13 +276,21 @@ def _cmd_truce(args) -> int:
         c.print(f"two-action reduction (C = agreed levels, D = top of every ladder), bp of income per period, "
                 f"mean of both: R={pdp.r:.3f} S={pdp.s:.3f} T={pdp.t:.3f} P={pdp.p:.3f} "
                 f"({'a' if pdp.is_prisoners_dilemma else 'not a'} prisoner's dilemma)")
-    _emit(args, {"world": world.meta.name, "players": [a, b], "stage_game": game.to_dict(),
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "stage_game": game.to_dict(),
                  "results": df.reset_index().to_dict(orient="records"), "axelrod": pdp.as_dict()})
     if args.chart:
         from detente.strategy._charts import survival_chart
 
         _save(survival_chart(results, f"Truce survival {a} vs {b} (noise {args.noise:g})"), args.chart)
     return 0
+
+
+def _world(args):
+    """The ``--world`` with the ``--elasticities`` set at the ``--horizon``."""
+    from detente.world import load_world
+    from detente.world._theta import ElasticityChoice, with_elasticities
+
+    return with_elasticities(load_world(args.world), ElasticityChoice(args.elasticities, args.horizon))
 
 
 # ---------------------------------------------------------------------------- parser
@@ -296,6 +304,10 @@ def register(sub) -> None:
         p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
         p.add_argument("--out", help="also write the JSON results to this file")
         p.add_argument("--chart", help="write a chart to this PNG file")
+        from detente.cli import add_elasticity_options
+
+        # strategy compares permanent policies: long-run elasticities by default
+        add_elasticity_options(p, default_horizon="long")
 
     n = sub.add_parser("nash", help="Nash (trade-war) tariffs of two countries by iterated best responses",
                        description="Each side's tariffs on the other maximise its real income given the other's; "

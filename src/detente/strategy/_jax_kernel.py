@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from detente.equilibrium._closure import deficit_rule
 from detente.errors import DetenteError
 
 _LOG_CAP = 600.0  # same overflow guard as the numpy kernel
@@ -54,16 +55,26 @@ class JaxKernel:
     base : Baseline
         Plain arrays of the world (``world.arrays()``).
     D_new : (N,) array
-        Counterfactual deficits (numeraire units), fixed for this kernel.
+        Counterfactual deficits (numeraire units), fixed for this kernel: the new
+        deficits under ``closure="fixed-deficits"``, the reference deficits at baseline
+        wages under ``"fixed-ratios"`` (then D' depends on the wages inside the sweep,
+        :func:`detente.equilibrium._closure.deficit_rule`).
+    closure : str
+        ``"fixed-deficits"`` (default), ``"fixed-ratios"`` or ``"balanced"`` (zero
+        deficits; pass the arrays of the purged world, ``purged_world(world).arrays()``).
 
     All functions take ``z`` (packed unknowns), ``tau`` (N, N, J) new tariff levels
     (fractions) and ``d_hat`` (N, N, J) iceberg factors.
     """
 
-    def __init__(self, base, D_new: np.ndarray) -> None:
+    def __init__(self, base, D_new: np.ndarray, closure: str = "fixed-deficits") -> None:
         jax = require_jax()
         import jax.numpy as jnp
 
+        from detente.equilibrium._kernel import Shock, _kernel_closure
+
+        self.closure = closure
+        self._rule = _kernel_closure(Shock(None, None, np.asarray(D_new, float), closure))
         self._jax, self._jnp = jax, jnp
         X0, pi, tau0, theta, gva, gio, alpha, VA, D = (np.asarray(a, float) for a in base)
         self.N, self.J = X0.shape
@@ -101,7 +112,8 @@ class JaxKernel:
         net = q * jnp.einsum("nij,ij->nj", G, f)  # spending net of tariffs (n, j)
         R = (Xn - net).sum(axis=1)
         w = jnp.exp(lw)
-        income = w * VA + R + c["D_new"]
+        D_new = deficit_rule(self._rule, c["D_new"], VA, w, xp=jnp)
+        income = w * VA + R + D_new
         X_new = jnp.einsum("njk,nk->nj", gio, Y) + c["alpha"] * income[:, None]
         va_impl = (gva * Y).sum(axis=1)
         Y2 = f * f * jnp.einsum("nij,nj->ij", G * bk, q / s)
@@ -110,7 +122,7 @@ class JaxKernel:
         lw_new = jnp.clip(lw + (va_impl - w * VA) / jnp.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
         lw_new = lw_new - jnp.log(jnp.exp(lw_new) @ VA / VA.sum())
         z_new = jnp.concatenate([lw_new, lP_new.ravel(), (X_new / c["Xscale"]).ravel()])
-        return dict(z_new=z_new, lw=lw, lP=lP, X=Xn, Y=Y, R=R, income=income, w=w)
+        return dict(z_new=z_new, lw=lw, lP=lP, X=Xn, Y=Y, R=R, income=income, w=w, D=D_new)
 
     def _sweep(self, z, tau, d_hat):
         return self._state(z, tau, d_hat)["z_new"]

@@ -49,7 +49,8 @@ def cp2015(data: str | None = None) -> Comparison:
     return Comparison("cp2015", meta["study"] + ": " + meta["experiment"], tuple(rows),
                       {"world": meta["world"], "elasticities": "CP 2015 (the paper's own, from T.txt)",
                        "closure": "balanced (deficits purged first, as in the paper)"},
-                      ("welfare is the paper's terms-of-trade + volume-of-trade decomposition",))
+                      ("welfare is the paper's terms-of-trade + volume-of-trade decomposition",),
+                      extra={"table": table.reset_index().to_dict(orient="records")})
 
 
 # ---------------------------------------------------------------------------- ACR

@@ -257,6 +257,17 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
         return [{"name": k, "description": v, "available": "not built" not in v} for k, v in available_worlds().items()]
 
+    @app.get("/api/elasticities", response_model=list[m.ElasticitySetInfo], tags=["worlds"])
+    def list_elasticities():
+        from detente.world.elasticities import elasticity_set, list_sets
+
+        out = []
+        for name in list_sets():
+            es = elasticity_set(name)
+            out.append({"name": name, "label": es.label, "horizon": str(es.horizon),
+                        "citation": " ".join(str(es.citation).split())})
+        return out
+
     @app.get("/api/worlds/{name}", response_model=m.WorldDetail, tags=["worlds"], responses=cf)
     def world_detail(name: m.WorldName):
         w = worlds.get(name)
@@ -334,7 +345,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from detente.equilibrium import Counterfactual, solve
         from detente.report.whatif import whatif_record
 
-        w = worlds.get(req.world)
+        from detente.world._theta import ElasticityChoice, with_elasticities
+
+        w = with_elasticities(worlds.get(req.world), ElasticityChoice(req.elasticities, req.horizon))
         cf = Counterfactual.from_world(w, deficits=req.deficits)
         if not (req.tariffs or req.export_controls or req.icebergs) and req.deficits == "baseline":
             pass  # the baseline itself: a valid (zero) what-if
@@ -398,7 +411,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                   "world": sc.world, "dates": n}
 
         def run(progress):
-            rp = replay(sc, worlds.get(sc.world), variant=body.variant, progress=progress)
+            rp = replay(sc, worlds.get(sc.world), variant=body.variant, progress=progress,
+                        elasticities=body.elasticities, horizon=body.horizon, adjustment=body.adjustment)
             run_id = None
             if body.save:
                 mod, st = open_store()

@@ -53,6 +53,16 @@ class TariffChange(_Strict):
         return self
 
 
+def _elasticity_sets() -> tuple[str, ...]:
+    from detente.world.elasticities import list_sets
+
+    return (*list_sets(), "world")
+
+
+ElasticitySet = Literal[_elasticity_sets()]  # type: ignore[valid-type]
+Horizon = Annotated[str, StringConstraints(pattern=r"^(long|[0-9]{1,2}(\.[0-9]{1,3})?y?)$", max_length=8)]
+
+
 class WhatIfRequest(_Strict):
     """A static what-if: tariff changes, export controls and iceberg costs on a world."""
 
@@ -69,6 +79,10 @@ class WhatIfRequest(_Strict):
     countries: list[Label] | None = Field(None, max_length=200, description="countries to report (default: main economies)")
     pair: tuple[Label, Label] | None = Field(None, description="bilateral pair for trade by sector (default USA, CHN)")
     save: bool = Field(False, description="also save the result in the results store (if installed)")
+    elasticities: ElasticitySet | None = Field(
+        None, description="trade-elasticity set (GET /api/elasticities), 'world' for the world file's; "
+                          "default: 'default'")
+    horizon: Horizon = Field("1y", description="horizon of the elasticities: 1y, 3y, long or years")
 
 
 class ScenarioText(_Strict):
@@ -87,6 +101,10 @@ class ReplayRequest(_Strict):
     variant: Annotated[str, StringConstraints(max_length=500)] | None = Field(
         None, description="variant name, or several joined by '+'")
     save: bool = Field(False, description="also save the result in the results store (if installed)")
+    elasticities: ElasticitySet | None = Field(
+        None, description="trade-elasticity set (GET /api/elasticities); default: the scenario's")
+    horizon: Horizon | None = Field(None, description="elasticity horizon; default: the scenario's")
+    adjustment: Literal["fixed", "path"] | None = Field(None, description="fixed horizon or adjustment path")
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplayRequest:
@@ -105,6 +123,13 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class ElasticitySetInfo(BaseModel):
+    name: str
+    label: str
+    horizon: str
+    citation: str
 
 
 class WorldInfo(BaseModel):

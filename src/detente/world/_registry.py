@@ -10,6 +10,8 @@ name               what
 ``cp2015``         Caliendo & Parro (2015) 1993 data from ``../shared/data/cp2015``
                    (validation only)
 a path             any world file written by :func:`detente.world.save_world`
+a ``.csv`` path    a one-sector flows file, or a directory with ``flows.csv``
+or CSV directory   (:func:`detente.world.read_csv_world`, docs/csv_worlds.md)
 =================  ===========================================================
 
 The data directory is ``$DETENTE_DATA_DIR``, else ``$XDG_DATA_HOME/detente``, else
@@ -55,8 +57,40 @@ def packaged_world_path(name: str = DEFAULT_WORLD) -> Path:
     return Path(str(resources.files("detente") / "data" / _PACKAGED[name]))
 
 
-def load_world(name_or_path: str | os.PathLike = "default") -> World:
-    """Load a world by name (see the module docstring) or from a file path."""
+def is_csv_world(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a CSV world: a ``.csv`` file or a directory with ``flows.csv``."""
+    p = Path(path).expanduser()
+    return p.suffix.lower() == ".csv" or (p.is_dir() and (p / "flows.csv").is_file())
+
+
+def load_world(name_or_path: str | os.PathLike = "default", *, elasticities: str | None = None,
+               horizon: str = "1y", theta=None, **csv_options) -> World:
+    """Load a world by name (see the module docstring) or from a file path.
+
+    The world's trade elasticities are set to ``elasticities`` at ``horizon``
+    (:func:`detente.world.with_elasticities`; docs/elasticities.md): by default the
+    registry's ``default`` set at one year where the registry maps the world's sectors
+    (the OECD worlds), else the world file's own (CP 2015, CSV worlds).
+    ``elasticities="world"`` keeps the file's own everywhere. ``world.meta.elasticities``
+    says which.
+
+    A CSV world (``.csv`` file or directory with ``flows.csv``) is read with
+    :func:`detente.world.read_csv_world`; ``theta`` and ``csv_options`` are passed to it
+    (the trade elasticity is needed unless the files carry it).
+    """
+    from detente.world._theta import ElasticityChoice, with_elasticities
+
+    world = _read_world(name_or_path, theta=theta, **csv_options)
+    return with_elasticities(world, ElasticityChoice(elasticities, horizon))
+
+
+def _read_world(name_or_path: str | os.PathLike, *, theta=None, **csv_options) -> World:
+    if is_csv_world(name_or_path):
+        from detente.world._csv import read_csv_world
+
+        return read_csv_world(name_or_path, theta=theta, **csv_options)
+    if theta is not None or csv_options:
+        raise DataError(f"theta= and CSV options apply to CSV worlds only, not {str(name_or_path)!r}")
     from detente.world._io import read_world
 
     key = str(name_or_path)

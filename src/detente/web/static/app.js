@@ -107,7 +107,7 @@ function drawReplay(data) {
   $("#replay-heading").textContent = `${title}${data.meta.variant ? ` — variant ${data.meta.variant}` : ""}`;
   draw("chart-welfare", countryTraces(data, "welfare_pct", shown), lineLayout("Real income (welfare)", "% vs baseline"));
   draw("chart-wages", countryTraces(data, "real_wage_pct", shown), lineLayout("Real wages", "% vs baseline"));
-  draw("chart-prices", countryTraces(data, "cpi_pct", shown), lineLayout("Consumer prices", "% vs baseline"));
+  draw("chart-prices", countryTraces(data, "cpi_pct", shown), lineLayout("Consumer prices relative to the own nominal wage", "% vs baseline"));
   const shapes = (data.change_dates || []).slice(1).map((d) => ({
     type: "line", x0: d, x1: d, yref: "paper", y0: 0, y1: 1, line: { width: 1, color: "#d5d9de", dash: "dot" },
   }));
@@ -343,7 +343,7 @@ function drawWhatif(rec) {
   keys.replaceChildren();
   const items = [
     [`${a} real income`, rows[a]?.welfare_pct, "welfare-a"], [`${b} real income`, rows[b]?.welfare_pct, "welfare-b"],
-    [`${a} prices (CPI)`, rows[a]?.cpi_pct, "cpi-a"], [`${b} prices (CPI)`, rows[b]?.cpi_pct, "cpi-b"],
+    [`${a} prices vs wage`, rows[a]?.cpi_pct, "cpi-a"], [`${b} prices vs wage`, rows[b]?.cpi_pct, "cpi-b"],
   ];
   const bil = rec.bilateral.find((x) => x.importer === a && x.exporter === b);
   if (bil) items.push([`${b} → ${a} trade`, 100 * (bil.total_counterfactual / bil.total_baseline - 1), "trade-ba"]);
@@ -355,7 +355,7 @@ function drawWhatif(rec) {
   }
   const cs = rec.countries.map((r) => r.country);
   const bar = (k, name, color) => ({ type: "bar", x: cs, y: rec.countries.map((r) => r[k]), name, marker: { color } });
-  draw("chart-whatif-countries", [bar("welfare_pct", "real income", COLORS[0]), bar("real_wage_pct", "real wage", COLORS[2]), bar("cpi_pct", "CPI", COLORS[1])], {
+  draw("chart-whatif-countries", [bar("welfare_pct", "real income", COLORS[0]), bar("real_wage_pct", "real wage", COLORS[2]), bar("cpi_pct", "prices vs wage", COLORS[1])], {
     title: { text: "Real income, real wages and prices", font: { size: 14 } }, barmode: "group",
     margin: { l: 50, r: 10, t: 36, b: 40 }, yaxis: { title: { text: "% vs baseline" } }, legend: { orientation: "h", y: -0.15 }, font: { size: 11 },
   });
