@@ -32,6 +32,14 @@ def cp2015_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def gravity_sample() -> Path:
+    f = SHARED_DATA / "gravity_sample" / "sample_data_set.csv"
+    if not f.is_file():
+        pytest.skip(f"gegravity's sample data not found at {f} (the ../shared/data folder is absent)")
+    return f
+
+
+@pytest.fixture(scope="session")
 def cp2015_zero_deficit(cp2015_dir):
     """The CP 1993 world re-solved to zero deficits, as the paper's Table 2 baseline."""
     from detente.equilibrium import Counterfactual, solve

@@ -31,7 +31,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     from detente.report.whatif import whatif_record
     from detente.world import load_world
 
-    world = _with_elasticities(load_world(args.world, **({"theta": args.theta} if args.theta else {})), args)
+    world = _with_elasticities(load_world(args.world, **_csv_options(args)), args)
     cf = Counterfactual.from_world(world, deficits=None if args.closure == "balanced" else args.deficits,
                                    closure=args.closure)
     specs: list[str] = []
@@ -53,10 +53,32 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     eq = solve(world, cf)
     countries = _main_countries(world, args.countries)
     record = whatif_record(eq, countries=countries, pair=_pair(args.pair, countries))
+    from detente.equilibrium import share_warning
+
+    moved = share_warning(eq)
+    if moved:
+        record["warnings"] = [moved]
+        import warnings
+
+        warnings.warn(moved, UserWarning, stacklevel=1)
+    sens = None
+    if args.sensitivity:
+        from detente.equilibrium import elasticity_sensitivities
+
+        heads = [f"welfare {c}" for c in countries]
+        pair = _pair(args.pair, countries)
+        if pair:
+            heads += [f"trade {pair[1]}->{pair[0]} goods", f"trade {pair[0]}->{pair[1]} goods"]
+        sens = elasticity_sensitivities(eq, heads)
+        record["sensitivity"] = sensitivity_record(sens)
     if args.json:
         sys.stdout.write(json.dumps(record, indent=2) + "\n")
     else:
         print_whatif(_console(), eq, record)
+        if sens is not None:
+            from detente.report.terminal import print_sensitivity
+
+            print_sensitivity(_console(), sens)
     if args.out:
         out = write_json(args.out, record)
         if not args.json:
@@ -103,6 +125,24 @@ def add_elasticity_options(parser: argparse.ArgumentParser, *, default_horizon: 
                              "(default: %(default)s)")
 
 
+def _csv_options(args: argparse.Namespace) -> dict:
+    """``read_csv_world`` options from ``--theta``, ``--csv-column`` and ``--csv-extra``."""
+    opts: dict = {}
+    if args.theta is not None:
+        opts["theta"] = args.theta
+    if args.csv_column:
+        cols = {}
+        for item in args.csv_column:
+            name, sep, column = item.partition("=")
+            if not sep or not name.strip() or not column.strip():
+                raise DetenteError(f"--csv-column {item!r}: expected NAME=COLUMN, e.g. value=trade")
+            cols[name.strip()] = column.strip()
+        opts["columns"] = cols
+    if args.csv_extra:
+        opts["extra_columns"] = args.csv_extra
+    return opts
+
+
 def add_closure_option(parser: argparse.ArgumentParser, *, scenario: bool = False) -> None:
     """``--closure``: how trade deficits adjust (docs/model.md, section 4), defined once."""
     from detente.equilibrium._closure import CLOSURES
@@ -111,6 +151,18 @@ def add_closure_option(parser: argparse.ArgumentParser, *, scenario: bool = Fals
                         help="deficits fixed in levels, expenditure/output ratios fixed, or balanced trade "
                              "(deficits purged first, Dekle-Eaton-Kortum); default: "
                              + ("the scenario's, else fixed-deficits" if scenario else "%(default)s"))
+
+
+def sensitivity_record(sens) -> dict:
+    """JSON-ready elasticity sensitivities: units, the table and the drivers."""
+    frame = sens.to_frame()
+    drivers = sens.drivers()
+    return {"units": "pp of the headline (a % change) per unit of ln theta_j: +10% in theta_j moves "
+                     "it by about 0.095 x this",
+            "sectors": list(frame.columns), "theta": [float(t) for t in sens.theta],
+            "rows": [{"headline": h, **{s: float(v) for s, v in row.items()}}
+                     for h, row in frame.to_dict("index").items()],
+            "drivers": drivers.reset_index(drop=True).to_dict(orient="records")}
 
 
 def _main_countries(world, text: str | None) -> list[str]:
@@ -153,7 +205,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     for key in ("elasticities", "horizon", "adjustment"):
         value = getattr(args, key, None)
         if value is not None:
-            if args.study in ("cp2015", "acr") or (key == "adjustment" and args.study != "trade-2025"):
+            if args.study in ("cp2015", "acr", "gegravity") or (key == "adjustment" and args.study != "trade-2025"):
                 raise DetenteError(f"--{key} does not apply to study {args.study!r}")
             options[key] = value
     comparison = reproduce(args.study, **options)
@@ -280,11 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
     add_elasticity_options(w)
     add_closure_option(w)
-    w.add_argument("--theta", type=float, help="trade elasticity of a one-sector CSV world without a theta column")
+    w.add_argument("--theta", type=float, help="trade elasticity of a CSV world without a theta column")
+    w.add_argument("--csv-column", action="append", metavar="NAME=COLUMN",
+                   help="CSV world: read the layout's column NAME from COLUMN, e.g. value=trade (repeatable)")
+    w.add_argument("--csv-extra", choices=["error", "ignore"], help="CSV world: what to do with unknown columns")
+    w.add_argument("--sensitivity", action="store_true",
+                   help="also print the exact derivatives of the headlines with respect to each sector's "
+                        "trade elasticity, and the elasticities that drive them (needs JAX)")
     w.set_defaults(func=_cmd_whatif)
 
     r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
-    r.add_argument("study", choices=["list", "cp2015", "acr", "war-2018", "trade-2025"],
+    r.add_argument("study", choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025"],
                    help="the comparison to run, or 'list'")
     r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
     r.add_argument("--json", action="store_true", help="print the comparison as JSON")

@@ -466,3 +466,20 @@ def shares_moved(eq, factor: float = 10.0, floor: float = SHARE_FLOOR):
     df = pd.DataFrame(rows, columns=["importer", "exporter", "sector", "baseline", "counterfactual", "ratio", "direction"])
     df.attrs.update(factor=factor, floor=floor, counterfactual=eq.counterfactual.describe())
     return df
+
+
+def share_warning(eq, factor: float = 10.0, *, show: int = 3) -> str | None:
+    """One readable warning when :func:`shares_moved` finds cells moved ``factor`` x, else None.
+
+    Such moves are far outside the range where a constant-elasticity model is tested
+    against data (docs/validation.md); the headline may rest on them.
+    """
+    moved = shares_moved(eq, factor)
+    if not len(moved):
+        return None
+    rows = moved.head(show).to_dict("records")
+    cells = "; ".join(f"{r['exporter']}->{r['importer']} {r['sector']}: share {r['baseline']:.3g} -> "
+                      f"{r['counterfactual']:.3g}" for r in rows)
+    more = f" (and {len(moved) - show} more)" if len(moved) > show else ""
+    return (f"{len(moved)} bilateral trade shares move by more than {factor:g}x ({cells}{more}); "
+            "constant-elasticity answers this far from the data are fragile")

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
-from detente.equilibrium import Counterfactual, Equilibrium, solve
+from detente.equilibrium import Counterfactual, Equilibrium, share_warning, solve
 from detente.policy._baseline import rebase
 from detente.errors import ScenarioError
 from detente.policy._schema import Scenario, check_labels
@@ -174,6 +176,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     equilibria: dict[str, Equilibrium] = {}
     keys: list[str] = []
     clock = _ChangeClock(w) if adjustment == "path" else None
+    warned: list[str] = []
     horizons = np.full(T, np.nan)
     for t, d in enumerate(days):
         st = policy_state(w, sc, d)
@@ -192,6 +195,9 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
                                      label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
             eq = solve(wd, cf, tol=tol)
             equilibria[key] = eq
+            moved = share_warning(eq)
+            if moved:
+                warned.append(f"{d}: {moved}")
         keys.append(key)
         out["welfare"][:, t] = 100 * (eq.welfare_hat - 1)
         out["real_wage"][:, t] = 100 * (eq.real_wage_hat - 1)
@@ -229,8 +235,11 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         coords={"country": c, "importer": c, "exporter": c, "sector": s, "layer": layers,
                 "date": np.array(days, dtype="datetime64[D]")},
         attrs={**_provenance(sc, w, len(equilibria)), "elasticities": horizon_label, "adjustment": adjustment,
-               "closure": closure},
+               "closure": closure, "warnings": json.dumps(warned)},
     )
+    if warned:
+        warnings.warn(f"{len(warned)} of the {len(equilibria)} policy states move trade shares by more "
+                      f"than 10x; the first on {warned[0]}", UserWarning, stacklevel=2)
     return Replay(ds, sc, w, equilibria, tuple(keys), len(equilibria))
 
 

@@ -138,3 +138,26 @@ def print_elasticities(console: Console, name: str | None, horizon: str, *, worl
         t.add_row(s, escape(names.get(s, s)), f"{v:.3f}")
     console.print(t)
     console.print(" ".join(str(elasticity_set(name).citation).split()), markup=False, style="dim")
+
+
+def print_sensitivity(console: Console, sens, *, top: int = 3) -> None:
+    """Which trade elasticities drive each headline: the exact derivatives, largest first."""
+    from rich.markup import escape
+
+    a = np.abs(sens.d_pct)
+    tot = a.sum(axis=1)
+    step = np.log(1.1)  # +10% in theta
+    t = Table(title="What drives each headline: change in pp for +10% in one sector's trade "
+                    "elasticity (exact derivatives), with its share of the dependence", title_justify="left")
+    for head in ("headline", "value %", "all +10%", *(f"driver {k + 1}" for k in range(top)), "one > half"):
+        t.add_column(head, justify="left" if head.startswith(("headline", "driver")) else "right")
+    for k, h in enumerate(sens.headlines):
+        order = np.argsort(-a[k], kind="stable")[:top]
+        cells = [f"{sens.sectors[j]} {100 * a[k, j] / tot[k]:.0f}% ({step * sens.d_pct[k, j]:+.3g})"
+                 if tot[k] > 0 else "" for j in order]
+        dominant = tot[k] > 0 and a[k, order[0]] > 0.5 * tot[k]
+        t.add_row(escape(h), f"{sens.values[k]:+.3f}", f"{step * float(sens.uniform[k]):+.3f}",
+                  *(escape(c) for c in cells), "YES" if dominant else "no")
+    console.print(t)
+    console.print("elasticities: " + ", ".join(f"{s} {v:.3g}" for s, v in zip(sens.sectors, sens.theta, strict=True)),
+                  style="dim", markup=False)

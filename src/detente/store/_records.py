@@ -169,6 +169,9 @@ def record_from_replay(replay) -> RunRecord:
     eqs = list(replay.equilibria.values())
     settings = {
         "deficits": sc.settings.deficits,
+        "closure": ds.attrs.get("closure", sc.settings.closure),
+        "elasticities": ds.attrs.get("elasticities", w.meta.elasticities),
+        "adjustment": ds.attrs.get("adjustment", "fixed"),
         "elasticity_overrides": dict(sc.settings.elasticity_overrides),
         "period": sc.period.model_dump(mode="json"),
         "n_solves": replay.n_solves,
@@ -222,7 +225,8 @@ def record_from_equilibrium(eq, title: str) -> RunRecord:
     deficits = "baseline" if np.array_equal(cf.deficits, w.deficit) else (
         "zero" if not np.any(cf.deficits) else "custom")
     settings = {"counterfactual": cf.describe(), "changes": list(cf.changes), "label": cf.label,
-                "deficits": deficits, "check_tolerance": d.tolerance,
+                "deficits": deficits, "closure": cf.closure, "elasticities": w.meta.elasticities,
+                "check_tolerance": d.tolerance,
                 "numeraire": "world value added (fixed)"}
     summary = {"welfare_pct": dict(zip(w.countries, ds["welfare_pct"].values.tolist(), strict=True)),
                "iterations": d.iterations, "diagnostics": str(d)}

@@ -314,6 +314,7 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
     meta_d.setdefault("vintage", "user CSV")
     meta_d.setdefault("sources", [str(flows_path)])
     meta_d["units"] = units or meta_d.get("units") or "CSV units"
+    meta_d.setdefault("elasticities", "user-supplied (CSV theta column or theta=)")
     meta = WorldMeta.from_dict(meta_d)
     return World.from_flows(countries, sectors, trade=T, tariffs=tau, inter_use=U, final_use=final,
                             theta=th, uses_at="purchaser", meta=meta, tol=tol)

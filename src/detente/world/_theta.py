@@ -118,7 +118,8 @@ def with_elasticities(world: World, choice: ElasticityChoice | None = None, *,
                 raise DataError(f"elasticity set {choice.set!r} cannot be used on world "
                                 f"{world.meta.name!r}: {exc}; use 'world' to keep the world file's "
                                 "own elasticities") from None
-            label += " (the registry does not map this world's sectors)"
+            if "registry does not map" not in label:
+                label += " (the registry does not map this world's sectors)"
     if overrides:
         theta = theta.copy()
         for sector, value in overrides.items():

@@ -1,0 +1,108 @@
+"""Validation studies (detente reproduce) and the elasticity horizon reaching the solver."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from detente.cli import main
+from detente.equilibrium import Counterfactual, solve
+from detente.validation import list_studies, reproduce
+from detente.world import load_world
+from detente.world._theta import ElasticityChoice, normalise_horizon, with_elasticities
+from detente.world.elasticities import horizon_factor
+
+
+def test_every_study_is_listed_with_a_summary():
+    studies = list_studies()
+    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025"} <= set(studies)
+    assert all(len(s) > 20 for s in studies.values())
+
+
+def test_acr_study_matches_the_closed_form():
+    c = reproduce("acr")
+    assert len(c.rows) == 6 and all(r.within for r in c.rows)
+
+
+def test_horizon_reaches_the_solver():
+    base = load_world("default", elasticities="world")
+    short = with_elasticities(base, ElasticityChoice("default", "1y"))
+    long = with_elasticities(base, ElasticityChoice("default", "long"))
+    np.testing.assert_allclose(short.theta, long.theta * horizon_factor("1y"), rtol=1e-12)
+    assert "1 year" in short.meta.elasticities and "long run" in long.meta.elasticities
+    eqs = [solve(w, Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 100)) for w in (short, long)]
+    fall = [float(e.bilateral("USA", "CHN")["counterfactual"].sum() / e.bilateral("USA", "CHN")["baseline"].sum())
+            for e in eqs]
+    assert fall[0] > fall[1]  # trade falls less one year after the change than in the long run
+
+
+def test_load_world_defaults_to_the_default_set_at_one_year():
+    w = load_world("default")
+    assert w.meta.elasticities.startswith("default") and "1 year" in w.meta.elasticities
+    assert abs(load_world("default", horizon="long").theta.mean() - w.theta.mean() / horizon_factor("1y")) < 1e-9
+    own = load_world("default", elasticities="world")
+    assert own.theta.max() > 20  # the file keeps CP 2015's values (petroleum 64.85 before aggregation)
+
+
+@pytest.mark.parametrize("bad", ["0y", "-1", "soon", "100y", True])
+def test_bad_horizons_are_refused(bad):
+    from detente.errors import DataError
+
+    with pytest.raises(DataError, match="horizon"):
+        normalise_horizon(bad)
+
+
+def test_trade_2025_replay_is_within_the_observed_range(capsys):
+    c = reproduce("trade-2025")
+    primary = [r for r in c.rows if r.tolerance is not None]
+    assert len(primary) == 4
+    # measured: 3 of 4 within 10 pp of the importer's records (US->China in May misses by 0.4 pp),
+    # and all 4 inside the range spanned by US Census and China's customs (docs/validation.md)
+    assert sum(bool(r.within) for r in primary) >= 3
+    assert all(r["distance_pp"] <= 10 for r in c.extra["ranges"])
+    assert main(["reproduce", "trade-2025", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["settings"]["elasticities"].startswith("default") and rec["command"] == "detente reproduce trade-2025"
+
+
+def test_war_2018_is_within_a_tenth_of_a_point_of_fgkk():
+    c = reproduce("war-2018")
+    us = c.rows[0]
+    assert us.published == -0.04 and us.within, us
+
+
+def test_gegravity_study_runs_on_the_shared_sample(gravity_sample):
+    c = reproduce("gegravity", path=str(gravity_sample))
+    can = {r.quantity: r for r in c.rows}
+    assert abs(can["CAN welfare"].model - can["CAN welfare"].published) < 0.05
+    assert can["CAN factory price"].model < 0 < can["JPN factory price"].model
+
+
+def test_whatif_sensitivity_names_the_driving_elasticities(capsys):
+    pytest.importorskip("jax")
+    assert main(["whatif", "--preset", "april-2025-peak", "--countries", "USA,CHN", "--sensitivity",
+                 "--json", "--no-save"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    sens = rec["sensitivity"]
+    heads = [r["headline"] for r in sens["rows"]]
+    assert heads[:2] == ["welfare USA", "welfare CHN"] and "trade CHN->USA goods" in heads
+    assert len(sens["sectors"]) == 22 and all(d["drivers"] for d in sens["drivers"])
+
+
+def test_elasticities_command_lists_and_shows_sets(capsys):
+    assert main(["elasticities"]) == 0
+    out = capsys.readouterr().out
+    assert "cp2015" in out and "blp2023" in out
+    assert main(["elasticities", "default", "--horizon", "3y"]) == 0
+    assert "PETROLEUM" in capsys.readouterr().out
+
+
+def test_whatif_runs_a_users_csv_world_with_the_ratio_closure(gravity_sample, capsys):
+    assert main(["whatif", "--world", str(gravity_sample), "--theta", "4", "--csv-column", "value=trade",
+                 "--csv-extra", "ignore", "--closure", "fixed-ratios", "--tariff", "CAN<-JPN:all:+10",
+                 "--countries", "CAN,JPN", "--json", "--no-save"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["meta"]["closure"] == "fixed-ratios"
+    assert {r["country"] for r in rec["countries"]} == {"CAN", "JPN"}
