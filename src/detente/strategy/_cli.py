@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from detente.errors import DetenteError
 
 
@@ -72,6 +74,66 @@ def _peak(world, a: str, b: str):
     return solve(world, cf.with_label("April 2025 peak"))
 
 
+# ---------------------------------------------------------------------------- revealed
+SCHEDULES = ("baseline", "april-2025-peak", "geneva-2025")
+
+
+def _schedule(world, name: str):
+    """(N, N, J) tariffs of a named schedule: the world's own, or a preset on top of it."""
+    from detente.equilibrium import Counterfactual, parse_tariff
+
+    if name == "baseline":
+        return np.array(world.tariffs)
+    from detente.presets import get_preset
+
+    cf = Counterfactual.from_world(world)
+    for text in get_preset(name).tariffs:
+        imp, exp, sec, rate, op = parse_tariff(text)
+        cf = cf.tariff(imp, exp, sec, rate, op=op)
+    return np.array(cf.tariffs)
+
+
+def _revealed(world, model, a: str, b: str, schedule: str, progress=None):
+    from detente.strategy._revealed import revealed_weights
+
+    tau = _schedule(world, schedule)
+    out = []
+    for k, (c, p) in enumerate(((a, b), (b, a))):
+        out.append(revealed_weights(world, c, p, tau, schedule=schedule, model=model))
+        if progress:
+            progress(k + 1, 2, c)
+    return out
+
+
+def _cmd_revealed(args) -> int:
+    from detente.strategy import PolicyModel
+
+    world = _world(args)
+    a, b = _players(args.players)
+    model = PolicyModel(world)
+    res = _revealed(world, model, a, b, args.schedule)
+    if not args.json:
+        c = _console()
+        c.print(f"Revealed political weights: {a} and {b} on {world.meta.name}, schedule {args.schedule}",
+                style="bold", markup=False)
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
+        for r in res:
+            c.print(_table(r.to_frame(), f"{r.country} on {r.partner}: weight phi (a dollar of value added in the "
+                           "sector counts 1 + phi dollars); first-order conditions, % of income per 100 pp",
+                           "{:.4g}"))
+            c.print(f"fit: largest first-order condition left {r.fit:.2g} (real income alone: "
+                    f"{np.nanmax(np.abs(r.gradient_welfare)):.2g}){'; exact' if r.exact else ''}", markup=False)
+        c.print("method: Ossa (2014, section V): weights that make the observed tariffs satisfy each "
+                "government's first-order conditions (exact gradients; non-negative least squares)",
+                style="dim", markup=False)
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "schedule": args.schedule,
+                 "players": [a, b], "revealed": [{"country": r.country, "partner": r.partner, "weights": r.weights,
+                                                   "fit": r.fit, "exact": r.exact,
+                                                   "table": r.to_frame().reset_index().to_dict(orient="records")}
+                                                  for r in res]})
+    return 0
+
+
 # ---------------------------------------------------------------------------- nash
 def _cmd_nash(args) -> int:
     from detente.strategy import PolicyModel, nash_tariffs
@@ -79,8 +141,11 @@ def _cmd_nash(args) -> int:
     world = _world(args)
     a, b = _players(args.players)
     model = PolicyModel(world, deficits=args.deficits)
+    objectives = None
+    if args.objective == "revealed":
+        objectives = [r.objective for r in _revealed(world, model, a, b, args.schedule)]
     res = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, method=args.method,
-                       tol=args.tol / 100, upper=args.upper / 100)
+                       tol=args.tol / 100, upper=args.upper / 100, objectives=objectives)
     peak = _peak(world, a, b)
     refs = {"april_2025_peak": peak} if peak is not None else {}
     welfare = res.welfare_table(**refs)
@@ -89,6 +154,8 @@ def _cmd_nash(args) -> int:
         c.print(f"[bold]Nash tariffs of {a} and {b}[/bold] on {world.meta.name} ({world.meta.vintage}); "
                 f"others' tariffs at the baseline; deficits: {args.deficits}")
         c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
+        c.print("objectives: " + ("; ".join(o.describe() for o in objectives) if objectives else "real income"),
+                markup=False)
         c.print(_table(res.rates_table(), "Nash tariffs by sector (%)", "{:.2f}"))
         c.print(_table(res.history_table().set_index("round"), "best-response iterations "
                        "(max_change_pp: largest move of any rate; U: objective, % of income)", "{:.4g}"))
@@ -320,7 +387,19 @@ def register(sub) -> None:
     n.add_argument("--tol", type=float, default=0.01, help="stop when no rate moves more than this many pp (0.01)")
     n.add_argument("--upper", type=float, default=500.0, help="upper bound on a tariff, percent (500)")
     n.add_argument("--deficits", choices=["baseline", "zero"], default="baseline")
+    n.add_argument("--objective", choices=["real-income", "revealed"], default="real-income",
+                   help="real income, or the political weights revealed by --schedule (default: %(default)s)")
+    n.add_argument("--schedule", choices=SCHEDULES, default="baseline",
+                   help="observed tariffs that reveal the weights (default: the world's, 2022)")
     n.set_defaults(func=_cmd_nash)
+
+    rv = sub.add_parser("revealed", help="political weights that make observed tariffs best responses (Ossa 2014)",
+                        description="Which weights on sectors' value added make the observed tariffs of both "
+                        "players satisfy their first-order conditions, from exact gradients.")
+    common(rv)
+    rv.add_argument("--schedule", choices=SCHEDULES, default="baseline",
+                    help="the observed tariffs: the world's (2022) or a preset on top of them")
+    rv.set_defaults(func=_cmd_revealed)
 
     b = sub.add_parser("bargain", help="cooperative tariffs: Nash bargaining with the trade war as disagreement point")
     common(b)
