@@ -305,7 +305,13 @@ def _cmd_truce(args) -> int:
         from detente.strategy import shortage_loss_model
 
         loss = shortage_loss_model(world)
-    game = build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days)
+    objectives = None
+    if args.objective == "revealed":
+        from detente.strategy import PolicyModel
+
+        objectives = [r.objective for r in _revealed(world, PolicyModel(world), a, b, args.schedule)]
+    game = build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days,
+                            objectives=objectives)
     if args.strategies:
         pairs = []
         for spec in args.strategies:
@@ -433,4 +439,8 @@ def register(sub) -> None:
     t.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     t.add_argument("--shortage", action="store_true",
                    help="add shortage losses of the export-control ladder (weekly shortage model)")
+    t.add_argument("--objective", choices=["real-income", "revealed"], default="real-income",
+                   help="payoffs: real income, or the objectives revealed by --schedule (detente revealed)")
+    t.add_argument("--schedule", choices=SCHEDULES, default="baseline",
+                   help="observed tariffs that reveal the weights for --objective revealed")
     t.set_defaults(func=_cmd_truce)
