@@ -187,6 +187,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
             if years > 0:
                 wd = world_for(sc, base, elasticities=elasticities, horizon=f"{years:g}y")
                 wd = w.replace(theta=wd.theta, meta=dataclasses.replace(w.meta, elasticities=wd.meta.elasticities))
+                st = policy_state(wd, sc, d)  # export controls' iceberg equivalents use the date's theta
                 key = f"{st.key}@{years:g}y"
         eq = equilibria.get(key)
         if eq is None:
