@@ -3,6 +3,8 @@
 Every file detente writes (worlds, results, reports, exports) goes through
 :func:`atomic_path`: the content is written to a temporary file in the same folder and
 renamed over the target only when complete; on error the temporary file is removed.
+Commands check their output paths first, with :func:`check_output_path`, so that a
+wrong ``--out`` is refused before anything is computed.
 """
 
 from __future__ import annotations
@@ -14,17 +16,56 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from detente.errors import DetenteError
+
+
+def check_output_path(path: str | os.PathLike, what: str = "--out", *, folder: bool = False) -> Path:
+    """Refuse an output path that cannot be written, before any work is done.
+
+    ``folder=False``: ``path`` is a file to (over)write; an existing folder is refused.
+    ``folder=True``: ``path`` is a folder to write files into; an existing file is
+    refused. Missing parent folders are fine (they are created when writing), but the
+    nearest existing one must be a writable folder. Raises
+    :class:`~detente.errors.DetenteError` naming ``what`` and the path; returns the path.
+    """
+    text = os.fspath(path)
+    if not text.strip():
+        raise DetenteError(f"{what}: the output path is empty")
+    target = Path(text).expanduser()
+    if folder:
+        if target.exists() and not target.is_dir():
+            raise DetenteError(f"{what} {text!r} is an existing file, not a folder: give a folder "
+                               "(new or existing) to write into")
+    elif target.is_dir():
+        raise DetenteError(f"{what} {text!r} is a folder: give a file name, e.g. {str(target / 'results')!r}")
+    elif target.exists() and not target.is_file():
+        raise DetenteError(f"{what} {text!r} exists and is not a regular file")
+    parent = target if folder and target.is_dir() else target.parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise DetenteError(f"{what} {text!r}: {str(parent)!r} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DetenteError(f"{what} {text!r}: no permission to write in {str(parent)!r}")
+    return target
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds.
 
     The parent folder is created; the file gets the usual permissions (0666 less the
-    umask) rather than the 0600 of :func:`tempfile.mkstemp`.
+    umask) rather than the 0600 of :func:`tempfile.mkstemp`. A target that is a folder, or
+    a parent that cannot be created or written, raises :class:`~detente.errors.DetenteError`.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    if target.is_dir():
+        raise DetenteError(f"cannot write {str(target)!r}: it is a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as exc:
+        raise DetenteError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         yield Path(tmp)

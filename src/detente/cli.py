@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from detente._files import write_json, write_netcdf
+from detente._files import check_output_path, write_json, write_netcdf
 from detente.errors import DetenteError
 
 
@@ -31,6 +31,9 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     from detente.report.whatif import whatif_record
     from detente.world import load_world
 
+    if args.out:
+        check_output_path(args.out, "--out")
+    selected = parse_countries(args.countries)
     world = _with_elasticities(load_world(args.world, **_csv_options(args)), args)
     cf = Counterfactual.from_world(world, deficits=None if args.closure == "balanced" else args.deficits,
                                    closure=args.closure)
@@ -51,7 +54,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         cf = cf.iceberg_cost(imp, exp, sec, factor)
     cf = cf.with_label(title)
     eq = solve(world, cf)
-    countries = _main_countries(world, args.countries)
+    countries = _main_countries(world, selected)
     record = whatif_record(eq, countries=countries, pair=_pair(args.pair, countries))
     from detente.equilibrium import share_warning
 
@@ -82,13 +85,13 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     if args.out:
         out = write_json(args.out, record)
         if not args.json:
-            _console().print(f"results written to {out}")
+            _console().print(f"results written to {out}", markup=False)
     if not args.no_save:
         from detente.store import RunStore, record_from_equilibrium
 
         run_id = RunStore().save(record_from_equilibrium(eq, title))
         if not args.json:
-            _console().print(f"[dim]saved as run {run_id} (detente runs show {run_id})[/dim]")
+            _console().print(f"saved as run {run_id} (detente runs show {run_id})", style="dim", markup=False)
     return 0
 
 
@@ -165,12 +168,32 @@ def sensitivity_record(sens) -> dict:
             "drivers": drivers.reset_index(drop=True).to_dict(orient="records")}
 
 
-def _main_countries(world, text: str | None) -> list[str]:
-    if text:
-        names = [c.strip() for c in text.split(",") if c.strip()]
+def parse_countries(text: str | None, option: str = "--countries") -> list[str] | None:
+    """The labels of a comma-separated ``--countries`` (None when the option is absent).
+
+    An empty selection (``--countries ,``) and a repeated country raise
+    :class:`~detente.errors.DetenteError` naming the option and the duplicate.
+    """
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        raise DetenteError(f"{option} {text!r} names no country: give labels separated by commas, e.g. USA,CHN")
+    seen: set[str] = set()
+    dups = [c for c in names if c in seen or seen.add(c)]
+    if dups:
+        raise DetenteError(f"{option}: {', '.join(dict.fromkeys(dups))} given more than once in {text!r}; "
+                           "name each country once")
+    return names
+
+
+def _main_countries(world, names: list[str] | str | None) -> list[str]:
+    if isinstance(names, str):
+        names = parse_countries(names)
+    if names is not None:
         for c in names:
             world.country_index(c)  # raises with suggestions
-        return names
+        return list(names)
     from detente.report.whatif import main_countries
 
     return main_countries(world.countries)
@@ -193,6 +216,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         for name, summary in list_studies().items():
             sys.stdout.write(f"{name:12s} {summary}\n")
         return 0
+    if args.out:
+        check_output_path(args.out, "--out")
     if args.study == "cp2015" and not (args.json or args.out):
         from detente.report.reproduce import cp2015_table, print_cp2015
 
@@ -248,6 +273,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_replay(args: argparse.Namespace) -> int:
     from detente.policy._commands import print_replay, replay_file
 
+    if args.out:
+        check_output_path(args.out, "--out")
     rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet,
                      elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
                      closure=args.closure)
@@ -257,21 +284,23 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         from detente.shortage._cli import _print, summary
 
         res = simulate_scenario(rp.scenario, rp.world)
-        _console().print("[bold]Critical-input shortages, week by week (the static equilibrium above "
-                         "cannot show stock-outs)[/bold]")
+        _console().print("Critical-input shortages, week by week (the static equilibrium above "
+                         "cannot show stock-outs)", style="bold", markup=False)
         _print(summary(res, list(rp.world.sectors)), res)
     if not args.no_save:
         from detente.store import RunStore, record_from_replay
 
         run_id = RunStore().save(record_from_replay(rp))
-        _console().print(f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)")
+        _console().print(f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)",
+                         markup=False)
     if args.out:
-        _console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}")
+        _console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
     return 0
 
 
 # ---------------------------------------------------------------------------- worlds & data
 def _cmd_worlds(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     from detente.world import available_worlds
@@ -280,7 +309,7 @@ def _cmd_worlds(args: argparse.Namespace) -> int:
     t.add_column("name")
     t.add_column("what")
     for k, v in available_worlds().items():
-        t.add_row(k, v)
+        t.add_row(escape(str(k)), escape(str(v)))
     _console().print(t)
     return 0
 
@@ -297,11 +326,13 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     from detente.world._build import build_default_worlds
     from detente.world._registry import data_dir, packaged_world_path
 
+    if args.out:
+        check_output_path(args.out, "--out", folder=True)
     out = Path(args.out) if args.out else data_dir()
     compact = packaged_world_path() if args.compact else None
     paths = build_default_worlds(out, compact_path=compact)
     for name, path in paths.items():
-        _console().print(f"{name}: {path}")
+        _console().print(f"{name}: {path}", markup=False)
     return 0
 
 

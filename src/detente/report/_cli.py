@@ -11,6 +11,7 @@ import argparse
 import re
 from pathlib import Path
 
+from detente._files import check_output_path
 from detente.errors import DetenteError
 from detente.report.charts import ReportError
 from detente.report.html import unique_label, write_report
@@ -72,10 +73,49 @@ def resolve_run(text: str, *, world: str | None = None, progress: bool = False, 
         except ImportError as exc:
             raise ReportError(f"{text!r} is not a file, and the results store is not available ({exc})") from None
         store = RunStore()
+    if text in ("latest", "last"):
+        text = _latest_replay(store, text)
     rec = store.load(text)
+    kind = getattr(rec, "kind", None) or "replay"
+    if kind != "replay":
+        rid = getattr(rec, "id", text)
+        raise ReportError(f"run {rid} ({getattr(rec, 'name', '') or kind!s}) is a {_kind_name(kind)}, not a "
+                          f"replay: a report needs a replay over time (`detente runs show {rid}` prints "
+                          f"this run; `detente replay SCENARIO` makes a replay)")
     from detente.report.html import record_dataset, run_label
 
     return run_label(rec), record_dataset(rec)
+
+
+def _kind_name(kind: str) -> str:
+    return {"whatif": "what-if"}.get(kind, str(kind))
+
+
+def _latest_replay(store, text: str) -> str:
+    """The id of the newest replay in ``store`` for ``latest``.
+
+    Newer runs of other kinds (what-ifs have no report) are skipped with a warning that
+    names them; a store without replays raises, naming its latest run.
+    """
+    if not hasattr(store, "list"):
+        return text
+    df = store.list()
+    if df.empty:
+        return text  # load() says that the store has no runs
+    newest = df.iloc[0]
+    if newest["kind"] == "replay":
+        return str(newest["id"])
+    replays = df[df["kind"] == "replay"]
+    what = f"the latest run, {newest['id']} ({newest['name']}), is a {_kind_name(newest['kind'])}"
+    if replays.empty:
+        raise ReportError(f"{what}, which has no report, and the store has no replay: run "
+                          "`detente replay SCENARIO` first, or give a NetCDF file or scenario:NAME")
+    import warnings
+
+    rid = str(replays.iloc[0]["id"])
+    warnings.warn(f"{what}, which has no report; reporting the latest replay, {rid} "
+                  f"({replays.iloc[0]['name']})", UserWarning, stacklevel=2)
+    return rid
 
 
 def _slug(text: str) -> str:
@@ -129,12 +169,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     parts = [p.strip() for p in (args.pair or "USA,CHN").split(",")]
     if len(parts) != 2:
         raise DetenteError(f"--pair must be two countries 'A,B', got {args.pair!r}")
+    if args.out:
+        check_output_path(args.out, "--out", folder=True)
     runs: dict[str, object] = {}
     for text in args.runs:
         label, ds = resolve_run(text, world=args.world, progress=not args.quiet)
         runs[unique_label(label, runs)] = ds
     main = next(iter(runs.values()))
     out = Path(args.out) if args.out else Path("results") / f"report-{_slug(str(main.attrs.get('scenario', 'replay')))}"
+    if not args.out:
+        check_output_path(out, "the report folder", folder=True)
     horizons = None
     first = args.runs[0]
     if first.startswith("scenario:"):
@@ -152,7 +196,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                          horizons=horizons)
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:
-        console.print(f"report written to {index}")
+        console.print(f"report written to {index}", markup=False)
     else:
         print_runs_summary(console, runs, tuple(parts), index)
     return 0

@@ -1,10 +1,21 @@
-"""Readable terminal output (rich tables) for what-ifs and worlds."""
+"""Readable terminal output (rich tables) for what-ifs and worlds.
+
+rich reads ``[word]`` as markup, so every string that comes from the user or the data
+(titles, change lines such as ``tariff USA<-CHN [goods] +145 pp``, labels, paths) goes
+through :func:`esc`, or is printed with ``markup=False``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+
+def esc(x) -> str:
+    """``str(x)`` with rich markup escaped: printed exactly as it is."""
+    return escape("" if x is None else str(x))
 
 
 def _pct(x) -> str:
@@ -20,11 +31,11 @@ def _scale(units: str) -> tuple[float, str]:
 
 def print_whatif(console: Console, eq, record: dict) -> None:
     m = record["meta"]
-    console.print(f"[bold]{m['scenario']}[/bold]")
+    console.print(str(m["scenario"]), style="bold", markup=False)
     for ch in m["changes"]:
-        console.print(f"  · {ch}")
+        console.print(f"  · {ch}", markup=False)
     console.print(f"world: {m['world']} — {m['vintage']}; values in {m['units']}; "
-                  f"percent changes vs the baseline equilibrium")
+                  f"percent changes vs the baseline equilibrium", markup=False)
     console.print(f"trade elasticities: {m.get('elasticities', 'as stored in the world file')}",
                   markup=False)
     t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
@@ -33,7 +44,7 @@ def print_whatif(console: Console, eq, record: dict) -> None:
                       ("tot_pct", "ToT %"), ("vot_pct", "VoT %"), ("deficit_pct", "deficit %")):
         t.add_column(head, justify="left" if col == "country" else "right")
     for row in record["countries"]:
-        t.add_row(row["country"], *(_pct(row[k]) for k in ("welfare_pct", "real_wage_pct", "cpi_pct",
+        t.add_row(esc(row["country"]), *(_pct(row[k]) for k in ("welfare_pct", "real_wage_pct", "cpi_pct",
                                                             "imports_pct", "exports_pct", "tot_pct", "vot_pct",
                                                             "deficit_pct")))
     console.print(t)
@@ -42,7 +53,7 @@ def print_whatif(console: Console, eq, record: dict) -> None:
                   f"(CP 2015); closure: {m.get('closure', 'fixed-deficits')}", style="dim", markup=False)
     f, unit = _scale(m["units"])
     for b in record["bilateral"]:
-        bt = Table(title=f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)",
+        bt = Table(title=esc(f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)"),
                    title_justify="left")
         for head in ("sector", "tariff before %", "tariff after %", "baseline", "counterfactual", "change %"):
             bt.add_column(head, justify="left" if head == "sector" else "right")
@@ -50,27 +61,28 @@ def print_whatif(console: Console, eq, record: dict) -> None:
         for r in rows[:12]:
             if not r["baseline"]:
                 continue
-            bt.add_row(r["sector"], f"{r['tariff_base_pct']:.1f}", f"{r['tariff_new_pct']:.1f}",
+            bt.add_row(esc(r["sector"]), f"{r['tariff_base_pct']:.1f}", f"{r['tariff_new_pct']:.1f}",
                        f"{f * r['baseline']:,.1f}", f"{f * r['counterfactual']:,.1f}", _pct(r["change_pct"]))
         tot_b, tot_n = b["total_baseline"], b["total_counterfactual"]
         bt.add_row("[bold]all sectors[/bold]", "", "", f"{f * tot_b:,.1f}", f"{f * tot_n:,.1f}",
                    _pct(100 * (tot_n / tot_b - 1) if tot_b else float("nan")))
         console.print(bt)
     s = m["solver"]
-    console.print(f"[dim]solver: {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
+    console.print(f"solver: {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
                   f"iterations, {s['seconds']:.3f} s, max residual {s['max_equilibrium_residual']:.1e}; "
-                  f"numeraire: {m['numeraire']}; detente {m['detente_version']}[/dim]")
+                  f"numeraire: {m['numeraire']}; detente {m['detente_version']}", style="dim", markup=False)
 
 
 def print_world(console: Console, world) -> None:
     f, unit = _scale(world.meta.units)
-    console.print(f"[bold]{world.meta.name}[/bold]: {world.n_countries} countries x {world.n_sectors} sectors")
-    console.print(f"vintage: {world.meta.vintage}; units: {world.meta.units}")
+    console.print(f"[bold]{esc(world.meta.name)}[/bold]: {world.n_countries} countries x {world.n_sectors} sectors")
+    console.print(f"vintage: {world.meta.vintage}; units: {world.meta.units}", markup=False)
     for s in world.meta.sources:
-        console.print(f"  source: {s}")
+        console.print(f"  source: {s}", markup=False)
     acc = world.accounting_residuals()
-    console.print("accounting residuals (share of world output): " + ", ".join(f"{k} {v:.1e}" for k, v in acc.items()))
-    t = Table(title=f"Largest economies ({unit})", title_justify="left")
+    console.print("accounting residuals (share of world output): " + ", ".join(f"{k} {v:.1e}" for k, v in acc.items()),
+                  markup=False)
+    t = Table(title=esc(f"Largest economies ({unit})"), title_justify="left")
     for head in ("country", "value added", "exports", "imports", "deficit", "avg tariff %"):
         t.add_column(head, justify="left" if head == "country" else "right")
     T = world.trade_flows
@@ -78,7 +90,7 @@ def print_world(console: Console, world) -> None:
         imp = world.imports[n].sum()
         foreign = T[n].sum() - T[n, n].sum()
         avg = 100 * (T[n] * world.tariffs[n]).sum() / foreign if foreign > 0 else 0.0
-        t.add_row(world.countries[n], f"{f * world.value_added[n]:,.0f}", f"{f * world.exports[n].sum():,.0f}",
+        t.add_row(esc(world.countries[n]), f"{f * world.value_added[n]:,.0f}", f"{f * world.exports[n].sum():,.0f}",
                   f"{f * imp:,.0f}", f"{f * world.deficit[n]:,.0f}", f"{avg:.2f}")
     console.print(t)
 
@@ -89,8 +101,6 @@ def _num(x, fmt: str = "{:+.3f}") -> str:
 
 def print_comparison(console: Console, comparison) -> None:
     """A validation comparison: model beside published, the difference and the target."""
-    from rich.markup import escape
-
     console.print(f"[bold]{escape(comparison.title)}[/bold]")
     console.print(", ".join(f"{k}: {v}" for k, v in comparison.settings.items()), markup=False)
     t = Table(title_justify="left")
@@ -103,7 +113,7 @@ def print_comparison(console: Console, comparison) -> None:
         if r.source not in sources:
             sources.append(r.source)
         t.add_row(escape(r.quantity), _num(r.model), _num(r.published), escape(r.unit),
-                  _num(r.difference), target, f"[{sources.index(r.source) + 1}]")
+                  _num(r.difference), target, esc(f"[{sources.index(r.source) + 1}]"))
     console.print(t)
     for k, src in enumerate(sources, 1):
         console.print(f"[{k}] {' '.join(src.split())}", markup=False)
@@ -114,8 +124,6 @@ def print_comparison(console: Console, comparison) -> None:
 
 def print_elasticities(console: Console, name: str | None, horizon: str, *, world: str = "default") -> None:
     """The registry's sets, or one set by sector of ``world`` at ``horizon``."""
-    from rich.markup import escape
-
     from detente.world import load_world
     from detente.world.elasticities import describe, elasticity_set, list_sets, theta_for
 
@@ -125,25 +133,23 @@ def print_elasticities(console: Console, name: str | None, horizon: str, *, worl
             t.add_column(head, overflow="fold")
         for s in list_sets():
             es = elasticity_set(s)
-            t.add_row(s, str(es.horizon), escape(" ".join(str(es.citation).split())))
+            t.add_row(esc(s), esc(es.horizon), escape(" ".join(str(es.citation).split())))
         console.print(t)
         return
     w = load_world(world)
     theta = theta_for(w.sectors, set=name, horizon=horizon)
     names = dict(zip(w.sectors, w.meta.sector_names)) if w.meta.sector_names else {}
-    t = Table(title=f"{describe(name, horizon)} on {w.meta.name}", title_justify="left")
+    t = Table(title=esc(f"{describe(name, horizon)} on {w.meta.name}"), title_justify="left")
     for head in ("sector", "name", "theta"):
         t.add_column(head, justify="right" if head == "theta" else "left")
     for s, v in zip(w.sectors, theta, strict=True):
-        t.add_row(s, escape(names.get(s, s)), f"{v:.3f}")
+        t.add_row(esc(s), esc(names.get(s, s)), f"{v:.3f}")
     console.print(t)
     console.print(" ".join(str(elasticity_set(name).citation).split()), markup=False, style="dim")
 
 
 def print_sensitivity(console: Console, sens, *, top: int = 3) -> None:
     """Which trade elasticities drive each headline: the exact derivatives, largest first."""
-    from rich.markup import escape
-
     a = np.abs(sens.d_pct)
     tot = a.sum(axis=1)
     step = np.log(1.1)  # +10% in theta

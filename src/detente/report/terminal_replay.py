@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from detente.report import charts as C
+from detente.report.terminal import esc
 
 
 def headline_table(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")):
@@ -21,12 +22,12 @@ def headline_table(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CH
     first = next(iter(runs.values()))
     a, b = C.check_pair(first, pair)
     summaries = {label: C.summarise(ds, (a, b)) for label, ds in runs.items()}
-    t = Table(title=f"Headline numbers ({C.pct_label(first)}; tariffs in percent)", title_justify="left",
+    t = Table(title=esc(f"Headline numbers ({C.pct_label(first)}; tariffs in percent)"), title_justify="left",
               caption="peak/worst: over the period, with its date; mean: weighted by the days each policy "
                       "was in force", caption_justify="left")
     t.add_column("", no_wrap=True)
     for label in runs:
-        t.add_column(label, justify="right")
+        t.add_column(esc(label), justify="right")
     rows = [(f"{a} on {b}, peak", f"tariff {a} on {b}", "peak", "{:.1f}"),
             (f"{b} on {a}, peak", f"tariff {b} on {a}", "peak", "{:.1f}"),
             (f"{a} on {b}, mean", f"tariff {a} on {b}", "mean", "{:.1f}"),
@@ -41,8 +42,8 @@ def headline_table(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CH
         cells = []
         for s in summaries.values():
             v, d = s[key][which]
-            cells.append(fmt.format(v) + (f" [dim]{d:%Y-%m-%d}[/dim]" if d else ""))
-        t.add_row(head, *cells)
+            cells.append(esc(fmt.format(v)) + (f" [dim]{d:%Y-%m-%d}[/dim]" if d else ""))
+        t.add_row(esc(head), *cells)
     return t
 
 
@@ -52,15 +53,15 @@ def change_point_table(ds, pair: Sequence[str] = ("USA", "CHN"), label: str = ""
 
     a, b = C.check_pair(ds, pair)
     marks = {m.date: m.label for m in C.key_events(ds, (a, b))}
-    t = Table(title=f"Change points{': ' + label if label else ''} ({C.pct_label(ds)}; tariffs in percent)",
+    t = Table(title=esc(f"Change points{': ' + label if label else ''} ({C.pct_label(ds)}; tariffs in percent)"),
               title_justify="left")
     t.add_column("from", no_wrap=True)
     t.add_column("")
     for head in (f"{a} on\n{b}", f"{b} on\n{a}", f"{a}\nwelfare", f"{b}\nwelfare", f"{a} prices\nvs wage", f"{b} prices\nvs wage"):
-        t.add_column(head, justify="right")
+        t.add_column(esc(head), justify="right")
     for d in C.change_points(ds):
         r = ds.sel(date=str(d))
-        t.add_row(d.isoformat(), marks.get(d, ""),
+        t.add_row(d.isoformat(), esc(marks.get(d, "")),
                   f"{float(r['avg_tariff_pct'].sel(importer=a, exporter=b)):.1f}",
                   f"{float(r['avg_tariff_pct'].sel(importer=b, exporter=a)):.1f}",
                   f"{float(r['welfare_pct'].sel(country=a)):+.3f}", f"{float(r['welfare_pct'].sel(country=b)):+.3f}",
@@ -74,13 +75,13 @@ def print_runs_summary(console, runs: Mapping[str, object], pair: Sequence[str] 
     items = list(runs.items())
     label, main = items[0]
     a = main.attrs
-    console.print(f"[bold]{a.get('scenario', 'replay')}[/bold]: " + ", ".join(k for k, _ in items))
+    console.print(f"[bold]{esc(a.get('scenario', 'replay'))}[/bold]: " + ", ".join(esc(k) for k, _ in items))
     console.print(f"world {a.get('world', '?')} — {a.get('vintage', '?')}; values in {a.get('units', '?')}; "
-                  f"detente {a.get('detente_version', '?')}")
+                  f"detente {a.get('detente_version', '?')}", markup=False)
     console.print("each date: static equilibrium under the policy then in force, vs the baseline year; "
                   f"trade elasticities: {a.get('elasticities', 'as stored in the world file')}; "
                   "average tariffs weighted by fixed baseline goods imports", style="dim", markup=False)
     console.print(change_point_table(main, pair, label))
     console.print(headline_table(runs, pair))
     if index is not None:
-        console.print(f"report written to {index} (open it in a browser; it works offline)")
+        console.print(f"report written to {index} (open it in a browser; it works offline)", markup=False)

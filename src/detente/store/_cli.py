@@ -12,9 +12,10 @@ import json
 import math
 from pathlib import Path
 
+from detente._files import check_output_path
 from detente.errors import DetenteError
+from detente.report.terminal import esc
 from detente.report.whatif import main_countries
-
 
 
 def register(sub) -> None:
@@ -49,7 +50,7 @@ def register(sub) -> None:
     a = act.add_parser("export", parents=[common], help="write a run as one file per variable plus meta.json")
     a.add_argument("id")
     a.add_argument("--format", choices=["parquet", "csv"], default="parquet")
-    a.add_argument("--out", metavar="DIR", help="output folder (default ./ID)")
+    a.add_argument("--out", metavar="DIR", help="output folder (default ./ID); an existing file is refused")
     a.set_defaults(func=_cmd_export)
 
     a = act.add_parser("delete", parents=[common], help="remove a run from the store")
@@ -69,10 +70,27 @@ def _console():
     return Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
 
 
+def _missing(x) -> bool:
+    """None, NaN or pandas' NA/NaT (how a missing value comes back from a DataFrame)."""
+    if x is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(x)) if not isinstance(x, (str, bytes, list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(x, missing: str = "") -> str:
+    """A table cell: ``missing`` for None/NaN/NA, else ``str(x)`` with rich markup escaped."""
+    return missing if _missing(x) else esc(x)
+
+
 def _fmt(x, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _missing(x):
         return "-"
-    return f"{x:,.{digits}f}" if isinstance(x, float) else str(x)
+    return f"{x:,.{digits}f}" if isinstance(x, float) else esc(x)
 
 
 # ---------------------------------------------------------------------------- actions
@@ -85,15 +103,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
         df = df[df["kind"] == args.kind]
     con = _console()
     if df.empty:
-        con.print(f"no runs in {store.path}")
+        con.print(f"no runs in {store.path}", markup=False)
         return 0
-    t = Table(title=f"runs in {store.path} ({len(df)}{', newest ' + str(args.limit) if len(df) > args.limit else ''})")
+    t = Table(title=esc(f"runs in {store.path} ({len(df)}{', newest ' + str(args.limit) if len(df) > args.limit else ''})"))
     t.add_column("id", no_wrap=True)
     for c in ("kind", "name", "variant", "world", "created (UTC)", "code", "dates"):
         t.add_column(c, justify="right" if c == "dates" else "left", overflow="fold")
     for r in df.head(args.limit).itertuples():
-        t.add_row(r.id, r.kind, r.name, r.variant or "", r.world, r.created_at[:16].replace("T", " "),
-                  r.code_version, str(r.n_dates))
+        created = "" if _missing(r.created_at) else str(r.created_at)[:16].replace("T", " ")
+        t.add_row(_text(r.id), _text(r.kind), _text(r.name), _text(r.variant), _text(r.world), created,
+                  _text(r.code_version), _text(r.n_dates))
     con.print(t)
     return 0
 
@@ -104,12 +123,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
     store = _store(args)
     rec = store.load(args.id)
     con = _console()
-    t = Table(title=f"run {rec.id}", show_header=False)
+    t = Table(title=esc(f"run {rec.id}"), show_header=False)
     t.add_column("field", style="bold")
     t.add_column("value")
     for f in ("kind", "name", "variant", "world", "vintage", "code_version", "created_at", "seed"):
-        t.add_row(f, "" if getattr(rec, f) is None else str(getattr(rec, f)))
-    t.add_row("settings", json.dumps(rec.settings, indent=1))
+        t.add_row(f, _text(getattr(rec, f)))
+    t.add_row("settings", esc(json.dumps(rec.settings, indent=1)))
     t.add_row("scenario", f"{len(rec.scenario_text.splitlines())} lines (--scenario prints it)"
               if rec.scenario_text else "-")
     con.print(t)
@@ -119,15 +138,17 @@ def _cmd_show(args: argparse.Namespace) -> int:
     for k, v in rec.summary.items():
         if isinstance(v, dict):
             v = ", ".join(f"{kk} {_fmt(vv)}" for kk, vv in v.items())
-        s.add_row(k, _fmt(v))
+            s.add_row(esc(k), esc(v))
+        else:
+            s.add_row(esc(k), _fmt(v))
     con.print(s)
     ds = rec.dataset
-    v = Table(title=f"variables ({', '.join(f'{k} {n}' for k, n in ds.sizes.items())})")
+    v = Table(title=esc(f"variables ({', '.join(f'{k} {n}' for k, n in ds.sizes.items())})"))
     for c in ("variable", "dims", "units", "description"):
         v.add_column(c)
     for name in ds.data_vars:
         a = ds[name]
-        v.add_row(str(name), ", ".join(map(str, a.dims)), str(a.attrs.get("units", "")), str(a.attrs.get("long_name", "")))
+        v.add_row(esc(name), esc(", ".join(map(str, a.dims))), _text(a.attrs.get("units")), _text(a.attrs.get("long_name")))
     con.print(v)
     if args.scenario and rec.scenario_text:
         con.print(rec.scenario_text, markup=False)
@@ -138,14 +159,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
     from rich.table import Table
 
+    if args.out:
+        check_output_path(args.out, "--out")
     store = _store(args)
     df = store.compare(args.id_a, args.id_b)
     a, b = df.attrs["a"], df.attrs["b"]
     con = _console()
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        df.rename(columns={"a": a, "b": b}).to_csv(out, index=False)
+        from detente._files import write_text
+
+        write_text(args.out, df.rename(columns={"a": a, "b": b}).to_csv(index=False))
     dates = df["date"].dropna().unique()
     sel = df
     when = "no dates"
@@ -165,13 +188,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             day = max(dates)
         sel = df[df["date"] == day]
         when = f"on {pd.Timestamp(day).date()}"
-    countries = ([c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else
-                 main_countries(sorted(set(sel["country"])), 12))
+    from detente.cli import parse_countries
+
+    countries = parse_countries(args.countries) or main_countries(sorted(set(sel["country"])), 12)
     unknown = [c for c in countries if c not in set(sel["country"])]
     if unknown:
         raise DetenteError(f"--countries: {unknown} not in these runs; they have {sorted(set(sel['country']))}")
-    con.print(f"A = {a} ({df.attrs['a_name']})\nB = {b} ({df.attrs['b_name']})")
-    t = Table(title=f"by country, % change vs baseline, {when}")
+    con.print(f"A = {a} ({df.attrs['a_name']})\nB = {b} ({df.attrs['b_name']})", markup=False)
+    t = Table(title=esc(f"by country, % change vs baseline, {when}"))
     t.add_column("country")
     per = sel[sel["partner"] == ""].set_index(["variable", "country"])
     cols = [v for v in ("welfare_pct", "real_wage_pct", "cpi_pct") if v in set(per.index.get_level_values(0))]
@@ -179,7 +203,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for side in ("A", "B", "B-A"):
             t.add_column(f"{v.removesuffix('_pct')} {side}", justify="right")
     for c in countries:
-        row = [c]
+        row = [esc(c)]
         for v in cols:
             r = per.loc[(v, c)] if (v, c) in per.index else None
             row += [_fmt(None if r is None else r[k]) for k in ("a", "b", "diff")]
@@ -190,28 +214,32 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if len(tar):
         tar = tar.assign(size=tar["diff"].abs().fillna(0)).sort_values("size", ascending=False, kind="stable")
         pairs = tar[(tar["size"] > 1e-9) | ((tar["country"].isin(["USA", "CHN"])) & (tar["partner"].isin(["USA", "CHN"])))]
-        tt = Table(title=f"average tariff (%), goods, baseline-import weights, {when}: pairs that differ")
+        tt = Table(title=esc(f"average tariff (%), goods, baseline-import weights, {when}: pairs that differ"))
         for c, j in (("importer", "left"), ("exporter", "left"), ("A", "right"), ("B", "right"), ("B-A", "right")):
             tt.add_column(c, justify=j)
         for r in pairs.head(15).itertuples():
-            tt.add_row(r.country, r.partner, _fmt(r.a, 1), _fmt(r.b, 1), _fmt(r.diff, 1))
+            tt.add_row(esc(r.country), esc(r.partner), _fmt(r.a, 1), _fmt(r.b, 1), _fmt(r.diff, 1))
         con.print(tt)
     if args.out:
-        con.print(f"full comparison written to {args.out}")
+        con.print(f"full comparison written to {args.out}", markup=False)
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    if args.out:
+        check_output_path(args.out, "--out", folder=True)
     store = _store(args)
     run_id = store.resolve(args.id)
     out = args.out or run_id
+    if not args.out:
+        check_output_path(out, "the export folder", folder=True)
     paths = store.export(run_id, out, format=args.format)
-    _console().print(f"{len(paths)} files written to {Path(out)}: " + ", ".join(p.name for p in paths))
+    _console().print(f"{len(paths)} files written to {Path(out)}: " + ", ".join(p.name for p in paths), markup=False)
     return 0
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
     store = _store(args)
     run_id = store.delete(args.id)
-    _console().print(f"deleted run {run_id} from {store.path}")
+    _console().print(f"deleted run {run_id} from {store.path}", markup=False)
     return 0

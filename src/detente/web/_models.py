@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from detente.policy._schema import ExportControlSpec, IcebergSpec
 from detente.world import available_worlds
@@ -76,13 +76,24 @@ class WhatIfRequest(_Strict):
                     "(the state after the review period)")
     icebergs: list[IcebergSpec] = Field(default_factory=list, max_length=MAX_CHANGES,
                                         description="non-tariff trade-cost factors (> 0)")
-    countries: list[Label] | None = Field(None, max_length=200, description="countries to report (default: main economies)")
+    countries: list[Label] | None = Field(None, min_length=1, max_length=200,
+                                          description="countries to report, each once (default: main economies)")
     pair: tuple[Label, Label] | None = Field(None, description="bilateral pair for trade by sector (default USA, CHN)")
     save: bool = Field(False, description="also save the result in the results store (if installed)")
     elasticities: ElasticitySet | None = Field(
         None, description="trade-elasticity set (GET /api/elasticities), 'world' for the world file's; "
                           "default: 'default'")
     horizon: Horizon = Field("1y", description="horizon of the elasticities: 1y, 3y, long or years")
+
+    @field_validator("countries")
+    @classmethod
+    def _countries_once(cls, value: list[str] | None) -> list[str] | None:
+        if value:
+            seen: set[str] = set()
+            dups = [c for c in value if c in seen or seen.add(c)]
+            if dups:
+                raise ValueError(f"{', '.join(dict.fromkeys(dups))} given more than once; name each country once")
+        return value
 
 
 class ScenarioText(_Strict):
