@@ -78,10 +78,21 @@ class Counterfactual:
     label: str = "counterfactual"
     changes: tuple[str, ...] = ()
     closure: Closure = "fixed-deficits"
+    #: (N, N, J) export taxes of exporter i on its sales to importer n, fractions; their
+    #: revenue accrues to the exporter (the static equivalent of a licence's or quota's
+    #: scarcity rent). None = no export taxes (the baseline has none).
+    export_taxes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         check_closure(self.closure)
         N, J = self.world.n_countries, self.world.n_sectors
+        x = np.zeros((N, N, J)) if self.export_taxes is None else np.array(self.export_taxes, dtype=float)
+        if x.shape != (N, N, J):
+            raise ShockError(f"export_taxes: expected shape {(N, N, J)}, got {x.shape}")
+        if not np.isfinite(x).all() or (x < 0).any():
+            raise ShockError("export_taxes: rates must be finite and >= 0 (fractions)")
+        x.setflags(write=False)
+        object.__setattr__(self, "export_taxes", x)
         for name, shape in (("tariffs", (N, N, J)), ("iceberg", (N, N, J)), ("deficits", (N,))):
             a = np.array(getattr(self, name), dtype=float, copy=True)
             if a.shape != shape:
@@ -184,6 +195,38 @@ class Counterfactual:
         desc = f"tariff {importer}<-{exporter} [{sectors if isinstance(sectors, str) else ','.join(sectors)}] {'+' if op == 'add' and rate_pp >= 0 else ('=' if op == 'set' else '')}{rate_pp:g} pp"
         return dataclasses.replace(self, tariffs=t, changes=self.changes + (desc,))
 
+    def export_tax(self, exporter: Selector, importer: Selector, sectors: Selector, rate_pp: float,
+                   op: Op = "add") -> Counterfactual:
+        """Export taxes of ``exporter`` on its sales to ``importer`` in ``sectors`` (pp).
+
+        The revenue accrues to the exporter: the wedge of an export licence or quota that
+        lets only part of the demand through, with the scarcity rent kept by the
+        exporting country (docs/model.md, "export taxes and rents"). ``op`` as in
+        :meth:`tariff`; domestic sales are never taxed.
+        """
+        w = self.world
+        if not np.isfinite(rate_pp):
+            raise ShockError(f"export tax must be a finite number of percentage points, got {rate_pp!r}")
+        i_idx = _select(w.countries, exporter, w, "country")
+        n_idx = _select(w.countries, importer, w, "country")
+        j_idx = _select(w.sectors, sectors, w, "sector")
+        x = np.array(self.export_taxes)
+        block = np.ix_(n_idx, i_idx, j_idx)
+        if op == "add":
+            x[block] = x[block] + rate_pp / 100.0
+        elif op == "set":
+            x[block] = rate_pp / 100.0
+        else:
+            raise ShockError(f"op must be 'add' or 'set', got {op!r}")
+        if (x[block] < 0).any():
+            raise ShockError(f"export tax change {rate_pp:+g} pp would make an export tax of "
+                             f"{exporter} on sales to {importer} negative")
+        idx = np.arange(w.n_countries)
+        x[idx, idx, :] = 0.0
+        sec = sectors if isinstance(sectors, str) else ",".join(sectors)
+        desc = f"export tax {exporter}->{importer} [{sec}] {'=' if op == 'set' else '+'}{rate_pp:g} pp"
+        return dataclasses.replace(self, export_taxes=x, changes=self.changes + (desc,))
+
     def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector,
                      factor: float) -> Counterfactual:
         """Multiply the iceberg trade cost of the selected flows by ``factor`` (> 0)."""
@@ -205,6 +248,7 @@ class Counterfactual:
         """No change in trade costs and deficits (under ``"balanced"`` the purge itself is a
         change unless the world is already balanced)."""
         return (np.array_equal(self.tariffs, self.world.tariffs) and bool(np.all(self.iceberg == 1.0))
+                and not np.any(self.export_taxes)
                 and np.array_equal(self.deficits, self.world.deficit))
 
     def describe(self) -> str:

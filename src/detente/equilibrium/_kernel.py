@@ -52,6 +52,9 @@ class Shock(NamedTuple):
     d_hat: np.ndarray  # (N, N, J) iceberg factor changes (1 = none)
     D: np.ndarray  # (N,) reference deficits, numeraire units
     closure: str = "fixed-deficits"
+    # (N, N, J) export taxes of exporter i on sales to n, fractions (baseline: none); their
+    # revenue (the rent of a licence or quota) accrues to the exporter. None = zero.
+    export_tax: np.ndarray | None = None
 
 
 class Solution(NamedTuple):
@@ -72,11 +75,24 @@ class Solution(NamedTuple):
     residuals: dict  # equilibrium-condition residuals at the solution
     D: np.ndarray | None = None  # (N,) new deficits D' at the solution (numeraire units)
     closure: str = "fixed-deficits"
+    E: np.ndarray | None = None  # (N,) export-tax revenue (rents) earned by each exporter
+
+
+def export_tax_of(shock: Shock) -> np.ndarray | None:
+    """The shock's export taxes as an array, or None when there are none."""
+    x = getattr(shock, "export_tax", None)
+    if x is None:
+        return None
+    x = np.asarray(x, dtype=float)
+    return x if np.any(x != 0) else None
 
 
 def _prepare(base, shock: Shock):
     X, pi, tau, theta, gva, gio, alpha, VA, D = base
     kappa = (1.0 + shock.tau) / (1.0 + tau) * shock.d_hat
+    x = export_tax_of(shock)
+    if x is not None:
+        kappa = kappa * (1.0 + x)  # the baseline has no export taxes
     # pi * kappa^-theta, (n, i, j); the power only where trade costs change (few cells)
     bk = np.array(pi, dtype=float, copy=True)
     changed = kappa != 1.0
@@ -85,8 +101,12 @@ def _prepare(base, shock: Shock):
         with np.errstate(divide="ignore", over="ignore", under="ignore"):
             bk[changed] = pi[changed] * kappa[changed] ** (-theta_b)
     inv_t = 1.0 / (1.0 + shock.tau)
-    G = bk * inv_t
-    return kappa, bk, G, inv_t
+    G = bk * inv_t  # importer spending -> value at the border
+    if x is not None:
+        # producers receive the border value net of the export tax; Gx carries the rent
+        Gx = G * (x / (1.0 + x))
+        return kappa, bk, G / (1.0 + x), inv_t, G, Gx
+    return kappa, bk, G, inv_t, G, None
 
 
 def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
@@ -98,7 +118,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     """
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
-    _, bk, G, inv_t = _prepare(base, shock)
+    _, bk, G, inv_t, Gt, Gx = _prepare(base, shock)
     closure = _kernel_closure(shock)
     D_ref = np.asarray(shock.D, dtype=float)
     VA_world = VA.sum()
@@ -121,12 +141,15 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         s = np.maximum(s, 1e-300)
         lP_new = -np.log(s) / theta
         q = Xn / s
-        Y = f * np.einsum("nij,nj->ij", G, q)  # gross output (i, j)
-        net = q * np.einsum("nij,ij->nj", G, f)  # spending net of tariffs (n, j)
+        Y = f * np.einsum("nij,nj->ij", G, q)  # gross output (i, j), producer prices
+        net = q * np.einsum("nij,ij->nj", Gt, f)  # spending net of tariffs (n, j), border prices
         R = (Xn - net).sum(axis=1)
         w = np.exp(lw)
         D_new = deficit_rule(closure, D_ref, VA, w)
         income = w * VA + R + D_new
+        if Gx is not None:
+            E = (f * np.einsum("nij,nj->ij", Gx, q)).sum(axis=1)  # exporters' rents (i,)
+            income = income + E
         X_new = np.einsum("njk,nk->nj", gio, Y) + alpha * income[:, None]
         va_impl = (gva * Y).sum(axis=1)
         # d log Y / d log c ~ -theta * zeta, zeta = sales-weighted (1 - pi')
@@ -138,7 +161,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         z_new = np.concatenate([lw_new, lP_new.ravel(), (X_new / Xscale).ravel()])
         if full:
             return z_new, dict(lc=lc, f=f, s=s, Y=Y, R=R, income=income, X_new=X_new, va_impl=va_impl,
-                               D_new=D_new)
+                               D_new=D_new, E=E if Gx is not None else np.zeros(N))
         return z_new
 
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
@@ -151,13 +174,13 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     R = aux["R"]
     w_hat = np.exp(lw)
     D_new = deficit_rule(closure, D_ref, VA, w_hat)
-    income = w_hat * VA + R + D_new
+    income = w_hat * VA + R + D_new + aux["E"]
     residuals = _equilibrium_residuals(base, shock, bk, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn)
     ok = fp.converged and max(residuals.values()) <= check_tol
     return Solution(w_hat=w_hat, P_hat=np.exp(lP), c_hat=np.exp(aux["lc"]), pi=pi_new, X=Xn, Y=Y,
                     I=income, R=R, iterations=fp.iterations, fixed_point_residual=fp.residual,
                     restarts=fp.restarts, converged=ok, residuals=residuals, D=D_new,
-                    closure=shock.closure)
+                    closure=shock.closure, E=aux["E"])
 
 
 def _kernel_closure(shock: Shock) -> str:
@@ -192,11 +215,14 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     cost = np.abs(np.log(c_hat) - lc).max()
     # (3) trade shares from the returned costs and prices
     pi3 = bk * f[None] * (P_hat ** theta)[:, None, :]
-    # (4) expenditure and (5) trade balance in levels
-    flows = pi_new * Xn[:, None, :] / (1.0 + shock.tau)
-    Y = flows.sum(axis=0)
+    # (4) expenditure and (5) trade balance in levels; border value = producer value x (1 + x)
+    flows = pi_new * Xn[:, None, :] / (1.0 + shock.tau)  # at the border (net of tariffs)
+    x = export_tax_of(shock)
+    producer = flows if x is None else flows / (1.0 + x)
+    Y = producer.sum(axis=0)
     R = (flows * shock.tau).sum(axis=(1, 2))
-    income = w_hat * VA + R + D_new
+    E = np.zeros_like(R) if x is None else (producer * x).sum(axis=(0, 2))
+    income = w_hat * VA + R + E + D_new
     X_impl = np.einsum("njk,nk->nj", gio, Y) + alpha * income[:, None]
     expend = np.abs(X_impl - Xn).max() / scale
     balance = np.abs(flows.sum(axis=(1, 2)) - D_new - flows.sum(axis=(0, 2))).max() / scale

@@ -96,7 +96,8 @@ def purged_world(world: World) -> World:
 
 def _solve(world: World, cf: Counterfactual, tol: float, check_tol: float, max_iter: int) -> Equilibrium:
     t0 = time.perf_counter()
-    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure), tol=tol,
+    x = cf.export_taxes if np.any(cf.export_taxes) else None
+    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x), tol=tol,
                     max_iter=max_iter, check_tol=check_tol)
     diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
                        time.perf_counter() - t0, sol.converged, check_tol)
@@ -156,9 +157,9 @@ class Equilibrium:
 
     @cached_property
     def trade_flows(self) -> np.ndarray:
-        """(n, i, j) new sales at factory prices."""
+        """(n, i, j) new sales at factory prices (net of tariffs and of export taxes)."""
         s = self.solution
-        return s.pi * s.X[:, None, :] / (1.0 + self.counterfactual.tariffs)
+        return s.pi * s.X[:, None, :] / ((1.0 + self.counterfactual.tariffs) * (1.0 + self.counterfactual.export_taxes))
 
     @cached_property
     def value_added(self) -> np.ndarray:

@@ -67,7 +67,8 @@ class JaxKernel:
     (fractions) and ``d_hat`` (N, N, J) iceberg factors.
     """
 
-    def __init__(self, base, D_new: np.ndarray, closure: str = "fixed-deficits") -> None:
+    def __init__(self, base, D_new: np.ndarray, closure: str = "fixed-deficits",
+                 export_tax: np.ndarray | None = None) -> None:
         jax = require_jax()
         import jax.numpy as jnp
 
@@ -85,7 +86,8 @@ class JaxKernel:
                        gva=jnp.asarray(gva), gio=jnp.asarray(gio), alpha=jnp.asarray(alpha),
                        VA=jnp.asarray(VA), D_new=jnp.asarray(np.asarray(D_new, float)),
                        Xscale=jnp.asarray(np.maximum(X0.sum(axis=1), 1e-300)[:, None]),
-                       income0=jnp.asarray(self.income0), has=jnp.asarray(pi > 0))
+                       income0=jnp.asarray(self.income0), has=jnp.asarray(pi > 0),
+                       x=jnp.asarray(np.zeros_like(pi) if export_tax is None else np.asarray(export_tax, float)))
         self.sweep = jax.jit(self._sweep)
         self.state = jax.jit(self._state)
 
@@ -98,10 +100,12 @@ class JaxKernel:
         """Everything one sweep computes from ``z`` (dict of jax arrays)."""
         jnp, c = self._jnp, self._c
         theta, gva, gio, VA = c["theta"], c["gva"], c["gio"], c["VA"]
-        kappa = (1.0 + tau) / (1.0 + c["tau0"]) * d_hat
+        x = c["x"]  # export taxes (constant), revenue to the exporter; baseline has none
+        kappa = (1.0 + tau) / (1.0 + c["tau0"]) * d_hat * (1.0 + x)
         safe_pi = jnp.where(c["has"], c["pi"], 1.0)
         bk = jnp.where(c["has"], safe_pi * kappa ** (-theta), 0.0)  # (n, i, j)
-        G = bk / (1.0 + tau)
+        Gt = bk / (1.0 + tau)  # importer spending -> border value
+        G = Gt / (1.0 + x)  # -> producer value
         lw, lP, Xn = self._unpack(z)
         lc = gva * lw[:, None] + jnp.einsum("ikj,ik->ij", gio, lP)
         f = jnp.exp(jnp.clip(-theta * lc, -_LOG_CAP, _LOG_CAP))  # c^-theta (i, j)
@@ -109,11 +113,12 @@ class JaxKernel:
         lP_new = -jnp.log(s) / theta
         q = Xn / s
         Y = f * jnp.einsum("nij,nj->ij", G, q)  # gross output (i, j)
-        net = q * jnp.einsum("nij,ij->nj", G, f)  # spending net of tariffs (n, j)
+        net = q * jnp.einsum("nij,ij->nj", Gt, f)  # spending net of tariffs (n, j)
         R = (Xn - net).sum(axis=1)
+        E = (f * jnp.einsum("nij,nj->ij", G * x, q)).sum(axis=1)  # exporters' rents
         w = jnp.exp(lw)
         D_new = deficit_rule(self._rule, c["D_new"], VA, w, xp=jnp)
-        income = w * VA + R + D_new
+        income = w * VA + R + E + D_new
         X_new = jnp.einsum("njk,nk->nj", gio, Y) + c["alpha"] * income[:, None]
         va_impl = (gva * Y).sum(axis=1)
         Y2 = f * f * jnp.einsum("nij,nj->ij", G * bk, q / s)
