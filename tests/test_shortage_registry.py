@@ -73,8 +73,8 @@ def test_registry_maps_to_compact_and_full_sectors(world):
     assert arr.sourcing_pni[0, jpn, jpn] == pytest.approx(0.35)
     m = usa * J + world.sector_index("MOTOR")
     u = int(np.flatnonzero(arr.user_nodes == m)[0])
-    assert arr.cover_up[u, 0] == pytest.approx(5.0)  # 35 days
-    assert arr.criticality_up[u, 0] == 1.0
+    assert arr.cover_up[u, 0] == pytest.approx(65 / 7)  # 65 days of supply-chain cover (CLEPA rule)
+    assert arr.criticality_up[u, 0] == pytest.approx(0.8)  # dependent output share
 
 
 def _week(world, r, start=dt.date(2025, 4, 7), n=12):
@@ -102,3 +102,44 @@ def test_approval_path_and_mid_week_change(world):
     assert a[2] == pytest.approx((2 * 0.25 + 5 * 0.6) / 7)  # change on the third day of week 2
     other = approval_schedule(r, world, ["ndfeb-magnets"], [d0])[0, 0, world.country_index("CHN"), world.country_index("JPN")]
     assert other == 1.0
+
+
+def test_weekly_reading_of_an_export_control_event(world):
+    """The weekly model's reading of one event (docs/shortage.md, 'Licensing'): a ban
+    passes nothing whatever its approval_share; a general licence has no review lag
+    whatever its review_days; per-shipment licences pass nothing for review_days days."""
+    from detente.shortage import licensed_share
+
+    d0 = dt.date(2025, 4, 7)
+    ban = _week(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.5, 63, "ban")], n=14)
+    assert (ban == 0.0).all()
+    gen = _week(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.5, 63, "general")], n=14)
+    np.testing.assert_allclose(gen, 0.5)
+    per = _week(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.5, 63, "per_shipment")], n=14)
+    np.testing.assert_allclose(per[:9], 0.0)  # 63 days = 9 weeks
+    np.testing.assert_allclose(per[9:], 0.5)
+    # through sourcing: a ban leaves only the users' other suppliers (US: 15% not Chinese)
+    reg = load_registry()
+    arr = map_registry(reg, world, ["ndfeb-magnets"])
+    ws = [d0 + dt.timedelta(days=7 * t) for t in range(3)]
+    a = approval_schedule([Restriction("ndfeb-magnets", "CHN", ("all",), d0, None, 0.5, 0, "ban")], world,
+                          ["ndfeb-magnets"], ws)
+    lic = licensed_share(a, arr.sourcing_pni)[:, 0]
+    usa, chn = world.country_index("USA"), world.country_index("CHN")
+    np.testing.assert_allclose(lic[:, usa], 1.0 - arr.sourcing_pni[0, usa, chn])
+    assert (lic[:, chn] == 1.0).all()  # domestic sales are never licensed
+
+
+def test_scenario_ban_variant_is_read_as_a_ban(world):
+    """The scenario's counterfactual 'ban-no-licences' passes nothing to any importer."""
+    from detente.policy import apply_variant, load_scenario
+    from detente.shortage import restrictions_from_scenario
+
+    sc = apply_variant(load_scenario("rare-earth-magnets-2025"), "ban-no-licences")
+    rs = [r for r in restrictions_from_scenario(sc, load_registry()) if r.product == "ndfeb-magnets"]
+    assert {r.regime for r in rs if r.licence == "ban"} == {"magnets-row", "magnets-us"}
+    assert all(r.approval == 0.0 for r in rs)  # India: per-shipment, nothing approved
+    ws = [dt.date(2025, 4, 7) + dt.timedelta(days=7 * t) for t in range(30)]
+    a = approval_schedule(rs, world, ["ndfeb-magnets"], ws)[:, 0, world.country_index("CHN")]
+    others = [i for i in range(world.n_countries) if world.countries[i] != "CHN"]
+    assert (a[:, others] == 0.0).all()

@@ -36,7 +36,11 @@ def register(sub) -> argparse.ArgumentParser:
     s.add_argument("--registry", action="append", help="extra registry file(s) adding or overriding products")
     s.add_argument("--sectors", default="MOTOR,C29", help="sectors for the stock-out table (default %(default)s)")
     s.add_argument("--countries", help="countries for the tables (default: all with a loss)")
-    s.add_argument("--cohorts", type=int, default=5, help="inventory cohorts per user (default %(default)s)")
+    s.add_argument("--cohorts", type=int, default=None, help="inventory cohorts per user (default 20)")
+    s.add_argument("--cohort-spread", type=float, default=None, help="log-sd of cover across cohorts (default 0.25)")
+    s.add_argument("--io-rule", choices=["registry", "threshold"], default="registry",
+                   help="downstream propagation along the registry's links (default) or every goods input "
+                        "above 1%% of cost (the old rule)")
     s.add_argument("--no-propagation", action="store_true", help="only direct users lose output")
     s.add_argument("--json", action="store_true", help="print a JSON summary")
     s.add_argument("--out", help="write the weekly dataset (NetCDF)")
@@ -52,7 +56,8 @@ def _result(args):
     from detente.world import load_world
 
     reg = load_registry(args.registry)
-    settings = ShortageSettings(cohorts=args.cohorts, propagate=not args.no_propagation)
+    kw = {k: v for k, v in (("cohorts", args.cohorts), ("cohort_spread", args.cohort_spread)) if v is not None}
+    settings = ShortageSettings(**kw, io_rule=args.io_rule, propagate=not args.no_propagation)
     if args.scenario:
         return simulate_scenario(args.scenario, args.world, variant=args.variant, registry=reg, settings=settings)
     if not args.product:

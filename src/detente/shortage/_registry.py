@@ -75,12 +75,28 @@ class Product:
 
 
 @dataclasses.dataclass(frozen=True)
+class Link:
+    """A critical intermediate-goods link: ``buyer`` stops when its ``input`` is short.
+
+    Downstream propagation runs only along the registry's links (docs/shortage.md,
+    'Downstream propagation'); a service buyer is capped only if a link names it.
+    """
+
+    buyer: str
+    input: str
+    source: str = ""
+    date: str = ""
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Registry:
-    """Products by id, plus the table of sources their numbers cite."""
+    """Products by id, the critical intermediate links, and the table of sources."""
 
     products: Mapping[str, Product]
     sources: Mapping[str, str]
     version: str = ""
+    links: tuple[Link, ...] = ()
 
     def __getitem__(self, pid: str) -> Product:
         try:
@@ -100,7 +116,7 @@ class Registry:
         return tuple(self.products)
 
     def subset(self, ids: Sequence[str]) -> Registry:
-        return Registry({i: self[i] for i in ids}, self.sources, self.version)
+        return Registry({i: self[i] for i in ids}, self.sources, self.version, self.links)
 
 
 # ------------------------------------------------------------------------- parsing
@@ -207,7 +223,7 @@ def parse_registry(data: Mapping, where: str, *, strict: bool = False, base: Reg
     """A :class:`Registry` from parsed YAML; ``base`` products are updated or extended."""
     if not isinstance(data, Mapping) or "products" not in data:
         raise DataError(f"{where}: a registry file is a mapping with a 'products' key")
-    unknown = set(data) - {"version", "sources", "products"}
+    unknown = set(data) - {"version", "sources", "products", "links"}
     if unknown:
         raise DataError(f"{where}: unknown top-level keys {sorted(unknown)}")
     products = dict(base.products) if base else {}
@@ -217,12 +233,28 @@ def parse_registry(data: Mapping, where: str, *, strict: bool = False, base: Reg
         if not isinstance(d, Mapping):
             raise DataError(f"{where}: products.{pid}: expected a mapping")
         products[str(pid)] = _product(str(pid), d, f"{where}: products.{pid}", strict, products.get(str(pid)))
+    links = tuple(base.links) if base else ()
+    if "links" in data:  # a user file's links replace the shipped list ([] removes them all)
+        links = tuple(_link(d, f"{where}: links[{k}]", strict) for k, d in enumerate(data["links"] or []))
     if strict:
         for p in products.values():
             for s in _all_numbers(p):
                 if s.source not in sources:
                     raise DataError(f"{where}: products.{p.id} cites unknown source {s.source!r}")
-    return Registry(products, sources, str(data.get("version", base.version if base else "")))
+        for k, ln in enumerate(links):
+            if ln.source not in sources:
+                raise DataError(f"{where}: links[{k}] cites unknown source {ln.source!r}")
+    return Registry(products, sources, str(data.get("version", base.version if base else "")), links)
+
+
+def _link(d: Any, where: str, strict: bool) -> Link:
+    if not isinstance(d, Mapping) or set(d) - {"buyer", "input", "source", "date", "note"} or \
+            not {"buyer", "input"} <= set(d):
+        raise DataError(f"{where}: expected {{buyer, input, source, date, note}} (ICIO industries or world sectors)")
+    ln = Link(str(d["buyer"]), str(d["input"]), str(d.get("source", "")), str(d.get("date", "")), str(d.get("note", "")))
+    if strict and (not ln.source or not ln.date):
+        raise DataError(f"{where}: every link in the shipped registry needs a source and a date")
+    return ln
 
 
 def _all_numbers(p: Product):

@@ -35,20 +35,30 @@ class ShortageSettings:
 
     cohorts, cohort_spread
         Firms inside a user node differ in inventory cover: ``cohorts`` equal-weight
-        groups with cover multipliers at the quantiles of a lognormal of log-sd
-        ``cohort_spread`` (mean 1). ``cohorts=1`` is one representative firm.
+        groups (20: one cohort is 5% of a national industry, about one or two assembly
+        plants) with cover multipliers at the quantiles of a lognormal of log-sd
+        ``cohort_spread`` (mean 1; 0.25 from CLEPA's 4 June 2025 statement, docs
+        section 3). ``cohorts=1`` is one representative firm.
+    io_rule
+        Which intermediate inputs bind downstream: ``"registry"`` (default) only the
+        (buyer, input) links the registry names; ``"threshold"`` the old rule, every
+        goods input with a cost share of at least ``io_threshold`` (kept for comparison).
+    cap_services
+        Under ``io_rule="threshold"``, whether service sectors are capped by their goods
+        inputs (default False: never). Under ``"registry"`` a service buyer is capped
+        only where a registry link names it.
     io_threshold, io_essentiality, io_inventory_weeks, io_refill_weeks, io_surge
-        Downstream propagation: an intermediate goods input with a cost share of at
-        least ``io_threshold`` of the buyer's output binds with essentiality
-        ``io_essentiality`` (1 = Leontief, 0 = fully substitutable); services and
-        smaller inputs never bind. Buyers hold ``io_inventory_weeks`` of each, refill
-        gaps over ``io_refill_weeks``, and suppliers can ship up to ``1 + io_surge``.
+        A binding intermediate input binds with essentiality ``io_essentiality`` (1 =
+        Leontief, 0 = fully substitutable). Buyers hold ``io_inventory_weeks`` of each,
+        refill gaps over ``io_refill_weeks``, and suppliers can ship up to ``1 + io_surge``.
     propagate
         False: no downstream propagation (only direct users lose output).
     """
 
-    cohorts: int = 5
-    cohort_spread: float = 0.5
+    cohorts: int = 20
+    cohort_spread: float = 0.25
+    io_rule: str = "registry"
+    cap_services: bool = False
     io_threshold: float = 0.01
     io_essentiality: float = 1.0
     io_inventory_weeks: float = 3.0
@@ -64,6 +74,8 @@ class ShortageSettings:
                 raise DataError(f"{f} must be >= 0, got {getattr(self, f)}")
         if not 0 <= self.io_essentiality <= 1:
             raise DataError(f"io_essentiality must be in [0, 1], got {self.io_essentiality}")
+        if self.io_rule not in ("registry", "threshold"):
+            raise DataError(f"io_rule must be 'registry' or 'threshold', got {self.io_rule!r}")
         if self.io_refill_weeks <= 0:
             raise DataError(f"io_refill_weeks must be > 0, got {self.io_refill_weeks}")
 
@@ -128,10 +140,7 @@ def build_model(world, registry: Registry | None = None, products: Sequence[str]
     crit = map_registry(registry, world, products)
     N, J = world.n_countries, world.n_sectors
     pi_kni = np.ascontiguousarray(np.asarray(world.trade_shares).transpose(2, 0, 1))
-    # essential intermediate inputs per node: goods with cost share >= threshold
-    g = np.asarray(world.io_shares)  # (n, k, j)
-    goods = np.array([s not in set(world.meta.services) for s in world.sectors])
-    ess = (g >= settings.io_threshold) & goods[None, :, None] & settings.propagate & (settings.io_essentiality > 0)
+    ess = essential_inputs(world, registry, settings)  # (n, k, j)
     ess_mj_k = ess.transpose(0, 2, 1).reshape(N * J, J)  # (m, k)
     n_slots = int(ess_mj_k.sum(axis=1).max()) if ess_mj_k.any() else 0
     io_k = np.zeros((N * J, n_slots), dtype=np.int64)
@@ -144,6 +153,35 @@ def build_model(world, registry: Registry | None = None, products: Sequence[str]
     Y = np.asarray(world.gross_output).reshape(-1)
     return ShortageModel(world, crit, settings, registry.version, pi_kni, io_k, io_e, io_cover, Y,
                          np.asarray(world.va_share).reshape(-1))
+
+
+def essential_inputs(world, registry: Registry, settings: ShortageSettings) -> np.ndarray:
+    """(N, K, J) bool: input sector k binds buyer sector j in country n.
+
+    ``io_rule="registry"``: the registry's links (buyer, input), where the buyer buys
+    the input at all; ``"threshold"``: goods inputs with cost share >= ``io_threshold``,
+    service buyers only if ``cap_services``. Services never bind as inputs.
+    """
+    from detente.shortage._registry import world_sector_of
+
+    g = np.asarray(world.io_shares)  # (n, k, j)
+    N, J = world.n_countries, world.n_sectors
+    services = set(world.meta.services)
+    goods = np.array([s not in services for s in world.sectors])
+    ess = np.zeros((N, J, J), dtype=bool)
+    if not settings.propagate or settings.io_essentiality <= 0:
+        return ess
+    if settings.io_rule == "threshold":
+        ess = (g >= settings.io_threshold) & goods[None, :, None]
+        if not settings.cap_services:
+            ess &= goods[None, None, :]
+        return ess
+    for ln in registry.links:
+        j, k = world_sector_of(ln.buyer, world), world_sector_of(ln.input, world)
+        if j is None or k is None or not goods[k]:
+            continue  # a link outside this world's sectors, or a service input (never binds)
+        ess[:, k, j] |= g[:, k, j] > 0
+    return ess
 
 
 # ------------------------------------------------------------------------- results
