@@ -55,12 +55,75 @@ def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: fl
         if cf.world.countries != world.countries or cf.world.sectors != world.sectors:
             raise ShockError("the counterfactual was made for a different world "
                              f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+    check_inputs(world, cf)
     if cf.closure == "balanced":
         purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=max_iter)
         cf_b = dataclasses.replace(cf, world=balanced, deficits=np.zeros(world.n_countries))
         eq = _solve(balanced, cf_b, tol, check_tol, max_iter)
         return dataclasses.replace(eq, purge=purge)
     return _solve(world, cf, tol, check_tol, max_iter)
+
+
+#: the trade elasticities the solver accepts (published estimates lie in about 0.1-70)
+THETA_RANGE = (1e-2, 1e3)
+
+
+def check_inputs(world: World, cf: Counterfactual) -> None:
+    """The solver's contract, checked before iterating (docs/model.md, section 11).
+
+    Refuses, with the field and value named: trade elasticities outside
+    :data:`THETA_RANGE`; a country with no value added or no final spending (its welfare
+    is undefined); deficits that leave a country with non-positive spending at baseline
+    wages (D' <= -VA: spending would have to be negative); tariff or iceberg factors so
+    large that ``kappa^-theta`` underflows for a whole market (nothing could be bought).
+    """
+    th = np.asarray(world.theta)
+    lo, hi = THETA_RANGE
+    if (th < lo).any() or (th > hi).any() or not np.isfinite(th).all():
+        j = int(np.argmax((th < lo) | (th > hi) | ~np.isfinite(th)))
+        raise ShockError(f"theta of sector {world.sectors[j]!r} is {th[j]:.6g}: the solver accepts trade "
+                         f"elasticities in [{lo:g}, {hi:g}]")
+    va = np.asarray(world.value_added)
+    if (va <= 0).any():
+        n = int(np.argmax(va <= 0))
+        raise ShockError(f"{world.countries[n]} has no value added ({va[n]:.6g}): its welfare is undefined; "
+                         "drop or merge it")
+    inc = np.asarray(world.income)
+    if (inc <= 0).any():
+        n = int(np.argmax(inc <= 0))
+        raise ShockError(f"{world.countries[n]} has no final spending ({inc[n]:.6g} in the baseline)")
+    if cf.closure == "fixed-deficits":
+        spend = va + np.asarray(cf.deficits)
+        if (spend <= 0).any():
+            n = int(np.argmax(spend <= 0))
+            raise ShockError(f"deficit of {world.countries[n]} is {cf.deficits[n]:.6g} against value added "
+                             f"{va[n]:.6g}: final spending would be negative; a deficit must exceed "
+                             "-value added")
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        lk = np.log((1.0 + cf.tariffs) / (1.0 + world.tariffs) * cf.iceberg * (1.0 + cf.export_taxes))
+        # log of the price-index term sum_i pi kappa^-theta of each market (n, j), at baseline costs
+        from scipy.special import logsumexp
+
+        ls = logsumexp(np.log(np.asarray(world.trade_shares)) - th[None, None, :] * lk, axis=1)
+    dead = (ls < -600) & (np.asarray(world.expenditure) > 0)
+    if dead.any():
+        n, j = (int(x) for x in np.argwhere(dead)[0])
+        raise ShockError(f"the trade costs of {world.countries[n]} rise so much in {world.sectors[j]} that "
+                         "nothing could be bought there at baseline costs (every supplier's flow underflows "
+                         "to zero); use a smaller change")
+
+
+def _check_solution(world: World, cf: Counterfactual, sol) -> None:
+    """An answer must be meaningful as well as converged: spending and income positive."""
+    if (sol.X < -1e-9 * max(float(np.abs(sol.X).max()), 1.0)).any():
+        n, j = (int(x) for x in np.unravel_index(int(np.argmin(sol.X)), sol.X.shape))
+        raise ShockError(f"the equilibrium has negative spending of {world.countries[n]} on "
+                         f"{world.sectors[j]} ({sol.X[n, j]:.6g}): the deficits are too large for this "
+                         "world; use smaller deficits or another closure")
+    if (sol.I <= 0).any() or not np.isfinite(sol.I).all():
+        n = int(np.argmin(np.where(np.isfinite(sol.I), sol.I, -np.inf)))
+        raise ShockError(f"the equilibrium leaves {world.countries[n]} with income {sol.I[n]:.6g}: no "
+                         "meaningful welfare; use smaller deficits or another closure")
 
 
 # The purge of each world (the "balanced" closure), cached per world object. A small
@@ -104,6 +167,7 @@ def _solve(world: World, cf: Counterfactual, tol: float, check_tol: float, max_i
     if not sol.converged:
         raise ConvergenceError(f"equilibrium of {world.meta.name!r} under "
                                f"{cf.describe()!r} did not converge: {diag}", diag)
+    _check_solution(world, cf, sol)
     return Equilibrium(world, cf, sol, diag)
 
 
