@@ -121,3 +121,93 @@ def tariff_series(world: World | None = None, *, early: str | Scenario = EARLY,
                    "early": sc_e.name, "late": sc_l.name,
                    "method": "goods sectors, fixed weights: world baseline bilateral imports by sector"}
     return frame
+
+
+# --------------------------------------------------------------------------- any scenario
+WEIGHTS_2024 = "world_2025/weights_2024.csv"
+
+
+def weights_2024(world: World, importer: str = "USA") -> tuple[np.ndarray, str]:
+    """(exporter, sector) import weights of ``importer`` and a description of their source.
+
+    For the US: 2024 US imports for consumption (Census, HS10 lines aggregated to the
+    compact regions and goods sectors by ``scripts/build_world_2025.py``, table
+    ``data/world_2025/weights_2024.csv``; the EU aggregate is split over DEU, FRA, ITA and
+    EUR by the world's 2022 flows). Other importers, and sectors without 2024 data: the
+    world's baseline flows (2022, factory prices) scaled to the 2024 total.
+    """
+    import pandas as pd
+    from importlib import resources
+
+    flows = np.asarray(world.trade_flows)[world.country_index(importer)].copy()
+    if importer != "USA":
+        return flows, f"the world's {world.meta.vintage} baseline imports of {importer} by sector"
+    try:
+        text = resources.files("detente.data").joinpath(WEIGHTS_2024).read_text()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return flows, "the world's baseline imports by sector (weights_2024.csv not shipped)"
+    import io
+
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    out = np.zeros_like(flows)
+    for (exp, sec), v in table.groupby(["exporter", "sector"])["weight_usd"].sum().items():
+        if exp in world.countries and sec in world.sectors:
+            out[world.country_index(exp), world.sector_index(sec)] = v / 1e6  # USD million
+    return out, "2024 US imports for consumption by HS10 line (Census), aggregated to region x sector"
+
+
+def average_tariffs(scenario: str | Scenario, world: World | None = None, *, importer: str = "USA",
+                    by_partner: bool = True, variant: str | None = None, start: dt.date | None = None,
+                    end: dt.date | None = None):
+    """Import-weighted average tariff of ``importer`` on each partner (or all) at each change.
+
+    Tariffs are the world's baseline (applied 2022 rates) plus the scenario's layers
+    (coverage and exemptions applied; no equilibrium is solved). Weights are fixed, goods
+    sectors only: :func:`weights_2024`. ``increase_vs_2024_pp`` is the change against the
+    policy in force on 2024-12-31 (the same weights).
+
+    Returns a DataFrame with columns ``date``, ``importer``, ``exporter`` (``all`` without
+    ``by_partner``), ``avg_tariff_pct``, ``increase_vs_2024_pp``.
+    """
+    import pandas as pd
+
+    from detente.policy._timeline import apply_variant
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = apply_variant(sc, variant)
+    w = world if world is not None else load_world(sc.world)
+    n = w.country_index(importer)
+    weights, wsource = weights_2024(w, importer)
+    goods = np.array([s in set(w.goods) for s in w.sectors])
+    weights = np.where(goods[None, :], weights, 0.0)
+    weights[n, :] = 0.0
+    start = start or sc.period.start
+    end = end or sc.period.end
+    ref = dt.date(2024, 12, 31)
+    days = sorted({start, end, *[d for d in _changes(sc) if start < d <= end]})
+    partners = [c for c in w.countries if c != importer]
+
+    def level(d: dt.date) -> np.ndarray:
+        extra = sum(layer_rates(w, sc, d).values(), np.zeros(np.shape(w.tariffs)))
+        return 100.0 * np.asarray(w.tariffs)[n] + extra[n]  # (exporter, sector), percent
+
+    def averages(tau: np.ndarray) -> dict[str, float]:
+        if not by_partner:
+            return {"all": float((weights * tau).sum() / weights.sum())}
+        tot = weights.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avg = np.where(tot > 0, (weights * tau).sum(axis=1) / tot, np.nan)
+        return {c: float(avg[w.country_index(c)]) for c in partners}
+
+    base = averages(level(ref))
+    rows = []
+    for d in days:
+        for exp, v in averages(level(d)).items():
+            rows.append({"date": d, "importer": importer, "exporter": exp, "avg_tariff_pct": v,
+                         "increase_vs_2024_pp": v - base[exp]})
+    frame = pd.DataFrame(rows)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame.attrs = {"scenario": sc.name, "variant": sc.variant or "", "world": w.meta.name,
+                   "importer": importer, "weights": wsource,
+                   "method": "goods sectors; world baseline tariffs plus the scenario's layers; fixed weights: " + wsource}
+    return frame
