@@ -143,3 +143,30 @@ def test_scenario_ban_variant_is_read_as_a_ban(world):
     a = approval_schedule(rs, world, ["ndfeb-magnets"], ws)[:, 0, world.country_index("CHN")]
     others = [i for i in range(world.n_countries) if world.countries[i] != "CHN"]
     assert (a[:, others] == 0.0).all()
+
+
+def test_static_and_weekly_models_read_licence_events_identically():
+    """One reading (detente.instruments.approval_on) for the timeline and the weekly model."""
+    import datetime as dt
+
+    from detente.policy import parse_scenario
+    from detente.policy._timeline import change_dates, refused_share
+    from detente.shortage._licensing import Restriction
+    from detente.world import load_world
+
+    w = load_world("default")
+    head = "name: t\nperiod: {start: 2025-04-01, end: 2025-09-30, step: week}\nevents:\n"
+    start = dt.date(2025, 4, 4)
+    cases = {"ban": [0.0, 0.0], "general": [0.5, 0.5], "per_shipment": [0.0, 0.5]}
+    for licence, (early, late) in cases.items():
+        sc = parse_scenario(head + (
+            "  - {id: x, date: 2025-04-04, export_control: {exporter: CHN, importers: USA, sectors: NONFERROUS,"
+            f" coverage: 0.5, approval_share: 0.5, review_days: 63, licence: {licence}}}}}\n"), "t.yaml")
+        n, i, j = w.country_index("USA"), w.country_index("CHN"), w.sector_index("NONFERROUS")
+        for day, expected in ((start + dt.timedelta(days=10), early), (start + dt.timedelta(days=70), late)):
+            static = 1 - refused_share(w, sc, day)[n, i, j] / 0.5  # approved share of the covered flow
+            weekly = Restriction("ndfeb-magnets", "CHN", ("USA",), start=start, approval=0.5, review_days=63,
+                                 licence=licence).approval_on(day)
+            assert static == pytest.approx(expected) and weekly == pytest.approx(expected), (licence, day)
+        has_review_end = start + dt.timedelta(days=63) in change_dates(sc)
+        assert has_review_end == (licence == "per_shipment")

@@ -98,7 +98,7 @@ class ExportControlSpec(_Strict):
 
     @model_validator(mode="after")
     def _not_infinite(self) -> ExportControlSpec:
-        if self.coverage >= 1 and self.approval_share <= 0:
+        if self.coverage >= 1 and (self.approval_share <= 0 or self.licence == "ban"):
             raise ValueError("a ban on a whole sector (coverage 1, approval_share 0) is an infinite "
                              "trade cost; give coverage < 1 or approval_share > 0")
         return self

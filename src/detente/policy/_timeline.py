@@ -14,8 +14,11 @@ Semantics (docs/scenarios.md has the full account):
 - Layers stack additively on the world's baseline tariffs: tau = tau0 + sum(layers)/100.
   Domestic cells are never taxed.
 - Export controls: the latest event in force of each regime defines that regime. For
-  each cell the refused share is ``r = sum_regimes coverage * (1 - a)`` with ``a = 0`` in
-  the first ``review_days`` days and ``approval_share`` after; the iceberg factor is
+  each cell the refused share is ``r = sum_regimes coverage * (1 - a)``, with the approval
+  ``a`` read as in the weekly model (:func:`detente.instruments.approval_on`): 0 under a
+  ban; under per-shipment licences 0 in the first ``review_days`` days and
+  ``approval_share`` after; under general licences ``approval_share`` from the first
+  day. The iceberg factor is
   ``d_hat = (1 - r)^(-1/theta_j)``, which at given prices cuts the flow by the share r.
 - Iceberg events multiply the trade cost by their factor.
 """
@@ -30,6 +33,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from detente.errors import UnknownLabelError
+from detente.instruments import approval_on, review_end
 from detente.policy._schema import Event, Override, Scenario, ScenarioError, _labels_of
 from detente.world import World
 
@@ -121,8 +125,10 @@ def change_dates(scenario: Scenario) -> list[dt.date]:
         out.add(e.date)
         if e.until:
             out.add(e.until)
-        if e.kind == "export_control" and e.export_control.review_days:
-            out.add(e.date + dt.timedelta(days=e.export_control.review_days))
+        if e.kind == "export_control":
+            end = review_end(e.export_control.licence, e.date, e.export_control.review_days)
+            if end is not None:
+                out.add(end)
     return sorted(out)
 
 
@@ -213,7 +219,7 @@ def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
     r = np.zeros((world.n_countries, world.n_countries, world.n_sectors))
     for name, (k, e) in regimes.items():
         x = e.export_control
-        approved = 0.0 if date < e.date + dt.timedelta(days=x.review_days) else x.approval_share
+        approved = approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
         r[_mask(world, e, e.label(k))] += x.coverage * (1.0 - approved)
         if (r >= 1.0 - 1e-12).any():
             raise ScenarioError(f"{scenario.path}: export controls refuse all of a flow on {date} "

@@ -28,8 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from detente.errors import DataError, ScenarioError
-
-LICENCES = ("per_shipment", "general", "ban")
+from detente.instruments import LICENCES, approval_on  # one reading for both models
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,12 +60,8 @@ class Restriction:
                             f"start {self.start}")
 
     def approval_on(self, day: dt.date) -> float:
-        """Approval share on ``day`` while this step is in force."""
-        if self.licence == "ban":
-            return 0.0
-        if self.licence == "per_shipment" and day < self.start + dt.timedelta(days=self.review_days):
-            return 0.0
-        return self.approval
+        """Approval share on ``day`` while this step is in force (the static model's reading too)."""
+        return approval_on(self.licence, self.start, self.review_days, self.approval, day)
 
     def in_force(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
