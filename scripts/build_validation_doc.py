@@ -121,7 +121,7 @@ def set_grid() -> str:
 
 def main() -> int:
     studies = {}
-    for name in ("cp2015", "acr", "gegravity", "war-2018", "trade-2025"):
+    for name in ("cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025"):
         try:
             studies[name] = reproduce(name)
         except Exception as exc:  # noqa: BLE001 - a missing data folder is reported in the page

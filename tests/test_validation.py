@@ -17,7 +17,7 @@ from detente.world.elasticities import horizon_factor
 
 def test_every_study_is_listed_with_a_summary():
     studies = list_studies()
-    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025"} <= set(studies)
+    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025"} <= set(studies)
     assert all(len(s) > 20 for s in studies.values())
 
 
@@ -106,3 +106,11 @@ def test_whatif_runs_a_users_csv_world_with_the_ratio_closure(gravity_sample, ca
     rec = json.loads(capsys.readouterr().out)
     assert rec["meta"]["closure"] == "fixed-ratios"
     assert {r["country"] for r in rec["countries"]} == {"CAN", "JPN"}
+
+
+def test_tariffs_2025_tracks_the_yale_budget_lab():
+    c = reproduce("tariffs-2025")
+    gaps = {r.quantity[-10:]: abs(r.difference) for r in c.rows}
+    # measured: within 0.7 pp from June to October 2025; May (USMCA claims) and November further off
+    assert all(gaps[d] < 1.0 for d in ("2025-06-16", "2025-09-03", "2025-10-17")), gaps
+    assert all(g < 5.0 for g in gaps.values()), gaps

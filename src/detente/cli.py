@@ -230,7 +230,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     for key in ("elasticities", "horizon", "adjustment"):
         value = getattr(args, key, None)
         if value is not None:
-            if args.study in ("cp2015", "acr", "gegravity") or (key == "adjustment" and args.study != "trade-2025"):
+            if args.study in ("cp2015", "acr", "gegravity", "tariffs-2025") or (key == "adjustment" and args.study != "trade-2025"):
                 raise DetenteError(f"--{key} does not apply to study {args.study!r}")
             options[key] = value
     comparison = reproduce(args.study, **options)
@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.set_defaults(func=_cmd_whatif)
 
     r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
-    r.add_argument("study", choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025"],
+    r.add_argument("study", choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025"],
                    help="the comparison to run, or 'list'")
     r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
     r.add_argument("--json", action="store_true", help="print the comparison as JSON")

@@ -250,3 +250,25 @@ def gegravity(path: str | None = None) -> Comparison:
                       {"world": f"one sector, {N} countries, modelled baseline flows", "closure": "fixed-ratios",
                        "elasticities": f"theta = sigma - 1 = {sigma - 1:g}", "data": src},
                       tuple(obs["notes"]))
+
+
+# ---------------------------------------------------------------------------- 2025 tariffs
+@study("tariffs-2025", "the US average tariff of the world-2025 scenario vs the Yale Budget Lab tracker")
+def tariffs_2025() -> Comparison:
+    """The import-weighted US average tariff over all partners (no solve) on the policy dates
+    of the Yale Budget Lab's "State of U.S. Tariffs" editions, against its average
+    effective tariff rate before substitution (the same concept: statutory rates on fixed
+    2024 import weights, MFN included)."""
+    from detente.policy._series import average_tariffs
+
+    obs = _obs("tariffs_2025")
+    df = average_tariffs("world-2025", by_partner=False)
+    days = [str(d)[:10] for d in df["date"]]
+    rows = []
+    for item in obs["rows"]:
+        k = max(i for i, d in enumerate(days) if d <= item["policy_date"])
+        rows.append(Row(f"US average tariff, policy of {item['policy_date']}", float(df["avg_tariff_pct"].iloc[k]),
+                        item["published_pct"], "%", item["source"], note=item.get("note", "")))
+    return Comparison("tariffs-2025", "The US average tariff in 2025: world-2025 scenario vs the Yale Budget Lab",
+                      tuple(rows), {"scenario": "world-2025", "weights": "2024 US imports (Census), goods",
+                                    "solves": "none (statutory rates)"}, tuple(obs["notes"]))
