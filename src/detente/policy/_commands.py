@@ -111,12 +111,15 @@ def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) ->
     ds, (a, b) = rp.dataset, pair
     if a not in rp.world.countries or b not in rp.world.countries:
         a, b = rp.world.countries[:2]
+    from rich.markup import escape
+
     sc = rp.scenario
-    title = f"{sc.title or sc.name}{' [' + sc.variant + ']' if sc.variant else ''}"
-    t = Table(title=title, caption=(
+    title = escape(f"{sc.title or sc.name}{' [' + sc.variant + ']' if sc.variant else ''}")
+    t = Table(title=title, caption=escape(
         f"world {rp.world.meta.name} ({rp.world.meta.vintage}); {len(rp.dates)} dates, "
         f"{rp.n_solves} equilibrium solves; average tariffs weighted by baseline goods imports; "
-        f"welfare = real income vs baseline; trade elasticities: {ds.attrs.get('elasticities', '?')}"))
+        f"welfare = real income vs baseline; trade elasticities: {ds.attrs.get('elasticities', '?')}; "
+        f"closure: {ds.attrs.get('closure', 'fixed-deficits')}"))
     t.add_column("from", no_wrap=True)
     t.add_column(f"{a} on {b} %", justify="right")
     t.add_column(f"{b} on {a} %", justify="right")
@@ -131,5 +134,5 @@ def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) ->
                   f"{float(ds['welfare_pct'].sel(country=a, date=dd)):+.3f}",
                   f"{float(ds['welfare_pct'].sel(country=b, date=dd)):+.3f}",
                   f"{float(ds['cpi_pct'].sel(country=a, date=dd)):+.3f}",
-                  _short(evs) or ("start" if d == rp.dates[0] else ""))
+                  escape(_short(evs) or ("start" if d == rp.dates[0] else "")))
     console.print(t)
