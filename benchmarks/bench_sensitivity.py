@@ -16,7 +16,12 @@ the JAX functions, is reported separately. Goal: a table in at most 3 solves.
 
 Usage::
 
-    python benchmarks/bench_sensitivity.py [--quick] [--repeats 5] [--json out.json]
+    python benchmarks/bench_sensitivity.py [--quick] [--repeats 5] [--threads 1] [--json out.json]
+
+``--threads T`` sets ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``
+(and, for T = 1, ``XLA_FLAGS`` single-threaded) before numpy and JAX are imported, for
+runs on a machine shared with other jobs, where oversubscribed BLAS threads make the
+timings erratic. Without it the environment is used as it is (printed either way).
 """
 
 from __future__ import annotations
@@ -71,7 +76,15 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="default world only")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json")
+    ap.add_argument("--threads", type=int, help="BLAS/OpenMP threads (1: XLA single-threaded too)")
     args = ap.parse_args(argv)
+    if args.threads:
+        if "numpy" in sys.modules:
+            print("warning: numpy already imported, --threads may not take effect")
+        for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[k] = str(args.threads)
+        if args.threads == 1:
+            os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
     import numpy as np
 

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("jax")
 
 from detente.equilibrium import Counterfactual, elasticity_sensitivities, shares_moved, solve
-from detente.equilibrium._sensitivity import _gmres, default_headlines
+from detente.equilibrium._sensitivity import _blocked_solve, _block_order, _gmres, default_headlines
 from detente.world import load_world, random_world
 
 
@@ -130,6 +130,24 @@ def test_batched_gmres_solves_a_linear_system():
     assert np.allclose(X, np.linalg.solve(np.eye(n) - A, B.T).T, atol=1e-10)
 
 
+@pytest.mark.parametrize("forward", [True, False])
+def test_blocked_solve_matches_a_plain_solve(forward):
+    """The Schur-complement solve of the dense path: prices (first NJ unknowns in the
+    order (lP, lw, X)) do not depend on spending, so M[:NJ, NJ + N:] is zero."""
+    rng = np.random.default_rng(5)
+    N, J = 3, 4
+    NJ, n = N * J, N + 2 * N * J
+    M = np.eye(n) + 0.3 * rng.normal(size=(n, n)) / np.sqrt(n)
+    M[:NJ, NJ + N:] = 0.0
+    B = rng.normal(size=(n, 6))
+    X = _blocked_solve(M, B, N, forward)
+    assert np.allclose(X, np.linalg.solve(M if forward else M.T, B), atol=1e-12)
+    M[0, -1] = 1e-3  # not the structure: the caller must factor M whole
+    assert _blocked_solve(M, B, N, forward) is None
+    perm = _block_order(N, n)
+    assert sorted(perm) == list(range(n)) and list(perm[:NJ]) == list(range(N, N + NJ))
+
+
 def test_shares_moved_finds_a_constructed_tenfold_move(small):
     w = small.world
     # a +2000 pp tariff of C00 on C01's S02: kappa = 21, so pi falls by ~21^theta
@@ -150,3 +168,28 @@ def test_shares_moved_finds_a_constructed_tenfold_move(small):
     assert shares_moved(small, factor=10).empty or (shares_moved(small, factor=10).ratio.map(
         lambda x: x >= 10 or x <= 0.1)).all()
     assert shares_moved(solve(w, Counterfactual.from_world(w))).empty
+
+
+def test_sensitivities_with_export_taxes_and_the_ratio_closure_equal_finite_differences():
+    from detente.equilibrium import Counterfactual, elasticity_sensitivities, solve
+    from detente.world import random_world
+
+    w = random_world(4, 3, seed=21)
+    def cf_of(world):
+        return (Counterfactual.from_world(world, closure="fixed-ratios").export_tax("C00", "C01", "all", 30)
+                .tariff("C02", "C00", "all", 20))
+    eq = solve(w, cf_of(w), tol=1e-14)
+    heads = ["welfare C00", "welfare C01", "trade C00->C01 all"]
+    sens = elasticity_sensitivities(eq, heads)
+    h = 1e-5
+    for j in range(w.n_sectors):
+        vals = []
+        for sgn in (1, -1):
+            th = np.array(w.theta)
+            th[j] *= np.exp(sgn * h)
+            wj = w.replace(theta=th)
+            e = solve(wj, cf_of(wj), tol=1e-14)
+            t = e.trade_flows[1, 0].sum() / w.trade_flows[1, 0].sum()
+            vals.append(np.array([100 * (e.welfare_hat[0] - 1), 100 * (e.welfare_hat[1] - 1), 100 * (t - 1)]))
+        fd = (vals[0] - vals[1]) / (2 * h)
+        np.testing.assert_allclose(sens.d_pct[:, j], fd, rtol=1e-5, atol=1e-7)

@@ -16,9 +16,11 @@ or, equivalently, :math:`U_{\\ln\\theta} + \\lambda^\\top G_{\\ln\\theta}` with
 exact; ``mode="auto"`` takes the one with fewer solves. All derivatives of :math:`G` and
 :math:`U` are JAX derivatives of the sweep of :class:`detente.strategy._jax_kernel.JaxKernel`
 (the sweep is *not* copied here: the kernel's ``_state`` is called with the constant
-``theta`` replaced by a traced argument). The linear systems are solved densely (LU of
-the Jacobian) up to :data:`DENSE_MAX` unknowns and otherwise by GMRES on
-Jacobian-vector products, all inside one compiled JAX function.
+``theta`` replaced by a traced argument). The linear systems are solved densely up to
+:data:`DENSE_MAX` unknowns (the Jacobian from one compiled JAX call, then two LUs of
+about half the size, :func:`_blocked_solve`: prices do not depend on spending) and
+otherwise by GMRES on batched Jacobian-vector products (the sweep is linearised once
+per table, each product evaluates only the tangent).
 
 See docs/sensitivity.md for the units and the definitions of :meth:`Sensitivities.drivers`
 and :func:`shares_moved`.
@@ -228,9 +230,10 @@ def _functions(kernel, fresh: bool = False) -> dict:
         # input costs (1) and the pairs' trade shares (3); lP = -ln(s)/theta at the fixed point
         lc = h["gva"] * lw[:, None] + jnp.einsum("ikj,ik->ij", h["gio"], lP)
         pn, pe = h["pn"], h["pe"]
-        lkap = jnp.log1p(tau[pn, pe]) - h["l1t0"] + jnp.log(d[pn, pe])
+        xt = c["x"][pn, pe]  # export taxes (their rent goes to the exporter)
+        lkap = jnp.log1p(tau[pn, pe]) - h["l1t0"] + jnp.log(d[pn, pe]) + jnp.log1p(xt)
         rel = jnp.exp(-theta * (lkap + lc[pe] - lP[pn]))
-        flows = h["share0"] * rel * X[pn] / (1.0 + tau[pn, pe])
+        flows = h["share0"] * rel * X[pn] / ((1.0 + tau[pn, pe]) * (1.0 + xt))
         T = (flows * h["mask"]).sum(axis=1)
         return jnp.concatenate([lwel[h["w"]], jnp.log(T / h["T0"])])
 
@@ -246,16 +249,32 @@ def _functions(kernel, fresh: bool = False) -> dict:
         Uz, Ult = jax.vmap(pull)(jnp.eye(values.shape[0], dtype=z.dtype))
         return values, gap, Uz, Ult
 
-    def matvec(z, lt, c, tau, d, V, forward):
-        """Rows of V times G_z (forward: G_z v; adjoint: G_z^T v)."""
+    def linear(z, lt, c, tau, d, forward):
+        """The linear map V -> rows of V times G_z (forward: G_z v; adjoint: G_z^T v), as a
+        pytree: its residuals (the primal sweep) are computed once, not at every product."""
         if forward:
-            _, lin = jax.linearize(lambda q: g(q, lt, c, tau, d), z)
-            return jax.vmap(lin)(V)
-        _, pull = jax.vjp(lambda q: g(q, lt, c, tau, d), z)
-        return jax.vmap(lambda v: pull(v)[0])(V)
+            return jax.linearize(lambda q: g(q, lt, c, tau, d), z)[1]
+        return jax.vjp(lambda q: g(q, lt, c, tau, d), z)[1]
+
+    def matvec(lin, V, forward):
+        """V - rows of V times G_z, batched over the rows of V."""
+        if forward:
+            return V - jax.vmap(lin)(V)
+        return V - jax.vmap(lambda v: lin(v)[0])(V)
 
     def jacobian(z, lt, c, tau, d):
         return jax.jacrev(lambda q: g(q, lt, c, tau, d))(z)
+
+    def dense(z, lt, c, tau, d, h, forward):
+        """prep and the matrix M = I - G_z, rows and columns ordered (lP, lw, X).
+
+        Returns the headline values, the twin's gap, the right-hand sides (rows, in that
+        order), U_lnθ (adjoint) and M; :func:`_blocked_solve` solves with it.
+        """
+        values, gap, rhs, Ult = prep(z, lt, c, tau, d, h, forward)
+        perm = _block_order(h["income0"].shape[0], z.shape[0])
+        M = jnp.eye(z.shape[0], dtype=z.dtype) - jacobian(z, lt, c, tau, d)
+        return values, gap, rhs[:, perm], Ult, M[perm][:, perm]
 
     def finish(z, lt, c, tau, d, h, S, Ult, forward):
         """d headline / d ln theta (K, J) from the solutions S of the linear systems."""
@@ -265,11 +284,56 @@ def _functions(kernel, fresh: bool = False) -> dict:
         _, pull = jax.vjp(lambda a: g(z, a, c, tau, d), lt)  # S rows: adjoints lambda_k
         return Ult + jax.vmap(lambda v: pull(v)[0])(S)
 
-    fns = dict(prep=jax.jit(prep, static_argnames="forward"), matvec=jax.jit(matvec, static_argnames="forward"),
+    fns = dict(prep=jax.jit(prep, static_argnames="forward"), linear=jax.jit(linear, static_argnames="forward"),
+               matvec=jax.jit(matvec, static_argnames="forward"), dense=jax.jit(dense, static_argnames="forward"),
                jacobian=jax.jit(jacobian), finish=jax.jit(finish, static_argnames="forward"))
     _COMPILED.clear()  # keep one world shape compiled (the code is large)
     _COMPILED[key] = fns
     return fns
+
+
+def _block_order(N: int, n: int) -> np.ndarray:
+    """Positions of z = [lw (N), lP (NJ), X (NJ)] in the order (lP, lw, X) of :func:`_blocked_solve`."""
+    NJ = (n - N) // 2
+    return np.concatenate([np.arange(N, N + NJ), np.arange(N), np.arange(N + NJ, n)])
+
+
+def _blocked_solve(M: np.ndarray, B: np.ndarray, N: int, forward: bool) -> np.ndarray | None:
+    """Solve ``M X = B`` (forward) or ``M^T X = B`` (adjoint), unknowns ordered (lP, lw, X).
+
+    The new prices lP_new depend on wages and prices only, not on spending X, so with
+    p = lP (NJ) and r = (lw, X) the block M_pr of M = I - G_z is zero outside the N
+    wage columns. Eliminating p leaves the Schur complement S = M_rr - M_rp M_pp^-1 M_pr,
+    which differs from M_rr only in those N columns: two LUs of half the size, a quarter
+    of the flops of one LU of M. ``B`` is (n, m); returns None when the block is not
+    zero after all (then the caller factors M whole).
+    """
+    import scipy.linalg as sla
+
+    n = M.shape[0]
+    NJ = (n - N) // 2
+    Mpp, Mpr, Mrp, Mrr = M[:NJ, :NJ], M[:NJ, NJ:], M[NJ:, :NJ], M[NJ:, NJ:]
+    if np.any(Mpr[:, N:]):
+        return None
+    Bp, Br = B[:NJ], B[NJ:]
+    lup = sla.lu_factor(Mpp, check_finite=False)
+    if forward:
+        W = sla.lu_solve(lup, np.concatenate([Mpr[:, :N], Bp], axis=1), check_finite=False)
+        Ww, WB = W[:, :N], W[:, N:]
+    else:
+        Ww = sla.lu_solve(lup, Mpr[:, :N], check_finite=False)
+    S = np.array(Mrr)
+    S[:, :N] -= Mrp @ Ww
+    lus = sla.lu_factor(S, overwrite_a=True, check_finite=False)
+    if forward:
+        Xr = sla.lu_solve(lus, Br - Mrp @ WB, check_finite=False)
+        Xp = WB - Ww @ Xr[:N]
+    else:
+        Rr = np.array(Br)
+        Rr[:N] -= Ww.T @ Bp
+        Xr = sla.lu_solve(lus, Rr, trans=1, check_finite=False)
+        Xp = sla.lu_solve(lup, Bp - Mrp.T @ Xr, trans=1, check_finite=False)
+    return np.concatenate([Xp, Xr])
 
 
 def _gmres(op, B: np.ndarray, *, rtol: float = 1e-10, restart: int = 60, max_restarts: int = 4):
@@ -381,9 +445,10 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
     if solver not in {"dense", "gmres"}:
         raise ValueError(f"solver must be 'auto', 'dense' or 'gmres', got {solver!r}")
 
-    closure = getattr(cf, "closure", None)
-    kernel = (JaxKernel(w.arrays(), cf.deficits) if closure in (None, "fixed-deficits")
-              else JaxKernel(w.arrays(), cf.deficits, closure=closure))
+    closure = getattr(cf, "closure", None) or "fixed-deficits"
+    x = getattr(cf, "export_taxes", None)
+    kernel = JaxKernel(w.arrays(), cf.deficits, closure=closure,
+                       export_tax=x if x is not None and np.any(x) else None)
     jnp = kernel._jnp
     welfare = [hd for hd in hs if hd.kind == "welfare"]
     trade = [hd for hd in hs if hd.kind == "trade"]
@@ -402,29 +467,47 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
     z = jnp.asarray(pack(sol, w.expenditure))
     args = (z, jnp.asarray(np.log(w.theta)), kernel._c, jnp.asarray(cf.tariffs), jnp.asarray(cf.iceberg))
     forward = mode == "forward"
+
+    def run(fns):
+        if solver == "dense":
+            vals, gap, rhs, Ult, M = fns["dense"](*args, h, forward=forward)
+            return vals, gap, (rhs, Ult, M)
+        vals, gap, rhs, Ult = fns["prep"](*args, h, forward=forward)
+        return vals, gap, (rhs, Ult)
+
     fns = _functions(kernel)
-    vals, gap, rhs, Ult = fns["prep"](*args, h, forward=forward)
+    vals, gap, out = run(fns)
     if not float(gap) <= _TWIN_TOL:  # the twin must have this solution as its fixed point
         fns = _functions(kernel, fresh=True)
-        vals, gap, rhs, Ult = fns["prep"](*args, h, forward=forward)
+        vals, gap, out = run(fns)
         if not float(gap) <= _TWIN_TOL:
             raise DetenteError(f"the JAX twin of the sweep does not reproduce this equilibrium (gap {float(gap):.1e}); "
                                "was it solved with a closure the twin does not know?")
-    rhs = np.asarray(rhs)
     if solver == "dense":
-        import scipy.linalg as sla
+        rhs, Ult, M = out
+        perm = _block_order(N, size)
+        M, B = np.asarray(M), np.asarray(rhs).T
+        Sp = _blocked_solve(M, B, N, forward)
+        if Sp is None:  # prices depend on spending after all: LU of the whole matrix
+            import scipy.linalg as sla
 
-        M = np.eye(size) - np.asarray(fns["jacobian"](*args))
-        S = sla.lu_solve(sla.lu_factor(M if forward else M.T, check_finite=False), rhs.T, check_finite=False).T
-        products, res = size, 0.0
+            Sp = sla.lu_solve(sla.lu_factor(M if forward else M.T, check_finite=False), B, check_finite=False)
+        S = np.empty_like(Sp)
+        S[perm] = Sp
+        products = size
+        dU = fns["finish"](*args, h, jnp.asarray(S.T), Ult, forward=forward)
     else:
-        def op(V):
-            return V - np.asarray(fns["matvec"](*args, jnp.asarray(V), forward=forward))
+        rhs, Ult = out
+        lin = fns["linear"](*args, forward=forward)  # the sweep's linearisation, computed once
 
-        S, products, res = _gmres(op, rhs, rtol=rtol)
+        def op(V):
+            return np.array(fns["matvec"](lin, jnp.asarray(V), forward=forward))  # writable copy
+
+        S, products, res = _gmres(op, np.asarray(rhs), rtol=rtol)
         if not res <= 100 * rtol:
             raise ConvergenceError(f"the {mode} linear system did not converge (relative residual {res:.1e})")
-    dU = np.asarray(fns["finish"](*args, h, jnp.asarray(S), Ult, forward=forward))
+        dU = fns["finish"](*args, h, jnp.asarray(S), Ult, forward=forward)
+    dU = np.asarray(dU)
     vals = np.asarray(vals)
     # reorder rows back to the order asked for (welfare rows first inside the compiled call)
     order = [hd.kind == "welfare" for hd in hs]
