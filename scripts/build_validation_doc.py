@@ -170,6 +170,12 @@ def main() -> int:
         "2025: the April peak state of the replay (trade-2025)", "detente reproduce trade-2025",
         rp25.equilibrium_on([x for x in rp25.dates if x >= dt.date(2025, 4, 10)][0]),
         ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"]))
+    rpw = replay(load_scenario("world-2025"))
+    parts.append(sensitivity_section(
+        "The 2025 tariffs on every partner, policy of 7 August 2025 (world-2025)", "detente replay world-2025",
+        rpw.equilibrium_on([x for x in rpw.dates if x <= dt.date(2025, 8, 7)][-1]),
+        ["welfare USA", "welfare CHN", "welfare CAN", "welfare MEX", "welfare VNM", "welfare EUR",
+         "trade CHN->USA goods"]))
     OUT.write_text("\n".join(parts).rstrip() + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
     return 0
