@@ -6,6 +6,7 @@ Public names: :func:`solve`, :class:`Counterfactual`, :class:`Equilibrium`,
 (:data:`CLOSURES`, :func:`deficit_rule`, :func:`purged_world`).
 """
 
+from detente.equilibrium._batch import BatchResult, FailedMember, batch_bytes, solve_batch
 from detente.equilibrium._closure import CLOSURES, Closure, deficit_rule
 from detente.equilibrium._counterfactual import Counterfactual, parse_iceberg, parse_tariff
 from detente.equilibrium._kernel import Shock, Solution, solve_gravity, solve_hat
@@ -16,4 +17,4 @@ from detente.equilibrium._solve import Diagnostics, Equilibrium, purged_world, s
 __all__ = ["CLOSURES", "Closure", "Counterfactual", "deficit_rule", "purged_world", "Diagnostics", "Equilibrium", "Shock", "Solution", "parse_iceberg",
            "parse_tariff", "solve", "solve_gravity", "solve_hat",
            "Sensitivities", "elasticity_drivers", "elasticity_sensitivities", "share_warning",
-           "shares_moved"]
+           "shares_moved", "BatchResult", "FailedMember", "batch_bytes", "solve_batch"]

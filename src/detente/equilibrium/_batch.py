@@ -1,0 +1,536 @@
+"""Many counterfactuals of one world in one call: the kernel's sweep with a batch axis.
+
+:func:`solve_batch` solves B counterfactuals of ONE world together. It runs the same
+fixed-point map as :func:`._kernel.solve_hat` (joint update of log wages, log prices
+and expenditure, Newton-diagonal wage step, deficit closure inside the sweep), with a
+leading batch axis ``b`` on every array, and the same safeguarded Anderson
+acceleration as :func:`._anderson.anderson`, per member: each member has its own
+history, mixing weights (a batched least-squares solve on its (m, m) Gram matrix),
+restarts and damping. Members that converge are frozen and retired while the others
+iterate; the retired slots are compacted away once a quarter of a chunk has finished.
+
+Layout. The per-member bilateral arrays (``pi kappa^-theta`` and the value weights
+built from it) are stored as (b, j, n, i): each contraction over an exporter or an
+importer axis is then a plain ``einsum`` over the last two axes of contiguous
+(n, i) blocks, the fastest of the variants measured (matmul, einsum with
+``optimize``, multiply-and-sum; benchmarks/README.md, "Batched solves").
+
+Guarantees are those of :func:`._solve.solve`, per member: :func:`._solve.check_inputs`
+before iterating (a bad member raises :class:`~detente.errors.ShockError` naming its
+index, before any work), the fixed-point tolerance ``tol`` and every equilibrium
+condition (:func:`._kernel._equilibrium_residuals`) within ``check_tol`` after, then
+:func:`._solve._check_solution`. A member that misses any of these is reported in
+:attr:`BatchResult.failed` (index, label, reason, diagnostics) and never returned as an
+answer.
+
+Memory is bounded before the work starts: :func:`batch_bytes` estimates the bytes per
+member (the bilateral arrays, B x N^2 x J x 8 bytes each, and the Anderson history) and
+the batch is split into chunks of at most ``max_bytes``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from detente.equilibrium._counterfactual import Counterfactual
+from detente.equilibrium._kernel import (_LOG_CAP, Shock, Solution, _equilibrium_residuals,
+                                         _kernel_closure, _prepare, export_tax_of)
+from detente.equilibrium._closure import deficit_rule
+from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs
+from detente.errors import ConvergenceError, ShockError
+from detente.world import World
+
+#: the Anderson constants of :func:`._anderson.anderson` as :func:`._kernel.solve_hat` uses them
+_MEMORY = 10
+_BLOWUP = 1e4
+_RIDGE = 1e-12
+#: compact a chunk's storage once this share of its slots has finished
+_COMPACT_AT = 0.25
+#: default working set of one chunk: larger chunks run no faster (the sweep is memory-bound
+#: and slows once the chunk's arrays leave the caches; benchmarks/README.md, "Batched solves")
+CHUNK_TARGET_BYTES = 64 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class FailedMember:
+    """A member of a batch without an answer: why, and how far the solve got."""
+
+    index: int  # position in the ``counterfactuals`` given to :func:`solve_batch`
+    label: str
+    reason: str
+    diagnostics: Diagnostics | None = None
+
+    def __str__(self) -> str:
+        return f"member {self.index} ({self.label!r}): {self.reason}"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class BatchResult:
+    """The answers of :func:`solve_batch`, in the order of the counterfactuals.
+
+    ``equilibria[k]`` is the :class:`Equilibrium` of member ``k``, or None when it
+    failed; ``failed`` lists the failures (index, label, reason, diagnostics).
+    """
+
+    equilibria: list[Equilibrium | None]
+    failed: list[FailedMember]
+    chunks: int  # number of chunks the batch was split into (over both worlds under "balanced")
+    chunk_size: int  # members per chunk (the largest)
+    bytes_per_member: int  # the estimate the chunks were sized with
+    seconds: float
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+    def __getitem__(self, k: int) -> Equilibrium | None:
+        return self.equilibria[k]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def converged(self) -> list[int]:
+        """Indices of the members with an answer."""
+        return [k for k, e in enumerate(self.equilibria) if e is not None]
+
+    def raise_on_failure(self) -> BatchResult:
+        """``self`` if every member has an answer, else :class:`ConvergenceError` listing the failures."""
+        if self.failed:
+            lines = "; ".join(str(f) for f in self.failed[:20])
+            more = f"; and {len(self.failed) - 20} more" if len(self.failed) > 20 else ""
+            raise ConvergenceError(f"{len(self.failed)} of {len(self.equilibria)} counterfactuals have no "
+                                   f"equilibrium: {lines}{more}", [f.diagnostics for f in self.failed])
+        return self
+
+
+def batch_bytes(n_countries: int, n_sectors: int, *, export_taxes: bool = False,
+                memory: int = _MEMORY) -> int:
+    """Estimated bytes one member of a batch holds while it iterates.
+
+    Bilateral (N, N, J) arrays: ``pi kappa^-theta``, the border-value weights and the
+    own-sales weights (3), plus 2 with export taxes (border value gross of the tax and
+    the rents); the Anderson state (2 x ``memory`` past differences and 5 iterates of
+    the N + 2 N J unknowns); about 40 (N, J) temporaries of the sweep.
+    """
+    N, J = n_countries, n_sectors
+    nz = N + 2 * N * J
+    big = 3 + (2 if export_taxes else 0)
+    return 8 * (big * N * N * J + (2 * memory + 5) * nz + 40 * N * J)
+
+
+def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol: float = 1e-12,
+                check_tol: float = 1e-8, max_iter: int | Sequence[int] = 3000,
+                max_bytes: int = 1 << 30, chunk_size: int | None = None) -> BatchResult:
+    """Solve every counterfactual in ``counterfactuals`` (all of ``world``) in one batched iteration.
+
+    Parameters
+    ----------
+    tol, check_tol : float
+        As in :func:`solve`: the fixed-point tolerance and the tolerance on every
+        equilibrium condition, per member.
+    max_iter : int or sequence of int
+        Map evaluations allowed, one number for all or one per member.
+    max_bytes : int
+        Memory budget of the iteration (default 1 GiB): the batch is split into chunks
+        of at most ``max_bytes // batch_bytes(...)`` members (at least one). The answers
+        themselves (each holds its (N, N, J) trade shares) are not counted.
+    chunk_size : int, optional
+        Members per chunk, within ``max_bytes``. By default as many as fit in
+        :data:`CHUNK_TARGET_BYTES` (64 MiB; e.g. about 120 members on the 20 x 22 default
+        world, 6 on 80 x 50): larger chunks are no faster.
+
+    Closures as in :func:`solve`: ``"balanced"`` members are solved together on the
+    purged world (one purge for all, :func:`purged_world`) and carry ``purge``.
+    Members of different closures and with and without export taxes can be mixed.
+
+    Returns a :class:`BatchResult`; members that do not converge, or whose answer is not
+    meaningful (:func:`._solve._check_solution`), are in ``failed``, never in
+    ``equilibria``. Raises :class:`ShockError` naming the member for bad input.
+    """
+    t0 = time.perf_counter()
+    cfs = list(counterfactuals)
+    B = len(cfs)
+    iters = np.broadcast_to(np.asarray(max_iter, dtype=np.int64), (B,)).copy() if B else np.zeros(0, np.int64)
+    if (iters < 1).any():
+        raise ShockError(f"max_iter must be at least 1 (member {int(np.argmax(iters < 1))})")
+    for k, cf in enumerate(cfs):
+        if not isinstance(cf, Counterfactual):
+            raise ShockError(f"member {k}: expected a Counterfactual, got {type(cf).__name__}")
+        try:
+            if cf.world is not world and (cf.world.countries != world.countries
+                                          or cf.world.sectors != world.sectors):
+                raise ShockError("the counterfactual was made for a different world "
+                                 f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+            check_inputs(world, cf)
+        except ShockError as e:
+            raise ShockError(f"member {k} ({cf.label!r}) of the batch: {e}") from e
+
+    equilibria: list[Equilibrium | None] = [None] * B
+    failed: list[FailedMember] = []
+    groups: list[tuple[World, Equilibrium | None, list[tuple[int, Counterfactual]]]] = []
+    plain = [(k, cf) for k, cf in enumerate(cfs) if cf.closure != "balanced"]
+    if plain:
+        groups.append((world, None, plain))
+    bal = [k for k, cf in enumerate(cfs) if cf.closure == "balanced"]
+    if bal:
+        try:
+            purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=int(iters.max()))
+        except ConvergenceError as e:
+            for k in bal:
+                failed.append(FailedMember(k, cfs[k].label, f"the purge of deficits failed: {e}",
+                                           e.diagnostics))
+        else:
+            zeros = np.zeros(world.n_countries)
+            groups.append((balanced, purge, [(k, dataclasses.replace(cfs[k], world=balanced, deficits=zeros))
+                                             for k in bal]))
+
+    n_chunks, chunk_max, per_member = 0, 0, 0
+    for gw, purge, members in groups:
+        N, J = gw.n_countries, gw.n_sectors
+        xt = any(np.any(cf.export_taxes) for _, cf in members)
+        per_member = batch_bytes(N, J, export_taxes=xt)
+        size = max(1, int(max_bytes // per_member))
+        size = min(size, max(1, int(chunk_size) if chunk_size is not None else CHUNK_TARGET_BYTES // per_member))
+        base = gw.arrays()
+        for start in range(0, len(members), size):
+            chunk = members[start:start + size]
+            n_chunks += 1
+            chunk_max = max(chunk_max, len(chunk))
+            tc = time.perf_counter()
+            sols = _solve_chunk(base, [_shock(cf) for _, cf in chunk], iters[[k for k, _ in chunk]],
+                                tol=tol, check_tol=check_tol)
+            per = (time.perf_counter() - tc) / len(chunk)
+            for (k, cf), sol in zip(chunk, sols):
+                diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
+                                   per, sol.converged, check_tol)
+                if not sol.converged:
+                    failed.append(FailedMember(k, cf.label, f"did not converge: {diag}", diag))
+                    continue
+                try:
+                    _check_solution(gw, cf, sol)
+                except ShockError as e:
+                    failed.append(FailedMember(k, cf.label, str(e), diag))
+                    continue
+                equilibria[k] = Equilibrium(gw, cf, sol, diag, purge)
+    failed.sort(key=lambda f: f.index)
+    return BatchResult(equilibria, failed, n_chunks, chunk_max, per_member, time.perf_counter() - t0)
+
+
+def _shock(cf: Counterfactual) -> Shock:
+    x = cf.export_taxes if np.any(cf.export_taxes) else None
+    return Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x)
+
+
+# ---------------------------------------------------------------------------- the batched kernel
+class _Arrays:
+    """A chunk's per-member storage, slot-indexed; slots are compacted in place."""
+
+    def __init__(self, base, shocks: list[Shock]):
+        X0, pi, tau, theta, gva, gio, alpha, VA, D = base
+        B = len(shocks)
+        N, J = X0.shape
+        xt = any(export_tax_of(s) is not None for s in shocks)
+        shape = (B, J, N, N)  # (b, j, n, i)
+        self.bk = np.empty(shape)
+        self.G = np.empty(shape)
+        self.Gb = np.empty(shape)
+        self.Gt = np.empty(shape) if xt else None
+        self.Gx = np.empty(shape) if xt else None
+        self.D = np.empty((B, N))
+        self.ratio = np.zeros(B, dtype=bool)
+        for b, sh in enumerate(shocks):
+            _, bk, G, _, Gt, Gx = _prepare(base, sh)
+            self.bk[b] = bk.transpose(2, 0, 1)
+            self.G[b] = G.transpose(2, 0, 1)
+            self.Gb[b] = (G * bk).transpose(2, 0, 1)
+            if xt:
+                self.Gt[b] = Gt.transpose(2, 0, 1)
+                self.Gx[b] = 0.0 if Gx is None else Gx.transpose(2, 0, 1)
+            self.D[b] = np.asarray(sh.D, dtype=float)
+            self.ratio[b] = _kernel_closure(sh) == "fixed-ratios"
+
+    def names(self):
+        return [a for a in ("bk", "G", "Gb", "Gt", "Gx", "D", "ratio") if getattr(self, a) is not None]
+
+    def view(self, k: int) -> dict:
+        return {a: getattr(self, a)[:k] for a in self.names()}
+
+    def take(self, idx) -> dict:
+        return {a: getattr(self, a)[idx] for a in self.names()}
+
+    def compact(self, keep) -> None:
+        """Move the slots ``keep`` (increasing) to the front, in place, one member at a time."""
+        for a in self.names():
+            arr = getattr(self, a)
+            for t, src in enumerate(keep):
+                if t != src:
+                    arr[t] = arr[src]
+
+
+def _sweep(base, A: dict, z: np.ndarray, Xscale: np.ndarray):
+    """The kernel's sweep for a stack of members: z (b, nz) -> z_new (b, nz) and the auxiliaries.
+
+    Term for term the sweep of :func:`._kernel.solve_hat`. The (N, J) quantities are
+    held as (b, j, n) ("T" layout, the layout of the stored (b, j, n, i) arrays), the
+    input-output contractions are batched matrix products over countries.
+    """
+    X0, pi, tau, theta, gva, gio, alpha, VA, D = base
+    N, J = X0.shape
+    b = z.shape[0]
+    th = theta[:, None]  # (j, 1)
+    gvaT, alphaT, XsT = gva.T, alpha.T, Xscale.T  # (j, n)
+    lw = z[:, :N]
+    lP = z[:, N:N + N * J].reshape(b, N, J)
+    XnT = z[:, N + N * J:].reshape(b, N, J).transpose(0, 2, 1) * XsT  # (b, j, n)
+    # (1) input costs: lc[b, j, i] = gva[i, j] lw[b, i] + sum_k lP[b, i, k] gio[i, k, j]
+    lcT = np.matmul(lP.transpose(1, 0, 2), gio).transpose(1, 2, 0)
+    lcT += gvaT * lw[:, None, :]
+    e = np.multiply(lcT, -th)
+    np.clip(e, -_LOG_CAP, _LOG_CAP, out=e)
+    fT = np.exp(e, out=e)  # c^-theta, (b, j, i)
+    sT = np.einsum("bjni,bji->bjn", A["bk"], fT)  # P_hat^-theta, (b, j, n)
+    np.maximum(sT, 1e-300, out=sT)
+    lP_newT = np.log(sT)
+    lP_newT /= -th
+    qT = XnT / sT
+    YT = np.einsum("bjni,bjn->bji", A["G"], qT)
+    YT *= fT  # gross output, producer prices
+    Gt = A.get("Gt")
+    netT = np.einsum("bjni,bji->bjn", A["G"] if Gt is None else Gt, fT)
+    netT *= qT
+    R = (XnT - netT).sum(axis=1)
+    w = np.exp(lw)
+    wVA = w * VA
+    D_new = A["D"]
+    if A["ratio"].any():
+        own = w * D_new
+        D_new = np.where(A["ratio"][:, None], own - wVA * (own.sum(axis=1) / wVA.sum(axis=1))[:, None], D_new)
+    income = wVA + R + D_new
+    if A.get("Gx") is not None:
+        E = (fT * np.einsum("bjni,bjn->bji", A["Gx"], qT)).sum(axis=1)
+        income += E
+    else:
+        E = np.zeros((b, N))
+    # (4) expenditure, (b, n, j): X[b, n, j] = sum_k gio[n, j, k] Y[b, n, k] + alpha[n, j] income[b, n]
+    X_new = np.matmul(YT.transpose(2, 0, 1), gio.transpose(0, 2, 1)).transpose(1, 0, 2)
+    X_new += alpha * income[:, :, None]
+    va_impl = (gvaT * YT).sum(axis=1)
+    qT /= sT
+    Y2T = np.einsum("bjni,bjn->bji", A["Gb"], qT)
+    Y2T *= fT
+    Y2T *= fT
+    np.subtract(YT, Y2T, out=Y2T)
+    np.maximum(Y2T, 0.0, out=Y2T)  # zeta_Y
+    Y2T *= th * gvaT * gvaT
+    H = wVA + Y2T.sum(axis=1)
+    lw_new = np.clip(lw + (va_impl - wVA) / np.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
+    lw_new -= np.log(np.exp(lw_new) @ VA / VA.sum())[:, None]
+    z_new = np.empty_like(z)
+    z_new[:, :N] = lw_new
+    z_new[:, N:N + N * J].reshape(b, N, J)[...] = lP_newT.transpose(0, 2, 1)
+    np.divide(X_new, Xscale, out=z_new[:, N + N * J:].reshape(b, N, J))
+    return z_new, dict(lc=lcT.transpose(0, 2, 1), f=fT.transpose(0, 2, 1), s=sT.transpose(0, 2, 1),
+                       Y=YT.transpose(0, 2, 1), R=R, E=E)
+
+
+def _lstsq_sym(A: np.ndarray, y: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Batched ``np.linalg.lstsq(A[b], y[b], rcond=None)`` for symmetric positive semi-definite A.
+
+    The minimum-norm least-squares solution by the eigen-decomposition (for such A the
+    singular values are the eigenvalues), with lstsq's cut-off: values at or below
+    ``eps * n * largest`` are dropped, ``n`` the size of each member's system.
+    """
+    lam, V = np.linalg.eigh(A)
+    cut = np.finfo(float).eps * n[:, None] * np.abs(lam).max(axis=1, keepdims=True)
+    keep = np.abs(lam) > cut
+    inv = np.where(keep, 1.0 / np.where(keep, lam, 1.0), 0.0)
+    return np.einsum("bik,bk->bi", V, inv * np.einsum("bik,bi->bk", V, y))
+
+
+def _anderson_step(x, f, dX, dF, gram, x_prev, f_prev, has_prev, filled, head, beta, step, k, m) -> None:
+    """The Anderson update of :func:`._anderson.anderson` for the slots ``step`` of ``[:k]``, in place.
+
+    Works on the whole slot range (contiguous, no gathers) and writes back only where
+    ``step``: history rows past a member's ``filled`` count are masked out of its Gram
+    matrix (an identity block, zero right-hand side), which gives exactly the
+    least-squares problem on its ``filled`` rows.
+    """
+    xs, fs = x[:k], f
+    every = bool(step.all())
+
+    def sel(mask, new, old):
+        return new if every and mask is step else np.where(mask[:, None], new, old)
+
+    Fm, Xm = dF[:k], dX[:k]
+    rows = np.zeros(0, dtype=np.int64)
+    if m > 0:
+        hp = step & has_prev[:k]
+        hd = head[:k].copy()
+        if hp.any():
+            rows = np.flatnonzero(hp)
+            dX[rows, hd[rows]] = xs[rows] - x_prev[rows]
+            dF[rows, hd[rows]] = fs[rows] - f_prev[rows]
+            head[rows] = (hd[rows] + 1) % m
+            filled[rows] = np.minimum(filled[rows] + 1, m)
+        # one pass over the history: the new difference's Gram row and the right-hand side
+        V = np.empty((k, 2, Fm.shape[2]))
+        V[:, 0] = Fm[np.arange(k), hd]
+        V[:, 1] = fs
+        P = np.matmul(V, Fm.transpose(0, 2, 1))  # (k, 2, m)
+        if len(rows):
+            gram[rows, hd[rows], :] = P[rows, 0]
+            gram[rows, :, hd[rows]] = P[rows, 0]
+    x_prev[:k] = sel(step, xs, x_prev[:k])
+    f_prev[:k] = sel(step, fs, f_prev[:k])
+    has_prev[:k] |= step
+    nf = filled[:k]
+    b = beta[:k, None]
+    if m == 0 or not (step & (nf > 0)).any():
+        xs[:] = sel(step, xs + b * fs, xs)
+        return
+    valid = np.arange(m)[None, :] < nf[:, None]  # (k, m)
+    A = gram[:k].copy()  # dF dF' of the history, kept up to date row by row
+    scale = np.sqrt(np.einsum("bii->bi", A))
+    scale = np.where(valid & (scale != 0), scale, 1.0)
+    A = A / (scale[:, :, None] * scale[:, None, :])
+    vv = valid[:, :, None] & valid[:, None, :]
+    eye = np.eye(m, dtype=bool)[None]
+    A = np.where(vv, A, eye.astype(float)) + np.where(vv & eye, _RIDGE, 0.0)
+    A = np.where(np.isfinite(A).all(axis=(1, 2))[:, None, None], A, eye.astype(float))  # eigh needs finite input
+    rhs = np.where(valid, P[:, 1] / scale, 0.0)
+    gamma = np.where(valid, _lstsq_sym(A, rhs, np.maximum(nf, 1)) / scale, 0.0)[:, None, :]  # (k, 1, m)
+    acc = fs - np.matmul(gamma, Fm)[:, 0]
+    acc *= b
+    acc += xs
+    acc -= np.matmul(gamma, Xm)[:, 0]
+    if not (nf > 0).all():
+        acc = np.where((nf > 0)[:, None], acc, xs + b * fs)
+    xs[:] = sel(step, acc, xs)
+
+
+def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float, check_tol: float,
+                 memory: int = _MEMORY) -> list[Solution]:
+    """Solve a chunk of shocks of one baseline; one :class:`Solution` per shock, in order."""
+    X0, pi, tau, theta, gva, gio, alpha, VA, D = base
+    N, J = X0.shape
+    B = len(shocks)
+    nz = N + 2 * N * J
+    m = memory
+    Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
+    arrays = _Arrays(base, shocks)
+    z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
+
+    # Anderson state per slot (see _anderson.anderson, which this mirrors member by member)
+    member = np.arange(B)  # slot -> member
+    x = np.tile(z0, (B, 1))
+    dX = np.zeros((B, m, nz))  # zeros: rows past `filled` are masked, never NaN
+    dF = np.zeros((B, m, nz))
+    gram = np.zeros((B, m, m))  # dF dF' per member
+    filled = np.zeros(B, dtype=np.int64)
+    head = np.zeros(B, dtype=np.int64)
+    best_x = x.copy()
+    best_r = np.full(B, np.inf)
+    x_prev = np.empty((B, nz))
+    f_prev = np.empty((B, nz))
+    has_prev = np.zeros(B, dtype=bool)
+    restarts = np.zeros(B, dtype=np.int64)
+    beta = np.ones(B)
+    cap = max_iter.copy()
+    live = np.ones(B, dtype=bool)
+    k = B  # slots in use
+    out: list[Solution | None] = [None] * B
+
+    def finish(slots, xs, aux, rows, it, resid, fp_ok):
+        for t, slot in enumerate(slots):
+            mb = int(member[slot])
+            bk = np.ascontiguousarray(arrays.bk[slot].transpose(1, 2, 0))  # (n, i, j)
+            one = {key: np.ascontiguousarray(v[rows[t]]) for key, v in aux.items()}
+            out[mb] = _solution(base, shocks[mb], bk, xs[t], one, it if np.isscalar(it) else int(it[t]),
+                                float(resid[t]), int(restarts[slot]), bool(fp_ok[t]), check_tol)
+
+    it = 0
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        while k:
+            it += 1
+            A = arrays.view(k)
+            xs = x[:k]
+            gx, aux = _sweep(base, A, xs, Xscale)
+            f = gx - xs
+            finite = np.isfinite(f).all(axis=1)
+            r = np.where(finite, np.abs(np.where(finite[:, None], f, 0.0)).max(axis=1), np.inf)
+            lv = live[:k]
+            conv = lv & (r <= tol)
+            if conv.any():
+                idx = np.flatnonzero(conv)
+                finish(idx, xs[idx], aux, idx, it, r[idx], np.ones(len(idx), bool))
+                live[idx] = False
+            act = live[:k].copy()
+            better = act & (r < best_r[:k])
+            best_x[:k][better] = xs[better]
+            best_r[:k][better] = r[better]
+            restart = act & (~np.isfinite(r) | (r > _BLOWUP * best_r[:k]))
+            step = act & ~restart
+            if restart.any():
+                idx = np.flatnonzero(restart)
+                restarts[idx] += 1
+                filled[idx] = 0
+                head[idx] = 0
+                has_prev[idx] = False
+                beta[idx] = np.maximum(0.1, beta[idx] * 0.5)
+                xb = best_x[idx]
+                g2, _ = _sweep(base, arrays.take(idx), xb, Xscale)
+                x[idx] = xb + beta[idx, None] * (g2 - xb)
+            if step.any():
+                _anderson_step(x, f, dX, dF, gram, x_prev, f_prev, has_prev, filled, head, beta, step, k, m)
+            # members out of iterations: the best iterate, re-evaluated (as anderson does)
+            spent = live[:k] & (cap[:k] <= it)
+            if spent.any():
+                idx = np.flatnonzero(spent)
+                xb = best_x[idx]
+                g2, aux2 = _sweep(base, arrays.take(idx), xb, Xscale)
+                f2 = g2 - xb
+                ok2 = np.isfinite(f2).all(axis=1)
+                r2 = np.where(ok2, np.abs(np.where(ok2[:, None], f2, 0.0)).max(axis=1), np.inf)
+                finish(idx, xb, aux2, np.arange(len(idx)), cap[idx], r2, r2 <= tol)
+                live[idx] = False
+            n_live = int(live[:k].sum())
+            if n_live == 0:
+                break
+            if n_live <= (1.0 - _COMPACT_AT) * k:
+                keep = np.flatnonzero(live[:k])
+                arrays.compact(keep)
+                for a in (member, filled, head, best_r, has_prev, restarts, beta, cap, live):
+                    a[:n_live] = a[keep]
+                for a in (x, dX, dF, gram, best_x, x_prev, f_prev):  # row by row: no temporary copy
+                    for t, src in enumerate(keep):
+                        if t != src:
+                            a[t] = a[src]
+                k = n_live
+    return out  # type: ignore[return-value]
+
+
+def _solution(base, shock: Shock, bk, z, aux: dict, iterations: int, residual: float, restarts: int,
+              fp_ok: bool, check_tol: float) -> Solution:
+    """One member's :class:`Solution` from its fixed point, as :func:`solve_hat` builds it."""
+    X0, pi, tau, theta, gva, gio, alpha, VA, D = base
+    N, J = X0.shape
+    Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
+    lw = z[:N]
+    lP = z[N:N + N * J].reshape(N, J)
+    Xn = z[N + N * J:].reshape(N, J) * Xscale
+    f, s = aux["f"], aux["s"]
+    pi_new = bk * f[None, :, :] / s[:, None, :]
+    w_hat = np.exp(lw)
+    D_new = deficit_rule(_kernel_closure(shock), np.asarray(shock.D, dtype=float), VA, w_hat)
+    income = w_hat * VA + aux["R"] + D_new + aux["E"]
+    P_hat, c_hat = np.exp(lP), np.exp(aux["lc"])
+    residuals = _equilibrium_residuals(base, shock, bk, w_hat, P_hat, c_hat, pi_new, Xn)
+    ok = fp_ok and max(residuals.values()) <= check_tol
+    return Solution(w_hat=w_hat, P_hat=P_hat, c_hat=c_hat, pi=pi_new, X=Xn, Y=aux["Y"], I=income,
+                    R=aux["R"], iterations=iterations, fixed_point_residual=residual, restarts=restarts,
+                    converged=ok, residuals=residuals, D=D_new, closure=shock.closure, E=aux["E"])

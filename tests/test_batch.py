@@ -1,0 +1,138 @@
+"""The batched solver (:func:`detente.equilibrium.solve_batch`) against one-by-one ``solve``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.equilibrium import BatchResult, Counterfactual, batch_bytes, solve, solve_batch
+from detente.errors import ConvergenceError, ShockError
+from detente.world import random_world
+
+
+def _same(eq, eb, tol=1e-10):
+    """Batched and serial answers agree: welfare, prices, trade flows (relative), wages."""
+    assert eb is not None
+    assert np.abs(eq.welfare_hat - eb.welfare_hat).max() <= tol
+    assert np.abs(eq.solution.P_hat - eb.solution.P_hat).max() <= tol
+    assert np.abs(eq.solution.w_hat - eb.solution.w_hat).max() <= tol
+    scale = np.abs(eq.trade_flows).max()
+    assert np.abs(eq.trade_flows - eb.trade_flows).max() <= tol * scale
+    assert np.abs(eq.solution.I - eb.solution.I).max() <= tol * np.abs(eq.solution.I).max()
+    assert eb.closure == eq.closure
+    assert eb.diagnostics.converged and max(eb.diagnostics.residuals.values()) <= 1e-8
+
+
+@pytest.fixture(scope="module")
+def world():
+    return random_world(6, 4, seed=3)
+
+
+@pytest.fixture(scope="module")
+def mixed(world):
+    """Tariffs, iceberg costs, export taxes and every deficit closure, in one batch."""
+    cf0 = Counterfactual.from_world(world)
+    ratios = Counterfactual.from_world(world, closure="fixed-ratios")
+    balanced = Counterfactual.from_world(world, closure="balanced")
+    return [
+        cf0.tariff("C00", "C01", "all", 25).with_label("tariff"),
+        cf0.iceberg_cost("C02", "C03", "all", 1.3).with_label("iceberg"),
+        cf0.export_tax("C01", "C04", "all", 20).with_label("export tax"),
+        ratios.tariff("C05", "all", "S01", 40).with_label("fixed-ratios tariff"),
+        balanced.tariff("C00", "C02", "all", 30).with_label("balanced tariff"),
+        Counterfactual.from_world(world, deficits="zero").with_label("zero deficits"),
+        cf0.with_label("identity"),
+        ratios.export_tax("C03", "all", "S02", 15).iceberg_cost("C00", "C05", "S00", 0.8).with_label("ratios mix"),
+        balanced.export_tax("C02", "C00", "all", 10).with_label("balanced export tax"),
+        cf0.tariff("all", "C02", "S03", 60).tariff("C02", "all", "all", 35).with_label("trade war"),
+    ]
+
+
+def test_batched_equals_one_by_one(world, mixed):
+    res = solve_batch(world, mixed)
+    assert isinstance(res, BatchResult) and res.ok and len(res) == len(mixed)
+    assert res.converged == list(range(len(mixed)))
+    for cf, eb in zip(mixed, res.equilibria):
+        eq = solve(world, cf)
+        _same(eq, eb)
+        assert eb.counterfactual.label == cf.label
+        assert (eb.purge is not None) == (cf.closure == "balanced")
+        if cf.closure == "balanced":
+            assert eb.world.meta.name == eq.world.meta.name
+        else:
+            assert eb.world is world
+    assert res.raise_on_failure() is res
+
+
+def test_default_world_random_tariffs():
+    import detente
+
+    w = detente.load_world("default")
+    rng = np.random.default_rng(7)
+    cf0 = Counterfactual.from_world(w)
+    C = w.countries
+    cfs = []
+    for k in range(20):
+        a, b = rng.choice(len(C), 2, replace=False)
+        cfs.append(cf0.tariff(C[a], C[b], "goods" if k % 2 else "all", float(rng.uniform(1, 150)))
+                   .with_label(f"shock {k}"))
+    res = solve_batch(w, cfs).raise_on_failure()
+    for cf, eb in zip(cfs, res.equilibria):
+        _same(solve(w, cf), eb)
+
+
+def test_unconverged_member_is_reported_not_returned(world, mixed):
+    cfs = mixed[:5]
+    iters = [3000] * 5
+    iters[2] = 3  # far too few map evaluations for member 2
+    res = solve_batch(world, cfs, max_iter=iters)
+    assert not res.ok
+    assert [f.index for f in res.failed] == [2]
+    f = res.failed[0]
+    assert f.label == cfs[2].label and "did not converge" in f.reason
+    assert f.diagnostics is not None and not f.diagnostics.converged and f.diagnostics.iterations == 3
+    assert res.equilibria[2] is None
+    for k in (0, 1, 3, 4):
+        _same(solve(world, cfs[k]), res.equilibria[k])
+    with pytest.raises(ConvergenceError, match=r"member 2 \('export tax'\)"):
+        res.raise_on_failure()
+
+
+def test_tolerance_miss_is_failure(world, mixed):
+    # a fixed point that cannot reach tol=0 in a few steps: every member fails, none is returned
+    res = solve_batch(world, mixed[:3], tol=0.0, max_iter=5)
+    assert [f.index for f in res.failed] == [0, 1, 2]
+    assert res.equilibria == [None, None, None]
+
+
+def test_chunking_gives_identical_results(world, mixed):
+    whole = solve_batch(world, mixed)
+    per = batch_bytes(world.n_countries, world.n_sectors, export_taxes=True)
+    for size in (1, 3):
+        chunked = solve_batch(world, mixed, max_bytes=size * per)
+        assert chunked.chunk_size == size and chunked.chunks > whole.chunks
+        for a, b in zip(whole.equilibria, chunked.equilibria):
+            np.testing.assert_allclose(b.welfare_hat, a.welfare_hat, rtol=0, atol=1e-14)
+            np.testing.assert_allclose(b.trade_flows, a.trade_flows, rtol=1e-14, atol=0)
+            np.testing.assert_allclose(b.solution.P_hat, a.solution.P_hat, rtol=0, atol=1e-14)
+            assert a.diagnostics.iterations == b.diagnostics.iterations
+
+
+def test_bad_member_names_its_index(world, mixed):
+    D = np.array(world.deficit)
+    D[0] -= 3 * world.value_added[0]  # spending of C00 would be negative
+    D[1] += 3 * world.value_added[0]
+    bad = Counterfactual(world, world.tariffs, np.ones_like(world.tariffs), D, label="too deep")
+    cfs = [*mixed[:3], bad, *mixed[3:5]]
+    with pytest.raises(ShockError, match=r"member 3 \('too deep'\).*final spending would be negative"):
+        solve_batch(world, cfs)
+    other = random_world(5, 4, seed=1)
+    with pytest.raises(ShockError, match=r"member 1 .*different world"):
+        solve_batch(world, [mixed[0], Counterfactual.from_world(other)])
+    with pytest.raises(ShockError, match="member 0"):
+        solve_batch(world, ["USA<-CHN:all:+10"])
+
+
+def test_empty_batch(world):
+    res = solve_batch(world, [])
+    assert len(res) == 0 and res.ok and res.failed == []
