@@ -99,7 +99,8 @@ def test_export_control_cuts_the_controlled_flow_by_the_refused_share(world):
     n, i, j = 0, 1, 1
     refused = coverage * (1 - approval)
     theta = world.theta[j]
-    assert eq.counterfactual.iceberg[n, i, j] == pytest.approx((1 - refused) ** (-1 / theta))
+    x = eq.counterfactual.export_taxes
+    assert 1 + x[n, i, j] == pytest.approx((1 - refused) ** (-1 / theta))
     s = eq.solution
     # at given costs and prices, the flow falls by exactly the refused share
     ratio = s.pi[n, i, j] / world.trade_shares[n, i, j] * (s.c_hat[i, j] / s.P_hat[n, j]) ** theta
@@ -108,9 +109,10 @@ def test_export_control_cuts_the_controlled_flow_by_the_refused_share(world):
     trade = rp.dataset["trade"]
     assert float(trade.sel(importer="USA", exporter="CHN", sector="NONFERROUS", date="2025-03-01")) < \
         world.trade_flows[n, i, j] * (1 - 0.5 * refused)
-    assert np.all(eq.counterfactual.iceberg[np.arange(4) != 0] == 1.0)
-    # an iceberg is no tariff: the control raises no revenue on the flow
+    assert np.all(x[np.arange(4) != 0] == 0.0) and np.all(eq.counterfactual.iceberg == 1.0)
+    # a licence is no tariff: the importer raises no revenue; the exporter keeps the rent
     assert np.array_equal(eq.counterfactual.tariffs, world.tariffs)
+    assert s.E[i] > 0 and s.E[i] == pytest.approx(float(eq.trade_flows[n, i, j] * x[n, i, j]), rel=1e-9)
 
 
 def test_average_tariff_uses_fixed_baseline_goods_weights(world):

@@ -122,10 +122,15 @@ def test_export_control_review_period_and_regime_replacement(world):
     """)
     u, c, j = world.country_index("USA"), world.country_index("CHN"), world.sector_index("NONFERROUS")
     theta = world.theta[j]
+    from detente.policy import licence_wedge
+
     for day, refused in (("2025-04-03", 0.0), ("2025-04-04", 0.1), ("2025-06-06", 0.075), ("2025-06-27", 0.04)):
-        d = iceberg_state(world, sc, dt.date.fromisoformat(day))
-        assert d[u, c, j] == pytest.approx((1 - refused) ** (-1 / theta)), day
-        assert d[c, c, j] == 1.0
+        on = dt.date.fromisoformat(day)
+        x = licence_wedge(world, sc, on)
+        # the licence's export-tax equivalent (rent to the exporter); no iceberg cost
+        assert 1 + x[u, c, j] == pytest.approx((1 - refused) ** (-1 / theta)), day
+        assert x[c, c, j] == 0.0
+        assert np.all(iceberg_state(world, sc, on) == 1.0)
 
 
 def test_dates_hold_steps_events_and_expiries(world):

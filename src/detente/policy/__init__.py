@@ -28,6 +28,7 @@ from detente.policy._timeline import (
     dates,
     events_on,
     iceberg_state,
+    licence_wedge,
     layer_rates,
     policy_state,
     refused_share,
@@ -37,7 +38,7 @@ from detente.policy._timeline import (
 )
 
 __all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant",
-           "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state",
+           "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge",
            "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share",
            "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state",
            "world_for"]

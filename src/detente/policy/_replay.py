@@ -172,6 +172,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     price = np.empty((N, J, T))
     tariff = np.empty((N, N, J, T))
     ice = np.empty((N, N, J, T))
+    xt = np.empty((N, N, J, T))
     layer_avg = np.zeros((len(layers), N, N, T))
     equilibria: dict[str, Equilibrium] = {}
     keys: list[str] = []
@@ -182,7 +183,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         st = policy_state(w, sc, d)
         wd, key = w, st.key
         if clock is not None:
-            years = clock.advance(d, st.tariffs, st.iceberg)
+            years = clock.advance(d, st.tariffs, st.iceberg * (1.0 + st.export_taxes))
             horizons[t] = years
             if years > 0:
                 wd = world_for(sc, base, elasticities=elasticities, horizon=f"{years:g}y")
@@ -192,8 +193,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         eq = equilibria.get(key)
         if eq is None:
             ref = Counterfactual.from_world(wd, deficits=deficits, closure=closure)
-            cf = dataclasses.replace(ref, tariffs=st.tariffs, iceberg=st.iceberg,
-                                     label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
+            cf = dataclasses.replace(st.apply(ref), label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
             eq = solve(wd, cf, tol=tol)
             equilibria[key] = eq
             moved = share_warning(eq)
@@ -208,6 +208,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         price[..., t] = 100 * (eq.solution.P_hat - 1)
         tariff[..., t] = 100 * st.tariffs
         ice[..., t] = st.iceberg
+        xt[..., t] = 100 * st.export_taxes
         for li, name in enumerate(layers):
             layer_avg[li, :, :, t] = average_tariff(weights, st.layers.get(name, np.zeros((N, N, J))), goods)
         if progress is not None:
@@ -226,7 +227,8 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
             "trade": (("importer", "exporter", "sector", "date"), trade, {"units": u, "long_name": "sales at factory prices"}),
             "trade_base": (("importer", "exporter", "sector"), weights, {"units": u}),
             "tariff_pct": (("importer", "exporter", "sector", "date"), tariff, {"units": "%"}),
-            "trade_cost_factor": (("importer", "exporter", "sector", "date"), ice, {"units": "1", "long_name": "iceberg factor (export controls, NTMs)"}),
+            "trade_cost_factor": (("importer", "exporter", "sector", "date"), ice, {"units": "1", "long_name": "iceberg factor (non-tariff measures)"}),
+            "licence_wedge_pct": (("importer", "exporter", "sector", "date"), xt, {"units": "%", "long_name": "export-tax equivalent of export licences (rent to the exporter)"}),
             "avg_tariff_pct": (("importer", "exporter", "date"), avg, {"units": "%", "long_name": "average tariff, baseline-import weights, goods"}),
             "avg_additional_tariff_pct": (("importer", "exporter", "date"), extra, {"units": "pp", "long_name": "average of the scenario's layers"}),
             "layer_pct": (("layer", "importer", "exporter", "date"), layer_avg, {"units": "pp"}),

@@ -18,8 +18,9 @@ Semantics (docs/scenarios.md has the full account):
   ``a`` read as in the weekly model (:func:`detente.instruments.approval_on`): 0 under a
   ban; under per-shipment licences 0 in the first ``review_days`` days and
   ``approval_share`` after; under general licences ``approval_share`` from the first
-  day. The iceberg factor is
-  ``d_hat = (1 - r)^(-1/theta_j)``, which at given prices cuts the flow by the share r.
+  day. The static equivalent is the export tax ``x = (1 - r)^(-1/theta_j) - 1``, which
+  at given prices cuts the flow by the share r and leaves the rent with the exporter
+  (:func:`licence_wedge`).
 - Iceberg events multiply the trade cost by their factor.
 """
 
@@ -227,13 +228,23 @@ def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
     return r
 
 
-def iceberg_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
-    """(N, N, J) iceberg trade-cost factors on ``date`` (1 = baseline).
+def licence_wedge(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) export-tax equivalents of the export licences in force on ``date``.
 
-    Export controls enter as ``(1 - refused_share)^(-1/theta_j)``; iceberg events
-    multiply. ``world.theta`` is used (apply :func:`world_for` for overrides first).
+    A licence regime that refuses the share r of a flow is a quota; its static
+    equivalent is the export tax ``x = (1 - r)^(-1/theta_j) - 1`` that cuts the flow by r
+    at given prices, with the revenue (the scarcity rent of the licences) kept by the
+    exporting country (docs/model.md, section 5), not lost like an iceberg cost.
+    ``world.theta`` is used (apply :func:`world_for` for overrides first).
     """
-    d = (1.0 - refused_share(world, scenario, date)) ** (-1.0 / np.asarray(world.theta))[None, None, :]
+    r = refused_share(world, scenario, date)
+    return (1.0 - r) ** (-1.0 / np.asarray(world.theta))[None, None, :] - 1.0
+
+
+def iceberg_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) iceberg trade-cost factors on ``date`` (1 = baseline): the iceberg events
+    (non-tariff measures), multiplied. Export licences are :func:`licence_wedge`."""
+    d = np.ones((world.n_countries, world.n_countries, world.n_sectors))
     for k, e in _active(scenario, date, "iceberg"):
         d[_mask(world, e, e.label(k))] *= e.iceberg.factor
     return d
@@ -247,19 +258,25 @@ def tariff_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class PolicyState:
-    """The policy in force on one date: new tariffs (fractions), iceberg factors, key."""
+    """The policy in force on one date: new tariffs (fractions), iceberg factors, the
+    export-tax equivalents of export licences (fractions, rent to the exporter), key."""
 
     date: dt.date
     tariffs: np.ndarray
     iceberg: np.ndarray
     layers: dict[str, np.ndarray]
     key: str
+    export_taxes: np.ndarray | None = None
+
+    def apply(self, cf):
+        """``cf`` (a Counterfactual of the same world) with this state's trade costs."""
+        return dataclasses.replace(cf, tariffs=self.tariffs, iceberg=self.iceberg, export_taxes=self.export_taxes)
 
 
-def state_key(tariffs: np.ndarray, iceberg: np.ndarray) -> str:
+def state_key(tariffs: np.ndarray, iceberg: np.ndarray, export_taxes: np.ndarray | None = None) -> str:
     """A short hashable key: equal for identical policy states (to 1e-12)."""
     h = hashlib.blake2b(digest_size=12)
-    for a in (tariffs, iceberg):
+    for a in (tariffs, iceberg) + (() if export_taxes is None or not np.any(export_taxes) else (export_taxes,)):
         h.update(np.ascontiguousarray(np.round(a, _ROUND) + 0.0).tobytes())
     return h.hexdigest()
 
@@ -269,7 +286,8 @@ def policy_state(world: World, scenario: Scenario, date: dt.date) -> PolicyState
     layers = layer_rates(world, scenario, date)
     tau = np.array(world.tariffs) + sum(layers.values(), np.zeros(world.tariffs.shape)) / 100.0
     d = iceberg_state(world, scenario, date)
-    return PolicyState(date, tau, d, layers, state_key(tau, d))
+    x = licence_wedge(world, scenario, date)
+    return PolicyState(date, tau, d, layers, state_key(tau, d, x), x)
 
 
 def events_on(scenario: Scenario, date: dt.date) -> list[str]:

@@ -219,7 +219,7 @@ def _apply_controls(cf, w, req: m.WhatIfRequest):
     once every review period has passed (:func:`detente.policy.iceberg_state`).
     """
     from detente.policy._schema import Event, Period, Scenario
-    from detente.policy._timeline import iceberg_state
+    from detente.policy._timeline import iceberg_state, licence_wedge
 
     start = dt.date(2000, 1, 1)
     events = [Event(date=start, export_control=x if x.regime else x.model_copy(update={"regime": f"whatif-{k}"}))
@@ -229,9 +229,12 @@ def _apply_controls(cf, w, req: m.WhatIfRequest):
     on = start + dt.timedelta(days=wait)
     sc = Scenario(name="whatif", period=Period(start=start, end=on), events=events)
     factor = iceberg_state(w, sc, on)
+    wedge = licence_wedge(w, sc, on)
     desc = [f"export licences {x.exporter}->{x.importers} [{x.sectors}] coverage {x.coverage:g} approval {x.approval_share:g}"
             for x in req.export_controls] + [f"iceberg {x.importer}<-{x.exporter} [{x.sectors}] x{x.factor:g}" for x in req.icebergs]
-    return dataclasses.replace(cf, iceberg=np.asarray(cf.iceberg) * factor, changes=cf.changes + tuple(desc))
+    return dataclasses.replace(cf, iceberg=np.asarray(cf.iceberg) * factor,
+                               export_taxes=(1.0 + np.asarray(cf.export_taxes)) * (1.0 + wedge) - 1.0,
+                               changes=cf.changes + tuple(desc))
 
 
 def _average_tariffs(w, cf, pair) -> list[dict]:
