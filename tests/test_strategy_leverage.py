@@ -22,7 +22,7 @@ def world():
 
 
 def test_leverage_table_reports_losses_and_ratios(world):
-    inst = {"C00": (TariffThreat(80.0, "all"), TechControl(("S01",), 2.0)),
+    inst = {"C00": (TariffThreat(80.0, "all"), TechControl({"S01": 0.6})),
             "C01": (TariffThreat(80.0, "all"),)}
     df = leverage_table(world, (("C00", "C01"), ("C01", "C00")), inst)
     assert list(df.instrument) == ["tariff threat", "tech export controls", "tariff threat"]
@@ -44,22 +44,42 @@ def test_critical_input_loss_model_is_added(world):
         calls.append((supplier, target, severity))
         return {target: 1000.0 * severity, supplier: 100.0 * severity}
 
-    plain = leverage_table(world, (("C01", "C00"),), {"C01": (CriticalInputCutoff(("S00",), 1.5),)})
+    plain = leverage_table(world, (("C01", "C00"),), {"C01": (CriticalInputCutoff({"S00": 0.4}),)})
     withloss = leverage_table(world, (("C01", "C00"),),
-                              {"C01": (CriticalInputCutoff(("S00",), 1.5, severity=0.5, loss_model=loss),)})
+                              {"C01": (CriticalInputCutoff({"S00": 0.8}, severity=0.5, loss_model=loss),)})
     assert calls == [("C01", "C00", 0.5)]
     assert np.isclose(withloss.target_loss_usd_bn[0] - plain.target_loss_usd_bn[0], 0.5)
     assert np.isclose(withloss.imposer_loss_usd_bn[0] - plain.imposer_loss_usd_bn[0], 0.05)
-    # a shortage-only cut-off (factor 1) leaves the equilibrium unchanged
+    # a shortage-only cut-off (no static coverage) leaves the equilibrium unchanged
     only = leverage_table(world, (("C01", "C00"),),
-                          {"C01": (CriticalInputCutoff(("S00",), 1.0, severity=1.0, loss_model=loss),)})
+                          {"C01": (CriticalInputCutoff({}, severity=1.0, loss_model=loss),)})
     assert np.isclose(only.target_loss_usd_bn[0], 1.0) and np.isclose(only.leverage, 10.0)
 
 
 def test_threat_points_are_worse_the_more_instruments_are_used(world):
-    inst = {"C00": (TariffThreat(60.0, "all"), TechControl(("S01",), 1.5)),
-            "C01": (TariffThreat(60.0, "all"), CriticalInputCutoff(("S02",), 1.5))}
+    inst = {"C00": (TariffThreat(60.0, "all"), TechControl({"S01": 0.4})),
+            "C01": (TariffThreat(60.0, "all"), CriticalInputCutoff({"S02": 0.4}))}
     tp = threat_points(world, ("C00", "C01"), inst).set_index("threat")
     assert list(tp.index) == ["tariffs", "controls", "all"]
     assert (tp.loc["controls"] < 0).all()  # mutual controls hurt both
     assert (tp.loc["all"] <= tp.loc["controls"] + 1e-12).all()
+
+
+def test_tech_controls_follow_the_scenario_rule_and_pay_the_imposer_rent():
+    from detente.world import load_world
+
+    w = load_world("default", horizon="long")
+    cf = TechControl().apply(Counterfactual.from_world(w), "USA", "CHN")
+    eq = solve(w, cf)
+    n, i = w.country_index("CHN"), w.country_index("USA")
+    for sector, share in {"BUSINESS": 0.06, "OTHER_TRANSPORT": 0.15, "MIN_ENERGY": 0.20}.items():
+        j = w.sector_index(sector)
+        # at given costs and prices the controlled flow falls by exactly the covered share
+        s = eq.solution
+        ratio = s.pi[n, i, j] / w.trade_shares[n, i, j] * (s.c_hat[i, j] / s.P_hat[n, j]) ** w.theta[j]
+        assert ratio == pytest.approx(1 - share, rel=1e-9)
+    # far narrower than a 1.5x trade cost on whole sectors, and the rent accrues to the US
+    assert eq.solution.E[i] > 0
+    base = w.trade_flows[n, i]
+    fall = 1 - eq.trade_flows[n, i].sum() / base.sum()
+    assert fall < 0.1

@@ -227,6 +227,30 @@ class Counterfactual:
         desc = f"export tax {exporter}->{importer} [{sec}] {'=' if op == 'set' else '+'}{rate_pp:g} pp"
         return dataclasses.replace(self, export_taxes=x, changes=self.changes + (desc,))
 
+    def licence(self, exporter: Selector, importer: Selector, sectors: Selector,
+                refused_share: float) -> Counterfactual:
+        """Export licences of ``exporter`` that refuse the share ``refused_share`` of its sales
+        to ``importer`` in ``sectors``: the quota's export-tax equivalent with the rent to the
+        exporter (:func:`detente.instruments.licence_equivalent`), the scenario timeline's rule.
+        """
+        from detente.instruments import licence_equivalent
+
+        w = self.world
+        if not (np.isfinite(refused_share) and 0 <= refused_share < 1):
+            raise ShockError(f"refused share must be in [0, 1) (1 would be an infinite wedge), got {refused_share!r}")
+        i_idx = _select(w.countries, exporter, w, "country")
+        n_idx = _select(w.countries, importer, w, "country")
+        j_idx = _select(w.sectors, sectors, w, "sector")
+        x = np.array(self.export_taxes)
+        block = np.ix_(n_idx, i_idx, j_idx)
+        eq = licence_equivalent(refused_share, np.asarray(w.theta)[j_idx])[None, None, :]
+        x[block] = (1.0 + x[block]) * (1.0 + eq) - 1.0
+        idx = np.arange(w.n_countries)
+        x[idx, idx, :] = 0.0
+        sec = sectors if isinstance(sectors, str) else ",".join(sectors)
+        return dataclasses.replace(self, export_taxes=x, changes=self.changes + (
+            f"export licences {exporter}->{importer} [{sec}] refuse {100 * refused_share:g}%",))
+
     def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector,
                      factor: float) -> Counterfactual:
         """Multiply the iceberg trade cost of the selected flows by ``factor`` (> 0)."""

@@ -8,6 +8,6 @@ nothing during their review and then their approval share; general licences pass
 approval share from the first day.
 """
 
-from detente.instruments._licence import LICENCES, approval_on, review_end
+from detente.instruments._licence import LICENCES, approval_on, licence_equivalent, review_end
 
-__all__ = ["LICENCES", "approval_on", "review_end"]
+__all__ = ["LICENCES", "approval_on", "licence_equivalent", "review_end"]

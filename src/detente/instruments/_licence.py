@@ -29,3 +29,18 @@ def review_end(licence: str, start: dt.date, review_days: int) -> dt.date | None
     if licence == "per_shipment" and review_days:
         return start + dt.timedelta(days=review_days)
     return None
+
+
+def licence_equivalent(refused, theta):
+    """The export-tax equivalent x of refusing the share ``refused`` of a flow, fractions.
+
+    ``1 + x = (1 - refused)^(-1/theta)``: at given prices the flow falls by ``refused``
+    (the quota), and the wedge's revenue is the licence rent kept by the exporter
+    (docs/model.md, section 5). Arrays broadcast; ``refused`` must be in [0, 1).
+    """
+    import numpy as np
+
+    r = np.asarray(refused, dtype=float)
+    if (r < 0).any() or (r >= 1).any():
+        raise ValueError(f"refused share must be in [0, 1), got {r.min() if (r < 0).any() else r.max()!r}")
+    return (1.0 - r) ** (-1.0 / np.asarray(theta, dtype=float)) - 1.0

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from detente.errors import UnknownLabelError
-from detente.instruments import approval_on, review_end
+from detente.instruments import approval_on, licence_equivalent, review_end
 from detente.policy._schema import Event, Override, Scenario, ScenarioError, _labels_of
 from detente.world import World
 
@@ -237,8 +237,7 @@ def licence_wedge(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
     exporting country (docs/model.md, section 5), not lost like an iceberg cost.
     ``world.theta`` is used (apply :func:`world_for` for overrides first).
     """
-    r = refused_share(world, scenario, date)
-    return (1.0 - r) ** (-1.0 / np.asarray(world.theta))[None, None, :] - 1.0
+    return licence_equivalent(refused_share(world, scenario, date), np.asarray(world.theta)[None, None, :])
 
 
 def iceberg_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:

@@ -5,12 +5,13 @@ target), applied on top of a reference state (the baseline, or a truce):
 
 - :class:`TariffThreat` — the imposer raises its tariffs on the target's goods by
   ``rate_pp`` percentage points;
-- :class:`TechControl` — the imposer restricts its exports to the target in some
-  sectors (chips, chip-design software, jet engines), modelled as an iceberg factor on
-  those flows (docs/model.md, section 5: no rent, the goods are lost);
+- :class:`TechControl` — the imposer licenses its exports to the target in some
+  sectors (chip-design software, jet engines, ethane) and refuses a share, read as the
+  scenario timeline reads export licences: the covered share of each sector, the quota's
+  export-tax equivalent, the rent to the imposer (docs/model.md, section 5);
 - :class:`CriticalInputCutoff` — the imposer refuses exports of critical inputs
-  (rare earths, magnets) to the target. Its static-model part is an iceberg factor on
-  the parent sectors; its shortage part (stock-outs, weeks of lost output) comes from a
+  (rare earths, magnets) to the target. Its static-model part is the same licence
+  reading on the parent sector's covered share; its shortage part (stock-outs, weeks of lost output) comes from a
   *critical-input loss model*: any callable ``loss(supplier, target, severity) ->
   {country: value added lost, USD million a year}`` (:data:`CriticalInputLoss`), such
   as an adapter around :mod:`detente.shortage`.
@@ -57,42 +58,72 @@ class TariffThreat:
         return self.sectors if isinstance(self.sectors, str) else ",".join(self.sectors)
 
 
+#: the US licences of May-July 2025 as the us-china-2025 scenario encodes them: the share
+#: of each sector's US exports to China under licence (chip-design software in business
+#: services, jet engines, ethane), all refused (sources in the scenario file)
+US_TECH_2025 = {"BUSINESS": 0.06, "OTHER_TRANSPORT": 0.15, "MIN_ENERGY": 0.20}
+#: China's rare-earth and magnet licences of April and October 2025 (us-china-2025)
+CN_RARE_EARTHS_2025 = {"NONFERROUS": 0.12}
+
+
 @dataclasses.dataclass(frozen=True)
 class TechControl:
-    """The imposer's exports to the target in ``sectors`` cost ``factor`` times more to deliver.
+    """The imposer licenses its exports to the target and refuses the share ``refused``.
 
-    A factor f cuts the controlled flow roughly by the share 1 - f^(-theta) before
-    general-equilibrium adjustment (theta the sector's trade elasticity).
+    ``coverage`` (sector -> share of the sector's exports under licence) and the static
+    reading are the scenario timeline's: the licence's export-tax equivalent with the
+    rent to the imposer (:meth:`Counterfactual.licence`), which cuts the covered flow by
+    ``refused`` at given prices. Default: the US controls of May-July 2025.
     """
 
-    sectors: tuple[str, ...] = ("ELECTRONICS", "OTHER_TRANSPORT", "BUSINESS")
-    factor: float = 1.5
+    coverage: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(US_TECH_2025))
+    refused: float = 1.0
     name: str = "tech export controls"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coverage", dict(self.coverage))
+        for s, c in self.coverage.items():
+            if not 0 <= c * self.refused < 1:
+                raise DetenteError(f"{self.name}: coverage x refused share of {s} must be in [0, 1), "
+                                   f"got {c * self.refused:g}")
+
     def apply(self, cf, imposer: str, target: str):
-        return cf.iceberg_cost(target, imposer, list(self.sectors), self.factor)
+        for sector, share in self.coverage.items():
+            cf = cf.licence(imposer, target, sector, share * self.refused)
+        return cf
 
     def describe(self) -> str:
-        return f"x{self.factor:g} trade cost on exports of {','.join(self.sectors)}"
+        return (f"licences refuse {100 * self.refused:g}% of " +
+                ", ".join(f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)")
 
 
 @dataclasses.dataclass(frozen=True)
 class CriticalInputCutoff:
-    """The imposer cuts critical-input exports to the target.
+    """The imposer refuses the share ``severity`` of its critical-input exports to the target.
 
-    ``sectors``/``factor``: the static proxy (an iceberg factor on the parent sectors;
-    factor 1 = none). ``severity``: the share of critical-input exports refused, passed
-    to ``loss_model`` (a :data:`CriticalInputLoss`) whose output losses are added.
+    Static part: licences on ``coverage`` (parent sector -> share of the sector's exports
+    that are the critical inputs), read as :class:`TechControl` does (export-tax
+    equivalent, rent to the imposer); an empty ``coverage`` leaves the equilibrium
+    alone. Shortage part: ``loss_model`` (a :data:`CriticalInputLoss`) adds the output
+    lost to stock-outs.
     """
 
-    sectors: tuple[str, ...] = ("MIN_ORES", "NONFERROUS")
-    factor: float = 2.0
+    coverage: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(CN_RARE_EARTHS_2025))
     severity: float = 1.0
     loss_model: CriticalInputLoss | None = None
     name: str = "critical-input cut-off"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coverage", dict(self.coverage))
+        if not 0 <= self.severity <= 1:
+            raise DetenteError(f"{self.name}: severity must be in [0, 1], got {self.severity!r}")
+
     def apply(self, cf, imposer: str, target: str):
-        return cf if self.factor == 1.0 else cf.iceberg_cost(target, imposer, list(self.sectors), self.factor)
+        for sector, share in self.coverage.items():
+            r = min(share * self.severity, 1 - 1e-9)
+            if r > 0:
+                cf = cf.licence(imposer, target, sector, r)
+        return cf
 
     def extra_losses(self, imposer: str, target: str) -> Mapping[str, float]:
         if self.loss_model is None:
@@ -100,7 +131,9 @@ class CriticalInputCutoff:
         return dict(self.loss_model(imposer, target, self.severity))
 
     def describe(self) -> str:
-        parts = [f"x{self.factor:g} trade cost on exports of {','.join(self.sectors)}"] if self.factor != 1.0 else []
+        parts = ([f"licences refuse {100 * self.severity:g}% of " + ", ".join(
+            f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)"]
+                 if self.coverage and self.severity > 0 else [])
         if self.loss_model is not None:
             parts.append(f"shortage losses with {100 * self.severity:g}% of critical-input exports refused")
         return "; ".join(parts) or "no change"
