@@ -224,3 +224,23 @@ def test_replay_measures_welfare_against_the_rebased_world(tmp_path):
     assert abs(first).max() < 1e-9  # before any event: the re-based world itself
     u, c, s = w.country_index("USA"), w.country_index("CHN"), w.sector_index("STEEL")
     assert float(rp.dataset["tariff_pct"].isel(date=0)[u, c, s]) == pytest.approx(3.0)
+
+
+def test_alias_bombs_deep_nesting_and_duplicate_keys_are_refused_quickly():
+    import time
+
+    from detente.policy import parse_scenario
+    from detente.policy._schema import MAX_DEPTH
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi"))
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match="expands to more than"):
+        parse_scenario(bomb, "bomb.yaml")
+    assert time.perf_counter() - t0 < 5
+    deep = "x: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    with pytest.raises(ScenarioError, match="nesting deeper"):
+        parse_scenario(deep, "deep.yaml")
+    with pytest.raises(ScenarioError, match="line 2: duplicate key 'name'"):
+        parse_scenario("name: a\nname: b\nperiod: {start: 2025-01-01, end: 2025-02-01}\nevents: []\n", "dup.yaml")

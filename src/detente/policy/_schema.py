@@ -299,7 +299,10 @@ class Scenario(_Strict):
 
 
 # ------------------------------------------------------------------------- loading
-class _Loader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that leaves dates as text, so pydantic reports bad ones (2025-13-04)."""
 
 
@@ -308,19 +311,65 @@ _Loader.yaml_implicit_resolvers = {
     for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+#: limits on a scenario document, checked on the composed nodes before anything is built
+MAX_NODES = 2_000_000  # nodes after expanding aliases (an alias bomb expands exponentially)
+MAX_DEPTH = 64  # nesting depth
 
-def _line_map(node: yaml.Node, prefix: tuple = ()) -> dict[tuple, int]:
-    """Map every field path of a composed YAML document to its 1-based line."""
-    out = {prefix: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[prefix + (key,)] = k.start_mark.line + 1
-            out.update({p: ln for p, ln in _line_map(v, prefix + (key,)).items() if p != prefix + (key,)})
-            out.setdefault(prefix + (key,), v.start_mark.line + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            out.update(_line_map(v, prefix + (i,)))
+
+def _check_document(node: yaml.Node, path: str) -> None:
+    """Refuse alias bombs, deep nesting and duplicate keys, naming the line.
+
+    The expanded size (every alias counted as a copy of what it points to) is computed
+    on the node graph without expanding it, so a 500-byte alias bomb is refused in
+    microseconds instead of building gigabytes.
+    """
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    on_path: set[int] = set()
+    while stack:
+        n, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{path}, line {n.start_mark.line + 1}: nesting deeper than {MAX_DEPTH} levels")
+        children = ([c for kv in n.value for c in kv] if isinstance(n, yaml.MappingNode)
+                    else list(n.value) if isinstance(n, yaml.SequenceNode) else [])
+        if done:
+            on_path.discard(id(n))
+            size[id(n)] = 1 + sum(size[id(c)] for c in children)
+            if size[id(n)] > MAX_NODES:
+                raise ScenarioError(f"{path}, line {n.start_mark.line + 1}: the document expands to more than "
+                                    f"{MAX_NODES:,} nodes through its aliases (&anchor / *alias); write it out")
+            continue
+        if id(n) in size:
+            continue
+        if id(n) in on_path:
+            raise ScenarioError(f"{path}, line {n.start_mark.line + 1}: a recursive alias")
+        if isinstance(n, yaml.MappingNode):
+            seen: dict = {}
+            for k, _ in n.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else id(k)
+                if key in seen:
+                    raise ScenarioError(f"{path}, line {k.start_mark.line + 1}: duplicate key {key!r} (also on "
+                                        f"line {seen[key]}); each key may appear once")
+                seen[key] = k.start_mark.line + 1
+        on_path.add(id(n))
+        stack.append((n, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in size)
+
+
+def _line_map(node: yaml.Node) -> dict[tuple, int]:
+    """Map every field path of a composed YAML document to its 1-based line (no recursion)."""
+    out: dict[tuple, int] = {}
+    stack: list[tuple[yaml.Node, tuple]] = [(node, ())]
+    while stack:
+        n, prefix = stack.pop()
+        out.setdefault(prefix, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                key = k.value
+                out[prefix + (key,)] = k.start_mark.line + 1
+                stack.append((v, prefix + (key,)))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend((v, prefix + (i,)) for i, v in enumerate(n.value))
     return out
 
 
@@ -352,8 +401,14 @@ def _describe_error(err: Mapping[str, Any], path: str, lines: Mapping[tuple, int
 def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     """Validate scenario ``text`` (YAML); raise :class:`ScenarioError` listing every problem."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                _check_document(node, path)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}" if mark else path
