@@ -65,31 +65,18 @@ class ElasticityChoice:
 def normalise_horizon(horizon: str | float | int) -> str:
     """``"1y"``, ``"3y"``, ``"long"``; numbers of years become ``"<x>y"``.
 
+    Parsed by the registry (:func:`detente.world.elasticities.horizon_years`, the one
+    definition of a horizon); this adds that a horizon is positive and at most 50 years.
     Raises :class:`DataError` naming the value otherwise.
     """
-    if isinstance(horizon, bool):
-        raise DataError(f"horizon {horizon!r}: give 1y, 3y, long or a number of years")
-    if isinstance(horizon, int | float):
-        text = f"{float(horizon):g}y"
-    else:
-        text = str(horizon).strip().lower()
-    if text in {"long", "long-run", "lr"}:
+    from detente.world.elasticities._horizon import horizon_years
+
+    if isinstance(horizon, str) and horizon.strip().lower() in {"long", "long-run", "lr"}:
         return "long"
-    years = text[:-1] if text.endswith("y") else text
-    try:
-        value = float(years)
-    except ValueError:
-        raise DataError(f"horizon {horizon!r}: give 1y, 3y, long or a number of years "
-                        "(e.g. 0.5 or 2y)") from None
-    if not np.isfinite(value) or value <= 0 or value > 50:
+    value = horizon_years(horizon)  # raises DataError naming the value
+    if value <= 0 or value > 50:
         raise DataError(f"horizon {horizon!r}: the number of years must be in (0, 50]")
     return f"{value:g}y"
-
-
-def horizon_years(horizon: str) -> float:
-    """The horizon in years (``inf`` for ``"long"``)."""
-    h = normalise_horizon(horizon)
-    return float("inf") if h == "long" else float(h[:-1])
 
 
 def with_elasticities(world: World, choice: ElasticityChoice | None = None, *,
