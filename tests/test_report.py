@@ -140,7 +140,7 @@ def test_every_chart_has_title_units_dates_and_provenance(runs):
                 assert xa.type == "date" and xa.title.text == "date"
                 assert ya.title.text in UNITS, (chart.key, ya.title.text)
             else:
-                assert xa.title.text in UNITS and ya.title.text == "sector", chart.key
+                assert xa.title.text in UNITS and ya.title.text == panel.category_label, chart.key
         mfig = C.to_matplotlib(chart)
         assert mfig.get_suptitle() == chart.title
         assert chart.footer in [t.get_text() for t in mfig.texts]
@@ -282,3 +282,129 @@ def test_report_has_2018_2026_history_and_shortage_sections(tmp_path):
     for key in ("history", "shortage-output", "shortage-stockouts", "shortage-static"):
         assert f"id='{key}'" in html
     assert "2018-2026" in html
+
+
+# ------------------------------------------------------------------ world-2025: many partners
+WORLD_KEYS = ("partners", "partners-2024", "retaliation", "welfare-all", "diversion")
+WORLD_UNITS = ("percent", "% vs 2022 baseline", "percentage points of USA goods imports")
+
+
+@pytest.fixture(scope="module")
+def world_run():
+    from detente.policy import load_scenario, replay
+
+    return replay_dataset(replay(load_scenario("world-2025")))
+
+
+@pytest.fixture(scope="module")
+def world_report(world_run, tmp_path_factory):
+    """``detente report scenario:world-2025`` (the replay itself is the fixture's, not repeated)."""
+    from detente.report._cli import _partner_history
+
+    out = tmp_path_factory.mktemp("world-report")
+    return write_report({"world-2025": world_run}, out, extra_charts=_partner_history(world_run, "USA"))
+
+
+def test_us_china_run_is_not_multilateral_and_keeps_its_seven_charts(runs):
+    assert not C.is_multilateral(runs["as happened"], "USA")
+    assert tuple(c.key for c in C.all_charts(runs)) == CHART_KEYS
+
+
+def test_world_report_has_partners_retaliation_welfare_and_diversion(world_report, world_run):
+    text = world_report.read_text(encoding="utf-8")
+    assert "world-2025: USA and its partners" in text
+    for key in WORLD_KEYS:
+        assert f"id='{key}'" in text and f'id="chart-{key}"' in text, key
+        assert (world_report.parent / f"{key}.png").read_bytes()[:8] == PNG_MAGIC, key
+    for needle in ("USA and each partner", "Trade diversion", "Partners&#x27; retaliation", "Welfare of every country",
+                   "USA on all partners %", world_run.attrs["elasticities"], "closure: fixed-deficits"):
+        assert needle in text, needle
+    table = text[text.index("id='partners-table'"):text.index("</section>", text.index("id='partners-table'"))]
+    assert all(f"<td>{c}</td>" in table for c in ("CHN", "MEX", "CAN", "EUR", "VNM", "IND", "BRA"))
+
+
+def test_world_report_is_offline(world_report, world_run):
+    rest = _without_plotlyjs(world_report.read_text(encoding="utf-8")).lower()
+    for bad in ("http://", "https://", "//cdn", "@import", "url(", "<link", "<iframe"):
+        assert bad not in rest, bad
+    for chart in C.world_charts(world_run):
+        assert {t.type for t in C.to_plotly(chart).data} <= {"scatter", "bar"}, chart.key  # no map: no topojson
+
+
+def test_world_charts_state_units_dates_and_elasticities(world_run):
+    a = world_run.attrs
+    for chart in C.world_charts(world_run):
+        for needle in (a["world"], a["vintage"], a["elasticities"], a["closure"], a["scenario"]):
+            assert needle in chart.footer, (chart.key, needle)
+        assert re.search(r"\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d", chart.title), chart.title
+        fig = C.to_plotly(chart)
+        for n, panel in enumerate(chart.panels, start=1):
+            xa, ya = fig.layout[f"xaxis{'' if n == 1 else n}"], fig.layout[f"yaxis{'' if n == 1 else n}"]
+            if panel.kind == "time":
+                assert xa.type == "date" and ya.title.text in WORLD_UNITS, (chart.key, ya.title.text)
+            else:
+                assert xa.title.text in WORLD_UNITS and ya.title.text in ("country", "exporter")
+                assert re.search(r"on \d{4}-\d\d-\d\d", panel.title)  # the date of the bars
+        assert chart.note
+
+
+def test_partner_tariffs_match_the_dataset_and_the_overall_average(world_run):
+    ds = world_run
+    chart = C.partner_tariffs(ds)
+    lines = {s.name: s.y for s in chart.panels[0].series}
+    assert {"CHN", "MEX", "CAN", "EUR"} <= set(lines) and len(lines) == 9
+    np.testing.assert_allclose(lines["MEX"], ds["avg_tariff_pct"].sel(importer="USA", exporter="MEX").values)
+    overall = lines["all partners (USA average)"]
+    each = ds["avg_tariff_pct"].sel(importer="USA").drop_sel(exporter="USA")
+    assert (overall <= each.max("exporter").values + 1e-9).all() and (overall >= each.min("exporter").values - 1e-9).all()
+    assert overall.max() > 20 and overall[0] < 5  # a broad 2025 increase from about 3%
+
+
+def test_trade_diversion_shares_add_to_zero_and_china_loses(world_run):
+    exps, shares, base = C.import_shares(world_run, "USA")
+    np.testing.assert_allclose(shares.sum(axis=0), 100.0)
+    assert base.sum() == pytest.approx(100.0) and "USA" not in exps
+    chart = C.trade_diversion(world_run, at="2025-04-10")
+    at, mean = chart.panels[0].series
+    assert at.y.sum() == pytest.approx(0, abs=1e-9) and mean.y.sum() == pytest.approx(0, abs=1e-9)
+    assert dict(zip(mean.x, mean.y))["CHN"] < -1  # China loses US market share, others gain
+    assert max(mean.y) > 0.3
+
+
+def test_welfare_of_every_country_and_retaliation(world_run):
+    chart = C.welfare_all(world_run, at=dt.date(2025, 6, 15))  # between dates: the policy in force
+    bars, lines = chart.panels
+    assert len(bars.series[0].x) == len(lines.series) == world_run.sizes["country"]
+    assert "on 2025-06-01" in bars.title or "on 2025-06-" in bars.title
+    ret = C.retaliation_paths(world_run)
+    solid = [s.name for s in ret.panels[0].series if not s.dash]
+    assert "CHN" in solid and "all partners (what USA faces)" in solid
+    rows = C.partner_table(world_run)
+    chn = next(r for r in rows if r["partner"] == "CHN")
+    assert chn["tariff_peak_pct"] > 100 and chn["retaliation_peak_pct"] > 100
+
+
+def test_world_terminal_summary_lists_partners(world_run):
+    from rich.console import Console
+
+    from detente.report.terminal_replay import print_runs_summary
+
+    con = Console(record=True, width=140)
+    print_runs_summary(con, {"world-2025": world_run})
+    text = con.export_text()
+    assert "USA and its partners" in text and "MEX" in text and "share change" in text
+
+
+def test_report_command_for_world_2025(world_run, tmp_path, monkeypatch, capsys):
+    """``detente report scenario:world-2025 --at 2025-08-07``: resolve_run is the replay above."""
+    from detente.report import _cli
+
+    monkeypatch.setattr(_cli, "resolve_run", lambda text, **kw: ("world-2025", world_run))
+    args = _parser().parse_args(["report", "scenario:world-2025", "--out", str(tmp_path / "w"), "--no-png",
+                                 "--at", "2025-08-07", "--quiet"])
+    import detente.report.horizons as H
+
+    monkeypatch.setattr(H, "horizon_table", lambda *a, **k: None)
+    assert args.func(args) == 0
+    html = (tmp_path / "w" / "index.html").read_text(encoding="utf-8")
+    assert "real income on 2025-08-07" in html and "id='partners-2024'" in html

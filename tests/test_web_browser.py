@@ -247,3 +247,42 @@ def test_bad_input_shows_a_readable_error(page):
     expect(werr).to_be_visible(timeout=10_000)
     expect(werr).to_contain_text("tariffs[0].rate_pp = 5000: Input should be less than or equal to 1000")
     shot(page, "bad-tariff")
+
+
+def test_world_2025_partner_and_diversion_views(page, server):
+    """world-2025 in the dashboard: the US tariff on each partner and the trade diversion render,
+    the bar date can be changed, and every chart names its units and provenance."""
+    names = [s["name"] for s in json.loads(urllib.request.urlopen(server + "/api/scenarios", timeout=10).read())]
+    if "world-2025" not in names:
+        pytest.skip("the world-2025 scenario is not shipped")
+    wait_replay_done(page)
+    page.select_option("#scenario-select", "world-2025")
+    expect(page.locator("#replay-heading")).to_contain_text("2025", timeout=10_000)
+    expect(page.locator("#replay-status")).to_have_text(re.compile(r"^done: \d+ dates, 50 "), timeout=240_000)
+    expect(page.locator("#world-box")).to_be_visible()
+    partners = chart_data(page, "chart-partners")
+    names = [t["name"] for t in partners]
+    assert names[0] == "all partners" and {"CHN", "MEX", "CAN"} <= set(names) and len(names) == 9
+    chn = next(t for t in partners if t["name"] == "CHN")
+    assert max(v for v in chn["y"] if v is not None) > 100
+    bars = chart_data(page, "chart-diversion")[0]
+    share = dict(zip(bars["y"], bars["x"]))
+    assert len(share) == 19 and "USA" not in share and share["CHN"] < -1
+    assert sum(share.values()) == pytest.approx(0, abs=1e-4)
+    title = page.evaluate("document.getElementById('chart-diversion').layout.title.text")
+    assert "on 2025-04-10" in title and "percentage points of USA goods imports" in page.evaluate(
+        "document.getElementById('chart-diversion').layout.xaxis.title.text")
+    page.select_option("#world-at", "mean")
+    expect(page.locator("#chart-diversion .gtitle")).to_contain_text("period mean")
+    mean = dict(zip(*[chart_data(page, "chart-diversion")[0][k] for k in ("y", "x")]))
+    assert mean != share and mean["CHN"] < -1
+    welfare = chart_data(page, "chart-welfare-bars")[0]
+    assert len(welfare["y"]) == 20
+    assert len(chart_data(page, "chart-retaliation")) >= 3
+    note = page.locator("#world-note").inner_text()
+    for needle in ("percent", "% vs 2022 baseline", "elasticities", "at 1 year", "closure", "2025-01-01"):
+        assert needle in note, needle
+    page.check("#world-all-lines")
+    assert len(chart_data(page, "chart-welfare")) == 20
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    shot(page, "world-2025-partners")

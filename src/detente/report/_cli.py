@@ -131,6 +131,38 @@ def _history(ds, pair: tuple[str, str]):
     return tariff_series()
 
 
+def _partner_history(ds, importer: str) -> list:
+    """The importer's average tariff by partner with 2024 weights (tariffs only, no solve),
+    as a chart, when the run's scenario moves its tariffs on many partners (else none)."""
+    from detente.report import charts as C
+    from detente.report.html import run_scenario
+
+    if not C.is_multilateral(ds, importer):
+        return []
+    sc = run_scenario(ds)
+    if sc is None:
+        return []
+    from detente.errors import DetenteError
+    from detente.policy._series import average_tariffs, weights_2024
+    from detente.world import load_world
+
+    try:
+        w = load_world(sc.world)
+        df = average_tariffs(sc, w, importer=importer, by_partner=True)
+        weights, _ = weights_2024(w, importer)
+    except (DetenteError, OSError, KeyError, ValueError):
+        return []
+    import numpy as np
+
+    goods = np.array([s in set(w.goods) for s in w.sectors])
+    tot = np.where(goods[None, :], weights, 0.0).sum(axis=1)
+    share = {c: tot[w.country_index(c)] for c in w.countries if c != importer}
+    df = df.assign(weight=df["exporter"].map(share))
+    overall = (df.assign(x=df["avg_tariff_pct"] * df["weight"]).groupby("date", as_index=False)[["x", "weight"]].sum()
+               .assign(avg_tariff_pct=lambda f: f["x"] / f["weight"])[["date", "avg_tariff_pct"]])
+    return [C.partner_tariffs_2024(df, importer, overall, C.footer(ds))]
+
+
 def _shortage_sections(ds) -> list:
     """Shortage figures when the run's scenario controls critical inputs (else none)."""
     from detente.report.html import run_scenario
@@ -193,7 +225,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         horizons = horizon_table(name, variant or None, world=world, pair=tuple(parts))
     index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png,
                          history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main),
-                         horizons=horizons)
+                         horizons=horizons, at=args.at, extra_charts=_partner_history(main, parts[0]))
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:
         console.print(f"report written to {index}", markup=False)
@@ -202,13 +234,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
 def register(sub) -> argparse.ArgumentParser:
     """Add the ``report`` subcommand to the main parser's subparsers; returns its parser."""
     p = sub.add_parser(
         "report", help="write an HTML report (offline) and PNG charts of one or more replays",
         description="Write a self-contained HTML report (interactive charts, works offline) and PNG "
-        "figures: tariff paths, layers, welfare and real wages, US-China trade by sector, prices, and "
-        "a comparison when several runs are given. RUN is a results-store run id (or 'latest'), a "
+        "figures: tariff paths, layers, welfare and real wages, trade of the pair by sector, prices; for "
+        "a scenario on many partners (world-2025) the first country's tariffs by partner, retaliation, "
+        "welfare of every country and trade diversion; and a comparison when several runs are given. RUN is a results-store run id (or 'latest'), a "
         "NetCDF file from `detente replay --out`, or scenario:NAME[:VARIANT] to replay now. "
         "Example: detente report scenario:us-china-2025 scenario:us-china-2025:no-geneva")
     p.add_argument("runs", nargs="+", metavar="RUN",
@@ -217,6 +259,8 @@ def register(sub) -> argparse.ArgumentParser:
     p.add_argument("--title", help="report title (default: the scenario and the pair)")
     p.add_argument("--pair", default="USA,CHN", help="the two countries 'A,B' at the centre (default %(default)s)")
     p.add_argument("--world", help="world for scenario: runs (default: the scenario's)")
+    p.add_argument("--at", type=_date, help="date YYYY-MM-DD of the bar charts of welfare and trade diversion "
+                   "(default: the first country's highest average tariff); they also show the period mean")
     p.add_argument("--no-png", action="store_true", help="HTML only, no PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary tables")
     p.set_defaults(func=cmd_report)

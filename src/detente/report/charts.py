@@ -2,14 +2,16 @@
 
 The builders (:func:`tariff_paths`, :func:`layer_composition`, :func:`welfare_paths`,
 :func:`sector_trade`, :func:`price_effects`, :func:`compare_tariffs`,
-:func:`compare_welfare`) read a replay :class:`xarray.Dataset` (``detente replay``,
+:func:`compare_welfare`, and for runs with many partners :func:`partner_tariffs`,
+:func:`retaliation_paths`, :func:`welfare_all`, :func:`trade_diversion`) read a replay :class:`xarray.Dataset` (``detente replay``,
 :func:`detente.policy.replay`) and return a :class:`Chart`: titles, units, series and
 markers, with no plotting library involved. :func:`to_plotly` draws a chart as an
 interactive plotly figure (the HTML report), :func:`to_matplotlib` as a matplotlib
 figure (PNG files), so both always show the same numbers with the same labels.
 
 Every chart carries a title, axis units, dates on the time axis and a footer with the
-scenario, variant, world, data vintage and detente version.
+scenario, variant, world, data vintage, elasticities and horizon, closure and detente
+version.
 """
 
 from __future__ import annotations
@@ -155,7 +157,9 @@ def footer(ds, runs: Sequence[str] | None = None) -> str:
     a = ds.attrs
     what = (f"{a.get('scenario', 'run')}: " + ", ".join(runs)) if runs else run_name(ds)
     return (f"{what} · world {a.get('world', '?')} · data: {a.get('vintage', '?')} · "
-            f"elasticities: {a.get('elasticities', 'world file')} · detente {a.get('detente_version', '?')}")
+            f"elasticities: {a.get('elasticities', 'world file')}"
+            + (f" · closure: {a['closure']}" if a.get("closure") else "")
+            + f" · detente {a.get('detente_version', '?')}")
 
 
 def _pair_series(ds, var: str, importer: str, exporter: str) -> np.ndarray:
@@ -415,14 +419,310 @@ def tariff_history(df, pair: Sequence[str] = ("USA", "CHN"), footer_text: str = 
                       "with PIIE's series: docs/scenarios.md.")
 
 
-def all_charts(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> list[Chart]:
-    """The report's charts: (1)-(5) for the first run, (6) when there are several runs."""
+def all_charts(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN"), *,
+               world: bool | None = None, at=None) -> list[Chart]:
+    """The report's charts: (1)-(5) for the first run, (6) when there are several runs, and
+    (7)-(10) (:func:`world_charts`, for ``pair[0]`` and all its partners) when ``world`` is
+    true; by default when the run moves ``pair[0]``'s tariffs on three partners or more
+    (:func:`is_multilateral`)."""
     ds = next(iter(runs.values()))
     charts = [tariff_paths(ds, pair), layer_composition(ds, pair), welfare_paths(ds, pair),
               sector_trade(ds, pair), price_effects(ds, pair)]
+    if world is None:
+        world = is_multilateral(ds, pair[0])
+    if world:
+        charts += world_charts(ds, pair[0], at)
     if len(runs) > 1:
         charts += [compare_tariffs(runs, pair), compare_welfare(runs, pair)]
     return charts
+
+
+# ------------------------------------------------------------------------ many partners
+#: more colours for charts with one line per country (20 regions in the default world)
+WIDE_PALETTE = ("#2a9d8f", "#e9a23b", "#7b4fa0", "#8c6d31", "#5a9bd4", "#d46a9f",
+                "#6b8e23", "#b5651d", "#17becf", "#7f7f7f", "#393b79", "#ad494a", "#8ca252", "#bd9e39",
+                "#a55194", "#637939", "#e7969c", "#3182bd", "#31a354", "#e6550d")
+
+
+def _wide_color(country: str, k: int) -> str:
+    return COUNTRY_COLORS.get(country, WIDE_PALETTE[k % len(WIDE_PALETTE)])
+
+
+def goods_mask(ds) -> np.ndarray:
+    """Goods sectors of the run: those with a tariff somewhere at some date (services have none).
+
+    A dataset may carry the list itself in ``attrs['goods']`` (comma-separated).
+    """
+    sectors = [str(s) for s in ds["sector"].values]
+    listed = str(ds.attrs.get("goods", "") or "")
+    if listed:
+        names = {s.strip() for s in listed.split(",")}
+        return np.array([s in names for s in sectors])
+    t = np.abs(np.nan_to_num(ds["tariff_pct"].transpose("sector", ...).values))
+    return t.reshape(len(sectors), -1).max(axis=1) > 0
+
+
+def _goods_trade(ds, var: str, importer: str | None = None, exporter: str | None = None) -> np.ndarray:
+    """Goods trade (sector summed) of ``var`` for one importer (exporter[, date]) or one exporter."""
+    sel = {k: v for k, v in (("importer", importer), ("exporter", exporter)) if v is not None}
+    x = ds[var].sel(**sel).isel(sector=np.flatnonzero(goods_mask(ds)))
+    return np.asarray(x.sum("sector").values, float)
+
+
+def period_mean(ds, y: np.ndarray) -> np.ndarray:
+    """Mean over the date axis (the last) weighted by the days each date's policy holds."""
+    w = days_in_force(ds)
+    return np.nansum(np.asarray(y, float) * w, axis=-1) / w.sum()
+
+
+def partners_of(ds, importer: str = "USA") -> list[str]:
+    """The importer's partners, largest baseline goods imports first."""
+    exps = [str(c) for c in ds["exporter"].values]
+    base = _goods_trade(ds, "trade_base", importer=importer)
+    return [exps[k] for k in np.argsort(-base) if exps[k] != importer]
+
+
+def moving_partners(ds, importer: str = "USA", min_pp: float = 1.0, direction: str = "on") -> list[str]:
+    """Partners on which ``importer``'s scenario tariffs move by ``min_pp`` points or more
+    (``direction='by'``: partners whose own tariffs on ``importer`` move), largest trade first."""
+    out = []
+    for c in partners_of(ds, importer):
+        sel = {"importer": importer, "exporter": c} if direction == "on" else {"importer": c, "exporter": importer}
+        y = np.nan_to_num(np.asarray(ds["avg_additional_tariff_pct"].sel(**sel).values, float))
+        if np.abs(y).max() >= min_pp:
+            out.append(c)
+    return out
+
+
+def is_multilateral(ds, importer: str = "USA", min_partners: int = 3) -> bool:
+    """Whether the run moves ``importer``'s tariffs on ``min_partners`` partners or more."""
+    if importer not in [str(c) for c in ds["importer"].values]:
+        return False
+    return len(moving_partners(ds, importer)) >= min_partners
+
+
+def overall_tariff(ds, importer: str = "USA") -> np.ndarray:
+    """The importer's average tariff on all partners by date (goods, fixed baseline import weights)."""
+    exps = [str(c) for c in ds["exporter"].values]
+    base = _goods_trade(ds, "trade_base", importer=importer)
+    base[exps.index(importer)] = 0.0
+    avg = np.nan_to_num(np.asarray(ds["avg_tariff_pct"].sel(importer=importer).transpose("exporter", "date").values, float))
+    return (base[:, None] * avg).sum(axis=0) / base.sum()
+
+
+def faced_tariff(ds, exporter: str = "USA") -> np.ndarray:
+    """The average tariff ``exporter`` faces abroad by date (goods, fixed baseline export weights)."""
+    imps = [str(c) for c in ds["importer"].values]
+    base = _goods_trade(ds, "trade_base", exporter=exporter)
+    base[imps.index(exporter)] = 0.0
+    avg = np.nan_to_num(np.asarray(ds["avg_tariff_pct"].sel(exporter=exporter).transpose("importer", "date").values, float))
+    return (base[:, None] * avg).sum(axis=0) / base.sum()
+
+
+def import_shares(ds, importer: str = "USA") -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(exporters, shares by date (exporter, date), baseline shares) of the importer's goods
+    imports at factory prices, in percent; the importer itself excluded."""
+    exps = [str(c) for c in ds["exporter"].values]
+    keep = [k for k, c in enumerate(exps) if c != importer]
+    now = _goods_trade(ds, "trade", importer=importer)[keep]
+    base = _goods_trade(ds, "trade_base", importer=importer)[keep]
+    return [exps[k] for k in keep], 100 * now / now.sum(axis=0), 100 * base / base.sum()
+
+
+def default_at(ds, importer: str = "USA") -> dt.date:
+    """The date bar charts show by default: the first date of the importer's highest overall tariff."""
+    return dates_of(ds)[int(np.nanargmax(overall_tariff(ds, importer)))]
+
+
+def _at(ds, at) -> tuple[dt.date, int]:
+    days = dates_of(ds)
+    d = at if isinstance(at, dt.date) else dt.date.fromisoformat(str(at)[:10])
+    if d not in days:
+        earlier = [x for x in days if x <= d]
+        if not earlier:
+            raise ReportError(f"date {d} is before the run's first date {days[0]}")
+        d = earlier[-1]  # the policy in force on that day
+    return d, days.index(d)
+
+
+def _horizon(ds) -> str:
+    return str(ds.attrs.get("elasticities", "elasticities of the world file"))
+
+
+def partner_table(ds, importer: str = "USA") -> list[dict]:
+    """One row per partner (largest baseline goods imports first): the importer's tariff on it,
+    its tariff on the importer, its welfare and its change of share in the importer's goods imports.
+
+    Tariffs in percent, welfare in % vs baseline, shares in percent and percentage points;
+    ``mean`` values are weighted by the days each policy is in force.
+    """
+    days = dates_of(ds)
+    exps, shares, base = import_shares(ds, importer)
+    rows = []
+    for c in partners_of(ds, importer):
+        on = _pair_series(ds, "avg_tariff_pct", importer, c)
+        by = _pair_series(ds, "avg_tariff_pct", c, importer)
+        wel = np.asarray(ds["welfare_pct"].sel(country=c).values, float)
+        k = exps.index(c)
+        t = int(np.nanargmax(on))
+        rows.append({"partner": c, "base_share_pct": float(base[k]),
+                     "tariff_start_pct": float(on[0]), "tariff_peak_pct": float(on[t]), "tariff_peak_date": days[t],
+                     "tariff_mean_pct": float(period_mean(ds, on)), "tariff_end_pct": float(on[-1]),
+                     "retaliation_peak_pct": float(np.nanmax(by)), "retaliation_mean_pct": float(period_mean(ds, by)),
+                     "welfare_mean_pct": float(period_mean(ds, wel)), "welfare_worst_pct": float(np.nanmin(wel)),
+                     "share_change_mean_pp": float(period_mean(ds, shares[k]) - base[k])})
+    return rows
+
+
+def partner_tariffs(ds, importer: str = "USA", n_partners: int = 8) -> Chart:
+    """(7) The importer's average tariff on each main partner by date, and on all partners."""
+    x = _days(ds)
+    order = partners_of(ds, importer)
+    moving = moving_partners(ds, importer)
+    shown = [c for c in order if c in moving][:n_partners]
+    shown += [c for c in order if c not in shown][:max(0, n_partners - len(shown))]
+    shown = [c for c in order if c in shown]
+    panels = []
+    for var, title in (("avg_tariff_pct", "total: baseline tariffs plus the scenario's layers"),
+                       ("avg_additional_tariff_pct", "additional: the scenario's layers only")):
+        series = [Series(f"all partners ({importer} average)", x,
+                         overall_tariff(ds, importer) if var == "avg_tariff_pct" else
+                         overall_tariff(ds, importer) - _overall_base(ds, importer), color="#111111")]
+        series += [Series(c, x, _pair_series(ds, var, importer, c), color=_wide_color(c, k + 1), dash=k >= 10)
+                   for k, c in enumerate(shown)]
+        panels.append(Panel(title, "percent", tuple(series)))
+    d0, d1 = dates_of(ds)[0], dates_of(ds)[-1]
+    return Chart("partners", f"{importer} average tariff by partner, {d0} to {d1}", tuple(panels), footer(ds),
+                 note=f"Trade-weighted average over goods with fixed baseline ({baseline_year(ds) or 'baseline'}) "
+                      f"import weights, in percent; one line per main partner (the {n_partners} largest of "
+                      f"those whose tariff moves), black: all partners weighted by their baseline goods "
+                      f"sales to {importer}. Tariffs are policy, not model results: the same at every "
+                      f"elasticity horizon.")
+
+
+def _overall_base(ds, importer: str) -> np.ndarray:
+    exps = [str(c) for c in ds["exporter"].values]
+    base = _goods_trade(ds, "trade_base", importer=importer)
+    base[exps.index(importer)] = 0.0
+    extra = np.nan_to_num(np.asarray(ds["avg_additional_tariff_pct"].sel(importer=importer)
+                                     .transpose("exporter", "date").values, float))
+    tot = np.nan_to_num(np.asarray(ds["avg_tariff_pct"].sel(importer=importer).transpose("exporter", "date").values, float))
+    return (base[:, None] * (tot - extra)).sum(axis=0) / base.sum()
+
+
+def partner_tariffs_2024(df, importer: str = "USA", overall=None, footer_text: str = "",
+                         n_partners: int = 8) -> Chart:
+    """(7b) The importer's average tariff by partner with 2024 weights
+    (:func:`detente.policy._series.average_tariffs`; tariffs only, no equilibrium solve).
+
+    ``df`` has columns ``date``, ``exporter``, ``avg_tariff_pct``; ``overall`` the same
+    with ``exporter == 'all'`` (optional).
+    """
+    wide = df.pivot_table(index="date", columns="exporter", values="avg_tariff_pct")
+    moved = (wide.max() - wide.min()).sort_values(ascending=False)
+    shown = [c for c in moved.index if c != "all"][:n_partners]
+    x = np.asarray(wide.index.values, dtype="datetime64[D]")
+    series = []
+    if overall is not None and len(overall):
+        o = overall.sort_values("date")
+        series.append(Series(f"all partners ({importer} average)", np.asarray(o["date"].values, "datetime64[D]"),
+                             np.asarray(o["avg_tariff_pct"], float), color="#111111"))
+    series += [Series(c, x, np.asarray(wide[c].values, float), color=_wide_color(c, k + 1))
+               for k, c in enumerate(shown)]
+    d0, d1 = str(x[0]), str(x[-1])
+    weights = str(getattr(df, "attrs", {}).get("weights", "2024 imports"))
+    return Chart("partners-2024", f"{importer} average tariff by partner with 2024 weights, {d0} to {d1}",
+                 (Panel("trade-weighted average over goods, fixed 2024 import weights", "percent", tuple(series)),),
+                 footer_text,
+                 note=f"Weights: {weights}. Tariffs only (the world's baseline rates plus the scenario's "
+                      f"layers), no equilibrium solve, so no elasticities or horizon enter; the {n_partners} "
+                      "partners whose average moves most. Each change date of the scenario is a point.")
+
+
+def retaliation_paths(ds, target: str = "USA", n_partners: int = 8) -> Chart:
+    """(8) Each partner's average tariff on ``target`` by date, and the average ``target`` faces."""
+    x = _days(ds)
+    order = partners_of(ds, target)
+    moving = moving_partners(ds, target, direction="by")
+    shown = (moving + [c for c in order if c not in moving])[:max(n_partners, len(moving))]
+    shown = [c for c in order if c in shown]
+    panels = []
+    for var, title in (("avg_tariff_pct", f"partners' total tariff on {target}"),
+                       ("avg_additional_tariff_pct", f"retaliation: the scenario's layers on {target} only")):
+        series = []
+        if var == "avg_tariff_pct":
+            series.append(Series(f"all partners (what {target} faces)", x, faced_tariff(ds, target), color="#111111"))
+        series += [Series(c, x, _pair_series(ds, var, c, target), color=_wide_color(c, k + 1), dash=c not in moving)
+                   for k, c in enumerate(shown)]
+        panels.append(Panel(title, "percent", tuple(series)))
+    who = ", ".join(moving) if moving else "none"
+    return Chart("retaliation", f"Partners' tariffs on {target} (retaliation), {dates_of(ds)[0]} to {dates_of(ds)[-1]}",
+                 tuple(panels), footer(ds),
+                 note=f"Each partner's trade-weighted average tariff on goods from {target}, fixed baseline "
+                      f"import weights, in percent; solid: partners that retaliate in this run ({who}), dashed: "
+                      f"the largest others (baseline tariffs only). Black: the average over partners weighted by "
+                      f"{target}'s baseline goods exports.")
+
+
+def welfare_all(ds, at=None, importer: str | None = None) -> Chart:
+    """(9) Welfare of every country: bars at a date (default: the importer's tariff peak) and the
+    period mean, and lines by date."""
+    d, t = _at(ds, default_at(ds, importer or _focus(ds)) if at is None else at)
+    countries = [str(c) for c in ds["country"].values]
+    w = np.asarray(ds["welfare_pct"].transpose("country", "date").values, float)
+    mean = period_mean(ds, w)
+    order = np.argsort(mean)[::-1]  # largest at the top of the bars (drawn bottom-up)
+    cats = np.asarray(countries)[order][::-1]
+    bars = Panel(f"real income on {d} and the period mean", pct_label(ds), (
+        Series(f"on {d}", cats, w[order][::-1, t], kind="bar", color="#5a9bd4"),
+        Series(f"mean {dates_of(ds)[0]} to {dates_of(ds)[-1]}", cats, mean[order][::-1], kind="bar", color="#1f4e9c")),
+        kind="hbar", category_label="country")
+    x = _days(ds)
+    lines = Panel("real income (welfare) by date, every country", pct_label(ds), tuple(
+        Series(c, x, w[k], color=_wide_color(c, j), dash=j >= 10)
+        for j, k in enumerate(np.argsort(np.nanmin(w, axis=1)))
+        for c in [countries[k]]))
+    return Chart("welfare-all", f"Welfare of every country, {dates_of(ds)[0]} to {dates_of(ds)[-1]}",
+                 (bars, lines), footer(ds),
+                 note=f"Real income, {pct_label(ds)}; each date the static equilibrium under the policy then in "
+                      f"force, with trade elasticities {_horizon(ds)}. Period mean: weighted by the days each "
+                      "policy is in force.")
+
+
+def _focus(ds) -> str:
+    labels = [str(c) for c in ds["importer"].values]
+    return "USA" if "USA" in labels else labels[0]
+
+
+def trade_diversion(ds, importer: str = "USA", at=None, n_lines: int = 8) -> Chart:
+    """(10) Who gained the importer's market: the change of each exporter's share of its goods imports."""
+    d, t = _at(ds, default_at(ds, importer) if at is None else at)
+    exps, shares, base = import_shares(ds, importer)
+    change = shares - base[:, None]
+    mean = period_mean(ds, change)
+    order = np.argsort(mean)  # bottom-up: losers first, gainers at the top
+    cats = np.asarray(exps)[order]
+    unit = f"percentage points of {importer} goods imports"
+    bars = Panel(f"change of share vs baseline, on {d} and the period mean", unit, (
+        Series(f"on {d}", cats, change[order, t], kind="bar", color="#e9a23b"),
+        Series(f"mean {dates_of(ds)[0]} to {dates_of(ds)[-1]}", cats, mean[order], kind="bar", color="#8c6d31")),
+        kind="hbar", category_label="exporter")
+    x = _days(ds)
+    movers = np.argsort(-np.abs(mean))[:n_lines]
+    lines = Panel("change of share by date (largest movers)", unit, tuple(
+        Series(exps[k], x, change[k], color=_wide_color(exps[k], j)) for j, k in enumerate(movers)))
+    return Chart("diversion", f"Trade diversion: shares of {importer} goods imports vs baseline, "
+                 f"{dates_of(ds)[0]} to {dates_of(ds)[-1]}", (bars, lines), footer(ds),
+                 note=f"Each exporter's share of {importer}'s goods imports at factory prices (before tariffs) in "
+                      f"the equilibrium of each date, minus its share in the baseline "
+                      f"({baseline_year(ds) or 'baseline'} world data), in percentage points; the shares add to "
+                      f"100, so the changes add to zero. Trade elasticities {_horizon(ds)}.")
+
+
+def world_charts(ds, importer: str = "USA", at=None) -> list[Chart]:
+    """The charts of a run with many partners: tariffs by partner, retaliation, welfare, diversion."""
+    return [partner_tariffs(ds, importer), retaliation_paths(ds, importer), welfare_all(ds, at, importer),
+            trade_diversion(ds, importer, at)]
 
 
 # ------------------------------------------------------------------------ plotly
@@ -521,7 +821,8 @@ def to_matplotlib(chart: Chart):
     for ax, panel in zip(axes, chart.panels, strict=True):
         names = {s.name for s in panel.series}
         if panel.kind == "time" and not names <= shown:
-            ax.legend(fontsize=7.5, loc="center right" if chart.key == "tariffs" else "best", framealpha=0.9)
+            ax.legend(fontsize=7.5 if len(names) <= 10 else 6.5, ncol=1 if len(names) <= 10 else 2,
+                      loc="center right" if chart.key == "tariffs" else "best", framealpha=0.9)
         shown |= names
     fig.suptitle(chart.title, fontsize=13, x=0.01, ha="left")
     fig.text(0.01, 0.01, chart.footer, fontsize=7, color="#555", ha="left", va="bottom", wrap=True)

@@ -20,9 +20,12 @@ from detente.report import charts as C
 from detente.report.charts import ReportError
 
 HEADINGS = {"tariffs": "1. Tariff paths", "layers": "2. What the tariffs are made of",
-            "welfare": "3. Welfare and real wages", "trade": "4. US-China trade by sector",
+            "welfare": "3. Welfare and real wages", "trade": "4. Trade of the pair by sector",
             "prices": "5. Price effects", "compare-tariffs": "6. Comparison of variants: tariffs",
-            "compare-welfare": "6. Comparison of variants: welfare"}
+            "compare-welfare": "6. Comparison of variants: welfare",
+            "partners": "7. Average tariffs by partner", "partners-2024": "7b. Average tariffs by partner, 2024 weights",
+            "retaliation": "8. Partners' retaliation", "welfare-all": "9. Welfare of every country",
+            "diversion": "10. Trade diversion: who gained market share"}
 
 REQUIRED = ("welfare_pct", "real_wage_pct", "cpi_pct", "avg_tariff_pct", "avg_additional_tariff_pct",
             "layer_pct", "trade", "trade_base", "tariff_pct")
@@ -159,12 +162,15 @@ def _summary_table(runs: Mapping[str, object], pair: tuple[str, str]) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _change_point_table(ds, pair: tuple[str, str]) -> str:
+def _change_point_table(ds, pair: tuple[str, str], world: bool = False) -> str:
     a, b = pair
     events = scenario_events(ds)
     marks = {m.date: m.label for m in C.key_events(ds, pair)}
-    cols = [f"{a} on {b} %", f"{b} on {a} %", f"{a} welfare %", f"{b} welfare %", f"{a} real wage %",
-            f"{a} prices vs wage %", f"{b} prices vs wage %"]
+    cols = ([f"{a} on all partners %", f"all partners on {a} %"] if world else []) + [
+        f"{a} on {b} %", f"{b} on {a} %", f"{a} welfare %", f"{b} welfare %", f"{a} real wage %",
+        f"{a} prices vs wage %", f"{b} prices vs wage %"]
+    overall = (C.overall_tariff(ds, a), C.faced_tariff(ds, a)) if world else None
+    days = C.dates_of(ds)
     head = "<th>from</th>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + ("<th>events</th>" if events else "")
     rows = []
     for d in C.change_points(ds):
@@ -174,11 +180,38 @@ def _change_point_table(ds, pair: tuple[str, str]) -> str:
                 float(t["real_wage_pct"].sel(country=a)), float(t["cpi_pct"].sel(country=a)),
                 float(t["cpi_pct"].sel(country=b))]
         fmt = ["{:.1f}", "{:.1f}"] + ["{:+.3f}"] * 5
+        if overall is not None:
+            k = days.index(d)
+            vals, fmt = [float(overall[0][k]), float(overall[1][k]), *vals], ["{:.1f}", "{:.1f}", *fmt]
         cells = "".join(f"<td class='num'>{f.format(v)}</td>" for f, v in zip(fmt, vals, strict=True))
         label = f" <b>{_e(marks[d])}</b>" if d in marks else ""
         ev = f"<td class='events'>{_e(', '.join(events(d)))}</td>" if events else ""
         rows.append(f"<tr><td>{d}{label}</td>{cells}{ev}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _partner_section(ds, importer: str) -> str:
+    """The table of every partner of ``importer``: tariffs both ways, welfare, change of share."""
+    rows = C.partner_table(ds, importer)
+    cols = ("partner", f"share of {importer} goods imports, baseline %", f"{importer} tariff on it: start %",
+            "peak % (date)", "period mean %", "end %", f"its tariff on {importer}: peak %", "period mean %",
+            "welfare: period mean %", "worst %", "change of share, period mean pp")
+    body = []
+    for r in rows:
+        cells = [f"{r['base_share_pct']:.1f}", f"{r['tariff_start_pct']:.1f}",
+                 f"{r['tariff_peak_pct']:.1f} <span class='note'>({r['tariff_peak_date']})</span>",
+                 f"{r['tariff_mean_pct']:.1f}", f"{r['tariff_end_pct']:.1f}", f"{r['retaliation_peak_pct']:.1f}",
+                 f"{r['retaliation_mean_pct']:.1f}", f"{r['welfare_mean_pct']:+.3f}", f"{r['welfare_worst_pct']:+.3f}",
+                 f"{r['share_change_mean_pp']:+.2f}"]
+        body.append(f"<tr><td>{_e(r['partner'])}</td>" + "".join(f"<td class='num'>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    days = C.dates_of(ds)
+    return (f"<section id='partners-table'><h2>{_e(importer)} and each partner</h2><table><tr>{head}</tr>"
+            f"{''.join(body)}</table><p class='note'>{days[0]} to {days[-1]}. Average tariffs: goods, fixed "
+            f"baseline import weights, percent. Welfare: real income, {_e(C.pct_label(ds))}, trade elasticities "
+            f"{_e(ds.attrs.get('elasticities', 'of the world file'))}. Change of share: the partner's share of "
+            f"{_e(importer)}'s goods imports at factory prices minus its baseline share, percentage points. "
+            "Means are weighted by the days each policy is in force.</p></section>")
 
 
 def _horizon_section(table) -> str:
@@ -197,7 +230,7 @@ def _horizon_section(table) -> str:
 def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, title: str | None = None,
                  pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110,
                  history=None, extra_sections: Sequence[tuple[str, str, object, str]] = (),
-                 horizons=None) -> Path:
+                 horizons=None, world: bool | None = None, at=None, extra_charts: Sequence[C.Chart] = ()) -> Path:
     """Write ``index.html`` and the PNG figures of one or more replays into ``out_dir``.
 
     Parameters
@@ -222,6 +255,16 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
     horizons : pandas.DataFrame, optional
         The main results of the main run at several elasticity horizons
         (:func:`detente.report.horizons.horizon_table`), shown side by side.
+    world : bool, optional
+        Add the views of ``pair[0]`` and all its partners (tariffs by partner, retaliation,
+        welfare of every country, trade diversion, a table of partners); by default when
+        the main run moves ``pair[0]``'s tariffs on three partners or more.
+    at : date, optional
+        The date of the bar charts of those views (default: ``pair[0]``'s highest overall
+        average tariff); they also show the period mean.
+    extra_charts : sequence of :class:`~detente.report.charts.Chart`
+        Further charts (e.g. :func:`~detente.report.charts.partner_tariffs_2024`), drawn
+        after the main run's charts, with PNGs.
 
     Returns
     -------
@@ -239,10 +282,16 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     main = next(iter(runs.values()))
-    title = title or f"{main.attrs.get('scenario', 'replay')}: {a} and {b}"
+    if world is None:
+        world = C.is_multilateral(main, a)
+    title = title or (f"{main.attrs.get('scenario', 'replay')}: {a} and its partners" if world
+                      else f"{main.attrs.get('scenario', 'replay')}: {a} and {b}")
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     sections = []
-    charts = C.all_charts(runs, (a, b))
+    charts = C.all_charts(runs, (a, b), world=world, at=at)
+    if extra_charts:
+        pos = next((k + 1 for k, c in enumerate(charts) if c.key == "partners"), len(charts))
+        charts[pos:pos] = list(extra_charts)
     if history is not None and len(history):
         charts.insert(0, C.tariff_history(history, (a, b), C.footer(main)))
     for chart in charts:
@@ -254,7 +303,7 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
             mfig = C.to_matplotlib(chart)
             mfig.savefig(out / f"{chart.key}.png", dpi=dpi)
             link = f" PNG: <a href='{_e(chart.key)}.png'>{_e(chart.key)}.png</a>."
-        heading = _e(HEADINGS.get(chart.key, chart.title))
+        heading = _e(HEADINGS.get(chart.key, chart.title) if chart.key != "trade" else f"4. {a}-{b} trade by sector")
         sections.append(f"<section id='{_e(chart.key)}'><h2>{heading}</h2><div class='chart'>{div}</div>"
                         f"<p class='note'>{_e(chart.note)}{link}</p></section>")
     for key, heading, fig, note in extra_sections:
@@ -267,7 +316,8 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
                         f"<p class='note'>{_e(note)}</p></section>")
     nav = " ".join(f"<a href='#{k}'>{t}</a>" for k, t in (
         ("provenance", "provenance"), ("reading", "how to read"), ("changes", "change points"),
-        ("tariffs", "charts"), ("method", "method")))
+        ("tariffs", "charts"), *((("partners", "partners"), ("diversion", "trade diversion")) if world else ()),
+        ("method", "method")))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -288,7 +338,8 @@ points); welfare, real wages and prices in {_e(C.pct_label(main))}; trade in {_e
 over the period, with its date. Period mean: weighted by the days each policy was in force.</p></section>
 {_horizon_section(horizons)}
 <section id="changes"><h2>Change points of the main run ({_e(next(iter(runs)))})</h2>
-{_change_point_table(main, (a, b))}</section>
+{_change_point_table(main, (a, b), world)}</section>
+{_partner_section(main, a) if world else ""}
 {''.join(sections)}
 <section id="method"><h2>Method: the trade-weighted average tariff</h2>{METHOD}</section>
 <footer>{_e(C.footer(main, list(runs) if len(runs) > 1 else None))}. Generated {_e(generated)} by detente.

@@ -69,6 +69,26 @@ def change_point_table(ds, pair: Sequence[str] = ("USA", "CHN"), label: str = ""
     return t
 
 
+def partner_summary_table(ds, importer: str = "USA", n: int = 12):
+    """A rich Table: ``importer``'s tariff on each partner, its tariff back, welfare, change of share."""
+    from rich.table import Table
+
+    days = C.dates_of(ds)
+    t = Table(title=esc(f"{importer} and its partners, {days[0]} to {days[-1]} (tariffs in percent, welfare "
+                        f"{C.pct_label(ds)}, share of {importer} goods imports in percentage points)"),
+              title_justify="left", caption=esc(f"means weighted by the days each policy was in force; trade "
+                                                f"elasticities {ds.attrs.get('elasticities', 'of the world file')}"),
+              caption_justify="left")
+    for head in ("partner", f"{importer} on it\npeak", "date", f"{importer} on it\nmean", f"it on {importer}\npeak",
+                 "welfare\nmean", "share change\nmean pp"):
+        t.add_column(esc(head), justify="left" if head in ("partner", "date") else "right", no_wrap=True)
+    for r in C.partner_table(ds, importer)[:n]:
+        t.add_row(esc(r["partner"]), f"{r['tariff_peak_pct']:.1f}", r["tariff_peak_date"].isoformat(),
+                  f"{r['tariff_mean_pct']:.1f}", f"{r['retaliation_peak_pct']:.1f}", f"{r['welfare_mean_pct']:+.3f}",
+                  f"{r['share_change_mean_pp']:+.2f}")
+    return t
+
+
 def print_runs_summary(console, runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN"),
                        index: Path | None = None) -> None:
     """Print provenance, the main run's change points, headline numbers and the report path."""
@@ -83,5 +103,7 @@ def print_runs_summary(console, runs: Mapping[str, object], pair: Sequence[str] 
                   "average tariffs weighted by fixed baseline goods imports", style="dim", markup=False)
     console.print(change_point_table(main, pair, label))
     console.print(headline_table(runs, pair))
+    if C.is_multilateral(main, pair[0]):
+        console.print(partner_summary_table(main, pair[0]))
     if index is not None:
         console.print(f"report written to {index} (open it in a browser; it works offline)", markup=False)

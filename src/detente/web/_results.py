@@ -151,7 +151,51 @@ def replay_json(ds, events: list[dict], pair: tuple[str, str], countries: list[s
     if "state" in ds:
         states = [str(s) for s in ds["state"].values]
         out["change_dates"] = [d for k, d in enumerate(dates) if k == 0 or states[k] != states[k - 1]]
+    if {"avg_tariff_pct", "avg_additional_tariff_pct", "trade", "trade_base", "tariff_pct", "welfare_pct"} <= set(ds.data_vars):
+        out["world"] = world_json(ds, a)
     return out
+
+
+def world_json(ds, importer: str) -> dict:
+    """The views of ``importer`` and all its partners (the dashboard's world panel).
+
+    ``tariff_by_partner``: its average tariff on each partner and on ``all`` by date;
+    ``retaliation``: each partner's average tariff on it (and ``all``: what it faces);
+    ``welfare``: every country by date; ``share_change_pp``: each exporter's share of its
+    goods imports minus the baseline share, by date; ``*_mean``: period means weighted by
+    the days each policy is in force. Computed as the report's charts are
+    (:mod:`detente.report.charts`), so both show the same numbers.
+    """
+    from detente.report import charts as C
+
+    partners = C.partners_of(ds, importer)
+    exps, shares, base = C.import_shares(ds, importer)
+    change = shares - base[:, None]
+    welfare = {str(c): np.asarray(ds["welfare_pct"].sel(country=c).values, float) for c in ds["country"].values}
+    tariff = {"all": C.overall_tariff(ds, importer),
+              **{c: np.asarray(ds["avg_tariff_pct"].sel(importer=importer, exporter=c).values, float) for c in partners}}
+    back = {"all": C.faced_tariff(ds, importer),
+            **{c: np.asarray(ds["avg_tariff_pct"].sel(importer=c, exporter=importer).values, float) for c in partners}}
+    a = ds.attrs
+    return {
+        "importer": importer, "partners": partners, "multilateral": bool(C.is_multilateral(ds, importer)),
+        "moving_partners": C.moving_partners(ds, importer),
+        "retaliating_partners": C.moving_partners(ds, importer, direction="by"),
+        "default_at": C.default_at(ds, importer).isoformat(),
+        "tariff_by_partner": {k: _series(v) for k, v in tariff.items()},
+        "tariff_mean": {k: _nan_to_none(round(float(C.period_mean(ds, v)), 6)) for k, v in tariff.items()},
+        "retaliation": {k: _series(v) for k, v in back.items()},
+        "welfare": {k: _series(v) for k, v in welfare.items()},
+        "welfare_mean": {k: _nan_to_none(round(float(C.period_mean(ds, v)), 6)) for k, v in welfare.items()},
+        "share_base_pct": {c: round(float(v), 6) for c, v in zip(exps, base, strict=True)},
+        "share_change_pp": {c: _series(change[k]) for k, c in enumerate(exps)},
+        "share_change_mean_pp": {c: round(float(C.period_mean(ds, change[k])), 6) for k, c in enumerate(exps)},
+        "units": {"tariffs": "percent (goods, fixed baseline import weights)",
+                  "welfare": C.pct_label(ds), "shares": f"percentage points of {importer} goods imports at factory prices"},
+        "provenance": {"world": str(a.get("world", "")), "vintage": str(a.get("vintage", "")),
+                       "elasticities": str(a.get("elasticities", "")), "closure": str(a.get("closure", "")),
+                       "footer": C.footer(ds)},
+    }
 
 
 @dataclasses.dataclass(frozen=True)

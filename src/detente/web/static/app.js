@@ -101,7 +101,7 @@ function countryTraces(data, variable, shown) {
 }
 
 function drawReplay(data) {
-  const shown = checkedCountries();
+  const shown = $("#world-all-lines").checked && data.world ? Object.keys(data.world.welfare) : checkedCountries();
   const [a, b] = data.pair;
   const title = state.scenario ? state.scenario.title || state.scenario.name : data.meta.scenario;
   $("#replay-heading").textContent = `${title}${data.meta.variant ? ` — variant ${data.meta.variant}` : ""}`;
@@ -121,6 +121,77 @@ function drawReplay(data) {
   })), lineLayout("Bilateral trade (sales at factory prices)", "USD billion / year"));
   drawTimeline(data.events || []);
   drawShortage(data.shortage);
+  drawWorld(data);
+  const m = data.meta || {};
+  $("#replay-provenance").textContent = `Each date: the static equilibrium under the policy then in force, vs the baseline. `
+    + `World ${m.world || "?"}; data ${m.vintage || "?"}; trade elasticities ${m.elasticities || "of the world file"}`
+    + `${m.closure ? `; closure ${m.closure}` : ""}; dates ${data.dates[0]} to ${data.dates[data.dates.length - 1]}.`;
+}
+
+// ------------------------------------------------------------------ the importer and all partners
+function fillWorldDates(data) {
+  const sel = $("#world-at"), w = data.world;
+  const keep = sel.value && (sel.value === "mean" || data.dates.includes(sel.value)) && sel.dataset.run === data.meta.scenario
+    ? sel.value : w.default_at;
+  sel.replaceChildren(option("mean", `period mean (${data.dates[0]} to ${data.dates[data.dates.length - 1]})`, keep === "mean"));
+  for (const d of data.dates) sel.append(option(d, d + (d === w.default_at ? " (highest average tariff)" : ""), d === keep));
+  sel.dataset.run = data.meta.scenario;
+}
+
+function atValues(data, series, means) {
+  const at = $("#world-at").value;
+  if (at === "mean") return { label: `period mean ${data.dates[0]} to ${data.dates[data.dates.length - 1]}`, get: (k) => means[k] };
+  const t = data.dates.indexOf(at);
+  return { label: `on ${at}`, get: (k) => series[k][t] };
+}
+
+function hbar(names, values, color) {
+  return { type: "bar", orientation: "h", y: names, x: values, marker: { color }, hovertemplate: "%{y}: %{x:.3f}<extra></extra>" };
+}
+
+function drawWorld(data) {
+  const w = data.world, box = $("#world-box");
+  if (!w) { box.hidden = true; return; }
+  box.hidden = false;
+  if (!$("#world-at").dataset.bound) {
+    $("#world-at").addEventListener("change", () => state.replay && drawWorld(state.replay));
+    $("#world-all-lines").addEventListener("change", () => state.replay && drawReplay(state.replay));
+    $("#world-at").dataset.bound = "1";
+  }
+  if ($("#world-at").dataset.run !== data.meta.scenario || !data.dates.includes($("#world-at").value) && $("#world-at").value !== "mean") fillWorldDates(data);
+  const imp = w.importer, span = `${data.dates[0]} to ${data.dates[data.dates.length - 1]}`;
+  $("#world-heading").textContent = `${imp} and all its partners`;
+  const shown = [...w.moving_partners, ...w.partners.filter((c) => !w.moving_partners.includes(c))].slice(0, 8);
+  const lines = (obj, names, allName) => [
+    { x: data.dates, y: obj.all, name: allName, mode: "lines", line: { shape: "hv", width: 3, color: "#111" } },
+    ...w.partners.filter((c) => names.includes(c)).map((c, k) => ({
+      x: data.dates, y: obj[c], name: c, mode: "lines", line: { shape: "hv", width: 1.6, color: COLORS[k % COLORS.length] },
+    })),
+  ];
+  draw("chart-partners", lines(w.tariff_by_partner, shown, `all partners`),
+    lineLayout(`${imp} average tariff by partner<br><sub>${span}, goods, fixed baseline import weights</sub>`, "%", { margin: { l: 55, r: 10, t: 50, b: 36 } }));
+  const ret = [...w.retaliating_partners, ...w.partners.filter((c) => !w.retaliating_partners.includes(c))].slice(0, Math.max(6, w.retaliating_partners.length));
+  draw("chart-retaliation", lines(w.retaliation, ret, `all partners (what ${imp} faces)`),
+    lineLayout(`Partners' average tariff on ${imp}<br><sub>retaliating: ${w.retaliating_partners.join(", ") || "none"}; ${span}</sub>`, "%", { margin: { l: 55, r: 10, t: 50, b: 36 } }));
+  const wel = atValues(data, w.welfare, w.welfare_mean);
+  const countries = Object.keys(w.welfare).sort((p, q) => (wel.get(p) ?? 0) - (wel.get(q) ?? 0));
+  draw("chart-welfare-bars", [hbar(countries, countries.map(wel.get), "#1f5fa8")], {
+    ...lineLayout(`Welfare of every country<br><sub>${wel.label}</sub>`, ""), hovermode: "closest", showlegend: false,
+    margin: { l: 55, r: 10, t: 50, b: 40 },
+    xaxis: { title: { text: w.units.welfare } }, yaxis: { title: { text: "country" }, automargin: true, dtick: 1 },
+  });
+  const sh = atValues(data, w.share_change_pp, w.share_change_mean_pp);
+  const exps = Object.keys(w.share_change_pp).sort((p, q) => (sh.get(p) ?? 0) - (sh.get(q) ?? 0));
+  draw("chart-diversion", [hbar(exps, exps.map(sh.get), exps.map((c) => ((sh.get(c) ?? 0) >= 0 ? "#2e8b57" : "#c0392b")))], {
+    ...lineLayout(`Trade diversion: share of ${imp} goods imports<br><sub>change vs baseline, ${sh.label}</sub>`, ""),
+    margin: { l: 55, r: 10, t: 50, b: 40 },
+    hovermode: "closest", showlegend: false,
+    xaxis: { title: { text: `percentage points of ${imp} goods imports` } }, yaxis: { title: { text: "exporter" }, automargin: true, dtick: 1 },
+  });
+  const p = w.provenance;
+  $("#world-note").textContent = `Tariffs: ${w.units.tariffs}. Welfare: real income, ${w.units.welfare}. Shares: ${w.units.shares}, `
+    + `each date's equilibrium minus the baseline (they add to zero). Dates ${span}; bars: ${wel.label}. World ${p.world}; data ${p.vintage}; `
+    + `trade elasticities ${p.elasticities || "of the world file"}${p.closure ? `; closure ${p.closure}` : ""}.`;
 }
 
 function drawShortage(sh) {
