@@ -320,6 +320,38 @@ def test_replay_with_shortage_paths(client):
     assert client.get(f"/api/jobs/{plain['id']}/result").json()["shortage"] is None
 
 
+def test_replay_of_world_2025_has_the_partner_views(client):
+    """world-2025: the US tariff on every partner, retaliation, welfare of every country and
+    the change of each exporter's share of US goods imports, with units and provenance."""
+    job = wait_job(client, client.post("/api/replays", json={"scenario": "world-2025"}).json()["id"], timeout=300)
+    assert job["status"] == "done", job
+    data = client.get(f"/api/jobs/{job['id']}/result?format=json&pair=USA,CHN").json()
+    w = data["world"]
+    n = len(data["dates"])
+    assert w["importer"] == "USA" and w["multilateral"] and len(w["partners"]) == 19 and "USA" not in w["partners"]
+    assert {"CHN", "MEX", "CAN", "EUR", "IND", "BRA"} <= set(w["moving_partners"])
+    assert set(w["tariff_by_partner"]) == {"all", *w["partners"]} and all(len(v) == n for v in w["tariff_by_partner"].values())
+    assert max(w["tariff_by_partner"]["CHN"]) > 100 and max(w["tariff_by_partner"]["all"]) > 20
+    assert "CHN" in w["retaliating_partners"] and max(w["retaliation"]["CHN"]) > 100
+    assert len(w["welfare"]) == 20 and len(w["welfare_mean"]) == 20
+    assert sum(w["share_base_pct"].values()) == pytest.approx(100)
+    assert sum(w["share_change_mean_pp"].values()) == pytest.approx(0, abs=1e-4)
+    t = data["dates"].index(w["default_at"])
+    assert sum(v[t] for v in w["share_change_pp"].values()) == pytest.approx(0, abs=1e-4)
+    assert w["share_change_mean_pp"]["CHN"] < -1
+    assert w["units"]["shares"] == "percentage points of USA goods imports at factory prices"
+    for key in ("world", "vintage", "elasticities", "closure"):
+        assert w["provenance"][key] and w["provenance"][key] in w["provenance"]["footer"], key
+    # the same numbers as the report's charts
+    from detente.report import charts as C
+
+    assert w["default_at"] == C.default_at(job_dataset(client, job["id"])).isoformat()
+
+
+def job_dataset(client, job_id):
+    return client.app.state.jobs.get(job_id).result.dataset
+
+
 @pytest.mark.parametrize("body, status, text", [
     ({"scenario": "nope"}, 404, "shipped"),
     ({"scenario": "us-china-2025", "variant": "nope"}, 422, "no variant"),
@@ -495,3 +527,17 @@ def test_load_from_a_second_process(server):
     assert res["errors"] == 0 and res["ok"] == 50, res
     assert res["p99_ms"] < 30_000
     assert np.isfinite(res["p50_ms"])
+
+
+def test_whatif_takes_elasticities_horizon_and_closure(client):
+    body = {"tariffs": [{"importer": "USA", "exporter": "all", "sectors": "goods", "op": "add", "rate_pp": 25}]}
+    out = {}
+    for extra in ({}, {"horizon": "long"}, {"closure": "fixed-ratios"}, {"elasticities": "cp2015", "horizon": "long"}):
+        r = client.post("/api/whatif", json={**body, **extra})
+        assert r.status_code == 200, r.text
+        rec = r.json()
+        out[str(extra)] = {c["country"]: c["welfare_pct"] for c in rec["countries"]}["USA"]
+        assert rec["meta"]["elasticities"] and rec["meta"]["closure"] == extra.get("closure", "fixed-deficits")
+    assert len(set(out.values())) == 4  # each choice reaches the solver
+    bad = client.post("/api/whatif", json={**body, "horizon": "soon"})
+    assert bad.status_code == 422

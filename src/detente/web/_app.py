@@ -348,7 +348,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from detente.world._theta import ElasticityChoice, with_elasticities
 
         w = with_elasticities(worlds.get(req.world), ElasticityChoice(req.elasticities, req.horizon))
-        cf = Counterfactual.from_world(w, deficits=req.deficits)
+        cf = Counterfactual.from_world(w, deficits=None if req.closure == "balanced" else req.deficits,
+                                       closure=req.closure)
         if not (req.tariffs or req.export_controls or req.icebergs) and req.deficits == "baseline":
             pass  # the baseline itself: a valid (zero) what-if
         for t in req.tariffs:
@@ -412,7 +413,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
         def run(progress):
             rp = replay(sc, worlds.get(sc.world), variant=body.variant, progress=progress,
-                        elasticities=body.elasticities, horizon=body.horizon, adjustment=body.adjustment)
+                        elasticities=body.elasticities, horizon=body.horizon, adjustment=body.adjustment,
+                        closure=body.closure)
             run_id = None
             if body.save:
                 mod, st = open_store()

@@ -69,6 +69,9 @@ class WhatIfRequest(_Strict):
     world: WorldName = Field("default", description="world name (GET /api/worlds)")
     title: Annotated[str, StringConstraints(max_length=200)] = "custom what-if"
     deficits: Literal["baseline", "zero"] = "baseline"
+    closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] = Field(
+        "fixed-deficits", description="how deficits adjust: fixed in levels, expenditure/output ratios fixed, "
+                                      "or balanced trade (deficits purged first)")
     tariffs: list[TariffChange] = Field(default_factory=list, max_length=MAX_CHANGES)
     export_controls: list[ExportControlSpec] = Field(
         default_factory=list, max_length=MAX_CHANGES,
@@ -116,6 +119,8 @@ class ReplayRequest(_Strict):
         None, description="trade-elasticity set (GET /api/elasticities); default: the scenario's")
     horizon: Horizon | None = Field(None, description="elasticity horizon; default: the scenario's")
     adjustment: Literal["fixed", "path"] | None = Field(None, description="fixed horizon or adjustment path")
+    closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] | None = Field(
+        None, description="deficit closure; default: the scenario's")
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplayRequest:
