@@ -44,7 +44,8 @@ def _open_netcdf(path: Path):
         raise ReportError(f"cannot read {str(path)!r} as a replay NetCDF file: {exc}") from None
 
 
-def resolve_run(text: str, *, world: str | None = None, progress: bool = False, store=None) -> tuple[str, object]:
+def resolve_run(text: str, *, world: str | None = None, progress: bool = False, store=None,
+                options: dict | None = None) -> tuple[str, object]:
     """(label, dataset) for one RUN argument.
 
     ``scenario:NAME[:VARIANT]`` replays a scenario (a shipped name or a YAML path);
@@ -57,7 +58,7 @@ def resolve_run(text: str, *, world: str | None = None, progress: bool = False, 
         name, _, variant = rest.partition(":")
         if not name:
             raise ReportError(f"{text!r}: give a scenario, e.g. scenario:us-china-2025 or scenario:us-china-2025:no-geneva")
-        rp = replay_file(name, variant=variant or None, world=world, progress=progress)
+        rp = replay_file(name, variant=variant or None, world=world, progress=progress, **(options or {}))
         ds = replay_dataset(rp)
         return variant or str(ds.attrs.get("scenario", name)), ds
     path = Path(text)
@@ -205,7 +206,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_output_path(args.out, "--out", folder=True)
     runs: dict[str, object] = {}
     for text in args.runs:
-        label, ds = resolve_run(text, world=args.world, progress=not args.quiet)
+        options = {k: getattr(args, k) for k in ("elasticities", "horizon", "adjustment", "closure")
+                   if getattr(args, k, None) is not None}
+        label, ds = resolve_run(text, world=args.world, progress=not args.quiet, options=options)
         runs[unique_label(label, runs)] = ds
     main = next(iter(runs.values()))
     out = Path(args.out) if args.out else Path("results") / f"report-{_slug(str(main.attrs.get('scenario', 'replay')))}"
@@ -222,7 +225,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             from detente.world import load_world
 
             world = load_world(args.world)
-        horizons = horizon_table(name, variant or None, world=world, pair=tuple(parts))
+        horizons = horizon_table(name, variant or None, world=world, pair=tuple(parts),
+                                 elasticities=args.elasticities, closure=args.closure)
     index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png,
                          history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main),
                          horizons=horizons, at=args.at, extra_charts=_partner_history(main, parts[0]))
@@ -259,6 +263,10 @@ def register(sub) -> argparse.ArgumentParser:
     p.add_argument("--title", help="report title (default: the scenario and the pair)")
     p.add_argument("--pair", default="USA,CHN", help="the two countries 'A,B' at the centre (default %(default)s)")
     p.add_argument("--world", help="world for scenario: runs (default: the scenario's)")
+    from detente.cli import add_closure_option, add_elasticity_options
+
+    add_elasticity_options(p, scenario=True)
+    add_closure_option(p, scenario=True)
     p.add_argument("--at", type=_date, help="date YYYY-MM-DD of the bar charts of welfare and trade diversion "
                    "(default: the first country's highest average tariff); they also show the period mean")
     p.add_argument("--no-png", action="store_true", help="HTML only, no PNG figures")

@@ -9,7 +9,8 @@ REPORT_HORIZONS = ("1y", "3y", "long")
 
 
 def horizon_table(scenario: str, variant: str | None = None, *, world=None,
-                  pair: Sequence[str] = ("USA", "CHN"), horizons: Sequence[str] = REPORT_HORIZONS):
+                  pair: Sequence[str] = ("USA", "CHN"), horizons: Sequence[str] = REPORT_HORIZONS,
+                  elasticities: str | None = None, closure: str | None = None):
     """pandas DataFrame: rows = headline quantities, columns = horizons.
 
     Each column replays ``scenario`` with the default elasticity set at that horizon
@@ -25,7 +26,7 @@ def horizon_table(scenario: str, variant: str | None = None, *, world=None,
     sc = load_scenario(scenario)
     cols = {}
     for h in horizons:
-        rp = replay(sc, world, variant=variant, horizon=h)
+        rp = replay(sc, world, variant=variant, horizon=h, elasticities=elasticities, closure=closure)
         ds, w = rp.dataset, rp.world
         goods = [s for s in w.sectors if s in set(w.goods)]
         col = {}
@@ -37,7 +38,9 @@ def horizon_table(scenario: str, variant: str | None = None, *, world=None,
             t = ds["trade"].sel(importer=imp, exporter=exp, sector=goods).sum("sector")
             base = float(ds["trade_base"].sel(importer=imp, exporter=exp, sector=goods).sum())
             col[f"{exp}->{imp} goods trade, period mean %"] = float(100 * (t.mean() / base - 1))
-        cols[describe("default", h).replace("default (CP 2015 shrunk, BLP level) at ", "")] = col
+        name = elasticities or "default"
+        label = describe(name, h) if name != "world" else f"world file's at {h}"
+        cols[label.split(" at ", 1)[-1]] = col
     table = pd.DataFrame(cols)
     table.attrs["note"] = ("Default elasticity set (docs/elasticities.md) at each horizon: the same "
                            "policy path with trade responding as it does 1 year, 3 years and in the "
