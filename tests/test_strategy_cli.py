@@ -66,3 +66,58 @@ def test_bad_players_are_a_user_error(world_file, capsys):
 
     with pytest.raises(DetenteError, match="two different countries"):
         run(["leverage", "--world", world_file, "--players", "C00"], capsys)
+
+
+def test_nash_command_three_players(world_file, capsys):
+    pytest.importorskip("jax")
+    code, out = run(["nash", "--world", world_file, "--players", "C00,C01,C02", "--sectors", "all", "--uniform",
+                     "--json"], capsys)
+    rec = json.loads(out)
+    assert code == 0 and rec["converged"] and rec["players"] == ["C00", "C01", "C02"]
+    assert set(rec["tariffs_pct"]) == {"C00 on C01+C02", "C01 on C00+C02", "C02 on C00+C01"}
+    code, out = run(["nash", "--world", world_file, "--players", "C00,C01,C02", "--sectors", "all", "--uniform",
+                     "--discriminate", "--no-progress"], capsys)
+    assert code == 0 and "C00 on C02" in out and "one rate per partner" in out
+
+
+def test_progress_goes_to_stderr(world_file, capsys):
+    p = argparse.ArgumentParser(prog="detente")
+    register(p.add_subparsers(dest="command", required=True))
+    args = p.parse_args(["truce", "--world", world_file, "--players", "C00,C01", "--runs", "100", "--days", "30",
+                         "--strategies", "tit-for-tat,tit-for-tat", "--json"])
+    assert args.func(args) == 0
+    io = capsys.readouterr()
+    json.loads(io.out)  # stdout stays clean JSON
+    assert "truce Monte Carlo" in io.err and "100/100" in io.err
+
+
+def test_truce_table_has_bands(world_file, capsys):
+    code, out = run(["truce", "--world", world_file, "--players", "C00,C01", "--runs", "20", "--days", "120",
+                     "--strategies", "tit-for-tat,tit-for-tat", "--no-progress"], capsys)
+    assert code == 0 and "95%" in out and "grim trigger needs" in out
+    code, out = run(["truce", "--world", world_file, "--players", "C00,C01", "--runs", "20", "--days", "120",
+                     "--strategies", "tit-for-tat,tit-for-tat", "--json"], capsys)
+    r = json.loads(out)["results"][0]
+    assert r["holds_90d_lo"] <= r["holds_90d"] <= r["holds_90d_hi"]
+    assert "deterrence" in json.loads(out)
+
+
+def test_deterrence_command(world_file, capsys):
+    code, out = run(["deterrence", "--world", world_file, "--players", "C00,C01", "--json"], capsys)
+    rec = json.loads(out)
+    assert code == 0 and [d["player"] for d in rec["deterrence"]] == ["C00", "C01"]
+    assert all("delta_star" in d for d in rec["deterrence"])
+    code, out = run(["deterrence", "--world", world_file, "--players", "C00,C01"], capsys)
+    assert "delta*" in out
+
+
+def test_attrition_command(world_file, capsys, tmp_path):
+    chart = tmp_path / "att.png"
+    code, out = run(["attrition", "--world", world_file, "--players", "C00,C01", "--standoff-pp", "100,100",
+                     "--truce-pp", "0,0", "--threshold", "C00=0.5,C01=2", "--weeks", "30", "--chart", str(chart)],
+                    capsys)
+    assert code == 0 and "first to seek talks" in out and chart.stat().st_size > 0
+    code, out = run(["attrition", "--world", world_file, "--players", "C00,C01", "--standoff-pp", "100,100",
+                     "--truce-pp", "0,0", "--threshold", "0.5", "--weeks", "30", "--json"], capsys)
+    rec = json.loads(out)
+    assert rec["players"] == ["C00", "C01"] and len(rec["weekly"]) == 30 and rec["first"] in ("C00", "C01", None)

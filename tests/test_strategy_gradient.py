@@ -79,3 +79,23 @@ def test_bad_objectives_are_rejected(world):
         Objective("C00", {"S00": -1.0})
     with pytest.raises(Exception, match="unknown sector"):
         Objective("C00", {"NOPE": 1.0}).weights(world)
+
+
+@pytest.mark.parametrize("closure", ["fixed-ratios", "balanced"])
+def test_gradients_under_other_closures_equal_finite_differences(closure):
+    from detente.strategy import Objective, PolicyModel
+    from detente.world import random_world
+
+    w = random_world(3, 2, seed=4)
+    model = PolicyModel(w, closure=closure)
+    tau = np.array(model.world.tariffs)
+    tau[0, 1, :] += 0.2
+    ev = model.evaluate(tau, [Objective("C00"), Objective("C01")])
+    h = 1e-6
+    for j in range(w.n_sectors):
+        up, dn = tau.copy(), tau.copy()
+        up[0, 1, j] += h
+        dn[0, 1, j] -= h
+        fd = (model.values(up, [Objective("C00"), Objective("C01")])
+              - model.values(dn, [Objective("C00"), Objective("C01")])) / (2 * h)
+        np.testing.assert_allclose(ev.grad_tau[:, 0, 1, j], fd, rtol=1e-5, atol=1e-8)

@@ -163,3 +163,27 @@ def test_stage_game_payoffs_come_from_equilibrium_solves():
     assert np.allclose(game.payoff((1,), (1,)), 100 * np.log(eq.welfare_hat[:2]), atol=1e-10)
     again = StageGame.from_dict(game.to_dict())
     assert np.array_equal(again.payoffs, game.payoffs) and len(game.table()) == 4
+
+
+def test_survival_bands_are_exact_binomial_intervals():
+    from scipy.stats import binomtest
+
+    from detente.strategy._truce import binomial_band
+
+    lo, hi = binomial_band(53, 100)
+    ci = binomtest(53, 100).proportion_ci(0.95, method="exact")
+    assert (lo, hi) == pytest.approx((ci.low, ci.high), abs=1e-9)
+    assert binomial_band(0, 50)[0] == 0.0 and binomial_band(50, 50)[1] == 1.0
+    game = flat_game(1)
+    s = truce_survival(game, (get_strategy("prober"), get_strategy("tit-for-tat")), runs=200, days=364, noise=0.05,
+                       seed=1)
+    for d in (90, 364):
+        lo, hi = s.band(d)
+        assert lo <= s.holds_after(d) <= hi
+        assert (lo, hi) == binomial_band(round(s.holds_after(d) * 200), 200)
+    summ = s.summary()
+    assert summ["holds_90d_lo"] <= summ["holds_90d"] <= summ["holds_90d_hi"]
+    calls = []
+    truce_survival(game, (get_strategy("complier"), get_strategy("complier")), runs=120, days=28,
+                   progress=lambda done, n: calls.append(done))
+    assert calls == [50, 100, 120]

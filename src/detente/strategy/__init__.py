@@ -13,10 +13,22 @@ Public names:
 - repeated truce game: :func:`build_stage_game`, :class:`StageGame`, :func:`play`,
   :func:`truce_survival`, :data:`STRATEGIES`, :func:`get_strategy`, :func:`register`
 - Axelrod export: :func:`axelrod_payoffs`, :func:`axelrod_game`
+- deterrence: :func:`deterrence`, :class:`Deterrence`, :func:`grim_threshold`,
+  :func:`trust_threshold`, :func:`incentive_gap`, :func:`false_signal_rate`
+- survival bands: :meth:`Survival.band`, :func:`binomial_band`
+- war of attrition: :func:`attrition`, :class:`Attrition`, :func:`attrition_2025`,
+  :func:`weekly_shortage_losses`, :func:`rare_earth_standoff`
 
 docs/strategy.md explains the equations and shows the results on the default world.
 """
 
+from detente.strategy._attrition import (
+                                        Attrition,
+                                        attrition,
+                                        attrition_2025,
+                                        rare_earth_standoff,
+                                        weekly_shortage_losses,
+)
 from detente.strategy._axelrod import PDPayoffs, axelrod_game, axelrod_payoffs
 from detente.strategy._bargain import (
                                         Agreement,
@@ -29,6 +41,14 @@ from detente.strategy._best_response import (
                                         TariffSpace,
                                         best_response,
                                         curvature,
+)
+from detente.strategy._deterrence import (
+                                        Deterrence,
+                                        deterrence,
+                                        false_signal_rate,
+                                        grim_threshold,
+                                        incentive_gap,
+                                        trust_threshold,
 )
 from detente.strategy._gradient import Evaluation, PolicyModel, objective_values
 from detente.strategy._leverage import (
@@ -60,6 +80,7 @@ from detente.strategy._truce import (
                                         StageGame,
                                         Survival,
                                         TariffLadder,
+                                        binomial_band,
                                         build_stage_game,
                                         default_ladders,
                                         play,
@@ -72,10 +93,12 @@ __all__ = [
                                         "HOLD",
                                         "STRATEGIES",
                                         "Agreement",
+                                        "Attrition",
                                         "BestResponse",
                                         "ControlLadder",
                                         "CriticalInputCutoff",
                                         "CriticalInputLoss",
+                                        "Deterrence",
                                         "Evaluation",
                                         "Match",
                                         "NashResult",
@@ -90,15 +113,22 @@ __all__ = [
                                         "TariffThreat",
                                         "TechControl",
                                         "View",
+                                        "attrition",
+                                        "attrition_2025",
                                         "axelrod_game",
                                         "axelrod_payoffs",
                                         "best_response",
+                                        "binomial_band",
                                         "build_stage_game",
                                         "curvature",
                                         "default_instruments",
                                         "default_ladders",
+                                        "deterrence",
                                         "efficient_tariffs",
+                                        "false_signal_rate",
                                         "get_strategy",
+                                        "grim_threshold",
+                                        "incentive_gap",
                                         "leverage_table",
                                         "mutually_preferred",
                                         "nash_bargain",
@@ -106,9 +136,12 @@ __all__ = [
                                         "objective_value",
                                         "objective_values",
                                         "play",
+                                        "rare_earth_standoff",
                                         "register",
                                         "scripted",
                                         "shortage_loss_model",
                                         "threat_points",
                                         "truce_survival",
+                                        "trust_threshold",
+                                        "weekly_shortage_losses",
 ]

@@ -1,4 +1,4 @@
-"""The ``detente nash | bargain | leverage | truce`` commands.
+"""The ``detente nash | revealed | bargain | leverage | truce | deterrence | attrition`` commands.
 
 :func:`register` adds the four subcommands to the main parser's subparsers; each
 prints rich tables, and optionally writes JSON (``--json`` / ``--out``) and a chart
@@ -42,6 +42,52 @@ def _players(text: str) -> tuple[str, str]:
     if len(parts) != 2 or parts[0] == parts[1]:
         raise DetenteError(f"--players must be two different countries 'A,B', got {text!r}")
     return parts[0], parts[1]
+
+
+def _players_n(text: str) -> tuple[str, ...]:
+    """Two or more different countries 'A,B[,C...]'."""
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    if len(parts) < 2 or len(set(parts)) != len(parts):
+        raise DetenteError(f"--players must be two or more different countries 'A,B[,C...]', got {text!r}")
+    return parts
+
+
+class _Progress:
+    """Progress on stderr: a rich bar on a terminal, otherwise a line every ``every`` steps."""
+
+    def __init__(self, label: str, total: int | None = None, every: int = 1, enabled: bool = True):
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.label, self.total, self.every, self.enabled = label, total, every, enabled
+        self.bar = None
+        self.task = None
+        self.count = 0
+
+    def __enter__(self):
+        if self.enabled and self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=self.console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=self.total)
+        return self
+
+    def update(self, done: int, total: int | None = None, text: str = "") -> None:
+        if not self.enabled:
+            return
+        self.count += 1
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total or self.total,
+                            description=f"{self.label} {text}".strip())
+        elif self.count % self.every == 0 or (total and done == total):
+            self.console.print(f"{self.label} {text} {done}/{total or self.total or '?'}".strip(), markup=False)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
 
 
 def _emit(args, record: dict) -> None:
@@ -139,41 +185,55 @@ def _cmd_nash(args) -> int:
     from detente.strategy import PolicyModel, nash_tariffs
 
     world = _world(args)
-    a, b = _players(args.players)
+    players = _players_n(args.players)
+    a, b = players[0], players[1]
     model = PolicyModel(world, deficits=args.deficits)
     objectives = None
     if args.objective == "revealed":
+        if len(players) != 2:
+            raise DetenteError("--objective revealed needs exactly two players")
         objectives = [r.objective for r in _revealed(world, model, a, b, args.schedule)]
-    res = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, method=args.method,
-                       tol=args.tol / 100, upper=args.upper / 100, objectives=objectives)
-    peak = _peak(world, a, b)
+    with _Progress("Nash tariffs", enabled=not args.no_progress) as bar:
+        def step(r, k, n, label):
+            bar.update(k, n, f"round {r}: {label} best response")
+
+        res = nash_tariffs(model, players, sectors=args.sectors, uniform=args.uniform, method=args.method,
+                           tol=args.tol / 100, upper=args.upper / 100, objectives=objectives,
+                           discriminate=args.discriminate, progress=step)
+    peak = _peak(world, a, b) if len(players) == 2 else None
     refs = {"april_2025_peak": peak} if peak is not None else {}
     welfare = res.welfare_table(**refs)
+    title = " and ".join(players) if len(players) == 2 else ", ".join(players)
     if not args.json:
         c = _console()
-        c.print(f"[bold]Nash tariffs of {a} and {b}[/bold] on {world.meta.name} ({world.meta.vintage}); "
+        c.print(f"[bold]Nash tariffs of {title}[/bold] on {world.meta.name} ({world.meta.vintage}); "
                 f"others' tariffs at the baseline; deficits: {args.deficits}")
         c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
+        if len(players) > 2:
+            c.print("each player sets " + ("one rate per partner" if args.discriminate else
+                                           "one rate on all the other players (add --discriminate for one per partner)"),
+                    markup=False)
         c.print("objectives: " + ("; ".join(o.describe() for o in objectives) if objectives else "real income"),
                 markup=False)
         c.print(_table(res.rates_table(), "Nash tariffs by sector (%)", "{:.2f}"))
         c.print(_table(res.history_table().set_index("round"), "best-response iterations "
                        "(max_change_pp: largest move of any rate; U: objective, % of income)", "{:.4g}"))
-        c.print(_table(welfare.loc[[a, b]], "welfare at the Nash point (%): vs the 2022 baseline"
+        c.print(_table(welfare.loc[list(players)], "welfare at the Nash point (%): vs the 2022 baseline"
                        + (" and vs the April 2025 peak" if refs else ""), "{:+.3f}"))
         c.print(f"{'converged' if res.converged else 'NOT converged'} in {len(res.history)} rounds, "
                 f"{res.solves} equilibrium solves, {res.seconds:.1f} s ({args.method} best responses)")
         for br in res.responses:
             if br.at_upper:
                 c.print(f"[yellow]{br.space.chooser}: at the upper bound {args.upper:g}% in {', '.join(br.at_upper)}[/yellow]")
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "method": args.method, "converged": res.converged,
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": list(players),
+                 "method": args.method, "converged": res.converged, "discriminate": bool(args.discriminate),
                  "seconds": res.seconds, "solves": res.solves,
                  "tariffs_pct": res.rates_table().to_dict(), "history": res.history_table().to_dict(orient="records"),
                  "welfare_pct": welfare.to_dict()})
     if args.chart:
         from detente.strategy._charts import nash_chart
 
-        _save(nash_chart(res, f"Nash tariffs {a} vs {b} ({world.meta.name})"), args.chart)
+        _save(nash_chart(res, f"Nash tariffs {' vs '.join(players)} ({world.meta.name})"), args.chart)
     return 0
 
 
@@ -269,7 +329,7 @@ def _cmd_leverage(args) -> int:
         c.print(_table(threats.set_index("threat"), "threat points: objectives when both sides use the instrument "
                        "(% of income)", "{:+.4f}"))
         if not args.shortage:
-            c.print("critical-input cut-offs use a static proxy (iceberg cost on ores and non-ferrous metals); "
+            c.print("critical-input cut-offs in the static model: licences on the covered share of non-ferrous metals (export-tax equivalent, rent to the imposer); "
                     "add --shortage for stock-out losses from the weekly shortage model (docs/strategy.md)")
     _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "reference": ref.describe(), "leverage": table.to_dict(orient="records"),
                  "threat_points": threats.to_dict(orient="records")})
@@ -323,14 +383,23 @@ def _cmd_truce(args) -> int:
         pairs = [(s, s) for s in ("tit-for-tat", "generous-tit-for-tat", "grim-trigger", "win-stay-lose-shift",
                                   "escalation-ladder", "pending-approval", "trust-threshold")]
     results = []
-    for sa, sb in pairs:
-        results.append(truce_survival(game, (get_strategy(sa), get_strategy(sb)), runs=args.runs, days=args.days,
-                                      noise=args.noise, seed=args.seed, trust_prior=args.trust))
+    with _Progress("truce Monte Carlo", total=len(pairs) * args.runs, every=5,
+                   enabled=not args.no_progress) as bar:
+        for i, (sa, sb) in enumerate(pairs):
+            def step(done, runs, i=i, label=f"{sa} vs {sb}"):
+                bar.update(i * runs + done, len(pairs) * runs, label)
+
+            results.append(truce_survival(game, (get_strategy(sa), get_strategy(sb)), runs=args.runs,
+                                          days=args.days, noise=args.noise, seed=args.seed,
+                                          trust_prior=args.trust, progress=step))
     df = pd.DataFrame([r.summary() for r in results])
     df["strategies"] = [s if s.split(" vs ")[0] != s.split(" vs ")[-1] else f"{s.split(' vs ')[0]} (both)"
                         for s in df["strategies"]]
     df = df.set_index("strategies")
     pdp = axelrod_payoffs(game)
+    from detente.strategy._deterrence import deterrence
+
+    deter = deterrence(game, noise=args.noise)
     if not args.json:
         c = _console()
         c.print(f"[bold]Truce game {a} vs {b}[/bold] on {world.meta.name}: instruments {', '.join(game.instruments)}, "
@@ -346,15 +415,197 @@ def _cmd_truce(args) -> int:
         c.print(_table(show, f"truce survival: share of runs the truce holds; median day of a break; share "
                        f"broken first by {a}; payoffs U in % of annual income over {args.days} days; final trust",
                        "{:.2f}"))
+        bands = pd.DataFrame({"holds 90d": df["holds_90d"],
+                              "95% band (90d)": [f"{lo:.3f}-{hi:.3f}" for lo, hi in
+                                                 zip(df["holds_90d_lo"], df["holds_90d_hi"])],
+                              "holds 1y": df["holds_365d"],
+                              "95% band (1y)": [f"{lo:.3f}-{hi:.3f}" for lo, hi in
+                                                zip(df["holds_365d_lo"], df["holds_365d_hi"])]}, index=df.index)
+        c.print(_table(bands, f"survival with exact binomial (Clopper-Pearson) 95% bands over the {args.runs} runs",
+                       "{:.3f}"))
         c.print(f"two-action reduction (C = agreed levels, D = top of every ladder), bp of income per period, "
                 f"mean of both: R={pdp.r:.3f} S={pdp.s:.3f} T={pdp.t:.3f} P={pdp.p:.3f} "
                 f"({'a' if pdp.is_prisoners_dilemma else 'not a'} prisoner's dilemma)")
+        c.print("grim trigger needs a weekly discount factor of at least: " + "; ".join(
+            f"{d.player} {_fmt_delta(d.delta_star)} ({_fmt_delta(d.delta_both)} with noise and approval delays)"
+            for d in deter) + " (detente deterrence)", markup=False)
     _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "stage_game": game.to_dict(),
-                 "results": df.reset_index().to_dict(orient="records"), "axelrod": pdp.as_dict()})
+                 "results": df.reset_index().to_dict(orient="records"), "axelrod": pdp.as_dict(),
+                 "deterrence": [d.as_dict() for d in deter]})
     if args.chart:
         from detente.strategy._charts import survival_chart
 
         _save(survival_chart(results, f"Truce survival {a} vs {b} (noise {args.noise:g})"), args.chart)
+    return 0
+
+
+def _fmt_delta(d: float) -> str:
+    return "none (cannot be sustained)" if not np.isfinite(d) else f"{d:.3f}"
+
+
+# ---------------------------------------------------------------------------- deterrence
+def _stage_game(args, world, a, b):
+    from detente.strategy import build_stage_game, default_ladders
+
+    loss = None
+    if args.shortage:
+        from detente.strategy import shortage_loss_model
+
+        loss = shortage_loss_model(world)
+    objectives = None
+    if args.objective == "revealed":
+        from detente.strategy import PolicyModel
+
+        objectives = [r.objective for r in _revealed(world, PolicyModel(world), a, b, args.schedule)]
+    return build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days,
+                            objectives=objectives)
+
+
+def _cmd_deterrence(args) -> int:
+    from detente.strategy._deterrence import deterrence, deterrence_table
+
+    world = _world(args)
+    a, b = _players(args.players)
+    game = _stage_game(args, world, a, b)
+    res = deterrence(game, noise=args.noise, detection=args.detection, approval_delay=args.approval_delay,
+                     delta=args.delta, temptation=args.temptation)
+    df = deterrence_table(res)
+    if not args.json:
+        c = _console()
+        c.print(f"[bold]Deterrence in the truce game {a} vs {b}[/bold] on {world.meta.name}: can grim trigger "
+                f"sustain the agreed levels? objective {args.objective}"
+                + (f" ({args.schedule})" if args.objective == "revealed" else ""), markup=True)
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
+        c.print(_table(df, f"two-action reduction (C = agreed levels, D = top of every ladder; T: "
+                       f"{'best deviation' if args.temptation == 'best' else 'top of the ladder'}), bp of annual "
+                       f"income per {game.period_days}-day period; least discount factor delta* per period: perfect "
+                       f"monitoring, false signals eps={res[0].false_signal:.3f} a period, approval delays "
+                       f"1+Poisson({args.approval_delay:g}), both; horizon 1/(1-delta*); trust*: least prior "
+                       f"trust at delta={res[0].delta:.4f}", "{:.4g}"))
+        c.print("delta* = (T-R)/(T-P) (grim trigger); with false signals (T-R)/((T-P)(1-eps)-(R-P)(1-q)); "
+                "0 when T <= R (escalating never pays), inf when R <= P (docs/strategy.md section 7b)",
+                style="dim", markup=False)
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b],
+                 "objective": args.objective, "schedule": args.schedule, "deterrence": [d.as_dict() for d in res]})
+    return 0
+
+
+# ---------------------------------------------------------------------------- attrition
+def _pair_pp(text: str, what: str) -> tuple[float, float]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        a, b = (float(x) for x in parts)
+    except ValueError:
+        raise DetenteError(f"{what} takes 'A_PP,B_PP', got {text!r}") from None
+    return a, b
+
+
+def _thresholds(text: str, players) -> dict:
+    if "=" not in text:
+        return {p: float(text) for p in players}
+    out = {}
+    for part in text.split(","):
+        k, _, v = part.partition("=")
+        out[k.strip()] = float(v)
+    missing = [p for p in players if p not in out]
+    if missing:
+        raise DetenteError(f"--threshold has no value for {', '.join(missing)}")
+    return out
+
+
+def _cmd_attrition(args) -> int:
+    import datetime as dt
+
+    import pandas as pd
+
+    from detente.equilibrium import Counterfactual
+    from detente.strategy._attrition import (
+        EVENTS_2025,
+        START_2025,
+        attrition,
+        crossing,
+        rare_earth_standoff,
+        weekly_shortage_losses,
+    )
+
+    world = _world(args)
+    a, b = _players(args.players)
+    sa, sb = _pair_pp(args.standoff_pp, "--standoff-pp")
+    ta, tb = _pair_pp(args.truce_pp, "--truce-pp")
+    base = Counterfactual.from_world(world)
+    standoff = base.tariff(a, b, "goods", sa, op="add").tariff(b, a, "goods", sb, op="add").with_label("standoff")
+    truce = base
+    if ta or tb:
+        truce = base.tariff(a, b, "goods", ta, op="add").tariff(b, a, "goods", tb, op="add")
+    truce = truce.with_label("truce")
+    start = dt.date.fromisoformat(args.start) if args.start else START_2025
+    shortage = None
+    if args.shortage:
+        if "CHN" not in (a, b):
+            raise DetenteError("--shortage runs China's 2025 rare-earth licences: one player must be CHN")
+        shortage = weekly_shortage_losses(world, rare_earth_standoff(start), start=start, weeks=args.weeks)
+    objectives = None
+    if args.objective == "revealed":
+        from detente.strategy import PolicyModel
+
+        objectives = [r.objective for r in _revealed(world, PolicyModel(world), a, b, args.schedule)]
+    res = attrition(world, (a, b), standoff=standoff, truce=truce, objectives=objectives,
+                    thresholds=_thresholds(args.threshold, (a, b)), shortage=shortage, weeks=args.weeks, start=start)
+    summ = res.summary()
+    events = EVENTS_2025 if {a, b} == {"USA", "CHN"} else {}
+    revealed = {name: res.cost_at(day).tolist() for name, day in events.items()}
+    grid = [float(x) for x in args.sensitivity.split(",")] if args.sensitivity else [0.05, 0.1, 0.15, 0.2, 0.3]
+    sens = pd.DataFrame([{"threshold %": g, **{f"{p} week": crossing(res.weekly[:, k], g)
+                                                for k, p in enumerate(res.players)}} for g in grid]).set_index("threshold %")
+    if not args.json:
+        c = _console()
+        c.print(f"[bold]War of attrition {a} vs {b}[/bold] on {world.meta.name}: standoff {a} +{sa:g} pp, "
+                f"{b} +{sb:g} pp vs truce {a} +{ta:g} pp, {b} +{tb:g} pp (goods, over the baseline), "
+                f"from {start}; objective {args.objective}")
+        c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
+        tab = res.table()
+        show = tab[[col for col in tab.columns if col.endswith(("_shortage_pct", "_cum_pct", "_cum_usd_bn"))]]
+        show.insert(0, "week end", tab["week_end"])
+        c.print(_table(show.iloc[: min(args.weeks, args.show_weeks)], "weekly shortage cost and cumulative cost "
+                       "(% of annual income; USD bn)", "{:.4f}"))
+        side = pd.DataFrame(summ["sides"]).set_index("player")[
+            ["threshold_pct", "threshold_usd_bn", "tariff_cost_pct_per_week", "tariff_cost_usd_bn_per_week",
+             "shortage_cost_pct_total", "crossing_week", "crossing_date"]]
+        c.print(_table(side, "each side: threshold, tariff cost per week (standoff vs truce), shortage cost over "
+                       "the horizon, the week its cumulative cost crosses the threshold", "{:.4f}"))
+        first = res.first
+        c.print(f"first to seek talks: {first + ' in week ' + format(res.crossing_week(first), '.1f') + ' (' + str(res.crossing_date(first)) + ')' if first else 'neither, within ' + str(args.weeks) + ' weeks'}",
+                markup=False)
+        c.print(_table(sens, "sensitivity: week each side crosses a common threshold (% of annual income)",
+                       "{:.1f}"))
+        for name, v in revealed.items():
+            c.print(f"costs borne by {name}: " + ", ".join(
+                f"{p} {x:.4f}% ({x / 100 * res.income[k] / 1000:.1f} USD bn)" for k, (p, x) in enumerate(zip(res.players, v)))
+                + " (the tolerance a side revealed if it sought talks then)", markup=False)
+    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, **summ,
+                 "weekly": res.table().reset_index().to_dict(orient="records"),
+                 "sensitivity": sens.reset_index().to_dict(orient="records"),
+                 "costs_at_events_pct": revealed})
+    if args.chart:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        wk = np.arange(1, res.weeks + 1)
+        for k, p in enumerate(res.players):
+            ax.plot(wk, res.cumulative[:, k], label=f"{p} cumulative cost")
+            ax.axhline(res.thresholds[k], ls=":", color=f"C{k}")
+        for name, day in events.items():
+            ax.axvline((day - start).days / 7, color="grey", ls="--", lw=0.8)
+            ax.text((day - start).days / 7, ax.get_ylim()[1] * 0.95, name.split(" (")[0], rotation=90,
+                    va="top", fontsize=7)
+        ax.set_xlabel(f"weeks from {start}")
+        ax.set_ylabel("% of annual income")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        _save(fig, args.chart)
     return 0
 
 
@@ -368,7 +619,7 @@ def _world(args):
 
 # ---------------------------------------------------------------------------- parser
 def register(sub) -> None:
-    """Add ``nash``, ``bargain``, ``leverage`` and ``truce`` to the CLI's subparsers."""
+    """Add ``nash``, ``revealed``, ``bargain``, ``leverage``, ``truce``, ``deterrence`` and ``attrition``."""
 
     def common(p, players=True):
         p.add_argument("--world", default="default", help="world name or path (default: %(default)s)")
@@ -382,7 +633,7 @@ def register(sub) -> None:
         # strategy compares permanent policies: long-run elasticities by default
         add_elasticity_options(p, default_horizon="long")
 
-    n = sub.add_parser("nash", help="Nash (trade-war) tariffs of two countries by iterated best responses",
+    n = sub.add_parser("nash", help="Nash (trade-war) tariffs of two or more countries by iterated best responses",
                        description="Each side's tariffs on the other maximise its real income given the other's; "
                        "best responses use exact gradients through the equilibrium (JAX).")
     common(n)
@@ -397,6 +648,9 @@ def register(sub) -> None:
                    help="real income, or the political weights revealed by --schedule (default: %(default)s)")
     n.add_argument("--schedule", choices=SCHEDULES, default="baseline",
                    help="observed tariffs that reveal the weights (default: the world's, 2022)")
+    n.add_argument("--discriminate", action="store_true",
+                   help="with three or more players: one rate per partner instead of one on all of them")
+    n.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     n.set_defaults(func=_cmd_nash)
 
     rv = sub.add_parser("revealed", help="political weights that make observed tariffs best responses (Ossa 2014)",
@@ -443,4 +697,49 @@ def register(sub) -> None:
                    help="payoffs: real income, or the objectives revealed by --schedule (detente revealed)")
     t.add_argument("--schedule", choices=SCHEDULES, default="baseline",
                    help="observed tariffs that reveal the weights for --objective revealed")
+    t.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     t.set_defaults(func=_cmd_truce)
+
+    d = sub.add_parser("deterrence", help="least patience or trust for grim trigger to sustain the truce",
+                       description="Two-action reduction (R, S, T, P) of the truce stage game and the grim-trigger "
+                       "thresholds: delta* = (T-R)/(T-P), with false signals and approval delays.")
+    common(d)
+    d.add_argument("--period-days", type=int, default=7, help="days per period (default: %(default)s)")
+    d.add_argument("--noise", type=float, default=0.03,
+                   help="misreading probability per action, as in detente truce (default: %(default)s)")
+    d.add_argument("--detection", type=float, default=1.0,
+                   help="probability that a real escalation is seen (default: %(default)s)")
+    d.add_argument("--approval-delay", type=float, default=3.0,
+                   help="mean of the Poisson part of the punishment lag 1 + Poisson (default: %(default)s weeks)")
+    d.add_argument("--delta", type=float, default=None,
+                   help="discount factor per period for the trust threshold (default: 5%% a year)")
+    d.add_argument("--temptation", choices=["top", "best"], default="top",
+                   help="T: every instrument at the top of its ladder, or the best deviation (default: top)")
+    d.add_argument("--shortage", action="store_true", help="add shortage losses of the export-control ladder")
+    d.add_argument("--objective", choices=["real-income", "revealed"], default="real-income")
+    d.add_argument("--schedule", choices=SCHEDULES, default="baseline",
+                   help="observed tariffs that reveal the weights for --objective revealed")
+    d.set_defaults(func=_cmd_deterrence)
+
+    at = sub.add_parser("attrition", help="who blinks first: cumulative standoff costs and threshold crossings",
+                        description="Each side's weekly cost of a tariff standoff against a truce (equilibrium "
+                        "real income, plus weekly shortage losses with --shortage), the week its cumulative cost "
+                        "crosses its threshold, and which side must seek talks first.")
+    common(at)
+    at.add_argument("--standoff-pp", default="145,125",
+                    help="standoff tariffs 'A,B', pp added on the other's goods (default: the April 2025 peak)")
+    at.add_argument("--truce-pp", default="30,10",
+                    help="truce tariffs 'A,B', pp added on the other's goods (default: the Geneva terms)")
+    at.add_argument("--threshold", default="0.1",
+                    help="cumulative cost at which a side seeks talks, %% of annual income: one value or "
+                    "'USA=0.1,CHN=0.2' (default: %(default)s)")
+    at.add_argument("--weeks", type=int, default=26, help="weeks simulated (default: %(default)s)")
+    at.add_argument("--start", default=None, help="first day of the standoff (default: 2025-04-07)")
+    at.add_argument("--shortage", action="store_true",
+                    help="add the US shortage losses of China's rare-earth licences in force at --start, frozen")
+    at.add_argument("--objective", choices=["real-income", "revealed"], default="real-income")
+    at.add_argument("--schedule", choices=SCHEDULES, default="baseline",
+                    help="observed tariffs that reveal the weights for --objective revealed")
+    at.add_argument("--sensitivity", default=None, help="common thresholds for the sensitivity table, comma list")
+    at.add_argument("--show-weeks", type=int, default=16, help="weeks shown in the table (default: %(default)s)")
+    at.set_defaults(func=_cmd_attrition)

@@ -64,16 +64,24 @@ class PolicyModel:
     ----------
     world : World
     deficits : "baseline" or "zero"
-        Deficit closure of every counterfactual (docs/model.md, section 4).
+        Deficits of every counterfactual under the fixed-deficits closure.
+    closure : "fixed-deficits", "fixed-ratios" or "balanced", optional
+        The deficit closure (docs/model.md, section 4). Under "balanced" the world is
+        purged of deficits first and every objective is relative to the purged world.
     tol : float
         Fixed-point tolerance of the forward solves.
     """
 
-    def __init__(self, world, *, deficits: str = "baseline", tol: float = 1e-12) -> None:
-        from detente.equilibrium import Counterfactual
+    def __init__(self, world, *, deficits: str = "baseline", closure: str | None = None,
+                 tol: float = 1e-12) -> None:
+        from detente.equilibrium import Counterfactual, purged_world
 
+        self.closure = closure or "fixed-deficits"
+        if self.closure == "balanced":
+            world = purged_world(world)
         self.world = world
-        self.reference = Counterfactual.from_world(world, deficits=deficits)
+        self.reference = Counterfactual.from_world(
+            world, deficits=None if self.closure == "balanced" else deficits, closure=self.closure)
         self.D = np.array(self.reference.deficits)
         self.base = world.arrays()
         self.tol = tol
@@ -86,7 +94,7 @@ class PolicyModel:
     @property
     def kernel(self) -> JaxKernel:
         if self._kernel is None:
-            self._kernel = JaxKernel(self.base, self.D)
+            self._kernel = JaxKernel(self.base, self.D, closure=self.closure)
             self._build()
         return self._kernel
 
@@ -127,7 +135,7 @@ class PolicyModel:
         d_hat = np.ones_like(tau) if d_hat is None else np.asarray(d_hat, float)
         if (tau <= -1).any():
             raise ShockError("tariffs must be above -100%")
-        return Shock(tau, d_hat, self.D)
+        return Shock(tau, d_hat, self.D, self.closure)
 
     def solve(self, tau: np.ndarray, d_hat: np.ndarray | None = None):
         """The equilibrium :class:`~detente.equilibrium.Solution` (raises if unconverged)."""

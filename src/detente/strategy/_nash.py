@@ -5,13 +5,20 @@ force (Gauss-Seidel order); the iteration stops when no rate moved more than ``t
 (fraction; 1e-4 = 0.01 pp) in a round. Every round is recorded: the largest change,
 each player's objective and the time, so the report can show how the fixed point was
 reached. Tariffs of countries that do not play stay as in the starting tariffs.
+
+**More than two players.** Each player chooses its tariffs on all the other players.
+By default it sets one rate per sector on all of them (an MFN rate among the players;
+third countries keep their tariffs). With ``discriminate=True`` it sets a separate rate
+per partner: each (player, partner) pair is a block, and the Gauss-Seidel sweep plays
+each block's best response with the player's other blocks fixed. At the fixed point
+every block's first-order conditions hold, which are the player's joint conditions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -79,7 +86,9 @@ def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sec
                  uniform: bool = False, objectives: Sequence[Objective] | None = None,
                  start: np.ndarray | None = None, method: str = "gradient", tol: float = 1e-4,
                  max_rounds: int = 30, upper: float = 5.0, d_hat: np.ndarray | None = None,
-                 deficits: str = "baseline", raise_on_failure: bool = True, multistart: bool = True) -> NashResult:
+                 deficits: str = "baseline", raise_on_failure: bool = True, multistart: bool = True,
+                 discriminate: bool = False,
+                 progress: Callable[[int, int, int, str], None] | None = None) -> NashResult:
     """Nash tariffs of ``players`` on each other by iterated best responses.
 
     Each player chooses its tariffs on the other players (``sectors``: ``"goods"``,
@@ -91,6 +100,10 @@ def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sec
     responses also start from zero tariffs and keep the better optimum: from
     prohibitive tariffs (say 145% in a sector with a trade elasticity of 65) the
     objective is flat and a local optimiser would stay there.
+
+    ``discriminate``: with more than two players, one rate per partner instead of one
+    rate on all partners (module docstring). ``progress(round, step, steps, label)`` is
+    called after each best response (``steps`` best responses a round).
     """
     from detente.equilibrium import Counterfactual, solve
 
@@ -100,27 +113,40 @@ def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sec
     if len(players) < 2 or len(set(players)) != len(players):
         raise DetenteError(f"Nash tariffs need at least two distinct players, got {players}")
     objectives = tuple(objectives) if objectives else tuple(Objective(p) for p in players)
-    spaces = tuple(TariffSpace.of(world, p, [q for q in players if q != p], sectors, uniform) for p in players)
+    if len(objectives) != len(players):
+        raise DetenteError(f"{len(players)} players need {len(players)} objectives, got {len(objectives)}")
+    if discriminate and len(players) > 2:
+        blocks = [(k, TariffSpace.of(world, p, q, sectors, uniform)) for k, p in enumerate(players)
+                  for q in players if q != p]
+    else:
+        blocks = [(k, TariffSpace.of(world, p, [q for q in players if q != p], sectors, uniform))
+                  for k, p in enumerate(players)]
+    spaces = tuple(sp for _, sp in blocks)
     tau = np.array(world.tariffs if start is None else start, dtype=float)
     t0 = time.perf_counter()
     solves0 = model.counters.solves
     history: list[NashRound] = []
     responses: list[BestResponse] = []
     converged = False
-    scales: list = [None] * len(players)  # preconditioners, computed once per player
+    scales: list = [None] * len(blocks)  # preconditioners, computed once per block
     for r in range(1, max_rounds + 1):
         tr = time.perf_counter()
         change = 0.0
         responses = []
-        for p, (sp, obj) in enumerate(zip(spaces, objectives)):
+        values = [np.nan] * len(players)
+        for b, (k, sp) in enumerate(blocks):
+            obj = objectives[k]
             before = sp.get(tau)
             x0 = np.stack([before, np.zeros_like(before)]) if multistart and r == 1 and before.any() else None
-            br = best_response(model, tau, sp, obj, d_hat=d_hat, method=method, upper=upper, scale=scales[p], x0=x0)
-            scales[p] = br.scale
+            br = best_response(model, tau, sp, obj, d_hat=d_hat, method=method, upper=upper, scale=scales[b], x0=x0)
+            scales[b] = br.scale
             tau = br.tariffs
             change = max(change, float(np.abs(br.rates - before).max()))
             responses.append(br)
-        history.append(NashRound(r, 100 * change, tuple(b.value for b in responses), time.perf_counter() - tr))
+            values[k] = br.value
+            if progress is not None:
+                progress(r, b + 1, len(blocks), f"{sp.chooser} on {'+'.join(sp.targets)}")
+        history.append(NashRound(r, 100 * change, tuple(values), time.perf_counter() - tr))
         if change <= tol:
             converged = True
             break

@@ -35,6 +35,10 @@ is dated at the first period of that run of breaches. The
 Monte Carlo :func:`truce_survival` plays ``runs`` matches, each with its own random
 generator spawned from ``numpy.random.SeedSequence(seed)``, so a result depends only
 on the seed and the inputs (not on the number of workers or the run order).
+
+**Bands.** The runs are independent, so the number of runs in which the truce still
+holds after d days is binomial: :meth:`Survival.band` gives the exact (Clopper-Pearson)
+interval for the survival share, 95% by default, pointwise in d.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -280,10 +284,13 @@ def play(game: StageGame, strategies: tuple[Strategy, Strategy], *, periods: int
     break_period = breaker = None
     run_start, run_len = None, 0
     scale = game.period_days / 365.0
+    own_hist: list[list[tuple]] = [[], []]  # the same histories as tuples, built once per period
+    obs_hist: list[list[tuple]] = [[], []]
+    agreed_t = [tuple(int(x) for x in agreed[s]) for s in (0, 1)]
     for t in range(periods):
         for s in (0, 1):
-            view = View(t, tuple(map(tuple, acts[:t, s])), tuple(map(tuple, obs[:t, s])), tuple(lev[t, s]),
-                        tuple(agreed[s]), L, float(trust[t, s]))
+            view = View(t, tuple(own_hist[s]), tuple(obs_hist[s]), tuple(int(x) for x in lev[t, s]),
+                        agreed_t[s], L, float(trust[t, s]))
             a = tuple(strategies[s].act(view, states[s], rng))
             if len(a) != K or any(x not in (DE_ESCALATE, HOLD, ESCALATE) for x in a):
                 raise DetenteError(f"strategy {strategies[s]!r} returned {a!r}: expected {K} actions in -1, 0, 1")
@@ -294,6 +301,8 @@ def play(game: StageGame, strategies: tuple[Strategy, Strategy], *, periods: int
             obs[t, s] = [_misread(x, rng) if noise > 0 and rng.random() < noise else x for x in true]
             trust[t + 1, s] = _update_trust(trust[t, s], bool((obs[t, s] == ESCALATE).any()), noise,
                                             opportunist_rate, K)
+            own_hist[s].append(tuple(int(x) for x in acts[t, s]))
+            obs_hist[s].append(tuple(int(x) for x in obs[t, s]))
         pay[t] = game.payoff(lev[t + 1, 0], lev[t + 1, 1]) * scale
         if break_period is None:
             above = (lev[t + 1] > start).any(axis=1)
@@ -329,10 +338,16 @@ class Survival:
         t = min(math.ceil(days / self.period_days), len(self.survival) - 1)
         return float(self.survival[t])
 
+    def band(self, days: float, level: float = 0.95) -> tuple[float, float]:
+        """Exact binomial (Clopper-Pearson) ``level`` interval for :meth:`holds_after`."""
+        return binomial_band(round(self.holds_after(days) * self.runs), self.runs, level)
+
     def summary(self) -> dict:
         bp = self.break_periods[self.break_periods >= 0]
+        (lo90, hi90), (lo365, hi365) = self.band(90), self.band(365)
         return {"strategies": " vs ".join(self.strategies), "runs": self.runs, "seed": self.seed, "noise": self.noise,
                 "holds_90d": self.holds_after(90), "holds_365d": self.holds_after(365),
+                "holds_90d_lo": lo90, "holds_90d_hi": hi90, "holds_365d_lo": lo365, "holds_365d_hi": hi365,
                 "median_break_day": float(np.median(bp) * self.period_days) if bp.size else math.inf,
                 "first_breaker_A": float(np.mean(self.breakers == 0)),
                 "first_breaker_B": float(np.mean(self.breakers == 1)),
@@ -342,11 +357,13 @@ class Survival:
 
 def truce_survival(game: StageGame, strategies: tuple[Strategy, Strategy], *, runs: int = 1000, days: int = 365,
                    noise: float = 0.05, seed: int = 0, start_levels=None, trust_prior: float = 0.5,
-                   opportunist_rate: float = 0.3, grace: int = 4, agreed_levels=None) -> Survival:
+                   opportunist_rate: float = 0.3, grace: int = 4, agreed_levels=None,
+                   progress: Callable[[int, int], None] | None = None) -> Survival:
     """Monte Carlo of how long the truce holds: ``runs`` matches of ``days`` days.
 
     Match r uses ``numpy.random.default_rng(SeedSequence(seed).spawn(runs)[r])``: the
-    same seed gives the same result.
+    same seed gives the same result. ``progress(done, runs)`` is called every 50 runs
+    and at the end.
     """
     if runs < 1:
         raise DetenteError(f"runs must be at least 1, got {runs}")
@@ -364,7 +381,21 @@ def truce_survival(game: StageGame, strategies: tuple[Strategy, Strategy], *, ru
             breaks[r], who[r] = m.break_period, m.breaker
         total += m.payoffs.sum(axis=0)
         trust += m.trust
+        if progress is not None and ((r + 1) % 50 == 0 or r + 1 == runs):
+            progress(r + 1, runs)
     t = np.arange(periods + 1)
     survival = np.array([np.mean((breaks < 0) | (breaks >= k)) for k in t])
     names = tuple(s.name or type(s).__name__ for s in strategies)
     return Survival(names, runs, seed, noise, game.period_days, survival, breaks, who, total / runs, trust / runs)
+
+
+def binomial_band(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) ``level`` interval for a share of ``k`` successes in ``n`` trials."""
+    from scipy.stats import beta
+
+    if n < 1 or not 0 <= k <= n or not 0 < level < 1:
+        raise DetenteError(f"need 0 <= k <= n, n >= 1 and 0 < level < 1; got k={k}, n={n}, level={level}")
+    a = (1.0 - level) / 2.0
+    lo = 0.0 if k == 0 else float(beta.ppf(a, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1.0 - a, k + 1, n - k))
+    return lo, hi
