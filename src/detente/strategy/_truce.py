@@ -78,22 +78,29 @@ class TariffLadder:
 
 @dataclasses.dataclass(frozen=True)
 class ControlLadder:
-    """Export-control levels: iceberg ``factors[player][level]`` on the player's exports of ``sectors[player]``.
+    """Export-control levels: licences refuse ``refused[player][level]`` of the player's
+    exports to the other side in the sectors of ``coverage[player]`` (sector -> share of
+    the sector's exports under licence), read as the scenario timeline reads export
+    licences (the quota's export-tax equivalent, the rent to the imposer;
+    :meth:`Counterfactual.licence`).
 
     ``severity[player][level]`` is the share of critical-input exports refused, passed
     to ``loss_model`` (if any) for the shortage losses.
     """
 
-    sectors: Mapping[str, str | tuple[str, ...]]
-    factors: Mapping[str, tuple[float, ...]]
+    coverage: Mapping[str, Mapping[str, float]]
+    refused: Mapping[str, tuple[float, ...]]
     severity: Mapping[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
     loss_model: CriticalInputLoss | None = None
     name: str = "export controls"
 
     def apply(self, cf, imposer, target, level: int):
-        f = self.factors[imposer][level]
-        sec = self.sectors[imposer]
-        return cf.iceberg_cost(target, imposer, sec if isinstance(sec, str) else list(sec), f) if f != 1.0 else cf
+        r = self.refused[imposer][level]
+        if r <= 0:
+            return cf
+        for sector, share in self.coverage[imposer].items():
+            cf = cf.licence(imposer, target, sector, min(share * r, 1 - 1e-9))
+        return cf
 
     def shortage(self, imposer, target, level: int) -> Mapping[str, float]:
         sev = self.severity.get(imposer)
@@ -102,32 +109,39 @@ class ControlLadder:
         return dict(self.loss_model(imposer, target, sev[level]))
 
     def n_levels(self, player) -> int:
-        return len(self.factors[player])
+        return len(self.refused[player])
+
+    @property
+    def factors(self) -> Mapping[str, tuple[float, ...]]:
+        """The refused shares by level (shown in the stage game's description)."""
+        return self.refused
 
 
 def default_ladders(players: tuple[str, str] = ("USA", "CHN"),
                     loss_model: CriticalInputLoss | None = None) -> tuple[TariffLadder, ControlLadder]:
     """Ladders for ``players``: the 2025 US-China ones, or generic ones for other pairs.
 
-    Generic: tariffs +0 / +50 / +100 pp on goods; export controls x1 / x1.25 / x1.5
-    trade cost on all goods exports.
+    Generic: tariffs +0 / +50 / +100 pp on goods; export licences refusing 0 / 10 / 20%
+    of all goods exports.
 
     The 2025 US-China ladders (level 0 = Geneva/London terms, 2 = the April peak).
-
     Tariffs added to the 2022 baseline: USA on CHN +30 / +80 / +145 pp, CHN on USA
-    +10 / +60 / +125 pp (goods). Export controls: USA on chips, chip-design software
-    (business services) and jet engines x1 / x1.25 / x1.5 trade cost; CHN on rare-earth
-    ores, metals and magnets (ores, non-ferrous metals, electrical equipment) x1 / x1.5 /
-    x2, with refusal shares 0 / 0.4 / 0.75 for a shortage loss model (licence approval
-    shares of about 60% and 25% in June 2025).
+    +10 / +60 / +125 pp (goods). Export controls, on the covered shares the us-china-2025
+    scenario encodes: USA's licences on chip-design software (6% of business services),
+    jet engines (15% of other transport) and ethane (20% of mining and energy) refusing
+    0 / 50 / 100%; China's rare-earth and magnet licences (12% of non-ferrous metals)
+    refusing 0 / 40 / 75%, the same shares passed to a shortage loss model (licence
+    approvals of about 60% and 25% in June 2025).
     """
+    from detente.strategy._leverage import CN_RARE_EARTHS_2025, US_TECH_2025
+
     if set(players) != {"USA", "CHN"}:
         return (TariffLadder({p: (0.0, 50.0, 100.0) for p in players}),
-                ControlLadder(sectors={p: "goods" for p in players}, factors={p: (1.0, 1.25, 1.5) for p in players}))
+                ControlLadder(coverage={p: {"goods": 1.0} for p in players},
+                              refused={p: (0.0, 0.1, 0.2) for p in players}))
     return (TariffLadder({"USA": (30.0, 80.0, 145.0), "CHN": (10.0, 60.0, 125.0)}),
-            ControlLadder(sectors={"USA": ("ELECTRONICS", "OTHER_TRANSPORT", "BUSINESS"),
-                                   "CHN": ("MIN_ORES", "NONFERROUS", "ELECTRICAL")},
-                          factors={"USA": (1.0, 1.25, 1.5), "CHN": (1.0, 1.5, 2.0)},
+            ControlLadder(coverage={"USA": dict(US_TECH_2025), "CHN": dict(CN_RARE_EARTHS_2025)},
+                          refused={"USA": (0.0, 0.5, 1.0), "CHN": (0.0, 0.4, 0.75)},
                           severity={"USA": (0.0, 0.0, 0.0), "CHN": (0.0, 0.4, 0.75)},
                           loss_model=loss_model))
 
