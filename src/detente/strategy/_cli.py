@@ -110,13 +110,14 @@ def _save(fig, path: str | None) -> None:
         _console().print(f"chart written to {p}")
 
 
-def _peak(world, a: str, b: str):
+def _peak(world, a: str, b: str, closure: str | None = None):
     """The April 2025 peak (US +145 pp, China +125 pp on goods) when the players are USA and CHN."""
     from detente.equilibrium import Counterfactual, solve
 
     if {a, b} != {"USA", "CHN"}:
         return None
-    cf = Counterfactual.from_world(world).tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125)
+    cf = (Counterfactual.from_world(world, closure=closure)
+          .tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125))
     return solve(world, cf.with_label("April 2025 peak"))
 
 
@@ -156,7 +157,7 @@ def _cmd_revealed(args) -> int:
 
     world = _world(args)
     a, b = _players(args.players)
-    model = PolicyModel(world)
+    model = PolicyModel(world, closure=args.closure)
     res = _revealed(world, model, a, b, args.schedule)
     if not args.json:
         c = _console()
@@ -187,7 +188,7 @@ def _cmd_nash(args) -> int:
     world = _world(args)
     players = _players_n(args.players)
     a, b = players[0], players[1]
-    model = PolicyModel(world, deficits=args.deficits)
+    model = PolicyModel(world, deficits=args.deficits, closure=args.closure)
     objectives = None
     if args.objective == "revealed":
         if len(players) != 2:
@@ -200,7 +201,7 @@ def _cmd_nash(args) -> int:
         res = nash_tariffs(model, players, sectors=args.sectors, uniform=args.uniform, method=args.method,
                            tol=args.tol / 100, upper=args.upper / 100, objectives=objectives,
                            discriminate=args.discriminate, progress=step)
-    peak = _peak(world, a, b) if len(players) == 2 else None
+    peak = _peak(world, a, b, args.closure) if len(players) == 2 else None
     refs = {"april_2025_peak": peak} if peak is not None else {}
     welfare = res.welfare_table(**refs)
     title = " and ".join(players) if len(players) == 2 else ", ".join(players)
@@ -252,7 +253,7 @@ def _cmd_bargain(args) -> int:
 
     world = _world(args)
     a, b = _players(args.players)
-    model = PolicyModel(world, deficits=args.deficits)
+    model = PolicyModel(world, deficits=args.deficits, closure=args.closure)
     war = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform)
     deal = nash_bargain(model, (a, b), war=war, sectors=args.sectors, uniform=args.uniform)
     eff = efficient_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, start=war.tariffs)
@@ -297,7 +298,7 @@ def _cmd_leverage(args) -> int:
 
     world = _world(args)
     a, b = _players(args.players)
-    ref = Counterfactual.from_world(world)
+    ref = Counterfactual.from_world(world, closure=args.closure)
     if args.reference != "baseline":
         for spec in get_preset(args.reference).tariffs:
             imp, exp, sec, rate, op = parse_tariff(spec)
@@ -369,8 +370,11 @@ def _cmd_truce(args) -> int:
     if args.objective == "revealed":
         from detente.strategy import PolicyModel
 
-        objectives = [r.objective for r in _revealed(world, PolicyModel(world), a, b, args.schedule)]
+        objectives = [r.objective for r in _revealed(world, PolicyModel(world, closure=args.closure), a, b, args.schedule)]
+    from detente.equilibrium import Counterfactual
+
     game = build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days,
+                            reference=Counterfactual.from_world(world, closure=args.closure),
                             objectives=objectives)
     if args.strategies:
         pairs = []
@@ -456,8 +460,11 @@ def _stage_game(args, world, a, b):
     if args.objective == "revealed":
         from detente.strategy import PolicyModel
 
-        objectives = [r.objective for r in _revealed(world, PolicyModel(world), a, b, args.schedule)]
+        objectives = [r.objective for r in _revealed(world, PolicyModel(world, closure=args.closure), a, b, args.schedule)]
+    from detente.equilibrium import Counterfactual
+
     return build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days,
+                            reference=Counterfactual.from_world(world, closure=args.closure),
                             objectives=objectives)
 
 
@@ -532,7 +539,7 @@ def _cmd_attrition(args) -> int:
     a, b = _players(args.players)
     sa, sb = _pair_pp(args.standoff_pp, "--standoff-pp")
     ta, tb = _pair_pp(args.truce_pp, "--truce-pp")
-    base = Counterfactual.from_world(world)
+    base = Counterfactual.from_world(world, closure=args.closure)
     standoff = base.tariff(a, b, "goods", sa, op="add").tariff(b, a, "goods", sb, op="add").with_label("standoff")
     truce = base
     if ta or tb:
@@ -548,7 +555,7 @@ def _cmd_attrition(args) -> int:
     if args.objective == "revealed":
         from detente.strategy import PolicyModel
 
-        objectives = [r.objective for r in _revealed(world, PolicyModel(world), a, b, args.schedule)]
+        objectives = [r.objective for r in _revealed(world, PolicyModel(world, closure=args.closure), a, b, args.schedule)]
     res = attrition(world, (a, b), standoff=standoff, truce=truce, objectives=objectives,
                     thresholds=_thresholds(args.threshold, (a, b)), shortage=shortage, weeks=args.weeks, start=start)
     summ = res.summary()
@@ -628,10 +635,11 @@ def register(sub) -> None:
         p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
         p.add_argument("--out", help="also write the JSON results to this file")
         p.add_argument("--chart", help="write a chart to this PNG file")
-        from detente.cli import add_elasticity_options
+        from detente.cli import add_closure_option, add_elasticity_options
 
         # strategy compares permanent policies: long-run elasticities by default
         add_elasticity_options(p, default_horizon="long")
+        add_closure_option(p)
 
     n = sub.add_parser("nash", help="Nash (trade-war) tariffs of two or more countries by iterated best responses",
                        description="Each side's tariffs on the other maximise its real income given the other's; "
