@@ -170,6 +170,17 @@ def main() -> int:
         "2025: the April peak state of the replay (trade-2025)", "detente reproduce trade-2025",
         rp25.equilibrium_on([x for x in rp25.dates if x >= dt.date(2025, 4, 10)][0]),
         ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"]))
+    from detente.strategy import PolicyModel, nash_tariffs
+
+    wl = load_world("default", horizon="long")
+    nash = nash_tariffs(PolicyModel(wl), ("USA", "CHN"))
+    at_nash = solve(wl, Counterfactual(wl, nash.tariffs, np.ones_like(wl.tariffs), np.array(wl.deficit),
+                                       label="US-China Nash tariffs"))
+    parts.append(sensitivity_section(
+        "Welfare at the US-China Nash tariffs (docs/strategy.md, `detente nash`)", "detente nash", at_nash,
+        ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
+        "Long-run elasticities (the strategy default). Derivatives hold the tariffs at their Nash rates; "
+        "the Nash rates themselves move with the elasticities too (roughly as 1/theta of the affected trade)."))
     rpw = replay(load_scenario("world-2025"))
     parts.append(sensitivity_section(
         "The 2025 tariffs on every partner, policy of 7 August 2025 (world-2025)", "detente replay world-2025",
