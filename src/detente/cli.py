@@ -410,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     from detente.shortage._cli import register as _register_shortage
     from detente.store._cli import register as _register_runs
     from detente.strategy._cli import register as _register_strategy
+    from detente.sweep._cli import register as _register_sweep
     from detente.web._cli import register as _register_serve
 
     _register_policy(sub)
@@ -418,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     _register_shortage(sub)
     _register_serve(sub)
     _register_strategy(sub)
+    _register_sweep(sub)
 
     ws = sub.add_parser("worlds", help="list the worlds detente knows")
     ws.set_defaults(func=_cmd_worlds)
