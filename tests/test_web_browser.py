@@ -191,8 +191,8 @@ def test_run_a_variant_of_the_2025_replay(page):
 
 
 def test_shortage_paths_for_a_product_control(page, server):
-    names = [s["name"] for s in json.loads(urllib.request.urlopen(server + "/api/scenarios", timeout=10).read())]
-    caps = json.loads(urllib.request.urlopen(server + "/api/capabilities", timeout=10).read())
+    names = [s["name"] for s in json.loads(urllib.request.urlopen(server + "/api/scenarios", timeout=120).read())]
+    caps = json.loads(urllib.request.urlopen(server + "/api/capabilities", timeout=120).read())
     if not caps["shortage"] or "rare-earth-magnets-2025" not in names:
         pytest.skip("the shortage model or the rare-earth-magnets-2025 scenario is not in this tree")
     wait_replay_done(page)
@@ -252,7 +252,7 @@ def test_bad_input_shows_a_readable_error(page):
 def test_world_2025_partner_and_diversion_views(page, server):
     """world-2025 in the dashboard: the US tariff on each partner and the trade diversion render,
     the bar date can be changed, and every chart names its units and provenance."""
-    names = [s["name"] for s in json.loads(urllib.request.urlopen(server + "/api/scenarios", timeout=10).read())]
+    names = [s["name"] for s in json.loads(urllib.request.urlopen(server + "/api/scenarios", timeout=120).read())]
     if "world-2025" not in names:
         pytest.skip("the world-2025 scenario is not shipped")
     wait_replay_done(page)
