@@ -252,8 +252,13 @@ def test_not_a_database_and_unstorable_values(tmp_path):
 
 
 def test_busy_store_is_reported(tmp_path):
+    """Another process writing the file: a save goes to a pending file (never fails), a read
+    that cannot open the file says so without the holder's PID, and the pending run is
+    merged once the writer has gone."""
+    from detente.store._store import StoreBusy
+
     path = tmp_path / "s.duckdb"
-    RunStore(path).save(synthetic_record())
+    first = RunStore(path).save(synthetic_record())
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import duckdb, sys, time
         con = duckdb.connect({str(path)!r})
@@ -262,12 +267,17 @@ def test_busy_store_is_reported(tmp_path):
         """)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreError, match="cannot open"):
-            RunStore(path, timeout=0.3).save(synthetic_record(seed=1))
+        second = RunStore(path, timeout=0.3).save(synthetic_record(seed=1))
+        assert (tmp_path / "s.duckdb.pending" / f"{second}.duckdb").is_file()
+        with pytest.raises(StoreBusy, match="cannot open") as err:
+            RunStore(path, timeout=0.3).list()
+        assert "PID" not in str(err.value) and str(holder.pid) not in str(err.value)
     finally:
         holder.kill()
         holder.wait()
-    assert len(RunStore(path).list()) == 1
+    assert set(RunStore(path).list()["id"]) == {first, second}
+    assert not list((tmp_path / "s.duckdb.pending").iterdir())  # merged into the store file
+    assert row_counts(path)["runs"] == {first: 1, second: 1}
 
 
 # ---------------------------------------------------------------------------- atomicity

@@ -287,14 +287,14 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         _console().print("Critical-input shortages, week by week (the static equilibrium above "
                          "cannot show stock-outs)", style="bold", markup=False)
         _print(summary(res, list(rp.world.sectors)), res)
+    if args.out:  # first: the computed replay is kept whatever happens to the store
+        _console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
     if not args.no_save:
         from detente.store import RunStore, record_from_replay
 
         run_id = RunStore().save(record_from_replay(rp))
         _console().print(f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)",
                          markup=False)
-    if args.out:
-        _console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
     return 0
 
 

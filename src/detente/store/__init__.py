@@ -3,7 +3,7 @@ settings in an embedded DuckDB database, with Parquet and CSV exports.
 
 Public names: :class:`RunStore`, :class:`RunRecord`, :func:`record_from_replay`,
 :func:`record_from_equilibrium`, :func:`default_store_path`, :func:`code_version`,
-:class:`StoreError`. docs/store.md describes the database and its guarantees::
+:class:`StoreError` (and :class:`StoreBusy`, a file held by another process). docs/store.md describes the database and its guarantees::
 
     from detente.store import RunStore, record_from_replay
     store = RunStore()                      # $DETENTE_STORE, else <data dir>/runs.duckdb
@@ -12,7 +12,7 @@ Public names: :class:`RunStore`, :class:`RunRecord`, :func:`record_from_replay`,
 """
 
 from detente.store._records import RunRecord, code_version, record_from_equilibrium, record_from_replay
-from detente.store._store import RunStore, StoreError, default_store_path
+from detente.store._store import RunStore, StoreBusy, StoreError, default_store_path
 
-__all__ = ["RunRecord", "RunStore", "StoreError", "code_version", "default_store_path",
+__all__ = ["RunRecord", "RunStore", "StoreBusy", "StoreError", "code_version", "default_store_path",
            "record_from_equilibrium", "record_from_replay"]

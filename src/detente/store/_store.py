@@ -7,12 +7,22 @@ date of a dated variable to its distinct slice (a replay has ~25 distinct policy
 over 105 dates; each is stored once), and long tables ``numbers`` (DOUBLE, exact for
 float64/float32, NaN stored as NULL) and ``strings``. A save is one transaction whose last
 statement sets ``status = 'complete'``; reads see complete runs only.
+
+Concurrency: DuckDB lets one process write a file, and a writer cannot open a file that
+another process holds, even read-only. A save that finds the store held by another process
+therefore never waits for it: it writes the run into its own small DuckDB file in the
+``<store>.pending/`` folder (atomically: written under a temporary name, then renamed), and
+the next operation that can open the store for writing merges the pending runs into it,
+one transaction each. Reads see the store and the pending runs together. The store refuses
+files that are not its own: a file whose header is not DuckDB's, or a DuckDB database
+without detente's marker row in ``store_info``, is never opened for writing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -47,6 +57,18 @@ from detente.store._codec import (  # noqa: F401
 from detente.store._records import RunRecord, jsonable
 
 SCHEMA_VERSION = 1
+#: ``store_info`` row that marks a database as a detente results store
+MARKER = ("application", "detente-runs")
+#: folder next to the store (``<store>.pending``) for runs saved while the store was held
+PENDING_SUFFIX = ".pending"
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of a DuckDB file (after an 8-byte checksum)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: settings of the files detente makes (new stores, pending runs): no extension installed or
+#: loaded on the fly (json and parquet are built in). The store file itself is opened with
+#: the defaults but only after its header was checked, so DuckDB never tries to load an
+#: extension (the sqlite scanner) for a foreign file
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+log = logging.getLogger("detente.store")
 HEADLINE = ("welfare_pct", "real_wage_pct", "cpi_pct", "avg_tariff_pct")
 Progress = Callable[[int, int], None]
 
@@ -94,6 +116,10 @@ LIST_COLUMNS = ["id", "kind", "name", "variant", "world", "vintage", "created_at
 
 _locks: dict[str, threading.RLock] = {}
 _locks_guard = threading.Lock()
+
+
+class StoreBusy(StoreError):
+    """The store file is held by another process (a writer, or a reader while we write)."""
 
 
 def _lock_for(path: Path) -> threading.RLock:
@@ -144,55 +170,185 @@ class RunStore:
         return f"RunStore({str(self.path)!r})"
 
     # ------------------------------------------------------------------ connections
-    @contextlib.contextmanager
-    def _connect(self, *, write: bool) -> Iterator[Any]:
-        """A connection (None when reading a store not created yet); closed on exit."""
+    @property
+    def pending_dir(self) -> Path:
+        """Where runs saved while the store was held by another process wait to be merged."""
+        return self.path.with_name(self.path.name + PENDING_SUFFIX)
+
+    def _pending_files(self) -> list[Path]:
+        d = self.pending_dir
+        if not d.is_dir():
+            return []
+        return sorted(f for f in d.iterdir() if not f.name.startswith(".") and f.name.endswith(".duckdb")
+                      and ".conflict" not in f.name and f.is_file())
+
+    def _check_file(self, path: Path) -> None:
+        """Refuse a file that is not a DuckDB database (before DuckDB sees it)."""
+        if path.is_dir():
+            raise StoreError(f"the results store {str(path)!r} is a folder, not a DuckDB file")
+        try:
+            with open(path, "rb") as f:
+                head = f.read(16)
+        except OSError as exc:
+            raise StoreError(f"cannot read the results store {str(path)!r}: {exc.strerror}") from None
+        if head.startswith(_SQLITE_MAGIC):
+            raise StoreError(f"{str(path)!r} is an SQLite database, not a detente results store; "
+                             "detente will not write into it (give another --store file)")
+        if head[8:12] != _DUCKDB_MAGIC:
+            raise StoreError(f"{str(path)!r} is not a detente results store (not a DuckDB file); "
+                             "detente will not write into it (give another --store file)")
+
+    def _open(self, path: Path, *, write: bool, timeout: float, own: bool = False):
+        """``duckdb.connect`` with retries while another process (or another connection of
+        this process, with other settings) holds the file.
+
+        ``own``: a file detente has just made (a new store, a pending run), opened with
+        extension auto-loading off. The store file itself is opened with DuckDB's default
+        settings, so that a read-only connection of the user's in this process can share it
+        (its header was checked first: DuckDB never sees a foreign file).
+        """
         try:
             import duckdb
         except ImportError:
             raise StoreError("the results store needs the duckdb package: pip install duckdb") from None
-
-        with _lock_for(self.path.resolve()):
-            if not write and not self.path.exists():
-                yield None
-                return
-            if write:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            deadline = time.monotonic() + self.timeout
-            while True:
-                try:
-                    con = duckdb.connect(str(self.path), read_only=not write)
-                    break
-                except duckdb.IOException as exc:
-                    if "lock" in str(exc).lower() and time.monotonic() < deadline:
-                        time.sleep(0.05)
-                        continue
-                    raise StoreError(f"cannot open the results store {str(self.path)!r}: {exc}") from None
-                except duckdb.Error as exc:
-                    raise StoreError(f"cannot open the results store {str(self.path)!r} "
-                                     f"(is it a detente DuckDB file?): {exc}") from None
+        deadline = time.monotonic() + timeout
+        while True:
             try:
-                if write and not self._check_schema(con):
-                    con.execute(_SCHEMA)
-                    con.execute("INSERT OR IGNORE INTO store_info VALUES ('schema_version', ?)",
-                                [str(SCHEMA_VERSION)])
-                if not self._check_schema(con):
-                    con.close()
-                    con = None
+                if own:
+                    return duckdb.connect(str(path), read_only=not write, config=_CONFIG)
+                return duckdb.connect(str(path), read_only=not write)
+            except duckdb.Error as exc:
+                text = str(exc)
+                held = (isinstance(exc, duckdb.IOException) and "lock" in text.lower()) or \
+                    "different configuration" in text
+                if not held:
+                    raise StoreError(f"cannot open the results store {str(path)!r} "
+                                     f"(is it a detente DuckDB file?): {_clean(exc)}") from None
+                if time.monotonic() >= deadline:
+                    log.debug("store %s busy: %s", path, exc)
+                    what = "writing" if write else "reading"
+                    raise StoreBusy(f"cannot open the results store {str(path)!r} for {what}: another "
+                                    f"process or connection holds it (waited {timeout:g} s)") from None
+                time.sleep(0.05)
+
+    def _create(self) -> None:
+        """Make a new store file atomically: schema and marker in a temporary file, then
+        linked into place (so a file at the path is always a complete store, or foreign)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.new")
+        try:
+            con = self._open(tmp, write=True, timeout=0, own=True)
+            try:
+                with _transaction(con):
+                    _init_schema(con)
+            finally:
+                con.close()
+            try:
+                os.link(tmp, self.path)  # never replaces a file another process made meanwhile
+            except FileExistsError:
+                if self.path.stat().st_size == 0:
+                    os.replace(tmp, self.path)
+            except OSError:  # no hard links on this file system
+                if not self.path.exists() or self.path.stat().st_size == 0:
+                    os.replace(tmp, self.path)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            with contextlib.suppress(OSError):
+                tmp.with_name(tmp.name + ".wal").unlink()
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool, wait: bool = True) -> Iterator[Any]:
+        """The store file's connection (None when reading a store not created yet); closed
+        on exit. Raises :class:`StoreBusy` when another process holds the file past
+        ``timeout`` (at once with ``wait=False``), :class:`StoreError` for a foreign file."""
+        with _lock_for(self.path.resolve()):
+            if not self.path.exists() or (write and self.path.is_file() and self.path.stat().st_size == 0):
+                if not write:
+                    yield None
+                    return
+                self._create()
+            self._check_file(self.path)
+            con = self._open(self.path, write=write, timeout=self.timeout if wait else 0.0)
+            try:
+                self._check_marker(con, self.path, write=write)
                 yield con
             finally:
-                if con is not None:
-                    con.close()
+                con.close()
 
-    def _check_schema(self, con) -> bool:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if not {"store_info", *_RUN_TABLES} <= tables:
-            return False
-        row = con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()
-        if row and int(row[0]) > SCHEMA_VERSION:
-            raise StoreError(f"the results store {str(self.path)!r} has schema version {row[0]}, "
+    def _check_marker(self, con, path: Path, *, write: bool) -> None:
+        """Refuse a DuckDB database without detente's marker; upgrade an older store's marker."""
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_catalog = current_database()").fetchall()}
+        info = dict(con.execute("SELECT key, value FROM store_info").fetchall()) if "store_info" in tables else {}
+        ours = info.get(MARKER[0]) == MARKER[1] or ("schema_version" in info and {*_RUN_TABLES} <= tables)
+        if not ours:
+            raise StoreError(f"{str(path)!r} is a DuckDB database but not a detente results store (no "
+                             f"{MARKER[0]}={MARKER[1]!r} row in a store_info table); detente will not "
+                             "write into it (give another --store file)")
+        if int(info.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
+            raise StoreError(f"the results store {str(path)!r} has schema version {info['schema_version']}, "
                              f"newer than this detente understands ({SCHEMA_VERSION}); upgrade detente")
-        return True
+        if write and (info.get(MARKER[0]) != MARKER[1] or not {*_RUN_TABLES} <= tables):
+            with _transaction(con):
+                _init_schema(con)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[list]:
+        """Connections to read, the store file first, then each pending run's file.
+
+        The store file is opened first: while it is open, no process can merge (and
+        delete) pending files, so the two together are one consistent view.
+        """
+        with _lock_for(self.path.resolve()):
+            if self._pending_files():
+                with contextlib.suppress(StoreBusy):
+                    with self._connect(write=True, wait=False) as con:
+                        self._merge_pending(con)
+            with contextlib.ExitStack() as stack:
+                main = stack.enter_context(self._connect(write=False))
+                cons = [main] if main is not None else []
+                for f in self._pending_files():
+                    try:
+                        c = self._open(f, write=False, timeout=1.0, own=True)
+                    except StoreError as exc:
+                        log.warning("skipping pending run file %s: %s", f, exc)
+                        continue
+                    stack.callback(c.close)
+                    cons.append(c)
+                yield cons
+
+    def _merge_pending(self, con) -> list[str]:
+        """Move every pending run into the store (``con`` open for writing); their ids."""
+        merged = []
+        for f in self._pending_files():
+            try:
+                con.execute(f"ATTACH '{_sql_str(f)}' AS pending (READ_ONLY)")
+            except Exception as exc:  # noqa: BLE001 - a damaged pending file must not stop the store
+                log.warning("cannot merge the pending run file %s: %s", f, exc)
+                continue
+            conflict = False
+            try:
+                rows = con.execute("SELECT id, saved_at FROM pending.runs WHERE status = 'complete'").fetchall()
+                with _transaction(con):
+                    for run_id, saved_at in rows:
+                        have = con.execute("SELECT saved_at FROM main.runs WHERE id = ?", [run_id]).fetchone()
+                        if have is not None:
+                            conflict = conflict or have[0] != saved_at  # same saved_at: merged before
+                            continue
+                        for table in reversed(_RUN_TABLES):  # runs first
+                            key = "id" if table == "runs" else "run_id"
+                            con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM pending.{table} "
+                                        f"WHERE {key} = ?", [run_id])
+                        merged.append(run_id)
+            finally:
+                con.execute("DETACH pending")
+            if conflict:
+                log.warning("pending run file %s has an id already in the store; kept as .conflict", f)
+                os.replace(f, f.with_name(f.name.replace(".duckdb", ".conflict.duckdb")))
+            else:
+                f.unlink()
+        return merged
 
     # ------------------------------------------------------------------ writing
     def save(self, record: RunRecord, *, progress: Progress | None = None) -> str:
@@ -213,49 +369,82 @@ class RunStore:
         encoded = [_encode(name, var, ds) for name, var in _stored_variables(ds)]
         dims = _encode_dims(ds)
         n_dates = int(ds.sizes.get(DATE, 0))
-        with self._connect(write=True) as con:
-            run_id = record.id or self._new_id(con, record.created_at)
-            if con.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0]:
-                raise StoreError(f"a run with id {run_id!r} is already in {str(self.path)!r}")
-            with _transaction(con):
-                con.execute(
-                    "INSERT INTO runs (id, status, kind, name, variant, world, vintage, code_version, "
-                    "created_at, seed, settings, summary, scenario_text, attrs, dims, n_dates, n_values) "
-                    "VALUES (?, 'writing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, record.kind, record.name, record.variant, record.world, record.vintage,
-                     record.code_version, record.created_at, None if record.seed is None else int(record.seed),
-                     _json(record.settings),
-                     _json(record.summary), record.scenario_text, _json(ds.attrs), _json(dims),
-                     n_dates, sum(e.values.size for e in encoded)])
-                _insert_variables(con, run_id, encoded)
-                total, done = sum(len(e.values) for e in encoded), 0
-                for table, frame in _value_batches(encoded):
-                    con.register("_chunk", frame)
-                    con.execute(f"INSERT INTO {table} SELECT ?, variable, slice, pos, v FROM _chunk", [run_id])
-                    con.unregister("_chunk")
-                    done += len(frame)
-                    if progress is not None:
-                        progress(done, total)
-                con.execute("UPDATE runs SET status = 'complete' WHERE id = ?", [run_id])
+        with _lock_for(self.path.resolve()):
+            try:
+                with self._connect(write=True, wait=False) as con:
+                    self._merge_pending(con)
+                    run_id = record.id or self._new_id([con], record.created_at)
+                    self._check_new_id([con], run_id)
+                    _write_run(con, run_id, record, encoded, dims, n_dates, progress)
+                    return run_id
+            except StoreBusy as exc:
+                log.info("%s; saving the run as a pending file", exc)
+            return self._save_pending(record, encoded, dims, n_dates, progress)
+
+    def _save_pending(self, record, encoded, dims, n_dates, progress) -> str:
+        """Save into ``<store>.pending/<id>.duckdb`` (the store is held by another process)."""
+        self.pending_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as stack:  # ids in the store: readable unless a process writes it
+            try:
+                main = stack.enter_context(self._connect(write=False, wait=False))
+            except StoreBusy:
+                main = None
+            cons = [main] if main is not None else []
+            run_id = record.id or self._new_id(cons, record.created_at)
+            self._check_new_id(cons, run_id)
+        final = self.pending_dir / f"{run_id}.duckdb"
+        tmp = self.pending_dir / f".{run_id}.{secrets.token_hex(4)}.tmp"
+        try:
+            con = self._open(tmp, write=True, timeout=0, own=True)
+            try:
+                with _transaction(con):
+                    _init_schema(con)
+                _write_run(con, run_id, record, encoded, dims, n_dates, progress)
+            finally:
+                con.close()
+            os.replace(tmp, final)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
         return run_id
 
-    @staticmethod
-    def _new_id(con, created_at: str) -> str:
+    def _check_new_id(self, cons, run_id: str) -> None:
+        taken = (self.pending_dir / f"{run_id}.duckdb").exists() or any(
+            c.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0] for c in cons)
+        if taken:
+            raise StoreError(f"a run with id {run_id!r} is already in {str(self.path)!r}")
+
+    def _new_id(self, cons, created_at: str) -> str:
         day = re.sub(r"\D", "", created_at[:10]) or time.strftime("%Y%m%d", time.gmtime())
         while True:
             run_id = f"r-{day}-{secrets.token_hex(3)}"
-            if not con.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0]:
+            if not (self.pending_dir / f"{run_id}.duckdb").exists() and not any(
+                    c.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0] for c in cons):
                 return run_id
 
     def delete(self, run_id: str) -> str:
         """Remove a run (one transaction) and return its id; unknown ids raise
-        :class:`~detente.errors.UnknownLabelError`."""
-        with self._connect(write=True) as con:
-            run_id = self._resolve(con, run_id)
-            with _transaction(con):
-                for table in _RUN_TABLES:
-                    con.execute(f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?", [run_id])
-        return run_id
+        :class:`~detente.errors.UnknownLabelError`. A pending run (saved while the store
+        was held) is removed with its file."""
+        with _lock_for(self.path.resolve()):
+            try:
+                with self._connect(write=True) as con:
+                    self._merge_pending(con)
+                    _, run_id = self._resolve([con], run_id)
+                    with _transaction(con):
+                        for table in _RUN_TABLES:
+                            con.execute(f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?",
+                                        [run_id])
+                    return run_id
+            except StoreBusy:
+                with self._reading() as cons:
+                    _, found = self._resolve(cons, run_id)
+                pending = self.pending_dir / f"{found}.duckdb"
+                if not pending.exists():  # in the store file itself, which another process holds
+                    raise
+                pending.unlink()
+                return found
 
     # ------------------------------------------------------------------ reading
     def resolve(self, run_id: str) -> str:
@@ -263,37 +452,41 @@ class RunStore:
 
         Unknown ids raise :class:`~detente.errors.UnknownLabelError` listing recent ids.
         """
-        with self._connect(write=False) as con:
-            return self._resolve(con, run_id)
+        with self._reading() as cons:
+            return self._resolve(cons, run_id)[1]
 
     def list(self):
         """Complete runs, newest first: a pandas DataFrame with :data:`LIST_COLUMNS`."""
         import pandas as pd
 
-        with self._connect(write=False) as con:
-            if con is None:
-                return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
-            rows = con.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM runs WHERE status = 'complete' "
-                               "ORDER BY created_at DESC, saved_at DESC").fetchall()
-        df = pd.DataFrame(rows, columns=LIST_COLUMNS)
+        with self._reading() as cons:
+            rows = [r for con in cons for r in con.execute(
+                f"SELECT {', '.join(LIST_COLUMNS)}, saved_at FROM runs WHERE status = 'complete'").fetchall()]
+        if not rows:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
+        rows.sort(key=lambda r: (r[LIST_COLUMNS.index("created_at")], r[-1]), reverse=True)
+        df = pd.DataFrame([r[:-1] for r in rows], columns=LIST_COLUMNS)
         df["n_dates"] = df["n_dates"].astype("int64")
         return df
 
-    def _resolve(self, con, run_id: str) -> str:
-        """``run_id`` itself, or the newest id for ``latest``; unknown ids raise."""
-        if con is not None:
+    def _resolve(self, cons, run_id: str):
+        """(connection holding it, id) of ``run_id``, or of the newest run for ``latest``."""
+        newest = []
+        for con in cons:
             if run_id in ("latest", "last"):
-                row = con.execute("SELECT id FROM runs WHERE status = 'complete' "
+                row = con.execute("SELECT created_at, saved_at, id FROM runs WHERE status = 'complete' "
                                   "ORDER BY created_at DESC, saved_at DESC LIMIT 1").fetchone()
-            else:
-                row = con.execute("SELECT id FROM runs WHERE id = ? AND status = 'complete'", [run_id]).fetchone()
-            if row:
-                return row[0]
-            recent = [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'complete' "
-                                                "ORDER BY created_at DESC, saved_at DESC LIMIT 8").fetchall()]
-        else:
-            recent = []
-        known = f"recent runs: {', '.join(recent)}" if recent else "the store has no runs yet"
+                if row:
+                    newest.append((row, con))
+            elif con.execute("SELECT id FROM runs WHERE id = ? AND status = 'complete'", [run_id]).fetchone():
+                return con, run_id
+        if newest:
+            row, con = max(newest, key=lambda x: x[0][:2])
+            return con, row[2]
+        recent = sorted((r for con in cons for r in con.execute(
+            "SELECT created_at, saved_at, id FROM runs WHERE status = 'complete' "
+            "ORDER BY created_at DESC, saved_at DESC LIMIT 8").fetchall()), reverse=True)[:8]
+        known = f"recent runs: {', '.join(r[2] for r in recent)}" if recent else "the store has no runs yet"
         raise UnknownLabelError(f"no run {run_id!r} in {str(self.path)!r} ({known}; `detente runs list` lists them)")
 
     def load(self, run_id: str, *, variables: Sequence[str] | None = None) -> RunRecord:
@@ -302,8 +495,9 @@ class RunStore:
         ``variables`` limits the dataset to those data variables (and all coordinates);
         faster for big runs.
         """
-        with self._connect(write=False) as con:
-            return self._load(con, self._resolve(con, run_id), variables)
+        with self._reading() as cons:
+            con, rid = self._resolve(cons, run_id)
+            return self._load(con, rid, variables)
 
     @staticmethod
     def _load(con, run_id: str, variables: Sequence[str] | None) -> RunRecord:
@@ -343,9 +537,9 @@ class RunStore:
         import pandas as pd
 
         recs = []
-        with self._connect(write=False) as con:
+        with self._reading() as cons:
             for rid in (id_a, id_b):
-                rid = self._resolve(con, rid)
+                con, rid = self._resolve(cons, rid)
                 have = {r[0] for r in con.execute("SELECT variable FROM variables WHERE run_id = ?", [rid]).fetchall()}
                 recs.append(self._load(con, rid, [v for v in HEADLINE if v in have]))
         a, b = (_headline(r) for r in recs)
@@ -400,6 +594,43 @@ class RunStore:
 
 def _sql_str(p: Path) -> str:
     return str(p).replace("'", "''")
+
+
+def _clean(exc: Exception) -> str:
+    """DuckDB's message without the holder's program, PID and user name."""
+    return re.sub(r"\s*Conflicting lock is held in .*", "", str(exc), flags=re.S).strip()
+
+
+def _init_schema(con) -> None:
+    """Tables, view and marker rows (idempotent)."""
+    con.execute(_SCHEMA)
+    con.execute("INSERT OR IGNORE INTO store_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    con.execute("INSERT OR IGNORE INTO store_info VALUES (?, ?)", list(MARKER))
+
+
+def _write_run(con, run_id: str, record: RunRecord, encoded, dims, n_dates: int, progress) -> None:
+    """The run's rows in one transaction, its status set to ``complete`` last."""
+    ds = record.dataset
+    with _transaction(con):
+        con.execute(
+            "INSERT INTO runs (id, status, kind, name, variant, world, vintage, code_version, "
+            "created_at, seed, settings, summary, scenario_text, attrs, dims, n_dates, n_values) "
+            "VALUES (?, 'writing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, record.kind, record.name, record.variant, record.world, record.vintage,
+             record.code_version, record.created_at, None if record.seed is None else int(record.seed),
+             _json(record.settings),
+             _json(record.summary), record.scenario_text, _json(ds.attrs), _json(dims),
+             n_dates, sum(e.values.size for e in encoded)])
+        _insert_variables(con, run_id, encoded)
+        total, done = sum(len(e.values) for e in encoded), 0
+        for table, frame in _value_batches(encoded):
+            con.register("_chunk", frame)
+            con.execute(f"INSERT INTO {table} SELECT ?, variable, slice, pos, v FROM _chunk", [run_id])
+            con.unregister("_chunk")
+            done += len(frame)
+            if progress is not None:
+                progress(done, total)
+        con.execute("UPDATE runs SET status = 'complete' WHERE id = ?", [run_id])
 
 
 # ---------------------------------------------------------------------------- compare/export helpers

@@ -49,7 +49,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from detente.errors import ConvergenceError, DataError, DetenteError, ScenarioError, UnknownLabelError
 from detente.web import _models as m
 from detente.web._jobs import JobManager, TooManyJobs, UnknownJob
-from detente.web._middleware import _BodyLimit, _error, _SecurityHeaders
+from detente.web._middleware import _BodyLimit, _error, _SecurityHeaders, allowed_methods
 from detente.report.whatif import main_countries
 from detente.web._results import (ReplayResult, _apply_controls, _average_tariffs,
                                   _check_world_name, _pair_arg, _result_response, _scenario_info,
@@ -81,6 +81,11 @@ class WebSettings:
 
     ``allowed_hosts``: Host headers accepted (protects a loopback server from DNS
     rebinding); ``("*",)`` when serving on a network interface on purpose.
+    ``jobs_path``: JSON file that keeps the job table across restarts (None: memory
+    only; ``detente serve`` puts it next to the store). Read limits: ``body_timeout``
+    (seconds to receive a request body, else 408) is enforced by the app;
+    ``header_timeout``, ``keep_alive_timeout`` and ``write_timeout`` by ``detente serve``'s
+    uvicorn server (:func:`detente.web._middleware.timed_protocol`).
     """
 
     max_body_bytes: int = 256_000
@@ -95,6 +100,11 @@ class WebSettings:
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
     default_scenario: str = "us-china-2025"
     warm: bool = True  # on start-up, load the default world and replay the default scenario
+    jobs_path: str | None = None
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive_timeout: int = 5
+    write_timeout: float = 60.0
 
 
 # ============================================================================ helpers
@@ -158,7 +168,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     cfg = settings or WebSettings()
     worlds = _Worlds()
     jobs = JobManager(workers=cfg.workers, max_active=cfg.max_jobs, max_seconds=cfg.job_seconds,
-                      keep_results=cfg.keep_results)
+                      keep_results=cfg.keep_results, state_path=cfg.jobs_path)
     slots = threading.BoundedSemaphore(cfg.solve_slots)
     nf = {404: {"model": m.ErrorResponse, "description": "no such scenario, job or stored run"}}
     cf = {409: {"model": m.ErrorResponse, "description": "the world named is not available here (not built)"}}
@@ -195,8 +205,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if exc.status_code == 404 and msg == "Not Found":
             msg = f"no such page or endpoint: {request.url.path} (the API is described at /openapi.json)"
         elif exc.status_code == 405:
-            msg = f"{request.method} is not allowed on {request.url.path} (see /openapi.json)"
-        return _error(exc.status_code, code, msg)
+            allow = allowed_methods(app.router.routes, request.scope) or (exc.headers or {}).get("Allow", "")
+            msg = f"{request.method} is not allowed on {request.url.path}: use {allow} (see /openapi.json)"
+            return _error(405, code, msg, headers={"Allow": allow})
+        return _error(exc.status_code, code, msg, headers=exc.headers)
 
     @app.exception_handler(DetenteError)
     async def _detente(request: Request, exc: DetenteError):
@@ -284,13 +296,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 "main_countries": main_countries(w.countries)}
 
     # ---------------------------------------------------------------- scenarios
+    shipped_cache: dict = {}  # (path, mtime) -> (scenario, text): shipped files are parsed once
+
     def shipped(name: str):
         from detente.policy import load_scenario, shipped_scenarios
 
         files = shipped_scenarios()
         if name not in files:
             raise _NotFound(f"no shipped scenario {name!r}; shipped: {', '.join(sorted(files)) or 'none'}")
-        return load_scenario(files[name]), files[name].read_text(encoding="utf-8")
+        key = (str(files[name]), files[name].stat().st_mtime_ns)
+        if key not in shipped_cache:
+            shipped_cache[key] = (load_scenario(files[name]), files[name].read_text(encoding="utf-8"))
+        return shipped_cache[key]
 
     @app.get("/api/scenarios", response_model=list[m.ScenarioInfo], tags=["scenarios"])
     def list_scenarios():
@@ -510,6 +527,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     # middleware: outermost last
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(_BodyLimit, limit=cfg.max_body_bytes)
+    app.add_middleware(_BodyLimit, limit=cfg.max_body_bytes, timeout=cfg.body_timeout)
     app.add_middleware(_SecurityHeaders, allowed_hosts=cfg.allowed_hosts)
     return app

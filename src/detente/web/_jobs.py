@@ -11,26 +11,41 @@ Limits: at most ``max_active`` jobs queued or running (beyond: :class:`TooManyJo
 HTTP 429); each job at most ``max_seconds``; only the ``keep_results`` latest results
 stay in memory (older jobs keep their status, not their data). Finished jobs with the
 same ``key`` (scenario text, variant, world) are reused instead of run again.
+
+Persistence: with ``state_path``, the job table (states, progress, errors, run ids; not
+the results) is written to that JSON file, atomically, on every change of state (and
+every few seconds of progress). A manager started on an existing file takes its jobs
+back: a job that was queued or running when the server stopped (killed, crashed, or
+stopped before the job ended) is marked ``failed`` with the error ``server restarted``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
+import os
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from detente.errors import DetenteError
+from detente.web._middleware import public_text
 
 log = logging.getLogger("detente.web")
 
 Progress = Callable[[int, int, Any], None]
+#: the error of a job that was queued or running when the server stopped
+RESTARTED = "server restarted"
+STATE_VERSION = 1
+_PERSISTED = ("id", "kind", "title", "params", "status", "done", "total", "date", "created_at", "started_at",
+              "finished_at", "seconds", "error", "run_id")
 
 
 class JobCancelled(Exception):
@@ -101,15 +116,68 @@ class JobManager:
         Finished results kept in memory (the oldest are dropped first).
     keep_jobs : int
         Job records kept (finished ones are forgotten first).
+    state_path : path-like, optional
+        JSON file the job table is kept in (see the module's docstring); None: memory only.
     """
 
     def __init__(self, workers: int = 2, max_active: int = 8, max_seconds: float = 300.0,
-                 keep_results: int = 16, keep_jobs: int = 200) -> None:
+                 keep_results: int = 16, keep_jobs: int = 200,
+                 state_path: str | os.PathLike | None = None) -> None:
         self.workers, self.max_active, self.max_seconds = workers, max_active, max_seconds
         self.keep_results, self.keep_jobs = keep_results, keep_jobs
         self._pool: ThreadPoolExecutor | None = None  # started on first use, again after shutdown
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
+        self.state_path = Path(state_path).expanduser() if state_path else None
+        self._save_lock = threading.Lock()
+        self._saved_at = 0.0
+        if self.state_path is not None:
+            self._restore()
+
+    # ---------------------------------------------------------------- persistence
+    def _restore(self) -> None:
+        """Take back the jobs of the file; those that were queued or running failed."""
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+            rows = data["jobs"] if isinstance(data, dict) else []
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring the job state file %s: %s", self.state_path, exc)
+            return
+        now = _now()
+        with self._lock:
+            for row in rows:
+                try:
+                    job = Job(key=None, **{k: row.get(k) for k in _PERSISTED if k in row})
+                except TypeError:
+                    continue
+                if job.status in ("queued", "running"):
+                    job.status, job.error, job.finished_at = "failed", RESTARTED, now
+                job.done, job.total = int(job.done or 0), int(job.total or 0)
+                self._jobs[job.id] = job
+            self._prune()
+        self._flush(force=True)
+
+    def _flush(self, *, force: bool = True) -> None:
+        """Write the job table to ``state_path`` (atomically; the latest state wins).
+
+        Called without the manager's lock held; ``force=False`` writes at most every 2 s.
+        """
+        if self.state_path is None:
+            return
+        if not force and time.monotonic() - self._saved_at < 2.0:
+            return
+        from detente._files import write_text
+
+        with self._save_lock:
+            with self._lock:
+                rows = [{k: getattr(j, k) for k in _PERSISTED} for j in self._jobs.values()]
+            self._saved_at = time.monotonic()
+            try:
+                write_text(self.state_path, json.dumps({"version": STATE_VERSION, "jobs": rows}, default=str))
+            except (OSError, DetenteError) as exc:
+                log.warning("cannot write the job state file %s: %s", self.state_path, exc)
 
     # ---------------------------------------------------------------- submit
     def submit(self, kind: str, title: str, params: dict, fn: Callable[[Progress], Any], *,
@@ -131,6 +199,7 @@ class JobManager:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="detente-job")
             pool = self._pool
+        self._flush()  # on disk before the client learns the id
         pool.submit(self._run, job, fn)
         return job
 
@@ -138,9 +207,14 @@ class JobManager:
         with self._lock:
             if job.cancel_requested:
                 job.status, job.finished_at = "cancelled", _now()
-                return
-            job.status, job.started_at, job.t0 = "running", _now(), time.monotonic()
-            job.deadline = job.t0 + self.max_seconds
+                cancelled = True
+            else:
+                cancelled = False
+                job.status, job.started_at, job.t0 = "running", _now(), time.monotonic()
+                job.deadline = job.t0 + self.max_seconds
+        self._flush()
+        if cancelled:
+            return
 
         def progress(done: int, total: int, date: Any = None) -> None:
             with self._lock:
@@ -148,6 +222,7 @@ class JobManager:
                 job.date = str(date) if date is not None else None
                 stop = job.cancel_requested
                 late = job.deadline is not None and time.monotonic() > job.deadline
+            self._flush(force=False)
             if stop:
                 raise JobCancelled("cancelled")
             if late:
@@ -158,7 +233,8 @@ class JobManager:
         except JobCancelled as exc:
             self._finish(job, "cancelled", error=None if str(exc) == "cancelled" else str(exc))
         except DetenteError as exc:
-            self._finish(job, "failed", error=str(exc))
+            log.info("job %s failed: %s", job.id, exc)
+            self._finish(job, "failed", error=public_text(str(exc)))
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("job %s failed (ref %s)", job.id, ref)
@@ -175,6 +251,7 @@ class JobManager:
             if status == "done":
                 job.done = max(job.done, job.total)
             self._prune()
+        self._flush()
 
     def _prune(self) -> None:
         kept = [j for j in self._jobs.values() if j.result is not None]
@@ -190,7 +267,7 @@ class JobManager:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise UnknownJob(f"no job {job_id!r} (jobs are kept in memory while the server runs)")
+            raise UnknownJob(f"no job {job_id!r} (the server keeps its latest {self.keep_jobs} jobs)")
         return job
 
     def info(self, job_id: str) -> dict:
@@ -210,7 +287,9 @@ class JobManager:
                 job.cancel_requested = True
                 if job.status == "queued":
                     job.status, job.finished_at = "cancelled", _now()
-            return job.info()
+            info = job.info()
+        self._flush()
+        return info
 
     def wait(self, job_id: str, timeout: float = 60.0) -> dict:
         """Block until the job has finished (for tests and scripts)."""
@@ -231,5 +310,6 @@ class JobManager:
                     if j.status == "queued":
                         j.status, j.finished_at = "cancelled", _now()
             pool, self._pool = self._pool, None
+        self._flush()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
