@@ -2,22 +2,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+CORE := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
 .PHONY: demo report test install bench clean
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+
+# the demo needs only the core dependencies
+$(CORE): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	@touch $(CORE)
+
+# the tests need every extra (report, web, strategy, distributed) and the test tools
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e ".[test]"
-	@touch $(STAMP)
+	@touch $(STAMP) $(CORE)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE)
 	$(VENV)/bin/detente whatif --world default --preset april-2025-peak --out results/april-2025-peak.json
 
-report: $(STAMP)
+report: $(CORE)
+	$(PY) -m pip install --quiet -e ".[report]"
 	$(VENV)/bin/detente report scenario:us-china-2025 scenario:us-china-2025:no-geneva --out results/report-us-china-2025
 
 test: $(STAMP)
