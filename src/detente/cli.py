@@ -74,10 +74,16 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
             heads += [f"trade {pair[1]}->{pair[0]} goods", f"trade {pair[0]}->{pair[1]} goods"]
         sens = elasticity_sensitivities(eq, heads)
         record["sensitivity"] = sensitivity_record(sens)
+    if args.bands:
+        record["bands"] = whatif_bands(world, cf, countries, args)
     if args.json:
         sys.stdout.write(json.dumps(record, indent=2) + "\n")
     else:
         print_whatif(_console(), eq, record)
+        if args.bands:
+            from detente.report.terminal import print_bands
+
+            print_bands(_console(), record["bands"])
         if sens is not None:
             from detente.report.terminal import print_sensitivity
 
@@ -154,6 +160,48 @@ def add_closure_option(parser: argparse.ArgumentParser, *, scenario: bool = Fals
                         help="deficits fixed in levels, expenditure/output ratios fixed, or balanced trade "
                              "(deficits purged first, Dekle-Eaton-Kortum); default: "
                              + ("the scenario's, else fixed-deficits" if scenario else "%(default)s"))
+
+
+def whatif_bands(world, cf, countries: list[str], args: argparse.Namespace) -> dict:
+    """Welfare bands from ``args.bands`` draws of the elasticities (registry standard errors).
+
+    Each draw is log-normal per sector around the chosen set at the chosen horizon (s.d.:
+    the set's published standard errors, else 25% of theta; detente.sweep); every draw is
+    solved, and draws that do not converge are counted, never used.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from detente.equilibrium import solve
+    from detente.sweep._bands import quantiles
+    from detente.sweep._tasks import draw_theta, theta_mean_sd
+    from detente.world._theta import DEFAULT_SET
+
+    if args.bands < 2 or args.bands > 10_000:
+        raise DetenteError(f"--bands {args.bands}: give a number of draws between 2 and 10000")
+    name = args.elasticities or DEFAULT_SET
+    mean, sd, published = theta_mean_sd(args.world, name, args.horizon, 0.25)
+    rows, failed = [], 0
+    for k in range(args.bands):
+        rng = np.random.default_rng(np.random.SeedSequence([args.seed, k]))
+        wk = world.replace(theta=draw_theta(np.array(mean), np.array(sd), rng))
+        try:
+            eq = solve(wk, dataclasses.replace(cf, world=wk))
+        except DetenteError:
+            failed += 1
+            continue
+        rows.append(100 * (eq.welfare_hat - 1))
+    if not rows:
+        raise DetenteError(f"none of the {args.bands} elasticity draws gave a converged equilibrium")
+    vals = np.array(rows)
+    out = []
+    for c in countries:
+        lo, med, hi = quantiles(vals[:, world.country_index(c)], args.coverage)
+        out.append({"country": c, "lower": lo, "median": med, "upper": hi})
+    return {"headline": "welfare_pct", "coverage": args.coverage, "n_draws": args.bands, "n_failed": failed,
+            "seed": args.seed, "elasticities": f"{name} at {args.horizon}; s.d. published for "
+            f"{sum(published)} of {len(published)} sectors, else 25% of theta", "rows": out}
 
 
 def sensitivity_record(sens) -> dict:
@@ -367,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--csv-column", action="append", metavar="NAME=COLUMN",
                    help="CSV world: read the layout's column NAME from COLUMN, e.g. value=trade (repeatable)")
     w.add_argument("--csv-extra", choices=["error", "ignore"], help="CSV world: what to do with unknown columns")
+    w.add_argument("--bands", type=int, metavar="N", default=0,
+                   help="also give welfare bands from N draws of the trade elasticities (their standard errors)")
+    w.add_argument("--coverage", type=float, default=0.9, help="coverage of the bands (default: %(default)s)")
+    w.add_argument("--seed", type=int, default=0, help="seed of the elasticity draws (default: %(default)s)")
     w.add_argument("--sensitivity", action="store_true",
                    help="also print the exact derivatives of the headlines with respect to each sector's "
                         "trade elasticity, and the elasticities that drive them (needs JAX)")

@@ -167,3 +167,18 @@ def print_sensitivity(console: Console, sens, *, top: int = 3) -> None:
     console.print(t)
     console.print("elasticities: " + ", ".join(f"{s} {v:.3g}" for s, v in zip(sens.sectors, sens.theta, strict=True)),
                   style="dim", markup=False)
+
+
+def print_bands(console: Console, bands: dict) -> None:
+    """Welfare bands of a what-if from elasticity draws."""
+    t = Table(title=f"Real income, {100 * bands['coverage']:.0f}% band from {bands['n_draws']} draws of the "
+                    f"trade elasticities (seed {bands['seed']})", title_justify="left")
+    for head in ("country", "lower %", "median %", "upper %"):
+        t.add_column(head, justify="left" if head == "country" else "right")
+    for r in bands["rows"]:
+        t.add_row(esc(r["country"]), f"{r['lower']:+.3f}", f"{r['median']:+.3f}", f"{r['upper']:+.3f}")
+    console.print(t)
+    note = f"elasticities: {bands['elasticities']}"
+    if bands["n_failed"]:
+        note += f"; {bands['n_failed']} draws did not converge and are left out"
+    console.print(note, style="dim", markup=False)
