@@ -104,7 +104,6 @@ def test_acr_real_wage_form_holds_with_tariffs():
 @pytest.mark.parametrize("deficits", ["baseline", "zero"])
 def test_multi_sector_code_with_one_sector_matches_gravity(deficits):
     w = random_world(6, 1, seed=13, intermediates=False, tariff_max=0.3)
-    N = w.n_countries
     cf = (Counterfactual.from_world(w, deficits=deficits).tariff("C00", "C01", "all", 60)
           .tariff("C03", "all", "all", 15).iceberg_cost("C02", "C05", "all", 1.3))
     eq = solve(w, cf, tol=1e-14)

@@ -283,7 +283,7 @@ def _sweep(base, A: dict, z: np.ndarray, Xscale: np.ndarray):
     N, J = X0.shape
     b = z.shape[0]
     th = theta[:, None]  # (j, 1)
-    gvaT, alphaT, XsT = gva.T, alpha.T, Xscale.T  # (j, n)
+    gvaT, XsT = gva.T, Xscale.T  # (j, n)
     lw = z[:, :N]
     lP = z[:, N:N + N * J].reshape(b, N, J)
     XnT = z[:, N + N * J:].reshape(b, N, J).transpose(0, 2, 1) * XsT  # (b, j, n)

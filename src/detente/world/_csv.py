@@ -216,7 +216,6 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
                             f"(first on row {t.line(int(seen[n, i, j]))})")
         seen[n, i, j] = k
         T[n, i, j], tau[n, i, j] = value[k], tariff[k]
-    diag = np.arange(N)
     if t.has("output"):  # exporter's gross output per sector
         out = t.numbers("output", nonnegative=True)
         Yin = np.full((N, J), np.nan)

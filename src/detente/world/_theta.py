@@ -47,9 +47,6 @@ class ElasticityChoice:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "horizon", normalise_horizon(self.horizon))
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "horizon", normalise_horizon(self.horizon))
         if self.set is not None and not isinstance(self.set, str):
             raise DataError(f"elasticity set {self.set!r}: give a set name")
 

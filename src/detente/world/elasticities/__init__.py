@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from detente.errors import DataError, UnknownLabelError
+from detente.errors import UnknownLabelError
 from detente.world.elasticities._horizon import HORIZONS, g, horizon_factor, horizon_label, horizon_years
 from detente.world.elasticities._sets import ElasticitySet, elasticity_set, import_weights, list_sets
 
