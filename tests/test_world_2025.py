@@ -300,3 +300,16 @@ def test_cli_tariffs_overall_and_bad_path(tmp_path, capsys):
 def test_validate_world_2025(capsys):
     assert main(["validate", "world-2025"]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_compact_labels_stand_for_their_members_on_the_full_world():
+    """world-2025 and us-china-2025 use the compact world's regions and sector groups."""
+    from detente.world._aliases import label_members
+    from detente.world._build import COMPACT_REGIONS, COMPACT_SECTORS, ICIO_COUNTRIES, ICIO_INDUSTRIES
+
+    # the full world's labels (the world itself needs `detente data build`)
+    full = type("Labels", (), {"countries": ICIO_COUNTRIES, "sectors": ICIO_INDUSTRIES})()
+    assert [ICIO_COUNTRIES[k] for k in label_members(full, "EUR", "country")] == sorted(COMPACT_REGIONS["EUR"])
+    assert [ICIO_INDUSTRIES[k] for k in label_members(full, "MOTOR", "sector")] == COMPACT_SECTORS["MOTOR"]
+    assert label_members(full, "USA", "country") == [ICIO_COUNTRIES.index("USA")]
+    assert label_members(full, "ATLANTIS", "country") is None

@@ -53,6 +53,12 @@ def _select(labels: tuple[str, ...], sel: Selector, world: World, what: str,
         s = s.strip()
         if groups and s in groups:
             idx.extend(labels.index(x) for x in groups[s])
+            continue
+        from detente.world._aliases import label_members
+
+        members = label_members(world, s, what)  # a compact world's region or sector group
+        if members is not None:
+            idx.extend(members)
         elif what == "country":
             idx.append(world.country_index(s))
         else:

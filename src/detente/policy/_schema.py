@@ -481,16 +481,22 @@ def check_labels(scenario: Scenario, world: Any) -> None:
         problems.append(f"{where}: {format_loc(loc)} = {value!r}: unknown {what} in world "
                         f"{world.meta.name!r}{hint} (known: {', '.join(known)})")
 
+    def known(label: str, what: str) -> bool:
+        """A compact world's region or sector group whose members the world has."""
+        from detente.world._aliases import label_members
+
+        return hasattr(world, "countries") and label_members(world, label, what) is not None
+
     def check_event(ev: Event, loc: tuple) -> None:
         spec = ev.spec
         for field in ("importer", "exporter", "importers"):
             if hasattr(spec, field):
                 for lab in _labels_of(getattr(spec, field)):
-                    if lab.lower() not in {"all", "*"} and lab not in countries:
+                    if lab.lower() not in {"all", "*"} and lab not in countries and not known(lab, "country"):
                         report(loc + (ev.kind, field), lab, "country", world.countries)
         if hasattr(spec, "sectors"):
             for lab in _labels_of(spec.sectors):
-                if lab.lower() not in sector_groups and lab not in sectors:
+                if lab.lower() not in sector_groups and lab not in sectors and not known(lab, "sector"):
                     report(loc + (ev.kind, "sectors"), lab, "sector", world.sectors)
 
     for k, ev in enumerate(scenario.events):
@@ -506,10 +512,10 @@ def check_labels(scenario: Scenario, world: Any) -> None:
             loc = ("baseline", "tariffs", k)
             for field in ("importer", "exporter"):
                 for lab in _labels_of(getattr(bt, field)):
-                    if lab.lower() not in {"all", "*"} and lab not in countries:
+                    if lab.lower() not in {"all", "*"} and lab not in countries and not known(lab, "country"):
                         report(loc + (field,), lab, "country", world.countries)
             for lab in _labels_of(bt.sectors):
-                if lab.lower() not in sector_groups and lab not in sectors:
+                if lab.lower() not in sector_groups and lab not in sectors and not known(lab, "sector"):
                     report(loc + ("sectors",), lab, "sector", world.sectors)
     for sec in scenario.settings.elasticity_overrides:
         if sec not in sectors:

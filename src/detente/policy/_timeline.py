@@ -37,6 +37,7 @@ from detente.errors import UnknownLabelError
 from detente.instruments import approval_on, licence_equivalent, review_end
 from detente.policy._schema import Event, Override, Scenario, ScenarioError, _labels_of
 from detente.world import World
+from detente.world._aliases import label_members
 
 _ROUND = 12  # decimals kept in the state key
 
@@ -152,7 +153,10 @@ def _sel(world: World, sel, what: str, loc: str) -> np.ndarray:
             elif what == "sector" and s in ("goods", "services"):
                 idx.extend(world.sectors.index(x) for x in getattr(world, s))
             else:
-                idx.append(world.country_index(s) if what == "country" else world.sector_index(s))
+                members = label_members(world, s, what)
+                if members is None:  # raises with suggestions
+                    members = [world.country_index(s) if what == "country" else world.sector_index(s)]
+                idx.extend(members)
     except UnknownLabelError as exc:
         raise ScenarioError(f"{loc}: {exc}") from None
     return np.array(sorted(set(idx)), dtype=int)
