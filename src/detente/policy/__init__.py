@@ -8,37 +8,36 @@ Public names: :func:`load_scenario`, :func:`parse_scenario`, :func:`scenario_jso
 :func:`tariff_series`. docs/scenarios.md describes the file format.
 """
 
-from detente.policy._baseline import baseline_tariffs, rebase
-from detente.policy._replay import Replay, average_tariff, replay
-from detente.policy._schema import (
-    Event,
-    Scenario,
-    ScenarioError,
-    check_labels,
-    load_scenario,
-    parse_scenario,
-    scenario_json_schema,
-    shipped_scenarios,
-)
-from detente.policy._series import tariff_series
-from detente.policy._timeline import (
-    PolicyState,
-    apply_variant,
-    change_dates,
-    dates,
-    events_on,
-    iceberg_state,
-    licence_wedge,
-    layer_rates,
-    policy_state,
-    refused_share,
-    state_key,
-    tariff_state,
-    world_for,
-)
+from detente._lazy import lazy
 
-__all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant",
-           "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge",
-           "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share",
-           "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state",
-           "world_for"]
+_EXPORTS = {
+    "Event": "detente.policy._schema",
+    "PolicyState": "detente.policy._timeline",
+    "Replay": "detente.policy._replay",
+    "Scenario": "detente.policy._schema",
+    "ScenarioError": "detente.policy._schema",
+    "apply_variant": "detente.policy._timeline",
+    "average_tariff": "detente.policy._replay",
+    "baseline_tariffs": "detente.policy._baseline",
+    "change_dates": "detente.policy._timeline",
+    "check_labels": "detente.policy._schema",
+    "dates": "detente.policy._timeline",
+    "events_on": "detente.policy._timeline",
+    "iceberg_state": "detente.policy._timeline",
+    "layer_rates": "detente.policy._timeline",
+    "licence_wedge": "detente.policy._timeline",
+    "load_scenario": "detente.policy._schema",
+    "parse_scenario": "detente.policy._schema",
+    "policy_state": "detente.policy._timeline",
+    "rebase": "detente.policy._baseline",
+    "refused_share": "detente.policy._timeline",
+    "replay": "detente.policy._replay",
+    "scenario_json_schema": "detente.policy._schema",
+    "shipped_scenarios": "detente.policy._schema",
+    "state_key": "detente.policy._timeline",
+    "tariff_series": "detente.policy._series",
+    "tariff_state": "detente.policy._timeline",
+    "world_for": "detente.policy._timeline",
+}
+__getattr__, __dir__ = lazy(__name__, _EXPORTS)
+__all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant", "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge", "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share", "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state", "world_for"]

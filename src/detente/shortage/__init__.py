@@ -7,26 +7,30 @@ Public names: :func:`load_registry`, :class:`Registry`, :class:`Product`,
 equations and the registry's sources are in docs/shortage.md.
 """
 
-from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel
-from detente.shortage._licensing import (
-    Restriction,
-    approval_schedule,
-    licensed_share,
-    restrictions_from_scenario,
-    shipped_share,
-)
-from detente.shortage._montecarlo import MonteCarloResult, monte_carlo
-from detente.shortage._registry import Product, Registry, User, load_registry, map_registry
-from detente.shortage._simulate import (
-    ShortageModel,
-    ShortageResult,
-    ShortageSettings,
-    build_model,
-    simulate,
-    simulate_scenario,
-)
+from detente._lazy import lazy
 
-__all__ = ["KernelInputs", "KernelOutput", "MonteCarloResult", "Product", "Registry", "Restriction",
-           "ShortageModel", "ShortageResult", "ShortageSettings", "User", "approval_schedule",
-           "build_model", "licensed_share", "load_registry", "map_registry", "monte_carlo",
-           "restrictions_from_scenario", "run_kernel", "shipped_share", "simulate", "simulate_scenario"]
+_EXPORTS = {
+    "KernelInputs": "detente.shortage._kernel",
+    "KernelOutput": "detente.shortage._kernel",
+    "MonteCarloResult": "detente.shortage._montecarlo",
+    "Product": "detente.shortage._registry",
+    "Registry": "detente.shortage._registry",
+    "Restriction": "detente.shortage._licensing",
+    "ShortageModel": "detente.shortage._simulate",
+    "ShortageResult": "detente.shortage._simulate",
+    "ShortageSettings": "detente.shortage._simulate",
+    "User": "detente.shortage._registry",
+    "approval_schedule": "detente.shortage._licensing",
+    "build_model": "detente.shortage._simulate",
+    "licensed_share": "detente.shortage._licensing",
+    "load_registry": "detente.shortage._registry",
+    "map_registry": "detente.shortage._registry",
+    "monte_carlo": "detente.shortage._montecarlo",
+    "restrictions_from_scenario": "detente.shortage._licensing",
+    "run_kernel": "detente.shortage._kernel",
+    "shipped_share": "detente.shortage._licensing",
+    "simulate": "detente.shortage._simulate",
+    "simulate_scenario": "detente.shortage._simulate",
+}
+__getattr__, __dir__ = lazy(__name__, _EXPORTS)
+__all__ = ["KernelInputs", "KernelOutput", "MonteCarloResult", "Product", "Registry", "Restriction", "ShortageModel", "ShortageResult", "ShortageSettings", "User", "approval_schedule", "build_model", "licensed_share", "load_registry", "map_registry", "monte_carlo", "restrictions_from_scenario", "run_kernel", "shipped_share", "simulate", "simulate_scenario"]
