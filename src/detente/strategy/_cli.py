@@ -152,6 +152,16 @@ def _revealed(world, model, a: str, b: str, schedule: str, progress=None):
     return out
 
 
+def _objectives(args, world, a: str, b: str, model=None):
+    """The players' objectives: None (real income) or those revealed by ``--schedule``."""
+    if getattr(args, "objective", "real-income") != "revealed":
+        return None
+    from detente.strategy import PolicyModel
+
+    model = model or PolicyModel(world, closure=args.closure)
+    return [r.objective for r in _revealed(world, model, a, b, args.schedule)]
+
+
 def _cmd_revealed(args) -> int:
     from detente.strategy import PolicyModel
 
@@ -189,11 +199,9 @@ def _cmd_nash(args) -> int:
     players = _players_n(args.players)
     a, b = players[0], players[1]
     model = PolicyModel(world, deficits=args.deficits, closure=args.closure)
-    objectives = None
-    if args.objective == "revealed":
-        if len(players) != 2:
-            raise DetenteError("--objective revealed needs exactly two players")
-        objectives = [r.objective for r in _revealed(world, model, a, b, args.schedule)]
+    if args.objective == "revealed" and len(players) != 2:
+        raise DetenteError("--objective revealed needs exactly two players")
+    objectives = _objectives(args, world, a, b, model)
     with _Progress("Nash tariffs", enabled=not args.no_progress) as bar:
         def step(r, k, n, label):
             bar.update(k, n, f"round {r}: {label} best response")
@@ -347,8 +355,6 @@ def _cmd_truce(args) -> int:
 
     from detente.strategy import (
         STRATEGIES,
-        build_stage_game,
-        default_ladders,
         get_strategy,
         truce_survival,
     )
@@ -361,21 +367,7 @@ def _cmd_truce(args) -> int:
         return 0
     world = _world(args)
     a, b = _players(args.players)
-    loss = None
-    if args.shortage:
-        from detente.strategy import shortage_loss_model
-
-        loss = shortage_loss_model(world)
-    objectives = None
-    if args.objective == "revealed":
-        from detente.strategy import PolicyModel
-
-        objectives = [r.objective for r in _revealed(world, PolicyModel(world, closure=args.closure), a, b, args.schedule)]
-    from detente.equilibrium import Counterfactual
-
-    game = build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days,
-                            reference=Counterfactual.from_world(world, closure=args.closure),
-                            objectives=objectives)
+    game = _stage_game(args, world, a, b)
     if args.strategies:
         pairs = []
         for spec in args.strategies:
@@ -456,11 +448,7 @@ def _stage_game(args, world, a, b):
         from detente.strategy import shortage_loss_model
 
         loss = shortage_loss_model(world)
-    objectives = None
-    if args.objective == "revealed":
-        from detente.strategy import PolicyModel
-
-        objectives = [r.objective for r in _revealed(world, PolicyModel(world, closure=args.closure), a, b, args.schedule)]
+    objectives = _objectives(args, world, a, b)
     from detente.equilibrium import Counterfactual
 
     return build_stage_game(world, (a, b), default_ladders((a, b), loss_model=loss), period_days=args.period_days,
@@ -551,11 +539,7 @@ def _cmd_attrition(args) -> int:
         if "CHN" not in (a, b):
             raise DetenteError("--shortage runs China's 2025 rare-earth licences: one player must be CHN")
         shortage = weekly_shortage_losses(world, rare_earth_standoff(start), start=start, weeks=args.weeks)
-    objectives = None
-    if args.objective == "revealed":
-        from detente.strategy import PolicyModel
-
-        objectives = [r.objective for r in _revealed(world, PolicyModel(world, closure=args.closure), a, b, args.schedule)]
+    objectives = _objectives(args, world, a, b)
     res = attrition(world, (a, b), standoff=standoff, truce=truce, objectives=objectives,
                     thresholds=_thresholds(args.threshold, (a, b)), shortage=shortage, weeks=args.weeks, start=start)
     summ = res.summary()
