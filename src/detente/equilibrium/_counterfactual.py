@@ -68,6 +68,11 @@ def _select(labels: tuple[str, ...], sel: Selector, world: World, what: str,
     return sorted(set(idx))
 
 
+def _text(sel: Selector) -> str:
+    """A selector as written in a change's description."""
+    return sel if isinstance(sel, str) else ",".join(sel)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Counterfactual:
     """New trade costs for ``world``: tariffs (N, N, J) fractions, iceberg factors, deficits.
@@ -163,6 +168,14 @@ class Counterfactual:
         return dataclasses.replace(self, deficits=D, closure=closure, changes=changes)
 
     # ---------------------------------------------------------------- changes
+    def _cells(self, importer: Selector, exporter: Selector, sectors: Selector):
+        """(importer, exporter, sector) indices of a selection and its ``np.ix_`` block."""
+        w = self.world
+        n_idx = _select(w.countries, importer, w, "country")
+        i_idx = _select(w.countries, exporter, w, "country")
+        j_idx = _select(w.sectors, sectors, w, "sector")
+        return n_idx, i_idx, j_idx, np.ix_(n_idx, i_idx, j_idx)
+
     def tariff(self, importer: Selector, exporter: Selector, sectors: Selector, rate_pp: float,
                op: Op = "add") -> Counterfactual:
         """Change tariffs of ``importer`` on ``exporter`` goods in ``sectors``.
@@ -175,11 +188,8 @@ class Counterfactual:
         w = self.world
         if not np.isfinite(rate_pp):
             raise ShockError(f"tariff rate must be a finite number of percentage points, got {rate_pp!r}")
-        n_idx = _select(w.countries, importer, w, "country")
-        i_idx = _select(w.countries, exporter, w, "country")
-        j_idx = _select(w.sectors, sectors, w, "sector")
+        n_idx, i_idx, j_idx, block = self._cells(importer, exporter, sectors)
         t = np.array(self.tariffs)
-        block = np.ix_(n_idx, i_idx, j_idx)
         if op == "add":
             t[block] = t[block] + rate_pp / 100.0
         elif op == "set":
@@ -198,7 +208,7 @@ class Counterfactual:
                 f"tariff change {rate_pp:+g} pp would make the tariff of {w.countries[n]} on "
                 f"{w.countries[i]} in {w.sectors[j]} negative ({100 * t[n, i, j]:.4g}%); "
                 "use op='set' with 0 to remove a tariff")
-        desc = f"tariff {importer}<-{exporter} [{sectors if isinstance(sectors, str) else ','.join(sectors)}] {'+' if op == 'add' and rate_pp >= 0 else ('=' if op == 'set' else '')}{rate_pp:g} pp"
+        desc = f"tariff {importer}<-{exporter} [{_text(sectors)}] {'+' if op == 'add' and rate_pp >= 0 else ('=' if op == 'set' else '')}{rate_pp:g} pp"
         return dataclasses.replace(self, tariffs=t, changes=self.changes + (desc,))
 
     def export_tax(self, exporter: Selector, importer: Selector, sectors: Selector, rate_pp: float,
@@ -213,11 +223,8 @@ class Counterfactual:
         w = self.world
         if not np.isfinite(rate_pp):
             raise ShockError(f"export tax must be a finite number of percentage points, got {rate_pp!r}")
-        i_idx = _select(w.countries, exporter, w, "country")
-        n_idx = _select(w.countries, importer, w, "country")
-        j_idx = _select(w.sectors, sectors, w, "sector")
+        *_, block = self._cells(importer, exporter, sectors)
         x = np.array(self.export_taxes)
-        block = np.ix_(n_idx, i_idx, j_idx)
         if op == "add":
             x[block] = x[block] + rate_pp / 100.0
         elif op == "set":
@@ -229,8 +236,7 @@ class Counterfactual:
                              f"{exporter} on sales to {importer} negative")
         idx = np.arange(w.n_countries)
         x[idx, idx, :] = 0.0
-        sec = sectors if isinstance(sectors, str) else ",".join(sectors)
-        desc = f"export tax {exporter}->{importer} [{sec}] {'=' if op == 'set' else '+'}{rate_pp:g} pp"
+        desc = f"export tax {exporter}->{importer} [{_text(sectors)}] {'=' if op == 'set' else '+'}{rate_pp:g} pp"
         return dataclasses.replace(self, export_taxes=x, changes=self.changes + (desc,))
 
     def licence(self, exporter: Selector, importer: Selector, sectors: Selector,
@@ -244,18 +250,14 @@ class Counterfactual:
         w = self.world
         if not (np.isfinite(refused_share) and 0 <= refused_share < 1):
             raise ShockError(f"refused share must be in [0, 1) (1 would be an infinite wedge), got {refused_share!r}")
-        i_idx = _select(w.countries, exporter, w, "country")
-        n_idx = _select(w.countries, importer, w, "country")
-        j_idx = _select(w.sectors, sectors, w, "sector")
+        _, _, j_idx, block = self._cells(importer, exporter, sectors)
         x = np.array(self.export_taxes)
-        block = np.ix_(n_idx, i_idx, j_idx)
         eq = licence_equivalent(refused_share, np.asarray(w.theta)[j_idx])[None, None, :]
         x[block] = (1.0 + x[block]) * (1.0 + eq) - 1.0
         idx = np.arange(w.n_countries)
         x[idx, idx, :] = 0.0
-        sec = sectors if isinstance(sectors, str) else ",".join(sectors)
         return dataclasses.replace(self, export_taxes=x, changes=self.changes + (
-            f"export licences {exporter}->{importer} [{sec}] refuse {100 * refused_share:g}%",))
+            f"export licences {exporter}->{importer} [{_text(sectors)}] refuse {100 * refused_share:g}%",))
 
     def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector,
                      factor: float) -> Counterfactual:
@@ -264,8 +266,7 @@ class Counterfactual:
         if not (np.isfinite(factor) and factor > 0):
             raise ShockError(f"iceberg factor must be a positive number, got {factor!r}")
         d = np.array(self.iceberg)
-        d[np.ix_(_select(w.countries, importer, w, "country"), _select(w.countries, exporter, w, "country"),
-                 _select(w.sectors, sectors, w, "sector"))] *= factor
+        d[self._cells(importer, exporter, sectors)[3]] *= factor
         idx = np.arange(w.n_countries)
         d[idx, idx, :] = 1.0
         return dataclasses.replace(self, iceberg=d, changes=self.changes + (f"iceberg {importer}<-{exporter} [{sectors}] x{factor:g}",))
