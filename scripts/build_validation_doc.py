@@ -154,21 +154,20 @@ def main() -> int:
     from detente.policy import load_scenario, replay
 
     rp = replay(load_scenario("us-china-2018-2020"))
-    d = [x for x in rp.dates if x <= dt.date(2018, 12, 31)][-1]
     parts.append(sensitivity_section(
-        "The 2018 war at the end of 2018 (war-2018)", "detente reproduce war-2018", rp.equilibrium_on(d),
+        "The 2018 war at the end of 2018 (war-2018)", "detente reproduce war-2018",
+        rp.equilibrium_on(rp.in_force(dt.date(2018, 12, 31))),
         ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
         "Derivatives hold the re-based pre-war world fixed (the re-base itself also depends on the "
         "elasticities, at the long run)."))
     rp25 = replay(load_scenario("us-china-2025"))
     parts.append(sensitivity_section(
         "2025: the policy in force in May 2025 after Geneva (trade-2025)", "detente reproduce trade-2025",
-        rp25.equilibrium_on(dt.date(2025, 5, 19)) if dt.date(2025, 5, 19) in rp25.dates else
-        rp25.equilibrium_on([x for x in rp25.dates if x >= dt.date(2025, 5, 14)][0]),
+        rp25.equilibrium_on(rp25.in_force(dt.date(2025, 5, 19))),
         ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"]))
     parts.append(sensitivity_section(
         "2025: the April peak state of the replay (trade-2025)", "detente reproduce trade-2025",
-        rp25.equilibrium_on([x for x in rp25.dates if x >= dt.date(2025, 4, 10)][0]),
+        rp25.equilibrium_on(rp25.in_force(dt.date(2025, 4, 10))),
         ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"]))
     from detente.strategy import PolicyModel, nash_tariffs
 
@@ -184,7 +183,7 @@ def main() -> int:
     rpw = replay(load_scenario("world-2025"))
     parts.append(sensitivity_section(
         "The 2025 tariffs on every partner, policy of 7 August 2025 (world-2025)", "detente replay world-2025",
-        rpw.equilibrium_on([x for x in rpw.dates if x <= dt.date(2025, 8, 7)][-1]),
+        rpw.equilibrium_on(rpw.in_force(dt.date(2025, 8, 7))),
         ["welfare USA", "welfare CHN", "welfare CAN", "welfare MEX", "welfare VNM", "welfare EUR",
          "trade CHN->USA goods"]))
     OUT.write_text("\n".join(parts).rstrip() + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from detente.equilibrium import Counterfactual, solve
+from detente.errors import ScenarioError
 from detente.policy import apply_variant, average_tariff, parse_scenario, replay
 from detente.world import WorldMeta, random_world
 
@@ -126,3 +127,11 @@ def test_average_tariff_uses_fixed_baseline_goods_weights(world):
     assert average_tariff(world.trade_flows, 100 * world.tariffs, goods)[0, 1] == pytest.approx(
         (w * 100 * world.tariffs[0, 1, :3]).sum() / w.sum())
     assert float(rp.dataset["layer_pct"].sel(layer="x", importer="USA", exporter="CHN", date="2025-04-01")) == pytest.approx(50)
+
+
+def test_in_force_is_the_last_replay_date_on_or_before(world):
+    rp = replay(scenario(ONE), world)
+    assert rp.in_force(dt.date(2025, 3, 15)) == dt.date(2025, 3, 1)
+    assert rp.in_force(dt.date(2025, 3, 1)) == dt.date(2025, 3, 1)
+    with pytest.raises(ScenarioError, match="before the replay's first date"):
+        rp.in_force(dt.date(2024, 12, 31))

@@ -77,6 +77,13 @@ class Replay:
         """The solved equilibrium for the policy in force on ``date`` (a replay date)."""
         return self.equilibria[self.state_keys[self.dates.index(date)]]
 
+    def in_force(self, date: dt.date) -> dt.date:
+        """The replay date whose policy is in force on ``date``: the last one on or before it."""
+        days = [d for d in self.dates if d <= date]
+        if not days:
+            raise ScenarioError(f"{date} is before the replay's first date {self.dates[0]}")
+        return days[-1]
+
 
 def average_tariff(weights: np.ndarray, tariffs: np.ndarray, goods: np.ndarray) -> np.ndarray:
     """(n, i) trade-weighted average of ``tariffs`` (n, i, j) over goods sectors.

@@ -93,8 +93,7 @@ def war_2018(elasticities: str | None = None, horizon: str | None = None) -> Com
     obs = _obs("war_2018")
     rp = _replay("us-china-2018-2020", elasticities=elasticities, horizon=horizon)
     ds = rp.dataset
-    when = np.datetime64(obs["policy_date"])
-    date = ds["date"].values[ds["date"].values <= when][-1]
+    date = np.datetime64(rp.in_force(dt.date.fromisoformat(obs["policy_date"])))
     us = float(ds["welfare_pct"].sel(country="USA", date=date))
     cn = float(ds["welfare_pct"].sel(country="CHN", date=date))
     gdp_usd_bn = float(rp.world.gdp[rp.world.country_index("USA")]) / 1e3
