@@ -501,22 +501,25 @@ def is_multilateral(ds, importer: str = "USA", min_partners: int = 3) -> bool:
     return len(moving_partners(ds, importer)) >= min_partners
 
 
+def _partners_average(ds, country: str, side: str) -> np.ndarray:
+    """Average tariff by date between ``country`` (as ``side``) and all its partners, goods,
+    weighted by the fixed baseline trade with each partner."""
+    other = "exporter" if side == "importer" else "importer"
+    labels = [str(c) for c in ds[other].values]
+    base = _goods_trade(ds, "trade_base", **{side: country})
+    base[labels.index(country)] = 0.0
+    avg = np.nan_to_num(np.asarray(ds["avg_tariff_pct"].sel(**{side: country}).transpose(other, "date").values, float))
+    return (base[:, None] * avg).sum(axis=0) / base.sum()
+
+
 def overall_tariff(ds, importer: str = "USA") -> np.ndarray:
     """The importer's average tariff on all partners by date (goods, fixed baseline import weights)."""
-    exps = [str(c) for c in ds["exporter"].values]
-    base = _goods_trade(ds, "trade_base", importer=importer)
-    base[exps.index(importer)] = 0.0
-    avg = np.nan_to_num(np.asarray(ds["avg_tariff_pct"].sel(importer=importer).transpose("exporter", "date").values, float))
-    return (base[:, None] * avg).sum(axis=0) / base.sum()
+    return _partners_average(ds, importer, "importer")
 
 
 def faced_tariff(ds, exporter: str = "USA") -> np.ndarray:
     """The average tariff ``exporter`` faces abroad by date (goods, fixed baseline export weights)."""
-    imps = [str(c) for c in ds["importer"].values]
-    base = _goods_trade(ds, "trade_base", exporter=exporter)
-    base[imps.index(exporter)] = 0.0
-    avg = np.nan_to_num(np.asarray(ds["avg_tariff_pct"].sel(exporter=exporter).transpose("importer", "date").values, float))
-    return (base[:, None] * avg).sum(axis=0) / base.sum()
+    return _partners_average(ds, exporter, "exporter")
 
 
 def import_shares(ds, importer: str = "USA") -> tuple[list[str], np.ndarray, np.ndarray]:
