@@ -31,6 +31,17 @@ def cp2015_dir() -> Path:
     return d
 
 
+@pytest.fixture
+def world_file(tmp_path):
+    """A tiny random world saved as a world file (4 countries, 3 sectors, S02 a service)."""
+    from detente.world import WorldMeta, random_world, save_world
+
+    w = random_world(4, 3, seed=5)
+    w = w.replace(meta=WorldMeta(name="tiny", vintage="synthetic test world", units="USD million",
+                                 services=("S02",)))
+    return save_world(w, tmp_path / "tiny.nc")
+
+
 @pytest.fixture(scope="session")
 def gravity_sample() -> Path:
     f = SHARED_DATA / "gravity_sample" / "sample_data_set.csv"

@@ -9,15 +9,6 @@ import sys
 import pytest
 
 from detente.cli import main
-from detente.world import WorldMeta, random_world, save_world
-
-
-@pytest.fixture
-def world_file(tmp_path):
-    w = random_world(4, 3, seed=5)
-    w = w.replace(meta=WorldMeta(name="tiny", vintage="synthetic test world", units="USD million",
-                                 services=("S02",)))
-    return save_world(w, tmp_path / "tiny.nc")
 
 
 def test_whatif_json(world_file, capsys, tmp_path):

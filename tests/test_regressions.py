@@ -18,15 +18,6 @@ import xarray as xr
 
 from detente.cli import main
 from detente.errors import DetenteError
-from detente.world import WorldMeta, random_world, save_world
-
-
-@pytest.fixture
-def world_file(tmp_path):
-    w = random_world(4, 3, seed=5)
-    w = w.replace(meta=WorldMeta(name="tiny", vintage="synthetic test world", units="USD million",
-                                 services=("S02",)))
-    return save_world(w, tmp_path / "tiny.nc")
 
 
 @pytest.fixture
