@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import sys
@@ -101,6 +102,8 @@ def _chromium(p):
     except Exception:  # noqa: BLE001 (no bundled browser: try the system's)
         exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
         if not exe:
+            if os.environ.get("CI"):  # CI must run the browser check, never skip it
+                pytest.fail("CI: no Chromium for the offline browser check", pytrace=False)
             pytest.skip("no Chromium for the offline browser check")
         return p.chromium.launch(executable_path=exe)
 

@@ -21,6 +21,8 @@ import pytest
 
 CHROMIUM = os.environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).is_file():
+    if os.environ.get("CI"):  # CI must run the browser tests, never skip them
+        pytest.fail(f"CI: no chromium at {CHROMIUM} (.ci/run installs Debian's chromium)", pytrace=False)
     pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium, or set DETENTE_CHROMIUM)",
                 allow_module_level=True)
 pytest.importorskip("playwright", reason="the Python package playwright is not installed (pip install playwright)")
