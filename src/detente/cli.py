@@ -34,7 +34,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     if args.out:
         check_output_path(args.out, "--out")
     selected = parse_countries(args.countries)
-    world = _with_elasticities(load_world(args.world, **_csv_options(args)), args)
+    world = load_world(args.world, elasticities=args.elasticities, horizon=args.horizon, **_csv_options(args))
     cf = Counterfactual.from_world(world, deficits=None if args.closure == "balanced" else args.deficits,
                                    closure=args.closure)
     specs: list[str] = []
@@ -99,13 +99,6 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         if not args.json:
             _console().print(f"saved as run {run_id} (detente runs show {run_id})", style="dim", markup=False)
     return 0
-
-
-def _with_elasticities(world, args: argparse.Namespace):
-    """``world`` with the ``--elasticities`` set at the ``--horizon`` (docs/elasticities.md)."""
-    from detente.world._theta import ElasticityChoice, with_elasticities
-
-    return with_elasticities(world, ElasticityChoice(args.elasticities, args.horizon))
 
 
 def add_elasticity_options(parser: argparse.ArgumentParser, *, default_horizon: str = "1y",

@@ -603,9 +603,8 @@ def _cmd_attrition(args) -> int:
 def _world(args):
     """The ``--world`` with the ``--elasticities`` set at the ``--horizon``."""
     from detente.world import load_world
-    from detente.world._theta import ElasticityChoice, with_elasticities
 
-    return with_elasticities(load_world(args.world), ElasticityChoice(args.elasticities, args.horizon))
+    return load_world(args.world, elasticities=args.elasticities, horizon=args.horizon)
 
 
 # ---------------------------------------------------------------------------- parser
