@@ -193,8 +193,7 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
             years = clock.advance(d, st.tariffs, st.iceberg * (1.0 + st.export_taxes))
             horizons[t] = years
             if years > 0:
-                wd = world_for(sc, base, elasticities=elasticities, horizon=f"{years:g}y")
-                wd = w.replace(theta=wd.theta, meta=dataclasses.replace(w.meta, elasticities=wd.meta.elasticities))
+                wd = world_for(sc, w, elasticities=elasticities, horizon=f"{years:g}y")
                 st = policy_state(wd, sc, d)  # export controls' iceberg equivalents use the date's theta
                 key = f"{st.key}@{years:g}y"
         eq = equilibria.get(key)
