@@ -163,17 +163,9 @@ def today() -> str:
 # ---------------------------------------------------------------------------- gegravity
 def gravity_sample_path() -> str:
     """``$DETENTE_GRAVITY_SAMPLE``, else ``../shared/data/gravity_sample/sample_data_set.csv``."""
-    import os
-    from pathlib import Path
+    from detente.world._cp2015 import shared_data_path
 
-    env = os.environ.get("DETENTE_GRAVITY_SAMPLE")
-    if env:
-        return env
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        p = base.parent / "shared" / "data" / "gravity_sample" / "sample_data_set.csv"
-        if p.is_file():
-            return str(p)
-    return str(Path.cwd().parent / "shared" / "data" / "gravity_sample" / "sample_data_set.csv")
+    return str(shared_data_path("gravity_sample", "sample_data_set.csv", env="DETENTE_GRAVITY_SAMPLE"))
 
 
 @study("gegravity", "gegravity's documented Canada-Japan agreement on its 30-country sample "

@@ -40,17 +40,25 @@ SERVICE_THETA = 8.22
 NAFTA = ("Canada", "Mexico", "USA")
 
 
+def shared_data_path(*parts: str, env: str | None = None) -> Path:
+    """``$env`` if set, else ``../shared/data/<parts>`` beside the working directory or the
+    repository root (the first that exists; the working directory's if neither does).
+
+    The project's validation data live there (never in the repository or the package).
+    """
+    if env and os.environ.get(env):
+        return Path(os.environ[env])
+    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+        p = base.parent.joinpath("shared", "data", *parts)
+        if p.exists():
+            return p
+    return Path.cwd().parent.joinpath("shared", "data", *parts)
+
+
 def default_cp2015_dir() -> Path:
     """``$DETENTE_CP2015_DIR``, else ``../shared/data/cp2015`` from the working directory
     or from the repository root."""
-    env = os.environ.get("DETENTE_CP2015_DIR")
-    if env:
-        return Path(env)
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        p = base.parent / "shared" / "data" / "cp2015"
-        if p.is_dir():
-            return p
-    return Path.cwd().parent / "shared" / "data" / "cp2015"
+    return shared_data_path("cp2015", env="DETENTE_CP2015_DIR")
 
 
 def _read(folder: Path, name: str, shape: tuple[int, ...]) -> np.ndarray:
