@@ -262,6 +262,16 @@ def _provenance(sc: Scenario, w: World, n_solves: int) -> dict:
             "reading": "each date: static equilibrium under the policy then in force, vs the baseline"}
 
 
+def goods_trade_change(ds, world: World, importer: str, exporter: str, start: str | None = None,
+                       end: str | None = None) -> float:
+    """Mean % change of goods sales exporter -> importer over the replay dates in [start, end]
+    (default: the whole period), against the replay's baseline."""
+    goods = [s for s in world.sectors if s in set(world.goods)]
+    t = ds["trade"].sel(importer=importer, exporter=exporter, sector=goods).sum("sector")
+    b = float(ds["trade_base"].sel(importer=importer, exporter=exporter, sector=goods).sum())
+    return float(100 * (t.sel(date=slice(start, end)).mean() / b - 1))
+
+
 class _ChangeClock:
     """Time since the policy changes in force, for the adjustment path.
 

@@ -20,6 +20,7 @@ def horizon_table(scenario: str, variant: str | None = None, *, world=None,
     import pandas as pd
 
     from detente.policy import load_scenario, replay
+    from detente.policy._replay import goods_trade_change
     from detente.world.elasticities import describe
 
     a, b = pair
@@ -28,16 +29,13 @@ def horizon_table(scenario: str, variant: str | None = None, *, world=None,
     for h in horizons:
         rp = replay(sc, world, variant=variant, horizon=h, elasticities=elasticities, closure=closure)
         ds, w = rp.dataset, rp.world
-        goods = [s for s in w.sectors if s in set(w.goods)]
         col = {}
         for c in (a, b):
             wf = ds["welfare_pct"].sel(country=c)
             col[f"{c} welfare, period mean %"] = float(wf.mean())
             col[f"{c} welfare, worst %"] = float(wf.min())
         for imp, exp in ((a, b), (b, a)):
-            t = ds["trade"].sel(importer=imp, exporter=exp, sector=goods).sum("sector")
-            base = float(ds["trade_base"].sel(importer=imp, exporter=exp, sector=goods).sum())
-            col[f"{exp}->{imp} goods trade, period mean %"] = float(100 * (t.mean() / base - 1))
+            col[f"{exp}->{imp} goods trade, period mean %"] = goods_trade_change(ds, w, imp, exp)
         name = elasticities or "default"
         label = describe(name, h) if name != "world" else f"world file's at {h}"
         cols[label.split(" at ", 1)[-1]] = col

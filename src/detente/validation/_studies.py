@@ -13,6 +13,7 @@ from importlib import resources
 import numpy as np
 import yaml
 
+from detente.policy._replay import goods_trade_change
 from detente.validation._core import Comparison, Row, study
 
 
@@ -116,15 +117,6 @@ def war_2018(elasticities: str | None = None, horizon: str | None = None) -> Com
 
 
 # ---------------------------------------------------------------------------- 2025 trade
-def goods_trade_change(ds, world, importer: str, exporter: str, start: str, end: str) -> float:
-    """Mean % change of goods sales exporter -> importer over replay dates in [start, end]."""
-    goods = [s for s in world.sectors if s in set(world.goods)]
-    t = ds["trade"].sel(importer=importer, exporter=exporter, sector=goods).sum("sector")
-    b = float(ds["trade_base"].sel(importer=importer, exporter=exporter, sector=goods).sum())
-    window = t.sel(date=slice(start, end))
-    return float(100 * (window.mean() / b - 1))
-
-
 @study("trade-2025", "the 2025 US-China goods trade collapse vs Census and China customs figures")
 def trade_2025(elasticities: str | None = None, horizon: str | None = None,
                adjustment: str | None = None) -> Comparison:
