@@ -222,6 +222,9 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
 
 
 def _shock(cf: Counterfactual) -> Shock:
+    if cf.critical_cuts:
+        raise ShockError("solve_batch does not solve critical-input cuts (the nested CES block); "
+                         "use equilibrium.solve for each member")
     x = cf.export_taxes if np.any(cf.export_taxes) else None
     return Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x)
 

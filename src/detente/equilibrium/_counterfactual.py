@@ -93,6 +93,13 @@ class Counterfactual:
     #: revenue accrues to the exporter (the static equivalent of a licence's or quota's
     #: scarcity rent). None = no export taxes (the baseline has none).
     export_taxes: np.ndarray | None = None
+    #: licences on critical inputs (:class:`detente.instruments.CriticalCut`), read by the
+    #: nested CES block of the users (docs/model.md, section 5b), at ``critical_horizon``
+    #: (the nest's elasticity, :func:`detente.instruments.nest_sigma`, unless
+    #: ``critical_sigma`` is given)
+    critical_cuts: tuple = ()
+    critical_horizon: str = "1y"
+    critical_sigma: float | None = None
 
     def __post_init__(self) -> None:
         check_closure(self.closure)
@@ -259,6 +266,42 @@ class Counterfactual:
         return dataclasses.replace(self, export_taxes=x, changes=self.changes + (
             f"export licences {exporter}->{importer} [{_text(sectors)}] refuse {100 * refused_share:g}%",))
 
+    def critical_input_cut(self, product: str, exporter: Selector, importer: Selector, refused_share: float,
+                           *, horizon: str | float | None = None, sigma: float | None = None) -> Counterfactual:
+        """Licences of ``exporter`` that refuse ``refused_share`` of its sales of the critical
+        input ``product`` (a registry id, e.g. ``"ndfeb-magnets"``) to ``importer``.
+
+        The users of the input (the registry) can then buy only part of it: their nested
+        CES block raises their costs and cuts their output, and the scarcity rent goes to
+        the suppliers that still deliver (:func:`detente.instruments.critical_block`).
+        ``horizon`` sets the nest's elasticity (default: the counterfactual's, "1y");
+        ``sigma`` overrides it.
+        """
+        from detente.instruments import CriticalCut, normalise_nest_horizon
+
+        cut = CriticalCut(product, exporter, importer, float(refused_share))
+        # labels are checked now, not at solve time
+        _select(self.world.countries, exporter, self.world, "country")
+        _select(self.world.countries, importer, self.world, "country")
+        kw = {}
+        if horizon is not None:
+            kw["critical_horizon"] = normalise_nest_horizon(horizon)
+        if sigma is not None:
+            if not (np.isfinite(sigma) and 1e-3 <= sigma <= 20):
+                raise ShockError(f"nest elasticity sigma must be in [0.001, 20], got {sigma!r}")
+            kw["critical_sigma"] = float(sigma)
+        return dataclasses.replace(self, critical_cuts=self.critical_cuts + (cut,), changes=self.changes + (
+            f"critical input {product} {exporter}->{importer} refused {100 * refused_share:g}%",), **kw)
+
+    def critical_block(self):
+        """The kernel block of :attr:`critical_cuts` (None without cuts)."""
+        if not self.critical_cuts:
+            return None
+        from detente.instruments import critical_block
+
+        return critical_block(self.world, self.critical_cuts, horizon=self.critical_horizon,
+                              sigma=self.critical_sigma)
+
     def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector,
                      factor: float) -> Counterfactual:
         """Multiply the iceberg trade cost of the selected flows by ``factor`` (> 0)."""
@@ -279,7 +322,7 @@ class Counterfactual:
         """No change in trade costs and deficits (under ``"balanced"`` the purge itself is a
         change unless the world is already balanced)."""
         return (np.array_equal(self.tariffs, self.world.tariffs) and bool(np.all(self.iceberg == 1.0))
-                and not np.any(self.export_taxes)
+                and not np.any(self.export_taxes) and not self.critical_cuts
                 and np.array_equal(self.deficits, self.world.deficit))
 
     def describe(self) -> str:

@@ -34,6 +34,7 @@ import numpy as np
 
 from detente.equilibrium._anderson import anderson
 from detente.equilibrium._closure import check_closure, deficit_rule
+from detente.equilibrium._critical import CriticalBlock, check_block, markup_step, nest_terms, node_rents, quota_gap
 
 _LOG_CAP = 600.0  # exp overflow guard on theta * log(c_hat)
 
@@ -55,6 +56,9 @@ class Shock(NamedTuple):
     # (N, N, J) export taxes of exporter i on sales to n, fractions (baseline: none); their
     # revenue (the rent of a licence or quota) accrues to the exporter. None = zero.
     export_tax: np.ndarray | None = None
+    # rationed critical inputs of user nodes (:mod:`._critical`): a nested CES block whose
+    # scarcity rents accrue to the inputs' suppliers. None = no rationing.
+    critical: CriticalBlock | None = None
 
 
 class Solution(NamedTuple):
@@ -75,7 +79,8 @@ class Solution(NamedTuple):
     residuals: dict  # equilibrium-condition residuals at the solution
     D: np.ndarray | None = None  # (N,) new deficits D' at the solution (numeraire units)
     closure: str = "fixed-deficits"
-    E: np.ndarray | None = None  # (N,) export-tax revenue (rents) earned by each exporter
+    E: np.ndarray | None = None  # (N,) rents earned by each exporter: export taxes and critical-input markups
+    critical_markup: np.ndarray | None = None  # (K,) scarcity markups mu >= 1 of the critical block's rows
 
 
 def export_tax_of(shock: Shock) -> np.ndarray | None:
@@ -119,6 +124,13 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
     _, bk, G, inv_t, Gt, Gx = _prepare(base, shock)
+    blk = getattr(shock, "critical", None)
+    K = 0
+    if blk is not None:
+        check_block(blk, N, J)
+        K = len(blk.node)
+        # baseline gross output, to read output in quantities (value / unit cost)
+        log_Y0 = np.log(np.maximum((pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0), 1e-300)).ravel()
     closure = _kernel_closure(shock)
     D_ref = np.asarray(shock.D, dtype=float)
     VA_world = VA.sum()
@@ -129,12 +141,16 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     def unpack(z):
         lw = z[:N]
         lP = z[N:N + N * J].reshape(N, J)
-        Xn = z[N + N * J:].reshape(N, J) * Xscale
+        Xn = z[N + N * J:N + 2 * N * J].reshape(N, J) * Xscale
         return lw, lP, Xn
 
     def sweep(z, full: bool = False):
         lw, lP, Xn = unpack(z)
         lc = gva * lw[:, None] + np.einsum("ikj,ik->ij", gio, lP)
+        if K:
+            lm = z[N + 2 * N * J:]
+            logA, s_k, tau_k = nest_terms(blk, lm, N * J)
+            lc = lc + logA.reshape(N, J)
         e = np.clip(-theta * lc, -_LOG_CAP, _LOG_CAP)
         f = np.exp(e)  # c^-theta, (i, j)
         s = np.einsum("nij,ij->nj", bk, f)  # P_hat^-theta, (n, j)
@@ -147,26 +163,38 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         w = np.exp(lw)
         D_new = deficit_rule(closure, D_ref, VA, w)
         income = w * VA + R + D_new
+        E = np.zeros(N)
         if Gx is not None:
             E = (f * np.einsum("nij,nj->ij", Gx, q)).sum(axis=1)  # exporters' rents (i,)
-            income = income + E
-        X_new = np.einsum("njk,nk->nj", gio, Y) + alpha * income[:, None]
-        va_impl = (gva * Y).sum(axis=1)
+        Ycd = Y  # revenue that pays labour and the Cobb-Douglas inputs
+        if K:
+            paid, received = node_rents(blk, tau_k, Y.ravel())
+            Ycd = Y - paid.reshape(N, J)
+            E = E + received
+        income = income + E
+        X_new = np.einsum("njk,nk->nj", gio, Ycd) + alpha * income[:, None]
+        va_impl = (gva * Ycd).sum(axis=1)
         # d log Y / d log c ~ -theta * zeta, zeta = sales-weighted (1 - pi')
         Y2 = f * f * np.einsum("nij,nj->ij", Gb, q / s)
         zeta_Y = np.maximum(Y - Y2, 0.0)
         H = w * VA + (theta * gva * gva * zeta_Y).sum(axis=1)
         lw_new = np.clip(lw + (va_impl - w * VA) / np.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
         lw_new -= np.log(np.exp(lw_new) @ VA / VA_world)
-        z_new = np.concatenate([lw_new, lP_new.ravel(), (X_new / Xscale).ravel()])
+        parts = [lw_new, lP_new.ravel(), (X_new / Xscale).ravel()]
+        if K:
+            log_Yq = np.log(np.maximum(Y, 1e-300)).ravel() - log_Y0 - lc.ravel()
+            eps = (theta * zeta_Y / np.maximum(Y, 1e-300)).ravel() + 1.0
+            parts.append(markup_step(blk, lm, logA, s_k, log_Yq, eps))
+        z_new = np.concatenate(parts)
         if full:
             return z_new, dict(lc=lc, f=f, s=s, Y=Y, R=R, income=income, X_new=X_new, va_impl=va_impl,
-                               D_new=D_new, E=E if Gx is not None else np.zeros(N))
+                               D_new=D_new, E=E)
         return z_new
 
-    z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
+    z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel(), np.zeros(K)])
     fp = anderson(sweep, z0, tol=tol, max_iter=max_iter, memory=memory)
     lw, lP, Xn = unpack(fp.x)
+    lm = fp.x[N + 2 * N * J:] if K else None
     _, aux = sweep(fp.x, full=True)
     f, s = aux["f"], aux["s"]
     pi_new = bk * f[None, :, :] / s[:, None, :]
@@ -175,12 +203,12 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     w_hat = np.exp(lw)
     D_new = deficit_rule(closure, D_ref, VA, w_hat)
     income = w_hat * VA + R + D_new + aux["E"]
-    residuals = _equilibrium_residuals(base, shock, bk, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn)
+    residuals = _equilibrium_residuals(base, shock, bk, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn, lm)
     ok = fp.converged and max(residuals.values()) <= check_tol
     return Solution(w_hat=w_hat, P_hat=np.exp(lP), c_hat=np.exp(aux["lc"]), pi=pi_new, X=Xn, Y=Y,
                     I=income, R=R, iterations=fp.iterations, fixed_point_residual=fp.residual,
                     restarts=fp.restarts, converged=ok, residuals=residuals, D=D_new,
-                    closure=shock.closure, E=aux["E"])
+                    closure=shock.closure, E=aux["E"], critical_markup=None if lm is None else np.exp(lm))
 
 
 def _kernel_closure(shock: Shock) -> str:
@@ -196,7 +224,7 @@ def _kernel_closure(shock: Shock) -> str:
     return closure
 
 
-def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, Xn) -> dict:
+def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, Xn, lm=None) -> dict:
     """Each equilibrium condition's largest violation, recomputed from the returned values.
 
     ``price_index``, ``input_cost`` and ``trade_shares`` are in log points / absolute
@@ -208,6 +236,11 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     D_new = deficit_rule(_kernel_closure(shock), np.asarray(shock.D, dtype=float), VA, w_hat)
     # (1) input cost and (2) price index, in logs; bk = pi * kappa^-theta
     lc = gva * np.log(w_hat)[:, None] + np.einsum("ikj,ik->ij", gio, np.log(P_hat))
+    N, J = lc.shape
+    blk = getattr(shock, "critical", None)
+    if blk is not None:
+        logA, _, tau_k = nest_terms(blk, lm, N * J)
+        lc = lc + logA.reshape(N, J)
     with np.errstate(over="ignore", under="ignore"):
         f = c_hat ** (-theta)  # (i, j)
         s = np.einsum("nij,ij->nj", bk, f)
@@ -222,14 +255,26 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     Y = producer.sum(axis=0)
     R = (flows * shock.tau).sum(axis=(1, 2))
     E = np.zeros_like(R) if x is None else (producer * x).sum(axis=(0, 2))
+    Ycd, net_rents, out = Y, np.zeros_like(R), {}
+    if blk is not None:
+        paid, received = node_rents(blk, tau_k, Y.ravel())
+        Ycd = Y - paid.reshape(N, J)
+        E = E + received
+        net_rents = received - paid.reshape(N, J).sum(axis=1)
+        # the quota: demand equals supply where the markup is positive, is below it elsewhere
+        log_Y0 = np.log(np.maximum((pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0), 1e-300)).ravel()
+        log_Yq = np.log(np.maximum(Y, 1e-300)).ravel() - log_Y0 - lc.ravel()
+        gap = quota_gap(blk, lm, logA, log_Yq)
+        out["critical_quota"] = float(np.where(lm > 0, np.abs(gap), np.maximum(gap, 0.0)).max(initial=0.0))
     income = w_hat * VA + R + E + D_new
-    X_impl = np.einsum("njk,nk->nj", gio, Y) + alpha * income[:, None]
+    X_impl = np.einsum("njk,nk->nj", gio, Ycd) + alpha * income[:, None]
     expend = np.abs(X_impl - Xn).max() / scale
-    balance = np.abs(flows.sum(axis=(1, 2)) - D_new - flows.sum(axis=(0, 2))).max() / scale
-    labour = np.abs((gva * Y).sum(axis=1) - w_hat * VA).max() / scale
+    balance = np.abs(flows.sum(axis=(1, 2)) - D_new - net_rents - flows.sum(axis=(0, 2))).max() / scale
+    labour = np.abs((gva * Ycd).sum(axis=1) - w_hat * VA).max() / scale
     shares = max(np.abs(pi_new.sum(axis=1) - 1.0).max(), np.abs(pi3 - pi_new).max())
     return {"price_index": float(price), "input_cost": float(cost), "expenditure": float(expend),
-            "trade_balance": float(balance), "labour_market": float(labour), "trade_shares": float(shares)}
+            "trade_balance": float(balance), "labour_market": float(labour), "trade_shares": float(shares),
+            **out}
 
 
 # ---------------------------------------------------------------------------- one sector

@@ -446,6 +446,9 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
         raise ValueError(f"solver must be 'auto', 'dense' or 'gmres', got {solver!r}")
 
     closure = getattr(cf, "closure", None) or "fixed-deficits"
+    if getattr(cf, "critical_cuts", ()):
+        raise ShockError("elasticity sensitivities are not available with critical-input cuts (the nested "
+                         "CES block is solved by equilibrium.solve only); use --bands for their uncertainty")
     x = getattr(cf, "export_taxes", None)
     kernel = JaxKernel(w.arrays(), cf.deficits, closure=closure,
                        export_tax=x if x is not None and np.any(x) else None)

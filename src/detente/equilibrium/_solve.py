@@ -160,7 +160,8 @@ def purged_world(world: World) -> World:
 def _solve(world: World, cf: Counterfactual, tol: float, check_tol: float, max_iter: int) -> Equilibrium:
     t0 = time.perf_counter()
     x = cf.export_taxes if np.any(cf.export_taxes) else None
-    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x), tol=tol,
+    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x,
+                                          cf.critical_block()), tol=tol,
                     max_iter=max_iter, check_tol=check_tol)
     diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
                        time.perf_counter() - t0, sol.converged, check_tol)

@@ -8,6 +8,15 @@ nothing during their review and then their approval share; general licences pass
 approval share from the first day.
 """
 
+from detente.instruments._critical import (
+    NEST_SIGMA,
+    CriticalCut,
+    critical_block,
+    nest_sigma,
+    normalise_nest_horizon,
+    replacement_share,
+)
 from detente.instruments._licence import LICENCES, approval_on, licence_equivalent, review_end
 
-__all__ = ["LICENCES", "approval_on", "licence_equivalent", "review_end"]
+__all__ = ["LICENCES", "NEST_SIGMA", "CriticalCut", "approval_on", "critical_block", "licence_equivalent",
+           "nest_sigma", "normalise_nest_horizon", "replacement_share", "review_end"]

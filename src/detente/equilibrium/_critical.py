@@ -1,0 +1,132 @@
+"""Critical inputs inside the equilibrium: a nested CES block for rationed inputs.
+
+A user node u = (country n, sector j) that depends on a critical input p (the registry
+of :mod:`detente.shortage`) produces with a CES nest between the critical input and the
+bundle of all its other inputs (the Cobb-Douglas bundle of the base model),
+
+    c_u = [ (1 - sum_p a_up) c_V^(1 - sigma) + sum_p a_up p_up^(1 - sigma) ]^(1 / (1 - sigma)),
+
+with ``a_up`` the input's baseline cost share and ``sigma`` the substitutability between
+the critical input and everything else (low in the short run, rising with the horizon:
+:data:`detente.instruments.NEST_SIGMA`). An export licence or quota rations the
+quantity: the user can buy at most ``z_up`` of its baseline quantity (docs/model.md,
+section 5b). The input's price then rises above its cost by the scarcity markup
+``mu_up >= 1`` until the user's demand equals the quota,
+
+    Y_u^qty (mu_up / A_u)^(-sigma) = z_up      where the quota binds (mu_up > 1),
+    Y_u^qty (1 / A_u)^(-sigma)   <= z_up       otherwise (mu_up = 1),
+
+where ``A_u = c_u / c_V`` is the cost factor of the nest and ``Y^qty`` output in
+quantities (value over unit cost). The markup is a rent: the share
+
+    tau_u = sum_p a_up (mu_up / A_u)^(-sigma) (mu_up - 1) / A_u
+
+of the user's revenue is paid to the input's suppliers (``rent_to``), the rest pays
+labour and the Cobb-Douglas inputs. Income accounting closes: a country's goods trade
+balance equals its deficit plus the rents it receives less the rents its users pay.
+
+Everything here is a pure array function of the block and the log markups; the sweep of
+:func:`detente.equilibrium._kernel.solve_hat` carries ``log mu`` as extra unknowns with a
+Newton-diagonal update (:func:`markup_step`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+_LM_CAP = 60.0  # log markup cap (a factor e^60: beyond any meaningful scarcity price)
+
+
+class CriticalBlock(NamedTuple):
+    """Rationed critical inputs of user nodes (plain arrays; one row per user x input).
+
+    ``node`` (K,) flat user nodes ``n * J + j``; ``share`` (K,) baseline cost shares
+    ``a`` of the input in the user's costs (sum per node < 1); ``supply`` (K,) the
+    quantity the user can buy relative to baseline, in (0, 1]; ``sigma`` the elasticity
+    of substitution between critical inputs and the other inputs (> 0); ``rent_to``
+    (K, N) the shares of each row's scarcity rent earned by each country (rows sum to 1).
+    """
+
+    node: np.ndarray
+    share: np.ndarray
+    supply: np.ndarray
+    sigma: float
+    rent_to: np.ndarray
+
+
+def check_block(blk: CriticalBlock, N: int, J: int) -> None:
+    """Refuse a block the nest cannot solve, naming the field and value."""
+    from detente.errors import ShockError
+
+    node, a, z = (np.asarray(x) for x in (blk.node, blk.share, blk.supply))
+    K = node.shape[0]
+    if a.shape != (K,) or z.shape != (K,) or np.shape(blk.rent_to) != (K, N):
+        raise ShockError(f"critical-input block: expected share, supply (K,) and rent_to (K, {N}) for K={K} rows")
+    if K and (node.min() < 0 or node.max() >= N * J):
+        raise ShockError(f"critical-input block: user node out of range [0, {N * J})")
+    if not (np.isfinite(blk.sigma) and 1e-3 <= blk.sigma <= 20):
+        raise ShockError(f"critical-input block: sigma is {blk.sigma!r}; it must lie in [0.001, 20]")
+    if not np.isfinite(a).all() or (a <= 0).any():
+        raise ShockError("critical-input block: cost shares must be positive and finite")
+    per_node = np.bincount(node, a, minlength=N * J)
+    if (per_node >= 1).any():
+        raise ShockError(f"critical-input block: the cost shares of a user's critical inputs sum to "
+                         f"{per_node.max():.6g}; they must sum to less than 1")
+    if not np.isfinite(z).all() or (z <= 0).any() or (z > 1).any():
+        k = int(np.argmax(~np.isfinite(z) | (z <= 0) | (z > 1)))
+        raise ShockError(f"critical-input block: supply {z[k]!r} must be in (0, 1] (a total cut with no "
+                         "other supplier and criticality 1 has no finite equilibrium)")
+    r = np.asarray(blk.rent_to, dtype=float)
+    if (r < 0).any() or (K and np.abs(r.sum(axis=1) - 1).max() > 1e-9):
+        raise ShockError("critical-input block: rent_to rows must be non-negative shares summing to 1")
+
+
+def nest_terms(blk: CriticalBlock, lm: np.ndarray, NJ: int):
+    """Cost factors, cost shares and rent shares at log markups ``lm`` (K,).
+
+    Returns ``logA`` (NJ,) log cost factor of every node (0 off the users), ``s`` (K,)
+    the input's cost share at the new prices, ``tau_k`` (K,) its rent as a share of the
+    user's revenue.
+    """
+    sig = float(blk.sigma)
+    a = np.asarray(blk.share, dtype=float)
+    node = np.asarray(blk.node)
+    if abs(1.0 - sig) < 1e-9:  # Cobb-Douglas nest
+        logA = np.bincount(node, a * lm, minlength=NJ)
+    else:
+        inner = 1.0 + np.bincount(node, a * np.expm1((1.0 - sig) * lm), minlength=NJ)
+        logA = np.log(np.maximum(inner, 1e-300)) / (1.0 - sig)
+    rel = lm - logA[node]  # log (mu / A)
+    s = a * np.exp((1.0 - sig) * rel)
+    tau_k = a * np.exp(-sig * rel - logA[node]) * np.expm1(lm)
+    return logA, s, tau_k
+
+
+def quota_gap(blk: CriticalBlock, lm, logA, log_Yq) -> np.ndarray:
+    """(K,) log demand minus log quota: ``log Y_u^qty - sigma (lm - logA_u) - log z``."""
+    node = np.asarray(blk.node)
+    return log_Yq[node] - float(blk.sigma) * (lm - logA[node]) - np.log(np.asarray(blk.supply, dtype=float))
+
+
+def markup_step(blk: CriticalBlock, lm, logA, s, log_Yq, eps_node) -> np.ndarray:
+    """Newton-diagonal update of the log markups toward the quota, kept at >= 0.
+
+    ``eps_node`` (NJ,) is each node's elasticity of output quantity to its own unit cost
+    (the sweep's trade-share weighted ``theta (1 - pi)`` plus 1 for the value-to-quantity
+    step). d gap / d lm = -(eps s + sigma (1 - s)).
+    """
+    node = np.asarray(blk.node)
+    g = quota_gap(blk, lm, logA, log_Yq)
+    d = eps_node[node] * s + float(blk.sigma) * (1.0 - s)
+    return np.clip(lm + g / np.maximum(d, 1e-12), 0.0, _LM_CAP)
+
+
+def node_rents(blk: CriticalBlock, tau_k, Y_flat):
+    """Rents paid per node (NJ,) and received per country (N,) given revenues ``Y_flat``."""
+    node = np.asarray(blk.node)
+    paid_k = tau_k * Y_flat[node]
+    paid = np.bincount(node, paid_k, minlength=Y_flat.shape[0])
+    received = paid_k @ np.asarray(blk.rent_to, dtype=float)
+    return paid, received

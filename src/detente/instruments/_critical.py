@@ -1,0 +1,162 @@
+"""A licence on a critical input, read by the static equilibrium: the nested CES block.
+
+The same registry (src/detente/data/critical_inputs.yaml) serves the weekly shortage
+model and this translation. For a cut that refuses the share ``r_pin`` of product p from
+supplier i to country n, a user u in n can buy at most
+
+    z_up = 1 - c_up * sum_i sigma_pni r_pin (1 - phi_p(h))
+
+of its baseline quantity: ``sigma`` the registry's sourcing, ``c`` its criticality (the
+dependent output share: the rest of the user's uses of p have ready substitutes, so only
+the dependent share is rationed), ``phi_p(h)`` the share of a refused supply that other
+suppliers replace by horizon h. In the Leontief limit (sigma_nest -> 0) the user's
+output falls to ``z``, the weekly model's sustained
+output up to the suppliers' surge (which the weekly model's orders keep using) (docs/shortage.md,
+section 8); with substitution it falls less. The scarcity rent of the rationed input is
+a quota rent, earned by whoever holds the allocation: the licence holder (the controlling
+exporter) on its approved sales, and the buyer's own country on everything else (the
+other suppliers ration their fixed output among buyers at contract prices).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+#: elasticity of substitution between a critical input and all of the user's other
+#: inputs, by horizon in years. One year: Atalay (2017, "How important are sectoral
+#: shocks?", AEJ: Macroeconomics 9(4)) estimates the elasticity across a producer's
+#: intermediate inputs at 0.001-0.13 at quarterly-to-annual frequency (near
+#: complements); 0.05 sits inside that range (band 0.01-0.13). Boehm, Flaaen &
+#: Pandalai-Nayar (2019, REStat 101(1)) find about 0.2 within a year after Tohoku between
+#: imported and domestic sources of the *same* input: that is the replacement of a
+#: supplier (``max_substitution`` here), not substitution away from the input. Long run:
+#: Peter & Ruane (CEPR DP 21539, 2026) find long-run elasticities between broad material
+#: inputs "significantly above" 1; for one specific critical input detente takes
+#: Cobb-Douglas (1.0) at 10 years (band 0.5-2.0). Log-linear in years between the points,
+#: constant outside (below one year: the one-year value, as for the trade elasticities).
+NEST_SIGMA: dict[float, float] = {1.0: 0.05, 10.0: 1.0}
+#: the low and high ends used for the band (the same interpolation)
+NEST_SIGMA_BAND: dict[str, dict[float, float]] = {"low": {1.0: 0.01, 10.0: 0.5}, "high": {1.0: 0.13, 10.0: 2.0}}
+#: years to build capacity outside the controlling country (IEA 2025, ~8 years for
+#: magnets): other suppliers' replacement share rises linearly from the registry's
+#: ``max_substitution`` (reached over ``ramp_weeks``) to 1 at this horizon
+REPLACEMENT_YEARS = 8.0
+
+
+@dataclasses.dataclass(frozen=True)
+class CriticalCut:
+    """A licence on a critical product: ``exporter`` refuses ``refused`` of its sales of
+    ``product`` to ``importer`` (labels or comma lists; ``"all"``)."""
+
+    product: str
+    exporter: str | Sequence[str]
+    importer: str | Sequence[str]
+    refused: float
+
+    def __post_init__(self) -> None:
+        from detente.errors import ShockError
+
+        if not (np.isfinite(self.refused) and 0.0 <= self.refused <= 1.0):
+            raise ShockError(f"critical-input cut of {self.product!r}: refused share must be in [0, 1], "
+                             f"got {self.refused!r}")
+
+
+def normalise_nest_horizon(horizon) -> str:
+    """A horizon as the elasticity registry writes it ("1y", "3y", "long")."""
+    from detente.world._theta import normalise_horizon
+
+    return normalise_horizon(horizon)
+
+
+def _interp(points: dict[float, float], years: float) -> float:
+    xs = sorted(points)
+    lx = np.log([max(years, 1e-6)])[0]
+    lxs, ly = np.log(xs), np.log([points[x] for x in xs])
+    return float(np.exp(np.interp(lx, lxs, ly)))
+
+
+def nest_sigma(horizon="1y", *, band: str | None = None) -> float:
+    """The nest's elasticity at ``horizon`` (``"1y"``, ``"3y"``, ``"long"``, years)."""
+    from detente.world.elasticities._horizon import horizon_years
+
+    points = NEST_SIGMA if band is None else NEST_SIGMA_BAND[band]
+    return _interp(points, horizon_years(horizon))
+
+
+def replacement_share(max_substitution: float, ramp_weeks: float, horizon="1y") -> float:
+    """Share of a refused supply that other suppliers replace by ``horizon``."""
+    from detente.world.elasticities._horizon import horizon_years
+
+    years = horizon_years(horizon)
+    ramp = float(max_substitution) * min(1.0, 52.0 * years / max(float(ramp_weeks), 1.0))
+    if years <= 1.0:
+        return ramp
+    return float(min(1.0, ramp + (1.0 - ramp) * (years - 1.0) / (REPLACEMENT_YEARS - 1.0)))
+
+
+def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: float | None = None,
+                   registry=None):
+    """The kernel's :class:`~detente.equilibrium._critical.CriticalBlock` for ``cuts``.
+
+    Rows: every (user, product) of the registry on ``world`` whose supply falls. Returns
+    None when no user is rationed. ``sigma`` overrides the horizon's elasticity.
+    """
+    from detente.equilibrium._counterfactual import _select
+    from detente.equilibrium._critical import CriticalBlock
+    from detente.errors import ShockError
+    from detente.shortage import load_registry
+    from detente.shortage._registry import map_registry
+
+    if not cuts:
+        return None
+    registry = registry if registry is not None else load_registry()
+    products = tuple(dict.fromkeys(c.product for c in cuts))
+    unknown = [p for p in products if p not in registry.ids]
+    if unknown:
+        raise ShockError(f"unknown critical input {unknown[0]!r}; the registry has: {', '.join(registry.ids)}")
+    arr = map_registry(registry, world, products)
+    N, J = world.n_countries, world.n_sectors
+    P = len(products)
+    refused = np.zeros((P, N, N))  # (p, supplier i, importer n)
+    for c in cuts:
+        p = products.index(c.product)
+        i_idx = _select(world.countries, c.exporter, world, "country")
+        n_idx = _select(world.countries, c.importer, world, "country")
+        block = refused[p][np.ix_(i_idx, n_idx)]
+        refused[p][np.ix_(i_idx, n_idx)] = 1.0 - (1.0 - block) * (1.0 - c.refused)
+    idx = np.arange(N)
+    refused[:, idx, idx] = 0.0  # a country never refuses its own users
+    sig = nest_sigma(horizon) if sigma is None else float(sigma)
+    phi = np.array([replacement_share(arr.max_subst_p[p], arr.ramp_p[p], horizon) for p in range(P)])
+    rows_node, rows_a, rows_z, rows_rent = [], [], [], []
+    for u, node in enumerate(arr.user_nodes):
+        n = int(node) // J
+        for p in range(P):
+            c_up, a_up = arr.criticality_up[u, p], arr.intensity_up[u, p]
+            if c_up <= 0 or a_up <= 0:
+                continue
+            sigma_i = arr.sourcing_pni[p, n]  # (i,) shares of n's use supplied by i
+            R = float((sigma_i * refused[p, :, n]).sum()) * (1.0 - phi[p])
+            if R <= 0:
+                continue
+            z = 1.0 - c_up * R
+            if z <= 1e-6:
+                raise ShockError(f"the cut of {products[p]!r} leaves {world.countries[n]} "
+                                 f"{world.sectors[int(node) % J]} no supply at all (criticality 1, no other "
+                                 "supplier): no finite static equilibrium; use a refused share below 1")
+            # the licence holders earn the rent on their approved sales; what other suppliers
+            # deliver is rationed among buyers at contract prices, so its rent stays with the
+            # buyer's country (who holds the allocation earns a quota's rent)
+            licensed = np.where(refused[p, :, n] > 0, sigma_i * (1.0 - refused[p, :, n]), 0.0)
+            rent = licensed.copy()
+            rent[n] += max(0.0, 1.0 - licensed.sum())
+            rows_node.append(int(node))
+            rows_a.append(float(a_up))
+            rows_z.append(z)
+            rows_rent.append(rent / rent.sum())
+    if not rows_node:
+        return None
+    return CriticalBlock(np.array(rows_node), np.array(rows_a), np.array(rows_z), sig, np.array(rows_rent))
