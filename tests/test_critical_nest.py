@@ -182,3 +182,16 @@ def test_block_rows_follow_the_registry(world):
     assert "MOTOR" in users and "ELECTRICAL" in users
     assert all(world.sectors[int(n) % J] not in world.services for n in blk.node)
     assert ((blk.supply > 0) & (blk.supply < 1)).all()
+
+
+def test_whatif_cut_from_the_command_line(capsys):
+    import json
+
+    from detente.cli import main
+
+    assert main(["whatif", "--cut", "ndfeb-magnets:CHN->all:100", "--countries", "USA,DEU", "--json",
+                 "--no-save"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert "critical input ndfeb-magnets CHN->all refused 100%" in json.dumps(rec)
+    assert main(["whatif", "--cut", "ndfeb-magnets:CHN:all", "--no-save"]) == 2
+    assert "PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT" in capsys.readouterr().err

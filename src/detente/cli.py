@@ -44,14 +44,20 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         specs.extend(p.tariffs)
         title = f"{p.title} [{p.date}]"
     specs.extend(args.tariff or [])
-    if not specs and not args.iceberg and args.deficits == "baseline" and args.closure == "fixed-deficits":
-        raise DetenteError("nothing to do: give --tariff, --iceberg, --preset, --deficits zero or a --closure")
+    if (not specs and not args.iceberg and not args.cut and args.deficits == "baseline"
+            and args.closure == "fixed-deficits"):
+        raise DetenteError("nothing to do: give --tariff, --iceberg, --cut, --preset, --deficits zero or a --closure")
     for text in specs:
         imp, exp, sec, rate, op = parse_tariff(text)
         cf = cf.tariff(imp, exp, sec, rate, op=op)
     for text in args.iceberg or []:
         imp, exp, sec, factor = parse_iceberg(text)
         cf = cf.iceberg_cost(imp, exp, sec, factor)
+    for text in args.cut or []:
+        from detente.equilibrium import parse_cut
+
+        product, exp, imp, refused = parse_cut(text)
+        cf = cf.critical_input_cut(product, exp, imp, refused, horizon=args.horizon)
     cf = cf.with_label(title)
     eq = solve(world, cf)
     countries = _main_countries(world, selected)
@@ -394,6 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--tariff", action="append", metavar="SPEC", help="tariff change, repeatable")
     w.add_argument("--iceberg", action="append", metavar="SPEC",
                    help="iceberg trade-cost change IMPORTER<-EXPORTER:SECTORS:xFACTOR, repeatable")
+    w.add_argument("--cut", action="append", metavar="SPEC",
+                   help="licences on a critical input, PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT, e.g. "
+                        "'ndfeb-magnets:CHN->all:100' (a ban; products: `detente shortage --list`), "
+                        "read by the users' nested CES block at --horizon; repeatable")
     w.add_argument("--preset", help="a named what-if (april-2025-peak, geneva-2025)")
     w.add_argument("--deficits", choices=["baseline", "zero"], default="baseline",
                    help="deficit closure: keep baseline deficits (default) or set them to zero")

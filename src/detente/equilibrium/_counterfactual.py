@@ -358,3 +358,16 @@ def parse_iceberg(text: str) -> tuple[str, str, str, float]:
     if not m:
         raise ShockError(f"cannot read iceberg change {text!r}: expected IMPORTER<-EXPORTER:SECTORS:xFACTOR, e.g. 'USA<-CHN:C26:x1.25'")
     return m[1].strip(), m[2].strip(), m[3].strip(), float(m[4])
+
+
+def parse_cut(text: str) -> tuple[str, str, str, float]:
+    """Parse ``PRODUCT:EXPORTER->IMPORTER:REFUSED`` (refused share in percent), e.g.
+    ``ndfeb-magnets:CHN->all:100`` (a ban) or ``ndfeb-magnets:CHN->USA,JPN:75``."""
+    m = re.match(r"^\s*([A-Za-z0-9_.-]+):([^:>-]+)->([^:]+):([0-9]*\.?[0-9]+)%?\s*$", text)
+    if not m:
+        raise ShockError(f"cannot read critical-input cut {text!r}: expected PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT, "
+                         "e.g. 'ndfeb-magnets:CHN->all:100' (a ban) or 'ndfeb-magnets:CHN->USA:75'")
+    pct = float(m[4])
+    if pct > 100:
+        raise ShockError(f"critical-input cut {text!r}: the refused share is a percentage in [0, 100], got {pct:g}")
+    return m[1], m[2].strip(), m[3].strip(), pct / 100.0

@@ -217,6 +217,22 @@ class Equilibrium:
         return (self.solution.I / self.world.income) / self.price_index_hat
 
     @cached_property
+    def real_value_added_hat(self) -> np.ndarray:
+        """(n,) change in real value added (real GDP): each sector's output in quantities
+        (value over unit cost, ``Y' / (Y c_hat)``) weighted by its baseline value added.
+
+        Under tariffs it moves little (factors stay employed); a rationed critical input
+        cuts it directly (the users' output falls), the measure published estimates of
+        input cut-offs report (docs/shortage.md, section 8).
+        """
+        X0, pi, tau = self.world.arrays()[:3]
+        Y0 = (pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(Y0 > 0, self.solution.Y / (Y0 * self.solution.c_hat), 1.0)
+        va0 = self.world.va_share * Y0
+        return (va0 * q).sum(axis=1) / va0.sum(axis=1)
+
+    @cached_property
     def real_wage_hat(self) -> np.ndarray:
         return self.solution.w_hat / self.price_index_hat
 
