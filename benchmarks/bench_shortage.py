@@ -12,7 +12,8 @@ world) and the same horizon (52 weekly steps):
    weekly step per temporal unit (``iotable_year_to_temporal_unit_factor=52``), 52
    steps, a production-capacity shock to the same users; its 1,000-draw cost is
    extrapolated from ``--boario-runs`` real runs (divided by the workers, as if it
-   parallelised perfectly).
+   parallelised perfectly). ``--boario-runs 0`` (or no boario installed) times detente
+   only.
 
 Ratios are BoARIO time / detente time. Run: ``python benchmarks/bench_shortage.py``.
 """
@@ -135,6 +136,19 @@ def main() -> None:
     print(f"world {world.meta.name}: {world.n_countries} x {world.n_sectors} = "
           f"{world.n_countries * world.n_sectors} nodes; 52 weeks; {os.cpu_count()} CPUs; {platform.processor()}")
     ours = bench_detente(world, a.workers, a.draws, a.repeats)
+    try:
+        import boario  # noqa: F401
+    except ImportError:
+        a.boario_runs = 0
+        print("boario is not installed: timing detente only")
+    if a.boario_runs == 0:
+        print(f"detente  one run (kernel, 52 weeks):       {ours['kernel_52w_s']:8.3f} s")
+        print(f"detente  one run labelled (simulate):     {ours['simulate_52w_labelled_s']:8.3f} s")
+        print(f"detente  {a.draws} Monte Carlo draws, {a.workers} workers: {ours['mc_s']:8.2f} s")
+        if a.json:
+            with open(a.json, "w") as fh:
+                json.dump({"world": world.meta.name, "detente": ours}, fh, indent=2)
+        return
     theirs = bench_boario(world, a.boario_runs)
     one_ours = ours["kernel_52w_s"]
     one_theirs = theirs["loop_52w_s"]

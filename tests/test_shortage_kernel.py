@@ -105,3 +105,88 @@ def test_batch_draws_equal_single_runs():
     ob = run_kernel(both, 25)
     np.testing.assert_array_equal(ob.x_tdm[:, 0], run_kernel(k1, 25).x_tdm[:, 0])
     np.testing.assert_array_equal(ob.x_tdm[:, 1], run_kernel(k2, 25).x_tdm[:, 0])
+
+
+# ------------------------------------------------------------------ single sourcing by cohort
+@pytest.mark.parametrize("rule", ["single", "single-low", "single-high", "mixed"])
+@pytest.mark.parametrize("Q", [1, 5, 20, 7])
+def test_cohort_sourcing_mean_equals_node_sourcing(rule, Q):
+    """Each cohort's supplier mix, weighted by the cohorts' weights, is the node's."""
+    from detente.shortage._licensing import cohort_sourcing
+
+    rng = np.random.default_rng(Q)
+    sig = rng.dirichlet(np.ones(5), size=(3, 4))[..., :4] * rng.uniform(0.5, 1.0, (3, 4, 1))  # rows < 1
+    sig[0, 0] = [0.65, 0.35, 0.0, 0.0]
+    sq = cohort_sourcing(sig, Q, rule)
+    assert sq.shape == (3, 4, Q, 4)
+    np.testing.assert_allclose(sq.mean(axis=2), sig, atol=1e-12)
+    assert (sq >= 0).all() and (sq.sum(axis=-1) <= 1 + 1e-12).all()
+    if rule == "mixed" or Q == 1:
+        np.testing.assert_array_equal(sq, np.broadcast_to(sig[:, :, None], sq.shape))
+    else:
+        # single sourcing: at most one split cohort per supplier boundary
+        split = ((sq > 1e-12).sum(axis=-1) + (sq.sum(axis=-1) < 1 - 1e-12) > 1).sum(axis=2)
+        assert (split <= 4).all()
+        if Q == 20:  # 65% / 35%: 13 cohorts buy from supplier 0 alone, 7 from supplier 1 alone
+            np.testing.assert_allclose(np.sort(sq[0, 0, :, 0]), [0.0] * 7 + [1.0] * 13, atol=1e-12)
+
+
+def test_single_sourcing_spreads_suppliers_over_cover():
+    """'single': every supplier's cohorts span the cover ranks (the least-covered cohort
+    buys from the main supplier, the next from the other at 65/35); 'single-low' puts
+    the main supplier's cohorts at the bottom of the cover distribution."""
+    from detente.shortage._licensing import cohort_slots, cohort_sourcing
+
+    for Q in (5, 20, 33):
+        assert sorted(cohort_slots(Q)) == list(range(Q))
+    sq = cohort_sourcing(np.array([[[0.65, 0.35]]]), 20, "single")[0, 0, :, 0]
+    china_ranks = np.flatnonzero(sq > 0.5)
+    assert china_ranks[0] == 0 and sq[1] == 0.0
+    assert china_ranks.mean() == pytest.approx(9.5, abs=1.5)  # centred on the median cover rank
+    low = cohort_sourcing(np.array([[[0.65, 0.35]]]), 20, "single-low")[0, 0, :, 0]
+    np.testing.assert_allclose(low, [1.0] * 13 + [0.0] * 7, atol=1e-12)
+
+
+def test_total_cut_stops_only_the_cohorts_sourcing_from_the_cut_supplier():
+    """A node buying 65% from country 1 and 35% from itself (never licensed): under a
+    total cut of country 1, with no substitutes, the 13 of 20 cohorts that source from 1
+    alone run dry and the other 7 never do; output settles at 1 - 0.65 c. With one mixed
+    sourcing per node (the old rule) every cohort runs dry at once."""
+    from detente.shortage._licensing import cohort_sourcing, licensed_share, shipped_share
+    from detente.shortage._simulate import cohort_multipliers
+
+    T, Q = 30, 20
+    sig = np.zeros((1, 2, 2))
+    sig[0, 0] = [0.35, 0.65]
+    a = np.ones((T, 1, 2, 2))
+    a[:, 0, 1, 0] = 0.0  # ban 1 -> 0 from week 0
+    w = np.full(Q, 1 / Q)
+    for rule in ("single", "mixed"):
+        lic = licensed_share(a, cohort_sourcing(sig, Q, rule))  # (T, 1, 2, Q)
+        ship = shipped_share(lic, np.array([0.0]), np.array([1.0]), w)[:, 0, 0, :]  # country 0, (T, Q)
+        k = chain_inputs(ship, cover=4.0, transit=1, criticality=0.8, cohort_mult=cohort_multipliers(Q, 0.25))
+        out = run_kernel(k, T)
+        first = out.first_stockout_duq[0, 0]
+        x = _x(out)[:, 0]
+        china_only = cohort_sourcing(sig, Q, rule)[0, 0, :, 1] > 0.5
+        if rule == "single":
+            assert china_only.sum() == 13
+            assert (first[china_only] >= 0).all() and (first[~china_only] == -1).all()
+            assert x[-1] == pytest.approx(1 - 0.65 * 0.8, abs=1e-12)
+            assert out.first_stockout_du[0, 0] == first[china_only].min()
+        else:
+            assert (first >= 0).all()
+        assert (x >= 1 - 0.8 - 1e-12).all()
+
+
+def test_cohort_shipments_at_one_keep_the_baseline_exact():
+    """No restriction: every cohort's shipped share is exactly 1 and nothing moves."""
+    from detente.shortage._licensing import cohort_sourcing, licensed_share, shipped_share
+    from detente.shortage._simulate import cohort_multipliers
+
+    sig = np.array([[[0.3, 0.25, 0.4]]] * 1).reshape(1, 1, 3)
+    lic = licensed_share(np.ones((25, 1, 3, 1)), cohort_sourcing(sig, 20))
+    assert (lic == 1.0).all()
+    ship = shipped_share(lic, np.array([0.05]), np.array([26.0]), np.full(20, 0.05))[:, 0, 0]
+    out = run_kernel(chain_inputs(ship, cohort_mult=cohort_multipliers(20, 0.25), n_stages=2), 25)
+    assert (_x(out) == 1.0).all() and (out.first_stockout_duq == -1).all()

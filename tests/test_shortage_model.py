@@ -233,18 +233,80 @@ def test_sustained_total_cut_equals_the_dependent_share(world, tmp_path):
     np.testing.assert_allclose(weekly_va[others], 0.6 * Y[others] * vs[others] / 52.0, rtol=1e-12)
 
 
-def test_2025_losses_are_lines_not_industries(world):
+@pytest.fixture(scope="module")
+def replay_2025():
+    return simulate_scenario("rare-earth-magnets-2025")
+
+
+def test_2025_losses_are_lines_not_industries(replay_2025):
     """The replay: US and European car lines stop from late May-June, Indian ones later;
     the US loses a fraction of one week of car output over the year, not weeks."""
-    res = simulate_scenario("rare-earth-magnets-2025")
+    res = replay_2025
     table = res.first_stockouts(["MOTOR"]).set_index("country")
     ds = res.dataset
     for c in ("USA", "DEU", "EUR"):
         assert 7 <= table.loc[c, "first_stockout_week"] <= 11, c  # 19 May - 16 June
     assert table.loc["IND", "first_stockout_week"] >= table.loc["USA", "first_stockout_week"]
     weeks_lost = (1 - ds.output_ratio.sel(sector="MOTOR")).sum("week")
-    assert 0 < float(weeks_lost.sel(country="USA")) < 0.5
-    assert float(weeks_lost.sel(country="JPN")) < float(weeks_lost.sel(country="USA"))
+    assert 0 < float(weeks_lost.sel(country="USA")) < 1.0
+    assert 0 < float(weeks_lost.sel(country="JPN")) < float(weeks_lost.sel(country="USA"))
+
+
+def test_2025_japanese_car_stop_within_two_weeks_of_suzuki(replay_2025):
+    """Suzuki stopped the Swift from 26 May 2025 (week 8 from 31 March; Reuters/Nikkei,
+    5 June 2025). With single sourcing the first Japanese motor-vehicle stock-out falls
+    within two weeks of it (docs/shortage.md section 5); with one mixed sourcing per node
+    Japan never stopped."""
+    table = replay_2025.first_stockouts(["MOTOR"]).set_index("country")
+    wk = table.loc["JPN", "first_stockout_week"]
+    assert wk is not None and not np.isnan(wk)
+    assert abs(int(wk) - 8) <= 2, wk
+
+
+def test_china_only_cohorts_stop_under_a_total_china_cut(world):
+    """Japanese users source 65% of magnets from China (registry): under a total ban on
+    CHN -> JPN, the 13 of 20 cohorts of Japanese car makers that buy from China alone
+    stop and the 7 buying Japanese magnets never do; the cohort-weighted mean of the
+    cohorts' sourcing is the registry's."""
+    m = build_model(world, load_registry(), ["ndfeb-magnets"])
+    jpn, chn = world.country_index("JPN"), world.country_index("CHN")
+    sq = m.sourcing_pnqi[0, jpn]  # (Q, I)
+    np.testing.assert_allclose(sq.mean(axis=0), m.critical.sourcing_pni[0, jpn], atol=1e-12)
+    assert m.critical.sourcing_pni[0, jpn, chn] == pytest.approx(0.65)
+    r = [Restriction("ndfeb-magnets", "CHN", ("JPN",), START, None, 0.0, 0, "ban")]
+    res = simulate(world, r, start=START, weeks=30, model=m)
+    J = world.n_sectors
+    u = int(np.flatnonzero(m.critical.user_nodes == jpn * J + world.sector_index("MOTOR"))[0])
+    first = res.raw.first_stockout_duq[0, u]
+    china_only = sq[:, chn] > 1 - 1e-9
+    assert china_only.sum() == 13 and (sq[~china_only, chn] < 1e-9).all()
+    assert (first[china_only] >= 0).all()
+    assert (first[~china_only] == -1).all()
+    x = res.dataset.output_ratio.sel(country="JPN", sector="MOTOR").values
+    assert x.min() >= 1 - 0.65 * 0.8 - 1e-9  # only the China-only cohorts' dependent share
+    # the old rule (one mixed sourcing per node): every cohort is exposed, and more of
+    # them run dry within 30 weeks than the 13 China-only ones
+    mixed = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohort_sourcing="mixed"))
+    res_m = simulate(world, r, start=START, weeks=30, model=mixed)
+    assert (res_m.raw.first_stockout_duq[0, u] >= 0).sum() > china_only.sum()
+
+
+@pytest.mark.parametrize("rule", ["single", "mixed"])
+def test_cohort_shipped_share_averages_to_the_node_reading(world, rule):
+    """Licensing is linear in sourcing: the cohort-weighted licensed share is the node's
+    (licensed_share on the registry's node-level sourcing), whatever the cohort rule;
+    one cohort is today's single representative firm."""
+    from detente.shortage import licensed_share
+    from detente.shortage._licensing import approval_schedule, week_starts
+
+    m = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohort_sourcing=rule))
+    ws = week_starts(START, 20)
+    r = [Restriction("ndfeb-magnets", "CHN", ("all",), START, None, 0.25, 28, "per_shipment")]
+    lic_q = m.licensed(r, ws)
+    node = licensed_share(approval_schedule(r, world, m.products, ws), m.critical.sourcing_pni)
+    np.testing.assert_allclose((lic_q * m.cohort_w).sum(axis=-1), node, atol=1e-12)
+    one = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohorts=1, cohort_sourcing=rule))
+    np.testing.assert_allclose(one.licensed(r, ws)[..., 0], node, atol=1e-12)
 
 
 def _run_cli(argv, capsys):
@@ -287,3 +349,25 @@ def test_monte_carlo_reproducible_and_chunk_independent(world, model):
     d = monte_carlo(model, r, start=START, weeks=20, n_draws=12, seed=8, chunk=12).dataset
     assert not np.array_equal(a.cum_output_lost.values, d.cum_output_lost.values)
     assert float(a.cum_output_lost.sel(country="USA", sector="MOTOR").std()) > 0
+
+
+@pytest.mark.parametrize("rule", ["single", "mixed"])
+def test_sustained_supply_is_the_weekly_steady_state(world, rule):
+    """A sustained US ban with stocks gone: the weekly output of US motor vehicles is
+    1 - c (1 - sustained_supply(...)) on the model's cohort sourcing (the number a static
+    Leontief block must use to agree with the weekly model)."""
+    from detente.shortage._licensing import sustained_supply
+
+    m = build_model(world, load_registry(), ["ndfeb-magnets"],
+                    ShortageSettings(propagate=False, cohort_sourcing=rule))
+    start, weeks = dt.date(2025, 4, 7), 60
+    r = [Restriction("ndfeb-magnets", "CHN", ("USA",), start, start + dt.timedelta(days=7 * weeks), 0.0, 0, "ban")]
+    x = simulate(world, r, start=start, weeks=weeks, model=m).dataset.output_ratio.sel(
+        sector="MOTOR", country="USA").values[-1]
+    usa, chn = world.country_index("USA"), world.country_index("CHN")
+    refused = np.zeros(world.n_countries)
+    refused[chn] = 1.0
+    c = m.critical
+    s = sustained_supply(m.sourcing_pnqi[0, usa], refused, float(c.max_subst_p[0]), float(c.surge_p[0]))
+    u = int(np.flatnonzero(c.user_nodes == usa * world.n_sectors + world.sector_index("MOTOR"))[0])
+    assert x == pytest.approx(1 - c.criticality_up[u, 0] * (1 - s), abs=1e-9)

@@ -22,6 +22,7 @@ _EXPORTS = {
     "User": "detente.shortage._registry",
     "approval_schedule": "detente.shortage._licensing",
     "build_model": "detente.shortage._simulate",
+    "cohort_sourcing": "detente.shortage._licensing",
     "licensed_share": "detente.shortage._licensing",
     "load_registry": "detente.shortage._registry",
     "map_registry": "detente.shortage._registry",
@@ -31,6 +32,7 @@ _EXPORTS = {
     "shipped_share": "detente.shortage._licensing",
     "simulate": "detente.shortage._simulate",
     "simulate_scenario": "detente.shortage._simulate",
+    "sustained_supply": "detente.shortage._licensing",
 }
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
-__all__ = ["KernelInputs", "KernelOutput", "MonteCarloResult", "Product", "Registry", "Restriction", "ShortageModel", "ShortageResult", "ShortageSettings", "User", "approval_schedule", "build_model", "licensed_share", "load_registry", "map_registry", "monte_carlo", "restrictions_from_scenario", "run_kernel", "shipped_share", "simulate", "simulate_scenario"]
+__all__ = ["KernelInputs", "KernelOutput", "MonteCarloResult", "Product", "Registry", "Restriction", "ShortageModel", "ShortageResult", "ShortageSettings", "User", "approval_schedule", "build_model", "cohort_sourcing", "licensed_share", "load_registry", "map_registry", "monte_carlo", "restrictions_from_scenario", "run_kernel", "shipped_share", "simulate", "simulate_scenario", "sustained_supply"]

@@ -35,7 +35,8 @@ Each week ``t``:
    ``R`` weeks, within the suppliers' surge capacity:
    ``o = clip(output + (S* + T - S - pipeline) / R, 0, 1 + surge)``; what is shipped
    is ``f[t] * o`` with ``f`` the share of orders licensed or replaced by other
-   suppliers (from the licensing module). Orders not shipped are not back-logged: the
+   suppliers (from the licensing module), by country and, where cohorts source
+   differently (single sourcing), by cohort. Orders not shipped are not back-logged: the
    next week's order rule asks again for the whole gap.
 
 In the baseline (``f = 1``) every quantity stays at its steady state and ``x = 1``.
@@ -53,7 +54,7 @@ TOL = 1e-12
 class KernelInputs(NamedTuple):
     """Plain arrays for :func:`run_kernel` (shapes in the module docstring's axes)."""
 
-    ship_tdpn: np.ndarray  # (T, D or 1, P, N) share of orders shipped to country n
+    ship_tdpn: np.ndarray  # (T, D or 1, P, N[, Q]) share of orders shipped to country n (by cohort)
     user_country: np.ndarray  # (U,) country n of each user node
     user_node: np.ndarray  # (U,) flat node m of each user node
     criticality_up: np.ndarray  # (U, P)
@@ -76,10 +77,11 @@ class KernelOutput(NamedTuple):
     x_tdm: np.ndarray | None  # (T, D, M) output / baseline (full record only)
     stock_tdup: np.ndarray | None  # (T, D, U, P) cohort-weighted critical inventory, weeks
     shipped_tdup: np.ndarray | None  # (T, D, U, P) critical shipments, weeks of use
-    first_stockout_du: np.ndarray  # (D, U) first week a critical input binds (-1: never)
+    first_stockout_du: np.ndarray  # (D, U) first week a critical input binds for any cohort (-1: never)
     first_loss_dm: np.ndarray  # (D, M) first week output < baseline (-1: never)
     cum_shortfall_dm: np.ndarray  # (D, M) sum over weeks of (1 - x): weeks of output lost
     loss_tdn: np.ndarray  # (T, D, N) output lost per week by country (money)
+    first_stockout_duq: np.ndarray | None = None  # (D, U, Q) first week a critical input binds, by cohort
 
 
 def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.float64) -> KernelOutput:
@@ -94,6 +96,11 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
     D = max(ship.shape[1], k.cover_dup.shape[0])
     U, P = k.criticality_up.shape
     Q = k.cohort_w.shape[0]
+    if ship.ndim == 4:  # one shipped share for every cohort of a country
+        ship = ship[..., None]
+    if ship.ndim != 5 or ship.shape[-1] not in (1, Q):
+        raise ValueError(f"ship_tdpn must be (T, D, P, N) or (T, D, P, N, {Q}), got {ship.shape}")
+    Qs = ship.shape[-1]
     K, N, _ = k.pi_kni.shape
     M, Sl = k.io_k.shape
     J = M // N
@@ -148,7 +155,7 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
     w_q = k.cohort_w[None, None, :]
     y_week = k.output_week_m.reshape(N, J)
 
-    first_so = np.full((D, U), -1, dtype=np.int64)
+    first_so = np.full((D, U, Q), -1, dtype=np.int64)
     first_loss = np.full((D, M), -1, dtype=np.int64)
     cum = np.zeros((D, M))
     loss_tdn = np.zeros((n_weeks, D, N))
@@ -190,15 +197,15 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
             Z = B - np.minimum(B, x_e)
         # 6. orders and shipments
         o = np.clip(out_q[..., None] + (pos_target - S - pipe_sum) / k.refill_p, 0.0, 1.0 + k.surge_p)
-        f = np.broadcast_to(ship[t], (D, P, N))[:, :, k.user_country].transpose(0, 2, 1)  # (D, U, P)
-        shipped = f[:, :, None, :] * o
+        f = np.broadcast_to(ship[t], (D, P, N, Qs))[:, :, k.user_country].transpose(0, 2, 3, 1)  # (D, U, Qs, P)
+        shipped = f * o
         pipe[:, :, :, ar_p, t % L] = shipped
         pipe_sum += shipped
         if E and io_live:
             o_io = np.clip(x_e + (io_target - Z) * dtype(1.0 / k.io_refill), 0, dtype(1.0 + k.io_surge))
         x_prev = x.reshape(N, J, D)
         # records
-        binding = ((y < 1.0 - TOL) & users).any(axis=(2, 3))  # (D, U)
+        binding = ((y < 1.0 - TOL) & users).any(axis=3)  # (D, U, Q)
         first_so[(first_so < 0) & binding] = t
         short = (1.0 - x).T  # (D, M)
         first_loss[(first_loss < 0) & (short > TOL)] = t
@@ -208,4 +215,6 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
             x_rec[t] = x.T
             s_rec[t] = (S * k.cohort_w[None, None, :, None]).sum(axis=2)
             v_rec[t] = (shipped * k.cohort_w[None, None, :, None]).sum(axis=2)
-    return KernelOutput(x_rec, s_rec, v_rec, first_so, first_loss, cum, loss_tdn)
+    first_any = np.where(first_so >= 0, first_so, n_weeks).min(axis=2)
+    first_any[first_any == n_weeks] = -1
+    return KernelOutput(x_rec, s_rec, v_rec, first_any, first_loss, cum, loss_tdn, first_so)

@@ -16,7 +16,9 @@ Several regimes on the same cell combine by the minimum (the tightest binds). We
 approval is the mean of the week's seven days. :func:`shipped_share` turns approvals
 into the share of a user country's orders that ship: licensed supply plus other
 suppliers ramping up (``max_substitution`` of the refused supply, reached linearly over
-``ramp_weeks`` from the first restricted week).
+``ramp_weeks`` from the first restricted week). :func:`cohort_sourcing` gives each
+inventory cohort of a user its own supplier mix (single sourcing; docs/shortage.md,
+'Cohorts'), whose cohort-weighted mean is the node's sourcing.
 """
 
 from __future__ import annotations
@@ -140,28 +142,114 @@ def approval_schedule(restrictions: Sequence[Restriction], world, products: Sequ
     return a
 
 
-def licensed_share(a_tpin: np.ndarray, sourcing_pni: np.ndarray) -> np.ndarray:
-    """(T, P, N) share of country n's orders of p that restricted-or-free suppliers ship.
+COHORT_SOURCING = ("single", "single-low", "single-high", "mixed")
+_GOLDEN = (5 ** 0.5 - 1) / 2
 
-    Suppliers outside ``sourcing`` (rows summing to less than one) are never restricted.
+
+def cohort_slots(n: int, rule: str = "single") -> np.ndarray:
+    """(n,) sourcing slot of each cohort, cohorts in ascending order of cover.
+
+    A node's supply is laid out on [0, 1] supplier by supplier; slot ``s`` is the piece
+    ``[s/n, (s+1)/n]``. ``"single"``: slots are spread over the cover ranks (cover rank
+    ``q`` takes the slot whose key ``frac(s g)``, g the golden ratio's conjugate, is the
+    ``q``-th smallest), so every supplier's cohorts span the cover distribution evenly
+    (cover and sourcing independent, stratified); ``"single-low"``: slot = cover rank
+    (the main supplier's cohorts are the least-covered ones); ``"single-high"``: the
+    reverse (the main supplier's cohorts are the best covered).
     """
-    listed = np.einsum("pni,tpin->tpn", sourcing_pni, a_tpin)
-    return listed + (1.0 - sourcing_pni.sum(axis=2))[None]
+    if rule == "single":
+        return np.argsort(np.mod(np.arange(n) * _GOLDEN, 1.0), kind="stable")
+    if rule == "single-low":
+        return np.arange(n)
+    if rule == "single-high":
+        return np.arange(n)[::-1].copy()
+    raise DataError(f"cohort_sourcing must be one of {COHORT_SOURCING}, got {rule!r}")
 
 
-def shipped_share(licensed_tpn: np.ndarray, max_subst_p: np.ndarray, ramp_p: np.ndarray) -> np.ndarray:
-    """(..., T, P, N) licensed share plus substitution by other suppliers.
+def cohort_sourcing(sourcing_pni: np.ndarray, n_cohorts: int, rule: str = "single") -> np.ndarray:
+    """(P, N, Q, I) supplier shares of each inventory cohort: single sourcing.
 
-    ``licensed_tpn`` may carry leading batch axes. Substitution replaces a share
+    Firms single-source (docs/shortage.md, 'Cohorts'): the node's suppliers, largest
+    share first and the unlisted remainder last, are laid end to end on [0, 1], and
+    cohort q (weight 1/Q) buys from the suppliers that its slot ``[s_q/Q, (s_q+1)/Q]``
+    overlaps, in proportion to the overlap. A share sigma_i of the cohorts thus sources
+    from supplier i alone (at most one cohort per supplier boundary is split), and the
+    cohort-weighted mean equals the node's sourcing exactly. ``n_cohorts=1`` (one slot
+    covering [0, 1]) and ``rule="mixed"`` give every cohort the node's mix.
+    """
+    sig = np.asarray(sourcing_pni, dtype=float)
+    P, N, I = sig.shape
+    Q = int(n_cohorts)
+    if rule == "mixed" or Q == 1:
+        return np.broadcast_to(sig[:, :, None, :], (P, N, Q, I)).copy()
+    slots = cohort_slots(Q, rule)
+    lo_s = slots / Q  # (Q,) slot of each cohort
+    hi_s = (slots + 1) / Q
+    order = np.argsort(-sig, axis=-1, kind="stable")  # largest supplier first
+    srt = np.take_along_axis(sig, order, axis=-1)
+    hi_i = np.cumsum(srt, axis=-1)  # (P, N, I) partition; the remainder lies above hi_i[-1]
+    lo_i = hi_i - srt
+    ov = np.minimum(hi_i[:, :, None, :], hi_s[None, None, :, None]) - \
+        np.maximum(lo_i[:, :, None, :], lo_s[None, None, :, None])
+    ov = np.clip(ov, 0.0, None) * Q  # (P, N, Q, I) in sorted supplier order
+    out = np.zeros_like(ov)
+    np.put_along_axis(out, np.broadcast_to(order[:, :, None, :], ov.shape), ov, axis=-1)
+    return out
+
+
+def sustained_supply(sourcing_qi: np.ndarray, refused_i: np.ndarray, phi: float, surge: float,
+                     cohort_w: np.ndarray | None = None) -> float:
+    """Share of a user's baseline use of a product it gets in a sustained cut, stocks gone.
+
+    ``sourcing_qi`` (Q, I) the cohorts' supplier mixes (:func:`cohort_sourcing`; one row
+    for the node-level mix), ``refused_i`` (I,) the refused share by supplier, ``phi``
+    the replacement share of a refused supply, ``surge`` the suppliers' surge capacity.
+    Each cohort gets ``min(1, (1 + surge) (1 - R_q))``, ``R_q = sum_i sigma_qi r_i (1 -
+    phi)``; the node's sustained output is ``1 - c (1 - sustained_supply)`` (the weekly
+    kernel's steady state under the cut, and the quota of the static model's critical
+    block in its Leontief limit). Under single sourcing this is below the node-mix
+    value: a China-only cohort cannot borrow a Japanese-sourced cohort's surge.
+    """
+    sq = np.atleast_2d(np.asarray(sourcing_qi, dtype=float))
+    w = np.full(sq.shape[0], 1.0 / sq.shape[0]) if cohort_w is None else np.asarray(cohort_w, dtype=float)
+    R = (sq @ np.asarray(refused_i, dtype=float)) * (1.0 - phi)
+    return float((w * np.minimum(1.0, (1.0 + surge) * (1.0 - R))).sum())
+
+
+def licensed_share(a_tpin: np.ndarray, sourcing: np.ndarray) -> np.ndarray:
+    """(T, P, N) or (T, P, N, Q) share of orders that restricted-or-free suppliers ship.
+
+    ``sourcing`` is the node-level (P, N, I) or the cohort-level (P, N, Q, I) supplier
+    mix. Suppliers outside it (rows summing to less than one) are never restricted. The
+    share is ``1 - sum_i sigma_i (1 - a_i)``: exactly 1 where nothing is restricted.
+    """
+    refused = 1.0 - np.asarray(a_tpin, dtype=float)
+    if sourcing.ndim == 3:
+        return 1.0 - np.einsum("pni,tpin->tpn", sourcing, refused)
+    return 1.0 - np.einsum("pnqi,tpin->tpnq", sourcing, refused)
+
+
+def shipped_share(licensed_tpn: np.ndarray, max_subst_p: np.ndarray, ramp_p: np.ndarray,
+                  cohort_w: np.ndarray | None = None) -> np.ndarray:
+    """(..., T, P, N[, Q]) licensed share plus substitution by other suppliers.
+
+    ``licensed_tpn`` may carry leading batch axes, and a trailing cohort axis when
+    ``cohort_w`` (its weights) is given. Substitution replaces a share
     ``phi(t) = max_substitution * min(1, weeks since first restriction / ramp_weeks)``
-    of the refused supply; it starts with the first week any supply is refused.
+    of the refused supply; it starts with the first week any of the country's supply is
+    refused (the cohort-weighted licensed share below one), the same week for all its
+    cohorts.
     """
-    refused = np.clip(1.0 - licensed_tpn, 0.0, 1.0)
-    restricted = refused > 1e-12
+    lic = np.asarray(licensed_tpn, dtype=float)
+    node = lic if cohort_w is None else (lic * cohort_w).sum(axis=-1)
+    restricted = (1.0 - node) > 1e-12
     started = np.cumsum(restricted, axis=-3) > 0
     weeks = np.cumsum(started, axis=-3)  # 1 in the first restricted week
     phi = max_subst_p[:, None] * np.minimum(1.0, weeks / ramp_p[:, None])
-    return np.clip(licensed_tpn + phi * refused, 0.0, 1.0)
+    if cohort_w is not None:
+        phi = phi[..., None]
+    refused = np.clip(1.0 - lic, 0.0, 1.0)
+    return np.clip(lic + phi * refused, 0.0, 1.0)
 
 
 def week_starts(start: dt.date, n_weeks: int) -> list[dt.date]:

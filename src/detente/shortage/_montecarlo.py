@@ -56,10 +56,10 @@ def _chunk(args):
     s = _STATE
     model: ShortageModel = s["model"]
     inv, app = s["inv"][lo:hi], s["app"][lo:hi]
-    lic = s["free"][None] + np.minimum(app[:, None, :, None] * s["restricted"][None], s["cap"][None])
-    ship = model.shipped(lic)  # (D, T, P, N)
+    lic = s["free"][None] + np.minimum(app[:, None, :, None, None] * s["restricted"][None], s["cap"][None])
+    ship = model.shipped(lic)  # (D, T, P, N, Q)
     cover = model.critical.cover_up[None] * inv
-    out = run_kernel(model.inputs(np.ascontiguousarray(ship.transpose(1, 0, 2, 3)), cover), s["weeks"],
+    out = run_kernel(model.inputs(np.ascontiguousarray(ship.transpose(1, 0, 2, 3, 4)), cover), s["weeks"],
                      record="summary", dtype=np.float32)
     return lo, out.first_stockout_du, out.cum_shortfall_dm, out.loss_tdn
 
@@ -74,11 +74,11 @@ def monte_carlo(model: ShortageModel, restrictions: Sequence[Restriction], *, st
         raise DataError("n_draws, chunk and workers must be >= 1")
     ws = week_starts(start, weeks)
     a = approval_schedule(restrictions, model.world, model.products, ws)  # (T, P, I, N)
-    sig = model.critical.sourcing_pni  # (P, N, I)
+    sig = model.sourcing_pnqi  # (P, N, Q, I): each cohort's supplier mix
     restricted_cell = a < 1.0 - 1e-12
-    restricted = np.einsum("pni,tpin->tpn", sig, np.where(restricted_cell, a, 0.0))
-    cap = np.einsum("pni,tpin->tpn", sig, restricted_cell.astype(float))
-    free = np.einsum("pni,tpin->tpn", sig, np.where(restricted_cell, 0.0, a)) + (1.0 - sig.sum(axis=2))[None]
+    restricted = np.einsum("pnqi,tpin->tpnq", sig, np.where(restricted_cell, a, 0.0))
+    cap = np.einsum("pnqi,tpin->tpnq", sig, restricted_cell.astype(float))
+    free = 1.0 - cap  # unrestricted cells (approval exactly 1) and suppliers outside sourcing
     U, P = model.critical.cover_up.shape
     inv, app = _draws(seed, n_draws, U, P, inventory_sd, approval_sd)
     _STATE.update(model=model, inv=inv, app=app, free=free, restricted=restricted, cap=cap, weeks=weeks)

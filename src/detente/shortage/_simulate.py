@@ -19,8 +19,10 @@ import numpy as np
 from detente.errors import DataError
 from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel
 from detente.shortage._licensing import (
+    COHORT_SOURCING,
     Restriction,
     approval_schedule,
+    cohort_sourcing,
     licensed_share,
     restrictions_from_scenario,
     shipped_share,
@@ -39,6 +41,14 @@ class ShortageSettings:
         plants) with cover multipliers at the quantiles of a lognormal of log-sd
         ``cohort_spread`` (mean 1; 0.25 from CLEPA's 4 June 2025 statement, docs
         section 3). ``cohorts=1`` is one representative firm.
+    cohort_sourcing
+        How the cohorts of a user source a critical input (docs/shortage.md, 'Cohorts').
+        ``"single"`` (default): firms single-source; a share sigma_i of the cohorts buys
+        from supplier i alone (the cohort-weighted mean is the registry's sourcing),
+        cohorts spread evenly over the cover ranks (sourcing independent of cover).
+        ``"single-low"`` / ``"single-high"``: the main supplier's cohorts are the least /
+        best covered (the two extremes of the dependence). ``"mixed"``: every cohort
+        buys the node's mix (the rule before single sourcing).
     io_rule
         Which intermediate inputs bind downstream: ``"registry"`` (default) only the
         (buyer, input) links the registry names; ``"threshold"`` the old rule, every
@@ -57,6 +67,7 @@ class ShortageSettings:
 
     cohorts: int = 20
     cohort_spread: float = 0.25
+    cohort_sourcing: str = "single"
     io_rule: str = "registry"
     cap_services: bool = False
     io_threshold: float = 0.01
@@ -74,6 +85,8 @@ class ShortageSettings:
                 raise DataError(f"{f} must be >= 0, got {getattr(self, f)}")
         if not 0 <= self.io_essentiality <= 1:
             raise DataError(f"io_essentiality must be in [0, 1], got {self.io_essentiality}")
+        if self.cohort_sourcing not in COHORT_SOURCING:
+            raise DataError(f"cohort_sourcing must be one of {COHORT_SOURCING}, got {self.cohort_sourcing!r}")
         if self.io_rule not in ("registry", "threshold"):
             raise DataError(f"io_rule must be 'registry' or 'threshold', got {self.io_rule!r}")
         if self.io_refill_weeks <= 0:
@@ -105,10 +118,15 @@ class ShortageModel:
     io_cover: np.ndarray
     output_year_m: np.ndarray
     va_share_m: np.ndarray
+    sourcing_pnqi: np.ndarray  # (P, N, Q, I) supplier mix of each cohort (cohort_sourcing)
 
     @property
     def products(self) -> tuple[str, ...]:
         return self.critical.products
+
+    @property
+    def cohort_w(self) -> np.ndarray:
+        return np.full(self.settings.cohorts, 1.0 / self.settings.cohorts)
 
     def inputs(self, ship_tdpn: np.ndarray, cover_dup: np.ndarray | None = None) -> KernelInputs:
         c, s = self.critical, self.settings
@@ -117,19 +135,20 @@ class ShortageModel:
             ship_tdpn=ship_tdpn, user_country=c.user_nodes // J, user_node=c.user_nodes,
             criticality_up=c.criticality_up, cover_dup=c.cover_up[None] if cover_dup is None else cover_dup,
             transit_p=c.transit_p, refill_p=c.refill_p, surge_p=c.surge_p,
-            cohort_w=np.full(s.cohorts, 1.0 / s.cohorts), cohort_mult=cohort_multipliers(s.cohorts, s.cohort_spread),
+            cohort_w=self.cohort_w, cohort_mult=cohort_multipliers(s.cohorts, s.cohort_spread),
             pi_kni=self.pi_kni, io_k=self.io_k, io_e=self.io_e, io_cover=self.io_cover,
             io_refill=s.io_refill_weeks, io_surge=s.io_surge,
             output_week_m=self.output_year_m / 52.0,
         )
 
     def licensed(self, restrictions: Sequence[Restriction], weeks: Sequence[dt.date]) -> np.ndarray:
-        """(T, P, N) licensed share of orders (before substitution)."""
+        """(T, P, N, Q) licensed share of each cohort's orders (before substitution)."""
         a = approval_schedule(restrictions, self.world, self.products, weeks)
-        return licensed_share(a, self.critical.sourcing_pni)
+        return licensed_share(a, self.sourcing_pnqi)
 
-    def shipped(self, licensed_tpn: np.ndarray) -> np.ndarray:
-        return shipped_share(licensed_tpn, self.critical.max_subst_p, self.critical.ramp_p)
+    def shipped(self, licensed_tpnq: np.ndarray) -> np.ndarray:
+        """(..., T, P, N, Q) shipped share: licensed plus substitution (by cohort)."""
+        return shipped_share(licensed_tpnq, self.critical.max_subst_p, self.critical.ramp_p, self.cohort_w)
 
 
 def build_model(world, registry: Registry | None = None, products: Sequence[str] | None = None,
@@ -152,7 +171,8 @@ def build_model(world, registry: Registry | None = None, products: Sequence[str]
     io_cover = np.full((N * J, n_slots), float(settings.io_inventory_weeks))
     Y = np.asarray(world.gross_output).reshape(-1)
     return ShortageModel(world, crit, settings, registry.version, pi_kni, io_k, io_e, io_cover, Y,
-                         np.asarray(world.va_share).reshape(-1))
+                         np.asarray(world.va_share).reshape(-1),
+                         cohort_sourcing(crit.sourcing_pni, settings.cohorts, settings.cohort_sourcing))
 
 
 def essential_inputs(world, registry: Registry, settings: ShortageSettings) -> np.ndarray:
@@ -292,9 +312,9 @@ def simulate(world, restrictions: Sequence[Restriction], *, start: dt.date, week
         prods = products or list(dict.fromkeys(r.product for r in restrictions)) or [registry.ids[0]]
         model = build_model(world, registry, prods, settings)
     ws = week_starts(start, weeks)
-    ship = model.shipped(model.licensed(restrictions, ws))  # (T, P, N)
+    ship = model.shipped(model.licensed(restrictions, ws))  # (T, P, N, Q)
     out = run_kernel(model.inputs(ship[:, None]), weeks, record="full")
-    ds = _dataset(model, out, ws, ship, _provenance(model, restrictions, meta))
+    ds = _dataset(model, out, ws, (ship * model.cohort_w).sum(axis=-1), _provenance(model, restrictions, meta))
     return ShortageResult(ds, out, tuple(restrictions))
 
 
