@@ -85,7 +85,7 @@ def main() -> int:
             order.append(world.countries[worst])
         for c in order:
             k = world.country_index(c)
-            b = "" if band is None else f" [{band.loc[0.05, c]:.2f}-{band.loc[0.95, c]:.2f}]"
+            b = "" if band is None else f" [-{band.loc[0.95, c]:.2f} to -{band.loc[0.05, c]:.2f}]"
             lines.append(
                 f"| {c}{' (worst, static)' if k == worst else ''} | {par[0][k]:+.3f} | {rows['1y'][0][k]:+.2f} | "
                 f"{rows['1y'][1][k]:+.2f} [{hi[1][k]:+.2f} to {lo[1][k]:+.2f}] | {rows['3y'][1][k]:+.3f} | "
