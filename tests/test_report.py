@@ -251,9 +251,18 @@ def test_report_command_run_resolution(runs, tmp_path):
         resolve_run("nope", store=Store())
 
 
-def test_replay_dataset_adds_sector_prices(runs):
-    p = runs["as happened"]["price_pct"]
+def test_replay_sector_prices_are_each_states_price_indices():
+    """price_pct (country, sector, date) of a replay is 100 (P_hat - 1) of the equilibrium
+    solved for each date's policy state (policy._replay), and moves at the April peak."""
+    from detente.policy import load_scenario, replay
+
+    rp = replay(load_scenario("us-china-2025"))
+    p = rp.dataset["price_pct"]
     assert p.dims == ("country", "sector", "date") and np.isfinite(p.values).all()
+    for d in ("2025-01-01", "2025-04-10", "2025-06-01"):
+        k = int(np.searchsorted(rp.dataset.date.values, np.datetime64(d), side="right")) - 1
+        P = rp.equilibria[rp.state_keys[k]].solution.P_hat
+        np.testing.assert_allclose(p.isel(date=k).values, 100 * (P - 1), rtol=1e-12, atol=1e-12)
     assert float(abs(p.sel(date="2025-04-10")).max()) > float(abs(p.sel(date="2025-01-01")).max())
 
 

@@ -161,9 +161,16 @@ def test_list_1_lines_rise_by_exactly_25_points():
 
 
 def test_series_is_fast_and_needs_no_solve(monkeypatch):
-    import detente.equilibrium as eq
+    """The series reads tariffs only: every equilibrium goes through the kernel's solve_hat
+    (bound by name in equilibrium._solve) or the batched kernel, and both are made to fail."""
+    import detente.equilibrium._batch as batch
+    import detente.equilibrium._solve as solve_mod
 
-    monkeypatch.setattr(eq, "solve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("solved")))
+    def boom(*a, **k):
+        raise AssertionError("solved")
+
+    monkeypatch.setattr(solve_mod, "solve_hat", boom)
+    monkeypatch.setattr(batch, "solve_batch", boom)
     f = tariff_series(freq="MS")
     assert list(f.columns[:3]) == ["date", "us_on_china_pct", "china_on_us_pct"]
     assert f["date"].iloc[0] == np.datetime64("2018-01-01")
