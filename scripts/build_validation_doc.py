@@ -70,9 +70,30 @@ def comparison_section(c) -> str:
         lines.append(f"| {r.quantity} | {fmt(r.model)} | {fmt(r.published)} | {r.unit} | "
                      f"{fmt(r.difference)} | {target} | {src} |")
     lines.append("")
+    if c.name == "diversion-2025":
+        lines += diversion_table(c.extra["table"])
     lines += [f"- {' '.join(n.split())}" for n in c.notes]
     lines.append("")
     return "\n".join(lines)
+
+
+def diversion_table(table: list[dict]) -> list[str]:
+    """Every main partner: model and observed shares of US goods imports, and whether the signs agree."""
+    out = ["Shares of US goods imports by partner, percent (model: factory prices, 2022 baseline and "
+           "the day-weighted mean over 2025; observed: US Census, 2024 and 2025). \"≥\": the observed "
+           "2025 figure is a lower bound.", "",
+           "| partner | model baseline % | model 2025 % | model change pp | observed 2024 % | observed 2025 % | "
+           "observed change pp | model relative change % | observed relative change % | same sign |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in table:
+        ge = "≥ " if r["observed_is_lower_bound"] else ""
+        sign = "" if r["sign_agrees"] is None else ("yes" if r["sign_agrees"] else "**no**")
+        out.append(f"| {r['partner']} | {r['model_base_share_pct']:.2f} | {r['model_2025_share_pct']:.2f} | "
+                   f"{r['model_change_pp']:+.2f} | {fmt(r['observed_2024_share_pct'], '{:.2f}')} | "
+                   f"{ge}{fmt(r['observed_2025_share_pct'], '{:.2f}')} | {ge}{fmt(r['observed_change_pp'], '{:+.2f}')} | "
+                   f"{r['model_relative_change_pct']:+.1f} | {ge}{fmt(r['observed_relative_change_pct'], '{:+.1f}')} | {sign} |")
+    out.append("")
+    return out
 
 
 def sensitivity_section(title: str, command: str, eq, headlines: list[str], note: str = "") -> str:
@@ -121,7 +142,7 @@ def set_grid() -> str:
 
 def main() -> int:
     studies = {}
-    for name in ("cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025"):
+    for name in ("cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025"):
         try:
             studies[name] = reproduce(name)
         except Exception as exc:  # noqa: BLE001 - a missing data folder is reported in the page

@@ -17,7 +17,8 @@ from detente.world.elasticities import horizon_factor
 
 def test_every_study_is_listed_with_a_summary():
     studies = list_studies()
-    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025"} <= set(studies)
+    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025",
+            "diversion-2025"} <= set(studies)
     assert all(len(s) > 20 for s in studies.values())
 
 

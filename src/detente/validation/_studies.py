@@ -255,3 +255,85 @@ def tariffs_2025() -> Comparison:
     return Comparison("tariffs-2025", "The US average tariff in 2025: world-2025 scenario vs the Yale Budget Lab",
                       tuple(rows), {"scenario": "world-2025", "weights": "2024 US imports (Census), goods",
                                     "solves": "none (statutory rates)"}, tuple(obs["notes"]))
+
+
+# ---------------------------------------------------------------------------- 2025 diversion
+DIVERSION_PARTNERS = ("CHN", "MEX", "CAN", "TWN", "VNM", "JPN", "KOR", "DEU", "EUR", "IND", "ASE")
+
+
+def window_weights(days: list[dt.date], start: str, end: str) -> np.ndarray:
+    """Days of [start, end] (inclusive) during which each replay date's policy is in force
+    (a date's policy holds until the next date; before the first date none does)."""
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D") + 1
+    d = np.array(days, dtype="datetime64[D]")
+    nxt = np.append(d[1:], max(d[-1], hi - 1) + 1)
+    a, b = np.maximum(d, lo), np.minimum(nxt, hi)
+    return np.maximum((b - a).astype("int64"), 0).astype(float)
+
+
+def us_import_share_changes(ds, start: str, end: str, importer: str = "USA") -> dict[str, dict]:
+    """Each exporter's share of ``importer``'s goods imports (factory prices), day-weighted
+    over [start, end], and its baseline share, in percent."""
+    from detente.report.charts import dates_of, import_shares
+
+    exps, shares, base = import_shares(ds, importer)
+    w = window_weights(dates_of(ds), start, end)
+    if w.sum() <= 0:
+        raise ValueError(f"no replay date covers {start}..{end}")
+    mean = (shares * w).sum(axis=1) / w.sum()
+    return {c: {"model_share_pct": float(mean[k]), "base_share_pct": float(base[k]),
+                "change_pp": float(mean[k] - base[k])} for k, c in enumerate(exps)}
+
+
+@study("diversion-2025", "trade diversion in 2025: modelled change of US import shares by partner (world-2025) "
+       "vs US Census 2025 vs 2024")
+def diversion_2025(elasticities: str | None = None, horizon: str | None = "1y") -> Comparison:
+    """Replay world-2025 on the default world and compare the change of each partner's share of
+    US goods imports over calendar 2025 with the observed change from 2024 to 2025."""
+    obs = _obs("diversion_2025")
+    rp = _replay("world-2025", elasticities=elasticities, horizon=horizon)
+    ds, w = rp.dataset, rp.world
+    year = us_import_share_changes(ds, "2025-01-01", "2025-12-31")
+    tot = obs["total"]
+    rows, table = [], []
+    seen = {}
+    for p in obs["partners"]:
+        c = p["exporter"]
+        s24, s25 = 100 * p["2024"] / tot["2024"], 100 * p["2025"] / tot["2025"]
+        seen[c] = (s24, s25, bool(p.get("lower_bound", False)))
+        m = year[c]
+        bound = " (observed: lower bound)" if p.get("lower_bound") else ""
+        note = (f"observed share {s24:.2f}% -> {s25:.2f}%{' or more' if p.get('lower_bound') else ''}; "
+                f"model baseline (2022) {m['base_share_pct']:.2f}% -> {m['model_share_pct']:.2f}%")
+        rows.append(Row(f"{c} share of US goods imports, 2025 vs 2024{bound}", m["change_pp"], s25 - s24, "pp",
+                        " ".join(str(p["source"]).split()), tolerance=p.get("tolerance_pp"), note=note))
+    for snap in obs.get("snapshots", ()):
+        c = snap["exporter"]
+        m = us_import_share_changes(ds, snap["start"], snap["end"])[c]
+        rows.append(Row(f"{c} share of US goods imports, {snap['start'][:7]} vs a year earlier", m["change_pp"],
+                        snap["change_pp"], "pp", " ".join(str(snap["source"]).split()),
+                        note=f"observed share {snap['share_pct']}%; model {m['model_share_pct']:.2f}%"))
+    for c in DIVERSION_PARTNERS:
+        if c not in year:
+            continue
+        m = year[c]
+        s24, s25, lower = seen.get(c, (None, None, False))
+        obs_pp = None if s24 is None else s25 - s24
+        agree = None if obs_pp is None else (
+            (m["change_pp"] > 0) if lower else (np.sign(m["change_pp"]) == np.sign(obs_pp)))
+        table.append({"partner": c, "model_base_share_pct": m["base_share_pct"],
+                      "model_2025_share_pct": m["model_share_pct"], "model_change_pp": m["change_pp"],
+                      "observed_2024_share_pct": s24, "observed_2025_share_pct": s25,
+                      "observed_change_pp": obs_pp, "observed_is_lower_bound": lower,
+                      "model_relative_change_pct": 100 * m["change_pp"] / m["base_share_pct"],
+                      "observed_relative_change_pct": None if s24 is None else 100 * obs_pp / s24,
+                      "sign_agrees": None if agree is None else bool(agree)})
+    signs = [r for r in table if r["sign_agrees"] is not None]
+    notes = tuple(obs["notes"]) + (
+        f"Sign of the change: the model agrees with the observed direction for "
+        f"{sum(r['sign_agrees'] for r in signs)} of {len(signs)} partners with a sourced figure "
+        f"({', '.join(r['partner'] + (' yes' if r['sign_agrees'] else ' NO') for r in signs)}).",)
+    return Comparison("diversion-2025", "Trade diversion in 2025: US import shares by partner, world-2025 vs observed",
+                      tuple(rows), _settings(w, scenario="world-2025", window="2025-01-01..2025-12-31 (day-weighted)",
+                                             closure=rp.scenario.settings.deficits + " deficits"),
+                      notes, extra={"table": table})
