@@ -117,3 +117,13 @@ def test_validate_reports_bad_scenario_without_traceback(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "rate_pp" in err and "-5" in err and "line 5" in err and "Traceback" not in err
+
+
+def test_reproduce_offers_every_study():
+    from detente.cli import build_parser
+    from detente.validation import list_studies
+
+    p = build_parser()
+    sub = next(a for a in p._actions if a.dest == "command")
+    study = next(a for a in sub.choices["reproduce"]._actions if a.dest == "study")
+    assert set(study.choices) == {"list", *list_studies()}

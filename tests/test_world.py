@@ -157,3 +157,35 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, small_world):
     assert list(tmp_path.iterdir()) == []
     save_world(small_world, target)
     assert [p.name for p in tmp_path.iterdir()] == ["w.nc"]
+
+
+def test_labels_any_case_full_names_and_icio_aliases():
+    """Labels are case-insensitive; a compact world takes a sector's full name and the ICIO
+    code of a one-industry group (C29 is MOTOR); a code inside a larger group names the
+    group; near misses get suggestions, 'good' gets 'goods'."""
+    from detente.errors import UnknownLabelError
+    from detente.world import load_world
+
+    w = load_world("default")
+    motor = w.sectors.index("MOTOR")
+    assert w.sector_index("motor") == w.sector_index("C29") == w.sector_index("c29") == motor
+    assert w.sector_index(w.meta.sector_names[motor].upper()) == motor
+    assert w.country_index("usa") == w.countries.index("USA")
+    with pytest.raises(UnknownLabelError, match="part of AGR"):
+        w.sector_index("A01")
+    with pytest.raises(UnknownLabelError, match="did you mean goods"):
+        w.sector_index("good")
+    with pytest.raises(UnknownLabelError, match="did you mean USA"):
+        w.country_index("usaa")
+
+
+def test_the_syntax_errors_own_example_runs_on_the_default_world(capsys):
+    from detente.cli import main
+    from detente.equilibrium import parse_tariff
+
+    with pytest.raises(Exception, match="CHN<-USA:C29:=25") as err:
+        parse_tariff("CHN<-USA")
+    example = "CHN<-USA:C29:=25"
+    assert example in str(err.value)
+    assert main(["whatif", "--tariff", example, "--no-save", "--countries", "usa,chn", "--json"]) == 0
+    assert '"USA"' in capsys.readouterr().out

@@ -61,7 +61,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     cf = cf.with_label(title)
     eq = solve(world, cf)
     countries = _main_countries(world, selected)
-    record = whatif_record(eq, countries=countries, pair=_pair(args.pair, countries))
+    record = whatif_record(eq, countries=countries, pair=_pair(args.pair, countries, world))
     from detente.equilibrium import share_warning
 
     moved = share_warning(eq)
@@ -75,7 +75,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         from detente.equilibrium import elasticity_sensitivities
 
         heads = [f"welfare {c}" for c in countries]
-        pair = _pair(args.pair, countries)
+        pair = _pair(args.pair, countries, world)
         if pair:
             heads += [f"trade {pair[1]}->{pair[0]} goods", f"trade {pair[0]}->{pair[1]} goods"]
         sens = elasticity_sensitivities(eq, heads)
@@ -238,20 +238,27 @@ def _main_countries(world, names: list[str] | str | None) -> list[str]:
     if isinstance(names, str):
         names = parse_countries(names)
     if names is not None:
-        for c in names:
-            world.country_index(c)  # raises with suggestions
-        return list(names)
+        # the world's own labels (``usa`` is USA); unknown ones raise with suggestions
+        canon = [world.countries[world.country_index(c)] for c in names]
+        dups = [c for i, c in enumerate(canon) if c in canon[:i]]
+        if dups:
+            raise DetenteError(f"--countries: {', '.join(dict.fromkeys(dups))} given more than once; "
+                               "name each country once")
+        return canon
     from detente.report.whatif import main_countries
 
     return main_countries(world.countries)
 
 
-def _pair(text: str | None, countries: list[str]) -> tuple[str, str] | None:
+def _pair(text: str | None, countries: list[str], world=None) -> tuple[str, str] | None:
     if text:
         parts = text.split(",")
         if len(parts) != 2:
             raise DetenteError(f"--pair must be two countries 'A,B', got {text!r}")
-        return parts[0].strip(), parts[1].strip()
+        a, b = parts[0].strip(), parts[1].strip()
+        if world is not None:  # the world's own labels (``usa,chn`` is USA,CHN)
+            a, b = (world.countries[world.country_index(x)] for x in (a, b))
+        return a, b
     return ("USA", "CHN") if {"USA", "CHN"} <= set(countries) else None
 
 
@@ -428,7 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.set_defaults(func=_cmd_whatif)
 
     r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
-    r.add_argument("study", choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025"],
+    r.add_argument("study", choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025",
+                            "diversion-2025"],
                    help="the comparison to run, or 'list'")
     r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
     r.add_argument("--json", action="store_true", help="print the comparison as JSON")

@@ -243,12 +243,15 @@ class World:
         return len(self.sectors)
 
     def country_index(self, code: str) -> int:
-        """Position of a country label; raises :class:`UnknownLabelError` with suggestions."""
+        """Position of a country label (any case); raises :class:`UnknownLabelError` with
+        suggestions."""
         return _index(self.countries, code, "country")
 
     def sector_index(self, code: str) -> int:
-        """Position of a sector label; raises :class:`UnknownLabelError` with suggestions."""
-        return _index(self.sectors, code, "sector")
+        """Position of a sector: its label or full name in any case, or on a compact world
+        the ICIO code of a one-industry group (``C29`` is ``MOTOR``); raises
+        :class:`UnknownLabelError` with suggestions (and the group of a multi-industry code)."""
+        return _index(self.sectors, code, "sector", names=self.meta.sector_names)
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -374,14 +377,35 @@ class World:
 
 
 # ---------------------------------------------------------------------- helpers
-def _index(labels: tuple[str, ...], code: str, what: str) -> int:
-    try:
+def _index(labels: tuple[str, ...], code: str, what: str, names: tuple[str, ...] = ()) -> int:
+    """A label's position: exact, then case-insensitive, then (sectors) a full name or the
+    ICIO code of a compact group with that one industry."""
+    if code in labels:
         return labels.index(code)
-    except ValueError:
-        close = difflib.get_close_matches(str(code), labels, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        shown = ", ".join(labels[:12]) + (" ..." if len(labels) > 12 else "")
-        raise UnknownLabelError(f"unknown {what} {code!r}{hint} (known: {shown})") from None
+    text = str(code).strip()
+    low = text.lower()
+    folded = [i for i, lab in enumerate(labels) if lab.lower() == low]
+    if len(folded) == 1:
+        return folded[0]
+    group_hint = ""
+    if what == "sector":
+        named = [i for i, n in enumerate(names) if n and n.lower() == low]
+        if len(named) == 1:
+            return named[0]
+        from detente.world._build import COMPACT_SECTORS
+
+        for group, members in COMPACT_SECTORS.items():
+            if group in labels and low in {m.lower() for m in members}:
+                if len(members) == 1:
+                    return labels.index(group)
+                group_hint = (f"; on this world {text.upper()} is part of {group} (with "
+                              f"{', '.join(m for m in members if m.lower() != low)}): use {group}")
+    pool = list(labels) + (["goods", "services", "all"] if what == "sector" else ["all"])
+    lower = {p.lower(): p for p in pool}
+    close = [lower[c] for c in difflib.get_close_matches(low, list(lower), n=3)]
+    hint = group_hint or (f"; did you mean {', '.join(close)}?" if close else "")
+    shown = ", ".join(labels[:12]) + (" ..." if len(labels) > 12 else "")
+    raise UnknownLabelError(f"unknown {what} {code!r}{hint} (known: {shown})") from None
 
 
 def _as_array(a, shape: tuple[int, ...], name: str) -> np.ndarray:
