@@ -127,3 +127,18 @@ def test_reproduce_offers_every_study():
     sub = next(a for a in p._actions if a.dest == "command")
     study = next(a for a in sub.choices["reproduce"]._actions if a.dest == "study")
     assert set(study.choices) == {"list", *list_studies()}
+
+
+def test_version_is_written_once():
+    """pyproject reads the version from detente._version; CITATION.cff must agree with it."""
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    from detente import __version__
+
+    root = Path(__file__).resolve().parents[1]
+    assert importlib.metadata.version("detente") == __version__
+    assert 'dynamic = ["version"]' in (root / "pyproject.toml").read_text()
+    cff = re.search(r"^version:\s*(\S+)", (root / "CITATION.cff").read_text(), re.M)
+    assert cff and cff.group(1) == __version__
