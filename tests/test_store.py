@@ -389,7 +389,28 @@ def test_export_parquet_and_csv_read_back(tmp_path):
     assert back[("CHN", "USA")] == rec.dataset["avg_tariff_pct"].sel(importer="CHN", exporter="USA").values[1]
     con.close()
     with pytest.raises(StoreError, match="format"):
-        store.export(rid, tmp_path / "x", format="xlsx")
+        store.export(rid, tmp_path / "x", format="xls")
+
+
+def test_export_xlsx_reads_back(tmp_path):
+    """An Excel workbook: a sheet per variable in the long format, a meta sheet."""
+    pytest.importorskip("openpyxl")
+    import pandas as pd
+
+    rec = synthetic_record()
+    store = RunStore(tmp_path / "s.duckdb")
+    rid = store.save(rec)
+    book, meta = store.export(rid, tmp_path / "xl", format="xlsx")
+    assert book.suffix == ".xlsx" and meta.name == "meta.json"
+    sheets = pd.read_excel(book, sheet_name=None)
+    assert {"meta", "trade", "avg_tariff_pct"} <= set(sheets)
+    trade = sheets["trade"]
+    want = rec.dataset["trade"].to_series()
+    assert len(trade) == want.size
+    got = {(r.importer, r.exporter, r.sector, str(r.date)[:10]): r.value for r in trade.itertuples()}
+    assert all(np.isclose(got[(i, e, s, str(d)[:10])], v) for (i, e, s, d), v in want.items())
+    fields = dict(zip(sheets["meta"]["field"], sheets["meta"]["value"]))
+    assert fields["id"] == rid and fields["vintage"] == "test vintage"
 
 
 # ---------------------------------------------------------------------------- command line

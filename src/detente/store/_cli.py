@@ -48,7 +48,9 @@ def register(sub) -> None:
 
     a = act.add_parser("export", parents=[common], help="write a run as one file per variable plus meta.json")
     a.add_argument("id")
-    a.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    a.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet",
+                   help="parquet or csv: one file per variable; xlsx: one Excel workbook, a sheet per variable "
+                        "(needs detente[excel]) (default: %(default)s)")
     a.add_argument("--out", metavar="DIR", help="output folder (default ./ID); an existing file is refused")
     a.set_defaults(func=_cmd_export)
 

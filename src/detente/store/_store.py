@@ -560,12 +560,16 @@ class RunStore:
 
         ``format`` is ``"parquet"`` or ``"csv"``; files are written by DuckDB's ``COPY``.
         Dates are DATE columns when they fall on midnight; NaN is written as NULL (empty
-        in CSV). Returns the paths written, ``meta.json`` last.
+        in CSV). ``"xlsx"`` writes one Excel workbook instead (``<run>.xlsx``: a sheet per
+        variable in the same long format, and a ``meta`` sheet; needs ``detente[excel]``).
+        Returns the paths written, ``meta.json`` last.
         """
         import duckdb
 
-        if format not in ("parquet", "csv"):
-            raise StoreError(f"export format must be 'parquet' or 'csv', got {format!r}")
+        if format not in ("parquet", "csv", "xlsx"):
+            raise StoreError(f"export format must be 'parquet', 'csv' or 'xlsx', got {format!r}")
+        if format == "xlsx":
+            return self._export_xlsx(run_id, out_dir)
         rec = self.load(run_id)
         out = Path(out_dir).expanduser()
         out.mkdir(parents=True, exist_ok=True)
@@ -590,6 +594,64 @@ class RunStore:
                 "sizes": {k: int(v) for k, v in ds.sizes.items()}, "format": format, "variables": files}
         mpath = write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
         return written + [mpath]
+
+
+    def _export_xlsx(self, run_id: str, out_dir: str | os.PathLike) -> list[Path]:
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError:
+            raise StoreError("export to xlsx needs openpyxl: pip install 'detente[excel]'") from None
+        import duckdb
+        import pandas as pd
+
+        rec = self.load(run_id)
+        out = Path(out_dir).expanduser()
+        out.mkdir(parents=True, exist_ok=True)
+        ds = rec.dataset
+        frames, files = {}, {}
+        con = duckdb.connect()
+        try:
+            for name, var in _stored_variables(ds):
+                frame, select = _long_frame(ds, var)
+                con.register("_var", frame)
+                df = con.execute(f"SELECT {select} FROM _var").df()
+                con.unregister("_var")
+                if len(df) >= _XLSX_MAX_ROWS:
+                    raise StoreError(f"variable {name!r} has {len(df):,} rows, more than an Excel sheet holds "
+                                     f"({_XLSX_MAX_ROWS - 1:,}); export it as parquet or csv")
+                sheet = _sheet_name(name, frames)
+                frames[sheet] = df
+                files[name] = {"sheet": sheet, "dims": list(var.dims), "dtype": str(var.dtype),
+                               "attrs": jsonable(dict(var.attrs))}
+        finally:
+            con.close()
+        meta = {**jsonable(rec.meta()), "store": str(self.path), "dataset_attrs": jsonable(dict(ds.attrs)),
+                "sizes": {k: int(v) for k, v in ds.sizes.items()}, "format": "xlsx", "variables": files}
+        book = out / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', str(rec.meta().get('id', run_id)))}.xlsx"
+        with atomic_path(book) as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                rows = [(k, json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in meta.items()]
+                pd.DataFrame(rows, columns=["field", "value"]).to_excel(xw, sheet_name="meta", index=False)
+                for sheet, df in frames.items():
+                    for c in df.columns:  # Excel has no time zones
+                        if isinstance(df[c].dtype, pd.DatetimeTZDtype):
+                            df[c] = df[c].dt.tz_localize(None)
+                    df.to_excel(xw, sheet_name=sheet, index=False)
+        mpath = write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
+        return [book, mpath]
+
+
+_XLSX_MAX_ROWS = 1_048_576  # rows of one Excel sheet, the header included
+
+
+def _sheet_name(name: str, taken) -> str:
+    """An Excel sheet name (31 characters, none of []:*?/\\) unique among ``taken``."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "variable"
+    sheet, k = base, 1
+    while sheet in taken or sheet == "meta":
+        k += 1
+        sheet = f"{base[:31 - len(str(k)) - 1]}~{k}"
+    return sheet
 
 
 def _sql_str(p: Path) -> str:
