@@ -116,10 +116,41 @@ def _prepare(base, shock: Shock):
 
 def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
               memory: int = 10, check_tol: float = 1e-8) -> Solution:
-    """Solve the counterfactual equilibrium of ``base`` (a :class:`Baseline`) under ``shock``.
+    """Solve the counterfactual equilibrium of ``base`` under ``shock`` (exact hat algebra).
 
-    Returns a :class:`Solution` with ``converged`` False if the fixed point or the
-    equilibrium conditions miss their tolerances (callers decide whether to raise).
+    Parameters
+    ----------
+    base : Baseline
+        ``World.arrays()``: ``X`` (N, J) expenditure, gross of tariffs, in the world's
+        units (e.g. USD million); ``pi`` (N, N, J) trade shares of importer n from
+        exporter i; ``tau`` (N, N, J) tariffs as fractions; ``theta`` (J,) trade
+        elasticities; ``gva`` (N, J) value-added shares of gross output; ``gio``
+        (N, K, J) input shares of sector k in sector j's costs; ``alpha`` (N, J) final
+        demand shares; ``VA`` (N,) value added; ``D`` (N,) deficits (world units).
+    shock : Shock
+        New tariffs (N, N, J, fractions), iceberg factor changes (N, N, J, 1 = none),
+        the closure's reference deficits (N,), optional export taxes (N, N, J,
+        fractions, rents to the exporter) and an optional critical-input block
+        (:class:`._critical.CriticalBlock`).
+    tol : float
+        Tolerance of the fixed point (max change of the unknowns per sweep).
+    max_iter : int
+        Map evaluations allowed.
+    memory : int
+        Anderson acceleration memory.
+    check_tol : float
+        Tolerance on every equilibrium condition recomputed from the answer
+        (:func:`_equilibrium_residuals`; shares, log points or fractions of world value
+        added).
+
+    Returns
+    -------
+    Solution
+        Changes ``w_hat`` (N,), ``P_hat`` and ``c_hat`` (N, J), new levels ``pi``
+        (N, N, J), ``X``, ``Y`` (N, J), ``I``, ``R``, ``D``, ``E`` (N,) in world units
+        (numeraire: world value added fixed), with ``converged`` False if the fixed point
+        or any equilibrium condition misses its tolerance (callers decide whether to raise;
+        :func:`detente.equilibrium.solve` raises).
     """
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape

@@ -41,6 +41,23 @@ def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: fl
           check_tol: float = 1e-8, max_iter: int = 3000) -> Equilibrium:
     """Solve the static general equilibrium of ``world`` under ``counterfactual``.
 
+    Parameters
+    ----------
+    world : World
+        The baseline (N countries, J sectors; values in ``world.meta.units``).
+    counterfactual : Counterfactual, optional
+        New tariffs (pp changes applied with ``tariff``), iceberg factors, export taxes,
+        licences and critical-input cuts, and the deficit closure; default: no change.
+    tol, check_tol, max_iter
+        As in :func:`detente.equilibrium.solve_hat`.
+
+    Returns
+    -------
+    Equilibrium
+        Labelled changes: ``welfare_hat`` (N,) real income, ``real_value_added_hat`` (N,)
+        real GDP, ``country_table()`` in %, ``trade_flows`` (N, N, J) in world units, the
+        diagnostics and the provenance.
+
     The counterfactual's ``closure`` decides the deficits (docs/model.md, section 4).
     Under ``"balanced"`` the world is first purged of deficits (:func:`purged_world`,
     cached per world) and the returned :class:`Equilibrium` is relative to the purged
