@@ -8,6 +8,8 @@ Public names: :func:`load_scenario`, :func:`parse_scenario`, :func:`scenario_jso
 :func:`tariff_series`. docs/scenarios.md describes the file format.
 """
 
+from typing import TYPE_CHECKING
+
 from detente._lazy import lazy
 
 _EXPORTS = {
@@ -39,5 +41,13 @@ _EXPORTS = {
     "tariff_state": "detente.policy._timeline",
     "world_for": "detente.policy._timeline",
 }
+
+if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at run time
+    from detente.policy._baseline import baseline_tariffs, rebase  # noqa: F401
+    from detente.policy._replay import Replay, average_tariff, replay  # noqa: F401
+    from detente.policy._schema import Event, Scenario, ScenarioError, check_labels, load_scenario, parse_scenario, scenario_json_schema, shipped_scenarios  # noqa: F401
+    from detente.policy._series import tariff_series  # noqa: F401
+    from detente.policy._timeline import PolicyState, apply_variant, change_dates, dates, events_on, iceberg_state, layer_rates, licence_wedge, policy_state, refused_share, state_key, tariff_state, world_for  # noqa: F401
+
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
 __all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant", "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge", "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share", "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state", "world_for"]
