@@ -36,8 +36,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from detente.equilibrium import _sweep as _sweep_core
 from detente.equilibrium._counterfactual import Counterfactual
-from detente.equilibrium._kernel import (_LOG_CAP, Shock, Solution, _equilibrium_residuals,
+from detente.equilibrium._kernel import (Shock, Solution, _equilibrium_residuals,
                                          _kernel_closure, _prepare, export_tax_of)
 from detente.equilibrium._closure import deficit_rule
 from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs
@@ -276,69 +277,13 @@ class _Arrays:
 
 
 def _sweep(base, A: dict, z: np.ndarray, Xscale: np.ndarray):
-    """The kernel's sweep for a stack of members: z (b, nz) -> z_new (b, nz) and the auxiliaries.
-
-    Term for term the sweep of :func:`._kernel.solve_hat`. The (N, J) quantities are
-    held as (b, j, n) ("T" layout, the layout of the stored (b, j, n, i) arrays), the
-    input-output contractions are batched matrix products over countries.
-    """
-    X0, pi, tau, theta, gva, gio, alpha, VA, D = base
-    N, J = X0.shape
-    b = z.shape[0]
-    th = theta[:, None]  # (j, 1)
-    gvaT, XsT = gva.T, Xscale.T  # (j, n)
-    lw = z[:, :N]
-    lP = z[:, N:N + N * J].reshape(b, N, J)
-    XnT = z[:, N + N * J:].reshape(b, N, J).transpose(0, 2, 1) * XsT  # (b, j, n)
-    # (1) input costs: lc[b, j, i] = gva[i, j] lw[b, i] + sum_k lP[b, i, k] gio[i, k, j]
-    lcT = np.matmul(lP.transpose(1, 0, 2), gio).transpose(1, 2, 0)
-    lcT += gvaT * lw[:, None, :]
-    e = np.multiply(lcT, -th)
-    np.clip(e, -_LOG_CAP, _LOG_CAP, out=e)
-    fT = np.exp(e, out=e)  # c^-theta, (b, j, i)
-    sT = np.einsum("bjni,bji->bjn", A["bk"], fT)  # P_hat^-theta, (b, j, n)
-    np.maximum(sT, 1e-300, out=sT)
-    lP_newT = np.log(sT)
-    lP_newT /= -th
-    qT = XnT / sT
-    YT = np.einsum("bjni,bjn->bji", A["G"], qT)
-    YT *= fT  # gross output, producer prices
-    Gt = A.get("Gt")
-    netT = np.einsum("bjni,bji->bjn", A["G"] if Gt is None else Gt, fT)
-    netT *= qT
-    R = (XnT - netT).sum(axis=1)
-    w = np.exp(lw)
-    wVA = w * VA
-    D_new = A["D"]
-    if A["ratio"].any():
-        own = w * D_new
-        D_new = np.where(A["ratio"][:, None], own - wVA * (own.sum(axis=1) / wVA.sum(axis=1))[:, None], D_new)
-    income = wVA + R + D_new
-    if A.get("Gx") is not None:
-        E = (fT * np.einsum("bjni,bjn->bji", A["Gx"], qT)).sum(axis=1)
-        income += E
-    else:
-        E = np.zeros((b, N))
-    # (4) expenditure, (b, n, j): X[b, n, j] = sum_k gio[n, j, k] Y[b, n, k] + alpha[n, j] income[b, n]
-    X_new = np.matmul(YT.transpose(2, 0, 1), gio.transpose(0, 2, 1)).transpose(1, 0, 2)
-    X_new += alpha * income[:, :, None]
-    va_impl = (gvaT * YT).sum(axis=1)
-    qT /= sT
-    Y2T = np.einsum("bjni,bjn->bji", A["Gb"], qT)
-    Y2T *= fT
-    Y2T *= fT
-    np.subtract(YT, Y2T, out=Y2T)
-    np.maximum(Y2T, 0.0, out=Y2T)  # zeta_Y
-    Y2T *= th * gvaT * gvaT
-    H = wVA + Y2T.sum(axis=1)
-    lw_new = np.clip(lw + (va_impl - wVA) / np.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
-    lw_new -= np.log(np.exp(lw_new) @ VA / VA.sum())[:, None]
-    z_new = np.empty_like(z)
-    z_new[:, :N] = lw_new
-    z_new[:, N:N + N * J].reshape(b, N, J)[...] = lP_newT.transpose(0, 2, 1)
-    np.divide(X_new, Xscale, out=z_new[:, N + N * J:].reshape(b, N, J))
-    return z_new, dict(lc=lcT.transpose(0, 2, 1), f=fT.transpose(0, 2, 1), s=sT.transpose(0, 2, 1),
-                       Y=YT.transpose(0, 2, 1), R=R, E=E)
+    """The sweep (:func:`._sweep.sweep`, the one every kernel iterates) for a stack of
+    members: z (b, nz) -> z_new (b, nz) and the auxiliaries in (b, n, j) layout."""
+    const = _sweep_core.constants(np, base)
+    bil = _sweep_core.Bilateral(A["bk"], A["G"], A.get("Gt"), A.get("Gx"), A["D"], A["ratio"], A["Gb"])
+    z_new, aux = _sweep_core.sweep(np, const, bil, z)
+    return z_new, dict(lc=aux["lc"].transpose(0, 2, 1), f=aux["f"].transpose(0, 2, 1),
+                       s=aux["s"].transpose(0, 2, 1), Y=aux["Y"].transpose(0, 2, 1), R=aux["R"], E=aux["E"])
 
 
 def _lstsq_sym(A: np.ndarray, y: np.ndarray, n: np.ndarray) -> np.ndarray:

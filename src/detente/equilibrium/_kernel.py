@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from detente.equilibrium import _sweep
 from detente.equilibrium._anderson import anderson
 from detente.equilibrium._closure import check_closure, deficit_rule
 from detente.equilibrium._critical import CriticalBlock, check_block, markup_step, nest_terms, node_rents, quota_gap
@@ -114,6 +115,15 @@ def _prepare(base, shock: Shock):
     return kappa, bk, G, inv_t, G, None
 
 
+def bilateral_T(bk, G, Gt, Gx, D, closure: str) -> _sweep.Bilateral:
+    """One member's bilateral terms (n, i, j) in the sweep's (1, j, n, i) layout."""
+    def T(a):
+        return None if a is None else np.ascontiguousarray(a.transpose(2, 0, 1))[None]
+
+    return _sweep.Bilateral(T(bk), T(G), T(Gt), T(Gx), np.asarray(D, dtype=float)[None],
+                            np.array([closure == "fixed-ratios"]), T(G * bk))
+
+
 def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
               memory: int = 10, check_tol: float = 1e-8) -> Solution:
     """Solve the counterfactual equilibrium of ``base`` under ``shock`` (exact hat algebra).
@@ -164,63 +174,36 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
         log_Y0 = np.log(np.maximum((pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0), 1e-300)).ravel()
     closure = _kernel_closure(shock)
     D_ref = np.asarray(shock.D, dtype=float)
-    VA_world = VA.sum()
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]  # per-country scale for X
-    # own-sales weight for the Newton-diagonal wage step
-    Gb = G * bk
-
-    def unpack(z):
-        lw = z[:N]
-        lP = z[N:N + N * J].reshape(N, J)
-        Xn = z[N + N * J:N + 2 * N * J].reshape(N, J) * Xscale
-        return lw, lP, Xn
+    const = _sweep.constants(np, base)
+    A = bilateral_T(bk, G, Gt if Gx is not None else None, Gx, D_ref, closure)
+    nz = N + 2 * N * J
 
     def sweep(z, full: bool = False):
-        lw, lP, Xn = unpack(z)
-        lc = gva * lw[:, None] + np.einsum("ikj,ik->ij", gio, lP)
+        lc_extra = rents = None
         if K:
-            lm = z[N + 2 * N * J:]
+            lm = z[nz:]
             logA, s_k, tau_k = nest_terms(blk, lm, N * J)
-            lc = lc + logA.reshape(N, J)
-        e = np.clip(-theta * lc, -_LOG_CAP, _LOG_CAP)
-        f = np.exp(e)  # c^-theta, (i, j)
-        s = np.einsum("nij,ij->nj", bk, f)  # P_hat^-theta, (n, j)
-        s = np.maximum(s, 1e-300)
-        lP_new = -np.log(s) / theta
-        q = Xn / s
-        Y = f * np.einsum("nij,nj->ij", G, q)  # gross output (i, j), producer prices
-        net = q * np.einsum("nij,ij->nj", Gt, f)  # spending net of tariffs (n, j), border prices
-        R = (Xn - net).sum(axis=1)
-        w = np.exp(lw)
-        D_new = deficit_rule(closure, D_ref, VA, w)
-        income = w * VA + R + D_new
-        E = np.zeros(N)
-        if Gx is not None:
-            E = (f * np.einsum("nij,nj->ij", Gx, q)).sum(axis=1)  # exporters' rents (i,)
-        Ycd = Y  # revenue that pays labour and the Cobb-Douglas inputs
+            lc_extra = logA.reshape(N, J).T[None]
+
+            def rents(YT):
+                paid, received = node_rents(blk, tau_k, YT[0].T.ravel())
+                return paid.reshape(N, J).T[None], received[None]
+        z_new, aux = _sweep.sweep(np, const, A, z[None, :nz], lc_extra=lc_extra, rents=rents)
+        z_new = z_new[0]
         if K:
-            paid, received = node_rents(blk, tau_k, Y.ravel())
-            Ycd = Y - paid.reshape(N, J)
-            E = E + received
-        income = income + E
-        X_new = np.einsum("njk,nk->nj", gio, Ycd) + alpha * income[:, None]
-        va_impl = (gva * Ycd).sum(axis=1)
-        # d log Y / d log c ~ -theta * zeta, zeta = sales-weighted (1 - pi')
-        Y2 = f * f * np.einsum("nij,nj->ij", Gb, q / s)
-        zeta_Y = np.maximum(Y - Y2, 0.0)
-        H = w * VA + (theta * gva * gva * zeta_Y).sum(axis=1)
-        lw_new = np.clip(lw + (va_impl - w * VA) / np.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
-        lw_new -= np.log(np.exp(lw_new) @ VA / VA_world)
-        parts = [lw_new, lP_new.ravel(), (X_new / Xscale).ravel()]
-        if K:
+            Y, lc = aux["Y"][0].T, aux["lc"][0].T
             log_Yq = np.log(np.maximum(Y, 1e-300)).ravel() - log_Y0 - lc.ravel()
-            eps = (theta * zeta_Y / np.maximum(Y, 1e-300)).ravel() + 1.0
-            parts.append(markup_step(blk, lm, logA, s_k, log_Yq, eps))
-        z_new = np.concatenate(parts)
+            eps = (theta * aux["zeta"][0].T / np.maximum(Y, 1e-300)).ravel() + 1.0
+            z_new = np.concatenate([z_new, markup_step(blk, lm, logA, s_k, log_Yq, eps)])
         if full:
-            return z_new, dict(lc=lc, f=f, s=s, Y=Y, R=R, income=income, X_new=X_new, va_impl=va_impl,
-                               D_new=D_new, E=E)
+            return z_new, {k: (v[0].T if v.ndim == 3 and k in ("lc", "f", "s", "Y", "zeta") else v[0])
+                           for k, v in aux.items()}
         return z_new
+
+    def unpack(z):
+        lw, lP, Xn = _sweep.unpack(np, z[None, :nz], N, J, Xscale)
+        return lw[0], lP[0], Xn[0]
 
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel(), np.zeros(K)])
     fp = anderson(sweep, z0, tol=tol, max_iter=max_iter, memory=memory)

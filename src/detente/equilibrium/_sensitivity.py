@@ -172,7 +172,7 @@ class Sensitivities:
         tot = a.sum(axis=1)
         rows = []
         for k, h in enumerate(self.headlines):
-            if tot[k] <= 0:
+            if tot[k] <= NOISE_PP:  # no dependence beyond the solver's rounding: no drivers
                 rows.append(dict(headline=h, value_pct=self.values[k], uniform_pp=0.0, top_sector="",
                                  top_share=np.nan, dominant=False, drivers=""))
                 continue
@@ -189,6 +189,11 @@ class Sensitivities:
                              top_sector=self.sectors[j0], top_share=float(share[j0]),
                              dominant=bool(share[j0] > dominant), drivers=", ".join(names)))
         return pd.DataFrame(rows).set_index("headline")
+
+
+#: derivatives (pp per unit log theta) below this are the rounding of a solve converged to
+#: 1e-12, not a dependence on the elasticities
+NOISE_PP = 1e-9
 
 
 def elasticity_drivers(table: Sensitivities, dominant: float = 0.5, cover: float = 0.8):

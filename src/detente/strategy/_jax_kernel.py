@@ -1,8 +1,9 @@
-"""A JAX twin of the equilibrium sweep, for exact derivatives at a solution.
+"""The equilibrium sweep under JAX: exact derivatives at a solution, and a jitted forward solve.
 
-The map :func:`sweep` is the same fixed-point sweep ``z -> G(z; tau', d_hat)`` as
-``detente.equilibrium._kernel.solve_hat`` (docs/model.md, section 11.1), written with
-``jax.numpy`` so that JAX can take vector-Jacobian products of it. The unknowns are
+The map :func:`sweep` is *the* fixed-point sweep ``z -> G(z; tau', d_hat)`` of
+``detente.equilibrium._kernel.solve_hat`` (docs/model.md, section 11.1): the same code,
+:func:`detente.equilibrium._sweep.sweep`, run with ``jax.numpy`` (no twin to keep in
+step), so that JAX can take vector-Jacobian products of it and run it on an accelerator. The unknowns are
 packed exactly as in the numpy kernel::
 
     z = [ log w_hat (N),  log P_hat (N*J),  X' / Xbar (N*J) ]
@@ -22,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from detente.equilibrium._closure import deficit_rule
 from detente.errors import DetenteError
 
 _LOG_CAP = 600.0  # same overflow guard as the numpy kernel
@@ -97,37 +97,28 @@ class JaxKernel:
         return z[:N], z[N:N + N * J].reshape(N, J), z[N + N * J:].reshape(N, J) * c["Xscale"]
 
     def _state(self, z, tau, d_hat):
-        """Everything one sweep computes from ``z`` (dict of jax arrays)."""
+        """Everything one sweep computes from ``z`` (dict of jax arrays): the bilateral terms
+        from ``tau`` and ``d_hat`` (differentiable), then the one sweep every kernel
+        iterates (:func:`detente.equilibrium._sweep.sweep`, with ``jax.numpy``)."""
+        from detente.equilibrium import _sweep as core
+
         jnp, c = self._jnp, self._c
-        theta, gva, gio, VA = c["theta"], c["gva"], c["gio"], c["VA"]
         x = c["x"]  # export taxes (constant), revenue to the exporter; baseline has none
         kappa = (1.0 + tau) / (1.0 + c["tau0"]) * d_hat * (1.0 + x)
         safe_pi = jnp.where(c["has"], c["pi"], 1.0)
-        bk = jnp.where(c["has"], safe_pi * kappa ** (-theta), 0.0)  # (n, i, j)
+        bk = jnp.where(c["has"], safe_pi * kappa ** (-c["theta"]), 0.0)  # (n, i, j)
         Gt = bk / (1.0 + tau)  # importer spending -> border value
         G = Gt / (1.0 + x)  # -> producer value
-        lw, lP, Xn = self._unpack(z)
-        lc = gva * lw[:, None] + jnp.einsum("ikj,ik->ij", gio, lP)
-        f = jnp.exp(jnp.clip(-theta * lc, -_LOG_CAP, _LOG_CAP))  # c^-theta (i, j)
-        s = jnp.maximum(jnp.einsum("nij,ij->nj", bk, f), 1e-300)  # P^-theta (n, j)
-        lP_new = -jnp.log(s) / theta
-        q = Xn / s
-        Y = f * jnp.einsum("nij,nj->ij", G, q)  # gross output (i, j)
-        net = q * jnp.einsum("nij,ij->nj", Gt, f)  # spending net of tariffs (n, j)
-        R = (Xn - net).sum(axis=1)
-        E = (f * jnp.einsum("nij,nj->ij", G * x, q)).sum(axis=1)  # exporters' rents
-        w = jnp.exp(lw)
-        D_new = deficit_rule(self._rule, c["D_new"], VA, w, xp=jnp)
-        income = w * VA + R + E + D_new
-        X_new = jnp.einsum("njk,nk->nj", gio, Y) + c["alpha"] * income[:, None]
-        va_impl = (gva * Y).sum(axis=1)
-        Y2 = f * f * jnp.einsum("nij,nj->ij", G * bk, q / s)
-        zeta_Y = jnp.maximum(Y - Y2, 0.0)
-        H = w * VA + (theta * gva * gva * zeta_Y).sum(axis=1)
-        lw_new = jnp.clip(lw + (va_impl - w * VA) / jnp.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
-        lw_new = lw_new - jnp.log(jnp.exp(lw_new) @ VA / VA.sum())
-        z_new = jnp.concatenate([lw_new, lP_new.ravel(), (X_new / c["Xscale"]).ravel()])
-        return dict(z_new=z_new, lw=lw, lP=lP, X=Xn, Y=Y, R=R, income=income, w=w, D=D_new)
+
+        def T(a):
+            return jnp.transpose(a, (2, 0, 1))[None]
+
+        A = core.Bilateral(T(bk), T(G), T(Gt), T(G * x), c["D_new"][None],
+                           jnp.asarray([self._rule == "fixed-ratios"]))
+        const = {k: c[k] for k in ("theta", "gva", "gio", "alpha", "VA", "Xscale")}
+        z_new, aux = core.sweep(jnp, const, A, z[None])
+        return dict(z_new=z_new[0], lw=z[:self.N], lP=aux["lP"][0], X=aux["X"][0], Y=aux["Y"][0].T,
+                    R=aux["R"][0], income=aux["income"][0], w=aux["w"][0], D=aux["D"][0])
 
     def _sweep(self, z, tau, d_hat):
         return self._state(z, tau, d_hat)["z_new"]
