@@ -20,9 +20,16 @@ It prints seconds (the exact method with and without JAX's one-off compilation),
 equilibrium solves, rounds, the largest difference of the Nash rates between methods
 (percentage points) and the ratio of times.
 
+``--truce`` times the default ``detente truce`` instead: the stage game (81 solves) and
+the Monte Carlo of the seven default strategy pairs, 1000 runs each, and runs one pair
+with the reference loop (the per-period numpy loop ``play`` had before, kept here as
+``_play_reference``) to check that the results are identical and report the ratio. The
+issue's target: the default truce run in under 20 s.
+
 Usage::
 
     python benchmarks/bench_nash.py                     # exact vs finite differences
+    python benchmarks/bench_nash.py --truce             # the default truce run
     python benchmarks/bench_nash.py --cores 2 --json results/bench_nash.json
     python benchmarks/bench_nash.py --derivative-free   # adds Powell (minutes)
 """
@@ -45,14 +52,117 @@ def _limit_cores(n: int) -> None:
         os.environ.setdefault(var, str(n))
 
 
+def _play_reference(game, strategies, *, periods, noise, rng, trust_prior=0.5, opportunist_rate=0.3, grace=4):
+    """The truce match loop before the tuple rewrite: numpy arrays updated every period."""
+    import numpy as np
+
+    from detente.strategy._strategies import ESCALATE, View
+    from detente.strategy._truce import Match, _misread, _update_trust
+
+    K, L = game.n_instruments, game.max_level
+    levels = np.zeros((2, K), int)
+    start = levels.copy()
+    states = [s.start(rng) for s in strategies]
+    acts = np.zeros((periods, 2, K), int)
+    obs = np.zeros((periods, 2, K), int)
+    lev = np.zeros((periods + 1, 2, K), int)
+    pay = np.zeros((periods, 2))
+    trust = np.zeros((periods + 1, 2))
+    lev[0], trust[0] = levels, trust_prior
+    break_period = breaker = None
+    run_start, run_len = None, 0
+    scale = game.period_days / 365.0
+    own_hist, obs_hist = [[], []], [[], []]
+    agreed_t = [tuple(int(x) for x in start[s]) for s in (0, 1)]
+    for t in range(periods):
+        for s in (0, 1):
+            view = View(t, tuple(own_hist[s]), tuple(obs_hist[s]), tuple(int(x) for x in lev[t, s]),
+                        agreed_t[s], L, float(trust[t, s]))
+            acts[t, s] = tuple(strategies[s].act(view, states[s], rng))
+        lev[t + 1] = np.clip(lev[t] + acts[t], 0, L)
+        for s in (0, 1):
+            obs[t, s] = [_misread(x, rng) if noise > 0 and rng.random() < noise else x for x in acts[t, 1 - s]]
+            trust[t + 1, s] = _update_trust(trust[t, s], bool((obs[t, s] == ESCALATE).any()), noise,
+                                            opportunist_rate, K)
+            own_hist[s].append(tuple(int(x) for x in acts[t, s]))
+            obs_hist[s].append(tuple(int(x) for x in obs[t, s]))
+        pay[t] = game.payoff(lev[t + 1, 0], lev[t + 1, 1]) * scale
+        if break_period is None:
+            above = (lev[t + 1] > start).any(axis=1)
+            if above.any():
+                if run_len == 0:
+                    run_start, first = t, (2 if above.all() else int(np.argmax(above)))
+                run_len += 1
+                if run_len >= grace:
+                    break_period, breaker = run_start, first
+            else:
+                run_len = 0
+    return Match(acts, obs, lev, pay, trust, break_period, breaker)
+
+
+def bench_truce(args) -> int:
+    """The default ``detente truce`` run, timed, with one pair checked against the reference loop."""
+    import math
+
+    import numpy as np
+
+    from detente.equilibrium import Counterfactual
+    from detente.strategy import (
+        build_stage_game,
+        default_ladders,
+        get_strategy,
+        truce_survival,
+    )
+    from detente.world import load_world
+
+    pairs = ("tit-for-tat", "generous-tit-for-tat", "grim-trigger", "win-stay-lose-shift", "escalation-ladder",
+             "pending-approval", "trust-threshold")
+    t0, c0 = time.perf_counter(), time.process_time()
+    world = load_world(args.world, horizon="long")
+    game = build_stage_game(world, ("USA", "CHN"), default_ladders(("USA", "CHN")),
+                            reference=Counterfactual.from_world(world))
+    t_game = time.perf_counter() - t0
+    res = [truce_survival(game, (get_strategy(p), get_strategy(p)), runs=1000, days=365, noise=0.03, seed=0)
+           for p in pairs]
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    # the reference loop on the first pair, same seeds
+    strat = (get_strategy(pairs[0]), get_strategy(pairs[0]))
+    periods = math.ceil(365 / game.period_days)
+    t1 = time.perf_counter()
+    ref = [_play_reference(game, strat, periods=periods, noise=0.03, rng=np.random.default_rng(c))
+           for c in np.random.SeedSequence(0).spawn(1000)]
+    t_ref = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    new = truce_survival(game, strat, runs=1000, days=365, noise=0.03, seed=0)
+    t_new = time.perf_counter() - t2
+    same = (np.array([m.break_period if m.break_period is not None else -1 for m in ref]) == new.break_periods).all()
+    same = bool(same and np.allclose(sum(m.payoffs.sum(axis=0) for m in ref) / 1000, new.mean_payoff, rtol=0, atol=0))
+    print(f"default truce run (stage game {t_game:.1f} s + 7 pairs x 1000 runs): {wall:.1f} s wall, {cpu:.1f} s CPU; "
+          f"target under 20 s: {'met' if wall < 20 else 'NOT met'}")
+    print(f"one pair, 1000 runs: reference loop {t_ref:.2f} s, tuple loop {t_new:.2f} s, ratio {t_ref / t_new:.2f}x; "
+          f"results identical: {same}")
+    for p, r in zip(pairs, res, strict=True):
+        print(f"  {p:<22} holds 90d {r.holds_after(90):.3f}  1y {r.holds_after(365):.3f}")
+    if args.json:
+        p = Path(args.json)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps({"machine": platform.platform(), "cores": args.cores, "wall_seconds": wall,
+                                 "cpu_seconds": cpu, "stage_game_seconds": t_game, "reference_pair_seconds": t_ref,
+                                 "pair_seconds": t_new, "identical": same}, indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--world", default="default")
     ap.add_argument("--cores", type=int, default=2, help="CPU cores to run on (default 2)")
     ap.add_argument("--derivative-free", action="store_true", help="also run Powell best responses (slow)")
     ap.add_argument("--json", help="write the results to this JSON file")
+    ap.add_argument("--truce", action="store_true", help="time the default detente truce run instead")
     args = ap.parse_args(argv)
     _limit_cores(args.cores)
+    if args.truce:
+        return bench_truce(args)
 
     import numpy as np
 

@@ -121,3 +121,49 @@ def test_attrition_command(world_file, capsys, tmp_path):
                      "--truce-pp", "0,0", "--threshold", "0.5", "--weeks", "30", "--json"], capsys)
     rec = json.loads(out)
     assert rec["players"] == ["C00", "C01"] and len(rec["weekly"]) == 30 and rec["first"] in ("C00", "C01", None)
+
+
+def test_package_command(world_file, capsys, tmp_path):
+    chart = tmp_path / "package.png"
+    code, out = run(["package", "--world", world_file, "--players", "C00,C01", "--tariff-max", "60,60",
+                     "--tariff-points", "3", "--pass-points", "2", "--no-progress", "--chart", str(chart)], capsys)
+    assert code == 0 and "Nash bargaining package" in out and "mutually preferred set" in out
+    assert "% of baseline income" in out and "trade elasticities" in out and chart.stat().st_size > 0
+    code, out = run(["package", "--world", world_file, "--players", "C00,C01", "--tariff-max", "60,60",
+                     "--tariff-points", "3", "--pass-points", "2", "--json", "--no-save"], capsys)
+    rec = json.loads(out)
+    assert rec["players"] == ["C00", "C01"] and rec["preferred_count"] > 0
+    assert all(g >= 0 for g in rec["bargain_gains_pp"]) and rec["elasticities"]
+
+
+def test_package_bad_threat_names_the_option(world_file, capsys):
+    from detente.errors import DetenteError
+
+    with pytest.raises(DetenteError, match="--threat takes 4 comma-separated numbers, got '1,2'"):
+        run(["package", "--world", world_file, "--players", "C00,C01", "--threat", "1,2", "--no-save"], capsys)
+    with pytest.raises(DetenteError, match="pass_a must be a share in \\[0, 1\\], got 2"):
+        run(["package", "--world", world_file, "--players", "C00,C01", "--threat", "10,10,2,0", "--no-save"], capsys)
+
+
+def test_strategy_runs_are_saved_in_the_store(world_file, capsys):
+    from detente.store import RunStore
+
+    code, out = run(["leverage", "--world", world_file, "--players", "C00,C01"], capsys)
+    assert code == 0 and "saved as run" in out
+    run_id = out.split("saved as run ")[1].split()[0]
+    rec = RunStore().load(run_id)
+    assert rec.kind == "strategy" and rec.summary["command"] == "leverage" and rec.world
+    ds = rec.dataset
+    assert "leverage.target_loss_pct" in ds and ds["leverage.target_loss_pct"].dims == ("leverage_row",)
+    assert list(ds["leverage.imposer"].values[:1]) == ["C00"]
+    result = json.loads(ds.attrs["result_json"])
+    assert result["leverage"][0]["imposer"] == "C00"
+    assert rec.settings["players"] == "C00,C01" and "horizon" in rec.settings
+    code, out = run(["package", "--world", world_file, "--players", "C00,C01", "--tariff-points", "2",
+                     "--pass-points", "2", "--no-progress", "--no-refine"], capsys)
+    rid = out.split("saved as run ")[1].split()[0]
+    pk = RunStore().load(rid)
+    assert pk.summary["command"] == "package" and "packages.U_C00 %" in pk.dataset
+    before = len(RunStore().list())
+    run(["leverage", "--world", world_file, "--players", "C00,C01", "--no-save"], capsys)
+    assert len(RunStore().list()) == before

@@ -2,7 +2,7 @@
 settings in an embedded DuckDB database, with Parquet and CSV exports.
 
 Public names: :class:`RunStore`, :class:`RunRecord`, :func:`record_from_replay`,
-:func:`record_from_equilibrium`, :func:`default_store_path`, :func:`code_version`,
+:func:`record_from_equilibrium`, :func:`record_from_strategy`, :func:`default_store_path`, :func:`code_version`,
 :class:`StoreError` (and :class:`StoreBusy`, a file held by another process). docs/store.md describes the database and its guarantees::
 
     from detente.store import RunStore, record_from_replay
@@ -11,8 +11,14 @@ Public names: :class:`RunStore`, :class:`RunRecord`, :func:`record_from_replay`,
     store.list(); store.load(run_id).dataset; store.export(run_id, "out/")
 """
 
-from detente.store._records import RunRecord, code_version, record_from_equilibrium, record_from_replay
+from detente.store._records import (
+    RunRecord,
+    code_version,
+    record_from_equilibrium,
+    record_from_replay,
+    record_from_strategy,
+)
 from detente.store._store import RunStore, StoreBusy, StoreError, default_store_path
 
 __all__ = ["RunRecord", "RunStore", "StoreBusy", "StoreError", "code_version", "default_store_path",
-           "record_from_equilibrium", "record_from_replay"]
+           "record_from_equilibrium", "record_from_replay", "record_from_strategy"]

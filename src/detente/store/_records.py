@@ -234,3 +234,38 @@ def record_from_equilibrium(eq, title: str) -> RunRecord:
         kind="whatif", name=title, variant=None, world=w.meta.name, vintage=w.meta.vintage,
         code_version=code_version(), settings=jsonable(settings), scenario_text=None, seed=None,
         created_at=now_utc(), dataset=ds, summary=jsonable(summary))
+
+
+# ---------------------------------------------------------------------------- strategy
+def record_from_strategy(command: str, result: dict, *, world, tables=None, settings: dict | None = None,
+                         seed: int | None = None, name: str | None = None) -> RunRecord:
+    """A :class:`RunRecord` of a strategy command (kind ``"strategy"``).
+
+    ``result`` is the command's JSON record (what ``--json`` prints); it is kept whole in
+    the dataset's ``result_json`` attribute and its scalar entries form the summary.
+    ``tables`` (name -> pandas DataFrame) become variables ``<name>.<column>`` along a
+    dimension ``<name>_row`` labelled by the table's index (as strings).
+    """
+    import json
+
+    import xarray as xr
+
+    data = {}
+    coords = {}
+    for tname, df in (tables or {}).items():
+        dim = f"{tname}_row"
+        coords[dim] = [str(i) for i in df.index]
+        for col in df.columns:
+            v = df[col].to_numpy()
+            if v.dtype.kind not in "fiub":
+                v = np.array(["" if x is None else str(x) for x in v.tolist()], dtype=object)
+            data[f"{tname}.{col}"] = ((dim,), v, {k: str(x) for k, x in df.attrs.items() if isinstance(x, str)})
+    ds = xr.Dataset(data, coords=coords,
+                    attrs={"command": command, "result_json": json.dumps(jsonable(result)),
+                           "world": world.meta.name, "elasticities": world.meta.elasticities})
+    summary = {k: v for k, v in jsonable(result).items() if isinstance(v, (str, int, float, bool)) or v is None}
+    summary["command"] = command
+    settings = {"command": command, "elasticities": world.meta.elasticities, **(settings or {})}
+    return RunRecord(kind="strategy", name=name or f"detente {command}", variant=None, world=world.meta.name,
+                     vintage=world.meta.vintage, code_version=code_version(), settings=jsonable(settings),
+                     scenario_text=None, seed=seed, created_at=now_utc(), dataset=ds, summary=summary)

@@ -1,4 +1,4 @@
-"""The ``detente nash | revealed | bargain | leverage | truce | deterrence | attrition`` commands.
+"""The ``detente nash | revealed | package | bargain | leverage | truce | deterrence | attrition`` commands.
 
 :func:`register` adds the four subcommands to the main parser's subparsers; each
 prints rich tables, and optionally writes JSON (``--json`` / ``--out``) and a chart
@@ -90,7 +90,8 @@ class _Progress:
         return False
 
 
-def _emit(args, record: dict) -> None:
+def _emit(args, world, record: dict, tables: dict | None = None) -> None:
+    """Print (``--json``), write (``--out``) and save (unless ``--no-save``) a command's results."""
     text = json.dumps(record, indent=2, default=float)
     if getattr(args, "json", False):
         sys.stdout.write(text + "\n")
@@ -100,6 +101,24 @@ def _emit(args, record: dict) -> None:
         p.write_text(text + "\n")
         if not args.json:
             _console().print(f"results written to {p}")
+    if not getattr(args, "no_save", True):
+        _store(args, world, record, tables)
+
+
+def _store(args, world, record: dict, tables: dict | None) -> str:
+    """Save the run in the results store (kind ``strategy``); returns its id."""
+    from detente.store import RunStore, record_from_strategy
+
+    command = getattr(args, "command_name", None) or getattr(args.func, "__name__", "strategy").removeprefix("_cmd_")
+    settings = {k: v for k, v in sorted(vars(args).items())
+                if k not in ("func", "json", "out", "chart", "no_save", "no_progress", "command_name")
+                and (v is None or isinstance(v, (str, int, float, bool, list)))}
+    rec = record_from_strategy(command, record, world=world, tables=tables, settings=settings,
+                               seed=getattr(args, "seed", None), name=f"detente {command} {getattr(args, 'players', '')}".strip())
+    run_id = RunStore().save(rec)
+    if not getattr(args, "json", False):
+        _console().print(f"saved as run {run_id} (detente runs show {run_id})", style="dim", markup=False)
+    return run_id
 
 
 def _save(fig, path: str | None) -> None:
@@ -183,7 +202,7 @@ def _cmd_revealed(args) -> int:
         c.print("method: Ossa (2014, section V): weights that make the observed tariffs satisfy each "
                 "government's first-order conditions (exact gradients; non-negative least squares)",
                 style="dim", markup=False)
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "schedule": args.schedule,
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, "schedule": args.schedule,
                  "players": [a, b], "revealed": [{"country": r.country, "partner": r.partner, "weights": r.weights,
                                                    "fit": r.fit, "exact": r.exact,
                                                    "table": r.to_frame().reset_index().to_dict(orient="records")}
@@ -234,11 +253,12 @@ def _cmd_nash(args) -> int:
         for br in res.responses:
             if br.at_upper:
                 c.print(f"[yellow]{br.space.chooser}: at the upper bound {args.upper:g}% in {', '.join(br.at_upper)}[/yellow]")
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": list(players),
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": list(players),
                  "method": args.method, "converged": res.converged, "discriminate": bool(args.discriminate),
                  "seconds": res.seconds, "solves": res.solves,
                  "tariffs_pct": res.rates_table().to_dict(), "history": res.history_table().to_dict(orient="records"),
-                 "welfare_pct": welfare.to_dict()})
+                 "welfare_pct": welfare.to_dict()},
+          tables={"tariffs_pct": res.rates_table(), "welfare_pct": welfare})
     if args.chart:
         from detente.strategy._charts import nash_chart
 
@@ -286,7 +306,7 @@ def _cmd_bargain(args) -> int:
         if not args.json:
             _console().print(f"uniform tariff pairs both prefer to the war: {int(grid.both_prefer.sum())} of {len(grid)} "
                              f"(grid 0-{args.grid_max:g}%)")
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "objectives": summary.to_dict(),
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "objectives": summary.to_dict(),
                  "tariffs_pct": {"war": war.rates_table().to_dict(), "bargain": deal.rates_table().to_dict()},
                  "gains": deal.gains.tolist(), "converged": deal.converged,
                  "mutually_preferred_share": None if grid is None else float(grid.both_prefer.mean())})
@@ -340,8 +360,9 @@ def _cmd_leverage(args) -> int:
         if not args.shortage:
             c.print("critical-input cut-offs in the static model: licences on the covered share of non-ferrous metals (export-tax equivalent, rent to the imposer); "
                     "add --shortage for stock-out losses from the weekly shortage model (docs/strategy.md)")
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "reference": ref.describe(), "leverage": table.to_dict(orient="records"),
-                 "threat_points": threats.to_dict(orient="records")})
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, "reference": ref.describe(), "leverage": table.to_dict(orient="records"),
+                 "threat_points": threats.to_dict(orient="records")},
+          tables={"leverage": table, "threat_points": threats.set_index("threat")})
     if args.chart:
         from detente.strategy._charts import leverage_chart
 
@@ -425,9 +446,10 @@ def _cmd_truce(args) -> int:
         c.print("grim trigger needs a weekly discount factor of at least: " + "; ".join(
             f"{d.player} {_fmt_delta(d.delta_star)} ({_fmt_delta(d.delta_both)} with noise and approval delays)"
             for d in deter) + " (detente deterrence)", markup=False)
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "stage_game": game.to_dict(),
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b], "stage_game": game.to_dict(),
                  "results": df.reset_index().to_dict(orient="records"), "axelrod": pdp.as_dict(),
-                 "deterrence": [d.as_dict() for d in deter]})
+                 "deterrence": [d.as_dict() for d in deter]},
+          tables={"survival": df})
     if args.chart:
         from detente.strategy._charts import survival_chart
 
@@ -480,7 +502,7 @@ def _cmd_deterrence(args) -> int:
         c.print("delta* = (T-R)/(T-P) (grim trigger); with false signals (T-R)/((T-P)(1-eps)-(R-P)(1-q)); "
                 "0 when T <= R (escalating never pays), inf when R <= P (docs/strategy.md section 7b)",
                 style="dim", markup=False)
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b],
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, "players": [a, b],
                  "objective": args.objective, "schedule": args.schedule, "deterrence": [d.as_dict() for d in res]})
     return 0
 
@@ -573,7 +595,7 @@ def _cmd_attrition(args) -> int:
             c.print(f"costs borne by {name}: " + ", ".join(
                 f"{p} {x:.4f}% ({x / 100 * res.income[k] / 1000:.1f} USD bn)" for k, (p, x) in enumerate(zip(res.players, v)))
                 + " (the tolerance a side revealed if it sought talks then)", markup=False)
-    _emit(args, {"world": world.meta.name, "elasticities": world.meta.elasticities, **summ,
+    _emit(args, world, {"world": world.meta.name, "elasticities": world.meta.elasticities, **summ,
                  "weekly": res.table().reset_index().to_dict(orient="records"),
                  "sensitivity": sens.reset_index().to_dict(orient="records"),
                  "costs_at_events_pct": revealed})
@@ -609,7 +631,7 @@ def _world(args):
 
 # ---------------------------------------------------------------------------- parser
 def register(sub) -> None:
-    """Add ``nash``, ``revealed``, ``bargain``, ``leverage``, ``truce``, ``deterrence`` and ``attrition``."""
+    """Add ``nash``, ``revealed``, ``package``, ``bargain``, ``leverage``, ``truce``, ``deterrence`` and ``attrition``."""
 
     def common(p, players=True):
         p.add_argument("--world", default="default", help="world name or path (default: %(default)s)")
@@ -618,6 +640,7 @@ def register(sub) -> None:
         p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
         p.add_argument("--out", help="also write the JSON results to this file")
         p.add_argument("--chart", help="write a chart to this PNG file")
+        p.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
         from detente.cli import add_closure_option, add_elasticity_options
 
         # strategy compares permanent policies: long-run elasticities by default
@@ -651,6 +674,10 @@ def register(sub) -> None:
     rv.add_argument("--schedule", choices=SCHEDULES, default="baseline",
                     help="the observed tariffs: the world's (2022) or a preset on top of them")
     rv.set_defaults(func=_cmd_revealed)
+
+    from detente.strategy._cli_package import add_package
+
+    add_package(sub, common, SCHEDULES)
 
     b = sub.add_parser("bargain", help="cooperative tariffs: Nash bargaining with the trade war as disagreement point")
     common(b)

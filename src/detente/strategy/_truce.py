@@ -289,45 +289,52 @@ def play(game: StageGame, strategies: tuple[Strategy, Strategy], *, periods: int
     start = levels.copy()
     agreed = start.copy() if agreed_levels is None else np.array(agreed_levels, int).reshape(2, K)
     states = [s.start(rng) for s in strategies]
-    acts = np.zeros((periods, 2, K), int)
-    obs = np.zeros((periods, 2, K), int)  # obs[t, s] = what s saw of the other side
-    lev = np.zeros((periods + 1, 2, K), int)
-    pay = np.zeros((periods, 2))
-    trust = np.zeros((periods + 1, 2))
-    lev[0], trust[0] = levels, trust_prior
+    # the loop runs on Python tuples (numpy calls on 2 x K arrays cost more than the work);
+    # the random draws are made in the same order as ever, so results are unchanged
+    valid = (DE_ESCALATE, HOLD, ESCALATE)
+    cur = [tuple(int(x) for x in levels[s]) for s in (0, 1)]
+    start_t = [tuple(int(x) for x in start[s]) for s in (0, 1)]
+    agreed_t = [tuple(int(x) for x in agreed[s]) for s in (0, 1)]
+    trust_cur = [float(trust_prior), float(trust_prior)]
+    lev_l, trust_l, pay_l = [cur], [tuple(trust_cur)], []
+    own_hist: list[list[tuple]] = [[], []]
+    obs_hist: list[list[tuple]] = [[], []]
+    table = game.payoffs
     break_period = breaker = None
     run_start, run_len = None, 0
     scale = game.period_days / 365.0
-    own_hist: list[list[tuple]] = [[], []]  # the same histories as tuples, built once per period
-    obs_hist: list[list[tuple]] = [[], []]
-    agreed_t = [tuple(int(x) for x in agreed[s]) for s in (0, 1)]
     for t in range(periods):
+        acts_t = []
         for s in (0, 1):
-            view = View(t, tuple(own_hist[s]), tuple(obs_hist[s]), tuple(int(x) for x in lev[t, s]),
-                        agreed_t[s], L, float(trust[t, s]))
-            a = tuple(strategies[s].act(view, states[s], rng))
-            if len(a) != K or any(x not in (DE_ESCALATE, HOLD, ESCALATE) for x in a):
+            view = View(t, tuple(own_hist[s]), tuple(obs_hist[s]), cur[s], agreed_t[s], L, trust_cur[s])
+            a = tuple(int(x) for x in strategies[s].act(view, states[s], rng))
+            if len(a) != K or any(x not in valid for x in a):
                 raise DetenteError(f"strategy {strategies[s]!r} returned {a!r}: expected {K} actions in -1, 0, 1")
-            acts[t, s] = a
-        lev[t + 1] = np.clip(lev[t] + acts[t], 0, L)
+            acts_t.append(a)
+        cur = [tuple(min(max(x + d, 0), L) for x, d in zip(cur[s], acts_t[s], strict=True)) for s in (0, 1)]
         for s in (0, 1):
-            true = acts[t, 1 - s]
-            obs[t, s] = [_misread(x, rng) if noise > 0 and rng.random() < noise else x for x in true]
-            trust[t + 1, s] = _update_trust(trust[t, s], bool((obs[t, s] == ESCALATE).any()), noise,
-                                            opportunist_rate, K)
-            own_hist[s].append(tuple(int(x) for x in acts[t, s]))
-            obs_hist[s].append(tuple(int(x) for x in obs[t, s]))
-        pay[t] = game.payoff(lev[t + 1, 0], lev[t + 1, 1]) * scale
+            o = tuple(_misread(x, rng) if noise > 0 and rng.random() < noise else x for x in acts_t[1 - s])
+            trust_cur[s] = _update_trust(trust_cur[s], ESCALATE in o, noise, opportunist_rate, K)
+            own_hist[s].append(acts_t[s])
+            obs_hist[s].append(o)
+        lev_l.append(cur)
+        trust_l.append(tuple(trust_cur))
+        pay_l.append(table[cur[0] + cur[1]] * scale)
         if break_period is None:
-            above = (lev[t + 1] > start).any(axis=1)
-            if above.any():
+            above = [any(x > y for x, y in zip(cur[s], start_t[s], strict=True)) for s in (0, 1)]
+            if above[0] or above[1]:
                 if run_len == 0:
-                    run_start, first = t, (2 if above.all() else int(np.argmax(above)))
+                    run_start, first = t, (2 if above[0] and above[1] else (0 if above[0] else 1))
                 run_len += 1
                 if run_len >= grace:
                     break_period, breaker = run_start, first
             else:
                 run_len = 0
+    acts = np.array([[own_hist[0][t], own_hist[1][t]] for t in range(periods)], int).reshape(periods, 2, K)
+    obs = np.array([[obs_hist[0][t], obs_hist[1][t]] for t in range(periods)], int).reshape(periods, 2, K)
+    lev = np.array(lev_l, int).reshape(periods + 1, 2, K)
+    pay = np.array(pay_l, float).reshape(periods, 2)
+    trust = np.array(trust_l, float).reshape(periods + 1, 2)
     return Match(acts, obs, lev, pay, trust, break_period, breaker)
 
 
