@@ -336,7 +336,7 @@ def _cmd_leverage(args) -> int:
         from detente.strategy import CriticalInputCutoff, default_instruments, shortage_loss_model
 
         loss = shortage_loss_model(world)
-        instruments = {p: (*default_instruments(p), CriticalInputCutoff(coverage={}, severity=args.severity,
+        instruments = {p: (*default_instruments(p), CriticalInputCutoff(products=(), severity=args.severity,
                                                                         loss_model=loss,
                                                                         name="critical inputs (shortage model)"))
                        for p in (a, b)}

@@ -97,28 +97,42 @@ class TechControl:
                 ", ".join(f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)")
 
 
+#: the critical inputs under China's April 2025 licences (registry ids): NdFeB magnets,
+#: the heavy rare earths Dy and Tb, and the other controlled rare earths
+CN_CRITICAL_2025 = ("ndfeb-magnets", "dy-tb-oxides", "other-controlled-rees")
+
+
 @dataclasses.dataclass(frozen=True)
 class CriticalInputCutoff:
     """The imposer refuses the share ``severity`` of its critical-input exports to the target.
 
-    Static part: licences on ``coverage`` (parent sector -> share of the sector's exports
-    that are the critical inputs), read as :class:`TechControl` does (export-tax
-    equivalent, rent to the imposer); an empty ``coverage`` leaves the equilibrium
-    alone. Shortage part: ``loss_model`` (a :data:`CriticalInputLoss`) adds the output
-    lost to stock-outs.
+    Static part: for each registry ``products`` entry the users' nested CES block
+    (:meth:`Counterfactual.critical_input_cut` at ``horizon``: rationed users, scarcity
+    rent to the imposer on what it still approves; docs/model.md section 5b), the same
+    reading as ``detente whatif --cut`` and docs/shortage.md section 8. ``coverage``
+    (parent sector -> share of its exports) adds the parent-sector licence proxy (the
+    export-tax equivalent, :meth:`Counterfactual.licence`); empty by default. Shortage
+    part: ``loss_model`` (a :data:`CriticalInputLoss`) adds the weekly model's output lost
+    to stock-outs (then pass ``products=()`` so that the cut is not counted twice).
     """
 
-    coverage: Mapping[str, float] = dataclasses.field(default_factory=lambda: dict(CN_RARE_EARTHS_2025))
+    products: tuple[str, ...] = CN_CRITICAL_2025
     severity: float = 1.0
     loss_model: CriticalInputLoss | None = None
     name: str = "critical-input cut-off"
+    coverage: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    horizon: str = "1y"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "coverage", dict(self.coverage))
+        object.__setattr__(self, "products", tuple(self.products))
         if not 0 <= self.severity <= 1:
             raise DetenteError(f"{self.name}: severity must be in [0, 1], got {self.severity!r}")
 
     def apply(self, cf, imposer: str, target: str):
+        if self.severity > 0:
+            for product in self.products:
+                cf = cf.critical_input_cut(product, imposer, target, self.severity, horizon=self.horizon)
         for sector, share in self.coverage.items():
             r = min(share * self.severity, 1 - 1e-9)
             if r > 0:
@@ -131,9 +145,13 @@ class CriticalInputCutoff:
         return dict(self.loss_model(imposer, target, self.severity))
 
     def describe(self) -> str:
-        parts = ([f"licences refuse {100 * self.severity:g}% of " + ", ".join(
-            f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)"]
-                 if self.coverage and self.severity > 0 else [])
+        parts = []
+        if self.products and self.severity > 0:
+            parts.append(f"licences refuse {100 * self.severity:g}% of {', '.join(self.products)} "
+                         f"(users' nested CES block at {self.horizon}; rent to the imposer)")
+        if self.coverage and self.severity > 0:
+            parts.append(f"licences refuse {100 * self.severity:g}% of " + ", ".join(
+                f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)")
         if self.loss_model is not None:
             parts.append(f"shortage losses with {100 * self.severity:g}% of critical-input exports refused")
         return "; ".join(parts) or "no change"
@@ -146,8 +164,8 @@ def default_instruments(imposer: str) -> tuple[Instrument, ...]:
     """The instruments of the 2025 conflict for ``imposer`` (USA or CHN; others: tariffs only).
 
     USA: tariffs, and export controls on chips, chip-design software (in business
-    services) and jet engines. CHN: tariffs, and the rare-earth cut-off (static proxy
-    on ores and non-ferrous metals; pass a loss model to add shortages).
+    services) and jet engines. CHN: tariffs, and the rare-earth cut-off (the users'
+    nested CES block for magnets and rare earths; pass a loss model to add shortages).
     """
     if imposer == "USA":
         return (TariffThreat(), TechControl())
