@@ -5,7 +5,10 @@ Without a scenario: the 2018-2026 US-China series (:func:`tariff_series`). With 
 average tariff of an importer on each partner, or on all partners together, at each change
 of the scenario (:func:`average_tariffs`).
 
-``register(sub)`` adds the command to the main CLI's argparse subparsers.
+``register(sub)`` adds the command to the main CLI's argparse subparsers, and gives the
+``replay`` command (when the main CLI has defined it) its uncertainty-band options:
+``detente replay SCENARIO --bands N [--seed S] [--level 0.9] [--bands-out FILE] [--workers W]``
+(:func:`detente.policy._bands.replay_bands`).
 """
 
 from __future__ import annotations
@@ -101,8 +104,124 @@ def _cmd_tariffs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay_bands(args: argparse.Namespace) -> int:
+    """``detente replay --bands N``: the replay, then its bands from N elasticity draws."""
+    if not args.bands:
+        return args.plain_replay(args)
+    from detente._files import check_output_path as check_path
+    from detente._files import write_netcdf
+    from detente.cli import _console, _pair
+    from detente.policy._bands import MAX_DRAWS, replay_bands
+    from detente.policy._commands import print_replay, replay_file
+    from detente.policy._schema import load_scenario
+    from detente.world import load_world
+
+    if not 2 <= args.bands <= MAX_DRAWS:
+        raise DetenteError(f"--bands {args.bands}: give a number of draws between 2 and {MAX_DRAWS}")
+    if not 0 < args.level < 1:
+        raise DetenteError(f"--level {args.level}: give a coverage between 0 and 1, e.g. 0.9 for 5-95%")
+    for opt in ("out", "bands_out"):
+        if getattr(args, opt):
+            check_path(getattr(args, opt), "--" + opt.replace("_", "-"))
+    sc = load_scenario(args.file)
+    world = load_world(args.world or sc.world)
+    rp = replay_file(args.file, variant=args.variant, world=world, progress=not args.quiet,
+                     elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
+                     closure=args.closure)
+    pair = _pair(args.pair, list(rp.world.countries)) or tuple(rp.world.countries[:2])
+    console = _console()
+    print_replay(console, rp, pair=pair)
+    bands = _bands_with_progress(replay_bands, sc, world, rp, args)
+    print_replay_bands(console, bands, [c for c in pair if c in rp.world.countries])
+    if args.out:
+        console.print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
+    if args.bands_out:
+        console.print(f"bands written to {write_bands(bands, args.bands_out)}", markup=False)
+    if not args.no_save:
+        from detente.store import RunStore, record_from_replay
+
+        run_id = RunStore().save(record_from_replay(rp))
+        console.print(f"saved as run {run_id} (`detente report {run_id} --bands {args.bands}` draws the bands)",
+                      markup=False)
+    return 0
+
+
+def _bands_with_progress(fn, scenario, world, rp, args):
+    opts = dict(n_draws=args.bands, seed=args.seed, level=args.level, variant=args.variant,
+                elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
+                closure=args.closure, central=rp, workers=args.workers)
+    if args.quiet:
+        return fn(scenario, world, **opts)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("elasticity draws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("draws", total=args.bands)
+        return fn(scenario, world, **opts,
+                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def print_replay_bands(console, bands, countries: list[str]) -> None:
+    """A terminal table: real income at each change of policy, central value and band."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    ds, a = bands.dataset, bands.dataset.attrs
+    t = Table(title=escape(f"Real income, % vs baseline: central and {a['band']} band from {a['n_draws']} draws "
+                           f"of the trade elasticities (seed {a['seed']})"), title_justify="left",
+              caption=escape(f"elasticities: {a['elasticities']}; {a['draws']}; {a['n_solves']} solves in "
+                             f"{a['seconds']:.1f} s"))
+    t.add_column("from", no_wrap=True)
+    for c in countries:
+        t.add_column(f"{c} central", justify="right")
+        t.add_column(f"{c} band", justify="right")
+    t.add_column("failed draws", justify="right")
+    for key, d in bands.states:
+        dd = d.isoformat()
+        row = [dd]
+        for c in countries:
+            sel = dict(country=c, date=dd)
+            row += [f"{float(ds['welfare_pct'].sel(**sel)):+.3f}",
+                    f"[{float(ds['welfare_pct_lower'].sel(**sel)):+.3f}, {float(ds['welfare_pct_upper'].sel(**sel)):+.3f}]"]
+        row.append(str(int(ds["n_failed"].sel(date=dd))))
+        t.add_row(*row)
+    console.print(t)
+    if bands.n_failed:
+        console.print(f"{bands.n_failed} (draw, policy state) solves did not converge and are left out of the "
+                      "bands; the first: " + bands.failed[0].reason[:200], markup=False)
+
+
+def write_bands(bands, path: str) -> str:
+    """Write the bands to ``path``: JSON (``.json``) or NetCDF (anything else)."""
+    import json
+
+    if str(path).endswith(".json"):
+        with open(path, "w") as fh:
+            json.dump(bands.to_dict(), fh, indent=1)
+        return str(path)
+    from detente._files import write_netcdf
+
+    return write_netcdf(bands.dataset, path)
+
+
+def _add_band_options(rp: argparse.ArgumentParser) -> None:
+    rp.add_argument("--bands", type=int, metavar="N", default=0,
+                    help="also give uncertainty bands from N draws of the trade elasticities (their "
+                         "standard errors), every policy state solved per draw")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the elasticity draws (default: %(default)s)")
+    rp.add_argument("--level", type=float, default=0.9,
+                    help="central coverage of the bands (default: %(default)s, the 5th-95th percentiles)")
+    rp.add_argument("--bands-out", metavar="FILE", help="write the bands to FILE (.json, else NetCDF)")
+    rp.add_argument("--workers", type=int, default=1,
+                    help="processes to share the draws among (default: %(default)s; the bands do not depend on it)")
+    rp.set_defaults(plain_replay=rp.get_default("func"), func=_cmd_replay_bands)
+
+
 def register(sub) -> argparse.ArgumentParser:
-    """Add ``tariffs`` to the argparse subparsers ``sub`` of the main CLI."""
+    """Add ``tariffs`` to the argparse subparsers ``sub`` of the main CLI (and band options to ``replay``)."""
+    if "replay" in sub.choices and "--bands" not in sub.choices["replay"]._option_string_actions:
+        _add_band_options(sub.choices["replay"])
     p = sub.add_parser("tariffs", help="average tariffs at each change: the US-China series 2018-2026, or "
                                        "any scenario's by importer and partner (trade-weighted, goods)")
     p.add_argument("scenario", nargs="?", default=None,

@@ -56,6 +56,8 @@ class Series:
     kind: str = "step"
     color: str = "#444444"
     dash: bool = False
+    #: (lower, upper) of an uncertainty band around ``y``, drawn shaded (step series only)
+    band: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,19 +290,76 @@ def layer_composition(ds, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
                  note="Layers stack exactly: the fixed-weight average is linear in the tariffs.")
 
 
-def welfare_paths(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 5) -> Chart:
-    """(3) Real income (welfare) and real wage by date for the pair and the most affected others."""
+def welfare_paths(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 5, bands=None) -> Chart:
+    """(3) Real income (welfare) and real wage by date for the pair and the most affected others.
+
+    ``bands`` (:attr:`detente.policy._bands.ReplayBands.dataset`), when given and made
+    around this run (same dates and central values), shades the pair's band.
+    """
     a, b = check_pair(ds, pair)
     countries = [a, b, *most_affected(ds, "welfare_pct", (a, b), n_others)]
     x = _days(ds)
+    matched = bands is not None and bands_match(ds, bands)
     panels = []
     for var, title in (("welfare_pct", "real income (welfare)"), ("real_wage_pct", "real wage")):
-        series = tuple(Series(c, x, np.asarray(ds[var].sel(country=c).values, float), color=_color(c, k))
+        series = tuple(Series(c, x, np.asarray(ds[var].sel(country=c).values, float), color=_color(c, k),
+                              band=_band_of(bands, var, c) if matched and c in (a, b) else None)
                        for k, c in enumerate(countries))
         panels.append(Panel(title, pct_label(ds), series))
+    note = "Each date: the static equilibrium under the policy then in force, at the run's elasticity horizon."
+    if matched:
+        note += " Shaded: " + band_note(bands)
     return Chart("welfare", f"Welfare and real wages: {a}, {b} and the {n_others} most affected others",
-                 tuple(panels), footer(ds), tuple(key_events(ds, (a, b))),
-                 note="Each date: the static equilibrium under the policy then in force, at the run's elasticity horizon.")
+                 tuple(panels), footer(ds), tuple(key_events(ds, (a, b))), note=note)
+
+
+def bands_match(ds, bands) -> bool:
+    """Whether ``bands`` were drawn around the run ``ds`` (same dates, same central real income)."""
+    try:
+        if len(ds["date"]) != len(bands["date"]) or not (ds["date"].values == bands["date"].values).all():
+            return False
+        return bool(np.allclose(ds["welfare_pct"].values, bands["welfare_pct"].sel(country=list(ds["country"].values)).values,
+                                atol=1e-9, equal_nan=True))
+    except (KeyError, ValueError):
+        return False
+
+
+def _band_of(bands, var: str, country: str) -> tuple[np.ndarray, np.ndarray] | None:
+    if bands is None or f"{var}_lower" not in bands:
+        return None
+    return (np.asarray(bands[f"{var}_lower"].sel(country=country).values, float),
+            np.asarray(bands[f"{var}_upper"].sel(country=country).values, float))
+
+
+def band_note(bands) -> str:
+    """What a band is: level, draws, seed, elasticities and horizon, failed draws."""
+    a = bands.attrs
+    failed = int(a.get("n_failed", 0))
+    return (f"the {a.get('band', '')} band from {a.get('n_draws')} draws of the trade elasticities "
+            f"(set {a.get('elasticity_set')} at {a.get('horizon')}, seed {a.get('seed')}; {a.get('draws', '')}); "
+            + (f"{failed} (draw, policy state) solves did not converge and are left out." if failed
+               else "every draw converged."))
+
+
+def welfare_bands(bands, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+    """(3b) Real income of the pair with its uncertainty band (``detente replay --bands``).
+
+    ``bands`` is :attr:`detente.policy._bands.ReplayBands.dataset`: the line is the
+    central replay, the shading the band over the elasticity draws.
+    """
+    a, b = check_pair(bands, pair)
+    x = _days(bands)
+    panels = []
+    for var, title in (("welfare_pct", "real income (welfare)"), ("real_wage_pct", "real wage")):
+        series = tuple(Series(c, x, np.asarray(bands[var].sel(country=c).values, float), color=_color(c, k),
+                              band=_band_of(bands, var, c)) for k, c in enumerate((a, b)))
+        panels.append(Panel(title, "% vs baseline", series))
+    at = bands.attrs
+    foot = (f"scenario {at.get('scenario')}{' [' + at['variant'] + ']' if at.get('variant') else ''}; world "
+            f"{at.get('world')}; elasticities {at.get('elasticities')}; closure {at.get('closure')}; "
+            f"{at.get('n_draws')} draws, seed {at.get('seed')}; detente {at.get('detente_version', '')}")
+    return Chart("welfare-bands", f"Real income of {a} and {b} with its {at.get('band', '')} band",
+                 tuple(panels), foot, note="Line: the replay at the central elasticities. Shaded: " + band_note(bands))
 
 
 def sector_trade(ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Marker] | None = None,
@@ -420,14 +479,17 @@ def tariff_history(df, pair: Sequence[str] = ("USA", "CHN"), footer_text: str = 
 
 
 def all_charts(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN"), *,
-               world: bool | None = None, at=None) -> list[Chart]:
+               world: bool | None = None, at=None, bands=None) -> list[Chart]:
     """The report's charts: (1)-(5) for the first run, (6) when there are several runs, and
     (7)-(10) (:func:`world_charts`, for ``pair[0]`` and all its partners) when ``world`` is
     true; by default when the run moves ``pair[0]``'s tariffs on three partners or more
-    (:func:`is_multilateral`)."""
+    (:func:`is_multilateral`). ``bands`` (a replay's band dataset) adds (3b)
+    :func:`welfare_bands` and shades (3) when drawn around the first run."""
     ds = next(iter(runs.values()))
-    charts = [tariff_paths(ds, pair), layer_composition(ds, pair), welfare_paths(ds, pair),
+    charts = [tariff_paths(ds, pair), layer_composition(ds, pair), welfare_paths(ds, pair, bands=bands),
               sector_trade(ds, pair), price_effects(ds, pair)]
+    if bands is not None:
+        charts.insert(3, welfare_bands(bands, pair))
     if world is None:
         world = is_multilateral(ds, pair[0])
     if world:
@@ -733,6 +795,26 @@ def _iso(x: np.ndarray) -> list[str]:
     return [str(d) for d in np.asarray(x).astype("datetime64[D]")]
 
 
+def _rgba(color: str, alpha: float) -> str:
+    c = color.lstrip("#")
+    r, g, b = (int(c[k:k + 2], 16) for k in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _plotly_band(go, fig, s: Series, row: int, col: int) -> None:
+    """The band of ``s``: its upper edge, then its lower edge filled up to it (steps, like the line)."""
+    lo, hi = s.band
+    x = _iso(s.x)
+    fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line={"width": 0, "shape": "hv", "color": s.color},
+                             legendgroup=s.name, showlegend=False, hoverinfo="skip", name=f"{s.name} upper"),
+                  row=row, col=col)
+    fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line={"width": 0, "shape": "hv", "color": s.color},
+                             fill="tonexty", fillcolor=_rgba(s.color, 0.2), legendgroup=s.name, showlegend=False,
+                             name=f"{s.name} band", customdata=np.asarray(hi),
+                             hovertemplate="%{x}: %{y:.2f} to %{customdata:.2f}<extra>" + s.name + " band</extra>"),
+                  row=row, col=col)
+
+
 def to_plotly(chart: Chart):
     """The chart as an interactive :class:`plotly.graph_objects.Figure`."""
     go = require("plotly.graph_objects")
@@ -751,6 +833,8 @@ def to_plotly(chart: Chart):
                                      hovertemplate="%{y}: %{x:,.1f}<extra>" + s.name + "</extra>", **common),
                               row=1, col=col)
                 continue
+            if s.band is not None and s.kind == "step":
+                _plotly_band(go, fig, s, row=1, col=col)
             line = {"color": s.color, "shape": "hv", "width": 2 if s.kind == "step" else 0.5}
             if s.dash:
                 line["dash"] = "dash"
@@ -807,6 +891,9 @@ def to_matplotlib(chart: Chart):
                                 label=s.name)
                 lower = base + y
             else:
+                if s.band is not None:
+                    lo, hi = (np.append(v, v[-1]) for v in (np.asarray(s.band[0], float), np.asarray(s.band[1], float)))
+                    ax.fill_between(x, lo, hi, step="post", color=s.color, alpha=0.2, linewidth=0)
                 ax.step(x, y, where="post", color=s.color, linestyle="--" if s.dash else "-",
                         linewidth=1.8, label=s.name)
         ax.set_xlabel("date")
