@@ -136,3 +136,29 @@ def test_bad_member_names_its_index(world, mixed):
 def test_empty_batch(world):
     res = solve_batch(world, [])
     assert len(res) == 0 and res.ok and res.failed == []
+
+
+def test_members_with_their_own_elasticities_equal_one_by_one():
+    """A batch may mix worlds that differ only in their trade elasticities (the draws of
+    a band): each member is solved with its own theta, as solve would; a world that differs
+    in anything else is refused."""
+    from detente.equilibrium import Counterfactual, solve, solve_batch
+    from detente.errors import ShockError
+    from detente.world import load_world
+
+    w = load_world("default")
+    rng = np.random.default_rng(3)
+    cfs = []
+    for k in range(6):
+        wk = w if k == 0 else w.replace(theta=np.asarray(w.theta) * rng.uniform(0.6, 1.6, w.n_sectors))
+        cfs.append(Counterfactual.from_world(wk).tariff("USA", "CHN", "goods", 20.0 + 10 * k))
+    res = solve_batch(w, cfs)
+    assert not res.failed
+    for cf, eq in zip(cfs, res.equilibria):
+        one = solve(cf.world, cf)
+        np.testing.assert_allclose(eq.welfare_hat, one.welfare_hat, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(eq.solution.P_hat, one.solution.P_hat, rtol=1e-10)
+        assert eq.world is cf.world
+    other = w.replace(deficit=np.zeros(w.n_countries))
+    with pytest.raises(ShockError, match="more than its trade elasticities"):
+        solve_batch(w, [Counterfactual.from_world(other)])

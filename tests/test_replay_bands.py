@@ -47,8 +47,10 @@ def test_same_seed_same_bands_and_metadata(scenario, central):
 def test_processes_give_the_same_bands(scenario, central):
     a = pb.replay_bands(scenario, n_draws=4, seed=2, central=central)
     b = pb.replay_bands(scenario, n_draws=4, seed=2, central=central, workers=2)
+    # the draws are the same; the batches differ, so the answers agree to rounding
     for s in pb.SERIES:
-        np.testing.assert_array_equal(a.dataset[f"{s}_upper"].values, b.dataset[f"{s}_upper"].values)
+        np.testing.assert_allclose(a.dataset[f"{s}_upper"].values, b.dataset[f"{s}_upper"].values,
+                                   rtol=0, atol=1e-10)
     np.testing.assert_array_equal(a.dataset["n_failed"].values, b.dataset["n_failed"].values)
 
 

@@ -159,15 +159,24 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
     iters = np.broadcast_to(np.asarray(max_iter, dtype=np.int64), (B,)).copy() if B else np.zeros(0, np.int64)
     if (iters < 1).any():
         raise ShockError(f"max_iter must be at least 1 (member {int(np.argmax(iters < 1))})")
+    same_data: dict[int, bool] = {id(world): True}
     for k, cf in enumerate(cfs):
         if not isinstance(cf, Counterfactual):
             raise ShockError(f"member {k}: expected a Counterfactual, got {type(cf).__name__}")
         try:
-            if cf.world is not world and (cf.world.countries != world.countries
-                                          or cf.world.sectors != world.sectors):
-                raise ShockError("the counterfactual was made for a different world "
-                                 f"({cf.world.meta.name!r}, not {world.meta.name!r})")
-            check_inputs(world, cf)
+            if cf.world is not world:
+                if cf.world.countries != world.countries or cf.world.sectors != world.sectors:
+                    raise ShockError("the counterfactual was made for a different world "
+                                     f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+                if id(cf.world) not in same_data:
+                    same_data[id(cf.world)] = _same_but_theta(world, cf.world)
+                if not same_data[id(cf.world)]:
+                    raise ShockError("the counterfactual's world differs from the batch's world in more than "
+                                     "its trade elasticities; solve it with its own world")
+                if cf.closure == "balanced" and not np.array_equal(cf.world.theta, world.theta):
+                    raise ShockError("members under the balanced closure must share the batch world's "
+                                     "elasticities (the purge is solved once)")
+            check_inputs(cf.world, cf)
         except ShockError as e:
             raise ShockError(f"member {k} ({cf.label!r}) of the batch: {e}") from e
 
@@ -203,8 +212,12 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
             n_chunks += 1
             chunk_max = max(chunk_max, len(chunk))
             tc = time.perf_counter()
+            thetas = None
+            if any(cf.world is not gw and cf.world.theta is not gw.theta for _, cf in chunk):
+                thetas = np.stack([np.asarray(cf.world.theta if cf.closure != "balanced" else gw.theta, float)
+                                   for _, cf in chunk])
             sols = _solve_chunk(base, [_shock(cf) for _, cf in chunk], iters[[k for k, _ in chunk]],
-                                tol=tol, check_tol=check_tol)
+                                tol=tol, check_tol=check_tol, thetas=thetas)
             per = (time.perf_counter() - tc) / len(chunk)
             for (k, cf), sol in zip(chunk, sols):
                 diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
@@ -217,9 +230,21 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
                 except ShockError as e:
                     failed.append(FailedMember(k, cf.label, str(e), diag))
                     continue
-                equilibria[k] = Equilibrium(gw, cf, sol, diag, purge)
+                equilibria[k] = Equilibrium(gw if cf.closure == "balanced" else cf.world, cf, sol, diag, purge)
     failed.sort(key=lambda f: f.index)
     return BatchResult(equilibria, failed, n_chunks, chunk_max, per_member, time.perf_counter() - t0)
+
+
+def _same_but_theta(a: World, b: World) -> bool:
+    """``b`` has ``a``'s data except (perhaps) its trade elasticities."""
+    for x, y in zip(a.arrays(), b.arrays()):
+        if x is y:
+            continue
+        if x is a.theta:
+            continue
+        if np.shape(x) != np.shape(y) or not np.array_equal(x, y):
+            return False
+    return True
 
 
 def _shock(cf: Counterfactual) -> Shock:
@@ -234,9 +259,10 @@ def _shock(cf: Counterfactual) -> Shock:
 class _Arrays:
     """A chunk's per-member storage, slot-indexed; slots are compacted in place."""
 
-    def __init__(self, base, shocks: list[Shock]):
+    def __init__(self, base, shocks: list[Shock], thetas=None):
         X0, pi, tau, theta, gva, gio, alpha, VA, D = base
         B = len(shocks)
+        self.theta = None if thetas is None else np.array(thetas, dtype=float)  # (B, J) per member
         N, J = X0.shape
         xt = any(export_tax_of(s) is not None for s in shocks)
         shape = (B, J, N, N)  # (b, j, n, i)
@@ -248,7 +274,7 @@ class _Arrays:
         self.D = np.empty((B, N))
         self.ratio = np.zeros(B, dtype=bool)
         for b, sh in enumerate(shocks):
-            _, bk, G, _, Gt, Gx = _prepare(base, sh)
+            _, bk, G, _, Gt, Gx = _prepare(base if thetas is None else base._replace(theta=self.theta[b]), sh)
             self.bk[b] = bk.transpose(2, 0, 1)
             self.G[b] = G.transpose(2, 0, 1)
             self.Gb[b] = (G * bk).transpose(2, 0, 1)
@@ -259,7 +285,7 @@ class _Arrays:
             self.ratio[b] = _kernel_closure(sh) == "fixed-ratios"
 
     def names(self):
-        return [a for a in ("bk", "G", "Gb", "Gt", "Gx", "D", "ratio") if getattr(self, a) is not None]
+        return [a for a in ("bk", "G", "Gb", "Gt", "Gx", "D", "ratio", "theta") if getattr(self, a) is not None]
 
     def view(self, k: int) -> dict:
         return {a: getattr(self, a)[:k] for a in self.names()}
@@ -280,6 +306,8 @@ def _sweep(base, A: dict, z: np.ndarray, Xscale: np.ndarray):
     """The sweep (:func:`._sweep.sweep`, the one every kernel iterates) for a stack of
     members: z (b, nz) -> z_new (b, nz) and the auxiliaries in (b, n, j) layout."""
     const = _sweep_core.constants(np, base)
+    if A.get("theta") is not None:
+        const["theta"] = A["theta"]  # (b, J): each member's elasticities
     bil = _sweep_core.Bilateral(A["bk"], A["G"], A.get("Gt"), A.get("Gx"), A["D"], A["ratio"], A["Gb"])
     z_new, aux = _sweep_core.sweep(np, const, bil, z)
     return z_new, dict(lc=aux["lc"].transpose(0, 2, 1), f=aux["f"].transpose(0, 2, 1),
@@ -362,7 +390,7 @@ def _anderson_step(x, f, dX, dF, gram, x_prev, f_prev, has_prev, filled, head, b
 
 
 def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float, check_tol: float,
-                 memory: int = _MEMORY) -> list[Solution]:
+                 memory: int = _MEMORY, thetas=None) -> list[Solution]:
     """Solve a chunk of shocks of one baseline; one :class:`Solution` per shock, in order."""
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
@@ -370,7 +398,7 @@ def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float,
     nz = N + 2 * N * J
     m = memory
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
-    arrays = _Arrays(base, shocks)
+    arrays = _Arrays(base, shocks, thetas)
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
 
     # Anderson state per slot (see _anderson.anderson, which this mirrors member by member)
@@ -398,7 +426,8 @@ def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float,
             mb = int(member[slot])
             bk = np.ascontiguousarray(arrays.bk[slot].transpose(1, 2, 0))  # (n, i, j)
             one = {key: np.ascontiguousarray(v[rows[t]]) for key, v in aux.items()}
-            out[mb] = _solution(base, shocks[mb], bk, xs[t], one, it if np.isscalar(it) else int(it[t]),
+            bm = base if thetas is None else base._replace(theta=thetas[mb])
+            out[mb] = _solution(bm, shocks[mb], bk, xs[t], one, it if np.isscalar(it) else int(it[t]),
                                 float(resid[t]), int(restarts[slot]), bool(fp_ok[t]), check_tol)
 
     it = 0

@@ -63,7 +63,7 @@ def sweep(xp, const, A: Bilateral, z, *, lc_extra=None, rents=None):
     """
     theta, gva, gio, alpha, VA = const["theta"], const["gva"], const["gio"], const["alpha"], const["VA"]
     N, J = gva.shape
-    th = theta[:, None]  # (j, 1)
+    th = theta[..., :, None]  # (j, 1), or (b, j, 1) for one set of elasticities per member
     gvaT = gva.T  # (j, n)
     lw, lP, Xn = unpack(xp, z, N, J, const["Xscale"])
     XnT = xp.swapaxes(Xn, 1, 2)  # (b, j, n)

@@ -307,14 +307,16 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
                     progress(done, n_draws)
         failed.sort(key=lambda fd: (fd.draw, order.index(fd.state) if fd.state in order else -1))
     else:
-        for k in range(n_draws):
-            v, o, fl = _solve_draws(ctx, [k])
+        step = max(1, min(_DRAWS_PER_BATCH, n_draws))
+        for start in range(0, n_draws, step):  # a few batches of draws: one solve_batch each
+            ks = list(range(start, min(n_draws, start + step)))
+            v, o, fl = _solve_draws(ctx, ks)
             for name in SERIES:
-                values[name][k] = v[name][0]
-            ok[k] = o[0]
+                values[name][ks] = v[name]
+            ok[ks] = o
             failed += fl
             if progress is not None:
-                progress(k + 1, n_draws)
+                progress(ks[-1] + 1, n_draws)
 
     band = _bands(values, ok, level)
     central_vals = {s: np.stack([_summaries(rp.equilibria[key], np.asarray(rp.world.trade_flows), goods)[s]
@@ -347,6 +349,10 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
                                   "date": rp.dataset["date"].values}, attrs=attrs)
     states = tuple((key, days[first[key]]) for key in order)
     return ReplayBands(ds, rp, tuple(failed), states, values, ok)
+
+
+#: draws solved together in one batch (one progress step each)
+_DRAWS_PER_BATCH = 25
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -386,6 +392,10 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
     values = {name: np.full((len(ks), S, N), np.nan) for name in SERIES}
     ok = np.zeros((len(ks), S), dtype=bool)
     failed: list[FailedDraw] = []
+    # members of every draw; worlds that differ only in theta share one batch (solve_batch
+    # gives each member its own elasticities), re-based or purged worlds get their own
+    batches: dict[object, tuple[World, list[tuple[int, int, int, object, np.ndarray]]]] = {}
+    shared = ctx.w_long is None and ctx.closure != "balanced"
     for r, k in enumerate(ks):
         f = ctx.factors[k]
         try:
@@ -399,9 +409,8 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
         except DetenteError as e:
             failed += [FailedDraw(k, key, d, f"baseline of the draw: {e}") for key, d in zip(ctx.keys, ctx.first_dates)]
             continue
-        # one world per distinct theta (one under a fixed horizon; one per horizon on a path)
-        groups: dict[bytes, tuple[World, list[tuple[int, object]]]] = {}
         tau_k = np.asarray(wk.tariffs)
+        flows = np.asarray(wk.trade_flows)
         for s in range(S):
             hy = ctx.horizon_years[s]
             wd = wk if ctx.adjustment != "path" or not hy > 0 else wk.replace(theta=ctx.theta[s] * f)
@@ -411,19 +420,19 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
             ref = Counterfactual.from_world(wd, deficits=ctx.deficits, closure=ctx.closure)
             cf = dataclasses.replace(ref, tariffs=tau_k + layers / 100.0, iceberg=ice, export_taxes=x,
                                      label=f"{sc.name} draw {k} on {ctx.first_dates[s]}")
-            groups.setdefault(np.asarray(wd.theta).tobytes(), (wd, []))[1].append((s, cf))
-        flows = np.asarray(wk.trade_flows)
-        for wd, members in groups.values():
-            res = solve_batch(wd, [cf for _, cf in members], tol=ctx.tol, max_iter=ctx.max_iter)
-            bad = {fm.index: fm.reason for fm in res.failed}
-            for j, (s, _) in enumerate(members):
-                eq = res.equilibria[j]
-                if eq is None:
-                    failed.append(FailedDraw(k, ctx.keys[s], ctx.first_dates[s], bad.get(j, "no answer")))
-                    continue
-                for name, v in _summaries(eq, flows, ctx.goods).items():
-                    values[name][r, s] = v
-                ok[r, s] = True
+            key = "all" if shared else k
+            batches.setdefault(key, (ctx.w_run if shared else wk, []))[1].append((r, k, s, cf, flows))
+    for wb, members in batches.values():
+        res = solve_batch(wb, [m[3] for m in members], tol=ctx.tol, max_iter=ctx.max_iter)
+        bad = {fm.index: fm.reason for fm in res.failed}
+        for j, (r, k, s, _, flows) in enumerate(members):
+            eq = res.equilibria[j]
+            if eq is None:
+                failed.append(FailedDraw(k, ctx.keys[s], ctx.first_dates[s], bad.get(j, "no answer")))
+                continue
+            for name, v in _summaries(eq, flows, ctx.goods).items():
+                values[name][r, s] = v
+            ok[r, s] = True
     return values, ok, failed
 
 
