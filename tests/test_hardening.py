@@ -419,3 +419,31 @@ def check_slow_clients_are_cut_off(port: int) -> None:
         assert time.monotonic() - t0 < 8
     # an ordinary client is unaffected
     assert get_json(f"http://127.0.0.1:{port}/api/capabilities")["version"]
+
+
+# ============================================================================ web: input limits (issue 14)
+def test_the_api_checks_the_date_limit_before_building_any_date(monkeypatch):
+    from detente import policy
+
+    built = []
+    real = policy.dates
+    monkeypatch.setattr(policy, "dates", lambda sc: built.append(sc.name) or real(sc))
+    long_daily = "name: daily\nperiod: {start: 2020-01-01, end: 2030-12-31, step: day}\n"
+    with TestClient(create_app(WebSettings(warm=False, use_store=False)), raise_server_exceptions=False) as c:
+        for url in ("/api/scenarios/validate", "/api/replays"):
+            r = c.post(url, json={"text": long_daily})
+            assert r.status_code == 422, r.text
+            assert "has up to 4,018 dates" in r.json()["error"]["message"]
+            assert "the server's limit is 2,000" in r.json()["error"]["message"]
+        assert built == [], "dates were built before the limit was checked"
+        r = c.post("/api/scenarios/validate", json={"text": SMALL_SCENARIO})
+        assert r.status_code == 200 and "the baseline solves" in r.json()["checked"], r.text
+        r = c.post("/api/scenarios/validate", json={"text": "name: x\nperiod: {start: 0001-01-01, end: 9999-12-31, "
+                                                             "step: day}\n"})
+        assert r.status_code == 422 and "dates must lie between 1900-01-01 and 2100-12-31" in r.text
+
+
+def test_allow_names_only_the_documented_methods_of_the_path():
+    with TestClient(create_app(WebSettings(warm=False, use_store=False)), raise_server_exceptions=False) as c:
+        r = c.request("OPTIONS", "/api/scenarios/validate")  # /api/scenarios/{name} (GET) matches the URL too
+        assert r.status_code == 405 and r.headers["allow"] == "POST", r.headers

@@ -244,3 +244,95 @@ def test_alias_bombs_deep_nesting_and_duplicate_keys_are_refused_quickly():
         parse_scenario(deep, "deep.yaml")
     with pytest.raises(ScenarioError, match="line 2: duplicate key 'name'"):
         parse_scenario("name: a\nname: b\nperiod: {start: 2025-01-01, end: 2025-02-01}\nevents: []\n", "dup.yaml")
+
+
+# ------------------------------------------------------------------------- limits and silent no-ops (issue 14)
+def test_limits_hold_before_work_starts_and_from_python_too():
+    import datetime as dt
+    import time
+
+    from detente.policy import parse_scenario
+    from detente.policy._schema import MAX_STEPS, Period
+
+    t0 = time.perf_counter()  # the 67-byte file: a daily period from year 1 to 9999
+    with pytest.raises(ScenarioError, match="dates must lie between 1900-01-01 and 2100-12-31"):
+        parse_scenario("name: x\nperiod: {start: 0001-01-01, end: 9999-12-31, step: day}\n")
+    with pytest.raises(ScenarioError, match=f"the limit is {MAX_STEPS:,}"):
+        parse_scenario("name: x\nperiod: {start: 1900-01-01, end: 2100-12-31, step: day}\n")
+    assert time.perf_counter() - t0 < 1
+    with pytest.raises(ValueError, match="steps; the limit is"):
+        Period(start=dt.date(1900, 1, 1), end=dt.date(2000, 1, 1), step="day")
+    with pytest.raises(ValueError, match="dates must lie between"):
+        Period(start=dt.date(1800, 1, 1), end=dt.date(1801, 1, 1))
+    assert Period(start="2025-01-01", end=dt.date(2025, 2, 1)).start == dt.date(2025, 1, 1)
+
+
+def test_duplicate_ids_are_found_in_linear_time():
+    import time
+
+    from detente.policy import parse_scenario
+
+    events = "".join(f"  - {{id: e{k}, date: 2025-02-01, notice: {{}}}}\n" for k in range(9_999))
+    text = "name: x\nperiod: {start: 2025-01-01, end: 2025-03-01}\nevents:\n" + events + \
+        "  - {id: e7, date: 2025-02-01, notice: {}}\n"
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match=r"duplicate event ids \['e7'\]"):
+        parse_scenario(text)
+    assert time.perf_counter() - t0 < 10  # 31 s for 20,000 with the quadratic check
+
+
+def test_events_after_the_end_are_refused_unless_kept_for_the_record(tmp_path):
+    late = GOOD.replace("date: 2025-02-04", "date: 2025-04-01")
+    msg = error_of(write(tmp_path, late))
+    assert "line 4: events[0] (tariff, id a) is dated 2025-04-01, after the period's end (2025-03-01)" in msg
+    kept = late.replace("step: week}", "step: week, later_events: keep}")
+    assert load_scenario(write(tmp_path, kept)).events[0].date.isoformat() == "2025-04-01"
+    notice = GOOD + "  - {date: 2026-01-01, notice: {text: announced for later}}\n"
+    assert len(load_scenario(write(tmp_path, notice)).events) == 2  # a notice is for the record anyway
+    # the shipped world-2025 records the announced 2027 steps beyond its window
+    sc = load_scenario("world-2025")
+    assert sc.period.later_events == "keep" and max(e.date for e in sc.events) > sc.period.end
+
+
+def test_selectors_that_select_nothing_and_own_goods_are_refused(tmp_path):
+    for value in ("''", "' '", "','", "[]"):
+        msg = error_of(write(tmp_path, GOOD.replace("sectors: goods", f"sectors: {value}")))
+        assert "events[0].tariff.sectors" in msg and "an empty selector selects nothing" in msg
+    sc = load_scenario(write(tmp_path, GOOD.replace("exporter: CHN", "exporter: USA")))
+    with pytest.raises(ScenarioError, match=r"events\[0\]\.tariff\.exporter = 'USA': the importer and the exporter "
+                                            r"are the same country, USA"):
+        check_labels(sc, labelled_world())
+    sc = load_scenario(write(tmp_path, GOOD.replace("exporter: CHN", "exporter: 'USA,CHN'")))
+    check_labels(sc, labelled_world())  # some pairs are not domestic: fine
+
+
+def test_numbers_are_not_dates_and_nothing_is_coerced(tmp_path):
+    msg = error_of(write(tmp_path, GOOD.replace("date: 2025-02-04", "date: 0")))
+    assert "events[0].date = 0: a date is written YYYY-MM-DD (e.g. 2025-04-02), not the number 0" in msg
+    msg = error_of(write(tmp_path, GOOD.replace("rate_pp: 10", "rate_pp: '10'")))
+    assert "events[0].tariff.rate_pp = '10': Input should be a valid number" in msg
+    sc = load_scenario(write(tmp_path, GOOD.replace("rate_pp: 10", "rate_pp: 1e-06")))  # YAML 1.2 float
+    assert sc.events[0].tariff.rate_pp == 1e-06
+
+
+def test_validate_solves_the_scenarios_own_baseline(tmp_path):
+    """A scenario whose world cannot solve its own baseline fails `validate`, not the replay."""
+    import numpy as np
+
+    w = labelled_world()
+    tiny = w.replace(theta=np.full(w.n_sectors, 1e-6))
+    text = GOOD.replace("events:\n", "settings: {elasticities: world}\nevents:\n")
+    with pytest.raises(ScenarioError, match=r"cannot solve its own baseline .*theta of sector 'AGR' is 1e-06"):
+        validate_file(write(tmp_path, text), world=tiny)
+    assert "baseline solves: converged" in validate_file(write(tmp_path, text), world=w)
+
+
+def test_compose_depth_is_bounded_whatever_the_order_of_the_overrides():
+    from detente.policy import parse_scenario
+
+    head = "name: t\nperiod: {start: 2025-01-01, end: 2025-03-01}\noverrides:\n  o0: {}\n"
+    chain = "".join(f"  o{k}: {{compose: [o{k - 1}]}}\n" for k in range(1, 41))  # each composes the one before
+    with pytest.raises(ScenarioError, match=r"line \d+: overrides\.o32 composes overrides 33 levels deep; the limit is 32"):
+        parse_scenario(head + chain)
+    ok = "".join(f"  o{k}: {{compose: [o{k - 1}]}}\n" for k in range(1, 32))
+    assert len(parse_scenario(head + ok).overrides) == 32

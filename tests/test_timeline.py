@@ -187,3 +187,43 @@ def test_shipped_electronics_exemption_and_variants(world):
     assert rate(world, collapse, "2025-12-01", "ieepa-fentanyl") == pytest.approx(20)
     assert rate(world, collapse, "2025-12-01", "retaliation-products", imp="CHN", exp="USA", sector="AGR") > 0
     assert rate(world, collapse, "2026-03-01", "ieepa-reciprocal") == 0  # the ruling still voids IEEPA
+
+
+# ------------------------------------------------------------------------- limits (issue 14)
+def test_count_dates_is_exact_without_building_the_steps(world):
+    from detente.policy._timeline import count_dates
+
+    sc = scenario("""\
+      - {date: 2025-02-04, until: 2025-03-19, tariff: {importer: USA, exporter: CHN, layer: a, op: set, rate_pp: 10}}
+      - {date: 2025-04-04, export_control: {exporter: CHN, sectors: NONFERROUS, coverage: 0.1, approval_share: 0.5, review_days: 45}}
+      - {date: 2025-06-01, notice: {text: not a change}}
+    """)
+    assert count_dates(sc) == len(dates(sc))
+    for step in ("day", "week"):
+        sv = sc.model_copy(update={"period": sc.period.model_copy(update={"step": step})})
+        assert count_dates(sv) == len(dates(sv))
+
+
+def test_variant_choices_are_bounded_and_never_empty(world):
+    sc = scenario("  - {id: a, date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, rate_pp: 10}}\n",
+                  "variants:\n  v: {remove_events: [a]}\n")
+    with pytest.raises(ScenarioError, match="has an empty name"):
+        apply_variant(sc, "v+")
+    with pytest.raises(ScenarioError, match="65 variants joined; the limit is 64"):
+        apply_variant(sc, "+".join(["v"] * 65))
+    assert apply_variant(sc, "v").events == []
+
+
+def test_a_replay_state_names_its_changes_not_no_change(world):
+    """A solver failure on a replay date is labelled with the state's changes (issue 14:
+    "under 'no change'" while the state held +1000 pp)."""
+    from detente.equilibrium import Counterfactual
+
+    sc = scenario("  - {date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, op: set, rate_pp: 1000}}\n"
+                  "  - {date: 2025-03-01, iceberg: {importer: USA, exporter: MEX, sectors: STEEL, factor: 2}}\n")
+    ref = Counterfactual.from_world(world)
+    text = policy_state(world, sc, dt.date(2025, 3, 1)).apply(ref).describe()
+    assert "no change" not in text
+    assert "policy on 2025-03-01: tariffs in 18 cells changed by +0 to +1000 pp" in text
+    assert "trade costs x1 to x2 in 1 cells" in text
+    assert policy_state(world, sc, dt.date(2025, 1, 1)).apply(ref).describe() == "no change; closure: fixed-deficits"

@@ -13,8 +13,9 @@ import warnings
 
 import numpy as np
 
+from detente.errors import DetenteError, ScenarioError
 from detente.policy._schema import Scenario
-from detente.policy._timeline import _sel
+from detente.policy._timeline import _sel, world_for
 from detente.world import World
 from detente.world._plausibility import check_rebase
 
@@ -83,3 +84,34 @@ def rebase(world: World, scenario: Scenario, *, tol: float = 1e-12) -> World:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = (world, new)
     return new
+
+
+def check_baseline(world: World, scenario: Scenario) -> str:
+    """Solve the scenario's own baseline as a replay would, or raise a :class:`ScenarioError`.
+
+    ``world`` is the scenario's world before its elasticities are applied. The baseline
+    is that world at the scenario's elasticities, re-based to the ``baseline`` section (if
+    any), purged of deficits under the ``balanced`` closure, and solved with no policy
+    change under the scenario's deficit setting. The solver's contract (elasticities in range, positive output and
+    spending) is checked first, so a scenario that could not replay fails here, in
+    ``validate``, with the solver's reason. Returns the solve's diagnostics as text.
+    """
+    from detente.equilibrium import Counterfactual, purged_world, solve
+    from detente.equilibrium._solve import check_inputs
+
+    st = scenario.settings
+    try:
+        w = world_for(scenario, world)
+        if scenario.baseline is not None:
+            w_long = world_for(scenario, world, horizon=scenario.baseline.horizon)
+            w = rebase(w_long, scenario).replace(theta=w.theta)
+        if st.closure == "balanced":
+            w = purged_world(w)
+        cf = Counterfactual.from_world(w, deficits=None if st.closure == "balanced" else st.deficits,
+                                       closure=st.closure, label=f"{scenario.name} baseline")
+        check_inputs(w, cf)
+        eq = solve(w, cf)
+    except DetenteError as exc:
+        raise ScenarioError(f"{scenario.path}: scenario {scenario.name!r} cannot solve its own baseline "
+                            f"(world {world.meta.name!r}): {exc}") from None
+    return str(eq.diagnostics)

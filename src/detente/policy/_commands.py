@@ -10,7 +10,7 @@ import json
 import os
 from collections import Counter
 
-from detente.policy._baseline import baseline_tariffs
+from detente.policy._baseline import baseline_tariffs, check_baseline
 from detente.policy._replay import Replay, replay
 from detente.policy._schema import check_labels, load_scenario, scenario_json_schema
 from detente.policy._timeline import apply_variant, dates, policy_state, world_for
@@ -20,15 +20,18 @@ from detente.world import World, load_world
 def validate_file(path: str | os.PathLike, world: str | World | None = None) -> str:
     """Validate a scenario file fully and return a human summary.
 
-    Checks the schema, every label against the scenario's world (or ``world``), and
-    evaluates the policy on every date of the base scenario and of each variant (so a
-    layer driven negative or a total export ban is caught here, not mid-replay).
+    Checks the schema and its limits, every label against the scenario's world (or
+    ``world``), solves the scenario's own baseline (:func:`check_baseline`: a scenario
+    whose baseline cannot solve fails here, not mid-replay), and evaluates the policy on
+    every date of the base scenario and of each variant (so a layer driven negative or a
+    total export ban is caught here too).
     """
     sc = load_scenario(path)
     w = world if isinstance(world, World) else load_world(world or sc.world)
     check_labels(sc, w)
     wt = world_for(sc, w)
     baseline_tariffs(wt, sc)
+    solved = check_baseline(w, sc)
     for variant in [None, *sc.variants]:
         v = apply_variant(sc, variant)
         for d in dates(v):
@@ -52,6 +55,7 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
                      f"({sc.baseline.source or 'no source given'})")
     for name, v in sc.variants.items():
         lines.append(f"  variant {name}: {v.description or '(no description)'}")
+    lines.append(f"  baseline solves: {solved}")
     lines.append("  OK")
     return "\n".join(lines)
 

@@ -12,20 +12,81 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
+                      WithJsonSchema, field_validator, model_validator)
 
 from detente.errors import DetenteError, ScenarioError  # noqa: F401  (re-exported)
 
-Rate = float
-Labels = str | list[str]
 EVENT_KINDS = ("tariff", "exemption", "export_control", "iceberg", "notice")
 
+# ------------------------------------------------------------------------- limits
+#: every scenario, from a file, the API or Python, is held to these before any work starts
+#: (docs/scenarios.md, "Limits"); the YAML limits (MAX_NODES, MAX_DEPTH) are further down
+MIN_DATE = dt.date(1900, 1, 1)  # earliest date anywhere in a scenario
+MAX_DATE = dt.date(2100, 12, 31)  # latest date anywhere in a scenario
+MAX_STEPS = 5_000  # dates of a period's steps (a daily period of about 13.7 years)
+MAX_EVENTS = 10_000  # events in one list: the timeline, or one override's add_events / replace_events
+MAX_OVERRIDES = 1_000  # named overrides and variants, together
+MAX_COMPOSE_DEPTH = 32  # overrides composing overrides composing ...
+MAX_APPLICATIONS = 1_000  # override applications when one variant is composed (a diamond repeats its parts)
+MAX_VARIANTS_JOINED = 64  # names joined by '+' in one variant choice
+MAX_TEXT_BYTES = 4_000_000  # size of a scenario file (the API's own limit is lower)
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_input(value: Any) -> Any:
+    """Dates are written YYYY-MM-DD; a number (``date: 0``) is not read as a Unix time."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("give a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_TEXT.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"not a valid date ({exc})") from None
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"a date is written YYYY-MM-DD (e.g. 2025-04-02), not the number {value!r}")
+    raise ValueError("a date is written YYYY-MM-DD (e.g. 2025-04-02)")
+
+
+def _date_range(value: dt.date) -> dt.date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"dates must lie between {MIN_DATE} and {MAX_DATE}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_input), AfterValidator(_date_range)]
+
+
+def _selector(value: str | list[str]) -> str | list[str]:
+    """A country or sector selector must select something: no empty text, list or item."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    if not items or not any(isinstance(s, str) and s.strip() for s in items):
+        raise ValueError("an empty selector selects nothing (the event would do nothing); give a label "
+                         "('USA'), a comma list ('USA,MEX'), a list or 'all'")
+    if any(not (isinstance(s, str) and s.strip()) for s in items):
+        raise ValueError("a selector has an empty item (two commas, a trailing comma or an empty "
+                         "list entry); give each label once, e.g. 'USA,MEX'")
+    return value
+
+
+#: the JSON schema of a selector, as exact as :func:`_selector`: text whose comma-separated
+#: items each hold a non-space character, or a non-empty list of such labels
+SELECTOR_PATTERN = r"^[^,]*[^,\s][^,]*(,[^,]*[^,\s][^,]*)*$"
+SELECTOR_SCHEMA = {"anyOf": [{"type": "string", "pattern": SELECTOR_PATTERN},
+                             {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"\S"}}]}
+
+#: country or sector label(s): a label, a comma list ("USA,MEX"), a list, or "all"
+Labels = Annotated[str | list[str], AfterValidator(_selector), WithJsonSchema(SELECTOR_SCHEMA)]
 
 
 
@@ -40,7 +101,8 @@ def _horizon_text(value: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no coercion the JSON schema does not promise (``review_days: true`` is not 1)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 # ------------------------------------------------------------------------- event kinds
@@ -127,8 +189,8 @@ class Event(_Strict):
     ``export_control``, ``iceberg``, ``notice``. In force on dates ``date <= d < until``."""
 
     id: str | None = None
-    date: dt.date
-    until: dt.date | None = Field(None, description="first date on which the event no longer applies")
+    date: Date
+    until: Date | None = Field(None, description="first date on which the event no longer applies")
     source: str = ""
     note: str = ""
     tariff: TariffSpec | None = None
@@ -160,15 +222,75 @@ class Event(_Strict):
 
 
 # ------------------------------------------------------------------------- scenario
+def _check_composition(table: Mapping[str, Override], where: Mapping[str, str]) -> None:
+    """Refuse compose cycles, chains deeper than MAX_COMPOSE_DEPTH and variants whose
+    composition applies more than MAX_APPLICATIONS overrides (iteratively: no recursion).
+    ``where`` gives each name's field path (``overrides.lapse``) for the message."""
+    depth: dict[str, int] = {}
+    size: dict[str, int] = {}
+    for root in table:
+        if root in depth:
+            continue
+        stack: list[tuple[str, bool]] = [(root, False)]
+        path: list[str] = []
+        while stack:
+            name, done = stack.pop()
+            subs = table[name].compose
+            if done:
+                path.pop()
+                depth[name] = 1 + max((depth[c] for c in subs), default=0)
+                size[name] = 1 + sum(size[c] for c in subs)
+                if depth[name] > MAX_COMPOSE_DEPTH:
+                    raise ValueError(f"{where[name]} composes overrides {depth[name]} levels deep; the limit is "
+                                     f"{MAX_COMPOSE_DEPTH}")
+                if size[name] > MAX_APPLICATIONS:
+                    raise ValueError(f"{where[name]} applies {size[name]:,} overrides once its compose lists are "
+                                     f"expanded; the limit is {MAX_APPLICATIONS:,}")
+                continue
+            if name in depth:
+                continue
+            if name in path:
+                cycle = path[path.index(name):] + [name]
+                raise ValueError(f"{where[name]} composes itself ({' -> '.join(cycle[:8])}"
+                                 f"{' -> ...' if len(cycle) > 8 else ''})")
+            path.append(name)
+            if len(path) > MAX_COMPOSE_DEPTH:
+                raise ValueError(f"{where[root]} composes overrides more than {MAX_COMPOSE_DEPTH} levels deep "
+                                 f"({' -> '.join(path[:4])} -> ...); the limit is {MAX_COMPOSE_DEPTH}")
+            stack.append((name, True))
+            stack.extend((c, False) for c in reversed(subs) if c not in depth)
+
+
+def count_steps(start: dt.date, end: dt.date, step: str) -> int:
+    """The number of step dates from ``start`` to ``end`` (inclusive), without building them."""
+    if end < start:
+        return 0
+    if step == "day":
+        return (end - start).days + 1
+    if step == "week":
+        return (end - start).days // 7 + 1
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months + (1 if end.day >= min(start.day, 28) or months == 0 else 0)
+
+
 class Period(_Strict):
-    start: dt.date
-    end: dt.date
+    """The replayed dates: ``start`` to ``end`` (inclusive) every ``step``, plus change dates."""
+
+    start: Date
+    end: Date
     step: Literal["day", "week", "month"] = "week"
+    later_events: Literal["refuse", "keep"] = Field(
+        "refuse", description="events dated after `end`: 'refuse' them (they would never apply), or "
+        "'keep' them on the timeline for the record (announced actions beyond the replayed window)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        n = count_steps(self.start, self.end, self.step)
+        if n > MAX_STEPS:
+            raise ValueError(f"the period {self.start} to {self.end} by {self.step} has {n:,} steps; the limit "
+                             f"is {MAX_STEPS:,} (use a longer step or a shorter period)")
         return self
 
 
@@ -186,12 +308,17 @@ class Settings(_Strict):
         "elasticity of the time elapsed since each policy change (docs/elasticities.md)")
     elasticity_overrides: dict[str, float] = Field(default_factory=dict, description="sector: theta (> 0)")
 
-    @model_validator(mode="after")
-    def _positive(self) -> Settings:
-        bad = {k: v for k, v in self.elasticity_overrides.items() if not v > 0}
+    @field_validator("elasticity_overrides")
+    @classmethod
+    def _in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        from detente.equilibrium._solve import THETA_RANGE
+
+        lo, hi = THETA_RANGE
+        bad = {k: v for k, v in value.items() if not lo <= v <= hi}
         if bad:
-            raise ValueError(f"trade elasticities must be positive, got {bad}")
-        return self
+            raise ValueError(f"trade elasticities must lie in [{lo:g}, {hi:g}] (the solver's range; published "
+                             f"estimates lie in about 0.1-70), got {bad}")
+        return value
 
     @field_validator("horizon")
     @classmethod
@@ -239,8 +366,8 @@ class Override(_Strict):
     description: str = ""
     compose: list[str] = Field(default_factory=list, description="other overrides or variants applied first")
     remove_events: list[str] = Field(default_factory=list)
-    add_events: list[Event] = Field(default_factory=list)
-    replace_events: dict[str, Event] = Field(default_factory=dict)
+    add_events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
+    replace_events: dict[str, Event] = Field(default_factory=dict, max_length=MAX_EVENTS)
 
 
 class Scenario(_Strict):
@@ -254,9 +381,10 @@ class Scenario(_Strict):
     settings: Settings = Settings()
     baseline: Baseline | None = Field(None, description="re-base the world's tariffs before the timeline")
     layers: dict[str, str] = Field(default_factory=dict, description="declared layer names: description")
-    events: list[Event] = Field(default_factory=list)
-    overrides: dict[str, Override] = Field(default_factory=dict, description="named overrides variants can compose")
-    variants: dict[str, Override] = Field(default_factory=dict)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
+    overrides: dict[str, Override] = Field(default_factory=dict, max_length=MAX_OVERRIDES,
+                                           description="named overrides variants can compose")
+    variants: dict[str, Override] = Field(default_factory=dict, max_length=MAX_OVERRIDES)
     variant: str | None = Field(None, description="set when a variant has been applied")
 
     _path: str = PrivateAttr(default="<scenario>")
@@ -264,25 +392,45 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        ids = [e.id for e in self.events if e.id]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
+        counts = Counter(e.id for e in self.events if e.id)
+        dup = sorted(i for i, n in counts.items() if n > 1)
         if dup:
-            raise ValueError(f"duplicate event ids {dup}")
+            raise ValueError(f"duplicate event ids {dup[:10]}{' ...' if len(dup) > 10 else ''}")
+        ids = set(counts)
         known = set(self.overrides) | set(self.variants)
         for vname, v in list(self.variants.items()) + list(self.overrides.items()):
             missing = [c for c in v.compose if c not in known]
             if missing:
-                raise ValueError(f"{vname!r} composes unknown overrides {missing} (known: {sorted(known)})")
+                raise ValueError(f"{vname!r} composes unknown overrides {missing} (known: {sorted(known)[:20]})")
             unknown = [i for i in list(v.remove_events) + list(v.replace_events) if i not in ids]
             if unknown:
-                raise ValueError(f"{vname!r} refers to unknown event ids {unknown}")
+                raise ValueError(f"{vname!r} refers to unknown event ids {unknown[:10]}")
+        _check_composition({**self.overrides, **self.variants},
+                           {**{n: f"overrides.{n}" for n in self.overrides}, **{n: f"variants.{n}" for n in self.variants}})
         if self.layers:
             used = {e.spec.layer for e in self.events if e.kind in ("tariff", "exemption")}
             undeclared = sorted(used - set(self.layers))
             if undeclared:
                 raise ValueError(f"layers {undeclared} are used but not declared under 'layers' "
                                  f"(declared: {sorted(self.layers)})")
+        if self.period.later_events == "refuse":
+            late = [(where, e) for where, e in self.all_events() if e.kind != "notice" and e.date > self.period.end]
+            if late:
+                where, e = late[0]
+                more = f" (and {len(late) - 1} more)" if len(late) > 1 else ""
+                raise ValueError(f"{where} ({e.kind}, id {e.id or 'none'}) is dated {e.date}, after the period's end "
+                                 f"({self.period.end}): it would never apply{more}; move it into the period, "
+                                 "extend period.end, or set period.later_events: keep to keep it for the record")
         return self
+
+    def all_events(self) -> list[tuple[str, Event]]:
+        """Every event of the file with its field path: the timeline's, then each override's."""
+        out = [(f"events[{k}]", e) for k, e in enumerate(self.events)]
+        for section in ("overrides", "variants"):
+            for vname, v in getattr(self, section).items():
+                out += [(f"{section}.{vname}.add_events[{k}]", e) for k, e in enumerate(v.add_events)]
+                out += [(f"{section}.{vname}.replace_events.{i}", e) for i, e in v.replace_events.items()]
+        return out
 
     @property
     def path(self) -> str:
@@ -310,6 +458,11 @@ _Loader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
     for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# numbers with an exponent (1e-06, 1.0e9) are floats, as in YAML 1.2 (YAML 1.1 reads them as
+# text, which the strict models would refuse)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                              re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+                              list("-+.0123456789"))
 
 #: limits on a scenario document, checked on the composed nodes before anything is built
 MAX_NODES = 2_000_000  # nodes after expanding aliases (an alias bomb expands exponentially)
@@ -381,6 +534,9 @@ def format_loc(loc: Sequence[Any]) -> str:
     return out or "<top level>"
 
 
+_PATH_IN_MESSAGE = re.compile(r"^'?((?:events|overrides|variants)(?:\[\d+\]|\.[^\s.\[\]']+)*)")
+
+
 def _describe_error(err: Mapping[str, Any], path: str, lines: Mapping[tuple, int]) -> str:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     probe, line = loc, None
@@ -390,16 +546,53 @@ def _describe_error(err: Mapping[str, Any], path: str, lines: Mapping[tuple, int
     where = f"{path}, line {line}" if line else path
     value = err.get("input")
     msg = err["msg"].removeprefix("Value error, ")
+    if not loc and err["type"] == "value_error":  # a check across fields: the message names the field
+        first = _PATH_IN_MESSAGE.match(msg)
+        if first:
+            probe = tuple(int(i) if i else key for i, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", first.group(1)))
+            while probe and (line := lines.get(probe)) is None:
+                probe = probe[:-1]
+            where = f"{path}, line {line}" if probe and line else path
+        return f"{where}: {msg}"
     if err["type"] == "extra_forbidden":
         return f"{where}: {format_loc(loc)}: unknown key {loc[-1]!r} (not allowed here; check the spelling)"
     if err["type"] == "missing":
         return f"{where}: {format_loc(loc)}: required field is missing"
-    shown = repr(value) if not isinstance(value, dict | list) else ("a mapping" if isinstance(value, dict) else "a list")
+    shown = repr(value) if not isinstance(value, dict | list) else (
+        "a mapping" if isinstance(value, dict) else repr(value) if len(repr(value)) <= 60 else "a list")
     return f"{where}: {format_loc(loc)} = {shown}: {msg}"
 
 
-def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
-    """Validate scenario ``text`` (YAML); raise :class:`ScenarioError` listing every problem."""
+def _count_events(data: Mapping[str, Any], path: str) -> None:
+    """Refuse event lists over :data:`MAX_EVENTS` before pydantic builds a model of each."""
+    lists = [("events", data.get("events"))]
+    for section in ("overrides", "variants"):
+        table = data.get(section)
+        if isinstance(table, dict):
+            if len(table) > MAX_OVERRIDES:
+                raise ScenarioError(f"{path}: {section} has {len(table):,} entries; the limit is {MAX_OVERRIDES:,}")
+            for name, ov in table.items():
+                if isinstance(ov, dict):
+                    lists += [(f"{section}.{name}.{k}", ov.get(k)) for k in ("add_events", "replace_events")]
+    for where, items in lists:
+        if isinstance(items, list | dict) and len(items) > MAX_EVENTS:
+            raise ScenarioError(f"{path}: {where} has {len(items):,} events; the limit is {MAX_EVENTS:,} "
+                                "(split the scenario)")
+
+
+def parse_scenario(text: str, path: str = "<scenario>", *, later_events: str | None = None) -> Scenario:
+    """Validate scenario ``text`` (YAML); raise :class:`ScenarioError` listing every problem.
+
+    ``later_events`` ("refuse" or "keep") is the default of ``period.later_events`` when
+    the file does not set it (default: "keep" for the shipped files that record announced
+    actions beyond their window, else "refuse"). The limits of this module are checked
+    before any model is built: text size, YAML expansion and depth, number of events and
+    overrides.
+    """
+    later_events = later_events or _default_later_events(path)
+    if len(text) > MAX_TEXT_BYTES:
+        raise ScenarioError(f"{path}: the scenario text has {len(text):,} characters; the limit is "
+                            f"{MAX_TEXT_BYTES:,}")
     try:
         loader = _Loader(text)
         try:
@@ -416,6 +609,9 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario file must be a YAML mapping with keys name, period, "
                             f"events, ...; got {type(data).__name__}")
+    _count_events(data, path)
+    if later_events is not None and isinstance(data.get("period"), dict):
+        data["period"] = {"later_events": later_events, **data["period"]}
     lines = _line_map(node) if node is not None else {}
     try:
         sc = Scenario.model_validate(data)
@@ -434,6 +630,39 @@ def shipped_scenarios() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))}
 
 
+#: shipped scenarios that record announced actions after their period's end (world-2025's
+#: 2027 steps); generated files, so the key is implied here rather than written in them
+_RECORDS_LATER_EVENTS = frozenset({"world-2025"})
+
+
+def _default_later_events(path: str) -> str | None:
+    p = Path(path)
+    if p.stem not in _RECORDS_LATER_EVENTS:
+        return None
+    shipped = shipped_scenarios().get(p.stem)
+    return "keep" if shipped is not None and shipped.resolve() == p.resolve() else None
+
+
+def read_scenario_text(p: Path) -> str:
+    """The text of scenario file ``p``: at most :data:`MAX_TEXT_BYTES`, UTF-8, else a ScenarioError."""
+    try:
+        size = p.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise ScenarioError(f"scenario file {str(p)!r} has {size:,} bytes; the limit is {MAX_TEXT_BYTES:,}")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_TEXT_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"scenario file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_TEXT_BYTES:
+        raise ScenarioError(f"scenario file {str(p)!r} is larger than {MAX_TEXT_BYTES:,} bytes")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"{p}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                            f"{exc.start}); save the file as UTF-8") from None
+
+
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Read and validate a scenario file, or a shipped scenario by name (``us-china-2025``)."""
     p = Path(path).expanduser()
@@ -444,7 +673,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         else:
             raise ScenarioError(f"scenario file {str(path)!r} does not exist (shipped scenarios: "
                                 f"{', '.join(sorted(shipped)) or 'none'})")
-    return parse_scenario(p.read_text(encoding="utf-8"), str(p))
+    return parse_scenario(read_scenario_text(p), str(p))
 
 
 def scenario_json_schema() -> dict[str, Any]:
@@ -456,6 +685,10 @@ def scenario_json_schema() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------- label checks
+def _shown(sel: Labels) -> str:
+    return repr(sel if isinstance(sel, str) else list(sel))
+
+
 def _labels_of(sel: Labels) -> list[str]:
     items = sel.split(",") if isinstance(sel, str) else sel
     return [s.strip() for s in items if s.strip()]
@@ -498,6 +731,25 @@ def check_labels(scenario: Scenario, world: Any) -> None:
             for lab in _labels_of(spec.sectors):
                 if lab.lower() not in sector_groups and lab not in sectors and not known(lab, "sector"):
                     report(loc + (ev.kind, "sectors"), lab, "sector", world.sectors)
+        if hasattr(spec, "exporter"):
+            own_goods(loc + (ev.kind,), spec.importers if hasattr(spec, "importers") else spec.importer,
+                      spec.exporter, "importers" if hasattr(spec, "importers") else "importer")
+
+    def own_goods(loc: tuple, importer: Labels, exporter: Labels, field: str) -> None:
+        """Every selected pair domestic: a tariff (or control) on a country's own goods does nothing."""
+        from detente.policy._timeline import _sel
+
+        try:
+            imp = set(_sel(world, importer, "country", "")) if hasattr(world, "countries") else set()
+            exp = set(_sel(world, exporter, "country", ""))
+        except DetenteError:
+            return  # unknown labels are reported above
+        if imp and imp == exp and len(imp) == 1:
+            line = scenario.line_of(loc + (field,))
+            where = f"{scenario.path}, line {line}" if line else scenario.path
+            problems.append(f"{where}: {format_loc(loc + ('exporter',))} = {_shown(exporter)}: the {field} and "
+                            f"the exporter are the same country, {world.countries[min(imp)]}; a country's "
+                            "own sales are never taxed or controlled, so this would do nothing")
 
     for k, ev in enumerate(scenario.events):
         check_event(ev, ("events", k))
@@ -517,6 +769,7 @@ def check_labels(scenario: Scenario, world: Any) -> None:
             for lab in _labels_of(bt.sectors):
                 if lab.lower() not in sector_groups and lab not in sectors and not known(lab, "sector"):
                     report(loc + ("sectors",), lab, "sector", world.sectors)
+            own_goods(loc, bt.importer, bt.exporter, "importer")
     for sec in scenario.settings.elasticity_overrides:
         if sec not in sectors:
             report(("settings", "elasticity_overrides", sec), sec, "sector", world.sectors)

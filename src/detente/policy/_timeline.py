@@ -35,7 +35,8 @@ import numpy as np
 
 from detente.errors import UnknownLabelError
 from detente.instruments import approval_on, licence_equivalent, review_end
-from detente.policy._schema import Event, Override, Scenario, ScenarioError, _labels_of
+from detente.policy._schema import (MAX_APPLICATIONS, MAX_COMPOSE_DEPTH, MAX_VARIANTS_JOINED, Event, Override,
+                                    Scenario, ScenarioError, _labels_of, count_steps)
 from detente.world import World
 from detente.world._aliases import label_members
 
@@ -52,17 +53,31 @@ def apply_variant(scenario: Scenario, variant: str | Iterable[str] | None) -> Sc
     """
     if variant is None or variant == "":
         return scenario
+    if isinstance(variant, str) and len(variant) > 64 * MAX_VARIANTS_JOINED:
+        raise ScenarioError(f"the variant choice has {len(variant):,} characters; give at most "
+                            f"{MAX_VARIANTS_JOINED} names joined by '+'")
     names = [v.strip() for v in (variant.replace("+", ",").split(",") if isinstance(variant, str) else variant)]
+    if len(names) > MAX_VARIANTS_JOINED:
+        raise ScenarioError(f"{len(names)} variants joined; the limit is {MAX_VARIANTS_JOINED}")
+    if not all(names):
+        raise ScenarioError(f"variant {variant!r} has an empty name (a stray '+' or ','); give names joined by '+'")
     table: dict[str, Override] = {**scenario.overrides, **scenario.variants}
     events = list(scenario.events)
+    applied = 0
 
     def apply(name: str, stack: tuple[str, ...]) -> None:
-        nonlocal events
+        nonlocal events, applied
         if name not in table:
             raise ScenarioError(f"scenario {scenario.name!r} ({scenario.path}) has no variant {name!r}; "
-                                f"variants: {', '.join(scenario.variants) or 'none'}")
+                                f"variants: {', '.join(list(scenario.variants)[:20]) or 'none'}")
         if name in stack:
             raise ScenarioError(f"variant {name!r} composes itself ({' -> '.join(stack + (name,))})")
+        if len(stack) >= MAX_COMPOSE_DEPTH:
+            raise ScenarioError(f"variant {stack[0]!r} composes overrides more than {MAX_COMPOSE_DEPTH} levels deep")
+        applied += 1
+        if applied > MAX_APPLICATIONS:
+            raise ScenarioError(f"variant {variant!r} applies more than {MAX_APPLICATIONS:,} overrides once its "
+                                "compose lists are expanded")
         ov = table[name]
         for sub in ov.compose:
             apply(sub, stack + (name,))
@@ -71,7 +86,8 @@ def apply_variant(scenario: Scenario, variant: str | Iterable[str] | None) -> Sc
         if gone:
             raise ScenarioError(f"variant {name!r} removes events {gone} that are not in the scenario "
                                 "(removed already by an earlier override?)")
-        events = [e for e in events if e.id not in set(ov.remove_events)]
+        removed = set(ov.remove_events)
+        events = [e for e in events if e.id not in removed]
         events = [_replaced(e, ov) for e in events] + list(ov.add_events)
 
     for n in names:
@@ -132,6 +148,23 @@ def change_dates(scenario: Scenario) -> list[dt.date]:
             if end is not None:
                 out.add(end)
     return sorted(out)
+
+
+def count_dates(scenario: Scenario) -> int:
+    """``len(dates(scenario))`` without building the period's steps: the steps are counted
+    (:func:`~detente.policy._schema.count_steps`), and the change dates (at most three
+    per event) that fall between two steps are added. For limits checked before work starts."""
+    p = scenario.period
+
+    def on_step(d: dt.date) -> bool:
+        if d == p.start or p.step == "day":
+            return True
+        if p.step == "week":
+            return (d - p.start).days % 7 == 0
+        return d.day == min(p.start.day, 28)
+
+    between = {d for d in change_dates(scenario) if p.start <= d <= p.end and not on_step(d)}
+    return count_steps(p.start, p.end, p.step) + len(between)
 
 
 def dates(scenario: Scenario) -> list[dt.date]:
@@ -272,8 +305,28 @@ class PolicyState:
     export_taxes: np.ndarray | None = None
 
     def apply(self, cf):
-        """``cf`` (a Counterfactual of the same world) with this state's trade costs."""
-        return dataclasses.replace(cf, tariffs=self.tariffs, iceberg=self.iceberg, export_taxes=self.export_taxes)
+        """``cf`` (a Counterfactual of the same world) with this state's trade costs; its
+        ``changes`` say what differs from ``cf`` (so an error names the state, not "no change")."""
+        return dataclasses.replace(cf, tariffs=self.tariffs, iceberg=self.iceberg, export_taxes=self.export_taxes,
+                                   changes=tuple(cf.changes) + self.describe(cf))
+
+    def describe(self, ref) -> tuple[str, ...]:
+        """What this state changes against ``ref`` (a Counterfactual): one line per kind."""
+        out = []
+        dt_pp = 100 * (np.asarray(self.tariffs) - np.asarray(ref.tariffs))
+        moved = np.abs(dt_pp) > 1e-9
+        if moved.any():
+            out.append(f"policy on {self.date}: tariffs in {int(moved.sum())} cells changed by "
+                       f"{float(dt_pp.min()):+.4g} to {float(dt_pp.max()):+.4g} pp")
+        ice = np.asarray(self.iceberg) / np.asarray(ref.iceberg)
+        if (np.abs(ice - 1) > 1e-12).any():
+            out.append(f"policy on {self.date}: trade costs x{float(ice.min()):.4g} to x{float(ice.max()):.4g} "
+                       f"in {int((np.abs(ice - 1) > 1e-12).sum())} cells")
+        if self.export_taxes is not None and np.any(self.export_taxes):
+            x = np.asarray(self.export_taxes)
+            out.append(f"policy on {self.date}: export licences (tax equivalent up to {100 * float(x.max()):.4g}%) "
+                       f"in {int((x > 0).sum())} cells")
+        return tuple(out)
 
 
 def state_key(tariffs: np.ndarray, iceberg: np.ndarray, export_taxes: np.ndarray | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 from detente._files import check_output_path
@@ -193,6 +194,23 @@ def _shortage_sections(ds) -> list:
     ]
 
 
+def _strategy_section(args, ds, pair: tuple[str, str]) -> str | None:
+    """The strategy section's HTML with ``--strategy`` (else None): on the run's world,
+    with the ``--elasticities`` set at ``--horizon`` (default: the long run)."""
+    if not getattr(args, "strategy", False):
+        return None
+    from detente.report.strategy import strategy_results, strategy_section
+    from detente.world import load_world
+
+    name = args.world or str(ds.attrs.get("world", "") or "default")
+    try:
+        world = load_world(name, elasticities=args.elasticities, horizon=args.horizon or "long")
+    except (DetenteError, OSError, KeyError):
+        world = load_world("default", elasticities=args.elasticities, horizon=args.horizon or "long")
+    say = None if args.quiet else (lambda text: print(f"strategy: {text}", file=sys.stderr))
+    return strategy_section(strategy_results(world, pair, objective=args.strategy_objective, progress=say))
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Resolve the runs, write the report, print the summary."""
     from rich.console import Console
@@ -229,13 +247,35 @@ def cmd_report(args: argparse.Namespace) -> int:
                                  elasticities=args.elasticities, closure=args.closure)
     index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png,
                          history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main),
-                         horizons=horizons, at=args.at, extra_charts=_partner_history(main, parts[0]))
+                         horizons=horizons, at=args.at, extra_charts=_partner_history(main, parts[0]),
+                         bands=_bands(args, main), strategy=_strategy_section(args, main, tuple(parts)))
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:
         console.print(f"report written to {index}", markup=False)
     else:
         print_runs_summary(console, runs, tuple(parts), index)
     return 0
+
+
+def _bands(args: argparse.Namespace, main):
+    """``--bands N``: bands of the main run's scenario (detente.policy._bands), or None."""
+    if not getattr(args, "bands", 0):
+        return None
+    from detente.policy._bands import replay_bands
+    from detente.policy._schema import load_scenario
+    from detente.world import load_world
+
+    name = main.attrs.get("scenario_file") or main.attrs.get("scenario")
+    if not name:
+        raise DetenteError("--bands needs a run of a scenario (its dataset names no scenario)")
+    try:
+        sc = load_scenario(name)
+    except DetenteError:
+        sc = load_scenario(main.attrs["scenario"])
+    world = load_world(args.world) if args.world else None
+    opts = {k: getattr(args, k) for k in ("elasticities", "horizon", "adjustment", "closure")}
+    return replay_bands(sc, world, n_draws=args.bands, seed=args.seed, level=args.level,
+                        variant=main.attrs.get("variant") or None, **opts).dataset
 
 
 def _date(text: str):
@@ -269,7 +309,16 @@ def register(sub) -> argparse.ArgumentParser:
     add_closure_option(p, scenario=True)
     p.add_argument("--at", type=_date, help="date YYYY-MM-DD of the bar charts of welfare and trade diversion "
                    "(default: the first country's highest average tariff); they also show the period mean")
+    p.add_argument("--bands", type=int, metavar="N", default=0,
+                   help="also draw the main run's uncertainty bands from N draws of the trade elasticities")
+    p.add_argument("--seed", type=int, default=0, help="seed of the elasticity draws (default: %(default)s)")
+    p.add_argument("--level", type=float, default=0.9, help="coverage of the bands (default: %(default)s)")
     p.add_argument("--no-png", action="store_true", help="HTML only, no PNG figures")
+    p.add_argument("--strategy", action="store_true",
+                   help="add the strategy section: leverage, uniform Nash tariffs, package bargaining and the "
+                   "truce game of the pair, at the long run unless --horizon is given (about a minute)")
+    p.add_argument("--strategy-objective", choices=["real-income", "revealed"], default="real-income",
+                   help="objective of the strategy section (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary tables")
     p.set_defaults(func=cmd_report)
     return p

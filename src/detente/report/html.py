@@ -17,6 +17,7 @@ from pathlib import Path
 
 from detente._files import write_text
 from detente.report import charts as C
+from detente.report import maps as M
 from detente.report.charts import ReportError
 
 HEADINGS = {"tariffs": "1. Tariff paths", "layers": "2. What the tariffs are made of",
@@ -230,7 +231,8 @@ def _horizon_section(table) -> str:
 def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, title: str | None = None,
                  pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110,
                  history=None, extra_sections: Sequence[tuple[str, str, object, str]] = (),
-                 horizons=None, world: bool | None = None, at=None, extra_charts: Sequence[C.Chart] = ()) -> Path:
+                 horizons=None, world: bool | None = None, at=None, extra_charts: Sequence[C.Chart] = (),
+                 bands=None, strategy: str | None = None) -> Path:
     """Write ``index.html`` and the PNG figures of one or more replays into ``out_dir``.
 
     Parameters
@@ -265,6 +267,13 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
     extra_charts : sequence of :class:`~detente.report.charts.Chart`
         Further charts (e.g. :func:`~detente.report.charts.partner_tariffs_2024`), drawn
         after the main run's charts, with PNGs.
+    bands : xarray.Dataset, optional
+        Uncertainty bands of the main run (:attr:`detente.policy._bands.ReplayBands.dataset`,
+        ``detente report --bands N``): a chart of real income with its band, and the band
+        shaded on the welfare chart when drawn around the main run.
+    strategy : str, optional
+        The strategy section's HTML (:func:`detente.report.strategy.strategy_section`),
+        placed after the charts.
 
     Returns
     -------
@@ -288,7 +297,7 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
                       else f"{main.attrs.get('scenario', 'replay')}: {a} and {b}")
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     sections = []
-    charts = C.all_charts(runs, (a, b), world=world, at=at)
+    charts = C.all_charts(runs, (a, b), world=world, at=at, bands=bands)
     if extra_charts:
         pos = next((k + 1 for k, c in enumerate(charts) if c.key == "partners"), len(charts))
         charts[pos:pos] = list(extra_charts)
@@ -317,7 +326,7 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
     nav = " ".join(f"<a href='#{k}'>{t}</a>" for k, t in (
         ("provenance", "provenance"), ("reading", "how to read"), ("changes", "change points"),
         ("tariffs", "charts"), *((("partners", "partners"), ("diversion", "trade diversion")) if world else ()),
-        ("method", "method")))
+        *((("strategy", "strategy"),) if strategy else ()), ("method", "method")))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -341,6 +350,8 @@ over the period, with its date. Period mean: weighted by the days each policy wa
 {_change_point_table(main, (a, b), world)}</section>
 {_partner_section(main, a) if world else ""}
 {''.join(sections)}
+{M.report_section(main, a, out, at, dpi) if world and png else ""}
+{strategy or ""}
 <section id="method"><h2>Method: the trade-weighted average tariff</h2>{METHOD}</section>
 <footer>{_e(C.footer(main, list(runs) if len(runs) > 1 else None))}. Generated {_e(generated)} by detente.
 This file is self-contained: the charts use plotly.js {_e(_plotly_version())} inlined above, no network.</footer>

@@ -14,6 +14,7 @@ Endpoints (``GET /openapi.json`` has the schema; docs/web.md the guide):
 ``POST /api/jobs/{id}/cancel``              stop a job between two dates
 ``GET  /api/jobs/{id}/result``              a replay's results (JSON, CSV or Parquet)
 ``GET  /api/runs``, ``/{id}``, ``/{id}/result``  the results store (when installed)
+``POST /api/strategy/leverage``             leverage table and threat points of two countries
 ``GET  /``, ``/static/*``, ``/vendor/plotly.min.js``  the dashboard
 ==========================================  ================================================
 
@@ -56,6 +57,13 @@ from detente.web._results import (ReplayResult, _apply_controls, _average_tariff
                                   _table_response, _timeline, shortage_paths)
 
 log = logging.getLogger("detente.web")
+
+
+@dataclasses.dataclass(frozen=True)
+class _BandedResult(ReplayResult):
+    """A replay job's result with its uncertainty bands (``"bands": N`` in the request)."""
+
+    bands: dict | None = None
 
 #: sector groups of the dashboard's sliders (labels of the compact world; others fall back to goods)
 SECTOR_GROUPS = {
@@ -326,6 +334,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
         return scenario_json_schema()
 
+    def check_dates(sc) -> None:
+        """The server's limit on replay dates, checked before any date is built."""
+        from detente.policy._timeline import count_dates
+
+        n = count_dates(sc)
+        if n > cfg.max_dates:
+            raise ScenarioError(f"the scenario has up to {n:,} dates (period steps and change dates); the "
+                                f"server's limit is {cfg.max_dates:,} (use a longer step or a shorter period)")
+
     def parse_request_scenario(text: str):
         from detente.policy import check_labels, parse_scenario
 
@@ -337,15 +354,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.post("/api/scenarios/validate", response_model=m.ValidationResult, tags=["scenarios"], responses=cf)
     def validate_scenario(body: m.ScenarioText):
         from detente.policy import apply_variant, dates, policy_state, world_for
+        from detente.policy._baseline import check_baseline
 
         sc = parse_request_scenario(body.text)
         checked = ["schema", f"labels against world {sc.world!r}"]
+        check_dates(sc)  # before any date is built
         n_dates = len(dates(sc))
-        if n_dates > cfg.max_dates:
-            raise DetenteError(f"the scenario has {n_dates} dates; the limit is {cfg.max_dates} (use a longer step)")
         for v in sc.variants:
             apply_variant(sc, v)
         checked.append("variants compose")
+        with slots:
+            check_baseline(worlds.get(sc.world), sc)
+        checked.append("the baseline solves")
         if body.deep:
             w = world_for(sc, worlds.get(sc.world))
             for v in [None, *sc.variants]:
@@ -403,6 +423,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         df = pd.DataFrame(rec["countries"])
         return _table_response(df, format, "whatif")
 
+    # ---------------------------------------------------------------- strategy
+    @app.post("/api/strategy/leverage", tags=["strategy"], response_model=dict[str, Any], responses={**nf, **cf})
+    def strategy_leverage(body: m.LeverageRequest):
+        """The leverage table and threat points of two countries (as ``detente leverage``)."""
+        from detente.strategy._web import leverage_payload
+        from detente.world._theta import ElasticityChoice, with_elasticities
+
+        w = with_elasticities(worlds.get(body.world), ElasticityChoice(body.elasticities, body.horizon))
+        with slots:
+            out = leverage_payload(w, body.players, reference=body.reference, horizon=body.horizon)
+        return JSONResponse(out)
+
     # ---------------------------------------------------------------- replays and jobs
     @app.post("/api/replays", status_code=202, response_model=m.JobInfo, tags=["jobs"],
               responses={**nf, **cf, 429: {"model": m.ErrorResponse, "description": "too many jobs queued or running"}})
@@ -420,10 +452,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             text = body.text
             sc = parse_request_scenario(text)
         sv = apply_variant(sc, body.variant)  # unknown variant -> 422 now, not in the job
+        check_dates(sv)  # before any date is built
         n = len(dates(sv))
-        if n > cfg.max_dates:
-            raise DetenteError(f"the scenario has {n} dates; the limit is {cfg.max_dates} (use a longer step)")
-        key = hashlib.sha256(f"{text}\0{body.variant or ''}\0{body.save}".encode()).hexdigest()
+        key = hashlib.sha256(f"{text}\0{body.variant or ''}\0{body.save}".encode()
+                             + (f"\0bands={body.bands},{body.seed},{body.level}".encode() if body.bands else b"")
+                             ).hexdigest()
         title = f"{sc.name}{' / ' + body.variant if body.variant else ''}"
         params = {"scenario": body.scenario or sc.name, "variant": body.variant, "edited": body.text is not None,
                   "world": sc.world, "dates": n}
@@ -436,8 +469,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             if body.save:
                 mod, st = open_store()
                 run_id = str(st.save(mod.record_from_replay(rp)))
-            return ReplayResult(rp.dataset, _timeline(rp.scenario), run_id,
-                                shortage_paths(sc, body.variant, worlds.get(sc.world)))
+            shortage = shortage_paths(sc, body.variant, worlds.get(sc.world))
+            if body.bands:
+                from detente.policy._bands import replay_bands
+
+                bands = replay_bands(sc, worlds.get(sc.world), n_draws=body.bands, seed=body.seed, level=body.level,
+                                     variant=body.variant, elasticities=body.elasticities, horizon=body.horizon,
+                                     adjustment=body.adjustment, closure=body.closure, central=rp)
+                return _BandedResult(rp.dataset, _timeline(rp.scenario), run_id, shortage, bands.to_dict())
+            return ReplayResult(rp.dataset, _timeline(rp.scenario), run_id, shortage)
 
         return jobs.submit("replay", title, params, run, key=key)
 
@@ -465,7 +505,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             why = {"done": "its result was dropped from memory (run it again)"}.get(job.status, f"it is {job.status}")
             return _error(409, "conflict", f"job {job_id} has no result: {why}")
         return _result_response(res.dataset, res.events, format, table, pair, countries, f"replay-{job_id}",
-                                extra={"shortage": res.shortage})
+                                extra={"shortage": res.shortage,
+                                       **({"bands": res.bands} if getattr(res, "bands", None) else {})})
 
     # ---------------------------------------------------------------- stored runs
     @app.get("/api/runs", response_model=list[dict[str, Any]], tags=["runs"],
@@ -504,7 +545,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             try:
                 from detente.policy import apply_variant, parse_scenario
 
-                events = _timeline(apply_variant(parse_scenario(r.scenario_text), r.variant or None))
+                stored = parse_scenario(r.scenario_text, later_events="keep")  # a run's record, as it ran
+                events = _timeline(apply_variant(stored, r.variant or None))
             except DetenteError:
                 events = []
         return _result_response(r.dataset, events, format, table, pair, countries, f"run-{run_id}")

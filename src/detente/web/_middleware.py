@@ -51,10 +51,13 @@ def allowed_methods(routes, scope) -> str:
     """The ``Allow`` header for a 405: the methods of every route matching the path."""
     from starlette.routing import Match
 
+    matching = [r for r in routes if r.matches(scope)[0] != Match.NONE]
+    # the most specific paths only: /api/scenarios/validate (POST), not also /api/scenarios/{name}
+    # (GET), which matches the same URL but is documented as another resource
+    fewest = min((len(getattr(r, "param_convertors", {}) or {}) for r in matching), default=0)
     methods: set[str] = set()
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match == Match.NONE:
+    for route in matching:
+        if len(getattr(route, "param_convertors", {}) or {}) != fewest:
             continue
         route_methods = getattr(route, "methods", None)
         methods |= set(route_methods) if route_methods else {"GET", "HEAD"}  # mounts: static files

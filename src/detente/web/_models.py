@@ -11,26 +11,44 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator,
+                      model_validator)
 
-from detente.policy._schema import ExportControlSpec, IcebergSpec
+from detente.policy._schema import SELECTOR_PATTERN, ExportControlSpec, IcebergSpec, _selector
 from detente.world import available_worlds
 
 #: world names a request may use (never a path)
 WORLD_NAMES: tuple[str, ...] = tuple(available_worlds())
 WorldName = Literal[WORLD_NAMES]  # type: ignore[valid-type]
 
-Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-#: a label, a comma list ("USA,MEX"), a list, "all"; sectors also "goods" / "services"
-Labels = Annotated[str, StringConstraints(min_length=1, max_length=2000)] | Annotated[
-    list[Label], Field(min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"\S")]
+#: a label, a comma list ("USA,MEX"), a list, "all"; sectors also "goods" / "services";
+#: never empty (no empty text, list or item: an empty selector would change nothing)
+def _bounded(value: str | list[str]) -> str | list[str]:
+    if isinstance(value, str) and len(value) > 2000:
+        raise ValueError("a selector is at most 2000 characters")
+    if isinstance(value, list) and (len(value) > 200 or any(len(s) > 64 for s in value)):
+        raise ValueError("a selector lists at most 200 labels of at most 64 characters")
+    return value
+
+
+Labels = Annotated[str | list[str], AfterValidator(_bounded), AfterValidator(_selector), WithJsonSchema({"anyOf": [
+    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": SELECTOR_PATTERN},
+    {"type": "array", "minItems": 1, "maxItems": 200,
+     "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"}}]})]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")]
 
 MAX_CHANGES = 64
+#: characters of scenario text in a request (files on the command line may be larger:
+#: detente.policy._schema.MAX_TEXT_BYTES); the server's body limit is a little above
+MAX_SCENARIO_CHARS = 200_000
+ScenarioYaml = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SCENARIO_CHARS)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # strict: no coercion the OpenAPI schema does not promise ("save": 1, "seed": false);
+    # fixed-length pairs (JSON arrays) set strict=False on their field
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class TariffChange(_Strict):
@@ -50,7 +68,17 @@ class TariffChange(_Strict):
     def _set_not_negative(self) -> TariffChange:
         if self.op == "set" and self.rate_pp < 0:
             raise ValueError(f"op 'set' needs rate_pp >= 0 (a tariff rate), got {self.rate_pp}")
+        imp, exp = (_one_label(x) for x in (self.importer, self.exporter))
+        if imp is not None and imp == exp:
+            raise ValueError(f"importer and exporter are the same country, {imp}: a country's own sales are "
+                             "never taxed, so this change would do nothing")
         return self
+
+
+def _one_label(sel: str | list[str]) -> str | None:
+    """The single label a selector names, or None (several, or 'all')."""
+    items = [s.strip() for s in (sel.split(",") if isinstance(sel, str) else sel) if s.strip()]
+    return items[0] if len(set(items)) == 1 and items[0].lower() not in ("all", "*") else None
 
 
 def _elasticity_sets() -> tuple[str, ...]:
@@ -60,7 +88,22 @@ def _elasticity_sets() -> tuple[str, ...]:
 
 
 ElasticitySet = Literal[_elasticity_sets()]  # type: ignore[valid-type]
-Horizon = Annotated[str, StringConstraints(pattern=r"^(long|[0-9]{1,2}(\.[0-9]{1,3})?y?)$", max_length=8)]
+def _horizon(value: str) -> str:
+    from detente.errors import DataError
+    from detente.world._theta import normalise_horizon
+
+    try:
+        normalise_horizon(value)
+    except DataError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+#: 'long', or years in (0, 50] with at most three decimals and an optional 'y' (the pattern
+#: is exact: what it allows, the server accepts)
+HORIZON_PATTERN = (r"^(long|(?:0?[1-9]|[1-4][0-9])(?:\.[0-9]{1,3})?y?|50(?:\.0{1,3})?y?"
+                   r"|0{1,2}\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])y?)$")
+Horizon = Annotated[str, StringConstraints(pattern=HORIZON_PATTERN, max_length=8), AfterValidator(_horizon)]
 
 
 class WhatIfRequest(_Strict):
@@ -79,9 +122,11 @@ class WhatIfRequest(_Strict):
                     "(the state after the review period)")
     icebergs: list[IcebergSpec] = Field(default_factory=list, max_length=MAX_CHANGES,
                                         description="non-tariff trade-cost factors (> 0)")
-    countries: list[Label] | None = Field(None, min_length=1, max_length=200,
+    countries: list[Label] | None = Field(None, min_length=1, max_length=200, json_schema_extra={"uniqueItems": True},
                                           description="countries to report, each once (default: main economies)")
-    pair: tuple[Label, Label] | None = Field(None, description="bilateral pair for trade by sector (default USA, CHN)")
+    pair: tuple[Label, Label] | None = Field(None, strict=False, json_schema_extra={"uniqueItems": True},
+                                             description="bilateral pair for trade by sector, two countries "
+                                                         "(default USA, CHN)")
     save: bool = Field(False, description="also save the result in the results store (if installed)")
     elasticities: ElasticitySet | None = Field(
         None, description="trade-elasticity set (GET /api/elasticities), 'world' for the world file's; "
@@ -98,11 +143,37 @@ class WhatIfRequest(_Strict):
                 raise ValueError(f"{', '.join(dict.fromkeys(dups))} given more than once; name each country once")
         return value
 
+    @field_validator("pair")
+    @classmethod
+    def _two_countries(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        if value is not None and value[0] == value[1]:
+            raise ValueError(f"the pair names {value[0]} twice; give two different countries")
+        return value
+
+
+class LeverageRequest(_Strict):
+    """Leverage of two countries' instruments against each other (``detente leverage``)."""
+
+    world: WorldName = Field("default", description="world name (GET /api/worlds)")
+    players: tuple[Label, Label] = Field(("USA", "CHN"), strict=False, json_schema_extra={"uniqueItems": True},
+                                         description="the two sides (imposer and target in turn)")
+    reference: Literal["baseline", "geneva-2025", "april-2025-peak"] = Field(
+        "baseline", description="the state the threats are made from: the baseline or a preset")
+    elasticities: ElasticitySet | None = Field(None, description="trade-elasticity set (default: 'default')")
+    horizon: Horizon = Field("long", description="horizon of the elasticities (strategy compares permanent "
+                                                 "policies: long run by default)")
+
+    @model_validator(mode="after")
+    def _two_players(self) -> LeverageRequest:
+        if self.players[0] == self.players[1]:
+            raise ValueError(f"players must be two different countries, got {list(self.players)}")
+        return self
+
 
 class ScenarioText(_Strict):
     """A scenario file's YAML text (as in scenarios/*.yaml)."""
 
-    text: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+    text: ScenarioYaml
     deep: bool = Field(False, description="also evaluate the policy on every date of every variant (slower)")
 
 
@@ -110,7 +181,7 @@ class ReplayRequest(_Strict):
     """A replay: a shipped scenario by name, or scenario YAML text (exactly one)."""
 
     scenario: Name | None = Field(None, description="shipped scenario name (GET /api/scenarios)", examples=["us-china-2025"])
-    text: Annotated[str, StringConstraints(min_length=1, max_length=200_000)] | None = Field(
+    text: ScenarioYaml | None = Field(
         None, description="scenario YAML text (edited in the dashboard)")
     variant: Annotated[str, StringConstraints(max_length=500)] | None = Field(
         None, description="variant name, or several joined by '+'")
@@ -121,11 +192,22 @@ class ReplayRequest(_Strict):
     adjustment: Literal["fixed", "path"] | None = Field(None, description="fixed horizon or adjustment path")
     closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] | None = Field(
         None, description="deficit closure; default: the scenario's")
+    bands: int = Field(0, ge=0, le=200, description="uncertainty bands from this many draws of the trade "
+                                                    "elasticities (0: none; else 2 to 200)")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the elasticity draws")
+    level: float = Field(0.9, ge=0.5, le=0.99, description="central coverage of the bands (0.9: 5th-95th percentiles)")
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, json_schema_extra={"oneOf": [
+        {"required": ["scenario"], "properties": {"scenario": {"type": "string"}, "text": {"type": "null"}}},
+        {"required": ["text"], "properties": {"text": {"type": "string"}, "scenario": {"type": "null"}}},
+    ]})
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplayRequest:
         if (self.scenario is None) == (self.text is None):
             raise ValueError("give exactly one of 'scenario' (a shipped name) or 'text' (scenario YAML)")
+        if self.bands == 1:
+            raise ValueError("bands: 0 for none, or 2 to 200 draws")
         return self
 
 

@@ -49,7 +49,12 @@ function showError(el, err) {
 }
 
 const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
-const signed = (x, d = 2) => (x === null || x === undefined ? "–" : (x >= 0 ? "+" : "") + Number(x).toFixed(d));
+// a value that rounds to zero at d decimals prints as +0.00 (never "-0.00")
+const signed = (x, d = 2) => {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  const r = Number(Number(x).toFixed(d));
+  return (r >= 0 ? "+" : "") + (r === 0 ? 0 : r).toFixed(d);
+};
 
 function option(value, text, selected = false) {
   const o = document.createElement("option");
@@ -95,9 +100,26 @@ function draw(id, traces, layout) {
 }
 
 function countryTraces(data, variable, shown) {
-  return shown.filter((c) => data.series[variable]?.[c]).map((c, k) => ({
-    x: data.dates, y: data.series[variable][c], name: c, mode: "lines", line: { shape: "hv", width: 2, color: COLORS[k % COLORS.length] },
-  }));
+  return shown.filter((c) => data.series[variable]?.[c]).flatMap((c, k) => {
+    const color = COLORS[k % COLORS.length], line = { shape: "hv", width: 2, color };
+    const band = data.bands?.series?.[variable]?.[c];  // replay with "bands": N (docs/sweeps.md)
+    const shade = band ? [
+      { x: data.bands.dates, y: band.upper, mode: "lines", line: { ...line, width: 0 }, legendgroup: c, showlegend: false, hoverinfo: "skip" },
+      { x: data.bands.dates, y: band.lower, mode: "lines", line: { ...line, width: 0 }, legendgroup: c, showlegend: false, hoverinfo: "skip",
+        fill: "tonexty", fillcolor: color + "33", name: `${c} ${data.bands.band} band` },
+    ] : [];
+    return [...shade, { x: data.dates, y: data.series[variable][c], name: c, legendgroup: c, mode: "lines", line }];
+  });
+}
+
+// ?bands=N in the page address asks every replay for N elasticity draws (&seed=S, &level=L)
+function bandOptions() {
+  const q = new URLSearchParams(window.location.search), n = parseInt(q.get("bands") || "0", 10);
+  if (!(n >= 2)) return {};
+  const out = { bands: Math.min(n, 200) };
+  if (q.get("seed")) out.seed = parseInt(q.get("seed"), 10);
+  if (q.get("level")) out.level = parseFloat(q.get("level"));
+  return out;
 }
 
 function drawReplay(data) {
@@ -251,7 +273,7 @@ async function pollJob(job, onProgress) {
 }
 
 async function runReplayJob({ scenario, text, variant }, onProgress) {
-  const body = text ? { text, variant: variant || null } : { scenario, variant: variant || null };
+  const body = { ...(text ? { text, variant: variant || null } : { scenario, variant: variant || null }), ...bandOptions() };
   let job = await api("/api/replays", { method: "POST", body });
   job = await pollJob(job, onProgress);
   if (job.status !== "done") throw new ApiError(0, job.status === "cancelled" ? `replay cancelled${job.error ? ": " + job.error : ""}` : job.error || "replay failed");
@@ -281,7 +303,8 @@ async function runReplay() {
     state.job = job; state.replay = data;
     bar.max = 1; bar.value = 1;
     drawReplay(data);
-    status.textContent = `done: ${data.dates.length} dates, ${data.meta.n_solves} equilibrium solves in ${fmt(job.seconds ?? (performance.now() - t0) / 1000, 1)} s`;
+    status.textContent = `done: ${data.dates.length} dates, ${data.meta.n_solves} equilibrium solves in ${fmt(job.seconds ?? (performance.now() - t0) / 1000, 1)} s`
+      + (data.bands ? `; shaded: ${data.bands.band} bands from ${data.bands.n_draws} elasticity draws (seed ${data.bands.seed}, ${data.bands.n_failed} failed solves)` : "");
     setReplayDownloads(job);
   } catch (e) {
     if (e.name !== "AbortError") { status.textContent = ""; showError($("#replay-error"), e); }
@@ -570,6 +593,59 @@ async function refreshRuns() {
   } catch (e) { note.textContent = e.message; }
 }
 
+// ------------------------------------------------------------------ strategy
+function fillStrategyForm() {
+  const a = $("#strategy-a"), b = $("#strategy-b");
+  if (a.options.length) return;
+  for (const c of state.world.countries) { a.append(option(c, c, c === "USA")); b.append(option(c, c, c === "CHN")); }
+}
+
+function cell(tr, text, num = false) {
+  const td = document.createElement("td"); td.textContent = text; if (num) td.className = "num"; tr.append(td);
+}
+
+function drawStrategy(rec) {
+  const body = $("#leverage-table tbody"); body.replaceChildren();
+  for (const r of rec.leverage) {
+    const tr = document.createElement("tr");
+    cell(tr, r.imposer); cell(tr, r.instrument);
+    for (const k of ["target_loss_pct", "imposer_loss_pct"]) cell(tr, fmt(r[k], 3), true);
+    for (const k of ["target_loss_usd_bn", "imposer_loss_usd_bn"]) cell(tr, fmt(r[k], 1), true);
+    cell(tr, r.leverage === null ? "∞ (imposer gains)" : fmt(r.leverage, 2), true);
+    tr.title = r.description;
+    body.append(tr);
+  }
+  $("#leverage-caption").textContent = `Leverage of ${rec.players.join(" and ")} (${rec.objective}); ${rec.units}; elasticities: ${rec.elasticities}`;
+  const cols = Object.keys(rec.threat_points[0] || {});
+  const head = document.createElement("tr");
+  for (const c of cols) { const th = document.createElement("th"); th.scope = "col"; th.textContent = c === "threat" ? "both sides use" : `${c} (% of income)`; head.append(th); }
+  $("#threat-table thead").replaceChildren(head);
+  const tb = $("#threat-table tbody"); tb.replaceChildren();
+  for (const r of rec.threat_points) {
+    const tr = document.createElement("tr");
+    for (const c of cols) cell(tr, c === "threat" ? r[c] : signed(r[c], 4), c !== "threat");
+    tb.append(tr);
+  }
+  $("#threat-caption").textContent = `Threat points: ${rec.threat_units}`;
+  $("#strategy-provenance").textContent = `world: ${rec.world} (${rec.vintage}); threats made from: ${rec.reference}; horizon: ${rec.horizon}`;
+}
+
+async function runStrategy() {
+  fillStrategyForm();
+  const status = $("#strategy-status");
+  showError($("#strategy-error"), null);
+  status.textContent = "computing leverage…";
+  const body = { players: [$("#strategy-a").value, $("#strategy-b").value], reference: $("#strategy-reference").value,
+    horizon: $("#strategy-horizon").value };
+  try {
+    const rec = await api("/api/strategy/leverage", { method: "POST", body });
+    state.strategy = rec;
+    drawStrategy(rec);
+    status.textContent = "";
+    document.body.dataset.strategyReady = "true";
+  } catch (e) { status.textContent = ""; showError($("#strategy-error"), e); }
+}
+
 // ------------------------------------------------------------------ start
 async function start() {
   setupTabs();
@@ -587,13 +663,14 @@ async function start() {
   $("#whatif-reset").addEventListener("click", resetWhatif);
   for (const f of ["json", "csv", "parquet"]) $(`#dl-whatif-${f}`).addEventListener("click", () => downloadWhatif(f));
   $("#compare-form").addEventListener("submit", (e) => { e.preventDefault(); compare(); });
+  $("#strategy-form").addEventListener("submit", (e) => { e.preventDefault(); runStrategy(); });
   try {
     const [caps, world, scenarios] = await Promise.all([api("/api/capabilities"), api("/api/worlds/default"), api("/api/scenarios")]);
     state.caps = caps; state.world = world; state.scenarios = scenarios;
     $("#world-line").textContent = `world: ${world.full_name} (${world.countries.length} economies × ${world.sectors.length} sectors), ${world.vintage}; detente ${caps.version}`;
     state.extrasNote = $("#extras-note").textContent = [
       caps.shortage ? "Shortage paths appear here for scenarios whose export controls name a critical product (e.g. rare-earth-magnets-2025)." : "Shortage paths: the weekly shortage model is not in this installation yet.",
-      caps.strategy ? "The strategy module is installed; the leverage / Nash panel comes with its API." : "Leverage / Nash tariffs: the strategy module is not in this installation yet.",
+      caps.strategy ? "Leverage of each side's instruments: the strategy table below." : "Leverage: the strategy module is not installed here.",
     ].join(" ");
     buildWhatifForm();
     scheduleWhatif(0); // the what-if panel opens on the baseline
@@ -601,6 +678,7 @@ async function start() {
     for (const s of scenarios) sel.append(option(s.name, `${s.name}`, s.name === "us-china-2025"));
     document.body.dataset.ready = "true";
     if (scenarios.length) { await loadScenario(sel.value); await runReplay(); }
+    if (caps.strategy) runStrategy(); // after the replay: the leverage table below it
   } catch (e) {
     showError($("#replay-error"), e);
   }
