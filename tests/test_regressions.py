@@ -215,3 +215,11 @@ def test_report_latest_when_the_latest_run_is_a_whatif(store_path, tmp_path, cap
     captured = capsys.readouterr()
     assert "report written to" in captured.out and (tmp_path / "rep" / "index.html").is_file()
     assert w2 in captured.err and r in captured.err and "warning" in captured.err
+
+
+def test_a_tariff_on_a_countrys_own_goods_is_refused(capsys):
+    """Issue 14: `whatif --tariff 'USA<-USA:...'` did nothing and said nothing."""
+    from detente.cli import main
+
+    assert main(["whatif", "--tariff", "USA<-USA:all:+10", "--no-save"]) == 2
+    assert "own goods does nothing" in capsys.readouterr().err

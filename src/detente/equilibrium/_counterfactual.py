@@ -181,6 +181,9 @@ class Counterfactual:
         n_idx = _select(w.countries, importer, w, "country")
         i_idx = _select(w.countries, exporter, w, "country")
         j_idx = _select(w.sectors, sectors, w, "sector")
+        if len(n_idx) == 1 and n_idx == i_idx:
+            raise ShockError(f"{w.countries[n_idx[0]]} <- {w.countries[i_idx[0]]}: a measure on a country's own "
+                             "goods does nothing (domestic sales are never taxed or licensed); name two countries")
         return n_idx, i_idx, j_idx, np.ix_(n_idx, i_idx, j_idx)
 
     def tariff(self, importer: Selector, exporter: Selector, sectors: Selector, rate_pp: float,
