@@ -929,7 +929,7 @@ def write_scenario(path: Path, events: list[dict], variants: dict, prov: list[st
                "  Section 232 metals, autos, timber and trucks, Section 301, the February 2026 ruling, Section 122,\n"
                "  Section 338), the retaliation by China and Canada, China's duties on Canada, and the US-China\n"
                "  export controls of us-china-2025.\n")
-    buf.append("world: default\nperiod: {start: 2025-01-01, end: 2026-12-31, step: month}\nsettings: {deficits: baseline}\n\n")
+    buf.append("world: default\n# later_events: keep: the actions dated 2027-01-01 (announced steps) stay on the timeline for the record\nperiod: {start: 2025-01-01, end: 2026-12-31, step: month, later_events: keep}\nsettings: {deficits: baseline}\n\n")
     buf.append("layers:\n" + "".join(f"  {k}: {_yaml_value(v)}\n" for k, v in LAYERS.items()) + "\n")
     buf.append("events:\n")
     buf += [event_yaml(e, "  ") for e in events]

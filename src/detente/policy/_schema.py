@@ -584,12 +584,11 @@ def parse_scenario(text: str, path: str = "<scenario>", *, later_events: str | N
     """Validate scenario ``text`` (YAML); raise :class:`ScenarioError` listing every problem.
 
     ``later_events`` ("refuse" or "keep") is the default of ``period.later_events`` when
-    the file does not set it (default: "keep" for the shipped files that record announced
-    actions beyond their window, else "refuse"). The limits of this module are checked
+    the file does not set it (default "refuse"; world-2025 sets "keep" for its announced
+    2027 steps). The limits of this module are checked
     before any model is built: text size, YAML expansion and depth, number of events and
     overrides.
     """
-    later_events = later_events or _default_later_events(path)
     if len(text) > MAX_TEXT_BYTES:
         raise ScenarioError(f"{path}: the scenario text has {len(text):,} characters; the limit is "
                             f"{MAX_TEXT_BYTES:,}")
@@ -628,19 +627,6 @@ def shipped_scenarios() -> dict[str, Path]:
     if not root.is_dir():
         return {}
     return {Path(p.name).stem: Path(str(p)) for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))}
-
-
-#: shipped scenarios that record announced actions after their period's end (world-2025's
-#: 2027 steps); generated files, so the key is implied here rather than written in them
-_RECORDS_LATER_EVENTS = frozenset({"world-2025"})
-
-
-def _default_later_events(path: str) -> str | None:
-    p = Path(path)
-    if p.stem not in _RECORDS_LATER_EVENTS:
-        return None
-    shipped = shipped_scenarios().get(p.stem)
-    return "keep" if shipped is not None and shipped.resolve() == p.resolve() else None
 
 
 def read_scenario_text(p: Path) -> str:
