@@ -30,7 +30,7 @@ def test_nest_cost_and_rent_match_a_direct_cost_minimisation(sigma):
     """The cost factor A and the rent share from nest_terms equal a numerical CES cost
     minimisation: one unit of output from V (price 1) and M (price mu), weight a."""
     a, mu = 0.01, 7.0
-    blk = CriticalBlock(np.array([0]), np.array([a]), np.array([0.5]), sigma, np.ones((1, 1)))
+    blk = CriticalBlock(np.array([0]), np.array([a]), np.array([0.5]), sigma, np.zeros((1, 1)), np.zeros(1))
     logA, s, tau = nest_terms(blk, np.array([np.log(mu)]), 1)
 
     def unit_cost(m):  # cost of V and M that make one unit, given M = m
@@ -86,8 +86,10 @@ def test_quota_binds_and_accounting_closes(world):
     demand = Yq[blk.node] * (mu / np.exp(logA[blk.node])) ** (-blk.sigma)
     np.testing.assert_allclose(demand[binding], blk.supply[binding], rtol=1e-8)
     assert np.isfinite(lc).all()
+    from detente.equilibrium._critical import rent_shares
+
     paid_k = tau * sol.Y.ravel()[blk.node]
-    received = paid_k @ blk.rent_to
+    received = paid_k @ rent_shares(blk, np.log(mu), world.n_sectors)
     np.testing.assert_allclose(received.sum(), paid_k.sum(), rtol=1e-12)
     paid = np.zeros(world.n_countries)
     np.add.at(paid, blk.node // world.n_sectors, paid_k)
@@ -99,17 +101,35 @@ def test_quota_binds_and_accounting_closes(world):
 
 
 def test_rents_accrue_to_the_licensing_exporter(world):
-    """Under a licence that approves 25%, China earns the rent on its approved sales;
-    under a ban it sells nothing and earns none; the rent of other suppliers' deliveries
-    stays with the buyer's country."""
+    """Under a licence that approves 25%, China earns the licence's export-tax equivalent
+    on its approved sales (x = 4^(1/theta) - 1 at the parent sector's theta, capped by the
+    premium observed abroad in 2025); the premium
+    above it and the rent on other suppliers' deliveries stay with the buyer's country;
+    under a ban China sells nothing and earns nothing."""
+    from detente.equilibrium._critical import rent_shares
+    from detente.instruments import licence_equivalent
+    from detente.instruments._critical import HOLDER_MARKUP_CAP
+
     chn = world.country_index("CHN")
     cf, eq = _ban(world, 0.75)
     blk = cf.critical_block()
-    assert eq.solution.E[chn] > 0
-    assert (blk.rent_to[:, chn] > 0).all()
+    sol = eq.solution
+    x = min(float(licence_equivalent(0.75, world.theta[world.sector_index("NONFERROUS")])), HOLDER_MARKUP_CAP)
+    np.testing.assert_allclose(blk.holder_markup, x, rtol=1e-12)
+    assert (blk.holder[:, chn] > 0).all()
+    shares = rent_shares(blk, np.log(sol.critical_markup), world.n_sectors)
+    mu_1 = sol.critical_markup - 1
+    binding = mu_1 > x
+    np.testing.assert_allclose(shares[binding, chn], blk.holder[binding, chn] * x / mu_1[binding], rtol=1e-12)
+    assert sol.E[chn] > 0
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    # China's rent: its approved sales (in cost terms) times the licence markup
+    _, _, tau = nest_terms(blk, np.log(sol.critical_markup), world.n_countries * world.n_sectors)
+    paid_k = tau * sol.Y.ravel()[blk.node]
+    np.testing.assert_allclose(sol.E[chn], (paid_k * shares[:, chn]).sum(), rtol=1e-10)
     cf_ban, eq_ban = _ban(world, 1.0)
-    assert np.allclose(cf_ban.critical_block().rent_to[:, chn], 0.0)
-    # the partial licence leaves China better off than the same quota with no rents
+    assert np.allclose(cf_ban.critical_block().holder[:, chn], 0.0)
+    # the partial licence leaves China better off than the ban
     assert eq.welfare_hat[chn] > eq_ban.welfare_hat[chn]
 
 
@@ -168,10 +188,11 @@ def test_bad_cuts_are_refused_with_the_field(world):
         cf.critical_input_cut("ndfeb-magnets", "ATLANTIS", "all", 0.5)
     with pytest.raises(ShockError, match="sigma"):
         cf.critical_input_cut("ndfeb-magnets", "CHN", "all", 0.5, sigma=0.0)
-    with pytest.raises(ShockError, match="solve_batch"):
-        from detente.equilibrium import solve_batch
+    from detente.equilibrium import solve_batch
 
-        solve_batch(world, [cf.critical_input_cut("ndfeb-magnets", "CHN", "all", 0.5)])
+    cut = cf.critical_input_cut("ndfeb-magnets", "CHN", "all", 0.5)
+    res = solve_batch(world, [cut, cf.tariff("USA", "CHN", "goods", 10)])  # the cut is solved one by one
+    np.testing.assert_allclose(res.equilibria[0].welfare_hat, solve(world, cut).welfare_hat, atol=1e-12)
 
 
 def test_block_rows_follow_the_registry(world):

@@ -227,3 +227,33 @@ def test_a_replay_state_names_its_changes_not_no_change(world):
     assert "policy on 2025-03-01: tariffs in 18 cells changed by +0 to +1000 pp" in text
     assert "trade costs x1 to x2 in 1 cells" in text
     assert policy_state(world, sc, dt.date(2025, 1, 1)).apply(ref).describe() == "no change; closure: fixed-deficits"
+
+
+def test_product_controls_are_read_by_the_nest_not_the_parent_sector():
+    """An export control with a registry product is a critical-input cut (the users' nested
+    CES block), with the licence's shared reading (approval_on); it adds no parent-sector
+    wedge. Without a product the parent-sector export-tax equivalent stays."""
+    import datetime as dt
+
+    from detente.policy import load_scenario, policy_state, refused_share
+    from detente.policy._timeline import critical_cuts
+    from detente.world import load_world
+
+    w = load_world("default")
+    sc = load_scenario("rare-earth-magnets-2025")
+    april = dt.date(2025, 4, 10)  # per-shipment review: nothing approved yet
+    cuts = {(c.product, c.importer): c.refused for c in critical_cuts(w, sc, april)}
+    assert cuts[("ndfeb-magnets", ("USA",))] == 1.0
+    assert not refused_share(w, sc, april).any()
+    may = policy_state(w, sc, dt.date(2025, 5, 12))
+    us = [c for c in may.critical if c.product == "ndfeb-magnets" and c.importer == ("USA",)]
+    assert len(us) == 1 and 0.9 < us[0].refused < 1.0
+    from detente.equilibrium import Counterfactual
+
+    cf = may.apply(Counterfactual.from_world(w))
+    assert cf.critical_block() is not None and len(cf.critical_cuts) == len(may.critical)
+    assert any("ndfeb-magnets" in ch for ch in cf.changes)
+    # the sector-level controls of us-china-2025 keep the parent-sector wedge
+    uc = load_scenario("us-china-2025")
+    st = policy_state(w, uc, dt.date(2025, 5, 1))
+    assert not st.critical and np.any(st.export_taxes)

@@ -41,7 +41,7 @@ from detente.equilibrium._counterfactual import Counterfactual
 from detente.equilibrium._kernel import (Shock, Solution, _equilibrium_residuals,
                                          _kernel_closure, _prepare, export_tax_of)
 from detente.equilibrium._closure import deficit_rule
-from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs
+from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs, solve
 from detente.errors import ConvergenceError, ShockError
 from detente.world import World
 
@@ -147,7 +147,10 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
 
     Closures as in :func:`solve`: ``"balanced"`` members are solved together on the
     purged world (one purge for all, :func:`purged_world`) and carry ``purge``.
-    Members of different closures and with and without export taxes can be mixed.
+    Members of different closures and with and without export taxes can be mixed, and
+    members may carry their own trade elasticities (worlds that differ from ``world`` only
+    in theta). Members with critical-input cuts (the nested CES block) are solved one by
+    one with :func:`solve`.
 
     Returns a :class:`BatchResult`; members that do not converge, or whose answer is not
     meaningful (:func:`._solve._check_solution`), are in ``failed``, never in
@@ -182,11 +185,18 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
 
     equilibria: list[Equilibrium | None] = [None] * B
     failed: list[FailedMember] = []
+    # critical-input cuts (the nested CES block) are solved member by member, as solve does
+    for k, cf in enumerate(cfs):
+        if cf.critical_cuts:
+            try:
+                equilibria[k] = solve(cf.world, cf, tol=tol, check_tol=check_tol, max_iter=int(iters[k]))
+            except (ConvergenceError, ShockError) as e:
+                failed.append(FailedMember(k, cf.label, str(e), getattr(e, "diagnostics", None)))
     groups: list[tuple[World, Equilibrium | None, list[tuple[int, Counterfactual]]]] = []
-    plain = [(k, cf) for k, cf in enumerate(cfs) if cf.closure != "balanced"]
+    plain = [(k, cf) for k, cf in enumerate(cfs) if cf.closure != "balanced" and not cf.critical_cuts]
     if plain:
         groups.append((world, None, plain))
-    bal = [k for k, cf in enumerate(cfs) if cf.closure == "balanced"]
+    bal = [k for k, cf in enumerate(cfs) if cf.closure == "balanced" and not cf.critical_cuts]
     if bal:
         try:
             purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=int(iters.max()))
@@ -248,9 +258,6 @@ def _same_but_theta(a: World, b: World) -> bool:
 
 
 def _shock(cf: Counterfactual) -> Shock:
-    if cf.critical_cuts:
-        raise ShockError("solve_batch does not solve critical-input cuts (the nested CES block); "
-                         "use equilibrium.solve for each member")
     x = cf.export_taxes if np.any(cf.export_taxes) else None
     return Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x)
 

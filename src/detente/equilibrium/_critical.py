@@ -17,12 +17,16 @@ section 5b). The input's price then rises above its cost by the scarcity markup
     Y_u^qty (1 / A_u)^(-sigma)   <= z_up       otherwise (mu_up = 1),
 
 where ``A_u = c_u / c_V`` is the cost factor of the nest and ``Y^qty`` output in
-quantities (value over unit cost). The markup is a rent: the share
+quantities (value over unit cost). The markup is a quota rent: the share
 
     tau_u = sum_p a_up (mu_up / A_u)^(-sigma) (mu_up - 1) / A_u
 
-of the user's revenue is paid to the input's suppliers (``rent_to``), the rest pays
-labour and the Cobb-Douglas inputs. Income accounting closes: a country's goods trade
+of the user's revenue is paid for the input above its cost; the rest pays labour and the
+Cobb-Douglas inputs. Who holds the allocation earns it: the licence holders (``holder``,
+their share of the row's deliveries) earn the licence's export-tax equivalent
+``holder_markup`` on their approved sales (at most the markup itself), and the buyer's
+own country earns the rest (the premium above the licence price, and all of the rent on
+other suppliers' rationed deliveries). Income accounting closes: a country's goods trade
 balance equals its deficit plus the rents it receives less the rents its users pay.
 
 Everything here is a pure array function of the block and the log markups; the sweep of
@@ -45,15 +49,18 @@ class CriticalBlock(NamedTuple):
     ``node`` (K,) flat user nodes ``n * J + j``; ``share`` (K,) baseline cost shares
     ``a`` of the input in the user's costs (sum per node < 1); ``supply`` (K,) the
     quantity the user can buy relative to baseline, in (0, 1]; ``sigma`` the elasticity
-    of substitution between critical inputs and the other inputs (> 0); ``rent_to``
-    (K, N) the shares of each row's scarcity rent earned by each country (rows sum to 1).
+    of substitution between critical inputs and the other inputs (> 0); ``holder``
+    (K, N) each licence holder's share of the row's deliveries (its approved sales; rows
+    sum to at most 1); ``holder_markup`` (K,) the licence's export-tax equivalent, the
+    markup the holders earn on those sales (fractions).
     """
 
     node: np.ndarray
     share: np.ndarray
     supply: np.ndarray
     sigma: float
-    rent_to: np.ndarray
+    holder: np.ndarray
+    holder_markup: np.ndarray
 
 
 def check_block(blk: CriticalBlock, N: int, J: int) -> None:
@@ -62,8 +69,8 @@ def check_block(blk: CriticalBlock, N: int, J: int) -> None:
 
     node, a, z = (np.asarray(x) for x in (blk.node, blk.share, blk.supply))
     K = node.shape[0]
-    if a.shape != (K,) or z.shape != (K,) or np.shape(blk.rent_to) != (K, N):
-        raise ShockError(f"critical-input block: expected share, supply (K,) and rent_to (K, {N}) for K={K} rows")
+    if a.shape != (K,) or z.shape != (K,):
+        raise ShockError(f"critical-input block: expected share and supply of shape (K,) for K={K} rows")
     if K and (node.min() < 0 or node.max() >= N * J):
         raise ShockError(f"critical-input block: user node out of range [0, {N * J})")
     if not (np.isfinite(blk.sigma) and 1e-3 <= blk.sigma <= 20):
@@ -78,9 +85,12 @@ def check_block(blk: CriticalBlock, N: int, J: int) -> None:
         k = int(np.argmax(~np.isfinite(z) | (z <= 0) | (z > 1)))
         raise ShockError(f"critical-input block: supply {z[k]!r} must be in (0, 1] (a total cut with no "
                          "other supplier and criticality 1 has no finite equilibrium)")
-    r = np.asarray(blk.rent_to, dtype=float)
-    if (r < 0).any() or (K and np.abs(r.sum(axis=1) - 1).max() > 1e-9):
-        raise ShockError("critical-input block: rent_to rows must be non-negative shares summing to 1")
+    h = np.asarray(blk.holder, dtype=float)
+    if h.shape != (K, N) or (h < 0).any() or (K and h.sum(axis=1).max() > 1 + 1e-9):
+        raise ShockError("critical-input block: holder rows must be non-negative shares summing to at most 1")
+    x = np.asarray(blk.holder_markup, dtype=float)
+    if x.shape != (K,) or not np.isfinite(x).all() or (x < 0).any():
+        raise ShockError("critical-input block: holder_markup must be finite and >= 0")
 
 
 def nest_terms(blk: CriticalBlock, lm: np.ndarray, NJ: int):
@@ -123,10 +133,23 @@ def markup_step(blk: CriticalBlock, lm, logA, s, log_Yq, eps_node) -> np.ndarray
     return np.clip(lm + g / np.maximum(d, 1e-12), 0.0, _LM_CAP)
 
 
-def node_rents(blk: CriticalBlock, tau_k, Y_flat):
+def rent_shares(blk: CriticalBlock, lm, J: int) -> np.ndarray:
+    """(K, N) the shares of each row's rent earned by each country at log markups ``lm``:
+    the holders ``holder_markup / (mu - 1)`` of their sales' rent (at most all of it), the
+    buyer's country the rest."""
+    node = np.asarray(blk.node)
+    h = np.asarray(blk.holder, dtype=float)
+    mu_1 = np.expm1(lm)
+    f = np.where(mu_1 > 0, np.minimum(1.0, np.asarray(blk.holder_markup) / np.maximum(mu_1, 1e-300)), 0.0)
+    out = h * f[:, None]
+    out[np.arange(len(node)), node // J] += 1.0 - out.sum(axis=1)
+    return out
+
+
+def node_rents(blk: CriticalBlock, tau_k, Y_flat, lm, J: int):
     """Rents paid per node (NJ,) and received per country (N,) given revenues ``Y_flat``."""
     node = np.asarray(blk.node)
     paid_k = tau_k * Y_flat[node]
     paid = np.bincount(node, paid_k, minlength=Y_flat.shape[0])
-    received = paid_k @ np.asarray(blk.rent_to, dtype=float)
+    received = paid_k @ rent_shares(blk, lm, J)
     return paid, received

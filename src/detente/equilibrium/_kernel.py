@@ -187,7 +187,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
             lc_extra = logA.reshape(N, J).T[None]
 
             def rents(YT):
-                paid, received = node_rents(blk, tau_k, YT[0].T.ravel())
+                paid, received = node_rents(blk, tau_k, YT[0].T.ravel(), lm, J)
                 return paid.reshape(N, J).T[None], received[None]
         z_new, aux = _sweep.sweep(np, const, A, z[None, :nz], lc_extra=lc_extra, rents=rents)
         z_new = z_new[0]
@@ -271,7 +271,7 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     E = np.zeros_like(R) if x is None else (producer * x).sum(axis=(0, 2))
     Ycd, net_rents, out = Y, np.zeros_like(R), {}
     if blk is not None:
-        paid, received = node_rents(blk, tau_k, Y.ravel())
+        paid, received = node_rents(blk, tau_k, Y.ravel(), lm, J)
         Ycd = Y - paid.reshape(N, J)
         E = E + received
         net_rents = received - paid.reshape(N, J).sum(axis=1)

@@ -14,8 +14,11 @@ output falls to ``z``, the weekly model's sustained
 output up to the suppliers' surge (which the weekly model's orders keep using) (docs/shortage.md,
 section 8); with substitution it falls less. The scarcity rent of the rationed input is
 a quota rent, earned by whoever holds the allocation: the licence holder (the controlling
-exporter) on its approved sales, and the buyer's own country on everything else (the
-other suppliers ration their fixed output among buyers at contract prices).
+exporter) earns a markup on its approved sales, the licence's export-tax equivalent
+(``licence_equivalent`` at the parent sector's trade elasticity) capped by the premium
+observed abroad in 2025 (:data:`HOLDER_MARKUP_CAP`), and the buyer's own country the
+rest: the premium above the licence price, and the rent on the other suppliers'
+deliveries, which they ration among buyers at contract prices.
 """
 
 from __future__ import annotations
@@ -40,6 +43,17 @@ import numpy as np
 NEST_SIGMA: dict[float, float] = {1.0: 0.05, 10.0: 1.0}
 #: the low and high ends used for the band (the same interpolation)
 NEST_SIGMA_BAND: dict[str, dict[float, float]] = {"low": {1.0: 0.01, 10.0: 0.5}, "high": {1.0: 0.13, 10.0: 2.0}}
+#: the most the licence holders earn on their approved sales, as a markup over the
+#: domestic price (fractions): the price premium observed abroad in 2025 while Chinese
+#: domestic prices stayed flat. Dy oxide in Europe went from $250-310/kg (early April)
+#: to $700-1,000/kg (6 May; Argus via GMT Eight), Tb oxide from $930-1,000 to
+#: $2,000-4,000/kg, "Dy ~3x, Tb >2x in Europe within a month; domestic stable" (SMM),
+#: European magnet prices up to ~6x Chinese domestic (IEA): a threefold price, markup 2
+#: (band 1-5). Sources: ../shared/data/us_china/critical_inputs_facts.md, section 4.7.
+#: The licence's export-tax equivalent at the parent sector's short-run elasticity
+#: (``licence_equivalent``) is far larger (x ~ 255 for 75% refused at theta 0.25), so the
+#: observed premium is what binds; the scarcity premium above it is the buyers'.
+HOLDER_MARKUP_CAP = 2.0
 #: years to build capacity outside the controlling country (IEA 2025, ~8 years for
 #: magnets): other suppliers' replacement share rises linearly from the registry's
 #: ``max_substitution`` (reached over ``ramp_weeks``) to 1 at this horizon
@@ -98,7 +112,7 @@ def replacement_share(max_substitution: float, ramp_weeks: float, horizon="1y") 
 
 
 def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: float | None = None,
-                   registry=None):
+                   registry=None, holder_markup_cap: float | None = None):
     """The kernel's :class:`~detente.equilibrium._critical.CriticalBlock` for ``cuts``.
 
     Rows: every (user, product) of the registry on ``world`` whose supply falls. Returns
@@ -129,7 +143,10 @@ def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: f
         refused[p][np.ix_(i_idx, n_idx)] = 1.0 - (1.0 - block) * (1.0 - c.refused)
     idx = np.arange(N)
     refused[:, idx, idx] = 0.0  # a country never refuses its own users
+    from detente.instruments._licence import licence_equivalent
+
     sig = nest_sigma(horizon) if sigma is None else float(sigma)
+    theta_parent = np.asarray(world.theta, dtype=float)[arr.parent_p]  # (P,) trade elasticity of the parent sector
     phi = np.array([replacement_share(arr.max_subst_p[p], arr.ramp_p[p], horizon) for p in range(P)])
     rows_node, rows_a, rows_z, rows_rent = [], [], [], []
     for u, node in enumerate(arr.user_nodes):
@@ -147,16 +164,21 @@ def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: f
                 raise ShockError(f"the cut of {products[p]!r} leaves {world.countries[n]} "
                                  f"{world.sectors[int(node) % J]} no supply at all (criticality 1, no other "
                                  "supplier): no finite static equilibrium; use a refused share below 1")
-            # the licence holders earn the rent on their approved sales; what other suppliers
-            # deliver is rationed among buyers at contract prices, so its rent stays with the
-            # buyer's country (who holds the allocation earns a quota's rent)
-            licensed = np.where(refused[p, :, n] > 0, sigma_i * (1.0 - refused[p, :, n]), 0.0)
-            rent = licensed.copy()
-            rent[n] += max(0.0, 1.0 - licensed.sum())
+            # the licence holders' approved sales, as a share of what the users still get
+            # (listed suppliers, the unlisted rest and replacements), and the licence's
+            # export-tax equivalent: the markup they earn on them (the rest of the scarcity
+            # premium is the buyers', who hold the allocation)
+            r_i = refused[p, :, n]
+            delivered = 1.0 - float((sigma_i * r_i).sum()) * (1.0 - phi[p])
+            holder = np.where(r_i > 0, sigma_i * (1.0 - r_i), 0.0) / max(delivered, 1e-300)
+            x_i = licence_equivalent(np.minimum(r_i, 1.0 - 1e-9), theta_parent[p])
+            markup = float((holder * x_i).sum() / holder.sum()) if holder.sum() > 0 else 0.0
+            markup = min(markup, HOLDER_MARKUP_CAP if holder_markup_cap is None else holder_markup_cap)
             rows_node.append(int(node))
             rows_a.append(float(a_up))
             rows_z.append(z)
-            rows_rent.append(rent / rent.sum())
+            rows_rent.append((holder, markup))
     if not rows_node:
         return None
-    return CriticalBlock(np.array(rows_node), np.array(rows_a), np.array(rows_z), sig, np.array(rows_rent))
+    return CriticalBlock(np.array(rows_node), np.array(rows_a), np.array(rows_z), sig,
+                         np.array([h for h, _ in rows_rent]), np.array([x for _, x in rows_rent]))

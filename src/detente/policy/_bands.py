@@ -281,7 +281,9 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
     for key in order:
         d = days[first[key]]
         layers = sum(layer_rates(rp.world, sc, d).values(), np.zeros(rp.world.tariffs.shape))
-        fixed.append((layers, iceberg_state(rp.world, sc, d), refused_share(rp.world, sc, d)))
+        cf_central = rp.equilibria[key].counterfactual  # its critical-input cuts and their horizon
+        fixed.append((layers, iceberg_state(rp.world, sc, d), refused_share(rp.world, sc, d),
+                      (cf_central.critical_cuts, cf_central.critical_horizon)))
     horizon_years = rp.dataset["horizon_years"].values
     ctx = _DrawContext(sc, w_run, w_long, closure, deficits, adjustment, tuple(order),
                        tuple(days[first[key]] for key in order), tuple(horizon_years[first[key]] for key in order),
@@ -369,7 +371,7 @@ class _DrawContext:
     first_dates: tuple[dt.date, ...]
     horizon_years: tuple[float, ...]
     theta: tuple[np.ndarray, ...]  # the central theta of each state's date
-    fixed: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # layers (pp), icebergs, refused shares
+    fixed: tuple[tuple, ...]  # layers (pp), icebergs, refused shares, (critical cuts, their horizon)
     goods: np.ndarray
     factors: np.ndarray  # (draw, sector)
     tol: float
@@ -414,12 +416,13 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
         for s in range(S):
             hy = ctx.horizon_years[s]
             wd = wk if ctx.adjustment != "path" or not hy > 0 else wk.replace(theta=ctx.theta[s] * f)
-            layers, ice, refused = ctx.fixed[s]
+            layers, ice, refused, (cuts, nest_h) = ctx.fixed[s]
             x = licence_equivalent(refused, np.asarray(wd.theta)[None, None, :]) if refused.any() \
                 else np.zeros_like(refused)
             ref = Counterfactual.from_world(wd, deficits=ctx.deficits, closure=ctx.closure)
             cf = dataclasses.replace(ref, tariffs=tau_k + layers / 100.0, iceberg=ice, export_taxes=x,
-                                     label=f"{sc.name} draw {k} on {ctx.first_dates[s]}")
+                                     label=f"{sc.name} draw {k} on {ctx.first_dates[s]}",
+                                     critical_cuts=tuple(cuts), critical_horizon=nest_h)
             key = "all" if shared else k
             batches.setdefault(key, (ctx.w_run if shared else wk, []))[1].append((r, k, s, cf, flows))
     for wb, members in batches.values():

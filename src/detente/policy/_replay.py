@@ -184,6 +184,9 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     equilibria: dict[str, Equilibrium] = {}
     keys: list[str] = []
     clock = _ChangeClock(w) if adjustment == "path" else None
+    from detente.world._theta import DEFAULT_HORIZON, normalise_horizon
+
+    nest_horizon = normalise_horizon(horizon or sc.settings.horizon or DEFAULT_HORIZON)
     warned: list[str] = []
     horizons = np.full(T, np.nan)
     for t, d in enumerate(days):
@@ -199,6 +202,9 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
         eq = equilibria.get(key)
         if eq is None:
             ref = Counterfactual.from_world(wd, deficits=deficits, closure=closure)
+            if st.critical:  # the nest at the date's horizon (docs/model.md, section 5b)
+                nest_h = f"{horizons[t]:g}y" if clock is not None and horizons[t] > 0 else nest_horizon
+                ref = dataclasses.replace(ref, critical_horizon=nest_h)
             cf = dataclasses.replace(st.apply(ref), label=f"{sc.name}{'/' + sc.variant if sc.variant else ''} on {d}")
             eq = solve(wd, cf, tol=tol)
             equilibria[key] = eq

@@ -249,13 +249,47 @@ def layer_rates(world: World, scenario: Scenario, date: dt.date) -> dict[str, np
     return {n: np.maximum(r, 0.0) * (1.0 - np.minimum(exempt[n], 1.0)) for n, r in rates.items()}
 
 
-def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
-    """(N, N, J) share of each flow refused by export controls in force on ``date``."""
+def _regimes(scenario: Scenario, date: dt.date) -> dict[str, tuple[int, Event]]:
+    """The export-control regimes in force on ``date``: the latest step of each."""
     regimes: dict[str, tuple[int, Event]] = {}
     for k, e in _active(scenario, date, "export_control"):
         regimes[e.export_control.regime or e.id or f"events[{k}]"] = (k, e)
+    return regimes
+
+
+def critical_cuts(world: World, scenario: Scenario, date: dt.date) -> tuple:
+    """The licences on registry products in force on ``date``, as
+    :class:`detente.instruments.CriticalCut` (read by the users' nested CES block).
+
+    An export control with a ``product`` is a licence on that critical input: the static
+    model reads it with the nest (docs/model.md, section 5b), as the weekly model does with
+    its inventories, and not as a trade cost on its parent sector (``coverage`` and
+    ``sectors`` then only place it for the record)."""
+    from detente.instruments import CriticalCut
+
+    out = []
+    for name, (k, e) in _regimes(scenario, date).items():
+        x = e.export_control
+        if not x.product:
+            continue
+        refused = 1.0 - approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
+        if refused <= 0:
+            continue
+        loc = e.label(k)
+        exp = tuple(world.countries[i] for i in _sel(world, x.exporter, "country", loc))
+        imp = tuple(world.countries[i] for i in _sel(world, x.importers, "country", loc))
+        out.append(CriticalCut(x.product, exp, imp, float(refused)))
+    return tuple(out)
+
+
+def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) share of each flow refused by export controls in force on ``date``
+    (controls on a registry ``product`` are read by :func:`critical_cuts` instead)."""
+    regimes = _regimes(scenario, date)
     r = np.zeros((world.n_countries, world.n_countries, world.n_sectors))
     for name, (k, e) in regimes.items():
+        if e.export_control.product:
+            continue
         x = e.export_control
         approved = approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
         r[_mask(world, e, e.label(k))] += x.coverage * (1.0 - approved)
@@ -303,12 +337,18 @@ class PolicyState:
     layers: dict[str, np.ndarray]
     key: str
     export_taxes: np.ndarray | None = None
+    #: licences on critical inputs (:func:`critical_cuts`), read by the users' nested CES
+    #: block at the counterfactual's ``critical_horizon``
+    critical: tuple = ()
 
     def apply(self, cf):
         """``cf`` (a Counterfactual of the same world) with this state's trade costs; its
         ``changes`` say what differs from ``cf`` (so an error names the state, not "no change")."""
-        return dataclasses.replace(cf, tariffs=self.tariffs, iceberg=self.iceberg, export_taxes=self.export_taxes,
-                                   changes=tuple(cf.changes) + self.describe(cf))
+        out = dataclasses.replace(cf, tariffs=self.tariffs, iceberg=self.iceberg, export_taxes=self.export_taxes,
+                                  changes=tuple(cf.changes) + self.describe(cf))
+        for c in self.critical:
+            out = out.critical_input_cut(c.product, list(c.exporter), list(c.importer), c.refused)
+        return out
 
     def describe(self, ref) -> tuple[str, ...]:
         """What this state changes against ``ref`` (a Counterfactual): one line per kind."""
@@ -326,14 +366,20 @@ class PolicyState:
             x = np.asarray(self.export_taxes)
             out.append(f"policy on {self.date}: export licences (tax equivalent up to {100 * float(x.max()):.4g}%) "
                        f"in {int((x > 0).sum())} cells")
+        for c in self.critical:
+            out.append(f"policy on {self.date}: licences refuse {100 * c.refused:.4g}% of {c.product} "
+                       f"({','.join(c.exporter)} -> {len(c.importer)} importers)")
         return tuple(out)
 
 
-def state_key(tariffs: np.ndarray, iceberg: np.ndarray, export_taxes: np.ndarray | None = None) -> str:
+def state_key(tariffs: np.ndarray, iceberg: np.ndarray, export_taxes: np.ndarray | None = None,
+              critical: tuple = ()) -> str:
     """A short hashable key: equal for identical policy states (to 1e-12)."""
     h = hashlib.blake2b(digest_size=12)
     for a in (tariffs, iceberg) + (() if export_taxes is None or not np.any(export_taxes) else (export_taxes,)):
         h.update(np.ascontiguousarray(np.round(a, _ROUND) + 0.0).tobytes())
+    for c in sorted(critical, key=repr):
+        h.update(f"{c.product}|{','.join(c.exporter)}|{','.join(c.importer)}|{round(c.refused, _ROUND)}".encode())
     return h.hexdigest()
 
 
@@ -343,7 +389,8 @@ def policy_state(world: World, scenario: Scenario, date: dt.date) -> PolicyState
     tau = np.array(world.tariffs) + sum(layers.values(), np.zeros(world.tariffs.shape)) / 100.0
     d = iceberg_state(world, scenario, date)
     x = licence_wedge(world, scenario, date)
-    return PolicyState(date, tau, d, layers, state_key(tau, d, x), x)
+    cuts = critical_cuts(world, scenario, date)
+    return PolicyState(date, tau, d, layers, state_key(tau, d, x, cuts), x, cuts)
 
 
 def events_on(scenario: Scenario, date: dt.date) -> list[str]:
