@@ -35,6 +35,8 @@ _EXPORTS = {
     "refused_share": "detente.policy._timeline",
     "replay": "detente.policy._replay",
     "replay_bands": "detente.policy._bands",
+    "export_tax_state": "detente.policy._timeline",
+    "critical_cuts": "detente.policy._timeline",
     "ReplayBands": "detente.policy._bands",
     "scenario_json_schema": "detente.policy._schema",
     "shipped_scenarios": "detente.policy._schema",
@@ -50,7 +52,8 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at
     from detente.policy._replay import Replay, average_tariff, replay  # noqa: F401
     from detente.policy._schema import Event, Scenario, ScenarioError, check_labels, load_scenario, parse_scenario, scenario_json_schema, shipped_scenarios  # noqa: F401
     from detente.policy._series import tariff_series  # noqa: F401
+    from detente.policy._timeline import critical_cuts, export_tax_state  # noqa: F401
     from detente.policy._timeline import PolicyState, apply_variant, change_dates, dates, events_on, iceberg_state, layer_rates, licence_wedge, policy_state, refused_share, state_key, tariff_state, world_for  # noqa: F401
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
-__all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant", "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge", "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share", "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state", "world_for", "ReplayBands", "replay_bands"]
+__all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant", "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge", "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share", "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state", "world_for", "ReplayBands", "replay_bands", "critical_cuts", "export_tax_state"]

@@ -39,7 +39,8 @@ from detente.errors import DetenteError
 from detente.policy._replay import Replay, replay
 from detente.policy._schema import Scenario
 from detente.instruments import licence_equivalent
-from detente.policy._timeline import apply_variant, iceberg_state, layer_rates, refused_share, world_for
+from detente.policy._timeline import (apply_variant, export_tax_state, iceberg_state, layer_rates, refused_share,
+                                      world_for)
 from detente.world import World, load_world
 
 #: the series given a band, by (country, date): name -> long name
@@ -283,7 +284,7 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
         layers = sum(layer_rates(rp.world, sc, d).values(), np.zeros(rp.world.tariffs.shape))
         cf_central = rp.equilibria[key].counterfactual  # its critical-input cuts and their horizon
         fixed.append((layers, iceberg_state(rp.world, sc, d), refused_share(rp.world, sc, d),
-                      (cf_central.critical_cuts, cf_central.critical_horizon)))
+                      (cf_central.critical_cuts, cf_central.critical_horizon), export_tax_state(rp.world, sc, d)))
     horizon_years = rp.dataset["horizon_years"].values
     ctx = _DrawContext(sc, w_run, w_long, closure, deficits, adjustment, tuple(order),
                        tuple(days[first[key]] for key in order), tuple(horizon_years[first[key]] for key in order),
@@ -371,7 +372,7 @@ class _DrawContext:
     first_dates: tuple[dt.date, ...]
     horizon_years: tuple[float, ...]
     theta: tuple[np.ndarray, ...]  # the central theta of each state's date
-    fixed: tuple[tuple, ...]  # layers (pp), icebergs, refused shares, (critical cuts, their horizon)
+    fixed: tuple[tuple, ...]  # layers (pp), icebergs, refused shares, (critical cuts, horizon), export taxes
     goods: np.ndarray
     factors: np.ndarray  # (draw, sector)
     tol: float
@@ -416,9 +417,10 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
         for s in range(S):
             hy = ctx.horizon_years[s]
             wd = wk if ctx.adjustment != "path" or not hy > 0 else wk.replace(theta=ctx.theta[s] * f)
-            layers, ice, refused, (cuts, nest_h) = ctx.fixed[s]
+            layers, ice, refused, (cuts, nest_h), tax = ctx.fixed[s]
             x = licence_equivalent(refused, np.asarray(wd.theta)[None, None, :]) if refused.any() \
                 else np.zeros_like(refused)
+            x = (1.0 + x) * (1.0 + tax) - 1.0
             ref = Counterfactual.from_world(wd, deficits=ctx.deficits, closure=ctx.closure)
             cf = dataclasses.replace(ref, tariffs=tau_k + layers / 100.0, iceberg=ice, export_taxes=x,
                                      label=f"{sc.name} draw {k} on {ctx.first_dates[s]}",

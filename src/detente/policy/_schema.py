@@ -25,7 +25,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 
 from detente.errors import DetenteError, ScenarioError  # noqa: F401  (re-exported)
 
-EVENT_KINDS = ("tariff", "exemption", "export_control", "iceberg", "notice")
+EVENT_KINDS = ("tariff", "exemption", "export_control", "export_tax", "iceberg", "notice")
 
 # ------------------------------------------------------------------------- limits
 #: every scenario, from a file, the API or Python, is held to these before any work starts
@@ -166,6 +166,17 @@ class ExportControlSpec(_Strict):
         return self
 
 
+class ExportTaxSpec(_Strict):
+    """An export tax of ``exporter`` on its sales to ``importers`` in ``sectors``, in
+    percentage points of the producer price; the revenue is the exporter's (docs/model.md,
+    section 5). Export taxes in force on the same flow add up."""
+
+    exporter: Labels
+    importers: Labels = "all"
+    sectors: Labels
+    rate_pp: float = Field(gt=0, le=1000, description="percentage points (> 0)")
+
+
 class IcebergSpec(_Strict):
     """A non-tariff trade cost: the trade cost is multiplied by ``factor`` (> 0)."""
 
@@ -196,6 +207,7 @@ class Event(_Strict):
     tariff: TariffSpec | None = None
     exemption: ExemptionSpec | None = None
     export_control: ExportControlSpec | None = None
+    export_tax: ExportTaxSpec | None = None
     iceberg: IcebergSpec | None = None
     notice: NoticeSpec | None = None
 

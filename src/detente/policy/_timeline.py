@@ -311,6 +311,15 @@ def licence_wedge(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
     return licence_equivalent(refused_share(world, scenario, date), np.asarray(world.theta)[None, None, :])
 
 
+def export_tax_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
+    """(N, N, J) export taxes in force on ``date`` (fractions; the ``export_tax`` events,
+    added up), their revenue the exporter's."""
+    x = np.zeros((world.n_countries, world.n_countries, world.n_sectors))
+    for k, e in _active(scenario, date, "export_tax"):
+        x[_mask(world, e, e.label(k))] += e.export_tax.rate_pp / 100.0
+    return x
+
+
 def iceberg_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray:
     """(N, N, J) iceberg trade-cost factors on ``date`` (1 = baseline): the iceberg events
     (non-tariff measures), multiplied. Export licences are :func:`licence_wedge`."""
@@ -364,8 +373,8 @@ class PolicyState:
                        f"in {int((np.abs(ice - 1) > 1e-12).sum())} cells")
         if self.export_taxes is not None and np.any(self.export_taxes):
             x = np.asarray(self.export_taxes)
-            out.append(f"policy on {self.date}: export licences (tax equivalent up to {100 * float(x.max()):.4g}%) "
-                       f"in {int((x > 0).sum())} cells")
+            out.append(f"policy on {self.date}: export taxes and licences' tax equivalents (up to "
+                       f"{100 * float(x.max()):.4g}%) in {int((x > 0).sum())} cells")
         for c in self.critical:
             out.append(f"policy on {self.date}: licences refuse {100 * c.refused:.4g}% of {c.product} "
                        f"({','.join(c.exporter)} -> {len(c.importer)} importers)")
@@ -388,7 +397,8 @@ def policy_state(world: World, scenario: Scenario, date: dt.date) -> PolicyState
     layers = layer_rates(world, scenario, date)
     tau = np.array(world.tariffs) + sum(layers.values(), np.zeros(world.tariffs.shape)) / 100.0
     d = iceberg_state(world, scenario, date)
-    x = licence_wedge(world, scenario, date)
+    # licences' export-tax equivalents and export taxes, both rents to the exporter
+    x = (1.0 + licence_wedge(world, scenario, date)) * (1.0 + export_tax_state(world, scenario, date)) - 1.0
     cuts = critical_cuts(world, scenario, date)
     return PolicyState(date, tau, d, layers, state_key(tau, d, x, cuts), x, cuts)
 

@@ -49,9 +49,12 @@ def resolve_run(text: str, *, world: str | None = None, progress: bool = False, 
                 options: dict | None = None) -> tuple[str, object]:
     """(label, dataset) for one RUN argument.
 
-    ``scenario:NAME[:VARIANT]`` replays a scenario (a shipped name or a YAML path);
-    an existing path is read as a NetCDF replay; anything else is a results-store id.
+    ``scenario:NAME[:VARIANT]`` replays a scenario (a shipped name or a YAML path), as
+    does a path ending in ``.yaml``/``.yml``; another existing path is read as a NetCDF
+    replay; anything else is a results-store id.
     """
+    if not text.startswith("scenario:") and text.lower().endswith((".yaml", ".yml")):
+        text = f"scenario:{text}"
     if text.startswith("scenario:"):
         from detente.policy._commands import replay_file
 
@@ -234,6 +237,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_output_path(out, "the report folder", folder=True)
     horizons = None
     first = args.runs[0]
+    if not first.startswith("scenario:") and first.lower().endswith((".yaml", ".yml")):
+        first = f"scenario:{first}"
     if first.startswith("scenario:"):
         from detente.report.horizons import horizon_table
 

@@ -49,6 +49,8 @@ def _event_text(e) -> str:
     if e.kind == "export_control":
         return (f"export licences {lab(s.exporter)}->{lab(s.importers)} {lab(s.sectors)}: coverage "
                 f"{s.coverage:.0%}, approval {s.approval_share:.0%} after {s.review_days} days")
+    if e.kind == "export_tax":
+        return f"export tax {lab(s.exporter)}->{lab(s.importers)} {lab(s.sectors)}: {s.rate_pp:g} pp (revenue to the exporter)"
     if e.kind == "iceberg":
         return f"trade cost {lab(s.importer)}<-{lab(s.exporter)} {lab(s.sectors)} x{s.factor:g}"
     return f"{s.instrument}: {s.actor}{' -> ' + s.target if s.target else ''} {s.text}".strip()
