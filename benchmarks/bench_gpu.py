@@ -10,10 +10,11 @@ for it first (``pip install 'jax[cuda12]'``).
 
 What runs:
 
-- **JAX**: the forward sweep of ``detente.strategy._jax_kernel.JaxKernel`` (the JAX twin
-  of the numpy kernel: the same map ``z -> G(z; tau', d_hat)``), ``jax.vmap``-ed over a
-  batch of tariff shocks, iterated with Anderson acceleration (memory 10, regularised
-  normal equations per member, converged members frozen) inside one ``jax.jit``-ed
+- **JAX**: ``JaxKernel.batched_solver`` (``detente.strategy._jax_kernel``; also behind
+  ``solve_batch(..., backend="jax")``): the one sweep of every kernel
+  (``detente.equilibrium._sweep``) under ``jax.numpy``, ``jax.vmap``-ed over a batch of
+  tariff shocks, iterated with Anderson acceleration (memory 10, regularised normal
+  equations per member, converged members frozen) inside one ``jax.jit``-ed
   ``lax.while_loop``, ``--batch`` members per call, float64. Compilation is timed apart.
 - **numpy reference**: ``detente.equilibrium.solve_batch`` on the same shocks, on the CPU.
 
@@ -57,53 +58,6 @@ def accelerator(allow_cpu: bool):
                   "a machine with a CUDA GPU and jax[cuda12], or pass --cpu to check the JAX path on the CPU.")
 
 
-def make_solver(kernel, memory: int = 10, tol: float = 1e-11, max_iter: int = 500, ridge: float = 1e-12):
-    """A jitted ``solve(z0, tau, d_hat) -> (z, iterations, residual, converged)`` for a batch."""
-    import jax
-    import jax.numpy as jnp
-
-    G = jax.vmap(kernel._sweep, in_axes=(0, 0, 0))
-
-    def solve(z0, tau, d_hat):
-        B, n = z0.shape
-        g0 = G(z0, tau, d_hat)
-        f0 = g0 - z0
-        init = dict(x=g0, g_prev=g0, f_prev=f0, dG=jnp.zeros((B, memory, n)), dF=jnp.zeros((B, memory, n)),
-                    k=jnp.zeros((), jnp.int32), it=jnp.ones(B, jnp.int32), res=jnp.max(jnp.abs(f0), axis=1),
-                    done=jnp.max(jnp.abs(f0), axis=1) < tol)
-
-        def cond(s):
-            return (s["k"] < max_iter) & ~jnp.all(s["done"])
-
-        def body(s):
-            x = s["x"]
-            g = G(x, tau, d_hat)
-            f = g - x
-            res = jnp.max(jnp.abs(f), axis=1)
-            slot = s["k"] % memory
-            dG = s["dG"].at[:, slot].set(g - s["g_prev"])
-            dF = s["dF"].at[:, slot].set(f - s["f_prev"])
-            filled = jnp.arange(memory) < jnp.minimum(s["k"] + 1, memory)  # (m,)
-            dFm = jnp.where(filled[None, :, None], dF, 0.0)
-            A = jnp.einsum("bmn,bpn->bmp", dFm, dFm)
-            scale = jnp.maximum(jnp.trace(A, axis1=1, axis2=2), 1e-300)[:, None, None]
-            A = A + (ridge * scale + (~filled)[None, :, None] * jnp.eye(memory)[None]) * jnp.eye(memory)[None]
-            rhs = jnp.einsum("bmn,bn->bm", dFm, f)
-            gamma = jnp.linalg.solve(A, rhs[..., None])[..., 0]
-            x_and = g - jnp.einsum("bm,bmn->bn", gamma, jnp.where(filled[None, :, None], dG, 0.0))
-            ok = jnp.all(jnp.isfinite(x_and), axis=1) & (jnp.max(jnp.abs(x_and - g), axis=1) < 50.0)
-            x_new = jnp.where(ok[:, None], x_and, g)  # safeguard: a plain step where the mix blows up
-            done = s["done"] | (res < tol)
-            x_new = jnp.where(done[:, None], x, x_new)
-            return dict(x=x_new, g_prev=g, f_prev=f, dG=dG, dF=dF, k=s["k"] + 1,
-                        it=s["it"] + (~done).astype(jnp.int32), res=jnp.where(s["done"], s["res"], res), done=done)
-
-        out = jax.lax.while_loop(cond, body, init)
-        return out["x"], out["it"], out["res"], out["done"]
-
-    return jax.jit(solve)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--world", default="default", help="world name (default %(default)s; oecd-icio-2022 for 80 x 50)")
@@ -142,7 +96,7 @@ def main(argv=None) -> int:
 
     with jax.default_device(device):
         kernel = JaxKernel(base, np.asarray(world.deficit, float))
-        solve = make_solver(kernel, max_iter=a.max_iter)
+        solve = kernel.batched_solver(max_iter=a.max_iter)  # the library's jitted batched solve
         z0 = np.concatenate([np.zeros(kernel.N * (1 + kernel.J)), (X0 / X0.sum(axis=1, keepdims=True)).ravel()])
         batches = [cfs[s:s + a.batch] for s in range(0, a.n, a.batch)]
 

@@ -126,7 +126,7 @@ def batch_bytes(n_countries: int, n_sectors: int, *, export_taxes: bool = False,
 
 def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol: float = 1e-12,
                 check_tol: float = 1e-8, max_iter: int | Sequence[int] = 3000,
-                max_bytes: int = 1 << 30, chunk_size: int | None = None) -> BatchResult:
+                max_bytes: int = 1 << 30, chunk_size: int | None = None, backend: str = "numpy") -> BatchResult:
     """Solve every counterfactual in ``counterfactuals`` (all of ``world``) in one batched iteration.
 
     Parameters
@@ -152,12 +152,22 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
     in theta). Members with critical-input cuts (the nested CES block) are solved one by
     one with :func:`solve`.
 
+    ``backend="jax"`` iterates the same sweep in JAX, jitted and batched (on an
+    accelerator when JAX has one; :meth:`detente.strategy._jax_kernel.JaxKernel.batched_solver`),
+    for members of one closure without export taxes, cuts or own elasticities; every answer
+    is then checked by the numpy kernel's equilibrium conditions, as any other.
+
     Returns a :class:`BatchResult`; members that do not converge, or whose answer is not
     meaningful (:func:`._solve._check_solution`), are in ``failed``, never in
     ``equilibria``. Raises :class:`ShockError` naming the member for bad input.
     """
     t0 = time.perf_counter()
     cfs = list(counterfactuals)
+    if backend not in ("numpy", "jax"):
+        raise ShockError(f"backend must be 'numpy' or 'jax', got {backend!r}")
+    if backend == "jax":
+        return _solve_batch_jax(world, cfs, tol=tol, check_tol=check_tol, max_iter=max_iter, t0=t0,
+                                chunk_size=chunk_size)
     B = len(cfs)
     iters = np.broadcast_to(np.asarray(max_iter, dtype=np.int64), (B,)).copy() if B else np.zeros(0, np.int64)
     if (iters < 1).any():
@@ -243,6 +253,70 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
                 equilibria[k] = Equilibrium(gw if cf.closure == "balanced" else cf.world, cf, sol, diag, purge)
     failed.sort(key=lambda f: f.index)
     return BatchResult(equilibria, failed, n_chunks, chunk_max, per_member, time.perf_counter() - t0)
+
+
+def _solve_batch_jax(world: World, cfs: list[Counterfactual], *, tol: float, check_tol: float, max_iter,
+                     t0: float, chunk_size: int | None) -> BatchResult:
+    """``solve_batch(backend="jax")``: the jitted batched solve, then the numpy checks."""
+    from detente.strategy._jax_kernel import JaxKernel
+
+    closures = {cf.closure for cf in cfs}
+    for k, cf in enumerate(cfs):
+        if not isinstance(cf, Counterfactual):
+            raise ShockError(f"member {k}: expected a Counterfactual, got {type(cf).__name__}")
+        if cf.world is not world:
+            raise ShockError(f"member {k} ({cf.label!r}): backend='jax' needs every member made for the batch's "
+                             "world (no own elasticities)")
+        if np.any(cf.export_taxes) or cf.critical_cuts or cf.closure == "balanced":
+            raise ShockError(f"member {k} ({cf.label!r}): backend='jax' solves tariff and trade-cost changes under "
+                             "the fixed-deficits or fixed-ratios closure; use backend='numpy'")
+        check_inputs(world, cf)
+    if len(closures) > 1 or len({cf.deficits.tobytes() for cf in cfs}) > 1:
+        raise ShockError("backend='jax': all members must share one closure and one set of deficits")
+    B = len(cfs)
+    if not B:
+        return BatchResult([], [], 0, 0, 0, time.perf_counter() - t0)
+    base = world.arrays()
+    X0 = np.asarray(base[0])
+    N, J = X0.shape
+    iters = int(np.max(np.broadcast_to(np.asarray(max_iter), (B,))))
+    kernel = JaxKernel(base, np.asarray(cfs[0].deficits, float), closure=cfs[0].closure)
+    solve = kernel.batched_solver(tol=tol, max_iter=iters)
+    jnp = kernel._jnp
+    size = int(chunk_size) if chunk_size else 256
+    z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / np.maximum(X0.sum(axis=1), 1e-300)[:, None]).ravel()])
+    equilibria: list[Equilibrium | None] = [None] * B
+    failed: list[FailedMember] = []
+    n_chunks = 0
+    for start in range(0, B, size):
+        chunk = cfs[start:start + size]
+        n_chunks += 1
+        tc = time.perf_counter()
+        z, its, res, done = (np.asarray(a) for a in solve(jnp.asarray(np.tile(z0, (len(chunk), 1))),
+                                                          jnp.asarray(np.stack([cf.tariffs for cf in chunk])),
+                                                          jnp.asarray(np.stack([cf.iceberg for cf in chunk]))))
+        per = (time.perf_counter() - tc) / len(chunk)
+        shocks = [_shock(cf) for cf in chunk]
+        arrays = _Arrays(base, shocks)
+        Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
+        _, aux = _sweep(base, arrays.view(len(chunk)), z, Xscale)  # the numpy sweep at the JAX answers
+        for t, cf in enumerate(chunk):
+            k = start + t
+            bk = np.ascontiguousarray(arrays.bk[t].transpose(1, 2, 0))
+            one = {key: np.ascontiguousarray(v[t]) for key, v in aux.items()}
+            sol = _solution(base, shocks[t], bk, z[t], one, int(its[t]), float(res[t]), 0, bool(done[t]), check_tol)
+            diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, 0, per, sol.converged,
+                               check_tol)
+            if not sol.converged:
+                failed.append(FailedMember(k, cf.label, f"did not converge (JAX backend): {diag}", diag))
+                continue
+            try:
+                _check_solution(world, cf, sol)
+            except ShockError as e:
+                failed.append(FailedMember(k, cf.label, str(e), diag))
+                continue
+            equilibria[k] = Equilibrium(world, cf, sol, diag, None)
+    return BatchResult(equilibria, failed, n_chunks, min(size, B), batch_bytes(N, J), time.perf_counter() - t0)
 
 
 def _same_but_theta(a: World, b: World) -> bool:
