@@ -7,6 +7,7 @@ two single-threaded workers on 127.0.0.1, free ports), use it, and tear it down.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -144,6 +145,25 @@ def test_replay_sweep_over_horizons(tmp_path):
     assert set(f.horizon) == {"1y", "long"} and (f.date != "").all()
     a, b = (f[(f.country == "CHN") & (f.horizon == h)].welfare_pct.iloc[0] for h in ("1y", "long"))
     assert a != b
+
+
+def test_replay_sweep_over_approval_shares(tmp_path):
+    """grid.approval_shares sets every non-ban licence's approval share: on the magnet
+    licences of May 2025, more approvals cost the US less; draws.approval draws it."""
+    spec = parse_sweep({"name": "a", "replay": {"scenario": "rare-earth-magnets-2025", "dates": ["2025-05-12"]},
+                        "grid": {"approval_shares": [0.1, 0.5, 0.9]}, "outputs": {"countries": ["USA"]}})
+    res = run_sweep(spec, out=tmp_path / "grid")
+    assert res.n_tasks == 3 and res.n_failed == 0
+    f = res.frame.assign(share=lambda d: d["axes"].map(lambda a: json.loads(a)["approval_share"])).sort_values("share")
+    w = f.welfare_pct.to_numpy()
+    assert w[0] < w[1] < w[2] < 0  # US losses shrink as approvals rise
+    drawn = parse_sweep({"name": "d", "replay": {"scenario": "rare-earth-magnets-2025", "dates": ["2025-05-12"]},
+                         "draws": {"n": 2, "elasticities": False, "approval": {"low": 0.2, "high": 0.8}},
+                         "outputs": {"countries": ["USA"]}})
+    shares = [t["approval_share"] for t in expand(drawn)]
+    assert len(set(shares)) == 2 and all(0.2 <= x <= 0.8 for x in shares)
+    with pytest.raises(SweepError, match="replays only"):
+        parse_sweep({"name": "x", "whatif": {"preset": "april-2025-peak"}, "grid": {"approval_shares": [0.5]}})
 
 
 # ------------------------------------------------------------------ bands

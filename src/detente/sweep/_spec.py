@@ -127,11 +127,16 @@ class TariffDraw(_Strict):
 
 
 class Grid(_Strict):
-    """Axes whose Cartesian product is swept (each combination once per draw)."""
+    """Axes whose Cartesian product is swept (each combination once per draw).
+
+    ``approval_shares`` (replays): each value sets the approval share of every export
+    licence in the scenario that is not a ban (the share of controlled trade licensed once
+    approvals start), read by the static model's licence and critical-input readings."""
 
     tariffs: list[TariffAxis] = Field(default_factory=list)
     elasticities: list[SetName] = Field(default_factory=lambda: ["default"], min_length=1)
     horizons: list[Horizon] = Field(default_factory=lambda: ["1y"], min_length=1)
+    approval_shares: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=list)
 
 
 class HorizonDraw(_Strict):
@@ -142,6 +147,19 @@ class HorizonDraw(_Strict):
 
     @model_validator(mode="after")
     def _order(self) -> HorizonDraw:
+        if not self.high >= self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+
+class ApprovalDraw(_Strict):
+    """An approval share drawn uniformly in [``low``, ``high``] (replays; as ``grid.approval_shares``)."""
+
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> ApprovalDraw:
         if not self.high >= self.low:
             raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
         return self
@@ -158,6 +176,7 @@ class Draws(_Strict):
     relative_sd: float = Field(default=DEFAULT_RELATIVE_SD, gt=0, le=2)
     tariffs: list[TariffDraw] = Field(default_factory=list)
     horizon: HorizonDraw | None = None
+    approval: ApprovalDraw | None = None
 
     @property
     def seed_list(self) -> list[int]:
@@ -196,6 +215,8 @@ class Sweep(_Strict):
             raise ValueError("grid.tariffs applies to what-ifs only (a replay's tariffs come from its scenario)")
         if self.replay is not None and self.draws.tariffs:
             raise ValueError("draws.tariffs applies to what-ifs only")
+        if self.whatif is not None and (self.grid.approval_shares or self.draws.approval is not None):
+            raise ValueError("grid.approval_shares and draws.approval apply to replays only (a what-if has no licences)")
         return self
 
     @property
@@ -233,11 +254,17 @@ def parse_sweep(text: str | dict, source: str = "<sweep>") -> Sweep:
 
 
 def shipped_sweeps() -> dict[str, Path]:
-    """Example sweep files shipped in the package (``detente/data/sweeps``), by file stem."""
+    """Example sweep files shipped in the package (``detente/data/sweeps/*.sweep.yaml``), by
+    name (the file stem without ``.sweep``)."""
     root = resources.files("detente") / "data" / "sweeps"
     if not root.is_dir():
         return {}
-    return {Path(p.name).stem: Path(str(p)) for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))}
+    out = {}
+    for p in root.iterdir():
+        if p.name.endswith((".yaml", ".yml")):
+            name = Path(p.name).stem
+            out[name[:-len(".sweep")] if name.endswith(".sweep") else name] = Path(str(p))
+    return out
 
 
 def load_sweep(path: str | os.PathLike | Sweep) -> Sweep:

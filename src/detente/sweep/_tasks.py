@@ -104,11 +104,13 @@ def expand(spec: Sweep) -> list[dict]:
 
     g, d = spec.grid, spec.draws
     axes = [[(a.target, a.op, float(v)) for v in a.values] for a in g.tariffs]
+    approvals = [float(v) for v in g.approval_shares] or [None]
     n_draws = max(d.n, 1) if (d.n or d.tariffs or d.horizon) else 1
     random = d.n > 0
     base_changes = spec.whatif.changes() if spec.whatif is not None else []
     tasks: list[dict] = []
-    for grid_point, (es, hz, *rates) in enumerate(itertools.product(g.elasticities, g.horizons, *axes)):
+    for grid_point, (es, hz, approval, *rates) in enumerate(itertools.product(g.elasticities, g.horizons,
+                                                                                approvals, *axes)):
         for seed in (d.seed_list if random else [None]):
             for k in range(n_draws if random else 1):
                 task: dict = {"v": TASK_VERSION, "kind": spec.kind, "world": spec.world,
@@ -128,8 +130,13 @@ def expand(spec: Sweep) -> list[dict]:
                                 axes={f"{t}:{op}": v for t, op, v in rates})
                 else:
                     r = spec.replay
+                    share = approval
+                    if rng is not None and d.approval is not None:
+                        share = float(rng.uniform(d.approval.low, d.approval.high))
                     task.update(scenario=r.scenario, variant=r.variant, closure=r.closure,
-                                dates=r.dates, axes={})
+                                dates=r.dates, axes={} if share is None else {"approval_share": share})
+                    if share is not None:
+                        task["approval_share"] = share
                 if rng is not None and d.elasticities:
                     mean, sd, _ = theta_mean_sd(spec.world, es, horizon, d.relative_sd)
                     task["theta"] = [float(x) for x in draw_theta(np.array(mean), np.array(sd), rng)]

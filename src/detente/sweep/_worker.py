@@ -113,6 +113,18 @@ def _whatif_rows(tasks: list[dict], headlines, countries) -> list[dict]:
     return rows
 
 
+def with_approval_share(sc, share: float):
+    """``sc`` with every export licence that is not a ban approving ``share`` of controlled
+    trade once approvals start (the ``approval_shares`` axis of a replay sweep)."""
+    events = []
+    for e in sc.events:
+        if e.kind == "export_control" and e.export_control.licence != "ban":
+            x = e.export_control.model_copy(update={"approval_share": float(share)})
+            e = e.model_copy(update={"export_control": x})
+        events.append(e)
+    return sc.model_copy(update={"events": type(sc.events)(events)})
+
+
 def _replay_rows(task: dict, headlines, countries) -> list[dict]:
     from detente.policy import replay
 
@@ -120,6 +132,8 @@ def _replay_rows(task: dict, headlines, countries) -> list[dict]:
     names = list(world.countries)
     sel = countries or names
     sc = _scenario(task["scenario"])
+    if task.get("approval_share") is not None:
+        sc = with_approval_share(sc, task["approval_share"])
     try:
         if task.get("theta") is not None:
             rp = replay(sc, world, variant=task["variant"], elasticities="world", closure=task["closure"],
