@@ -40,8 +40,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     import warnings
 
-    from detente.policy import load_scenario, replay, world_for
     from detente.policy import _bands as pb
+    from detente.policy import load_scenario, replay, world_for
     from detente.world import load_world
 
     warnings.simplefilter("ignore", UserWarning)

@@ -105,12 +105,13 @@ def main(argv=None) -> int:
         heads = [f"welfare {c}" for c in w.countries]
         sel = "goods" if w.goods and len(w.goods) < w.n_sectors else "all"
         heads += [f"trade CHN->USA {sel}", f"trade USA->CHN {sel}"]
-        t_solve, eq = _best(lambda: solve(w, cf), args.repeats)
+        t_solve, eq = _best(lambda w=w, cf=cf: solve(w, cf), args.repeats)
         t0 = time.perf_counter()
         s = elasticity_sensitivities(eq, heads)
         t_first = time.perf_counter() - t0
-        t_sens, s = _best(lambda: elasticity_sensitivities(eq, heads), args.repeats)
-        t_both, _ = _best(lambda: elasticity_sensitivities(solve(w, cf), heads), max(1, args.repeats // 2))
+        t_sens, s = _best(lambda eq=eq, heads=heads: elasticity_sensitivities(eq, heads), args.repeats)
+        t_both, _ = _best(lambda w=w, cf=cf, heads=heads: elasticity_sensitivities(solve(w, cf), heads),
+                          max(1, args.repeats // 2))
         row = dict(problem=key, note=note, N=w.n_countries, J=w.n_sectors, unknowns=w.n_countries * (1 + 2 * w.n_sectors),
                    headlines=len(heads), mode=s.mode, solver=s.solver, products=s.products,
                    solve_s=t_solve, solve_iterations=eq.diagnostics.iterations, sens_s=t_sens, sens_first_s=t_first,

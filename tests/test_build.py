@@ -14,10 +14,20 @@ import pytest
 
 from detente.errors import DataError
 from detente.world import read_world
-from detente.world._build import (BENCH_MEMBER, BENCH_WHEEL, COMPACT_REGIONS, COMPACT_SECTOR_NAMES,
-                                  COMPACT_SECTORS, ICIO_COUNTRIES, ICIO_INDUSTRIES,
-                                  build_default_worlds, build_icio_world, fetch_benchmark,
-                                  read_benchmark, reconstruct_final_demand)
+from detente.world._build import (
+    BENCH_MEMBER,
+    BENCH_WHEEL,
+    COMPACT_REGIONS,
+    COMPACT_SECTOR_NAMES,
+    COMPACT_SECTORS,
+    ICIO_COUNTRIES,
+    ICIO_INDUSTRIES,
+    build_default_worlds,
+    build_icio_world,
+    fetch_benchmark,
+    read_benchmark,
+    reconstruct_final_demand,
+)
 
 N, J = 4, 3
 FIELDS = ("expenditure", "trade_shares", "tariffs", "theta", "va_share", "io_shares",

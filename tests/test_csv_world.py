@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from detente.equilibrium import Counterfactual, solve
 from detente.errors import DataError
 from detente.world import load_world, random_world, read_csv_world, write_csv_world
-
-from pathlib import Path
 
 FIELDS = ("expenditure", "trade_shares", "tariffs", "theta", "va_share", "io_shares", "final_shares",
           "value_added", "deficit")

@@ -8,8 +8,15 @@ import pytest
 from detente.errors import DataError, UnknownLabelError
 from detente.world._build import COMPACT_SECTORS
 from detente.world._icio import ICIO_INDUSTRY_NAMES
-from detente.world.elasticities import (HORIZONS, describe, elasticity_set, horizon_factor,
-                                        import_weights, list_sets, theta_for)
+from detente.world.elasticities import (
+    HORIZONS,
+    describe,
+    elasticity_set,
+    horizon_factor,
+    import_weights,
+    list_sets,
+    theta_for,
+)
 from detente.world.elasticities._sets import default_shrinkage
 
 ICIO = list(ICIO_INDUSTRY_NAMES)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from detente.policy import load_scenario, replay
 from detente.policy import _bands as pb
+from detente.policy import load_scenario, replay
 from detente.sweep import quantiles
 
 

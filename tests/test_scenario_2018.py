@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.policy import (baseline_tariffs, layer_rates, load_scenario, rebase, replay,
-                            tariff_series, tariff_state)
+from detente.policy import baseline_tariffs, layer_rates, load_scenario, rebase, replay, tariff_series, tariff_state
 from detente.world import load_world
 
 REPO = Path(__file__).resolve().parents[1]

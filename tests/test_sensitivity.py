@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("jax")
 
 from detente.equilibrium import Counterfactual, elasticity_sensitivities, shares_moved, solve
-from detente.equilibrium._sensitivity import _blocked_solve, _block_order, _gmres, default_headlines
+from detente.equilibrium._sensitivity import _block_order, _blocked_solve, _gmres, default_headlines
 from detente.world import load_world, random_world
 
 

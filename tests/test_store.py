@@ -190,10 +190,8 @@ def test_code_version_without_git(monkeypatch):
 def test_scenario_text_dumped_when_file_is_gone():
     import yaml
 
-    from detente.policy import load_scenario, parse_scenario
+    from detente.policy import apply_variant, load_scenario, parse_scenario
     from detente.store._records import _scenario_text
-
-    from detente.policy import apply_variant
 
     sc = load_scenario("us-china-2025")
     assert _scenario_text(sc) == Path(sc.path).read_text(encoding="utf-8")

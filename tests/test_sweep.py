@@ -22,8 +22,19 @@ import pandas as pd
 import pytest
 
 from detente.errors import DetenteError
-from detente.sweep import (SerialExecutor, SweepError, bands, draw_theta, expand, load_sweep, parse_sweep,
-                           quantiles, run_sweep, shipped_sweeps, sweep_bands)
+from detente.sweep import (
+    SerialExecutor,
+    SweepError,
+    bands,
+    draw_theta,
+    expand,
+    load_sweep,
+    parse_sweep,
+    quantiles,
+    run_sweep,
+    shipped_sweeps,
+    sweep_bands,
+)
 
 DRAWS = {
     "name": "test-draws",
@@ -212,7 +223,7 @@ def test_elasticity_draws_use_published_se_else_relative_band():
     mean, sd, published = theta_mean_sd("default", "default", "1y", 0.25)
     assert np.allclose(mean, w.theta, rtol=1e-9)
     assert any(published) and not all(published)
-    for m, s, p in zip(mean, sd, published):
+    for _m, s, p in zip(mean, sd, published):
         if not p:  # services: no published s.e. -> at least part of it is the relative band
             assert s > 0
     m2, s2, p2 = theta_mean_sd("default", "blp2023", "1y", 0.1)

@@ -29,9 +29,9 @@ pytest.importorskip("playwright", reason="the Python package playwright is not i
 pytest.importorskip("fastapi", reason="the web extra is not installed (pip install 'detente[web]')")
 uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed (pip install 'detente[web]')")
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright  # noqa: E402 (after the skips above)
 
-from detente.web import WebSettings, create_app
+from detente.web import WebSettings, create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -17,10 +17,10 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install schemathesis)")
 pytest.importorskip("fastapi", reason="the web extra is not installed (pip install 'detente[web]')")
 
-from hypothesis import HealthCheck, Phase, settings
-from schemathesis.checks import CHECKS, load_all_checks
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402 (after the skips above)
+from schemathesis.checks import CHECKS, load_all_checks  # noqa: E402
 
-from detente.web import WebSettings, create_app
+from detente.web import WebSettings, create_app  # noqa: E402
 
 #: examples per operation (DETENTE_SCHEMATHESIS_EXAMPLES raises it for a longer run)
 MAX_EXAMPLES = int(os.environ.get("DETENTE_SCHEMATHESIS_EXAMPLES", "40"))

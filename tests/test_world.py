@@ -24,7 +24,9 @@ def test_from_flows_satisfies_every_identity():
 def test_arrays_are_read_only(small_world):
     with pytest.raises(ValueError):
         small_world.trade_shares[0, 0, 0] = 0.5
-    with pytest.raises(Exception):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
         small_world.countries = ("X",)
 
 

@@ -16,7 +16,6 @@ from detente._files import check_output_path, write_json, write_netcdf
 from detente.errors import DetenteError
 
 
-
 def _console():
     from rich.console import Console
 

@@ -37,10 +37,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from detente.equilibrium import _sweep as _sweep_core
-from detente.equilibrium._counterfactual import Counterfactual
-from detente.equilibrium._kernel import (Shock, Solution, _equilibrium_residuals,
-                                         _kernel_closure, _prepare, export_tax_of)
 from detente.equilibrium._closure import deficit_rule
+from detente.equilibrium._counterfactual import Counterfactual
+from detente.equilibrium._kernel import (
+    Shock,
+    Solution,
+    _equilibrium_residuals,
+    _kernel_closure,
+    _prepare,
+    export_tax_of,
+)
 from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs, solve
 from detente.errors import ConvergenceError, ShockError
 from detente.world import World

@@ -50,10 +50,34 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at
     from detente.policy._bands import ReplayBands, replay_bands  # noqa: F401
     from detente.policy._baseline import baseline_tariffs, rebase  # noqa: F401
     from detente.policy._replay import Replay, average_tariff, replay  # noqa: F401
-    from detente.policy._schema import Event, Scenario, ScenarioError, check_labels, load_scenario, parse_scenario, scenario_json_schema, shipped_scenarios  # noqa: F401
+    from detente.policy._schema import (  # noqa: F401
+        Event,
+        Scenario,
+        ScenarioError,
+        check_labels,
+        load_scenario,
+        parse_scenario,
+        scenario_json_schema,
+        shipped_scenarios,
+    )
     from detente.policy._series import tariff_series  # noqa: F401
-    from detente.policy._timeline import critical_cuts, export_tax_state  # noqa: F401
-    from detente.policy._timeline import PolicyState, apply_variant, change_dates, dates, events_on, iceberg_state, layer_rates, licence_wedge, policy_state, refused_share, state_key, tariff_state, world_for  # noqa: F401
+    from detente.policy._timeline import (  # noqa: F401  # noqa: F401
+        PolicyState,
+        apply_variant,
+        change_dates,
+        critical_cuts,
+        dates,
+        events_on,
+        export_tax_state,
+        iceberg_state,
+        layer_rates,
+        licence_wedge,
+        policy_state,
+        refused_share,
+        state_key,
+        tariff_state,
+        world_for,
+    )
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
 __all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant", "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge", "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share", "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state", "world_for", "ReplayBands", "replay_bands", "critical_cuts", "export_tax_state"]

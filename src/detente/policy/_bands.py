@@ -36,11 +36,17 @@ from collections.abc import Callable
 import numpy as np
 
 from detente.errors import DetenteError
+from detente.instruments import licence_equivalent
 from detente.policy._replay import Replay, replay
 from detente.policy._schema import Scenario
-from detente.instruments import licence_equivalent
-from detente.policy._timeline import (apply_variant, export_tax_state, iceberg_state, layer_rates, refused_share,
-                                      world_for)
+from detente.policy._timeline import (
+    apply_variant,
+    export_tax_state,
+    iceberg_state,
+    layer_rates,
+    refused_share,
+    world_for,
+)
 from detente.world import World, load_world
 
 #: the series given a band, by (country, date): name -> long name

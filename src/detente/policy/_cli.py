@@ -177,7 +177,7 @@ def print_replay_bands(console, bands, countries: list[str]) -> None:
         t.add_column(f"{c} central", justify="right")
         t.add_column(f"{c} band", justify="right")
     t.add_column("failed draws", justify="right")
-    for key, d in bands.states:
+    for _key, d in bands.states:
         dd = d.isoformat()
         row = [dd]
         for c in countries:

@@ -24,8 +24,8 @@ from collections.abc import Callable
 import numpy as np
 
 from detente.equilibrium import Counterfactual, Equilibrium, share_warning, solve
-from detente.policy._baseline import rebase
 from detente.errors import ScenarioError
+from detente.policy._baseline import rebase
 from detente.policy._schema import Scenario, check_labels
 from detente.policy._timeline import apply_variant, dates, events_on, policy_state, world_for
 from detente.world import World, load_world

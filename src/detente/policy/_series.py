@@ -136,8 +136,9 @@ def weights_2024(world: World, importer: str = "USA") -> tuple[np.ndarray, str]:
     EUR by the world's 2022 flows). Other importers, and sectors without 2024 data: the
     world's baseline flows (2022, factory prices) scaled to the 2024 total.
     """
-    import pandas as pd
     from importlib import resources
+
+    import pandas as pd
 
     flows = np.asarray(world.trade_flows)[world.country_index(importer)].copy()
     if importer != "USA":

@@ -35,8 +35,17 @@ import numpy as np
 
 from detente.errors import UnknownLabelError
 from detente.instruments import approval_on, licence_equivalent, review_end
-from detente.policy._schema import (MAX_APPLICATIONS, MAX_COMPOSE_DEPTH, MAX_VARIANTS_JOINED, Event, Override,
-                                    Scenario, ScenarioError, _labels_of, count_steps)
+from detente.policy._schema import (
+    MAX_APPLICATIONS,
+    MAX_COMPOSE_DEPTH,
+    MAX_VARIANTS_JOINED,
+    Event,
+    Override,
+    Scenario,
+    ScenarioError,
+    _labels_of,
+    count_steps,
+)
 from detente.world import World
 from detente.world._aliases import label_members
 
@@ -268,7 +277,7 @@ def critical_cuts(world: World, scenario: Scenario, date: dt.date) -> tuple:
     from detente.instruments import CriticalCut
 
     out = []
-    for name, (k, e) in _regimes(scenario, date).items():
+    for k, e in _regimes(scenario, date).values():
         x = e.export_control
         if not x.product:
             continue

@@ -175,8 +175,8 @@ def _shortage_sections(ds) -> list:
     sc = run_scenario(ds)
     if sc is None or not any(e.kind == "export_control" and e.export_control.product for e in sc.events):
         return []
-    from detente.shortage import simulate_scenario
     from detente.shortage import _charts as S
+    from detente.shortage import simulate_scenario
 
     res = simulate_scenario(sc)
     users = [c for c in ("USA", "JPN", "DEU", "EUR", "IND", "KOR", "MEX") if c in res.dataset.country.values]

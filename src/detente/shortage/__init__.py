@@ -39,10 +39,25 @@ _EXPORTS = {
 
 if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at run time
     from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel  # noqa: F401
-    from detente.shortage._licensing import Restriction, approval_schedule, cohort_sourcing, licensed_share, restrictions_from_scenario, shipped_share, sustained_supply  # noqa: F401
+    from detente.shortage._licensing import (  # noqa: F401
+        Restriction,
+        approval_schedule,
+        cohort_sourcing,
+        licensed_share,
+        restrictions_from_scenario,
+        shipped_share,
+        sustained_supply,
+    )
     from detente.shortage._montecarlo import MonteCarloResult, monte_carlo  # noqa: F401
     from detente.shortage._registry import Product, Registry, User, load_registry, map_registry  # noqa: F401
-    from detente.shortage._simulate import ShortageModel, ShortageResult, ShortageSettings, build_model, simulate, simulate_scenario  # noqa: F401
+    from detente.shortage._simulate import (  # noqa: F401
+        ShortageModel,
+        ShortageResult,
+        ShortageSettings,
+        build_model,
+        simulate,
+        simulate_scenario,
+    )
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
 __all__ = ["KernelInputs", "KernelOutput", "MonteCarloResult", "Product", "Registry", "Restriction", "ShortageModel", "ShortageResult", "ShortageSettings", "User", "approval_schedule", "build_model", "cohort_sourcing", "licensed_share", "load_registry", "map_registry", "monte_carlo", "restrictions_from_scenario", "run_kernel", "shipped_share", "simulate", "simulate_scenario", "sustained_supply"]

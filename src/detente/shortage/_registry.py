@@ -408,7 +408,7 @@ def map_registry(registry: Registry, world, products: Sequence[str] | None = Non
             j = world_sector_of(u.industry, world)
             if j is None:
                 continue
-            for n, c in enumerate(world.countries):
+            for n in range(len(world.countries)):
                 # an override keyed by a region or a member applies to the world country
                 key = next((k for k in u.countries if n in world_countries_of(k, world)), None)
                 crit[p, n, j] += u.value("criticality", key)

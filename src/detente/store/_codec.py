@@ -213,7 +213,7 @@ def _decode_values(flat: np.ndarray, codec: str, dtype: np.dtype) -> np.ndarray:
     if codec in ("float", "int", "bool"):
         return flat.astype(dtype)
     if codec == "str":
-        if dtype == object:
+        if np.dtype(dtype) == np.dtype(object):
             return np.array([np.nan if x is None else x for x in flat.tolist()], dtype=object)
         return np.array(flat.tolist(), dtype=dtype)
     if codec == "bigint":

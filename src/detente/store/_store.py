@@ -37,22 +37,22 @@ import numpy as np
 from detente._files import atomic_path, write_text
 from detente.errors import DetenteError, StoreError, UnknownLabelError  # noqa: F401
 from detente.store._codec import (  # noqa: F401
-    DATE,
-    _Encoded,
-    _stored_variables,
-    _labels,
-    _codec,
-    _encode,
-    _insert_variables,
     CHUNK,
-    _value_batches,
+    DATE,
+    _codec,
+    _decode_dims,
+    _decode_values,
+    _encode,
+    _encode_dims,
+    _Encoded,
     _fetch,
     _groups,
-    _load_variables,
-    _decode_values,
-    _encode_dims,
-    _decode_dims,
+    _insert_variables,
     _json,
+    _labels,
+    _load_variables,
+    _stored_variables,
+    _value_batches,
 )
 from detente.store._records import RunRecord, jsonable
 

@@ -86,17 +86,60 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at run time
-    from detente.strategy._attrition import Attrition, attrition, attrition_2025, rare_earth_standoff, weekly_shortage_losses  # noqa: F401
+    from detente.strategy._attrition import (  # noqa: F401
+        Attrition,
+        attrition,
+        attrition_2025,
+        rare_earth_standoff,
+        weekly_shortage_losses,
+    )
     from detente.strategy._axelrod import PDPayoffs, axelrod_game, axelrod_payoffs  # noqa: F401
     from detente.strategy._bargain import Agreement, efficient_tariffs, mutually_preferred, nash_bargain  # noqa: F401
     from detente.strategy._best_response import BestResponse, TariffSpace, best_response, curvature  # noqa: F401
-    from detente.strategy._deterrence import Deterrence, deterrence, false_signal_rate, grim_threshold, incentive_gap, trust_threshold  # noqa: F401
+    from detente.strategy._deterrence import (  # noqa: F401
+        Deterrence,
+        deterrence,
+        false_signal_rate,
+        grim_threshold,
+        incentive_gap,
+        trust_threshold,
+    )
     from detente.strategy._gradient import Evaluation, PolicyModel, objective_values  # noqa: F401
-    from detente.strategy._leverage import CriticalInputCutoff, CriticalInputLoss, TariffThreat, TechControl, default_instruments, leverage_table, shortage_loss_model, threat_points  # noqa: F401
+    from detente.strategy._leverage import (  # noqa: F401
+        CriticalInputCutoff,
+        CriticalInputLoss,
+        TariffThreat,
+        TechControl,
+        default_instruments,
+        leverage_table,
+        shortage_loss_model,
+        threat_points,
+    )
     from detente.strategy._nash import NashResult, nash_tariffs  # noqa: F401
     from detente.strategy._objective import Objective, objective_value  # noqa: F401
-    from detente.strategy._strategies import DE_ESCALATE, ESCALATE, HOLD, STRATEGIES, Strategy, View, get_strategy, register, scripted  # noqa: F401
-    from detente.strategy._truce import ControlLadder, Match, StageGame, Survival, TariffLadder, binomial_band, build_stage_game, default_ladders, play, truce_survival  # noqa: F401
+    from detente.strategy._strategies import (  # noqa: F401
+        DE_ESCALATE,
+        ESCALATE,
+        HOLD,
+        STRATEGIES,
+        Strategy,
+        View,
+        get_strategy,
+        register,
+        scripted,
+    )
+    from detente.strategy._truce import (  # noqa: F401
+        ControlLadder,
+        Match,
+        StageGame,
+        Survival,
+        TariffLadder,
+        binomial_band,
+        build_stage_game,
+        default_ladders,
+        play,
+        truce_survival,
+    )
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
 __all__ = ["DE_ESCALATE", "ESCALATE", "HOLD", "STRATEGIES", "Agreement", "Attrition", "BestResponse", "ControlLadder", "CriticalInputCutoff", "CriticalInputLoss", "Deterrence", "Evaluation", "Match", "NashResult", "Objective", "PDPayoffs", "PolicyModel", "StageGame", "Strategy", "Survival", "TariffLadder", "TariffSpace", "TariffThreat", "TechControl", "View", "attrition", "attrition_2025", "axelrod_game", "axelrod_payoffs", "best_response", "binomial_band", "build_stage_game", "curvature", "default_instruments", "default_ladders", "deterrence", "efficient_tariffs", "false_signal_rate", "get_strategy", "grim_threshold", "incentive_gap", "leverage_table", "mutually_preferred", "nash_bargain", "nash_tariffs", "objective_value", "objective_values", "play", "rare_earth_standoff", "register", "scripted", "shortage_loss_model", "threat_points", "truce_survival", "trust_threshold", "weekly_shortage_losses"]

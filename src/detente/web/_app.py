@@ -48,13 +48,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from detente.errors import ConvergenceError, DataError, DetenteError, ScenarioError, UnknownLabelError
+from detente.report.whatif import main_countries
 from detente.web import _models as m
 from detente.web._jobs import JobManager, TooManyJobs, UnknownJob
 from detente.web._middleware import _BodyLimit, _error, _SecurityHeaders, allowed_methods
-from detente.report.whatif import main_countries
-from detente.web._results import (ReplayResult, _apply_controls, _average_tariffs,
-                                  _check_world_name, _pair_arg, _result_response, _scenario_info,
-                                  _table_response, _timeline, shortage_paths)
+from detente.web._results import (
+    ReplayResult,
+    _apply_controls,
+    _average_tariffs,
+    _check_world_name,
+    _pair_arg,
+    _result_response,
+    _scenario_info,
+    _table_response,
+    _timeline,
+    shortage_paths,
+)
 
 log = logging.getLogger("detente.web")
 
@@ -381,7 +390,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def run_whatif(req: m.WhatIfRequest):
         from detente.equilibrium import Counterfactual, solve
         from detente.report.whatif import whatif_record
-
         from detente.world._theta import ElasticityChoice, with_elasticities
 
         w = with_elasticities(worlds.get(req.world), ElasticityChoice(req.elasticities, req.horizon))

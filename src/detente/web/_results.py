@@ -18,7 +18,6 @@ from detente.errors import DetenteError, ScenarioError, UnknownLabelError
 from detente.report.whatif import main_countries
 from detente.web import _models as m
 
-
 log = logging.getLogger("detente.web")
 
 TABLES = ("country", "pairs", "sectors", "country_sector")

@@ -35,8 +35,14 @@ from typing import TYPE_CHECKING, Union
 import numpy as np
 
 from detente.errors import DataError
-from detente.world._icio import (ICIO_INDUSTRY_NAMES, ICIO_SERVICES, TariffsArg, ThetaArg, resolve_policy,
-                                 world_from_node_flows)
+from detente.world._icio import (
+    ICIO_INDUSTRY_NAMES,
+    ICIO_SERVICES,
+    TariffsArg,
+    ThetaArg,
+    resolve_policy,
+    world_from_node_flows,
+)
 from detente.world._world import World, WorldMeta
 
 if TYPE_CHECKING:
