@@ -68,8 +68,7 @@ def read_bandwidth(nbytes: int, repeats: int = 20) -> float:
 def bytes_per_sweep(N: int, J: int, *, export_taxes: bool = False, memory: int = 10) -> dict:
     big = 8 * N * N * J
     nz = N + 2 * N * J
-    parts = {"bilateral": (5 if export_taxes else 4) * big, "gio": 2 * 8 * N * J * J,
-             "anderson": 2 * memory * 8 * nz}
+    parts = {"bilateral": (5 if export_taxes else 4) * big, "gio": 2 * 8 * N * J * J, "anderson": 2 * memory * 8 * nz}
     parts["total"] = sum(parts.values())
     return parts
 
@@ -98,19 +97,35 @@ def main(argv=None) -> int:
     B_read = read_bandwidth(b["total"])
     bound_copy = K * b["total"] / B_copy
     bound_read = K * b["total"] / B_read
-    out = {"machine": info, "world": note, "N": N, "J": J, "converged": bool(sol.converged),
-           "map_evaluations": K, "bytes_per_sweep": b, "solve_s": t_solve,
-           "copy_GBps": B_copy / 1e9, "read_working_set_GBps": B_read / 1e9,
-           "bound_copy_s": bound_copy, "ratio_copy": t_solve / bound_copy,
-           "bound_read_s": bound_read, "ratio_read": t_solve / bound_read,
-           "achieved_GBps": K * b["total"] / t_solve / 1e9, "loadavg_end": os.getloadavg()}
+    out = {
+        "machine": info,
+        "world": note,
+        "N": N,
+        "J": J,
+        "converged": bool(sol.converged),
+        "map_evaluations": K,
+        "bytes_per_sweep": b,
+        "solve_s": t_solve,
+        "copy_GBps": B_copy / 1e9,
+        "read_working_set_GBps": B_read / 1e9,
+        "bound_copy_s": bound_copy,
+        "ratio_copy": t_solve / bound_copy,
+        "bound_read_s": bound_read,
+        "ratio_read": t_solve / bound_read,
+        "achieved_GBps": K * b["total"] / t_solve / 1e9,
+        "loadavg_end": os.getloadavg(),
+    }
     print(f"{note}: {N} x {J}, converged {sol.converged}, {K} map evaluations")
-    print(f"bytes per map evaluation: {b['total'] / 2**20:.1f} MiB (bilateral {b['bilateral'] / 2**20:.1f}, "
-          f"gio {b['gio'] / 2**20:.1f}, Anderson {b['anderson'] / 2**20:.1f})")
+    print(
+        f"bytes per map evaluation: {b['total'] / 2**20:.1f} MiB (bilateral {b['bilateral'] / 2**20:.1f}, "
+        f"gio {b['gio'] / 2**20:.1f}, Anderson {b['anderson'] / 2**20:.1f})"
+    )
     print(f"solve_hat best of {a.repeats}: {t_solve:.3f} s  ({out['achieved_GBps']:.1f} GB/s of minimal traffic)")
     print(f"STREAM-like copy: {B_copy / 1e9:.1f} GB/s -> bound {bound_copy:.3f} s -> ratio {out['ratio_copy']:.1f}x")
-    print(f"read of a working-set-sized array: {B_read / 1e9:.1f} GB/s -> bound {bound_read:.3f} s -> "
-          f"ratio {out['ratio_read']:.1f}x")
+    print(
+        f"read of a working-set-sized array: {B_read / 1e9:.1f} GB/s -> bound {bound_read:.3f} s -> "
+        f"ratio {out['ratio_read']:.1f}x"
+    )
     print(f"load average {info['loadavg']} -> {out['loadavg_end']}")
     if a.json:
         with open(a.json, "w") as fh:

@@ -40,11 +40,17 @@ from detente.equilibrium import Counterfactual, batch_bytes, solve, solve_batch
 
 
 def machine() -> dict:
-    info = {"nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                    "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")},
-            "loadavg": os.getloadavg()}
+    info = {
+        "nproc": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "env": {
+            k: os.environ.get(k)
+            for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+        },
+        "loadavg": os.getloadavg(),
+    }
     try:
         cfg = np.show_config(mode="dicts")
         blas = cfg["Build Dependencies"]["blas"]
@@ -132,20 +138,36 @@ def _dask_block(name: str, count: int, seed: int, max_bytes: int, chunk_size: in
 def _worker_memory() -> dict:
     import psutil
 
-    return {"rss": psutil.Process().memory_info().rss,
-            "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    return {
+        "rss": psutil.Process().memory_info().rss,
+        "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
 
 
-def run_dask(name: str, n: int, block: int, seed: int, max_bytes: int, chunk_size: int | None,
-             workers: int, reference: list[np.ndarray], serial: bool = False) -> dict:
+def run_dask(
+    name: str,
+    n: int,
+    block: int,
+    seed: int,
+    max_bytes: int,
+    chunk_size: int | None,
+    workers: int,
+    reference: list[np.ndarray],
+    serial: bool = False,
+) -> dict:
     """The same blocks as :func:`run` on a LocalCluster of ``workers`` processes."""
     import cloudpickle
     from dask.distributed import Client, LocalCluster
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     t = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+    )
     client = Client(cluster)
     startup = time.perf_counter() - t
     try:
@@ -153,8 +175,12 @@ def run_dask(name: str, n: int, block: int, seed: int, max_bytes: int, chunk_siz
             client.submit(_dask_block, name, 2, seed, max_bytes, chunk_size, workers=[addr], pure=False).result()
         cpu0 = client.run(time.process_time)
         t = time.perf_counter()
-        futs = [client.submit(_dask_block, name, min(block, n - start), seed + start, max_bytes, chunk_size,
-                              serial, pure=False) for start in range(0, n, block)]
+        futs = [
+            client.submit(
+                _dask_block, name, min(block, n - start), seed + start, max_bytes, chunk_size, serial, pure=False
+            )
+            for start in range(0, n, block)
+        ]
         results = client.gather(futs)
         t_dask = time.perf_counter() - t
         mem = client.run(_worker_memory)
@@ -167,17 +193,32 @@ def run_dask(name: str, n: int, block: int, seed: int, max_bytes: int, chunk_siz
         ok = np.isfinite(wel).all(axis=1) & np.isfinite(ref).all(axis=1)
         if ok.any():
             worst = max(worst, float(np.abs(wel[ok] - ref[ok]).max()))
-    return {"dask_workers": workers, "dask_solver": "serial solve" if serial else "solve_batch",
-            "dask_startup_s": startup, "dask_s": t_dask, "dask_per_ms": 1e3 * t_dask / n,
-            "dask_failed": int(sum(f for _, f in results)), "dask_max_abs_d_welfare_vs_batch": worst,
-            "worker_cpu_s": [round(v, 2) for v in cpu.values()],
-            "worker_rss_mib": [round(v["rss"] / 2**20, 1) for v in mem.values()],
-            "worker_peak_rss_mib": [round(v["peak"] / 2**20, 1) for v in mem.values()]}
+    return {
+        "dask_workers": workers,
+        "dask_solver": "serial solve" if serial else "solve_batch",
+        "dask_startup_s": startup,
+        "dask_s": t_dask,
+        "dask_per_ms": 1e3 * t_dask / n,
+        "dask_failed": int(sum(f for _, f in results)),
+        "dask_max_abs_d_welfare_vs_batch": worst,
+        "worker_cpu_s": [round(v, 2) for v in cpu.values()],
+        "worker_rss_mib": [round(v["rss"] / 2**20, 1) for v in mem.values()],
+        "worker_peak_rss_mib": [round(v["peak"] / 2**20, 1) for v in mem.values()],
+    }
 
 
-def run(world, n: int, block: int, seed: int, max_bytes: int, serial_n: int | None,
-        chunk_size: int | None = None, dask_workers: int = 0, name: str | None = None,
-        dask_serial: bool = False) -> dict:
+def run(
+    world,
+    n: int,
+    block: int,
+    seed: int,
+    max_bytes: int,
+    serial_n: int | None,
+    chunk_size: int | None = None,
+    dask_workers: int = 0,
+    name: str | None = None,
+    dask_serial: bool = False,
+) -> dict:
     """Serial loop and batch (and Dask) on the same shocks, ``block`` counterfactuals at a time."""
     t_serial = t_batch = 0.0
     n_serial = 0
@@ -209,20 +250,37 @@ def run(world, n: int, block: int, seed: int, max_bytes: int, serial_n: int | No
             if e is not None:
                 worst = max(worst, float(np.abs(wh - e.welfare_hat).max()))
         if dask_workers:
-            batch_welfare.append(np.array([np.full(world.n_countries, np.nan) if e is None else e.welfare_hat
-                                           for e in res.equilibria]))
+            batch_welfare.append(
+                np.array([np.full(world.n_countries, np.nan) if e is None else e.welfare_hat for e in res.equilibria])
+            )
         del res, cfs
     per_s = t_serial / max(n_serial, 1)
     per_b = t_batch / n
-    return {"world": world.meta.name, "N": world.n_countries, "J": world.n_sectors, "n": n,
-            "n_serial": n_serial, "serial_s": t_serial, "serial_per_ms": 1e3 * per_s,
-            "serial_total_est_s": per_s * n, "batch_s": t_batch, "batch_per_ms": 1e3 * per_b,
-            "ratio": per_s / per_b, "max_abs_d_welfare": worst, "failed": failed,
-            "chunks": chunks, "chunk_size": chunk_size, "bytes_per_member": batch_bytes(world.n_countries, world.n_sectors),
-            "tracemalloc_peak_mib": peak / 2**20, "iterations_mean": float(np.mean(iters)),
-            "iterations_max": int(np.max(iters))} | (
+    return {
+        "world": world.meta.name,
+        "N": world.n_countries,
+        "J": world.n_sectors,
+        "n": n,
+        "n_serial": n_serial,
+        "serial_s": t_serial,
+        "serial_per_ms": 1e3 * per_s,
+        "serial_total_est_s": per_s * n,
+        "batch_s": t_batch,
+        "batch_per_ms": 1e3 * per_b,
+        "ratio": per_s / per_b,
+        "max_abs_d_welfare": worst,
+        "failed": failed,
+        "chunks": chunks,
+        "chunk_size": chunk_size,
+        "bytes_per_member": batch_bytes(world.n_countries, world.n_sectors),
+        "tracemalloc_peak_mib": peak / 2**20,
+        "iterations_mean": float(np.mean(iters)),
+        "iterations_max": int(np.max(iters)),
+    } | (
         run_dask(name, n, block, seed, max_bytes, chunk_size, dask_workers, batch_welfare, dask_serial)
-        if dask_workers else {})
+        if dask_workers
+        else {}
+    )
 
 
 def main(argv=None) -> int:
@@ -230,13 +288,21 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="what-ifs on the default world")
     ap.add_argument("--block", type=int, default=1000, help="counterfactuals per solve_batch call")
     ap.add_argument("--n-large", type=int, default=100, help="what-ifs on the 80 x 50 world")
-    ap.add_argument("--large-world", default="oecd-icio-2022",
-                    help="the large world (default %(default)s when built, else random_world(80, 50, seed=0))")
+    ap.add_argument(
+        "--large-world",
+        default="oecd-icio-2022",
+        help="the large world (default %(default)s when built, else random_world(80, 50, seed=0))",
+    )
     ap.add_argument("--dask-workers", type=int, default=0, help="also run the blocks on a LocalCluster of W workers")
-    ap.add_argument("--dask-solver", choices=["batch", "serial"], default="batch",
-                    help="what each Dask task runs: solve_batch (default) or a solve loop (better on 80 x 50)")
-    ap.add_argument("--serial-n", type=int, default=None,
-                    help="time the serial loop on only this many (extrapolated to n)")
+    ap.add_argument(
+        "--dask-solver",
+        choices=["batch", "serial"],
+        default="batch",
+        help="what each Dask task runs: solve_batch (default) or a solve loop (better on 80 x 50)",
+    )
+    ap.add_argument(
+        "--serial-n", type=int, default=None, help="time the serial loop on only this many (extrapolated to n)"
+    )
     ap.add_argument("--max-bytes", type=float, default=2**30)
     ap.add_argument("--chunk-size", type=int, default=None, help="members per chunk (default: solve_batch's)")
     ap.add_argument("--only", choices=["default", "large"])
@@ -258,24 +324,43 @@ def main(argv=None) -> int:
             print(f"{large!r} is not available ({str(exc).splitlines()[0]}); using random_world(80, 50, seed=0)")
             large = "random:80:50:0"
         jobs.append((large, a.n_large, min(a.n_large, a.block)))
-    print(f"{'world':>26} {'N x J':>7} {'n':>6} {'serial ms/cf':>12} {'batch ms/cf':>11} {'ratio':>6} "
-          f"{'max|dW|':>8} {'failed':>6} {'chunks':>6} {'iter':>9} {'peak MiB':>8}")
+    print(
+        f"{'world':>26} {'N x J':>7} {'n':>6} {'serial ms/cf':>12} {'batch ms/cf':>11} {'ratio':>6} "
+        f"{'max|dW|':>8} {'failed':>6} {'chunks':>6} {'iter':>9} {'peak MiB':>8}"
+    )
     for name, n, block in jobs:
         w = _world(name)
-        r = run(w, n, block, a.seed, int(a.max_bytes), a.serial_n, a.chunk_size, a.dask_workers, name,
-                a.dask_solver == "serial")
+        r = run(
+            w,
+            n,
+            block,
+            a.seed,
+            int(a.max_bytes),
+            a.serial_n,
+            a.chunk_size,
+            a.dask_workers,
+            name,
+            a.dask_solver == "serial",
+        )
         out["results"].append(r)
-        print(f"{r['world']:>26} {r['N']:>3}x{r['J']:<3} {n:>6} {r['serial_per_ms']:>12.2f} "
-              f"{r['batch_per_ms']:>11.2f} {r['ratio']:>5.2f}x {r['max_abs_d_welfare']:>8.1e} "
-              f"{r['failed']:>6} {r['chunks']:>6} {r['iterations_mean']:>5.1f}/{r['iterations_max']:<3} "
-              f"{r['tracemalloc_peak_mib']:>8.0f}", flush=True)
-        print(f"    serial {r['serial_s']:.2f} s for {r['n_serial']} ({r['serial_total_est_s']:.1f} s for {n} at that "
-              f"rate), batch {r['batch_s']:.2f} s for {n}")
+        print(
+            f"{r['world']:>26} {r['N']:>3}x{r['J']:<3} {n:>6} {r['serial_per_ms']:>12.2f} "
+            f"{r['batch_per_ms']:>11.2f} {r['ratio']:>5.2f}x {r['max_abs_d_welfare']:>8.1e} "
+            f"{r['failed']:>6} {r['chunks']:>6} {r['iterations_mean']:>5.1f}/{r['iterations_max']:<3} "
+            f"{r['tracemalloc_peak_mib']:>8.0f}",
+            flush=True,
+        )
+        print(
+            f"    serial {r['serial_s']:.2f} s for {r['n_serial']} ({r['serial_total_est_s']:.1f} s for {n} at that "
+            f"rate), batch {r['batch_s']:.2f} s for {n}"
+        )
         if a.dask_workers:
-            print(f"    Dask {r['dask_workers']} workers ({r['dask_solver']}): {r['dask_s']:.2f} s for {n} ({r['dask_per_ms']:.2f} ms/cf; "
-                  f"start-up {r['dask_startup_s']:.1f} s apart); serial/Dask {r['serial_total_est_s'] / r['dask_s']:.2f}x, "
-                  f"batch/Dask {r['batch_s'] / r['dask_s']:.2f}x; max|dW| vs batch {r['dask_max_abs_d_welfare_vs_batch']:.1e}; "
-                  f"failed {r['dask_failed']}; worker CPU {r['worker_cpu_s']} s; worker RSS {r['worker_rss_mib']} MiB (peak {r['worker_peak_rss_mib']})")
+            print(
+                f"    Dask {r['dask_workers']} workers ({r['dask_solver']}): {r['dask_s']:.2f} s for {n} ({r['dask_per_ms']:.2f} ms/cf; "
+                f"start-up {r['dask_startup_s']:.1f} s apart); serial/Dask {r['serial_total_est_s'] / r['dask_s']:.2f}x, "
+                f"batch/Dask {r['batch_s'] / r['dask_s']:.2f}x; max|dW| vs batch {r['dask_max_abs_d_welfare_vs_batch']:.1e}; "
+                f"failed {r['dask_failed']}; worker CPU {r['worker_cpu_s']} s; worker RSS {r['worker_rss_mib']} MiB (peak {r['worker_peak_rss_mib']})"
+            )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["peak_rss_mib"] = rss
     out["loadavg_end"] = os.getloadavg()

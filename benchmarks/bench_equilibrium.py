@@ -57,19 +57,100 @@ from detente.world import World, WorldMeta  # noqa: E402
 CP_DIR = HERE.parents[1] / "shared" / "data" / "cp2015"
 
 # ISO codes for the first synthetic economies (largest first); the rest are R081, ...
-_CODES = ("USA", "CHN", "DEU", "JPN", "IND", "GBR", "FRA", "ITA", "BRA", "CAN", "RUS", "MEX",
-          "AUS", "KOR", "ESP", "IDN", "NLD", "TUR", "SAU", "CHE", "POL", "TWN", "BEL", "ARG",
-          "SWE", "IRL", "AUT", "THA", "ISR", "NOR", "SGP", "ARE", "VNM", "PHL", "BGD", "MYS",
-          "DNK", "COL", "HKG", "ZAF", "CHL", "FIN", "ROU", "EGY", "CZE", "PRT", "NZL", "PER",
-          "KAZ", "GRC", "HUN", "UKR", "MAR", "SVK", "ECU", "DOM", "CRI", "LUX", "BGR", "HRV",
-          "LTU", "SVN", "TUN", "JOR", "LVA", "EST", "CYP", "ISL", "MLT", "KHM", "LAO", "MMR",
-          "NGA", "BRN", "PAK", "BLR", "SRB", "GEO", "AGO", "ROW")
+_CODES = (
+    "USA",
+    "CHN",
+    "DEU",
+    "JPN",
+    "IND",
+    "GBR",
+    "FRA",
+    "ITA",
+    "BRA",
+    "CAN",
+    "RUS",
+    "MEX",
+    "AUS",
+    "KOR",
+    "ESP",
+    "IDN",
+    "NLD",
+    "TUR",
+    "SAU",
+    "CHE",
+    "POL",
+    "TWN",
+    "BEL",
+    "ARG",
+    "SWE",
+    "IRL",
+    "AUT",
+    "THA",
+    "ISR",
+    "NOR",
+    "SGP",
+    "ARE",
+    "VNM",
+    "PHL",
+    "BGD",
+    "MYS",
+    "DNK",
+    "COL",
+    "HKG",
+    "ZAF",
+    "CHL",
+    "FIN",
+    "ROU",
+    "EGY",
+    "CZE",
+    "PRT",
+    "NZL",
+    "PER",
+    "KAZ",
+    "GRC",
+    "HUN",
+    "UKR",
+    "MAR",
+    "SVK",
+    "ECU",
+    "DOM",
+    "CRI",
+    "LUX",
+    "BGR",
+    "HRV",
+    "LTU",
+    "SVN",
+    "TUN",
+    "JOR",
+    "LVA",
+    "EST",
+    "CYP",
+    "ISL",
+    "MLT",
+    "KHM",
+    "LAO",
+    "MMR",
+    "NGA",
+    "BRN",
+    "PAK",
+    "BLR",
+    "SRB",
+    "GEO",
+    "AGO",
+    "ROW",
+)
 
 
 # --------------------------------------------------------------------------- synthetic world
-def synthetic_world(n_countries: int = 80, n_sectors: int = 50, seed: int = 20250409, *,
-                    goods_share: float = 0.55, zero_flow_share: float = 0.03,
-                    n_nontradable: int = 2) -> World:
+def synthetic_world(
+    n_countries: int = 80,
+    n_sectors: int = 50,
+    seed: int = 20250409,
+    *,
+    goods_share: float = 0.55,
+    zero_flow_share: float = 0.03,
+    n_nontradable: int = 2,
+) -> World:
     """A seeded random, internally consistent world built with :meth:`World.from_flows`.
 
     The generator (documented so the benchmark is reproducible without data):
@@ -165,12 +246,26 @@ def synthetic_world(n_countries: int = 80, n_sectors: int = 50, seed: int = 2025
     inter_use = gio * Y[:, None, :]
     final_use = X - inter_use.sum(axis=2)
     meta = WorldMeta(
-        name=f"synthetic-{N}x{J}", vintage=f"seeded random input-output table (seed {seed})",
-        units="model units", sources=("benchmarks/bench_equilibrium.py:synthetic_world",),
-        notes=("Synthetic: realistic shapes (home bias, intermediate shares 0.35-0.65, "
-               "theta 1.5-13, zero flows), not data.",))
-    return World.from_flows(countries, sectors, trade=trade, tariffs=tau, inter_use=inter_use,
-                            final_use=final_use, theta=theta, uses_at="purchaser", meta=meta)
+        name=f"synthetic-{N}x{J}",
+        vintage=f"seeded random input-output table (seed {seed})",
+        units="model units",
+        sources=("benchmarks/bench_equilibrium.py:synthetic_world",),
+        notes=(
+            "Synthetic: realistic shapes (home bias, intermediate shares 0.35-0.65, "
+            "theta 1.5-13, zero flows), not data.",
+        ),
+    )
+    return World.from_flows(
+        countries,
+        sectors,
+        trade=trade,
+        tariffs=tau,
+        inter_use=inter_use,
+        final_use=final_use,
+        theta=theta,
+        uses_at="purchaser",
+        meta=meta,
+    )
 
 
 # --------------------------------------------------------------------------- problems
@@ -183,9 +278,14 @@ def problem_cp_nafta(cp_dir: Path = CP_DIR):
 
     w0 = load_cp2015(cp_dir)
     world = solve(w0, Counterfactual.from_world(w0, deficits="zero")).to_world("cp2015-zero-deficits")
-    cf = Counterfactual(world, nafta_tariffs(world, cp_dir), np.ones_like(world.tariffs),
-                        np.zeros(world.n_countries), label="NAFTA 2005 tariffs",
-                        changes=("NAFTA: 2005 tariffs among CAN, MEX, USA",))
+    cf = Counterfactual(
+        world,
+        nafta_tariffs(world, cp_dir),
+        np.ones_like(world.tariffs),
+        np.zeros(world.n_countries),
+        label="NAFTA 2005 tariffs",
+        changes=("NAFTA: 2005 tariffs among CAN, MEX, USA",),
+    )
     return world, cf, "CP 2015 data (1993) re-based to zero deficits; 2005 NAFTA tariffs"
 
 
@@ -199,11 +299,12 @@ def problem_oecd(name: str = "oecd-icio-2022", seed: int = 20250409):
         note = f"world {name!r} ({world.meta.vintage or 'no vintage'})"
     except (DetenteError, OSError, ImportError) as exc:
         world = synthetic_world(80, 50, seed)
-        note = (f"SYNTHETIC 80 x 50 world (seed {seed}): {name!r} is not available "
-                f"({str(exc).splitlines()[0]})")
-    cf = (Counterfactual.from_world(world, label="US-China 2025 peak")
-          .tariff("USA", "CHN", "all", 145.0)
-          .tariff("CHN", "USA", "all", 125.0))
+        note = f"SYNTHETIC 80 x 50 world (seed {seed}): {name!r} is not available ({str(exc).splitlines()[0]})"
+    cf = (
+        Counterfactual.from_world(world, label="US-China 2025 peak")
+        .tariff("USA", "CHN", "all", 145.0)
+        .tariff("CHN", "USA", "all", 125.0)
+    )
     return world, cf, note
 
 
@@ -235,8 +336,9 @@ def _maxrss_bytes() -> int:
     return int(r if sys.platform == "darwin" else r * 1024)
 
 
-def run_problem(key: str, world: World, cf: Counterfactual, note: str, *, repeats: int,
-                reference: bool, ref_repeats: int, log=print) -> dict:
+def run_problem(
+    key: str, world: World, cf: Counterfactual, note: str, *, repeats: int, reference: bool, ref_repeats: int, log=print
+) -> dict:
     base = world.arrays()
     shock = Shock(cf.tariffs, cf.iceberg, cf.deficits)
     N, J = world.n_countries, world.n_sectors
@@ -248,13 +350,22 @@ def run_problem(key: str, world: World, cf: Counterfactual, note: str, *, repeat
     t_solve, eq = _best_time(lambda: solve(world, cf), repeats)
     mem_engine, _ = _traced_peak(lambda: solve(world, cf))
     rss_engine = _maxrss_bytes()
-    log(f"  engine solve_hat best of {repeats}: {t_hat:.4f} s ({sol.iterations} map evaluations, "
-        f"converged={sol.converged}); solve(): {t_solve:.4f} s; {eq.diagnostics}")
+    log(
+        f"  engine solve_hat best of {repeats}: {t_hat:.4f} s ({sol.iterations} map evaluations, "
+        f"converged={sol.converged}); solve(): {t_solve:.4f} s; {eq.diagnostics}"
+    )
     out = {
-        "problem": key, "N": N, "J": J, "note": note, "shock": cf.describe(),
-        "engine_solve_hat_s": t_hat, "engine_solve_s": t_solve,
-        "engine_iterations": int(sol.iterations), "engine_converged": bool(sol.converged),
-        "engine_residuals": sol.residuals, "engine_peak_bytes": int(mem_engine),
+        "problem": key,
+        "N": N,
+        "J": J,
+        "note": note,
+        "shock": cf.describe(),
+        "engine_solve_hat_s": t_hat,
+        "engine_solve_s": t_solve,
+        "engine_iterations": int(sol.iterations),
+        "engine_converged": bool(sol.converged),
+        "engine_residuals": sol.residuals,
+        "engine_peak_bytes": int(mem_engine),
         "process_peak_rss_after_engine_bytes": rss_engine,
     }
     if not reference:
@@ -274,46 +385,61 @@ def run_problem(key: str, world: World, cf: Counterfactual, note: str, *, repeat
         step = -0.5
         while not ref["converged"] and step < -0.06:
             # the published step (v = -0.5) can diverge on real data; say so and retry smaller
-            log(f"  reference with the published wage step v={step} did NOT converge "
-                f"({ref['iterations']} outer iterations, {t_ref:.1f} s); retrying with v={step / 2:g}")
+            log(
+                f"  reference with the published wage step v={step} did NOT converge "
+                f"({ref['iterations']} outer iterations, {t_ref:.1f} s); retrying with v={step / 2:g}"
+            )
             out.setdefault("reference_diverged_steps", []).append(step)
             step /= 2
             t0 = time.perf_counter()
-            mem_ref, ref = _traced_peak(lambda s=step: solve_reference(base, shock, wage_step=s, max_iter=300,
-                                                                          verbose=True))
+            mem_ref, ref = _traced_peak(
+                lambda s=step: solve_reference(base, shock, wage_step=s, max_iter=300, verbose=True)
+            )
             t_ref = time.perf_counter() - t0
             how = f"one run, wage step v={step:g}"
     d_rw = float(np.abs(eq.real_wage_hat - real_wage_hat(base, ref)).max())
     d_wf = float(np.abs(eq.welfare_hat - welfare_hat(base, ref)).max())
     d_w = float(np.abs(eq.solution.w_hat - ref["w_hat"]).max())
     d_P = float(np.abs(np.log(eq.solution.P_hat) - np.log(ref["P_hat"])).max())
-    log(f"  reference {how}: {t_ref:.3f} s ({ref['iterations']} outer / {ref['price_iterations']} "
+    log(
+        f"  reference {how}: {t_ref:.3f} s ({ref['iterations']} outer / {ref['price_iterations']} "
         f"inner iterations, converged={ref['converged']}, trade-balance residual "
-        f"{ref['trade_balance']:.1e} of world VA)")
+        f"{ref['trade_balance']:.1e} of world VA)"
+    )
     log(f"  max |diff| real wage {d_rw:.2e}, welfare {d_wf:.2e}, w_hat {d_w:.2e}, log P_hat {d_P:.2e}")
-    out.update({
-        "reference_s": t_ref, "reference_timing": how,
-        "reference_outer_iterations": int(ref["iterations"]),
-        "reference_inner_iterations": int(ref["price_iterations"]),
-        "reference_converged": bool(ref["converged"]),
-        "reference_peak_bytes": int(mem_ref),
-        "ratio_reference_over_solve_hat": t_ref / t_hat,
-        "ratio_reference_over_solve": t_ref / t_solve,
-        "max_abs_diff_real_wage_hat": d_rw, "max_abs_diff_welfare_hat": d_wf,
-        "max_abs_diff_w_hat": d_w, "max_abs_diff_log_P_hat": d_P,
-    })
+    out.update(
+        {
+            "reference_s": t_ref,
+            "reference_timing": how,
+            "reference_outer_iterations": int(ref["iterations"]),
+            "reference_inner_iterations": int(ref["price_iterations"]),
+            "reference_converged": bool(ref["converged"]),
+            "reference_peak_bytes": int(mem_ref),
+            "ratio_reference_over_solve_hat": t_ref / t_hat,
+            "ratio_reference_over_solve": t_ref / t_solve,
+            "max_abs_diff_real_wage_hat": d_rw,
+            "max_abs_diff_welfare_hat": d_wf,
+            "max_abs_diff_w_hat": d_w,
+            "max_abs_diff_log_P_hat": d_P,
+        }
+    )
     return out
 
 
 # --------------------------------------------------------------------------- machine
 def machine_info() -> dict:
     info: dict = {
-        "python": platform.python_version(), "numpy": np.__version__,
-        "platform": platform.platform(), "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
         "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        "env": {k: v for k, v in os.environ.items()
-                if any(s in k.upper() for s in ("BLAS", "OMP_", "MKL", "CORETYPE", "NUM_THREADS"))},
+        "env": {
+            k: v
+            for k, v in os.environ.items()
+            if any(s in k.upper() for s in ("BLAS", "OMP_", "MKL", "CORETYPE", "NUM_THREADS"))
+        },
     }
     try:
         with open("/proc/cpuinfo") as fh:
@@ -330,9 +456,10 @@ def machine_info() -> dict:
     try:
         from threadpoolctl import threadpool_info
 
-        info["threadpools"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads",
-                                                      "architecture", "threading_layer")}
-                               for p in threadpool_info()]
+        info["threadpools"] = [
+            {k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture", "threading_layer")}
+            for p in threadpool_info()
+        ]
     except ImportError:
         info["threadpools"] = _openblas_probe()
     return info
@@ -357,8 +484,14 @@ def _openblas_probe() -> list[dict] | None:
             except AttributeError:
                 continue
             core.restype, nthr.restype = ctypes.c_char_p, ctypes.c_int
-            out.append({"internal_api": "openblas", "library": os.path.basename(path),
-                        "architecture": core().decode(), "num_threads": int(nthr())})
+            out.append(
+                {
+                    "internal_api": "openblas",
+                    "library": os.path.basename(path),
+                    "architecture": core().decode(),
+                    "num_threads": int(nthr()),
+                }
+            )
             break
     return out or None
 
@@ -368,28 +501,35 @@ def _fmt_bytes(b) -> str:
 
 
 def print_table(rows: list[dict], log=print) -> None:
-    head = (f"{'problem':<12} {'N x J':>7} {'solve_hat s':>11} {'solve s':>8} {'reference s':>11} "
-            f"{'ratio':>7} {'|d real w|':>10} {'|d welfare|':>11} {'iters':>5} {'engine mem':>10} "
-            f"{'ref mem':>8}")
+    head = (
+        f"{'problem':<12} {'N x J':>7} {'solve_hat s':>11} {'solve s':>8} {'reference s':>11} "
+        f"{'ratio':>7} {'|d real w|':>10} {'|d welfare|':>11} {'iters':>5} {'engine mem':>10} "
+        f"{'ref mem':>8}"
+    )
     log("\n" + head)
     log("-" * len(head))
     for r in rows:
         ref = "reference_s" in r
-        log(f"{r['problem']:<12} {r['N']:>3}x{r['J']:<3} {r['engine_solve_hat_s']:>11.4f} "
+        log(
+            f"{r['problem']:<12} {r['N']:>3}x{r['J']:<3} {r['engine_solve_hat_s']:>11.4f} "
             f"{r['engine_solve_s']:>8.4f} "
             f"{(format(r['reference_s'], '.3f') if ref else 'skipped'):>11} "
             f"{(format(r['ratio_reference_over_solve_hat'], '.1f') + 'x' if ref else '-'):>7} "
             f"{(format(r['max_abs_diff_real_wage_hat'], '.1e') if ref else '-'):>10} "
             f"{(format(r['max_abs_diff_welfare_hat'], '.1e') if ref else '-'):>11} "
             f"{r['engine_iterations']:>5} {_fmt_bytes(r['engine_peak_bytes']):>10} "
-            f"{_fmt_bytes(r.get('reference_peak_bytes')):>8}")
-    log("ratio = reference seconds / engine solve_hat seconds; |d ...| = max absolute difference "
-        "of the change factors (x_hat) between engine and reference; mem = tracemalloc peak of one solve")
+            f"{_fmt_bytes(r.get('reference_peak_bytes')):>8}"
+        )
+    log(
+        "ratio = reference seconds / engine solve_hat seconds; |d ...| = max absolute difference "
+        "of the change factors (x_hat) between engine and reference; mem = tracemalloc peak of one solve"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="skip the reference on the 80 x 50 problem")
     ap.add_argument("--json", metavar="PATH", help="write the results and machine info as JSON")
     ap.add_argument("--repeats", type=int, default=5, help="engine repeats (best is reported)")
@@ -399,8 +539,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     info = machine_info()
-    print(f"machine: {info['cpu_model']}, {info['cpu_count']} CPUs (affinity {info['cpu_affinity']}), "
-          f"python {info['python']}, numpy {info['numpy']}, BLAS {info['blas']}")
+    print(
+        f"machine: {info['cpu_model']}, {info['cpu_count']} CPUs (affinity {info['cpu_affinity']}), "
+        f"python {info['python']}, numpy {info['numpy']}, BLAS {info['blas']}"
+    )
     print(f"BLAS threads: {info['threadpools']}")
     print(f"environment: {info['env'] or 'no BLAS/OMP variables set'}; load average {info['load_average']}")
     if info["load_average"] and info["load_average"][0] > 0.5:
@@ -416,19 +558,32 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(run_problem("cp-nafta", *p, repeats=args.repeats, reference=True, ref_repeats=3))
     if args.only in (None, "oecd-80x50"):
         world, cf, note = problem_oecd(args.world)
-        rows.append(run_problem("oecd-80x50", world, cf, note, repeats=args.repeats,
-                                reference=not args.quick, ref_repeats=1))
+        rows.append(
+            run_problem("oecd-80x50", world, cf, note, repeats=args.repeats, reference=not args.quick, ref_repeats=1)
+        )
     print_table(rows)
     rss = _maxrss_bytes()
-    print(f"process peak RSS (whole run): {_fmt_bytes(rss)}; load average at the end "
-          f"{os.getloadavg() if hasattr(os, 'getloadavg') else None}")
+    print(
+        f"process peak RSS (whole run): {_fmt_bytes(rss)}; load average at the end "
+        f"{os.getloadavg() if hasattr(os, 'getloadavg') else None}"
+    )
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"machine": info, "results": rows, "skipped": skipped,
-                                    "process_peak_rss_bytes": rss,
-                                    "load_average_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
-                                    "date": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=2, default=float))
+        path.write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "results": rows,
+                    "skipped": skipped,
+                    "process_peak_rss_bytes": rss,
+                    "load_average_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
+                    "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+                },
+                indent=2,
+                default=float,
+            )
+        )
         print(f"wrote {path}")
     return 0
 

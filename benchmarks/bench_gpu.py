@@ -54,8 +54,10 @@ def accelerator(allow_cpu: bool):
         return gpus[0], ""
     if allow_cpu:
         return jax.devices("cpu")[0], ""
-    return None, (f"no GPU visible to JAX (devices: {jax.devices()}); nothing to measure here. Run this script on "
-                  "a machine with a CUDA GPU and jax[cuda12], or pass --cpu to check the JAX path on the CPU.")
+    return None, (
+        f"no GPU visible to JAX (devices: {jax.devices()}); nothing to measure here. Run this script on "
+        "a machine with a CUDA GPU and jax[cuda12], or pass --cpu to check the JAX path on the CPU."
+    )
 
 
 def main(argv=None) -> int:
@@ -86,8 +88,10 @@ def main(argv=None) -> int:
     base = world.arrays()
     X0 = np.asarray(base[0])
     cfs = shocks(world, a.n, a.seed)
-    print(f"device {device} ({device.platform}); world {world.meta.name} {world.n_countries} x {world.n_sectors}; "
-          f"{a.n} shocks, batches of {a.batch}")
+    print(
+        f"device {device} ({device.platform}); world {world.meta.name} {world.n_countries} x {world.n_sectors}; "
+        f"{a.n} shocks, batches of {a.batch}"
+    )
 
     t = time.perf_counter()
     ref = solve_batch(world, cfs)
@@ -98,7 +102,7 @@ def main(argv=None) -> int:
         kernel = JaxKernel(base, np.asarray(world.deficit, float))
         solve = kernel.batched_solver(max_iter=a.max_iter)  # the library's jitted batched solve
         z0 = np.concatenate([np.zeros(kernel.N * (1 + kernel.J)), (X0 / X0.sum(axis=1, keepdims=True)).ravel()])
-        batches = [cfs[s:s + a.batch] for s in range(0, a.n, a.batch)]
+        batches = [cfs[s : s + a.batch] for s in range(0, a.n, a.batch)]
 
         def arrays(batch):
             tau = jnp.asarray(np.stack([cf.tariffs for cf in batch]))
@@ -122,13 +126,29 @@ def main(argv=None) -> int:
     for k, e in enumerate(ref.equilibria):
         if e is not None and done[k]:
             worst = max(worst, float(np.abs(pack(e.solution, X0) - z[k]).max()))
-    out = {"machine": info, "device": str(device), "platform": device.platform, "world": world.meta.name,
-           "N": world.n_countries, "J": world.n_sectors, "n": a.n, "batch": a.batch,
-           "numpy_s": t_np, "numpy_failed": len(ref.failed), "jax_compile_s": t_compile, "jax_s": t_jax,
-           "jax_not_converged": int((~done).sum()), "jax_iterations_mean": float(its.mean()),
-           "ratio_numpy_over_jax": t_np / t_jax, "max_abs_dz": worst, "loadavg_end": os.getloadavg()}
-    print(f"JAX ({device.platform}): {t_jax:.2f} s, {1e3 * t_jax / a.n:.2f} ms each (compilation {t_compile:.1f} s "
-          f"apart); {int((~done).sum())} not converged; iterations mean {its.mean():.1f}")
+    out = {
+        "machine": info,
+        "device": str(device),
+        "platform": device.platform,
+        "world": world.meta.name,
+        "N": world.n_countries,
+        "J": world.n_sectors,
+        "n": a.n,
+        "batch": a.batch,
+        "numpy_s": t_np,
+        "numpy_failed": len(ref.failed),
+        "jax_compile_s": t_compile,
+        "jax_s": t_jax,
+        "jax_not_converged": int((~done).sum()),
+        "jax_iterations_mean": float(its.mean()),
+        "ratio_numpy_over_jax": t_np / t_jax,
+        "max_abs_dz": worst,
+        "loadavg_end": os.getloadavg(),
+    }
+    print(
+        f"JAX ({device.platform}): {t_jax:.2f} s, {1e3 * t_jax / a.n:.2f} ms each (compilation {t_compile:.1f} s "
+        f"apart); {int((~done).sum())} not converged; iterations mean {its.mean():.1f}"
+    )
     print(f"ratio numpy / JAX: {t_np / t_jax:.2f}x; max |dz| against numpy: {worst:.1e}")
     if a.json:
         with open(a.json, "w") as fh:

@@ -76,14 +76,22 @@ def _play_reference(game, strategies, *, periods, noise, rng, trust_prior=0.5, o
     agreed_t = [tuple(int(x) for x in start[s]) for s in (0, 1)]
     for t in range(periods):
         for s in (0, 1):
-            view = View(t, tuple(own_hist[s]), tuple(obs_hist[s]), tuple(int(x) for x in lev[t, s]),
-                        agreed_t[s], L, float(trust[t, s]))
+            view = View(
+                t,
+                tuple(own_hist[s]),
+                tuple(obs_hist[s]),
+                tuple(int(x) for x in lev[t, s]),
+                agreed_t[s],
+                L,
+                float(trust[t, s]),
+            )
             acts[t, s] = tuple(strategies[s].act(view, states[s], rng))
         lev[t + 1] = np.clip(lev[t] + acts[t], 0, L)
         for s in (0, 1):
             obs[t, s] = [_misread(x, rng) if noise > 0 and rng.random() < noise else x for x in acts[t, 1 - s]]
-            trust[t + 1, s] = _update_trust(trust[t, s], bool((obs[t, s] == ESCALATE).any()), noise,
-                                            opportunist_rate, K)
+            trust[t + 1, s] = _update_trust(
+                trust[t, s], bool((obs[t, s] == ESCALATE).any()), noise, opportunist_rate, K
+            )
             own_hist[s].append(tuple(int(x) for x in acts[t, s]))
             obs_hist[s].append(tuple(int(x) for x in obs[t, s]))
         pay[t] = game.payoff(lev[t + 1, 0], lev[t + 1, 1]) * scale
@@ -115,40 +123,67 @@ def bench_truce(args) -> int:
     )
     from detente.world import load_world
 
-    pairs = ("tit-for-tat", "generous-tit-for-tat", "grim-trigger", "win-stay-lose-shift", "escalation-ladder",
-             "pending-approval", "trust-threshold")
+    pairs = (
+        "tit-for-tat",
+        "generous-tit-for-tat",
+        "grim-trigger",
+        "win-stay-lose-shift",
+        "escalation-ladder",
+        "pending-approval",
+        "trust-threshold",
+    )
     t0, c0 = time.perf_counter(), time.process_time()
     world = load_world(args.world, horizon="long")
-    game = build_stage_game(world, ("USA", "CHN"), default_ladders(("USA", "CHN")),
-                            reference=Counterfactual.from_world(world))
+    game = build_stage_game(
+        world, ("USA", "CHN"), default_ladders(("USA", "CHN")), reference=Counterfactual.from_world(world)
+    )
     t_game = time.perf_counter() - t0
-    res = [truce_survival(game, (get_strategy(p), get_strategy(p)), runs=1000, days=365, noise=0.03, seed=0)
-           for p in pairs]
+    res = [
+        truce_survival(game, (get_strategy(p), get_strategy(p)), runs=1000, days=365, noise=0.03, seed=0) for p in pairs
+    ]
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     # the reference loop on the first pair, same seeds
     strat = (get_strategy(pairs[0]), get_strategy(pairs[0]))
     periods = math.ceil(365 / game.period_days)
     t1 = time.perf_counter()
-    ref = [_play_reference(game, strat, periods=periods, noise=0.03, rng=np.random.default_rng(c))
-           for c in np.random.SeedSequence(0).spawn(1000)]
+    ref = [
+        _play_reference(game, strat, periods=periods, noise=0.03, rng=np.random.default_rng(c))
+        for c in np.random.SeedSequence(0).spawn(1000)
+    ]
     t_ref = time.perf_counter() - t1
     t2 = time.perf_counter()
     new = truce_survival(game, strat, runs=1000, days=365, noise=0.03, seed=0)
     t_new = time.perf_counter() - t2
     same = (np.array([m.break_period if m.break_period is not None else -1 for m in ref]) == new.break_periods).all()
     same = bool(same and np.allclose(sum(m.payoffs.sum(axis=0) for m in ref) / 1000, new.mean_payoff, rtol=0, atol=0))
-    print(f"default truce run (stage game {t_game:.1f} s + 7 pairs x 1000 runs): {wall:.1f} s wall, {cpu:.1f} s CPU; "
-          f"target under 20 s: {'met' if wall < 20 else 'NOT met'}")
-    print(f"one pair, 1000 runs: reference loop {t_ref:.2f} s, tuple loop {t_new:.2f} s, ratio {t_ref / t_new:.2f}x; "
-          f"results identical: {same}")
+    print(
+        f"default truce run (stage game {t_game:.1f} s + 7 pairs x 1000 runs): {wall:.1f} s wall, {cpu:.1f} s CPU; "
+        f"target under 20 s: {'met' if wall < 20 else 'NOT met'}"
+    )
+    print(
+        f"one pair, 1000 runs: reference loop {t_ref:.2f} s, tuple loop {t_new:.2f} s, ratio {t_ref / t_new:.2f}x; "
+        f"results identical: {same}"
+    )
     for p, r in zip(pairs, res, strict=True):
         print(f"  {p:<22} holds 90d {r.holds_after(90):.3f}  1y {r.holds_after(365):.3f}")
     if args.json:
         p = Path(args.json)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps({"machine": platform.platform(), "cores": args.cores, "wall_seconds": wall,
-                                 "cpu_seconds": cpu, "stage_game_seconds": t_game, "reference_pair_seconds": t_ref,
-                                 "pair_seconds": t_new, "identical": same}, indent=2))
+        p.write_text(
+            json.dumps(
+                {
+                    "machine": platform.platform(),
+                    "cores": args.cores,
+                    "wall_seconds": wall,
+                    "cpu_seconds": cpu,
+                    "stage_game_seconds": t_game,
+                    "reference_pair_seconds": t_ref,
+                    "pair_seconds": t_new,
+                    "identical": same,
+                },
+                indent=2,
+            )
+        )
     return 0
 
 
@@ -171,9 +206,11 @@ def main(argv=None) -> int:
 
     world = load_world(args.world)
     players = ("USA", "CHN")
-    print(f"world {world.meta.name}: {world.n_countries} countries x {world.n_sectors} sectors, "
-          f"{len(world.goods)} goods; {len(players)} x {len(world.goods)} = {len(players) * len(world.goods)} rates; "
-          f"{len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'} cores")
+    print(
+        f"world {world.meta.name}: {world.n_countries} countries x {world.n_sectors} sectors, "
+        f"{len(world.goods)} goods; {len(players)} x {len(world.goods)} = {len(players) * len(world.goods)} rates; "
+        f"{len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'} cores"
+    )
     rows = {}
 
     # exact gradients: a fresh model, so the time includes JAX's compilation
@@ -182,19 +219,33 @@ def main(argv=None) -> int:
     model.evaluate(np.array(world.tariffs), [Objective("USA")])  # compiles the JAX functions
     compile_s = time.perf_counter() - t0
     exact = nash_tariffs(model, players)
-    rows["exact"] = {"seconds": exact.seconds, "seconds_with_compile": exact.seconds + compile_s,
-                     "compile_seconds": compile_s, "solves": exact.solves, "rounds": len(exact.history),
-                     "gradients": model.counters.gradients, "converged": exact.converged}
+    rows["exact"] = {
+        "seconds": exact.seconds,
+        "seconds_with_compile": exact.seconds + compile_s,
+        "compile_seconds": compile_s,
+        "solves": exact.solves,
+        "rounds": len(exact.history),
+        "gradients": model.counters.gradients,
+        "converged": exact.converged,
+    }
 
     fd_model = PolicyModel(world)
     fd = nash_tariffs(fd_model, players, method="finite-difference")
-    rows["finite-difference"] = {"seconds": fd.seconds, "solves": fd.solves, "rounds": len(fd.history),
-                                 "converged": fd.converged}
+    rows["finite-difference"] = {
+        "seconds": fd.seconds,
+        "solves": fd.solves,
+        "rounds": len(fd.history),
+        "converged": fd.converged,
+    }
     results = {"exact": exact, "finite-difference": fd}
     if args.derivative_free:
         df_ = nash_tariffs(PolicyModel(world), players, method="derivative-free", raise_on_failure=False)
-        rows["derivative-free"] = {"seconds": df_.seconds, "solves": df_.solves, "rounds": len(df_.history),
-                                   "converged": df_.converged}
+        rows["derivative-free"] = {
+            "seconds": df_.seconds,
+            "solves": df_.solves,
+            "rounds": len(df_.history),
+            "converged": df_.converged,
+        }
         results["derivative-free"] = df_
 
     ref = np.concatenate(exact.rates)
@@ -203,21 +254,37 @@ def main(argv=None) -> int:
         diff = 100 * float(np.abs(np.concatenate(results[name].rates) - ref).max())
         r["max_rate_diff_pp"] = diff
         r["ratio_vs_exact"] = r["seconds"] / rows["exact"]["seconds"]
-        print(f"{name:<20}{r['seconds']:>10.2f}{r['solves']:>9d}{r['rounds']:>8d}{diff:>15.2e}{r['ratio_vs_exact']:>9.1f}")
-    print(f"{'exact + compile':<20}{rows['exact']['seconds_with_compile']:>10.2f}"
-          f"   (JAX compilation {compile_s:.1f} s, once per process and world)")
+        print(
+            f"{name:<20}{r['seconds']:>10.2f}{r['solves']:>9d}{r['rounds']:>8d}{diff:>15.2e}{r['ratio_vs_exact']:>9.1f}"
+        )
+    print(
+        f"{'exact + compile':<20}{rows['exact']['seconds_with_compile']:>10.2f}"
+        f"   (JAX compilation {compile_s:.1f} s, once per process and world)"
+    )
     ratio_c = rows["finite-difference"]["seconds"] / rows["exact"]["seconds_with_compile"]
-    print(f"\nfinite differences / exact: {rows['finite-difference']['ratio_vs_exact']:.1f}x "
-          f"({ratio_c:.1f}x counting compilation); target: exact under 60 s on 2 cores: "
-          f"{'met' if rows['exact']['seconds_with_compile'] < 60 else 'NOT met'}")
+    print(
+        f"\nfinite differences / exact: {rows['finite-difference']['ratio_vs_exact']:.1f}x "
+        f"({ratio_c:.1f}x counting compilation); target: exact under 60 s on 2 cores: "
+        f"{'met' if rows['exact']['seconds_with_compile'] < 60 else 'NOT met'}"
+    )
     print("\nNash tariffs (%):")
     print(exact.rates_table().round(2).to_string())
     if args.json:
         p = Path(args.json)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps({"world": world.meta.name, "machine": platform.platform(),
-                                 "python": platform.python_version(), "cores": args.cores, "methods": rows,
-                                 "nash_tariffs_pct": exact.rates_table().to_dict()}, indent=2))
+        p.write_text(
+            json.dumps(
+                {
+                    "world": world.meta.name,
+                    "machine": platform.platform(),
+                    "python": platform.python_version(),
+                    "cores": args.cores,
+                    "methods": rows,
+                    "nash_tariffs_pct": exact.rates_table().to_dict(),
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

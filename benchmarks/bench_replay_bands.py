@@ -56,13 +56,18 @@ def main(argv=None) -> int:
         b = pb.replay_bands(sc, world, n_draws=a.draws, seed=a.seed, workers=wk)
         timings[wk] = time.perf_counter() - t
         at = b.dataset.attrs
-        print(f"bands, {wk} process(es): {a.draws} draws x {at['n_states']} states = {at['n_solves']} solves in "
-              f"{timings[wk]:.1f} s (central replay included); {at['n_failed']} failed", flush=True)
+        print(
+            f"bands, {wk} process(es): {a.draws} draws x {at['n_states']} states = {at['n_solves']} solves in "
+            f"{timings[wk]:.1f} s (central replay included); {at['n_failed']} failed",
+            flush=True,
+        )
         if wk == a.workers[0]:
             bands = b
         else:
-            same = all(np.array_equal(b.dataset[v].values, bands.dataset[v].values, equal_nan=True)
-                       for v in b.dataset.data_vars)
+            same = all(
+                np.array_equal(b.dataset[v].values, bands.dataset[v].values, equal_nan=True)
+                for v in b.dataset.data_vars
+            )
             print(f"    identical to {a.workers[0]} process(es): {same}")
     t_bands = min(timings.values())
 
@@ -81,12 +86,25 @@ def main(argv=None) -> int:
                 worst = max(worst, float(np.abs(ref - got).max()))
     t_ref = time.perf_counter() - t
     t_ref_total = t_ref / a.ref_draws * a.draws
-    print(f"reference: {a.ref_draws} serial replays in {t_ref:.1f} s -> {t_ref_total:.1f} s for {a.draws} "
-          f"(extrapolated); ratio reference / fastest bands {t_ref_total / t_bands:.2f}x; max |d welfare| {worst:.1e} pp")
-    out = {"machine": info, "scenario": a.scenario, "draws": a.draws, "states": at["n_states"],
-           "bands_s_by_workers": timings, "bands_s": t_bands, "failed": at["n_failed"], "ref_draws": a.ref_draws, "ref_s": t_ref,
-           "ref_total_est_s": t_ref_total, "ratio": t_ref_total / t_bands, "max_abs_d_welfare_pp": worst,
-           "loadavg_end": os.getloadavg()}
+    print(
+        f"reference: {a.ref_draws} serial replays in {t_ref:.1f} s -> {t_ref_total:.1f} s for {a.draws} "
+        f"(extrapolated); ratio reference / fastest bands {t_ref_total / t_bands:.2f}x; max |d welfare| {worst:.1e} pp"
+    )
+    out = {
+        "machine": info,
+        "scenario": a.scenario,
+        "draws": a.draws,
+        "states": at["n_states"],
+        "bands_s_by_workers": timings,
+        "bands_s": t_bands,
+        "failed": at["n_failed"],
+        "ref_draws": a.ref_draws,
+        "ref_s": t_ref,
+        "ref_total_est_s": t_ref_total,
+        "ratio": t_ref_total / t_bands,
+        "max_abs_d_welfare_pp": worst,
+        "loadavg_end": os.getloadavg(),
+    }
     print(f"load average {info['loadavg']} -> {out['loadavg_end']}")
     if a.json:
         with open(a.json, "w") as fh:

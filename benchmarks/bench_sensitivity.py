@@ -52,8 +52,12 @@ def _problems(quick: bool):
     from detente.world import load_world
 
     w = load_world("default")
-    yield "default", w, "shipped default world", (Counterfactual.from_world(w)
-                                                  .tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125))
+    yield (
+        "default",
+        w,
+        "shipped default world",
+        (Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125)),
+    )
     if quick:
         return
     try:
@@ -67,8 +71,7 @@ def _problems(quick: bool):
         w = synthetic_world(80, 50, 20250409)
         note = f"SYNTHETIC 80 x 50 (seed 20250409): {str(exc).splitlines()[0]}"
     sel = "goods" if w.goods and len(w.goods) < w.n_sectors else "all"
-    yield "80x50", w, note, (Counterfactual.from_world(w)
-                             .tariff("USA", "CHN", sel, 145).tariff("CHN", "USA", sel, 125))
+    yield "80x50", w, note, (Counterfactual.from_world(w).tariff("USA", "CHN", sel, 145).tariff("CHN", "USA", sel, 125))
 
 
 def main(argv=None) -> int:
@@ -90,16 +93,22 @@ def main(argv=None) -> int:
 
     from detente.equilibrium import elasticity_sensitivities, solve
 
-    env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                          "XLA_FLAGS")}
-    info = dict(nproc=os.cpu_count(), affinity=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-                python=platform.python_version(), numpy=np.__version__, env=env,
-                load_start=os.getloadavg())
+    env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "XLA_FLAGS")}
+    info = dict(
+        nproc=os.cpu_count(),
+        affinity=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        python=platform.python_version(),
+        numpy=np.__version__,
+        env=env,
+        load_start=os.getloadavg(),
+    )
     import jax
 
     info["jax"] = jax.__version__
-    print(f"nproc {info['nproc']} (affinity {info['affinity']}), python {info['python']}, numpy {info['numpy']}, "
-          f"jax {info['jax']}, env {env}, load {info['load_start']}")
+    print(
+        f"nproc {info['nproc']} (affinity {info['affinity']}), python {info['python']}, numpy {info['numpy']}, "
+        f"jax {info['jax']}, env {env}, load {info['load_start']}"
+    )
     rows = []
     for key, w, note, cf in _problems(args.quick):
         heads = [f"welfare {c}" for c in w.countries]
@@ -110,15 +119,31 @@ def main(argv=None) -> int:
         s = elasticity_sensitivities(eq, heads)
         t_first = time.perf_counter() - t0
         t_sens, s = _best(lambda eq=eq, heads=heads: elasticity_sensitivities(eq, heads), args.repeats)
-        t_both, _ = _best(lambda w=w, cf=cf, heads=heads: elasticity_sensitivities(solve(w, cf), heads),
-                          max(1, args.repeats // 2))
-        row = dict(problem=key, note=note, N=w.n_countries, J=w.n_sectors, unknowns=w.n_countries * (1 + 2 * w.n_sectors),
-                   headlines=len(heads), mode=s.mode, solver=s.solver, products=s.products,
-                   solve_s=t_solve, solve_iterations=eq.diagnostics.iterations, sens_s=t_sens, sens_first_s=t_first,
-                   solve_plus_sens_s=t_both, ratio=t_sens / t_solve)
+        t_both, _ = _best(
+            lambda w=w, cf=cf, heads=heads: elasticity_sensitivities(solve(w, cf), heads), max(1, args.repeats // 2)
+        )
+        row = dict(
+            problem=key,
+            note=note,
+            N=w.n_countries,
+            J=w.n_sectors,
+            unknowns=w.n_countries * (1 + 2 * w.n_sectors),
+            headlines=len(heads),
+            mode=s.mode,
+            solver=s.solver,
+            products=s.products,
+            solve_s=t_solve,
+            solve_iterations=eq.diagnostics.iterations,
+            sens_s=t_sens,
+            sens_first_s=t_first,
+            solve_plus_sens_s=t_both,
+            ratio=t_sens / t_solve,
+        )
         rows.append(row)
-        print(f"\n{key}: {note}\n  {w.n_countries} x {w.n_sectors}, {row['unknowns']} unknowns, {len(heads)} headlines x "
-              f"{w.n_sectors} sectors; mode {s.mode}, solver {s.solver}, {s.products} batched products")
+        print(
+            f"\n{key}: {note}\n  {w.n_countries} x {w.n_sectors}, {row['unknowns']} unknowns, {len(heads)} headlines x "
+            f"{w.n_sectors} sectors; mode {s.mode}, solver {s.solver}, {s.products} batched products"
+        )
         print(f"  solve            {1e3 * t_solve:9.1f} ms ({eq.diagnostics.iterations} iterations)")
         print(f"  sensitivities    {1e3 * t_sens:9.1f} ms  = {row['ratio']:.1f} x one solve")
         print(f"  first call       {1e3 * t_first:9.1f} ms (JAX compilation included)")

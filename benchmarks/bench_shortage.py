@@ -67,9 +67,15 @@ def bench_detente(world, workers: int, draws: int, repeats: int):
     mc = monte_carlo(model, r, start=start, weeks=52, n_draws=draws, seed=0, workers=workers)
     t_mc = time.perf_counter() - t0
     q = mc.dataset.cum_va_lost.sel(country="USA").quantile([0.05, 0.5, 0.95]).values
-    return {"build_s": t_build, "kernel_52w_s": statistics.median(runs), "simulate_52w_labelled_s": t_sim,
-            "mc_s": t_mc, "mc_draws": draws, "mc_usa_va_lost_q05_q50_q95": [float(v) for v in q],
-            "nodes": world.n_countries * world.n_sectors}
+    return {
+        "build_s": t_build,
+        "kernel_52w_s": statistics.median(runs),
+        "simulate_52w_labelled_s": t_sim,
+        "mc_s": t_mc,
+        "mc_draws": draws,
+        "mc_usa_va_lost_q05_q50_q95": [float(v) for v in q],
+        "nodes": world.n_countries * world.n_sectors,
+    }
 
 
 def _iosystem(world):
@@ -100,27 +106,54 @@ def bench_boario(world, runs: int):
     t0 = time.perf_counter()
     io = _iosystem(world)
     t_io = time.perf_counter() - t0
-    users = [s for s in world.sectors if s in ("C29", "C27", "C28", "C26", "C302T309", "MOTOR", "ELECTRICAL",
-                                               "MACHINERY", "ELECTRONICS", "OTHER_TRANSPORT")]
+    users = [
+        s
+        for s in world.sectors
+        if s
+        in (
+            "C29",
+            "C27",
+            "C28",
+            "C26",
+            "C302T309",
+            "MOTOR",
+            "ELECTRICAL",
+            "MACHINERY",
+            "ELECTRONICS",
+            "OTHER_TRANSPORT",
+        )
+    ]
     times, inits = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        model = ARIOPsiModel(io, iotable_year_to_temporal_unit_factor=52, main_inv_dur=3, alpha_tau=52,
-                             rebuild_tau=8, monetary_factor=10**6)
+        model = ARIOPsiModel(
+            io,
+            iotable_year_to_temporal_unit_factor=52,
+            main_inv_dur=3,
+            alpha_tau=52,
+            rebuild_tau=8,
+            monetary_factor=10**6,
+        )
         sim = Simulation(model, n_temporal_units_to_sim=52)
         # from_scalar_regions_sectors returns None in boario 0.7.2: build the impact series
         import pandas as pd
 
         idx = pd.MultiIndex.from_product([["USA"], users], names=["region", "sector"])
-        ev = EventKapitalRecover(impact=pd.Series(5e10 / len(users), index=idx), recovery_tau=12,
-                                 occurrence=8, duration=1)
+        ev = EventKapitalRecover(
+            impact=pd.Series(5e10 / len(users), index=idx), recovery_tau=12, occurrence=8, duration=1
+        )
         sim.add_event(ev)
         inits.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         sim.loop()
         times.append(time.perf_counter() - t0)
-    return {"version": boario.__version__, "iosystem_build_s": t_io, "init_s": statistics.median(inits),
-            "loop_52w_s": statistics.median(times), "runs": runs}
+    return {
+        "version": boario.__version__,
+        "iosystem_build_s": t_io,
+        "init_s": statistics.median(inits),
+        "loop_52w_s": statistics.median(times),
+        "runs": runs,
+    }
 
 
 def main() -> None:
@@ -133,8 +166,10 @@ def main() -> None:
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args()
     world = _world(a.world)
-    print(f"world {world.meta.name}: {world.n_countries} x {world.n_sectors} = "
-          f"{world.n_countries * world.n_sectors} nodes; 52 weeks; {os.cpu_count()} CPUs; {platform.processor()}")
+    print(
+        f"world {world.meta.name}: {world.n_countries} x {world.n_sectors} = "
+        f"{world.n_countries * world.n_sectors} nodes; 52 weeks; {os.cpu_count()} CPUs; {platform.processor()}"
+    )
     ours = bench_detente(world, a.workers, a.draws, a.repeats)
     try:
         import boario  # noqa: F401
@@ -153,17 +188,24 @@ def main() -> None:
     one_ours = ours["kernel_52w_s"]
     one_theirs = theirs["loop_52w_s"]
     mc_theirs = (theirs["init_s"] + one_theirs) * a.draws / a.workers
-    res = {"world": world.meta.name, "detente": ours, "boario": theirs,
-           "ratio_single_run": one_theirs / one_ours,
-           "ratio_single_run_incl_setup": (theirs["init_s"] + one_theirs) / (ours["simulate_52w_labelled_s"]),
-           "boario_mc_extrapolated_s": mc_theirs, "ratio_mc": mc_theirs / ours["mc_s"]}
+    res = {
+        "world": world.meta.name,
+        "detente": ours,
+        "boario": theirs,
+        "ratio_single_run": one_theirs / one_ours,
+        "ratio_single_run_incl_setup": (theirs["init_s"] + one_theirs) / (ours["simulate_52w_labelled_s"]),
+        "boario_mc_extrapolated_s": mc_theirs,
+        "ratio_mc": mc_theirs / ours["mc_s"],
+    }
     print(f"detente  one run (kernel, 52 weeks):       {one_ours:8.3f} s")
     print(f"detente  one run labelled (simulate):     {ours['simulate_52w_labelled_s']:8.3f} s")
     print(f"detente  {a.draws} Monte Carlo draws, {a.workers} workers: {ours['mc_s']:8.2f} s")
     print(f"BoARIO {theirs['version']} one run (loop, 52 steps):  {one_theirs:8.3f} s (init {theirs['init_s']:.2f} s)")
     print(f"BoARIO   {a.draws} draws (extrapolated, {a.workers} workers): {mc_theirs:8.1f} s")
-    print(f"ratio BoARIO / detente: single run {res['ratio_single_run']:.1f}x, "
-          f"with setup {res['ratio_single_run_incl_setup']:.1f}x, Monte Carlo {res['ratio_mc']:.1f}x")
+    print(
+        f"ratio BoARIO / detente: single run {res['ratio_single_run']:.1f}x, "
+        f"with setup {res['ratio_single_run_incl_setup']:.1f}x, Monte Carlo {res['ratio_mc']:.1f}x"
+    )
     if a.json:
         with open(a.json, "w") as fh:
             json.dump(res, fh, indent=2)

@@ -31,15 +31,21 @@ def spec(chunk_size: int):
     from detente.sweep import parse_sweep
 
     values = [0, 15, 30, 45, 60, 75, 90, 105, 120, 135]
-    return parse_sweep({
-        "name": "bench-1000",
-        "whatif": {"tariffs": []},
-        "grid": {"tariffs": [{"target": "USA<-CHN:goods", "values": values},
-                             {"target": "CHN<-USA:goods", "values": values},
-                             {"target": "EUR<-CHN:goods", "values": values}]},
-        "outputs": {"headlines": ["welfare_pct", "real_wage_pct", "cpi_pct"]},
-        "chunk_size": chunk_size,
-    })
+    return parse_sweep(
+        {
+            "name": "bench-1000",
+            "whatif": {"tariffs": []},
+            "grid": {
+                "tariffs": [
+                    {"target": "USA<-CHN:goods", "values": values},
+                    {"target": "CHN<-USA:goods", "values": values},
+                    {"target": "EUR<-CHN:goods", "values": values},
+                ]
+            },
+            "outputs": {"headlines": ["welfare_pct", "real_wage_pct", "cpi_pct"]},
+            "chunk_size": chunk_size,
+        }
+    )
 
 
 def main() -> None:
@@ -52,8 +58,13 @@ def main() -> None:
     from detente.sweep import DaskExecutor, SerialExecutor, run_sweep
 
     sp = spec(a.chunk_size)
-    out: dict = {"n_tasks": 1000, "chunk_size": a.chunk_size, "workers": a.workers,
-                 "cpus": os.cpu_count(), "python": platform.python_version()}
+    out: dict = {
+        "n_tasks": 1000,
+        "chunk_size": a.chunk_size,
+        "workers": a.workers,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
     tmp = tempfile.mkdtemp(prefix="bench-sweep-")
 
     def timed(ex, tag):

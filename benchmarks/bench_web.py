@@ -27,8 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVE = ("import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
-         "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))")
+SERVE = (
+    "import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
+    "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
+)
 
 
 def free_port() -> int:
@@ -39,8 +41,14 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-c", SERVE, "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", SERVE, "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_ready(url: str, proc: subprocess.Popen | None, timeout: float = 120.0) -> None:
@@ -58,8 +66,9 @@ def wait_ready(url: str, proc: subprocess.Popen | None, timeout: float = 120.0) 
 
 def whatif(url: str, k: int) -> tuple[float, int, str]:
     """One what-if; returns (seconds, HTTP status, error text or '')."""
-    body = json.dumps({"tariffs": [{"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add",
-                                    "rate_pp": 1 + k % 300}]}).encode()
+    body = json.dumps(
+        {"tariffs": [{"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add", "rate_pp": 1 + k % 300}]}
+    ).encode()
     req = urllib.request.Request(url + "/api/whatif", data=body, headers={"content-type": "application/json"})
     t0 = time.perf_counter()
     try:
@@ -100,12 +109,22 @@ def run(url: str, n: int, concurrency: int) -> dict:
     wall = time.perf_counter() - t0
     lat = [r[0] * 1000 for r in results]
     errors = [r for r in results if r[1] != 200 or r[2]]
-    return {"requests": n, "concurrency": concurrency, "ok": n - len(errors), "errors": len(errors),
-            "error_examples": [f"{s}: {e}" for _, s, e in errors[:3]],
-            "p50_ms": round(percentile(lat, 50), 1), "p90_ms": round(percentile(lat, 90), 1),
-            "p99_ms": round(percentile(lat, 99), 1), "max_ms": round(max(lat), 1),
-            "wall_s": round(wall, 2), "throughput_rps": round(n / wall, 1),
-            "cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine()}
+    return {
+        "requests": n,
+        "concurrency": concurrency,
+        "ok": n - len(errors),
+        "errors": len(errors),
+        "error_examples": [f"{s}: {e}" for _, s, e in errors[:3]],
+        "p50_ms": round(percentile(lat, 50), 1),
+        "p90_ms": round(percentile(lat, 90), 1),
+        "p99_ms": round(percentile(lat, 99), 1),
+        "max_ms": round(max(lat), 1),
+        "wall_s": round(wall, 2),
+        "throughput_rps": round(n / wall, 1),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
 
 
 def main(argv=None) -> int:
@@ -131,11 +150,15 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(res))
     else:
-        print(f"{res['requests']} what-ifs, {res['concurrency']} at once, against {url} "
-              f"({res['cpus']} CPUs, Python {res['python']})")
+        print(
+            f"{res['requests']} what-ifs, {res['concurrency']} at once, against {url} "
+            f"({res['cpus']} CPUs, Python {res['python']})"
+        )
         print(f"  ok {res['ok']}, errors {res['errors']}")
-        print(f"  latency p50 {res['p50_ms']:.0f} ms, p90 {res['p90_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms, "
-              f"max {res['max_ms']:.0f} ms")
+        print(
+            f"  latency p50 {res['p50_ms']:.0f} ms, p90 {res['p90_ms']:.0f} ms, p99 {res['p99_ms']:.0f} ms, "
+            f"max {res['max_ms']:.0f} ms"
+        )
         print(f"  wall {res['wall_s']:.2f} s, {res['throughput_rps']:.1f} requests/s")
         for e in res["error_examples"]:
             print(f"  error: {e}")

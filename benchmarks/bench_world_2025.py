@@ -16,8 +16,10 @@ from detente.world import load_world
 
 
 def main() -> None:
-    print(f"nproc={os.cpu_count()} OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')} "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    print(
+        f"nproc={os.cpu_count()} OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')} "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+    )
     t0 = time.perf_counter()
     sc = load_scenario("world-2025")
     print(f"load world-2025: {time.perf_counter() - t0:.2f} s ({len(sc.events)} events)")
@@ -29,8 +31,10 @@ def main() -> None:
             continue
         t0 = time.perf_counter()
         rp = replay(sc, w)
-        print(f"{name} ({w.n_countries} x {w.n_sectors}): replay {time.perf_counter() - t0:.1f} s, "
-              f"{len(rp.dates)} dates, {rp.n_solves} solves")
+        print(
+            f"{name} ({w.n_countries} x {w.n_sectors}): replay {time.perf_counter() - t0:.1f} s, "
+            f"{len(rp.dates)} dates, {rp.n_solves} solves"
+        )
 
 
 if __name__ == "__main__":

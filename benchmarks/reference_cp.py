@@ -95,10 +95,18 @@ def _expenditure(w, pit, gio, alpha, VA, D):
     return np.linalg.solve(Omega, Delta).reshape(N, J)
 
 
-def solve_reference(baseline, shock, tol: float = 1e-7, max_iter: int = 20000, *,
-                    price_tol: float = 1e-7, max_price_iter: int = 10000,
-                    wage_step: float = WAGE_STEP, numeraire: str | None = "world_va",
-                    verbose: bool = False) -> dict:
+def solve_reference(
+    baseline,
+    shock,
+    tol: float = 1e-7,
+    max_iter: int = 20000,
+    *,
+    price_tol: float = 1e-7,
+    max_price_iter: int = 10000,
+    wage_step: float = WAGE_STEP,
+    numeraire: str | None = "world_va",
+    verbose: bool = False,
+) -> dict:
     """Solve the CP (2015) counterfactual with the published algorithm (appendix C).
 
     Parameters
@@ -195,10 +203,18 @@ def solve_reference(baseline, shock, tol: float = 1e-7, max_iter: int = 20000, *
     ZW = flows.sum(axis=(1, 2)) - D - flows.sum(axis=(0, 2))
     R = (flows * tau_new).sum(axis=(1, 2))
     return {
-        "w_hat": w, "P_hat": P, "c_hat": c, "pi": pi_new, "X": X,
-        "I": w * VA + R + D, "R": R,
-        "iterations": it, "price_iterations": price_iterations, "converged": converged,
-        "wage_change": crit, "trade_balance": float(np.abs(ZW).max() / VA_world),
+        "w_hat": w,
+        "P_hat": P,
+        "c_hat": c,
+        "pi": pi_new,
+        "X": X,
+        "I": w * VA + R + D,
+        "R": R,
+        "iterations": it,
+        "price_iterations": price_iterations,
+        "converged": converged,
+        "wage_change": crit,
+        "trade_balance": float(np.abs(ZW).max() / VA_world),
         "seconds": time.perf_counter() - t0,
     }
 

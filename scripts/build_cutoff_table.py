@@ -32,8 +32,9 @@ PUBLISHED = {"USA": "IMF 1.5 (80% cut); ECB ~2", "JPN": "IMF 1.8", "DEU": "IMF 1
 
 
 def static_nest(world, refused, horizon, sigma=None):
-    cf = Counterfactual.from_world(world).critical_input_cut("ndfeb-magnets", "CHN", "all", refused,
-                                                             horizon=horizon, sigma=sigma)
+    cf = Counterfactual.from_world(world).critical_input_cut(
+        "ndfeb-magnets", "CHN", "all", refused, horizon=horizon, sigma=sigma
+    )
     eq = solve(world, cf)
     return 100 * (eq.welfare_hat - 1), 100 * (eq.real_value_added_hat - 1)
 
@@ -49,10 +50,27 @@ def static_parent(world, refused):
 def weekly(world, refused, n_draws=40):
     start = dt.date(2025, 4, 7)
     licence = "ban" if refused >= 1 else "general"
-    r = Restriction("ndfeb-magnets", "CHN", ("all",), start, start + dt.timedelta(days=7 * 52),
-                    1.0 - refused, 0, licence, regime="table", label="table")
-    res = simulate(world, [r], start=start, weeks=52, registry=load_registry(), products=["ndfeb-magnets"],
-                   settings=ShortageSettings())
+    r = Restriction(
+        "ndfeb-magnets",
+        "CHN",
+        ("all",),
+        start,
+        start + dt.timedelta(days=7 * 52),
+        1.0 - refused,
+        0,
+        licence,
+        regime="table",
+        label="table",
+    )
+    res = simulate(
+        world,
+        [r],
+        start=start,
+        weeks=52,
+        registry=load_registry(),
+        products=["ndfeb-magnets"],
+        settings=ShortageSettings(),
+    )
     point = res.dataset.va_lost_pct_gdp.to_series()
     model = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings())
     mc = monte_carlo(model, [r], start=start, weeks=52, n_draws=n_draws, seed=0, workers=1).dataset
@@ -72,12 +90,16 @@ def main() -> int:
         lo = static_nest(world, refused, "1y", sigma=nest_sigma("1y", band="low"))
         hi = static_nest(world, refused, "1y", sigma=nest_sigma("1y", band="high"))
         wk, band = weekly(world, refused)
-        lines.append(f"\n**{label}** (China's NdFeB magnet exports to every importer; % change; "
-                     f"nest sigma {nest_sigma('1y'):g} at 1 year [band {nest_sigma('1y', band='low'):g}-"
-                     f"{nest_sigma('1y', band='high'):g}], {nest_sigma('3y'):.2g} at 3 years)\n")
-        lines.append("| economy | static, parent-sector licence: real income | static nest 1y: real income "
-                     "| static nest 1y: real GDP [sigma band] | static nest 3y: real GDP | weekly 52 weeks: "
-                     "value added lost, % GDP [5-95%] | published (% GDP) |")
+        lines.append(
+            f"\n**{label}** (China's NdFeB magnet exports to every importer; % change; "
+            f"nest sigma {nest_sigma('1y'):g} at 1 year [band {nest_sigma('1y', band='low'):g}-"
+            f"{nest_sigma('1y', band='high'):g}], {nest_sigma('3y'):.2g} at 3 years)\n"
+        )
+        lines.append(
+            "| economy | static, parent-sector licence: real income | static nest 1y: real income "
+            "| static nest 1y: real GDP [sigma band] | static nest 3y: real GDP | weekly 52 weeks: "
+            "value added lost, % GDP [5-95%] | published (% GDP) |"
+        )
         lines.append("|---|---|---|---|---|---|---|")
         order = list(SHOW)
         worst = int(np.argmin(rows["1y"][1]))
@@ -89,7 +111,8 @@ def main() -> int:
             lines.append(
                 f"| {c}{' (worst, static)' if k == worst else ''} | {par[0][k]:+.3f} | {rows['1y'][0][k]:+.2f} | "
                 f"{rows['1y'][1][k]:+.2f} [{hi[1][k]:+.2f} to {lo[1][k]:+.2f}] | {rows['3y'][1][k]:+.3f} | "
-                f"-{float(wk.get(c, 0.0)):.2f}{b} | {PUBLISHED.get(c, '')} |")
+                f"-{float(wk.get(c, 0.0)):.2f}{b} | {PUBLISHED.get(c, '')} |"
+            )
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

@@ -31,12 +31,17 @@ DEFAULT_OUT = ROOT / "src" / "detente" / "data" / "elasticities" / "world_import
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=None,
-                        help="sanction-simulator 0.1.4 wheel or its bench_cache.npz")
+    parser.add_argument(
+        "--source", type=Path, default=None, help="sanction-simulator 0.1.4 wheel or its bench_cache.npz"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--cp-regression", type=Path, default=None,
-                        help="CP (2015) replication regression file DATA_OUT_100.csv: print the "
-                             "full-sample sector estimates and robust s.e. instead")
+    parser.add_argument(
+        "--cp-regression",
+        type=Path,
+        default=None,
+        help="CP (2015) replication regression file DATA_OUT_100.csv: print the "
+        "full-sample sector estimates and robust s.e. instead",
+    )
     args = parser.parse_args(argv)
     if args.cp_regression is not None:
         return cp_full_sample(args.cp_regression)
@@ -53,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# World imports by OECD ICIO 2025 industry, 2022 (USD million, net of tariffs):",
         "# sum over importers n and exporters i != n of the full world's trade flows X[n,i,j].",
-        f"# Source: {VINTAGE}; built from PyPI {BENCH_PACKAGE} by detente.world._build."
-        "build_icio_world().",
+        f"# Source: {VINTAGE}; built from PyPI {BENCH_PACKAGE} by detente.world._build.build_icio_world().",
         "# Same weights as detente.world._aggregate.aggregate ('foreign') uses for theta.",
         f"# Built by scripts/build_elasticity_weights.py on {_dt.date.today().isoformat()}.",
         "industry,name,world_imports_musd,share",
@@ -64,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f'{code},"{name}",{foreign[k]:.3f},{share[k]:.8f}')
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.out} ({len(world.sectors)} industries, world imports "
-          f"{foreign.sum() / 1e6:.2f} USD trillion)")
+    print(f"wrote {args.out} ({len(world.sectors)} industries, world imports {foreign.sum() / 1e6:.2f} USD trillion)")
     return 0
 
 
@@ -79,15 +82,18 @@ def cp_full_sample(path: Path) -> int:
     """
     import pandas as pd
 
-    data = pd.read_csv(path, header=None, na_values=["NaN"]).rename(
-        columns={0: "sector", 1: "y", 2: "x"}).dropna(subset=["y", "x"])
+    data = (
+        pd.read_csv(path, header=None, na_values=["NaN"])
+        .rename(columns={0: "sector", 1: "y", 2: "x"})
+        .dropna(subset=["y", "x"])
+    )
     print("file_sector,theta_full,se_full_hc1,n")
     for sector, g in data.groupby("sector"):
         x, y = g["x"].to_numpy(), g["y"].to_numpy()
         n = len(x)
         b = (x @ y) / (x @ x)
         e = y - b * x
-        var = (x ** 2 * e ** 2).sum() / (x @ x) ** 2 * n / (n - 1)
+        var = (x**2 * e**2).sum() / (x @ x) ** 2 * n / (n - 1)
         print(f"{int(sector)},{-b:.2f},{np.sqrt(var):.2f},{n}")
     return 0
 

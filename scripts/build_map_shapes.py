@@ -77,7 +77,7 @@ def ring(coords: list[list[float]], tol: float, digits: int) -> list[list[float]
     if pts[0] != pts[-1]:
         pts.append(pts[0])
     half = len(pts) // 2
-    out = simplify(pts[:half + 1], tol)[:-1] + simplify(pts[half:], tol)
+    out = simplify(pts[: half + 1], tol)[:-1] + simplify(pts[half:], tol)
     out = [[round(x, digits), round(y, digits)] for x, y in out]
     dedup = [p for k, p in enumerate(out) if k == 0 or p != out[k - 1]]
     return dedup if len(dedup) >= 4 else None
@@ -91,8 +91,11 @@ def add_points(countries: dict, places: Path, needed) -> list[str]:
         code = p.get("adm0_a3")
         if code in needed and code not in countries and str(p.get("featurecla", "")).startswith("Admin-0"):
             x, y = f["geometry"]["coordinates"][:2]
-            countries[code] = {"name": p.get("adm0name") or p.get("name") or code, "polygons": [],
-                               "point": [round(float(x), DIGITS), round(float(y), DIGITS)]}
+            countries[code] = {
+                "name": p.get("adm0name") or p.get("name") or code,
+                "polygons": [],
+                "point": [round(float(x), DIGITS), round(float(y), DIGITS)],
+            }
             added.append(code)
     return sorted(added)
 
@@ -128,15 +131,19 @@ def build(src: Path, tol: float = TOLERANCE, digits: int = DIGITS, places: Path 
         "source_commit": SOURCE_COMMIT,
         "source_sha256": hashlib.sha256(raw).hexdigest(),
         "original": "Natural Earth, https://www.naturalearthdata.com (1:110m cultural vectors, Admin 0 - Countries), "
-                    "converted to GeoJSON with GDAL ogr2ogr by the source repository",
+        "converted to GeoJSON with GDAL ogr2ogr by the source repository",
         "licence": "Public domain: Natural Earth 'is a public domain map dataset' (naturalearthdata.com); the "
-                   "GeoJSON conversion of the source repository is CC0 1.0. No attribution is required; "
-                   "detente credits it as 'Made with Natural Earth'.",
+        "GeoJSON conversion of the source repository is CC0 1.0. No attribution is required; "
+        "detente credits it as 'Made with Natural Earth'.",
         "disclaimer": "Natural Earth draws boundaries by de facto control; detente takes no position on them.",
         "processing": f"Antarctica dropped; Douglas-Peucker {tol} deg; coordinates rounded to {digits} decimals; "
-                      "rings under 4 points dropped; keyed by ADM0_A3",
-        "points": (f"{', '.join(points)}: no outline at 1:110m; the capital from {PLACES_PATH} "
-                   f"(sha256 {hashlib.sha256(places.read_bytes()).hexdigest()})") if points else "none",
+        "rings under 4 points dropped; keyed by ADM0_A3",
+        "points": (
+            f"{', '.join(points)}: no outline at 1:110m; the capital from {PLACES_PATH} "
+            f"(sha256 {hashlib.sha256(places.read_bytes()).hexdigest()})"
+        )
+        if points
+        else "none",
         "script": "scripts/build_map_shapes.py",
         "script_sha256": script,
         "built": dt.date.today().isoformat(),
@@ -154,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out = build(args.geojson, args.tolerance, places=args.places)
     if out["meta"]["source_sha256"] != SOURCE_SHA256:
-        print(f"warning: input sha256 {out['meta']['source_sha256']} differs from the recorded {SOURCE_SHA256}",
-              file=sys.stderr)
+        print(
+            f"warning: input sha256 {out['meta']['source_sha256']} differs from the recorded {SOURCE_SHA256}",
+            file=sys.stderr,
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(out, separators=(",", ":"), ensure_ascii=False)
     args.out.write_text(text + "\n", encoding="utf-8")

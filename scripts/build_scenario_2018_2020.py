@@ -47,7 +47,9 @@ DEFAULT_OUT = REPO / "src" / "detente" / "scenarios" / "us-china-2018-2020.yaml"
 
 from detente.world._build import COMPACT_SECTORS  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("build_tariff_tables", Path(__file__).with_name("build_tariff_tables.py"))
+_spec = importlib.util.spec_from_file_location(
+    "build_tariff_tables", Path(__file__).with_name("build_tariff_tables.py")
+)
 _btt = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("build_tariff_tables", _btt)
 _spec.loader.exec_module(_btt)
@@ -64,26 +66,38 @@ US_DATES = {
     "2018-07-06": ("2018-07-06", "E002 (List 1, ~$34bn, 25%); HS6 tradewar-tracker", "Section 301 List 1"),
     "2018-08-23": ("2018-08-23", "E004 (List 2, ~$16bn, 25%); HS6 tradewar-tracker", "Section 301 List 2"),
     "2018-09-24": ("2018-09-24", "E006 (List 3, ~$200bn, 10%); HS6 tradewar-tracker", "Section 301 List 3 at 10%"),
-    "2019-06-01": ("2019-05-10", "E009 (List 3 to 25%, effective 2019-05-10; HS6 file date 2019-06-01)",
-                   "Section 301 List 3 at 25%"),
+    "2019-06-01": (
+        "2019-05-10",
+        "E009 (List 3 to 25%, effective 2019-05-10; HS6 file date 2019-06-01)",
+        "Section 301 List 3 at 25%",
+    ),
     "2019-09-01": ("2019-09-01", "E012 (List 4A, 15%); HS6 tradewar-tracker", "Section 301 List 4A"),
-    "2020-02-14": ("2020-02-14", "E015 (Phase One: List 4A halved to 7.5%); HS6 tradewar-tracker",
-                   "Phase One implementation"),
+    "2020-02-14": (
+        "2020-02-14",
+        "E015 (Phase One: List 4A halved to 7.5%); HS6 tradewar-tracker",
+        "Phase One implementation",
+    ),
 }
 # China: dates whose changes are retaliation (the rest are MFN changes for all partners).
 CN_RETALIATION = {
-    "2018-04-02": ("Retaliation for Section 232 (pork, fruit, nuts, aluminium scrap; 15/25%)",
-                   "State Council Tariff Commission, announcement of 2018-04-01 (not in events.csv); HS6 tradewar-tracker"),
+    "2018-04-02": (
+        "Retaliation for Section 232 (pork, fruit, nuts, aluminium scrap; 15/25%)",
+        "State Council Tariff Commission, announcement of 2018-04-01 (not in events.csv); HS6 tradewar-tracker",
+    ),
     "2018-07-06": ("Retaliation on the $34bn list (25%)", "E003; HS6 tradewar-tracker"),
     "2018-08-23": ("Retaliation on the $16bn list (25%)", "E005; HS6 tradewar-tracker"),
     "2018-09-24": ("Retaliation on the $60bn list (5/10%)", "E007; HS6 tradewar-tracker"),
-    "2019-01-02": ("Additional tariffs on US cars (25%) and parts (5%) suspended",
-                   "Tariff Commission, announcement of 2018-12-14 (suspension from 2019-01-01; not in events.csv); HS6 tradewar-tracker"),
+    "2019-01-02": (
+        "Additional tariffs on US cars (25%) and parts (5%) suspended",
+        "Tariff Commission, announcement of 2018-12-14 (suspension from 2019-01-01; not in events.csv); HS6 tradewar-tracker",
+    ),
     "2019-06-01": ("$60bn list raised to 10/20/25%", "E011; HS6 tradewar-tracker"),
     "2019-09-01": ("First tranche of the $75bn list (5/10%)", "E013; HS6 tradewar-tracker"),
     "2019-12-26": ("Exclusions on a few lines", "HS6 tradewar-tracker"),
-    "2020-02-14": ("Phase One: the September 2019 tranche halved (10 -> 5, 5 -> 2.5)",
-                   "E016; derived: the HS6 file ends 2019-12-26"),
+    "2020-02-14": (
+        "Phase One: the September 2019 tranche halved (10 -> 5, 5 -> 2.5)",
+        "E016; derived: the HS6 file ends 2019-12-26",
+    ),
 }
 CN_MFN = ("2018-05-01", "2018-07-01", "2018-11-01", "2019-01-02")
 # Section 232 steel (25%) and aluminium (10%) from 2018-03-23 (E001); not in the HS6 file.
@@ -92,8 +106,7 @@ CN_MFN = ("2018-05-01", "2018-07-01", "2018-11-01", "2019-01-02")
 # about half of China's non-ferrous exports to the US.
 SECTION_232 = (("STEEL", 25.0, 0.9, "steel"), ("NONFERROUS", 10.0, 0.5, "aluminium"))
 # Events of 2018-2020 carried by the tariff layers (the rest become notices).
-IN_LAYERS = {"E001", "E002", "E003", "E004", "E005", "E006", "E007", "E009", "E011", "E012", "E013",
-             "E015", "E016"}
+IN_LAYERS = {"E001", "E002", "E003", "E004", "E005", "E006", "E007", "E009", "E011", "E012", "E013", "E015", "E016"}
 
 
 # ---------------------------------------------------------------- reading
@@ -188,9 +201,13 @@ def sector_rates(data: Path) -> dict:
         us_layer[US_DATES[d][0]] = _mean(extra, us["group"], us["weight"])
     cn = china_hs6(data)
     cn_layer = {d: _mean(cn[f"ret_{d}"], cn["group"], None) for d in CN_RETALIATION}
-    return {"us_base": _mean(us[BASE_DATE], us["group"], us["weight"]), "us_layer": us_layer,
-            "cn_base": _mean(cn[f"mfn_{BASE_DATE}"], cn["group"], None), "cn_layer": cn_layer,
-            "cn_applied_2020": _mean(cn["mfn_2020-02-14"] + cn["ret_2020-02-14"], cn["group"], None)}
+    return {
+        "us_base": _mean(us[BASE_DATE], us["group"], us["weight"]),
+        "us_layer": us_layer,
+        "cn_base": _mean(cn[f"mfn_{BASE_DATE}"], cn["group"], None),
+        "cn_layer": cn_layer,
+        "cn_applied_2020": _mean(cn["mfn_2020-02-14"] + cn["ret_2020-02-14"], cn["group"], None),
+    }
 
 
 # ---------------------------------------------------------------- events.csv
@@ -235,7 +252,7 @@ def render(data: Path) -> str:
         "",
         "baseline:",
         '  source: "HS6 applied rates on 2018-01-01 (mwaugh0328/tradewar-tracker, commit 753b351); '
-        'US lines weighted by 2024 US imports from China by HS chapter, China\'s lines unweighted"',
+        "US lines weighted by 2024 US imports from China by HS chapter, China's lines unweighted\"",
         '  note: "total applied rates in percent: US MFN (column 1) on China; China\'s MFN on the US"',
         "  tariffs:",
     ]
@@ -254,13 +271,24 @@ def render(data: Path) -> str:
         "  # ---------------------------------------------------------------- Section 232",
     ]
     for g, rate, cov, what in SECTION_232:
-        lines.append(f"  - {{id: us232-{g.lower()}, date: 2018-03-23, source: \"E001 (Section 232, global)\", "
-                     f"note: \"Section 232 {what}: {_num(rate)} pp on an estimated {_num(cov)} of the sector (L)\",")
-        lines.append(f"     tariff: {{importer: USA, exporter: CHN, sectors: {g}, layer: section-232, "
-                     f"op: set, rate_pp: {_num(rate)}, coverage: {_num(cov)}}}}}")
+        lines.append(
+            f'  - {{id: us232-{g.lower()}, date: 2018-03-23, source: "E001 (Section 232, global)", '
+            f'note: "Section 232 {what}: {_num(rate)} pp on an estimated {_num(cov)} of the sector (L)",'
+        )
+        lines.append(
+            f"     tariff: {{importer: USA, exporter: CHN, sectors: {g}, layer: section-232, "
+            f"op: set, rate_pp: {_num(rate)}, coverage: {_num(cov)}}}}}"
+        )
 
-    def layer_events(title: str, importer: str, exporter: str, layer: str, prefix: str,
-                     by_date: dict[str, dict[str, float]], meta: dict[str, tuple[str, str]]) -> None:
+    def layer_events(
+        title: str,
+        importer: str,
+        exporter: str,
+        layer: str,
+        prefix: str,
+        by_date: dict[str, dict[str, float]],
+        meta: dict[str, tuple[str, str]],
+    ) -> None:
         lines.append(f"  # ---------------------------------------------------------------- {title}")
         prev: dict[str, float] = {}
         for d, rates_d in sorted(by_date.items()):
@@ -271,13 +299,14 @@ def render(data: Path) -> str:
                     continue
                 prev[g] = v
                 lines.append(f"  - {{id: {prefix}-{d}-{g.lower()}, date: {d}, source: {_q(source)}, note: {_q(note)},")
-                lines.append(f"     tariff: {{importer: {importer}, exporter: {exporter}, sectors: {g}, "
-                             f"layer: {layer}, op: set, rate_pp: {_num(v)}}}}}")
+                lines.append(
+                    f"     tariff: {{importer: {importer}, exporter: {exporter}, sectors: {g}, "
+                    f"layer: {layer}, op: set, rate_pp: {_num(v)}}}}}"
+                )
 
     us_meta = {ev: (note, src) for ev, src, note in US_DATES.values()}
     layer_events("Section 301 (US on China)", "USA", "CHN", "section-301", "us301", rates["us_layer"], us_meta)
-    layer_events("retaliation (China on the US)", "CHN", "USA", "retaliation", "cn", rates["cn_layer"],
-                 CN_RETALIATION)
+    layer_events("retaliation (China on the US)", "CHN", "USA", "retaliation", "cn", rates["cn_layer"], CN_RETALIATION)
     lines.append("  # ---------------------------------------------------------------- notices")
     notices = []
     for r in events_2018_2020(data):
@@ -285,16 +314,35 @@ def render(data: Path) -> str:
             continue
         instrument = r["instrument"].strip() or "other"
         text = f"{r['measure']} ({r['product_scope']}): {r['level_before']} -> {r['level_after']}".replace("\n", " ")
-        notices.append((r["date_effective"], r["id"], instrument, r["actor"], r["target"], text,
-                        f"{r['id']} ({r['confidence']}); {r['source'].split(' ; ')[0]}"))
+        notices.append(
+            (
+                r["date_effective"],
+                r["id"],
+                instrument,
+                r["actor"],
+                r["target"],
+                text,
+                f"{r['id']} ({r['confidence']}); {r['source'].split(' ; ')[0]}",
+            )
+        )
     e015 = next(r for r in events_2018_2020(data) if r["id"] == "E015")
-    notices.append((e015["date_announced"], "E015-signed", "other", "US+China", "",
-                    "Phase One agreement signed in Washington (in force 2020-02-14)",
-                    f"E015 (date announced); {e015['source'].split(' ; ')[0]}"))
+    notices.append(
+        (
+            e015["date_announced"],
+            "E015-signed",
+            "other",
+            "US+China",
+            "",
+            "Phase One agreement signed in Washington (in force 2020-02-14)",
+            f"E015 (date announced); {e015['source'].split(' ; ')[0]}",
+        )
+    )
     for d, eid, instrument, actor, target, text, source in sorted(notices):
         lines.append(f"  - {{id: {eid.lower()}, date: {d}, source: {_q(source)},")
-        lines.append(f"     notice: {{instrument: {_q(instrument)}, actor: {_q(actor)}, target: {_q(target)}, "
-                     f"text: {_q(text)}}}}}")
+        lines.append(
+            f"     notice: {{instrument: {_q(instrument)}, actor: {_q(actor)}, target: {_q(target)}, "
+            f"text: {_q(text)}}}}}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -313,8 +361,15 @@ def compare_with_world(data: Path) -> pd.DataFrame:
     rows = []
     for g in GOODS_GROUPS:
         j = w.sector_index(g)
-        rows.append({"sector": g, "us_scenario": 100 * tau[u, c, j], "us_world": 100 * w.tariffs[u, c, j],
-                     "cn_scenario": 100 * tau[c, u, j], "cn_world": 100 * w.tariffs[c, u, j]})
+        rows.append(
+            {
+                "sector": g,
+                "us_scenario": 100 * tau[u, c, j],
+                "us_world": 100 * w.tariffs[u, c, j],
+                "cn_scenario": 100 * tau[c, u, j],
+                "cn_world": 100 * w.tariffs[c, u, j],
+            }
+        )
     out = pd.DataFrame(rows).set_index("sector")
     out["us_gap"] = out["us_scenario"] - out["us_world"]
     out["cn_gap"] = out["cn_scenario"] - out["cn_world"]

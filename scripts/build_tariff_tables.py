@@ -54,8 +54,9 @@ AG = ["A01", "C10T12"]
 NO_HS = ["B09"]
 NONAG = [j for j in GOODS if j not in AG and j not in NO_HS]
 
-EU27 = ("AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT "
-        "NLD POL PRT ROU SVK SVN SWE").split()
+EU27 = (
+    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SVK SVN SWE"
+).split()
 EFTA3 = ["CHE", "ISL", "NOR"]  # Liechtenstein is not an ICIO economy
 ASEAN = ["BRN", "IDN", "KHM", "LAO", "MMR", "MYS", "PHL", "SGP", "THA", "VNM"]
 LDC_EBA = ["AGO", "BGD", "COD", "KHM", "LAO", "MMR", "SEN", "STP"]
@@ -63,155 +64,252 @@ LDC_EBA = ["AGO", "BGD", "COD", "KHM", "LAO", "MMR", "SEN", "STP"]
 # Census CTY_NAME -> ISO3, for the ICIO economies (other Census partners are used only in
 # the US MFN-type average when they are not preferential partners; see below).
 CENSUS_NAMES = {
-    "ANGOLA": "AGO", "UNITED ARAB EMIRATES": "ARE", "ARGENTINA": "ARG", "AUSTRALIA": "AUS",
-    "AUSTRIA": "AUT", "BELGIUM": "BEL", "BANGLADESH": "BGD", "BULGARIA": "BGR",
-    "BELARUS": "BLR", "BRAZIL": "BRA", "BRUNEI": "BRN", "CANADA": "CAN",
-    "SWITZERLAND": "CHE", "CHILE": "CHL", "CHINA": "CHN", "COTE D'IVOIRE": "CIV",
-    "CAMEROON": "CMR", "DEMOCRATIC REPUBLIC OF THE CONGO": "COD", "COLOMBIA": "COL",
-    "COSTA RICA": "CRI", "CYPRUS": "CYP", "CZECH REPUBLIC": "CZE", "GERMANY": "DEU",
-    "DENMARK": "DNK", "EGYPT": "EGY", "SPAIN": "ESP", "ESTONIA": "EST", "FINLAND": "FIN",
-    "FRANCE": "FRA", "UNITED KINGDOM": "GBR", "GREECE": "GRC", "HONG KONG": "HKG",
-    "CROATIA": "HRV", "HUNGARY": "HUN", "INDONESIA": "IDN", "INDIA": "IND",
-    "IRELAND": "IRL", "ICELAND": "ISL", "ISRAEL": "ISR", "ITALY": "ITA", "JORDAN": "JOR",
-    "JAPAN": "JPN", "KAZAKHSTAN": "KAZ", "CAMBODIA": "KHM", "KOREA, SOUTH": "KOR",
-    "LAOS": "LAO", "LITHUANIA": "LTU", "LUXEMBOURG": "LUX", "LATVIA": "LVA",
-    "MOROCCO": "MAR", "MEXICO": "MEX", "MALTA": "MLT", "BURMA": "MMR", "MALAYSIA": "MYS",
-    "NIGERIA": "NGA", "NETHERLANDS": "NLD", "NORWAY": "NOR", "NEW ZEALAND": "NZL",
-    "PAKISTAN": "PAK", "PERU": "PER", "PHILIPPINES": "PHL", "POLAND": "POL",
-    "PORTUGAL": "PRT", "ROMANIA": "ROU", "RUSSIA": "RUS", "SAUDI ARABIA": "SAU",
-    "SENEGAL": "SEN", "SINGAPORE": "SGP", "SAO TOME AND PRINCIPE": "STP",
-    "SLOVAKIA": "SVK", "SLOVENIA": "SVN", "SWEDEN": "SWE", "THAILAND": "THA",
-    "TUNISIA": "TUN", "TURKEY": "TUR", "TAIWAN": "TWN", "UKRAINE": "UKR",
-    "VIETNAM": "VNM", "SOUTH AFRICA": "ZAF",
+    "ANGOLA": "AGO",
+    "UNITED ARAB EMIRATES": "ARE",
+    "ARGENTINA": "ARG",
+    "AUSTRALIA": "AUS",
+    "AUSTRIA": "AUT",
+    "BELGIUM": "BEL",
+    "BANGLADESH": "BGD",
+    "BULGARIA": "BGR",
+    "BELARUS": "BLR",
+    "BRAZIL": "BRA",
+    "BRUNEI": "BRN",
+    "CANADA": "CAN",
+    "SWITZERLAND": "CHE",
+    "CHILE": "CHL",
+    "CHINA": "CHN",
+    "COTE D'IVOIRE": "CIV",
+    "CAMEROON": "CMR",
+    "DEMOCRATIC REPUBLIC OF THE CONGO": "COD",
+    "COLOMBIA": "COL",
+    "COSTA RICA": "CRI",
+    "CYPRUS": "CYP",
+    "CZECH REPUBLIC": "CZE",
+    "GERMANY": "DEU",
+    "DENMARK": "DNK",
+    "EGYPT": "EGY",
+    "SPAIN": "ESP",
+    "ESTONIA": "EST",
+    "FINLAND": "FIN",
+    "FRANCE": "FRA",
+    "UNITED KINGDOM": "GBR",
+    "GREECE": "GRC",
+    "HONG KONG": "HKG",
+    "CROATIA": "HRV",
+    "HUNGARY": "HUN",
+    "INDONESIA": "IDN",
+    "INDIA": "IND",
+    "IRELAND": "IRL",
+    "ICELAND": "ISL",
+    "ISRAEL": "ISR",
+    "ITALY": "ITA",
+    "JORDAN": "JOR",
+    "JAPAN": "JPN",
+    "KAZAKHSTAN": "KAZ",
+    "CAMBODIA": "KHM",
+    "KOREA, SOUTH": "KOR",
+    "LAOS": "LAO",
+    "LITHUANIA": "LTU",
+    "LUXEMBOURG": "LUX",
+    "LATVIA": "LVA",
+    "MOROCCO": "MAR",
+    "MEXICO": "MEX",
+    "MALTA": "MLT",
+    "BURMA": "MMR",
+    "MALAYSIA": "MYS",
+    "NIGERIA": "NGA",
+    "NETHERLANDS": "NLD",
+    "NORWAY": "NOR",
+    "NEW ZEALAND": "NZL",
+    "PAKISTAN": "PAK",
+    "PERU": "PER",
+    "PHILIPPINES": "PHL",
+    "POLAND": "POL",
+    "PORTUGAL": "PRT",
+    "ROMANIA": "ROU",
+    "RUSSIA": "RUS",
+    "SAUDI ARABIA": "SAU",
+    "SENEGAL": "SEN",
+    "SINGAPORE": "SGP",
+    "SAO TOME AND PRINCIPE": "STP",
+    "SLOVAKIA": "SVK",
+    "SLOVENIA": "SVN",
+    "SWEDEN": "SWE",
+    "THAILAND": "THA",
+    "TUNISIA": "TUN",
+    "TURKEY": "TUR",
+    "TAIWAN": "TWN",
+    "UKRAINE": "UKR",
+    "VIETNAM": "VNM",
+    "SOUTH AFRICA": "ZAF",
 }
 EU_AGGREGATE_CODE = "0003"
 
 # ICIO economies excluded from the US "MFN-type" average: US FTA partners, AGOA
 # beneficiaries in 2024, China (Section 301), Russia and Belarus (column 2 rates since 2022).
-US_PREFERENTIAL = ["AUS", "CAN", "CHL", "COL", "CRI", "ISR", "JOR", "KOR", "MAR", "MEX",
-                   "PER", "SGP", "AGO", "CIV", "COD", "NGA", "SEN", "STP", "ZAF",
-                   "CHN", "RUS", "BLR"]
+US_PREFERENTIAL = [
+    "AUS",
+    "CAN",
+    "CHL",
+    "COL",
+    "CRI",
+    "ISR",
+    "JOR",
+    "KOR",
+    "MAR",
+    "MEX",
+    "PER",
+    "SGP",
+    "AGO",
+    "CIV",
+    "COD",
+    "NGA",
+    "SEN",
+    "STP",
+    "ZAF",
+    "CHN",
+    "RUS",
+    "BLR",
+]
 
 # ------------------------------------------------------------- HS2 -> ICIO concordance
 
 # (hs2, industry, share, note). Shares within a chapter sum to 1. Split chapters also
 # have HS4 rules (HS4_RULES) used for HS6 data; the HS2 shares approximate those splits.
 _C = "C10T12"
-CONCORDANCE: list[tuple[str, str, float, str]] = [
-    ("01", "A01", 1, "live animals"),
-    ("02", _C, 1, "meat"),
-    ("03", "A03", 0.5, "fish: HS6 rule 0301-0303,0306-0308 -> A03"),
-    ("03", _C, 0.5, "fish: HS6 rule 0304,0305,0309 (fillets, dried, smoked) -> C10T12"),
-    ("04", _C, 0.85, "dairy: HS6 rule 0401-0406 -> C10T12"),
-    ("04", "A01", 0.15, "eggs, honey, insects: HS6 rule 0407-0410 -> A01"),
-    ("05", "A01", 1, "animal products n.e.s. (approximation)"),
-    ("06", "A01", 1, "live plants, flowers"),
-    ("07", "A01", 1, "vegetables"),
-    ("08", "A01", 1, "fruit and nuts"),
-    ("09", "A01", 1, "coffee, tea, spices (processed coffee/tea not separated)"),
-    ("10", "A01", 1, "cereals"),
-    ("11", _C, 1, "milling products"),
-    ("12", "A01", 1, "oil seeds"),
-    ("13", "A02", 0.4, "lac, natural gums: HS6 rule 1301 -> A02"),
-    ("13", "C20", 0.6, "vegetable extracts, pectins: HS6 rule 1302 -> C20"),
-    ("14", "A01", 1, "vegetable plaiting materials"),
-    ("15", _C, 1, "fats and oils"),
-    ("16", _C, 1, "meat and fish preparations"),
-    ("17", _C, 1, "sugar"),
-    ("18", _C, 1, "cocoa"),
-    ("19", _C, 1, "cereal preparations"),
-    ("20", _C, 1, "vegetable and fruit preparations"),
-    ("21", _C, 1, "miscellaneous edible preparations"),
-    ("22", _C, 1, "beverages"),
-    ("23", _C, 1, "residues, animal feed"),
-    ("24", _C, 0.85, "tobacco products: HS6 rule 2402-2404 -> C10T12"),
-    ("24", "A01", 0.15, "unmanufactured tobacco: HS6 rule 2401 -> A01"),
-    ("25", "B08", 0.6, "salt, stone, earths: HS6 rule 2501-2519,2521,2524-2530 -> B08"),
-    ("25", "C23", 0.4, "cement, lime, plaster: HS6 rule 2520,2522,2523 -> C23"),
-    ("26", "B07", 1, "ores, slag, ash"),
-    ("27", "B05", 0.03, "coal, lignite, peat: HS6 rule 2701-2703 -> B05"),
-    ("27", "B06", 0.57, "crude oil, natural gas: HS6 rule 2709,2711 -> B06"),
-    ("27", "C19", 0.40, "coke, refined products: HS6 rule 2704-2708,2710,2712-2715 -> C19; "
-                        "2716 electricity -> D (no tariff)"),
-    ("28", "C20", 1, "inorganic chemicals"),
-    ("29", "C20", 1, "organic chemicals"),
-    ("30", "C21", 1, "pharmaceutical products"),
-    ("31", "C20", 1, "fertilisers"),
-    ("32", "C20", 1, "tanning, dyeing, paints"),
-    ("33", "C20", 1, "essential oils, cosmetics"),
-    ("34", "C20", 1, "soap, waxes"),
-    ("35", "C20", 1, "albuminoids, glues, enzymes"),
-    ("36", "C20", 1, "explosives, matches"),
-    ("37", "C20", 1, "photographic goods"),
-    ("38", "C20", 1, "miscellaneous chemical products"),
-    ("39", "C20", 0.5, "plastics in primary forms: HS6 rule 3901-3914 -> C20"),
-    ("39", "C22", 0.5, "plastic products: HS6 rule 3915-3926 -> C22"),
-    ("40", "A01", 0.1, "natural rubber: HS6 rule 4001 -> A01"),
-    ("40", "C20", 0.1, "synthetic rubber: HS6 rule 4002 -> C20"),
-    ("40", "C22", 0.8, "rubber products: HS6 rule 4003-4017 -> C22"),
-    ("41", "C13T15", 1, "hides, leather"),
-    ("42", "C13T15", 1, "leather articles, handbags"),
-    ("43", "C13T15", 1, "furskins"),
-    ("44", "A02", 0.15, "fuel wood, logs: HS6 rule 4401,4403 -> A02"),
-    ("44", "C16", 0.85, "wood products: HS6 rule 4402,4404-4421 -> C16"),
-    ("45", "C16", 1, "cork"),
-    ("46", "C16", 1, "plaiting manufactures"),
-    ("47", "C17_18", 1, "pulp"),
-    ("48", "C17_18", 1, "paper"),
-    ("49", "C17_18", 1, "printed matter"),
-    ("50", "C13T15", 1, "silk"),
-    ("51", "A01", 0.3, "raw wool and hair: HS6 rule 5101-5102 -> A01"),
-    ("51", "C13T15", 0.7, "wool yarn and fabric: HS6 rule 5103-5113 -> C13T15"),
-    ("52", "A01", 0.15, "raw cotton: HS6 rule 5201 -> A01"),
-    ("52", "C13T15", 0.85, "cotton yarn and fabric: HS6 rule 5202-5212 -> C13T15"),
-    ("53", "A01", 0.1, "raw vegetable fibres: HS6 rule 5301-5305 -> A01"),
-    ("53", "C13T15", 0.9, "vegetable-fibre yarn and fabric: HS6 rule 5306-5311 -> C13T15"),
-] + [(f"{h:02d}", "C13T15", 1, "textiles, apparel, footwear, headgear") for h in range(54, 66)] + [
-    ("66", "C31T33", 1, "umbrellas, walking sticks (ISIC 3290)"),
-    ("67", "C31T33", 1, "prepared feathers, artificial flowers, wigs (ISIC 3290)"),
-    ("68", "C23", 1, "stone articles"),
-    ("69", "C23", 1, "ceramics"),
-    ("70", "C23", 1, "glass"),
-    ("71", "C24B", 0.5, "precious metals: HS6 rule 7106-7112 -> C24B"),
-    ("71", "C31T33", 0.5, "pearls, stones, jewellery, coin: HS6 rule 7101-7105,7113-7118 -> C31T33"),
-    ("72", "C24A", 1, "iron and steel"),
-    ("73", "C24A", 0.2, "tubes and pipes: HS6 rule 7301-7306 -> C24A"),
-    ("73", "C25", 0.8, "articles of iron or steel: HS6 rule 7307-7326 -> C25"),
-    ("74", "C24B", 1, "copper"),
-    ("75", "C24B", 1, "nickel"),
-    ("76", "C24B", 1, "aluminium"),
-    ("77", "EXCLUDED", 1, "reserved chapter (no products)"),
-    ("78", "C24B", 1, "lead"),
-    ("79", "C24B", 1, "zinc"),
-    ("80", "C24B", 1, "tin"),
-    ("81", "C24B", 1, "other base metals"),
-    ("82", "C25", 1, "tools, cutlery"),
-    ("83", "C25", 1, "miscellaneous base-metal articles"),
-    ("84", "C26", 0.28, "computers, printers: HS6 rule 8443,8470-8473 -> C26"),
-    ("84", "C27", 0.07, "domestic appliances: HS6 rule 8418,8450,8451 -> C27"),
-    ("84", "C28", 0.65, "machinery: all other HS4 in 84 -> C28"),
-    ("85", "C26", 0.6, "electronics: HS6 rule 8517-8529,8532-8534,8540-8542 -> C26"),
-    ("85", "C27", 0.4, "electrical equipment: all other HS4 in 85 -> C27"),
-    ("86", "C302T309", 1, "railway equipment"),
-    ("87", "C29", 0.95, "motor vehicles, parts, trailers: HS6 rule 8701-8709,8716 -> C29"),
-    ("87", "C302T309", 0.05, "motorcycles, bicycles, tanks: HS6 rule 8710-8715 -> C302T309"),
-    ("88", "C302T309", 1, "aircraft, spacecraft"),
-    ("89", "C301", 1, "ships and boats"),
-    ("90", "C26", 0.7, "optical, measuring instruments: all HS4 in 90 except 9018-9021 -> C26"),
-    ("90", "C31T33", 0.3, "medical and dental instruments: HS6 rule 9018-9021 -> C31T33"),
-    ("91", "C26", 1, "clocks and watches (ISIC 2652)"),
-    ("92", "C31T33", 1, "musical instruments"),
-    ("93", "C25", 1, "arms and ammunition (ISIC 2520)"),
-    ("94", "C27", 0.15, "lamps and lighting: HS6 rule 9405 -> C27"),
-    ("94", "C31T33", 0.85, "furniture, bedding, prefabricated buildings -> C31T33"),
-    ("95", "C31T33", 1, "toys, games, sports goods"),
-    ("96", "C31T33", 1, "miscellaneous manufactured articles"),
-    ("97", "C31T33", 1, "works of art, antiques (no producing industry; duty-free almost everywhere)"),
-    ("98", "EXCLUDED", 1, "US special classification provisions (9801 US goods returned, 9802 "
-                          "repairs/assembly abroad): not a product; left out of weights"),
-    ("99", "EXCLUDED", 1, "US temporary legislation and special provisions: not a product; "
-                          "left out of weights (2024 duties 0)"),
-]
+CONCORDANCE: list[tuple[str, str, float, str]] = (
+    [
+        ("01", "A01", 1, "live animals"),
+        ("02", _C, 1, "meat"),
+        ("03", "A03", 0.5, "fish: HS6 rule 0301-0303,0306-0308 -> A03"),
+        ("03", _C, 0.5, "fish: HS6 rule 0304,0305,0309 (fillets, dried, smoked) -> C10T12"),
+        ("04", _C, 0.85, "dairy: HS6 rule 0401-0406 -> C10T12"),
+        ("04", "A01", 0.15, "eggs, honey, insects: HS6 rule 0407-0410 -> A01"),
+        ("05", "A01", 1, "animal products n.e.s. (approximation)"),
+        ("06", "A01", 1, "live plants, flowers"),
+        ("07", "A01", 1, "vegetables"),
+        ("08", "A01", 1, "fruit and nuts"),
+        ("09", "A01", 1, "coffee, tea, spices (processed coffee/tea not separated)"),
+        ("10", "A01", 1, "cereals"),
+        ("11", _C, 1, "milling products"),
+        ("12", "A01", 1, "oil seeds"),
+        ("13", "A02", 0.4, "lac, natural gums: HS6 rule 1301 -> A02"),
+        ("13", "C20", 0.6, "vegetable extracts, pectins: HS6 rule 1302 -> C20"),
+        ("14", "A01", 1, "vegetable plaiting materials"),
+        ("15", _C, 1, "fats and oils"),
+        ("16", _C, 1, "meat and fish preparations"),
+        ("17", _C, 1, "sugar"),
+        ("18", _C, 1, "cocoa"),
+        ("19", _C, 1, "cereal preparations"),
+        ("20", _C, 1, "vegetable and fruit preparations"),
+        ("21", _C, 1, "miscellaneous edible preparations"),
+        ("22", _C, 1, "beverages"),
+        ("23", _C, 1, "residues, animal feed"),
+        ("24", _C, 0.85, "tobacco products: HS6 rule 2402-2404 -> C10T12"),
+        ("24", "A01", 0.15, "unmanufactured tobacco: HS6 rule 2401 -> A01"),
+        ("25", "B08", 0.6, "salt, stone, earths: HS6 rule 2501-2519,2521,2524-2530 -> B08"),
+        ("25", "C23", 0.4, "cement, lime, plaster: HS6 rule 2520,2522,2523 -> C23"),
+        ("26", "B07", 1, "ores, slag, ash"),
+        ("27", "B05", 0.03, "coal, lignite, peat: HS6 rule 2701-2703 -> B05"),
+        ("27", "B06", 0.57, "crude oil, natural gas: HS6 rule 2709,2711 -> B06"),
+        (
+            "27",
+            "C19",
+            0.40,
+            "coke, refined products: HS6 rule 2704-2708,2710,2712-2715 -> C19; 2716 electricity -> D (no tariff)",
+        ),
+        ("28", "C20", 1, "inorganic chemicals"),
+        ("29", "C20", 1, "organic chemicals"),
+        ("30", "C21", 1, "pharmaceutical products"),
+        ("31", "C20", 1, "fertilisers"),
+        ("32", "C20", 1, "tanning, dyeing, paints"),
+        ("33", "C20", 1, "essential oils, cosmetics"),
+        ("34", "C20", 1, "soap, waxes"),
+        ("35", "C20", 1, "albuminoids, glues, enzymes"),
+        ("36", "C20", 1, "explosives, matches"),
+        ("37", "C20", 1, "photographic goods"),
+        ("38", "C20", 1, "miscellaneous chemical products"),
+        ("39", "C20", 0.5, "plastics in primary forms: HS6 rule 3901-3914 -> C20"),
+        ("39", "C22", 0.5, "plastic products: HS6 rule 3915-3926 -> C22"),
+        ("40", "A01", 0.1, "natural rubber: HS6 rule 4001 -> A01"),
+        ("40", "C20", 0.1, "synthetic rubber: HS6 rule 4002 -> C20"),
+        ("40", "C22", 0.8, "rubber products: HS6 rule 4003-4017 -> C22"),
+        ("41", "C13T15", 1, "hides, leather"),
+        ("42", "C13T15", 1, "leather articles, handbags"),
+        ("43", "C13T15", 1, "furskins"),
+        ("44", "A02", 0.15, "fuel wood, logs: HS6 rule 4401,4403 -> A02"),
+        ("44", "C16", 0.85, "wood products: HS6 rule 4402,4404-4421 -> C16"),
+        ("45", "C16", 1, "cork"),
+        ("46", "C16", 1, "plaiting manufactures"),
+        ("47", "C17_18", 1, "pulp"),
+        ("48", "C17_18", 1, "paper"),
+        ("49", "C17_18", 1, "printed matter"),
+        ("50", "C13T15", 1, "silk"),
+        ("51", "A01", 0.3, "raw wool and hair: HS6 rule 5101-5102 -> A01"),
+        ("51", "C13T15", 0.7, "wool yarn and fabric: HS6 rule 5103-5113 -> C13T15"),
+        ("52", "A01", 0.15, "raw cotton: HS6 rule 5201 -> A01"),
+        ("52", "C13T15", 0.85, "cotton yarn and fabric: HS6 rule 5202-5212 -> C13T15"),
+        ("53", "A01", 0.1, "raw vegetable fibres: HS6 rule 5301-5305 -> A01"),
+        ("53", "C13T15", 0.9, "vegetable-fibre yarn and fabric: HS6 rule 5306-5311 -> C13T15"),
+    ]
+    + [(f"{h:02d}", "C13T15", 1, "textiles, apparel, footwear, headgear") for h in range(54, 66)]
+    + [
+        ("66", "C31T33", 1, "umbrellas, walking sticks (ISIC 3290)"),
+        ("67", "C31T33", 1, "prepared feathers, artificial flowers, wigs (ISIC 3290)"),
+        ("68", "C23", 1, "stone articles"),
+        ("69", "C23", 1, "ceramics"),
+        ("70", "C23", 1, "glass"),
+        ("71", "C24B", 0.5, "precious metals: HS6 rule 7106-7112 -> C24B"),
+        ("71", "C31T33", 0.5, "pearls, stones, jewellery, coin: HS6 rule 7101-7105,7113-7118 -> C31T33"),
+        ("72", "C24A", 1, "iron and steel"),
+        ("73", "C24A", 0.2, "tubes and pipes: HS6 rule 7301-7306 -> C24A"),
+        ("73", "C25", 0.8, "articles of iron or steel: HS6 rule 7307-7326 -> C25"),
+        ("74", "C24B", 1, "copper"),
+        ("75", "C24B", 1, "nickel"),
+        ("76", "C24B", 1, "aluminium"),
+        ("77", "EXCLUDED", 1, "reserved chapter (no products)"),
+        ("78", "C24B", 1, "lead"),
+        ("79", "C24B", 1, "zinc"),
+        ("80", "C24B", 1, "tin"),
+        ("81", "C24B", 1, "other base metals"),
+        ("82", "C25", 1, "tools, cutlery"),
+        ("83", "C25", 1, "miscellaneous base-metal articles"),
+        ("84", "C26", 0.28, "computers, printers: HS6 rule 8443,8470-8473 -> C26"),
+        ("84", "C27", 0.07, "domestic appliances: HS6 rule 8418,8450,8451 -> C27"),
+        ("84", "C28", 0.65, "machinery: all other HS4 in 84 -> C28"),
+        ("85", "C26", 0.6, "electronics: HS6 rule 8517-8529,8532-8534,8540-8542 -> C26"),
+        ("85", "C27", 0.4, "electrical equipment: all other HS4 in 85 -> C27"),
+        ("86", "C302T309", 1, "railway equipment"),
+        ("87", "C29", 0.95, "motor vehicles, parts, trailers: HS6 rule 8701-8709,8716 -> C29"),
+        ("87", "C302T309", 0.05, "motorcycles, bicycles, tanks: HS6 rule 8710-8715 -> C302T309"),
+        ("88", "C302T309", 1, "aircraft, spacecraft"),
+        ("89", "C301", 1, "ships and boats"),
+        ("90", "C26", 0.7, "optical, measuring instruments: all HS4 in 90 except 9018-9021 -> C26"),
+        ("90", "C31T33", 0.3, "medical and dental instruments: HS6 rule 9018-9021 -> C31T33"),
+        ("91", "C26", 1, "clocks and watches (ISIC 2652)"),
+        ("92", "C31T33", 1, "musical instruments"),
+        ("93", "C25", 1, "arms and ammunition (ISIC 2520)"),
+        ("94", "C27", 0.15, "lamps and lighting: HS6 rule 9405 -> C27"),
+        ("94", "C31T33", 0.85, "furniture, bedding, prefabricated buildings -> C31T33"),
+        ("95", "C31T33", 1, "toys, games, sports goods"),
+        ("96", "C31T33", 1, "miscellaneous manufactured articles"),
+        ("97", "C31T33", 1, "works of art, antiques (no producing industry; duty-free almost everywhere)"),
+        (
+            "98",
+            "EXCLUDED",
+            1,
+            "US special classification provisions (9801 US goods returned, 9802 "
+            "repairs/assembly abroad): not a product; left out of weights",
+        ),
+        (
+            "99",
+            "EXCLUDED",
+            1,
+            "US temporary legislation and special provisions: not a product; left out of weights (2024 duties 0)",
+        ),
+    ]
+)
 
 # HS4 ranges -> industry, for split chapters, applied to HS6 data (first match wins;
 # chapters not listed use their single HS2 industry).
@@ -221,8 +319,15 @@ HS4_RULES: dict[str, list[tuple[int, int, str]]] = {
     "13": [(1301, 1301, "A02"), (1302, 1302, "C20")],
     "24": [(2401, 2401, "A01"), (2402, 2404, _C)],
     "25": [(2520, 2520, "C23"), (2522, 2523, "C23"), (2501, 2530, "B08")],
-    "27": [(2701, 2703, "B05"), (2704, 2708, "C19"), (2709, 2709, "B06"), (2710, 2710, "C19"),
-           (2711, 2711, "B06"), (2712, 2715, "C19"), (2716, 2716, "D")],
+    "27": [
+        (2701, 2703, "B05"),
+        (2704, 2708, "C19"),
+        (2709, 2709, "B06"),
+        (2710, 2710, "C19"),
+        (2711, 2711, "B06"),
+        (2712, 2715, "C19"),
+        (2716, 2716, "D"),
+    ],
     "39": [(3901, 3914, "C20"), (3915, 3926, "C22")],
     "40": [(4001, 4001, "A01"), (4002, 4002, "C20"), (4003, 4017, "C22")],
     "44": [(4401, 4401, "A02"), (4403, 4403, "A02"), (4402, 4421, "C16")],
@@ -231,8 +336,7 @@ HS4_RULES: dict[str, list[tuple[int, int, str]]] = {
     "53": [(5301, 5305, "A01"), (5306, 5311, "C13T15")],
     "71": [(7106, 7112, "C24B"), (7101, 7118, "C31T33")],
     "73": [(7301, 7306, "C24A"), (7307, 7326, "C25")],
-    "84": [(8443, 8443, "C26"), (8470, 8473, "C26"), (8418, 8418, "C27"), (8450, 8451, "C27"),
-           (8401, 8487, "C28")],
+    "84": [(8443, 8443, "C26"), (8470, 8473, "C26"), (8418, 8418, "C27"), (8450, 8451, "C27"), (8401, 8487, "C28")],
     "85": [(8517, 8529, "C26"), (8532, 8534, "C26"), (8540, 8542, "C26"), (8501, 8548, "C27")],
     "87": [(8710, 8715, "C302T309"), (8701, 8716, "C29")],
     "90": [(9018, 9021, "C31T33"), (9001, 9033, "C26")],
@@ -241,8 +345,10 @@ HS4_RULES: dict[str, list[tuple[int, int, str]]] = {
 
 # ------------------------------------------------------------------- MFN averages
 
-WTP = ("WTO-ITC-UNCTAD World Tariff Profiles 2023, summary tables (MFN applied, simple "
-       "average of HS6 duties incl. AVEs, 2022 data)")
+WTP = (
+    "WTO-ITC-UNCTAD World Tariff Profiles 2023, summary tables (MFN applied, simple "
+    "average of HS6 duties incl. AVEs, 2022 data)"
+)
 # (territory, members, all products %, agricultural %, non-agricultural %, confidence, note)
 # confidence: "total_checked" = the all-products figure was checked against the WTP 2023
 # summary table; the agricultural / non-agricultural split is transcribed from the same
@@ -316,27 +422,97 @@ AGREEMENTS: list[tuple[str, list[str], list[str] | None, str, bool, str]] = [
     ("EFTA-convention", EFTA3, None, "NONAG", False, "industrial goods"),
     ("EU-EFTA", EU27, EFTA3, "NONAG", False, "EEA (NOR, ISL) and EU-CH FTA 1972: industrial goods"),
     ("EU-TUR-CU", EU27, ["TUR"], "NONAG", False, "customs union for industrial goods (1995)"),
-    ("EU-FTAs", EU27, ["KOR", "JPN", "CAN", "MEX", "CHL", "COL", "PER", "CRI", "SGP", "ISR",
-                       "MAR", "TUN", "EGY", "JOR", "UKR", "ZAF"], "NONAG", False,
-     "EU FTAs in force by 2022 (KOR 2011, JPN 2019, CETA 2017, MEX 2000, CHL 2003, COL/PER "
-     "2013, CRI 2013, SGP 2019, Euro-Med, UKR DCFTA 2016, SADC EPA 2016); ag lines not zeroed"),
-    ("EU-EBA", EU27, LDC_EBA, "GOODS", True,
-     "EU Everything-But-Arms for LDCs (AGO in post-graduation transition; KHM partly withdrawn 2020)"),
-    ("UK-FTAs", ["GBR"], EFTA3 + ["TUR", "KOR", "JPN", "CAN", "MEX", "CHL", "COL", "PER",
-                                  "CRI", "SGP", "ISR", "MAR", "TUN", "EGY", "JOR", "UKR", "ZAF"],
-     "NONAG", False, "UK continuity agreements (2021) mirroring the EU's; ag lines not zeroed"),
+    (
+        "EU-FTAs",
+        EU27,
+        [
+            "KOR",
+            "JPN",
+            "CAN",
+            "MEX",
+            "CHL",
+            "COL",
+            "PER",
+            "CRI",
+            "SGP",
+            "ISR",
+            "MAR",
+            "TUN",
+            "EGY",
+            "JOR",
+            "UKR",
+            "ZAF",
+        ],
+        "NONAG",
+        False,
+        "EU FTAs in force by 2022 (KOR 2011, JPN 2019, CETA 2017, MEX 2000, CHL 2003, COL/PER "
+        "2013, CRI 2013, SGP 2019, Euro-Med, UKR DCFTA 2016, SADC EPA 2016); ag lines not zeroed",
+    ),
+    (
+        "EU-EBA",
+        EU27,
+        LDC_EBA,
+        "GOODS",
+        True,
+        "EU Everything-But-Arms for LDCs (AGO in post-graduation transition; KHM partly withdrawn 2020)",
+    ),
+    (
+        "UK-FTAs",
+        ["GBR"],
+        EFTA3
+        + [
+            "TUR",
+            "KOR",
+            "JPN",
+            "CAN",
+            "MEX",
+            "CHL",
+            "COL",
+            "PER",
+            "CRI",
+            "SGP",
+            "ISR",
+            "MAR",
+            "TUN",
+            "EGY",
+            "JOR",
+            "UKR",
+            "ZAF",
+        ],
+        "NONAG",
+        False,
+        "UK continuity agreements (2021) mirroring the EU's; ag lines not zeroed",
+    ),
     ("UK-DCTS-LDC", ["GBR"], LDC_EBA, "GOODS", True, "UK preferences for LDCs (GSP/DCTS)"),
-    ("USMCA", ["USA", "CAN", "MEX"], None, "GOODS", False,
-     "USMCA; the US side is superseded by Census rows where US imports exist"),
+    (
+        "USMCA",
+        ["USA", "CAN", "MEX"],
+        None,
+        "GOODS",
+        False,
+        "USMCA; the US side is superseded by Census rows where US imports exist",
+    ),
     ("ATIGA", ASEAN, None, "GOODS", False, "ASEAN Trade in Goods Agreement"),
     ("ACFTA", ["CHN"], ASEAN, "GOODS", False, "ASEAN-China FTA (sensitive lists ignored)"),
     ("CEPA-HK", ["CHN"], ["HKG"], "GOODS", False, "Mainland-Hong Kong CEPA"),
     ("CHN-FTAs-all", ["CHN"], ["NZL", "CHL"], "GOODS", False, "China-NZ 2008, China-Chile 2006: fully phased in"),
-    ("CHN-FTAs-nonag", ["CHN"], ["AUS", "PER", "CRI", "ISL"], "NONAG", False,
-     "ChAFTA 2015, China-Peru 2010, China-Costa Rica 2011, China-Iceland 2014"),
+    (
+        "CHN-FTAs-nonag",
+        ["CHN"],
+        ["AUS", "PER", "CRI", "ISL"],
+        "NONAG",
+        False,
+        "ChAFTA 2015, China-Peru 2010, China-Costa Rica 2011, China-Iceland 2014",
+    ),
     ("ANZCERTA", ["AUS", "NZL"], None, "GOODS", False, "Australia-NZ Closer Economic Relations"),
-    ("CPTPP", ["AUS", "CAN", "JPN", "MEX", "NZL", "SGP", "VNM", "PER"], None, "NONAG", False,
-     "CPTPP members in force by 2022 (MYS from 29 Nov 2022, CHL/BRN 2023 not included)"),
+    (
+        "CPTPP",
+        ["AUS", "CAN", "JPN", "MEX", "NZL", "SGP", "VNM", "PER"],
+        None,
+        "NONAG",
+        False,
+        "CPTPP members in force by 2022 (MYS from 29 Nov 2022, CHL/BRN 2023 not included)",
+    ),
     ("Pacific-Alliance", ["CHL", "COL", "MEX", "PER"], None, "GOODS", False, "Additional Protocol 2016"),
     ("Mercosur", ["ARG", "BRA"], None, "GOODS", False, "intra-Mercosur (sugar, autos excepted: ignored)"),
     ("EAEU", ["RUS", "BLR", "KAZ"], None, "GOODS", False, "Eurasian Economic Union customs union"),
@@ -345,13 +521,24 @@ AGREEMENTS: list[tuple[str, list[str], list[str] | None, str, bool, str]] = [
     ("AANZFTA", ASEAN, ["AUS", "NZL"], "NONAG", False, "ASEAN-Australia-NZ FTA"),
     ("AKFTA", ASEAN, ["KOR"], "NONAG", False, "ASEAN-Korea FTA"),
     ("AJCEP", ASEAN, ["JPN"], "NONAG", False, "ASEAN-Japan CEP and bilateral EPAs"),
-    ("KOR-FTAs", ["KOR"], ["AUS", "CAN", "CHL", "PER", "COL", "TUR"], "NONAG", False,
-     "Korea's FTAs with AUS 2014, CAN 2015, CHL 2004, PER 2011, COL 2016, TUR 2013"),
+    (
+        "KOR-FTAs",
+        ["KOR"],
+        ["AUS", "CAN", "CHL", "PER", "COL", "TUR"],
+        "NONAG",
+        False,
+        "Korea's FTAs with AUS 2014, CAN 2015, CHL 2004, PER 2011, COL 2016, TUR 2013",
+    ),
     ("JPN-EPAs", ["JPN"], ["AUS", "CHL", "PER", "CHE"], "NONAG", False, "Japan's EPAs"),
-    ("CAN-FTAs", ["CAN"], ["CHL", "PER", "COL", "CRI", "ISR", "JOR", "UKR"], "NONAG", False,
-     "Canada's FTAs"),
-    ("EFTA-FTAs", EFTA3, ["CAN", "MEX", "CHL", "COL", "PER", "KOR", "SGP", "TUR", "ISR", "MAR",
-                          "TUN", "EGY", "JOR", "UKR", "HKG"], "NONAG", False, "EFTA's FTAs"),
+    ("CAN-FTAs", ["CAN"], ["CHL", "PER", "COL", "CRI", "ISR", "JOR", "UKR"], "NONAG", False, "Canada's FTAs"),
+    (
+        "EFTA-FTAs",
+        EFTA3,
+        ["CAN", "MEX", "CHL", "COL", "PER", "KOR", "SGP", "TUR", "ISR", "MAR", "TUN", "EGY", "JOR", "UKR", "HKG"],
+        "NONAG",
+        False,
+        "EFTA's FTAs",
+    ),
     ("MEX-FTAs", ["MEX"], ["ISR", "CRI"], "NONAG", False, "Mexico-Israel 2000, Mexico-Central America 2013"),
 ]
 
@@ -413,8 +600,9 @@ def read_census(data: Path) -> pd.DataFrame:
         raise SystemExit(f"no hs2-tariff-*.csv files under {folder}")
     frames = [pd.read_csv(f, dtype={"HS2": str, "CTY_CODE": str}) for f in files]
     out = pd.concat(frames, ignore_index=True)
-    out = out.rename(columns={"HS2": "hs2", "CTY_CODE": "code", "CTY_NAME": "name",
-                              "2024_imports": "imports", "2024_duty": "duty"})
+    out = out.rename(
+        columns={"HS2": "hs2", "CTY_CODE": "code", "CTY_NAME": "name", "2024_imports": "imports", "2024_duty": "duty"}
+    )
     out["hs2"] = out["hs2"].str.zfill(2)
     return out[["code", "name", "hs2", "imports", "duty"]]
 
@@ -422,8 +610,7 @@ def read_census(data: Path) -> pd.DataFrame:
 def _to_industries(census: pd.DataFrame, conc: pd.DataFrame) -> pd.DataFrame:
     merged = census.merge(conc[["hs2", "industry", "share"]], on="hs2", how="inner")
     merged = merged[merged["industry"] != "EXCLUDED"]
-    merged = merged.assign(imports=merged["imports"] * merged["share"],
-                           duty=merged["duty"] * merged["share"])
+    merged = merged.assign(imports=merged["imports"] * merged["share"], duty=merged["duty"] * merged["share"])
     return merged
 
 
@@ -442,8 +629,7 @@ def us_rows(census: pd.DataFrame, conc: pd.DataFrame) -> list[tuple[str, str, st
     mfn = ind[ind["iso3"].isin(mfn_set)].groupby("industry")[["imports", "duty"]].sum()
     for industry, r in mfn.iterrows():
         if r["imports"] > 0:
-            rows.append(("USA", "*", industry, 100 * r["duty"] / r["imports"],
-                         "census2024_mfn_type_average"))
+            rows.append(("USA", "*", industry, 100 * r["duty"] / r["imports"], "census2024_mfn_type_average"))
     return rows
 
 
@@ -469,8 +655,9 @@ def china_on_us_hs6(data: Path) -> pd.DataFrame:
     latest = max(wide.columns)
     rise = (wide["2019-09-01"] - wide["2019-06-01"]).fillna(0.0)
     tranche = rise.where(((rise - 5).abs() < 1e-9) | ((rise - 10).abs() < 1e-9), 0.0)
-    out = pd.DataFrame({"hs6": wide.index, "tariff": wide[latest] - 0.5 * tranche,
-                        "tranche": tranche}).dropna(subset=["tariff"])
+    out = pd.DataFrame({"hs6": wide.index, "tariff": wide[latest] - 0.5 * tranche, "tranche": tranche}).dropna(
+        subset=["tariff"]
+    )
     out["industry"] = [hs6_industry(h) for h in out["hs6"]]
     return out.reset_index(drop=True)
 
@@ -479,8 +666,7 @@ def china_rows(data: Path) -> list[tuple[str, str, str, float, str]]:
     hs6 = china_on_us_hs6(data)
     hs6 = hs6[hs6["industry"].isin(GOODS)]
     means = hs6.groupby("industry")["tariff"].mean()
-    return [("CHN", "USA", j, float(v), "tradewar_tracker_2019_12_26_phase_one_simple_avg")
-            for j, v in means.items()]
+    return [("CHN", "USA", j, float(v), "tradewar_tracker_2019_12_26_phase_one_simple_avg") for j, v in means.items()]
 
 
 def us_on_china_statutory(data: Path) -> float:
@@ -544,17 +730,19 @@ def elasticity_rows(data: Path) -> list[list[str]]:
     n = x.shape[1]
     flows = []
     for s in (13, 15, 16):  # Office, Communication, Medical in CP's sector order
-        block = x[s * n:(s + 1) * n].copy()
+        block = x[s * n : (s + 1) * n].copy()
         block[range(n), range(n)] = 0.0
         flows.append(block.sum())
     weights = [f / sum(flows) for f in flows]
     c26 = sum(w * theta_t[s] for w, s in zip(weights, (13, 15, 16), strict=True))
-    c26_note = ("CP Office 12.95, Communication 3.95, Medical 8.71 weighted by their 1993 world "
-                f"trade in CP's data (weights {weights[0]:.3f}/{weights[1]:.3f}/{weights[2]:.3f}); "
-                "the simple mean is 8.54")
+    c26_note = (
+        "CP Office 12.95, Communication 3.95, Medical 8.71 weighted by their 1993 world "
+        f"trade in CP's data (weights {weights[0]:.3f}/{weights[1]:.3f}/{weights[2]:.3f}); "
+        "the simple mean is 8.54"
+    )
     notes = {
         "C19": "CP estimate 64.85 is large and imprecise (near-perfect substitutes); kept as CP "
-               "use it. Override (e.g. 8.22) if the solver is stiff",
+        "use it. Override (e.g. 8.22) if the solver is stiff",
         "C22": "CP estimate 1.67 is low and imprecise; kept",
         "C28": "CP estimate 1.45 is low and imprecise; kept",
         "C29": "paper's Auto estimate 1.84 is replaced by 8.22 in CP's code",
@@ -578,8 +766,7 @@ def elasticity_rows(data: Path) -> list[list[str]]:
             cp = "services"
             source = "Caliendo and Parro (2015): services use the aggregate 8.22"
             note = "non-tradable in CP; value used where needed"
-        rows.append([j, INDUSTRY_NAMES[j], _fmt(code, 2), _fmt(code, 2), _fmt(paper, 2), cp,
-                     source, note])
+        rows.append([j, INDUSTRY_NAMES[j], _fmt(code, 2), _fmt(code, 2), _fmt(paper, 2), cp, source, note])
     return rows
 
 
@@ -590,16 +777,42 @@ def build(data: Path, out: Path, verbose: bool = False) -> dict[str, float]:
     """Write the four tables into ``out``; return headline numbers for logging and tests."""
     out.mkdir(parents=True, exist_ok=True)
     conc = concordance_frame()
-    _write_csv(out / "hs2_to_icio.csv", ["hs2", "industry", "share", "note"],
-               [(h, j, _fmt(s, 2), n) for h, j, s, n in
-                sorted(CONCORDANCE, key=lambda r: (r[0], r[1]))])
+    _write_csv(
+        out / "hs2_to_icio.csv",
+        ["hs2", "industry", "share", "note"],
+        [(h, j, _fmt(s, 2), n) for h, j, s, n in sorted(CONCORDANCE, key=lambda r: (r[0], r[1]))],
+    )
 
-    _write_csv(out / "mfn_averages.csv",
-               ["territory", "members", "year", "all_products_pct", "ag_pct", "nonag_pct",
-                "measure", "source", "confidence", "note"],
-               [(t, " ".join(m), 2022, _fmt(a, 1), _fmt(g, 1), _fmt(na, 1),
-                 "simple average MFN applied (HS6, incl. AVEs where reported)", WTP, c, note)
-                for t, m, a, g, na, c, note in sorted(MFN)])
+    _write_csv(
+        out / "mfn_averages.csv",
+        [
+            "territory",
+            "members",
+            "year",
+            "all_products_pct",
+            "ag_pct",
+            "nonag_pct",
+            "measure",
+            "source",
+            "confidence",
+            "note",
+        ],
+        [
+            (
+                t,
+                " ".join(m),
+                2022,
+                _fmt(a, 1),
+                _fmt(g, 1),
+                _fmt(na, 1),
+                "simple average MFN applied (HS6, incl. AVEs where reported)",
+                WTP,
+                c,
+                note,
+            )
+            for t, m, a, g, na, c, note in sorted(MFN)
+        ],
+    )
 
     census = read_census(data)
     rows = us_rows(census, conc) + china_rows(data) + mfn_rows() + agreement_rows()
@@ -608,13 +821,17 @@ def build(data: Path, out: Path, verbose: bool = False) -> dict[str, float]:
     keys = [(r[0], r[1], r[2]) for r in rows]
     if len(set(keys)) != len(keys):
         raise SystemExit("duplicate (importer, exporter, industry) rows")
-    _write_csv(out / "baseline_tariffs_icio.csv",
-               ["importer", "exporter", "industry", "tariff_pct", "source"],
-               [(i, e, j, _fmt(t), s) for i, e, j, t, s in rows])
+    _write_csv(
+        out / "baseline_tariffs_icio.csv",
+        ["importer", "exporter", "industry", "tariff_pct", "source"],
+        [(i, e, j, _fmt(t), s) for i, e, j, t, s in rows],
+    )
 
-    _write_csv(out / "elasticities_icio.csv",
-               ["industry", "name", "theta", "theta_cp2015_code", "theta_paper_table1",
-                "cp2015_sectors", "source", "note"], elasticity_rows(data))
+    _write_csv(
+        out / "elasticities_icio.csv",
+        ["industry", "name", "theta", "theta_cp2015_code", "theta_paper_table1", "cp2015_sectors", "source", "note"],
+        elasticity_rows(data),
+    )
 
     # Headline numbers (trade-weighted with Census 2024 imports, 01-97).
     cn = census[(census["code"] == "5700") & (census["hs2"].astype(int) <= 97)]
@@ -634,10 +851,13 @@ def build(data: Path, out: Path, verbose: bool = False) -> dict[str, float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="shared data folder (default: ../shared/data from the repo root)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output folder (default: src/detente/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="shared data folder (default: ../shared/data from the repo root)",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: src/detente/data)")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"data folder {args.data} not found", file=sys.stderr)

@@ -60,15 +60,23 @@ def fmt(x, spec="{:+.3f}"):
 
 
 def comparison_section(c) -> str:
-    lines = [f"### {c.title}", "", f"`{c.command}`", "",
-             "Settings: " + "; ".join(f"{k}: {v}" for k, v in c.settings.items()), "",
-             "| quantity | model | published | unit | difference | target | source |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### {c.title}",
+        "",
+        f"`{c.command}`",
+        "",
+        "Settings: " + "; ".join(f"{k}: {v}" for k, v in c.settings.items()),
+        "",
+        "| quantity | model | published | unit | difference | target | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in c.rows:
         target = "" if r.within is None else f"{'yes' if r.within else '**no**'} (±{r.tolerance:g})"
         src = " ".join(r.source.split())
-        lines.append(f"| {r.quantity} | {fmt(r.model)} | {fmt(r.published)} | {r.unit} | "
-                     f"{fmt(r.difference)} | {target} | {src} |")
+        lines.append(
+            f"| {r.quantity} | {fmt(r.model)} | {fmt(r.published)} | {r.unit} | "
+            f"{fmt(r.difference)} | {target} | {src} |"
+        )
     lines.append("")
     if c.name == "diversion-2025":
         lines += diversion_table(c.extra["table"])
@@ -79,19 +87,24 @@ def comparison_section(c) -> str:
 
 def diversion_table(table: list[dict]) -> list[str]:
     """Every main partner: model and observed shares of US goods imports, and whether the signs agree."""
-    out = ["Shares of US goods imports by partner, percent (model: factory prices, 2022 baseline and "
-           "the day-weighted mean over 2025; observed: US Census, 2024 and 2025). \"≥\": the observed "
-           "2025 figure is a lower bound.", "",
-           "| partner | model baseline % | model 2025 % | model change pp | observed 2024 % | observed 2025 % | "
-           "observed change pp | model relative change % | observed relative change % | same sign |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        "Shares of US goods imports by partner, percent (model: factory prices, 2022 baseline and "
+        'the day-weighted mean over 2025; observed: US Census, 2024 and 2025). "≥": the observed '
+        "2025 figure is a lower bound.",
+        "",
+        "| partner | model baseline % | model 2025 % | model change pp | observed 2024 % | observed 2025 % | "
+        "observed change pp | model relative change % | observed relative change % | same sign |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in table:
         ge = "≥ " if r["observed_is_lower_bound"] else ""
         sign = "" if r["sign_agrees"] is None else ("yes" if r["sign_agrees"] else "**no**")
-        out.append(f"| {r['partner']} | {r['model_base_share_pct']:.2f} | {r['model_2025_share_pct']:.2f} | "
-                   f"{r['model_change_pp']:+.2f} | {fmt(r['observed_2024_share_pct'], '{:.2f}')} | "
-                   f"{ge}{fmt(r['observed_2025_share_pct'], '{:.2f}')} | {ge}{fmt(r['observed_change_pp'], '{:+.2f}')} | "
-                   f"{r['model_relative_change_pct']:+.1f} | {ge}{fmt(r['observed_relative_change_pct'], '{:+.1f}')} | {sign} |")
+        out.append(
+            f"| {r['partner']} | {r['model_base_share_pct']:.2f} | {r['model_2025_share_pct']:.2f} | "
+            f"{r['model_change_pp']:+.2f} | {fmt(r['observed_2024_share_pct'], '{:.2f}')} | "
+            f"{ge}{fmt(r['observed_2025_share_pct'], '{:.2f}')} | {ge}{fmt(r['observed_change_pp'], '{:+.2f}')} | "
+            f"{r['model_relative_change_pct']:+.1f} | {ge}{fmt(r['observed_relative_change_pct'], '{:+.1f}')} | {sign} |"
+        )
     out.append("")
     return out
 
@@ -103,15 +116,22 @@ def sensitivity_section(title: str, command: str, eq, headlines: list[str], note
     lines = [f"### {title}", "", f"`{command}`", "", f"Elasticities: {eq.world.meta.elasticities}.", ""]
     if note:
         lines += [note, ""]
-    lines += ["| headline | value % | all +10% | driver 1 | driver 2 | driver 3 | one sector > half? |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "| headline | value % | all +10% | driver 1 | driver 2 | driver 3 | one sector > half? |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for k, h in enumerate(sens.headlines):
         order = np.argsort(-a[k], kind="stable")[:3]
-        cells = [f"{sens.sectors[j]} {100 * a[k, j] / tot[k]:.0f}% ({STEP * sens.d_pct[k, j]:+.3g})"
-                 if tot[k] > 0 else "" for j in order]
+        cells = [
+            f"{sens.sectors[j]} {100 * a[k, j] / tot[k]:.0f}% ({STEP * sens.d_pct[k, j]:+.3g})" if tot[k] > 0 else ""
+            for j in order
+        ]
         dom = tot[k] > 0 and a[k, order[0]] > 0.5 * tot[k]
-        lines.append(f"| {h} | {sens.values[k]:+.3f} | {STEP * float(sens.uniform[k]):+.3f} | "
-                     + " | ".join(cells) + f" | {'**ONE SECTOR > HALF** (' + sens.sectors[order[0]] + ')' if dom else 'no'} |")
+        lines.append(
+            f"| {h} | {sens.values[k]:+.3f} | {STEP * float(sens.uniform[k]):+.3f} | "
+            + " | ".join(cells)
+            + f" | {'**ONE SECTOR > HALF** (' + sens.sectors[order[0]] + ')' if dom else 'no'} |"
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -122,20 +142,28 @@ GRID_HORIZONS = ("1y", "long")
 
 def set_grid() -> str:
     """The validation headlines under each elasticity set and horizon (what the choice changes)."""
-    lines = ["## The same comparisons under other elasticity sets and horizons", "",
-             "`detente reproduce trade-2025 --elasticities SET --horizon H` and "
-             "`detente reproduce war-2018 --elasticities SET --horizon H`. Observed: China->US "
-             "-29.7% (2025) and -41.4% (May 2025) by US Census; US->China -14.6% and -18.1% by "
-             "China's customs; FGKK: US -0.04% of GDP.", "",
-             "| set | horizon | China->US 2025 % | China->US May % | US->China 2025 % | US->China May % | "
-             "2018 war, US welfare % | 2018 war, China welfare % |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## The same comparisons under other elasticity sets and horizons",
+        "",
+        "`detente reproduce trade-2025 --elasticities SET --horizon H` and "
+        "`detente reproduce war-2018 --elasticities SET --horizon H`. Observed: China->US "
+        "-29.7% (2025) and -41.4% (May 2025) by US Census; US->China -14.6% and -18.1% by "
+        "China's customs; FGKK: US -0.04% of GDP.",
+        "",
+        "| set | horizon | China->US 2025 % | China->US May % | US->China 2025 % | US->China May % | "
+        "2018 war, US welfare % | 2018 war, China welfare % |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in GRID_SETS:
         for h in GRID_HORIZONS:
             t = reproduce("trade-2025", elasticities=name, horizon=h)
             v = [r.model for r in t.rows[:4]]
             war = reproduce("war-2018", elasticities=name, horizon=h)
-            lines.append(f"| {name} | {h} | " + " | ".join(f"{x:+.1f}" for x in (v[0], v[1], v[2], v[3]))
-                         + f" | {war.rows[0].model:+.3f} | {war.rows[3].model:+.3f} |")
+            lines.append(
+                f"| {name} | {h} | "
+                + " | ".join(f"{x:+.1f}" for x in (v[0], v[1], v[2], v[3]))
+                + f" | {war.rows[0].model:+.3f} | {war.rows[3].model:+.3f} |"
+            )
     lines.append("")
     return "\n".join(lines)
 
@@ -154,11 +182,17 @@ def main() -> int:
             summary.append(f"| {name} | `detente reproduce {name}` | not run here | {c} |")
             continue
         targeted = [r for r in c.rows if r.within is not None]
-        result = (f"{sum(bool(r.within) for r in targeted)} of {len(targeted)} within target"
-                  if targeted else "no target (compared side by side)")
+        result = (
+            f"{sum(bool(r.within) for r in targeted)} of {len(targeted)} within target"
+            if targeted
+            else "no target (compared side by side)"
+        )
         summary.append(f"| {name} | `{c.command}` | {c.title} | {result} |")
-    parts = [INTRO.format(version=__version__, date=dt.date.today().isoformat(), summary="\n".join(summary)),
-             "## The comparisons", ""]
+    parts = [
+        INTRO.format(version=__version__, date=dt.date.today().isoformat(), summary="\n".join(summary)),
+        "## The comparisons",
+        "",
+    ]
     parts += [comparison_section(c) for c in studies.values() if not isinstance(c, Exception)]
     parts.append(set_grid())
     parts.append(open(ROOT / "scripts" / "validation_discussion.md", encoding="utf-8").read())
@@ -167,46 +201,88 @@ def main() -> int:
     w = load_world("default")
     peak = solve(w, Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125))
     heads = ["welfare USA", "welfare CHN", "welfare MEX", "welfare VNM", "trade CHN->USA goods", "trade USA->CHN goods"]
-    parts.append(sensitivity_section("The April 2025 peak (README, `make demo`)",
-                                     "detente whatif --preset april-2025-peak --sensitivity", peak, heads))
+    parts.append(
+        sensitivity_section(
+            "The April 2025 peak (README, `make demo`)",
+            "detente whatif --preset april-2025-peak --sensitivity",
+            peak,
+            heads,
+        )
+    )
     uni = solve(w, Counterfactual.from_world(w).tariff("USA", "all", "goods", 25))
-    parts.append(sensitivity_section("A universal 25-pp US tariff", "detente whatif --tariff 'USA<-all:goods:+25' --sensitivity",
-                                     uni, ["welfare USA", "welfare CHN", "welfare CAN", "welfare MEX"]))
+    parts.append(
+        sensitivity_section(
+            "A universal 25-pp US tariff",
+            "detente whatif --tariff 'USA<-all:goods:+25' --sensitivity",
+            uni,
+            ["welfare USA", "welfare CHN", "welfare CAN", "welfare MEX"],
+        )
+    )
     from detente.policy import load_scenario, replay
 
     rp = replay(load_scenario("us-china-2018-2020"))
-    parts.append(sensitivity_section(
-        "The 2018 war at the end of 2018 (war-2018)", "detente reproduce war-2018",
-        rp.equilibrium_on(rp.in_force(dt.date(2018, 12, 31))),
-        ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
-        "Derivatives hold the re-based pre-war world fixed (the re-base itself also depends on the "
-        "elasticities, at the long run)."))
+    parts.append(
+        sensitivity_section(
+            "The 2018 war at the end of 2018 (war-2018)",
+            "detente reproduce war-2018",
+            rp.equilibrium_on(rp.in_force(dt.date(2018, 12, 31))),
+            ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
+            "Derivatives hold the re-based pre-war world fixed (the re-base itself also depends on the "
+            "elasticities, at the long run).",
+        )
+    )
     rp25 = replay(load_scenario("us-china-2025"))
-    parts.append(sensitivity_section(
-        "2025: the policy in force in May 2025 after Geneva (trade-2025)", "detente reproduce trade-2025",
-        rp25.equilibrium_on(rp25.in_force(dt.date(2025, 5, 19))),
-        ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"]))
-    parts.append(sensitivity_section(
-        "2025: the April peak state of the replay (trade-2025)", "detente reproduce trade-2025",
-        rp25.equilibrium_on(rp25.in_force(dt.date(2025, 4, 10))),
-        ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"]))
+    parts.append(
+        sensitivity_section(
+            "2025: the policy in force in May 2025 after Geneva (trade-2025)",
+            "detente reproduce trade-2025",
+            rp25.equilibrium_on(rp25.in_force(dt.date(2025, 5, 19))),
+            ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
+        )
+    )
+    parts.append(
+        sensitivity_section(
+            "2025: the April peak state of the replay (trade-2025)",
+            "detente reproduce trade-2025",
+            rp25.equilibrium_on(rp25.in_force(dt.date(2025, 4, 10))),
+            ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
+        )
+    )
     from detente.strategy import PolicyModel, nash_tariffs
 
     wl = load_world("default", horizon="long")
     nash = nash_tariffs(PolicyModel(wl), ("USA", "CHN"))
-    at_nash = solve(wl, Counterfactual(wl, nash.tariffs, np.ones_like(wl.tariffs), np.array(wl.deficit),
-                                       label="US-China Nash tariffs"))
-    parts.append(sensitivity_section(
-        "Welfare at the US-China Nash tariffs (docs/strategy.md, `detente nash`)", "detente nash", at_nash,
-        ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
-        "Long-run elasticities (the strategy default). Derivatives hold the tariffs at their Nash rates; "
-        "the Nash rates themselves move with the elasticities too (roughly as 1/theta of the affected trade)."))
+    at_nash = solve(
+        wl,
+        Counterfactual(wl, nash.tariffs, np.ones_like(wl.tariffs), np.array(wl.deficit), label="US-China Nash tariffs"),
+    )
+    parts.append(
+        sensitivity_section(
+            "Welfare at the US-China Nash tariffs (docs/strategy.md, `detente nash`)",
+            "detente nash",
+            at_nash,
+            ["welfare USA", "welfare CHN", "trade CHN->USA goods", "trade USA->CHN goods"],
+            "Long-run elasticities (the strategy default). Derivatives hold the tariffs at their Nash rates; "
+            "the Nash rates themselves move with the elasticities too (roughly as 1/theta of the affected trade).",
+        )
+    )
     rpw = replay(load_scenario("world-2025"))
-    parts.append(sensitivity_section(
-        "The 2025 tariffs on every partner, policy of 7 August 2025 (world-2025)", "detente replay world-2025",
-        rpw.equilibrium_on(rpw.in_force(dt.date(2025, 8, 7))),
-        ["welfare USA", "welfare CHN", "welfare CAN", "welfare MEX", "welfare VNM", "welfare EUR",
-         "trade CHN->USA goods"]))
+    parts.append(
+        sensitivity_section(
+            "The 2025 tariffs on every partner, policy of 7 August 2025 (world-2025)",
+            "detente replay world-2025",
+            rpw.equilibrium_on(rpw.in_force(dt.date(2025, 8, 7))),
+            [
+                "welfare USA",
+                "welfare CHN",
+                "welfare CAN",
+                "welfare MEX",
+                "welfare VNM",
+                "welfare EUR",
+                "trade CHN->USA goods",
+            ],
+        )
+    )
     OUT.write_text("\n".join(parts).rstrip() + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
     return 0

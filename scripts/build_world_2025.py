@@ -53,7 +53,9 @@ TRACKER_COMMIT = "726c5958e1e43eb08ac076a1e602ae3149164b03"
 
 from detente.world._build import COMPACT_SECTORS  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("build_tariff_tables", Path(__file__).with_name("build_tariff_tables.py"))
+_spec = importlib.util.spec_from_file_location(
+    "build_tariff_tables", Path(__file__).with_name("build_tariff_tables.py")
+)
 _btt = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("build_tariff_tables", _btt)
 _spec.loader.exec_module(_btt)
@@ -64,15 +66,58 @@ GOODS = [g for g in COMPACT_SECTORS if g not in SERVICES]
 D = dt.date
 
 # Census code -> ISO3 (README of world_2025); 4359 (Slovakia) is inside 0003 and is not used.
-CENSUS = {"0003": "EUU", "1220": "CAN", "2010": "MEX", "2050": "GTM", "2110": "SLV", "2150": "HND",
-          "2190": "NIC", "2230": "CRI", "2470": "DOM", "2740": "TTO", "3010": "COL", "3070": "VEN",
-          "3310": "ECU", "3330": "PER", "3370": "CHL", "3510": "BRA", "3570": "ARG", "4039": "NOR",
-          "4120": "GBR", "4419": "CHE", "4621": "RUS", "4890": "TUR", "5050": "IRQ", "5081": "ISR",
-          "5130": "KWT", "5170": "SAU", "5200": "ARE", "5330": "IND", "5350": "PAK", "5380": "BGD",
-          "5420": "LKA", "5490": "THA", "5520": "VNM", "5550": "KHM", "5570": "MYS", "5590": "SGP",
-          "5600": "IDN", "5650": "PHL", "5700": "CHN", "5800": "KOR", "5820": "HKG", "5830": "TWN",
-          "5880": "JPN", "6021": "AUS", "6141": "NZL", "7210": "DZA", "7290": "EGY", "7530": "NGA",
-          "7620": "AGO", "7910": "ZAF"}
+CENSUS = {
+    "0003": "EUU",
+    "1220": "CAN",
+    "2010": "MEX",
+    "2050": "GTM",
+    "2110": "SLV",
+    "2150": "HND",
+    "2190": "NIC",
+    "2230": "CRI",
+    "2470": "DOM",
+    "2740": "TTO",
+    "3010": "COL",
+    "3070": "VEN",
+    "3310": "ECU",
+    "3330": "PER",
+    "3370": "CHL",
+    "3510": "BRA",
+    "3570": "ARG",
+    "4039": "NOR",
+    "4120": "GBR",
+    "4419": "CHE",
+    "4621": "RUS",
+    "4890": "TUR",
+    "5050": "IRQ",
+    "5081": "ISR",
+    "5130": "KWT",
+    "5170": "SAU",
+    "5200": "ARE",
+    "5330": "IND",
+    "5350": "PAK",
+    "5380": "BGD",
+    "5420": "LKA",
+    "5490": "THA",
+    "5520": "VNM",
+    "5550": "KHM",
+    "5570": "MYS",
+    "5590": "SGP",
+    "5600": "IDN",
+    "5650": "PHL",
+    "5700": "CHN",
+    "5800": "KOR",
+    "5820": "HKG",
+    "5830": "TWN",
+    "5880": "JPN",
+    "6021": "AUS",
+    "6141": "NZL",
+    "7210": "DZA",
+    "7290": "EGY",
+    "7530": "NGA",
+    "7620": "AGO",
+    "7910": "ZAF",
+}
 EU_REGIONS = ("DEU", "FRA", "ITA", "EUR")
 # compact region -> members with an HS10 file (the EU regions all use the EU aggregate).
 REGIONS: dict[str, list[str]] = {
@@ -266,12 +311,37 @@ class Lists:
         auto = f("auto-tariffs.csv")
         self.vehicles = auto & hs4.isin(["8703", "8704"]).to_numpy()
         self.parts = auto & ~self.vehicles
-        trucks = ["870121", "870122", "870123", "870124", "870129", "870422", "870423", "870432",
-                  "870442", "870443", "870452"]
+        trucks = [
+            "870121",
+            "870122",
+            "870123",
+            "870124",
+            "870129",
+            "870422",
+            "870423",
+            "870432",
+            "870442",
+            "870443",
+            "870452",
+        ]
         self.trucks = in_list(h, trucks) & ~auto
         self.buses = in_list(h, ["8702"])
-        self.lumber = in_list(h, ["440311", "440321", "440322", "440323", "440324", "440325", "440326",
-                                  "440399", "440611", "440691", "44071"])
+        self.lumber = in_list(
+            h,
+            [
+                "440311",
+                "440321",
+                "440322",
+                "440323",
+                "440324",
+                "440325",
+                "440326",
+                "440399",
+                "440611",
+                "440691",
+                "44071",
+            ],
+        )
         self.upholstered = in_list(h, ["9401614011", "9401614031", "9401616011", "9401616031"])
         self.furniture = self.upholstered | in_list(h, ["9403409060", "9403608093"])
         orig = read_codes(L / "annex-II-exemptions.csv")
@@ -286,10 +356,14 @@ class Lists:
         self.aircraft = f("brazil-airplane-exemptions.csv")
         self.brazil_exempt = f("brazil-non-airplane-exemptions.csv") | self.aircraft
         self.brazil301_exempt = f("brazil-301-exemptions.csv")
-        self.s122_exempt = (f("section122-product-exemptions.csv") | f("section122-specific-exemptions.csv")
-                            | f("section122-aircraft-exemptions.csv"))
-        self.ca338 = (f("canada-338-alcohol.csv") | f("canada-338-dairy.csv") | f("canada-338-autos.csv")) \
-            & ~f("canada-338-aircraft-exempt.csv")
+        self.s122_exempt = (
+            f("section122-product-exemptions.csv")
+            | f("section122-specific-exemptions.csv")
+            | f("section122-aircraft-exemptions.csv")
+        )
+        self.ca338 = (f("canada-338-alcohol.csv") | f("canada-338-dairy.csv") | f("canada-338-autos.csv")) & ~f(
+            "canada-338-aircraft-exempt.csv"
+        )
         self.energy = ((chapter == "27") & (hs4 != "2716")).to_numpy() | in_list(h, ["310420"])
         self.eu_exempt = self.aircraft | (chapter == "30").to_numpy() | in_list(h, ["4501", "4502", "4503"])
         self.textiles = chapter.isin([str(c) for c in range(50, 64)]).to_numpy()
@@ -319,8 +393,12 @@ def member_rates(ctx, m: str, d: dt.date, *, deals: bool = True, ruling: bool = 
     auto = (veh & (d >= AUTOS)) | (parts & (d >= PARTS))
     rate = np.full(n, 25.0)
     if deals:
-        for who, start, level in (("GBR", UK_AUTOS, 10), ("EUU", EU_AUTOS, 15), ("JPN", JP_AUTOS, 15),
-                                  ("KOR", KR_AUTOS, 15)):
+        for who, start, level in (
+            ("GBR", UK_AUTOS, 10),
+            ("EUU", EU_AUTOS, 15),
+            ("JPN", JP_AUTOS, 15),
+            ("KOR", KR_AUTOS, 15),
+        ):
             if m == who and d >= start:
                 rate = floor(level)
     if m in USMCA:  # qualifying vehicles: non-US content; qualifying parts exempt
@@ -486,18 +564,27 @@ def _r(x: float, n: int) -> float:
 def layer_sources(actions: pd.DataFrame) -> dict[str, list[tuple[str, dt.date | None, dt.date | None, str]]]:
     """Layer -> [(W id, start, end, targets)] of the applied US rows behind it."""
     basis = {
-        "IEEPA fentanyl": "ieepa-fentanyl", "IEEPA reciprocal": "ieepa-reciprocal", "IEEPA Brazil": "ieepa-brazil",
-        "IEEPA Russia oil": "ieepa-russia-oil", "Section 122": "section-122", "Section 338": "section-338",
-        "Section 232 autos": "section-232-autos", "Section 232 auto parts": "section-232-autos",
-        "Section 232 lumber/timber": "section-232-timber", "Section 232 trucks": "section-232-trucks",
+        "IEEPA fentanyl": "ieepa-fentanyl",
+        "IEEPA reciprocal": "ieepa-reciprocal",
+        "IEEPA Brazil": "ieepa-brazil",
+        "IEEPA Russia oil": "ieepa-russia-oil",
+        "Section 122": "section-122",
+        "Section 338": "section-338",
+        "Section 232 autos": "section-232-autos",
+        "Section 232 auto parts": "section-232-autos",
+        "Section 232 lumber/timber": "section-232-timber",
+        "Section 232 trucks": "section-232-trucks",
     }
     out = defaultdict(list)
     for r in actions.itertuples():
         if r.actor != "USA" or not r.date_effective:
             continue
         layer = basis.get(r.legal_basis)
-        if r.legal_basis.startswith("Section 232 steel") or r.legal_basis.startswith("Section 232 alu") \
-                or r.legal_basis == "Section 232 copper":
+        if (
+            r.legal_basis.startswith("Section 232 steel")
+            or r.legal_basis.startswith("Section 232 alu")
+            or r.legal_basis == "Section 232 copper"
+        ):
             layer = "section-232-metals"
         if r.legal_basis == "Section 301":
             layer = "section-301-forced-labour" if r.id in ("W146", "W147", "W148", "W149") else "section-301"
@@ -587,8 +674,23 @@ def proxy_sector_split(lines: pd.DataFrame, hs6_codes: list[str]) -> pd.Series:
     return split / split.sum()
 
 
-def list_value_events(world, lines, *, importer, exporter_label, codes, value_usd_m, layer, rate,
-                      date, until, ev_id, source, note, sectors=None) -> list[dict]:
+def list_value_events(
+    world,
+    lines,
+    *,
+    importer,
+    exporter_label,
+    codes,
+    value_usd_m,
+    layer,
+    rate,
+    date,
+    until,
+    ev_id,
+    source,
+    note,
+    sectors=None,
+) -> list[dict]:
     """Sector coverage of a retaliation list of known value: value split by
     :func:`proxy_sector_split`, over the world's baseline flow importer <- exporter."""
     flows = np.asarray(world.trade_flows)
@@ -605,10 +707,21 @@ def list_value_events(world, lines, *, importer, exporter_label, codes, value_us
         cov = min(1.0, share * value_usd_m / flow)
         if cov < 1e-4:
             continue
-        ev = {"id": f"{ev_id}:{s}", "date": date, "source": source,
-              "note": f"{note}; {share:.1%} of the list's value in {s} over the world's {importer} <- {exporter_label} {s} flow",
-              "tariff": {"importer": importer, "exporter": exporter_label, "sectors": s, "layer": layer,
-                         "op": "add", "rate_pp": rate, "coverage": _r(cov, 4)}}
+        ev = {
+            "id": f"{ev_id}:{s}",
+            "date": date,
+            "source": source,
+            "note": f"{note}; {share:.1%} of the list's value in {s} over the world's {importer} <- {exporter_label} {s} flow",
+            "tariff": {
+                "importer": importer,
+                "exporter": exporter_label,
+                "sectors": s,
+                "layer": layer,
+                "op": "add",
+                "rate_pp": rate,
+                "coverage": _r(cov, 4),
+            },
+        }
         if until:
             ev["until"] = until
         out.append(ev)
@@ -621,28 +734,86 @@ def canada_events(world, lines, L: Path) -> list[dict]:
     metal = [c for c in steel_list if c[:2] in ("72", "73", "76")]
     other = [c for c in steel_list if c[:2] not in ("72", "73", "76")]
     ev = []
-    ev += list_value_events(world, lines, importer="CAN", exporter_label="USA", codes=march, value_usd_m=30000 * CAD_USD,
-                            layer="retaliation-canada", rate=25, date=D(2025, 3, 4), until=D(2025, 9, 1),
-                            ev_id="ca-surtax-30bn", source="W153 (lists/canada-march-list.csv)",
-                            note="C$30bn list at 25 pp, repealed from 2025-09-01")
-    ev += list_value_events(world, lines, importer="CAN", exporter_label="USA", codes=metal, value_usd_m=15600 * CAD_USD,
-                            layer="retaliation-canada", rate=25, date=D(2025, 3, 13), until=None,
-                            ev_id="ca-surtax-steel-alu", source="W154 (lists/canada-steel-list.csv, ch. 72-73, 76)",
-                            note="C$12.6bn steel + C$3bn aluminium at 25 pp, kept after 2025-09-01")
-    ev += list_value_events(world, lines, importer="CAN", exporter_label="USA", codes=other, value_usd_m=14200 * CAD_USD,
-                            layer="retaliation-canada", rate=25, date=D(2025, 3, 13), until=D(2025, 9, 1),
-                            ev_id="ca-surtax-other", source="W155 (lists/canada-steel-list.csv, other chapters)",
-                            note="C$14.2bn of other goods at 25 pp, repealed from 2025-09-01")
-    ev.append({"id": "ca-surtax-vehicles", "date": D(2025, 4, 9), "source": "W156",
-               "note": "non-CUSMA vehicles and the non-Canadian/Mexican content of CUSMA ones; after the "
-                       "automakers' remission ~15% of MOTOR imports from the US (L, no list)",
-               "tariff": {"importer": "CAN", "exporter": "USA", "sectors": "MOTOR", "layer": "retaliation-canada-vehicles",
-                          "op": "set", "rate_pp": 25, "coverage": 0.15}})
-    ev.append({"id": "ca-remission", "date": D(2025, 4, 16), "until": D(2025, 10, 15), "source": "W157",
-               "note": "remission for manufacturing/processing inputs, health and safety: half of the surtaxed "
-                       "trade (L; claims within two years)",
-               "exemption": {"importer": "CAN", "exporter": "USA", "sectors": "goods", "layer": "retaliation-canada",
-                             "share": 0.5}})
+    ev += list_value_events(
+        world,
+        lines,
+        importer="CAN",
+        exporter_label="USA",
+        codes=march,
+        value_usd_m=30000 * CAD_USD,
+        layer="retaliation-canada",
+        rate=25,
+        date=D(2025, 3, 4),
+        until=D(2025, 9, 1),
+        ev_id="ca-surtax-30bn",
+        source="W153 (lists/canada-march-list.csv)",
+        note="C$30bn list at 25 pp, repealed from 2025-09-01",
+    )
+    ev += list_value_events(
+        world,
+        lines,
+        importer="CAN",
+        exporter_label="USA",
+        codes=metal,
+        value_usd_m=15600 * CAD_USD,
+        layer="retaliation-canada",
+        rate=25,
+        date=D(2025, 3, 13),
+        until=None,
+        ev_id="ca-surtax-steel-alu",
+        source="W154 (lists/canada-steel-list.csv, ch. 72-73, 76)",
+        note="C$12.6bn steel + C$3bn aluminium at 25 pp, kept after 2025-09-01",
+    )
+    ev += list_value_events(
+        world,
+        lines,
+        importer="CAN",
+        exporter_label="USA",
+        codes=other,
+        value_usd_m=14200 * CAD_USD,
+        layer="retaliation-canada",
+        rate=25,
+        date=D(2025, 3, 13),
+        until=D(2025, 9, 1),
+        ev_id="ca-surtax-other",
+        source="W155 (lists/canada-steel-list.csv, other chapters)",
+        note="C$14.2bn of other goods at 25 pp, repealed from 2025-09-01",
+    )
+    ev.append(
+        {
+            "id": "ca-surtax-vehicles",
+            "date": D(2025, 4, 9),
+            "source": "W156",
+            "note": "non-CUSMA vehicles and the non-Canadian/Mexican content of CUSMA ones; after the "
+            "automakers' remission ~15% of MOTOR imports from the US (L, no list)",
+            "tariff": {
+                "importer": "CAN",
+                "exporter": "USA",
+                "sectors": "MOTOR",
+                "layer": "retaliation-canada-vehicles",
+                "op": "set",
+                "rate_pp": 25,
+                "coverage": 0.15,
+            },
+        }
+    )
+    ev.append(
+        {
+            "id": "ca-remission",
+            "date": D(2025, 4, 16),
+            "until": D(2025, 10, 15),
+            "source": "W157",
+            "note": "remission for manufacturing/processing inputs, health and safety: half of the surtaxed "
+            "trade (L; claims within two years)",
+            "exemption": {
+                "importer": "CAN",
+                "exporter": "USA",
+                "sectors": "goods",
+                "layer": "retaliation-canada",
+                "share": 0.5,
+            },
+        }
+    )
     return ev
 
 
@@ -655,7 +826,15 @@ def china_canada_events(world) -> list[dict]:
     # peas 300 (AGR), pork 400, aquatic products 600 (AGR 400 live/fresh, FOOD 200 processed),
     # of which lobsters and crabs 350 (AGR).
     items = [
-        ("cn-ca-canola-oil-meal", "FOOD", 100, 1700, D(2025, 3, 20), D(2026, 3, 1), "W167 canola oil + meal (meal lifted 2026-03-01, W169)"),
+        (
+            "cn-ca-canola-oil-meal",
+            "FOOD",
+            100,
+            1700,
+            D(2025, 3, 20),
+            D(2026, 3, 1),
+            "W167 canola oil + meal (meal lifted 2026-03-01, W169)",
+        ),
         ("cn-ca-canola-oil-2026", "FOOD", 100, 1000, D(2026, 3, 1), None, "W167, W169 (canola oil stays)"),
         ("cn-ca-peas", "AGR", 100, 300, D(2025, 3, 20), D(2026, 3, 1), "W167 peas (lifted W169)"),
         ("cn-ca-pork-aquatic-food", "FOOD", 25, 600, D(2025, 3, 20), None, "W168 pork and processed aquatic products"),
@@ -664,10 +843,21 @@ def china_canada_events(world) -> list[dict]:
     ]
     ev = []
     for eid, s, rate, value, start, until, src in items:
-        e = {"id": eid, "date": start, "source": src,
-             "note": f"~US${value}m of 2024 imports over the world's CHN <- CAN {s} flow (L)",
-             "tariff": {"importer": "CHN", "exporter": "CAN", "sectors": s, "layer": "retaliation-china-canada",
-                        "op": "add", "rate_pp": rate, "coverage": _r(min(1.0, value / fl[s]), 4)}}
+        e = {
+            "id": eid,
+            "date": start,
+            "source": src,
+            "note": f"~US${value}m of 2024 imports over the world's CHN <- CAN {s} flow (L)",
+            "tariff": {
+                "importer": "CHN",
+                "exporter": "CAN",
+                "sectors": s,
+                "layer": "retaliation-china-canada",
+                "op": "add",
+                "rate_pp": rate,
+                "coverage": _r(min(1.0, value / fl[s]), 4),
+            },
+        }
         if until:
             e["until"] = until
         ev.append(e)
@@ -675,10 +865,20 @@ def china_canada_events(world) -> list[dict]:
 
 
 CHINA_COPY = {  # us-china-2025 event id prefix -> W ids
-    "cn-retaliation-34": "W163", "cn-retaliation-84": "W164", "cn-retaliation-125": "W165",
-    "cn-geneva": "W166", "cn-suspend": "W166", "cn-feb-coal-lng": "W159", "cn-feb-crude": "W160",
-    "cn-feb-machinery": "W160", "cn-feb-cars": "W160", "cn-mar-farm-15": "W161", "cn-mar-food-15": "W161",
-    "cn-mar-farm-10": "W162", "cn-mar-food-10": "W162", "us-301-2024": "E024",
+    "cn-retaliation-34": "W163",
+    "cn-retaliation-84": "W164",
+    "cn-retaliation-125": "W165",
+    "cn-geneva": "W166",
+    "cn-suspend": "W166",
+    "cn-feb-coal-lng": "W159",
+    "cn-feb-crude": "W160",
+    "cn-feb-machinery": "W160",
+    "cn-feb-cars": "W160",
+    "cn-mar-farm-15": "W161",
+    "cn-mar-food-15": "W161",
+    "cn-mar-farm-10": "W162",
+    "cn-mar-food-10": "W162",
+    "us-301-2024": "E024",
 }
 
 
@@ -712,24 +912,63 @@ def variant_retaliation(world, lines, L: Path) -> list[dict]:
     goods = [world.sectors.index(s) for s in GOODS]
     eu_imp = sum(float(flows[world.countries.index(c), us, goods].sum()) for c in EU_REGIONS)
     ev = []
-    for eid, date, value_eur, src in (("eu-21bn", D(2025, 4, 15), 21000, "W170 (EUR 21bn at 25, applied from 2025-04-15)"),
-                                      ("eu-93bn", D(2025, 8, 7), 72000, "W171 (the further EUR 72bn at 25 from 2025-08-07)")):
+    for eid, date, value_eur, src in (
+        ("eu-21bn", D(2025, 4, 15), 21000, "W170 (EUR 21bn at 25, applied from 2025-04-15)"),
+        ("eu-93bn", D(2025, 8, 7), 72000, "W171 (the further EUR 72bn at 25 from 2025-08-07)"),
+    ):
         cov = value_eur * EUR_USD / eu_imp
-        ev.append({"id": f"full-{eid}", "date": date, "source": src,
-                   "note": f"no product list: {cov:.1%} of EU goods imports from the US in every goods sector (L)",
-                   "tariff": {"importer": ",".join(EU_REGIONS), "exporter": "USA", "sectors": "goods",
-                              "layer": "retaliation-eu", "op": "add", "rate_pp": 25, "coverage": _r(cov, 4)}})
+        ev.append(
+            {
+                "id": f"full-{eid}",
+                "date": date,
+                "source": src,
+                "note": f"no product list: {cov:.1%} of EU goods imports from the US in every goods sector (L)",
+                "tariff": {
+                    "importer": ",".join(EU_REGIONS),
+                    "exporter": "USA",
+                    "sectors": "goods",
+                    "layer": "retaliation-eu",
+                    "op": "add",
+                    "rate_pp": 25,
+                    "coverage": _r(cov, 4),
+                },
+            }
+        )
     big = read_codes(L / "canada-125b-list.csv", 0, header=False)
-    ev += list_value_events(world, lines, importer="CAN", exporter_label="USA", codes=big, value_usd_m=125000 * CAD_USD,
-                            layer="retaliation-canada", rate=25, date=D(2025, 4, 2), until=None,
-                            ev_id="full-ca-125bn", source="W158 (lists/canada-125b-list.csv; never imposed)",
-                            note="C$125bn list at 25 pp from 2025-04-02")
+    ev += list_value_events(
+        world,
+        lines,
+        importer="CAN",
+        exporter_label="USA",
+        codes=big,
+        value_usd_m=125000 * CAD_USD,
+        layer="retaliation-canada",
+        rate=25,
+        date=D(2025, 4, 2),
+        until=None,
+        ev_id="full-ca-125bn",
+        source="W158 (lists/canada-125b-list.csv; never imposed)",
+        note="C$125bn list at 25 pp from 2025-04-02",
+    )
     ind = world.countries.index("IND")
     ind_imp = float(flows[ind, us, goods].sum())
-    ev.append({"id": "full-india", "date": D(2025, 6, 1), "source": "W172 (USD 1.91bn of duty; never applied)",
-               "note": "US$1.91bn a year of duty spread over all of India's goods imports from the US (L)",
-               "tariff": {"importer": "IND", "exporter": "USA", "sectors": "goods", "layer": "retaliation-india",
-                          "op": "add", "rate_pp": _r(100 * 1910 / ind_imp, 4), "coverage": 1.0}})
+    ev.append(
+        {
+            "id": "full-india",
+            "date": D(2025, 6, 1),
+            "source": "W172 (USD 1.91bn of duty; never applied)",
+            "note": "US$1.91bn a year of duty spread over all of India's goods imports from the US (L)",
+            "tariff": {
+                "importer": "IND",
+                "exporter": "USA",
+                "sectors": "goods",
+                "layer": "retaliation-india",
+                "op": "add",
+                "rate_pp": _r(100 * 1910 / ind_imp, 4),
+                "coverage": 1.0,
+            },
+        }
+    )
     return ev
 
 
@@ -766,8 +1005,14 @@ def notice_events(actions: pd.DataFrame) -> list[dict]:
     for wid, text in NOTICES.items():
         r = actions[actions.id == wid].iloc[0]
         date = r.date_effective or r.date_announced
-        out.append({"id": f"notice-{wid}", "date": dt.date.fromisoformat(date), "source": f"{wid}: {r.source.split(' ; ')[0]}",
-                    "notice": {"instrument": r.legal_basis, "actor": r.actor, "target": r.target[:60], "text": text}})
+        out.append(
+            {
+                "id": f"notice-{wid}",
+                "date": dt.date.fromisoformat(date),
+                "source": f"{wid}: {r.source.split(' ; ')[0]}",
+                "notice": {"instrument": r.legal_basis, "actor": r.actor, "target": r.target[:60], "text": text},
+            }
+        )
     return out
 
 
@@ -789,13 +1034,26 @@ def build_context(data: Path) -> dict:
             for t in r.target.split(";"):
                 aug7[t] = float(r.rate_pp)
     fl = {}
-    for wid, level, capped in (("W146", 10.0, False), ("W147", 10.0, True), ("W148", 12.5, True), ("W149", 12.5, False)):
+    for wid, level, capped in (
+        ("W146", 10.0, False),
+        ("W147", 10.0, True),
+        ("W148", 12.5, True),
+        ("W149", 12.5, False),
+    ):
         for t in actions[actions.id == wid].iloc[0].target.split(";"):
             fl[t] = (level, capped)
     members = sorted({m for ms in REGIONS.values() for m in ms})
     index = {m: np.flatnonzero((lines["member"] == m).to_numpy()) for m in members}
-    return {"lines": lines, "lists": lists, "annex1": a1, "aug7": aug7, "forced_labour": fl, "index": index,
-            "usmca": usmca_shares(lines).to_numpy(), "actions": actions}
+    return {
+        "lines": lines,
+        "lists": lists,
+        "annex1": a1,
+        "aug7": aug7,
+        "forced_labour": fl,
+        "index": index,
+        "usmca": usmca_shares(lines).to_numpy(),
+        "actions": actions,
+    }
 
 
 def _key(e: dict) -> str:
@@ -843,8 +1101,9 @@ def event_yaml(e: dict, indent: str) -> str:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -876,14 +1135,30 @@ def write_tables(out: Path, ctx: dict, series: dict, srcs, prov: list[str], worl
                 continue
             if k > 0 and abs(v - pts[k - 1][1]) < 5e-6:
                 continue
-            nxt = next((p[0] for p in pts[k + 1:] if abs(p[1] - v) >= 5e-6), None)
-            rows.append((layer, region, s, d.isoformat(), nxt.isoformat() if nxt else "", f"{rate:.4f}", f"{c:.6f}",
-                         f"{v:.6f}", sources_for(srcs, layer, region, d)))
-    frame = pd.DataFrame(rows, columns=["layer", "exporter", "sector", "date_from", "date_to", "rate_pp",
-                                        "coverage", "value_pp", "sources"]).sort_values(["layer", "exporter", "sector", "date_from"])
+            nxt = next((p[0] for p in pts[k + 1 :] if abs(p[1] - v) >= 5e-6), None)
+            rows.append(
+                (
+                    layer,
+                    region,
+                    s,
+                    d.isoformat(),
+                    nxt.isoformat() if nxt else "",
+                    f"{rate:.4f}",
+                    f"{c:.6f}",
+                    f"{v:.6f}",
+                    sources_for(srcs, layer, region, d),
+                )
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=["layer", "exporter", "sector", "date_from", "date_to", "rate_pp", "coverage", "value_pp", "sources"],
+    ).sort_values(["layer", "exporter", "sector", "date_from"])
     with open(out / "coverage_by_sector.csv", "w", newline="") as fh:
-        fh.write("# US tariff layers by partner region and goods sector (importer USA): value_pp = coverage * rate_pp,\n"
-                 "# the 2024-HS10-import-weighted rate of the sector; date_to = first day of the next value (exclusive)\n" + head)
+        fh.write(
+            "# US tariff layers by partner region and goods sector (importer USA): value_pp = coverage * rate_pp,\n"
+            "# the 2024-HS10-import-weighted rate of the sector; date_to = first day of the next value (exclusive)\n"
+            + head
+        )
         frame.to_csv(fh, index=False, lineterminator="\n")
     lines = ctx["lines"].assign(usmca=ctx["usmca"])
     flows = np.asarray(world.trade_flows)[world.countries.index("USA")]
@@ -899,15 +1174,38 @@ def write_tables(out: Path, ctx: dict, series: dict, srcs, prov: list[str], worl
                 y = g.get_group(s)
                 j = world.sectors.index(s)
                 split = flows[world.countries.index(region), j] / flows[eu, j].sum() if m == "EUU" else 1.0
-                recs.append((region, m, s, f"{y['imports'].sum():.0f}", f"{y['imports'].sum() * split:.0f}", len(y),
-                             f"{(y['duty'].sum() / y['imports'].sum() * 100):.4f}",
-                             f"{(y['usmca'] * y['imports']).sum() / y['imports'].sum():.6f}" if m in USMCA else ""))
+                recs.append(
+                    (
+                        region,
+                        m,
+                        s,
+                        f"{y['imports'].sum():.0f}",
+                        f"{y['imports'].sum() * split:.0f}",
+                        len(y),
+                        f"{(y['duty'].sum() / y['imports'].sum() * 100):.4f}",
+                        f"{(y['usmca'] * y['imports']).sum() / y['imports'].sum():.6f}" if m in USMCA else "",
+                    )
+                )
     with open(out / "weights_2024.csv", "w", newline="") as fh:
-        fh.write("# 2024 US imports for consumption by compact region, member and goods sector (USD), HS10 lines,\n"
-                 "# applied 2024 duty rate (%), and the USMCA-qualifying share (Canada, Mexico; see docs/world_2025.md);\n"
-                 "# weight_usd = imports_usd, except the EU aggregate split over DEU, FRA, ITA, EUR by the world's 2022 US imports\n" + head)
-        pd.DataFrame(recs, columns=["exporter", "member", "sector", "imports_usd", "weight_usd", "hs10_lines", "duty_2024_pct",
-                                    "usmca_share"]).to_csv(fh, index=False, lineterminator="\n")
+        fh.write(
+            "# 2024 US imports for consumption by compact region, member and goods sector (USD), HS10 lines,\n"
+            "# applied 2024 duty rate (%), and the USMCA-qualifying share (Canada, Mexico; see docs/world_2025.md);\n"
+            "# weight_usd = imports_usd, except the EU aggregate split over DEU, FRA, ITA, EUR by the world's 2022 US imports\n"
+            + head
+        )
+        pd.DataFrame(
+            recs,
+            columns=[
+                "exporter",
+                "member",
+                "sector",
+                "imports_usd",
+                "weight_usd",
+                "hs10_lines",
+                "duty_2024_pct",
+                "usmca_share",
+            ],
+        ).to_csv(fh, index=False, lineterminator="\n")
 
 
 HEADER_TEXT = """\
@@ -923,13 +1221,19 @@ HEADER_TEXT = """\
 def write_scenario(path: Path, events: list[dict], variants: dict, prov: list[str]) -> None:
     buf = [HEADER_TEXT, "#\n", *[f"# {p}\n" for p in prov], "\n"]
     buf.append("name: world-2025\n")
-    buf.append('title: "US tariffs 2025-2026 on all partners: IEEPA, Section 232, the deals, the ruling, Section 122, retaliation"\n')
-    buf.append("description: >\n  The US measures of 2025-2026 on every partner region of the compact world (IEEPA fentanyl and\n"
-               "  reciprocal duties with the 2025-08-07 country rates and the deals, Brazil 40%, India 25% oil duty,\n"
-               "  Section 232 metals, autos, timber and trucks, Section 301, the February 2026 ruling, Section 122,\n"
-               "  Section 338), the retaliation by China and Canada, China's duties on Canada, and the US-China\n"
-               "  export controls of us-china-2025.\n")
-    buf.append("world: default\n# later_events: keep: the actions dated 2027-01-01 (announced steps) stay on the timeline for the record\nperiod: {start: 2025-01-01, end: 2026-12-31, step: month, later_events: keep}\nsettings: {deficits: baseline}\n\n")
+    buf.append(
+        'title: "US tariffs 2025-2026 on all partners: IEEPA, Section 232, the deals, the ruling, Section 122, retaliation"\n'
+    )
+    buf.append(
+        "description: >\n  The US measures of 2025-2026 on every partner region of the compact world (IEEPA fentanyl and\n"
+        "  reciprocal duties with the 2025-08-07 country rates and the deals, Brazil 40%, India 25% oil duty,\n"
+        "  Section 232 metals, autos, timber and trucks, Section 301, the February 2026 ruling, Section 122,\n"
+        "  Section 338), the retaliation by China and Canada, China's duties on Canada, and the US-China\n"
+        "  export controls of us-china-2025.\n"
+    )
+    buf.append(
+        "world: default\n# later_events: keep: the actions dated 2027-01-01 (announced steps) stay on the timeline for the record\nperiod: {start: 2025-01-01, end: 2026-12-31, step: month, later_events: keep}\nsettings: {deficits: baseline}\n\n"
+    )
     buf.append("layers:\n" + "".join(f"  {k}: {_yaml_value(v)}\n" for k, v in LAYERS.items()) + "\n")
     buf.append("events:\n")
     buf += [event_yaml(e, "  ") for e in events]
@@ -977,20 +1281,33 @@ def build(data: Path, scenario_out: Path, tables_out: Path) -> dict:
     no_ruling = us_events(cell_series(ctx, ruling=False), srcs) + other
     full = list(variant_retaliation(world, ctx["lines"], L))
     full_v = {"add_events": full, "remove_events": [e["id"] for e in other if e.get("until") == D(2025, 9, 1)]}
-    full_v["add_events"] += [{**{k: v for k, v in e.items() if k != "until"}, "id": e["id"] + ":kept",
-                              "source": e["source"] + " (not repealed in this variant)"}
-                             for e in other if e.get("until") == D(2025, 9, 1)]
+    full_v["add_events"] += [
+        {
+            **{k: v for k, v in e.items() if k != "until"},
+            "id": e["id"] + ":kept",
+            "source": e["source"] + " (not repealed in this variant)",
+        }
+        for e in other
+        if e.get("until") == D(2025, 9, 1)
+    ]
     variants = {
-        "no-deals": ("No deals: from 2025-08-07 the deal partners (UK, EU, Japan, Korea, Viet Nam, Indonesia, the Philippines, "
-                     "Thailand, Malaysia, Cambodia, Switzerland) pay the higher of their 2025-04-02 Annex I and 2025-08-07 "
-                     "rates, additional to MFN; no sectoral deal rates (autos, timber, UK metals, forced-labour caps)",
-                     diff_variant(base, no_deals)),
-        "full-retaliation": ("Partners retaliate in full: the EU's EUR 21bn (2025-04-15) and further EUR 72bn (2025-08-07) "
-                             "packages at 25%, Canada's C$125bn list (2025-04-02) and no repeal of its surtaxes on 2025-09-01, "
-                             "India's notified list (2025-06-01)", full_v),
-        "no-ruling": ("IEEPA duties upheld: no ruling on 2026-02-24, no Section 122 surcharge and no 2026 forced-labour "
-                      "Section 301 duties (which replaced the surcharge); the IEEPA rates of 2026-02-23 stay",
-                      diff_variant(base, no_ruling)),
+        "no-deals": (
+            "No deals: from 2025-08-07 the deal partners (UK, EU, Japan, Korea, Viet Nam, Indonesia, the Philippines, "
+            "Thailand, Malaysia, Cambodia, Switzerland) pay the higher of their 2025-04-02 Annex I and 2025-08-07 "
+            "rates, additional to MFN; no sectoral deal rates (autos, timber, UK metals, forced-labour caps)",
+            diff_variant(base, no_deals),
+        ),
+        "full-retaliation": (
+            "Partners retaliate in full: the EU's EUR 21bn (2025-04-15) and further EUR 72bn (2025-08-07) "
+            "packages at 25%, Canada's C$125bn list (2025-04-02) and no repeal of its surtaxes on 2025-09-01, "
+            "India's notified list (2025-06-01)",
+            full_v,
+        ),
+        "no-ruling": (
+            "IEEPA duties upheld: no ruling on 2026-02-24, no Section 122 surcharge and no 2026 forced-labour "
+            "Section 301 duties (which replaced the surcharge); the IEEPA rates of 2026-02-23 stay",
+            diff_variant(base, no_ruling),
+        ),
     }
     prov = provenance(data, ctx)
     missing = check_coverage(actions, events, variants)
@@ -998,11 +1315,20 @@ def build(data: Path, scenario_out: Path, tables_out: Path) -> dict:
     for wid in list(missing):
         r = actions[actions.id == wid].iloc[0]
         if r.legal_basis == "IEEPA reciprocal" and not (set(r.target.split(";")) & known):
-            events.append({"id": f"notice-{wid}", "date": dt.date.fromisoformat(r.date_effective),
-                           "source": f"{wid}: {r.source.split(' ; ')[0]}",
-                           "notice": {"instrument": r.legal_basis, "actor": "USA", "target": r.target,
-                                      "text": f"country rate {r.rate_pp}% from {r.date_effective}: {r.target} has no "
-                                              "2024 HS10 file or is not in the compact world, so it is not in the layers"}})
+            events.append(
+                {
+                    "id": f"notice-{wid}",
+                    "date": dt.date.fromisoformat(r.date_effective),
+                    "source": f"{wid}: {r.source.split(' ; ')[0]}",
+                    "notice": {
+                        "instrument": r.legal_basis,
+                        "actor": "USA",
+                        "target": r.target,
+                        "text": f"country rate {r.rate_pp}% from {r.date_effective}: {r.target} has no "
+                        "2024 HS10 file or is not in the compact world, so it is not in the layers",
+                    },
+                }
+            )
             missing.remove(wid)
     if missing:
         raise SystemExit(f"actions not cited by any event: {missing}")
@@ -1011,8 +1337,12 @@ def build(data: Path, scenario_out: Path, tables_out: Path) -> dict:
     kinds = defaultdict(int)
     for e in events:
         kinds[next(k for k in ("tariff", "exemption", "export_control", "notice") if k in e)] += 1
-    return {"events": len(events), "kinds": dict(kinds), "us_layer_events": len(base) - len(other),
-            "variants": {k: {kk: len(vv) for kk, vv in v[1].items()} for k, v in variants.items()}}
+    return {
+        "events": len(events),
+        "kinds": dict(kinds),
+        "us_layer_events": len(base) - len(other),
+        "variants": {k: {kk: len(vv) for kk, vv in v[1].items()} for k, v in variants.items()},
+    }
 
 
 def main(argv=None) -> int:

@@ -37,8 +37,7 @@ def world_file(tmp_path):
     from detente.world import WorldMeta, random_world, save_world
 
     w = random_world(4, 3, seed=5)
-    w = w.replace(meta=WorldMeta(name="tiny", vintage="synthetic test world", units="USD million",
-                                 services=("S02",)))
+    w = w.replace(meta=WorldMeta(name="tiny", vintage="synthetic test world", units="USD million", services=("S02",)))
     return save_world(w, tmp_path / "tiny.nc")
 
 

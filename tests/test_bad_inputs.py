@@ -40,8 +40,16 @@ ROOT = Path(__file__).resolve().parents[1]
 TIME_LIMIT = 30.0  # seconds, any one command
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space, any one command
 #: run as real processes too (the cases that once hung, crashed or ran out of memory)
-SUBPROCESS = ["alias-bomb.yaml", "alias-bomb-large.yaml", "period-year-1-to-9999.yaml", "nesting-2000.yaml",
-              "not-utf8.yaml", "until-9999.yaml", "events-20000", "text-5mb"]
+SUBPROCESS = [
+    "alias-bomb.yaml",
+    "alias-bomb-large.yaml",
+    "period-year-1-to-9999.yaml",
+    "nesting-2000.yaml",
+    "not-utf8.yaml",
+    "until-9999.yaml",
+    "events-20000",
+    "text-5mb",
+]
 
 HEAD = "name: big\nperiod: {start: 2025-01-01, end: 2025-06-30, step: month}\n"
 
@@ -52,16 +60,21 @@ def generated_text(name: str) -> str:
     if name == "events-20000":
         return HEAD + "events:\n" + "".join(notice.format(k) for k in range(20_000))
     if name == "overrides-3000":
-        return HEAD + "overrides:\n" + "".join(f"  o{k}: {{compose: [o{k + 1}]}}\n" for k in range(3000)) + \
-            "  o3000: {}\n"
+        return (
+            HEAD + "overrides:\n" + "".join(f"  o{k}: {{compose: [o{k + 1}]}}\n" for k in range(3000)) + "  o3000: {}\n"
+        )
     if name == "compose-chain-999":
-        return HEAD + "overrides:\n" + "".join(f"  o{k}: {{compose: [o{k + 1}]}}\n" for k in range(998)) + \
-            "  o998: {}\n"
+        return (
+            HEAD + "overrides:\n" + "".join(f"  o{k}: {{compose: [o{k + 1}]}}\n" for k in range(998)) + "  o998: {}\n"
+        )
     if name == "text-5mb":
         return HEAD + "description: |\n" + ("  " + "x" * 98 + "\n") * 50_000
     if name == "replace-events-10001":
-        return (HEAD + "events:\n  - {id: a, date: 2025-02-01, notice: {}}\nvariants:\n  big:\n    replace_events:\n"
-                + "".join(f"      r{k}: {{date: 2025-02-01, notice: {{}}}}\n" for k in range(10_001)))
+        return (
+            HEAD
+            + "events:\n  - {id: a, date: 2025-02-01, notice: {}}\nvariants:\n  big:\n    replace_events:\n"
+            + "".join(f"      r{k}: {{date: 2025-02-01, notice: {{}}}}\n" for k in range(10_001))
+        )
     raise KeyError(name)
 
 
@@ -91,8 +104,9 @@ def assert_error(text: str, e: dict, where: str) -> None:
 # ============================================================================ the table itself
 def test_the_corpus_is_complete_and_large_enough():
     on_disk = {p.name for p in CORPUS.glob("*.yaml")} - {"expected.yaml"}
-    assert on_disk == set(FILES), f"files without an entry: {on_disk - set(FILES)}; " \
-                                  f"entries without a file: {set(FILES) - on_disk}"
+    assert on_disk == set(FILES), (
+        f"files without an entry: {on_disk - set(FILES)}; entries without a file: {set(FILES) - on_disk}"
+    )
     assert len(FILES) + len(GENERATED) + len(CLI) + len(API) >= 60
     for name, e in {**FILES, **GENERATED}.items():
         assert e["error"], name
@@ -147,17 +161,31 @@ def _limits() -> None:  # in the child, before exec
 
 def test_the_dangerous_files_as_real_processes(corpus_files, tmp_path):
     """Real processes, each under 30 s and 4 GB: exit 2, the error, no traceback, no MemoryError."""
-    env = {**os.environ, "DETENTE_STORE": str(tmp_path / "runs.duckdb"), "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1"}
-    runs = [(name, args) for name in SUBPROCESS
-            for args in (["validate", str(corpus_files[name])],
-                         ["replay", str(corpus_files[name]), "--quiet", "--no-save"])]
+    env = {
+        **os.environ,
+        "DETENTE_STORE": str(tmp_path / "runs.duckdb"),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    runs = [
+        (name, args)
+        for name in SUBPROCESS
+        for args in (["validate", str(corpus_files[name])], ["replay", str(corpus_files[name]), "--quiet", "--no-save"])
+    ]
 
     def run(item):
         name, args = item
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "detente.cli", *args], capture_output=True, text=True,
-                              timeout=TIME_LIMIT, preexec_fn=_limits, env=env, cwd=ROOT, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "detente.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=TIME_LIMIT,
+            preexec_fn=_limits,
+            env=env,
+            cwd=ROOT,
+            check=False,
+        )
         return name, args[0], proc, time.perf_counter() - t0
 
     with ThreadPoolExecutor(2) as pool:

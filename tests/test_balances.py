@@ -76,8 +76,10 @@ def test_fit_balances_meets_level_and_sign_targets():
     Z, P = _synthetic()
     countries = ["USA", "CHN", "MEX", "DEU"]
     D0 = node_deficits(Z, P, N)
-    tg = [BalanceTarget("USA", "level", D0[0] + 5.0, 1, "x", "s", "u"),
-          BalanceTarget("CHN", "sign", None, -1 if D0[1] > 0 else 1, "x", "s", "u")]
+    tg = [
+        BalanceTarget("USA", "level", D0[0] + 5.0, 1, "x", "s", "u"),
+        BalanceTarget("CHN", "sign", None, -1 if D0[1] > 0 else 1, "x", "s", "u"),
+    ]
     fit = fit_balances(Z, P, countries, tg)
     D1 = node_deficits(Z, fit.by_origin, N)
     assert fit.converged
@@ -98,8 +100,10 @@ def test_fit_balances_without_targets_is_identity():
 
 def test_read_targets_rejects_unsourced_rows(tmp_path):
     p = tmp_path / "t.csv"
-    p.write_text("economy,kind,period,goods,services,total,source,table,url,accessed,note\n"
-                 "USA,level,CY2022,,,-1.0,,t,http://x,2026-05,\n")
+    p.write_text(
+        "economy,kind,period,goods,services,total,source,table,url,accessed,note\n"
+        "USA,level,CY2022,,,-1.0,,t,http://x,2026-05,\n"
+    )
     with pytest.raises(DataError, match="source"):
         read_balance_targets(p)
 
@@ -126,8 +130,7 @@ def test_check_rebase_flags_pathological_flows(world):
 def _with_trade(world, T):
     """The world with trade flows T (same expenditure shares rebuilt from T)."""
     spend = (T * (1.0 + world.tariffs)).sum(axis=1)
-    shares = np.divide(T * (1.0 + world.tariffs), spend[:, None, :], out=np.zeros_like(T),
-                       where=spend[:, None, :] > 0)
+    shares = np.divide(T * (1.0 + world.tariffs), spend[:, None, :], out=np.zeros_like(T), where=spend[:, None, :] > 0)
     return world.replace(trade_shares=shares, expenditure=spend)
 
 

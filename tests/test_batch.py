@@ -74,8 +74,9 @@ def test_default_world_random_tariffs():
     cfs = []
     for k in range(20):
         a, b = rng.choice(len(C), 2, replace=False)
-        cfs.append(cf0.tariff(C[a], C[b], "goods" if k % 2 else "all", float(rng.uniform(1, 150)))
-                   .with_label(f"shock {k}"))
+        cfs.append(
+            cf0.tariff(C[a], C[b], "goods" if k % 2 else "all", float(rng.uniform(1, 150))).with_label(f"shock {k}")
+        )
     res = solve_batch(w, cfs).raise_on_failure()
     for cf, eb in zip(cfs, res.equilibria):
         _same(solve(w, cf), eb)

@@ -30,8 +30,17 @@ from detente.world._build import (
 )
 
 N, J = 4, 3
-FIELDS = ("expenditure", "trade_shares", "tariffs", "theta", "va_share", "io_shares",
-          "final_shares", "value_added", "deficit")
+FIELDS = (
+    "expenditure",
+    "trade_shares",
+    "tariffs",
+    "theta",
+    "va_share",
+    "io_shares",
+    "final_shares",
+    "value_added",
+    "deficit",
+)
 
 
 def synthetic_flows(seed: int = 0, n: int = N, j: int = J):
@@ -56,8 +65,18 @@ def write_bench(path: Path, seed: int = 0) -> Path:
     A = Z / interm[None, :]
     countries = np.array(["USA", "CHN", "MEX", "DEU"])
     sectors = np.array(["A01", "C26", "C29"])
-    np.savez(path, A=A, omb=omb, z=z, s=go, go=go, dbar=go - z,
-             audit=json.dumps({"beta_capped_columns": 0}), countries=countries, sectors=sectors)
+    np.savez(
+        path,
+        A=A,
+        omb=omb,
+        z=z,
+        s=go,
+        go=go,
+        dbar=go - z,
+        audit=json.dumps({"beta_capped_columns": 0}),
+        countries=countries,
+        sectors=sectors,
+    )
     return path
 
 
@@ -172,8 +191,9 @@ def test_fetch_benchmark_reuses_cache_and_reports_offline(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------------- compact groups
-@pytest.mark.parametrize("groups, codes, size", [(COMPACT_REGIONS, ICIO_COUNTRIES, (18, 22)),
-                                                 (COMPACT_SECTORS, ICIO_INDUSTRIES, (20, 24))])
+@pytest.mark.parametrize(
+    "groups, codes, size", [(COMPACT_REGIONS, ICIO_COUNTRIES, (18, 22)), (COMPACT_SECTORS, ICIO_INDUSTRIES, (20, 24))]
+)
 def test_compact_groups_cover_every_code_once(groups, codes, size):
     members = [m for ms in groups.values() for m in ms]
     assert sorted(members) == sorted(codes)
@@ -182,8 +202,24 @@ def test_compact_groups_cover_every_code_once(groups, codes, size):
 
 
 def test_compact_keeps_key_economies_and_sectors():
-    for c in ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA",
-              "ITA", "BRA", "AUS", "RUS"):
+    for c in (
+        "USA",
+        "CHN",
+        "MEX",
+        "CAN",
+        "JPN",
+        "KOR",
+        "TWN",
+        "VNM",
+        "DEU",
+        "IND",
+        "GBR",
+        "FRA",
+        "ITA",
+        "BRA",
+        "AUS",
+        "RUS",
+    ):
         assert COMPACT_REGIONS[c] == [c]
     assert COMPACT_SECTORS["MOTOR"] == ["C29"] and COMPACT_SECTORS["ELECTRONICS"] == ["C26"]
     assert COMPACT_SECTORS["STEEL"] == ["C24A"] and COMPACT_SECTORS["NONFERROUS"] == ["C24B"]
@@ -203,8 +239,10 @@ def _cached_wheel() -> Path | None:
 def test_real_icio_2022_world(tmp_path):
     wheel = _cached_wheel()
     if wheel is None:
-        pytest.skip(f"{BENCH_WHEEL} is not cached in $DETENTE_DATA_DIR/cache or /tmp/ss "
-                    "(tests never download; run `pip download --no-deps sanction-simulator==0.1.4`)")
+        pytest.skip(
+            f"{BENCH_WHEEL} is not cached in $DETENTE_DATA_DIR/cache or /tmp/ss "
+            "(tests never download; run `pip download --no-deps sanction-simulator==0.1.4`)"
+        )
     try:
         kw = {}
         import detente.world._elasticities  # noqa: F401

@@ -13,12 +13,30 @@ from detente.cli import main
 
 def test_whatif_json(world_file, capsys, tmp_path):
     out = tmp_path / "res" / "r.json"
-    rc = main(["whatif", "--world", str(world_file), "--tariff", "C00<-C01:goods:+50",
-               "--tariff", "C01<-C00:goods:=40", "--countries", "C00,C01,C02", "--pair", "C00,C01",
-               "--json", "--out", str(out)])
+    rc = main(
+        [
+            "whatif",
+            "--world",
+            str(world_file),
+            "--tariff",
+            "C00<-C01:goods:+50",
+            "--tariff",
+            "C01<-C00:goods:=40",
+            "--countries",
+            "C00,C01,C02",
+            "--pair",
+            "C00,C01",
+            "--json",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     rec = json.loads(capsys.readouterr().out)
-    assert json.loads(out.read_text()) == {**rec, "meta": {**rec["meta"], "computed_at": json.loads(out.read_text())["meta"]["computed_at"]}}
+    assert json.loads(out.read_text()) == {
+        **rec,
+        "meta": {**rec["meta"], "computed_at": json.loads(out.read_text())["meta"]["computed_at"]},
+    }
     assert rec["meta"]["world"] == "tiny" and rec["meta"]["units"] == "USD million"
     assert rec["meta"]["solver"]["converged"]
     assert [r["country"] for r in rec["countries"]] == ["C00", "C01", "C02"]
@@ -40,15 +58,18 @@ def test_whatif_table_output(world_file, capsys):
     assert "Effects by country" in out and "C01 → C00" in out and "synthetic test world" in out
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--tariff", "USA<-C01:all:+10"], "unknown country 'USA'"),
-    (["--tariff", "C00<-C01:all:10"], "expected IMPORTER<-EXPORTER:SECTORS"),
-    (["--tariff", "C00<-C01:cars:+10"], "unknown sector 'cars'"),
-    (["--tariff", "C00<-C01:all:-90"], "negative"),
-    (["--iceberg", "C00<-C01:all:x0"], "iceberg factor must be a positive number"),
-    ([], "nothing to do"),
-    (["--preset", "nope"], "unknown preset 'nope'"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--tariff", "USA<-C01:all:+10"], "unknown country 'USA'"),
+        (["--tariff", "C00<-C01:all:10"], "expected IMPORTER<-EXPORTER:SECTORS"),
+        (["--tariff", "C00<-C01:cars:+10"], "unknown sector 'cars'"),
+        (["--tariff", "C00<-C01:all:-90"], "negative"),
+        (["--iceberg", "C00<-C01:all:x0"], "iceberg factor must be a positive number"),
+        ([], "nothing to do"),
+        (["--preset", "nope"], "unknown preset 'nope'"),
+    ],
+)
 def test_whatif_user_errors_exit_2_with_message(world_file, capsys, argv, message):
     rc = main(["whatif", "--world", str(world_file), *argv])
     err = capsys.readouterr().err
@@ -87,8 +108,11 @@ def test_reproduce_cp2015_json(cp2015_dir, capsys, tmp_path):
 
 
 def test_console_script_reports_errors_without_traceback():
-    r = subprocess.run([sys.executable, "-m", "detente.cli", "whatif", "--world", "atlantis", "--tariff", "A<-B:all:+1"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "detente.cli", "whatif", "--world", "atlantis", "--tariff", "A<-B:all:+1"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2
     assert "detente: error: unknown world" in r.stderr and "Traceback" not in r.stderr
 
@@ -111,9 +135,11 @@ def test_validate_schema_and_replay_commands(capsys, tmp_path):
 
 def test_validate_reports_bad_scenario_without_traceback(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nperiod: {start: 2025-01-01, end: 2025-02-01, step: week}\n"
-                   "events:\n  - date: 2025-01-10\n    tariff: {importer: USA, exporter: CHN, sectors: goods,"
-                   " layer: ieepa, op: set, rate_pp: -5}\n")
+    bad.write_text(
+        "name: x\nperiod: {start: 2025-01-01, end: 2025-02-01, step: week}\n"
+        "events:\n  - date: 2025-01-10\n    tariff: {importer: USA, exporter: CHN, sectors: goods,"
+        " layer: ieepa, op: set, rate_pp: -5}\n"
+    )
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "rate_pp" in err and "-5" in err and "line 5" in err and "Traceback" not in err

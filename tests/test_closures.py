@@ -22,18 +22,34 @@ def _two_country(VA, D, pi, tau=None, theta=4.0) -> World:
     VA, D, pi = np.asarray(VA, float), np.asarray(D, float), np.asarray(pi, float)
     tau = np.zeros((2, 2)) if tau is None else np.asarray(tau, float)
     X = (VA + D) / (1.0 - (pi * tau / (1.0 + tau)).sum(axis=1))
-    return World.from_shares(("A", "B"), ("g",), expenditure=X[:, None], trade_shares=pi[:, :, None],
-                             tariffs=tau[:, :, None], theta=[theta], va_share=np.ones((2, 1)),
-                             io_shares=np.zeros((2, 1, 1)), final_shares=np.ones((2, 1)),
-                             value_added=VA, deficit=D)
+    return World.from_shares(
+        ("A", "B"),
+        ("g",),
+        expenditure=X[:, None],
+        trade_shares=pi[:, :, None],
+        tariffs=tau[:, :, None],
+        theta=[theta],
+        va_share=np.ones((2, 1)),
+        io_shares=np.zeros((2, 1, 1)),
+        final_shares=np.ones((2, 1)),
+        value_added=VA,
+        deficit=D,
+    )
 
 
 def _consistent_two_country(theta=4.0, tariffs=True) -> World:
     """A consistent two-country endowment world with a deficit, built from flows."""
     T = np.array([[70.0, 18.0], [9.0, 40.0]])  # T[n, i]: sales of i to n
     tau = np.array([[0.0, 0.12], [0.05, 0.0]]) if tariffs else np.zeros((2, 2))
-    return World.from_flows(("A", "B"), ("g",), trade=T[:, :, None], tariffs=tau[:, :, None],
-                            inter_use=np.zeros((2, 1, 1)), final_use=T.sum(axis=1)[:, None], theta=[theta])
+    return World.from_flows(
+        ("A", "B"),
+        ("g",),
+        trade=T[:, :, None],
+        tariffs=tau[:, :, None],
+        inter_use=np.zeros((2, 1, 1)),
+        final_use=T.sum(axis=1)[:, None],
+        theta=[theta],
+    )
 
 
 def _hand_solve(pi, tau, tau_new, d_hat, VA, theta, deficits):
@@ -69,6 +85,7 @@ def _ratio_rule_2(D, VA):
     def rule(w):
         y = w * VA
         return y * (delta - (delta * y).sum() / y.sum())
+
     return rule
 
 
@@ -213,8 +230,13 @@ def test_zero_shock_changes_nothing_under_each_closure(closure):
 @pytest.mark.parametrize("closure", CLOSURES)
 def test_accounting_identities_hold_under_each_closure(closure):
     w = random_world(6, 4, seed=3, zero_flow_prob=0.1)
-    cf = (Counterfactual.from_world(w, closure=closure).tariff("C00", "C01", "all", 145)
-          .tariff("C01", "C00", "all", 125).tariff("C02", "all", "S00", 30).iceberg_cost("C03", "C00", "S01", 1.4))
+    cf = (
+        Counterfactual.from_world(w, closure=closure)
+        .tariff("C00", "C01", "all", 145)
+        .tariff("C01", "C00", "all", 125)
+        .tariff("C02", "all", "S00", 30)
+        .iceberg_cost("C03", "C00", "S01", 1.4)
+    )
     eq = solve(w, cf)
     assert max(eq.diagnostics.residuals.values()) < 1e-10
     new = eq.to_world()
@@ -260,7 +282,11 @@ def test_counterfactual_closure_arguments():
 
 # ----------------------------------------------------------------------------- decomposition
 def _decomposition_error(w, closure, eps):
-    cf = Counterfactual.from_world(w, closure=closure).tariff("C00", "C01", "all", eps).tariff("C02", "all", "all", eps / 2)
+    cf = (
+        Counterfactual.from_world(w, closure=closure)
+        .tariff("C00", "C01", "all", eps)
+        .tariff("C02", "all", "all", eps / 2)
+    )
     eq = solve(w, cf, tol=1e-14)
     d = eq.decomposition
     lnW = np.log(eq.welfare_hat)

@@ -20,8 +20,13 @@ TABLE2_REAL_WAGE = {"Mexico": 1.72, "Canada": 0.32, "USA": 0.11}
 @pytest.fixture(scope="module")
 def nafta(cp2015_zero_deficit, cp2015_dir):
     w = cp2015_zero_deficit
-    cf = Counterfactual(w, nafta_tariffs(w, cp2015_dir), np.ones_like(w.tariffs), np.zeros(w.n_countries),
-                        label="NAFTA tariff changes 1993 -> 2005")
+    cf = Counterfactual(
+        w,
+        nafta_tariffs(w, cp2015_dir),
+        np.ones_like(w.tariffs),
+        np.zeros(w.n_countries),
+        label="NAFTA tariff changes 1993 -> 2005",
+    )
     return solve(w, cf)
 
 

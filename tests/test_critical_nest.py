@@ -38,7 +38,7 @@ def test_nest_cost_and_rent_match_a_direct_cost_minimisation(sigma):
         if abs(sigma - 1) < 1e-12:
             v = (1.0 / (m / a) ** a) ** (1 / (1 - a)) * (1 - a)  # Cobb-Douglas normalised
             return v + mu * m
-        inner = (1.0 - a ** (1 / sigma) * m ** r) / (1 - a) ** (1 / sigma)
+        inner = (1.0 - a ** (1 / sigma) * m**r) / (1 - a) ** (1 / sigma)
         return inner ** (1 / r) + mu * m if inner > 0 else np.inf
 
     # baseline (mu = 1) cost is 1 with these weights (CES in share form)
@@ -63,8 +63,9 @@ def test_no_cut_is_the_baseline(world):
 
 
 def _ban(world, refused=1.0, sigma=None, importer="all", horizon="1y"):
-    cf = Counterfactual.from_world(world).critical_input_cut("ndfeb-magnets", "CHN", importer, refused,
-                                                             horizon=horizon, sigma=sigma)
+    cf = Counterfactual.from_world(world).critical_input_cut(
+        "ndfeb-magnets", "CHN", importer, refused, horizon=horizon, sigma=sigma
+    )
     return cf, solve(world, cf)
 
 
@@ -159,9 +160,13 @@ def test_leontief_limit_agrees_with_the_weekly_sustained_cut(world):
     Yq = eq.solution.Y / (Y0 * eq.solution.c_hat)
     start = dt.date(2025, 4, 7)
     weeks = 60
-    res = simulate(world, [Restriction("ndfeb-magnets", "CHN", ("USA",), start,
-                                       start + dt.timedelta(days=7 * weeks), 0.0, 0, "ban")],
-                   start=start, weeks=weeks, settings=ShortageSettings(propagate=False))
+    res = simulate(
+        world,
+        [Restriction("ndfeb-magnets", "CHN", ("USA",), start, start + dt.timedelta(days=7 * weeks), 0.0, 0, "ban")],
+        start=start,
+        weeks=weeks,
+        settings=ShortageSettings(propagate=False),
+    )
     weekly = float(res.dataset.output_ratio.sel(sector="MOTOR", country="USA").values[-1])
     blk = cf.critical_block()
     z_motor = blk.supply[blk.node == usa * world.n_sectors + j][0]
@@ -210,8 +215,7 @@ def test_whatif_cut_from_the_command_line(capsys):
 
     from detente.cli import main
 
-    assert main(["whatif", "--cut", "ndfeb-magnets:CHN->all:100", "--countries", "USA,DEU", "--json",
-                 "--no-save"]) == 0
+    assert main(["whatif", "--cut", "ndfeb-magnets:CHN->all:100", "--countries", "USA,DEU", "--json", "--no-save"]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert "critical input ndfeb-magnets CHN->all refused 100%" in json.dumps(rec)
     assert main(["whatif", "--cut", "ndfeb-magnets:CHN:all", "--no-save"]) == 2
@@ -230,8 +234,9 @@ def test_static_gdp_loss_is_below_the_weekly_value_added_at_risk(world):
 
     start = dt.date(2025, 4, 7)
     r = Restriction("ndfeb-magnets", "CHN", ("all",), start, start + dt.timedelta(days=7 * 52), 0.0, 0, "ban")
-    weekly = simulate(world, [r], start=start, weeks=52, products=["ndfeb-magnets"],
-                      settings=ShortageSettings()).dataset.va_lost_pct_gdp.to_series()
+    weekly = simulate(
+        world, [r], start=start, weeks=52, products=["ndfeb-magnets"], settings=ShortageSettings()
+    ).dataset.va_lost_pct_gdp.to_series()
     _, eq = _ban(world, 1.0)
     static = 100 * (1 - eq.real_value_added_hat)
     parent = Counterfactual.from_world(world).licence("CHN", "all", "NONFERROUS", 0.12 * (1 - 1e-9))

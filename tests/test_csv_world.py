@@ -11,8 +11,17 @@ from detente.equilibrium import Counterfactual, solve
 from detente.errors import DataError
 from detente.world import load_world, random_world, read_csv_world, write_csv_world
 
-FIELDS = ("expenditure", "trade_shares", "tariffs", "theta", "va_share", "io_shares", "final_shares",
-          "value_added", "deficit")
+FIELDS = (
+    "expenditure",
+    "trade_shares",
+    "tariffs",
+    "theta",
+    "va_share",
+    "io_shares",
+    "final_shares",
+    "value_added",
+    "deficit",
+)
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SAMPLE = SHARED_DATA / "gravity_sample" / "sample_data_set.csv"
 
@@ -43,11 +52,14 @@ def test_one_sector_file_builds_a_consistent_world(tmp_path):
 
 
 def test_domestic_sales_can_be_built_from_an_output_column(tmp_path):
-    f = _write(tmp_path / "out.csv", """
+    f = _write(
+        tmp_path / "out.csv",
+        """
 exporter,importer,value,output
 B,A,10,80
 A,B,20,70
-""")
+""",
+    )
     w = read_csv_world(f, theta=5)
     assert w.countries == ("B", "A")  # order of first appearance
     a, b = w.country_index("A"), w.country_index("B")
@@ -96,21 +108,35 @@ def test_load_world_reads_csv_paths(tmp_path):
 
 
 # ----------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("text,match", [
-    ("exporter,importer,value\nA,A,50\nB,A,-10\nA,B,20\nB,B,60",
-     r"bad\.csv, row 3, column 'value': negative value -10"),
-    ("exporter,importer,value\nA,A,50\nB,A,ten\nA,B,20\nB,B,60",
-     r"bad\.csv, row 3, column 'value': 'ten' is not a finite number"),
-    ("exporter,importer,value,colour\nA,A,50,red\nB,A,10,red\nA,B,20,red\nB,B,60,red",
-     r"unknown column\(s\) 'colour'"),
-    ("exporter,importer,amount\nA,A,50", r"missing column\(s\) 'value'"),
-    ("exporter,importer,value\nA,A,50\nB,A,10\nB,B,60",
-     r"1 of 4 \(exporter, importer, sector\) rows are missing, e\.g\. the flow A->B"),
-    ("exporter,importer,value\nA,A,50\nB,A,10\nA,B,20", r"domestic sales B->B .*domestic sales are required"),
-    ("exporter,importer,value\nA,A,50\nB,A,10\nA,B,20\nB,B,60\nB,A,11", r"row 6: flow B->A .* appears twice \(first on row 3\)"),
-    ("exporter,importer,value,tariff\nA,A,50,0\nB,A,10,-120\nA,B,20,0\nB,B,60,0", r"row 3, column 'tariff': -120%"),
-    ("exporter,importer,value\nA,A,50\n,A,10\nA,B,20\nB,B,60", r"row 3, column 'exporter': empty label"),
-])
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        (
+            "exporter,importer,value\nA,A,50\nB,A,-10\nA,B,20\nB,B,60",
+            r"bad\.csv, row 3, column 'value': negative value -10",
+        ),
+        (
+            "exporter,importer,value\nA,A,50\nB,A,ten\nA,B,20\nB,B,60",
+            r"bad\.csv, row 3, column 'value': 'ten' is not a finite number",
+        ),
+        (
+            "exporter,importer,value,colour\nA,A,50,red\nB,A,10,red\nA,B,20,red\nB,B,60,red",
+            r"unknown column\(s\) 'colour'",
+        ),
+        ("exporter,importer,amount\nA,A,50", r"missing column\(s\) 'value'"),
+        (
+            "exporter,importer,value\nA,A,50\nB,A,10\nB,B,60",
+            r"1 of 4 \(exporter, importer, sector\) rows are missing, e\.g\. the flow A->B",
+        ),
+        ("exporter,importer,value\nA,A,50\nB,A,10\nA,B,20", r"domestic sales B->B .*domestic sales are required"),
+        (
+            "exporter,importer,value\nA,A,50\nB,A,10\nA,B,20\nB,B,60\nB,A,11",
+            r"row 6: flow B->A .* appears twice \(first on row 3\)",
+        ),
+        ("exporter,importer,value,tariff\nA,A,50,0\nB,A,10,-120\nA,B,20,0\nB,B,60,0", r"row 3, column 'tariff': -120%"),
+        ("exporter,importer,value\nA,A,50\n,A,10\nA,B,20\nB,B,60", r"row 3, column 'exporter': empty label"),
+    ],
+)
 def test_bad_input_names_file_row_column_and_value(tmp_path, text, match):
     with pytest.raises(DataError, match=match):
         read_csv_world(_write(tmp_path / "bad.csv", text), theta=4)
@@ -125,7 +151,9 @@ def test_missing_flows_may_be_read_as_zero(tmp_path):
 def test_multi_sector_errors(tmp_path):
     d = tmp_path / "ms"
     d.mkdir()
-    _write(d / "flows.csv", """
+    _write(
+        d / "flows.csv",
+        """
 exporter,importer,sector,value
 A,A,g,50
 A,A,s,30
@@ -135,7 +163,8 @@ B,A,g,6
 B,A,s,2
 B,B,g,40
 B,B,s,20
-""")
+""",
+    )
     with pytest.raises(DataError, match="2 sectors need intermediate purchases"):
         read_csv_world(d, theta=4)
     assert read_csv_world(d, theta={"g": 4, "s": 8}, io=False).theta.tolist() == [4.0, 8.0]

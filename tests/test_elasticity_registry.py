@@ -50,8 +50,7 @@ def test_cp2015_keeps_todays_numbers_and_has_standard_errors():
     assert np.isnan(es.loc["C29", "se"])  # the code's 8.22 is not an estimate
     assert np.isnan(es.loc["K", "se"])
     np.testing.assert_allclose(theta_for(ICIO, "cp2015", "long"), trade_elasticities(ICIO, "cp2015_code"))
-    np.testing.assert_allclose(theta_for(ICIO, "cp2015-paper", "long"),
-                               trade_elasticities(ICIO, "paper_table1"))
+    np.testing.assert_allclose(theta_for(ICIO, "cp2015-paper", "long"), trade_elasticities(ICIO, "paper_table1"))
     paper = elasticity_set("cp2015-paper").table.set_index("industry")
     assert paper.loc["C29", "theta"] == pytest.approx(1.84) and np.isfinite(paper.loc["C29", "se"])
 
@@ -102,7 +101,8 @@ def test_compact_aggregation_matches_hand_computation():
     # same rule as detente.world._aggregate: world imports 2022 from the shipped weights
     assert len(set(np.round(v, 6))) == 3
     assert theta_for(["C19", "PETROLEUM"], "default", "1y")[0] == pytest.approx(
-        theta_for(["PETROLEUM"], "default", "1y")[0])
+        theta_for(["PETROLEUM"], "default", "1y")[0]
+    )
 
 
 def test_weights_table_covers_all_industries():

@@ -22,9 +22,13 @@ def test_zero_shock_returns_the_baseline_exactly(small_world):
 
 
 def _big_shock(w: World) -> Counterfactual:
-    return (Counterfactual.from_world(w).tariff("C00", "C01", "all", 145)
-            .tariff("C01", "C00", "all", 125).tariff("C02", "all", "S00", 30)
-            .iceberg_cost("C03", "C00", "S01", 1.4))
+    return (
+        Counterfactual.from_world(w)
+        .tariff("C00", "C01", "all", 145)
+        .tariff("C01", "C00", "all", 125)
+        .tariff("C02", "all", "S00", 30)
+        .iceberg_cost("C03", "C00", "S01", 1.4)
+    )
 
 
 def test_accounting_identities_hold_in_the_equilibrium():
@@ -54,11 +58,20 @@ def test_a_tariff_hurts_its_target_and_cuts_bilateral_trade():
 def test_relabelling_countries_permutes_results():
     w = random_world(5, 3, seed=9, zero_flow_prob=0.1)
     perm = np.array([3, 0, 4, 1, 2])
-    wp = World(tuple(w.countries[p] for p in perm), w.sectors,
-               expenditure=w.expenditure[perm], trade_shares=w.trade_shares[np.ix_(perm, perm)],
-               tariffs=w.tariffs[np.ix_(perm, perm)], theta=w.theta, va_share=w.va_share[perm],
-               io_shares=w.io_shares[perm], final_shares=w.final_shares[perm],
-               value_added=w.value_added[perm], deficit=w.deficit[perm], meta=w.meta)
+    wp = World(
+        tuple(w.countries[p] for p in perm),
+        w.sectors,
+        expenditure=w.expenditure[perm],
+        trade_shares=w.trade_shares[np.ix_(perm, perm)],
+        tariffs=w.tariffs[np.ix_(perm, perm)],
+        theta=w.theta,
+        va_share=w.va_share[perm],
+        io_shares=w.io_shares[perm],
+        final_shares=w.final_shares[perm],
+        value_added=w.value_added[perm],
+        deficit=w.deficit[perm],
+        meta=w.meta,
+    )
     e1 = solve(w, _big_shock(w))
     e2 = solve(wp, _big_shock(wp))
     assert np.allclose(e2.welfare_hat, e1.welfare_hat[perm], rtol=1e-10)
@@ -79,8 +92,16 @@ def test_acr_formula_holds_in_the_one_sector_model():
     d_hat = rng.uniform(0.7, 1.6, (N, N))
     np.fill_diagonal(d_hat, 1.0)
     theta = float(w.theta[0])
-    g = solve_gravity(w.trade_shares[:, :, 0], w.tariffs[:, :, 0], theta, w.value_added,
-                      np.zeros(N), w.tariffs[:, :, 0], d_hat, np.zeros(N))
+    g = solve_gravity(
+        w.trade_shares[:, :, 0],
+        w.tariffs[:, :, 0],
+        theta,
+        w.value_added,
+        np.zeros(N),
+        w.tariffs[:, :, 0],
+        d_hat,
+        np.zeros(N),
+    )
     assert g.converged
     lam_hat = np.diag(g.pi) / np.diag(w.trade_shares[:, :, 0])
     welfare = (g.I / w.income) / g.P_hat
@@ -95,8 +116,16 @@ def test_acr_real_wage_form_holds_with_tariffs():
     tau_new[2, :] += 0.1
     np.fill_diagonal(tau_new, 0)
     theta = float(w.theta[0])
-    g = solve_gravity(w.trade_shares[:, :, 0], w.tariffs[:, :, 0], theta, w.value_added, np.zeros(N),
-                      tau_new, np.ones((N, N)), np.zeros(N))
+    g = solve_gravity(
+        w.trade_shares[:, :, 0],
+        w.tariffs[:, :, 0],
+        theta,
+        w.value_added,
+        np.zeros(N),
+        tau_new,
+        np.ones((N, N)),
+        np.zeros(N),
+    )
     lam_hat = np.diag(g.pi) / np.diag(w.trade_shares[:, :, 0])
     assert np.abs(g.w_hat / g.P_hat - lam_hat ** (-1 / theta)).max() < 1e-8
 
@@ -104,11 +133,23 @@ def test_acr_real_wage_form_holds_with_tariffs():
 @pytest.mark.parametrize("deficits", ["baseline", "zero"])
 def test_multi_sector_code_with_one_sector_matches_gravity(deficits):
     w = random_world(6, 1, seed=13, intermediates=False, tariff_max=0.3)
-    cf = (Counterfactual.from_world(w, deficits=deficits).tariff("C00", "C01", "all", 60)
-          .tariff("C03", "all", "all", 15).iceberg_cost("C02", "C05", "all", 1.3))
+    cf = (
+        Counterfactual.from_world(w, deficits=deficits)
+        .tariff("C00", "C01", "all", 60)
+        .tariff("C03", "all", "all", 15)
+        .iceberg_cost("C02", "C05", "all", 1.3)
+    )
     eq = solve(w, cf, tol=1e-14)
-    g = solve_gravity(w.trade_shares[:, :, 0], w.tariffs[:, :, 0], float(w.theta[0]), w.value_added,
-                      w.deficit, cf.tariffs[:, :, 0], cf.iceberg[:, :, 0], cf.deficits)
+    g = solve_gravity(
+        w.trade_shares[:, :, 0],
+        w.tariffs[:, :, 0],
+        float(w.theta[0]),
+        w.value_added,
+        w.deficit,
+        cf.tariffs[:, :, 0],
+        cf.iceberg[:, :, 0],
+        cf.deficits,
+    )
     assert g.converged
     assert np.abs(eq.solution.w_hat - g.w_hat).max() < 1e-10
     assert np.abs(eq.solution.P_hat[:, 0] - g.P_hat).max() < 1e-10
@@ -165,12 +206,15 @@ def test_tariff_semantics_add_set_and_domestic_untouched(small_world):
     assert np.all(np.diagonal(allc.tariffs, axis1=0, axis2=1) == 0)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("USA<-CHN:all:+125", ("USA", "CHN", "all", 125.0, "add")),
-    ("CHN<-USA:C29,C26:=25", ("CHN", "USA", "C29,C26", 25.0, "set")),
-    ("USA<-all:all:-10", ("USA", "all", "all", -10.0, "add")),
-    ("JPN<-CHN:C24B:+7.5", ("JPN", "CHN", "C24B", 7.5, "add")),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("USA<-CHN:all:+125", ("USA", "CHN", "all", 125.0, "add")),
+        ("CHN<-USA:C29,C26:=25", ("CHN", "USA", "C29,C26", 25.0, "set")),
+        ("USA<-all:all:-10", ("USA", "all", "all", -10.0, "add")),
+        ("JPN<-CHN:C24B:+7.5", ("JPN", "CHN", "C24B", 7.5, "add")),
+    ],
+)
 def test_parse_tariff(text, expected):
     assert parse_tariff(text) == expected
 

@@ -37,7 +37,8 @@ EXAMPLES = int(os.environ.get("DETENTE_FUZZ_EXAMPLES", "200"))
 COUNTRIES = ("USA", "CHN", "MEX", "DEU")
 SECTORS = ("STEEL", "AGR", "BUSINESS")
 WORLD = random_world(len(COUNTRIES), len(SECTORS), seed=3).replace(
-    countries=COUNTRIES, sectors=SECTORS, meta=WorldMeta(name="fuzz", vintage="synthetic", services=("BUSINESS",)))
+    countries=COUNTRIES, sectors=SECTORS, meta=WorldMeta(name="fuzz", vintage="synthetic", services=("BUSINESS",))
+)
 
 # ------------------------------------------------------------------------- values
 # Each field draws a good value, or (with the document's own probability p: 0, 5% or 30%)
@@ -45,19 +46,26 @@ WORLD = random_world(len(COUNTRIES), len(SECTORS), seed=3).replace(
 good_dates = st.dates(dt.date(2024, 6, 1), dt.date(2026, 6, 1)).map(dt.date.isoformat)
 bad_dates = st.one_of(
     st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat),
-    st.integers(-10**12, 10**12), st.floats(allow_nan=True), st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.booleans(),
     st.sampled_from(["2025-13-01", "2025-02-30", "10000-01-01", "2025-1-1", "", "soon", "2025-02-01T00:00:00"]),
 )
 good_shares = st.floats(0, 1)
 good_rates = st.one_of(st.floats(0, 200), st.integers(0, 100))
 bad_numbers = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**9),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**6), 10**9),
     st.sampled_from(["10", "ten", None, True, [], {}]),
 )
 good_label = st.sampled_from([*COUNTRIES, "all", "USA,CHN", " CHN ", "MEX,DEU"])
 good_sectors = st.sampled_from([*SECTORS, "all", "goods", "services", "STEEL,AGR"])
-bad_labels = st.one_of(st.sampled_from(["", " ", ",", "XXX", "USA,", "usa", "*,", "STEAL"]),
-                       st.lists(st.sampled_from(["", "USA", " "]), max_size=2), st.integers(), st.none())
+bad_labels = st.one_of(
+    st.sampled_from(["", " ", ",", "XXX", "USA,", "usa", "*,", "STEAL"]),
+    st.lists(st.sampled_from(["", "USA", " "]), max_size=2),
+    st.integers(),
+    st.none(),
+)
 
 
 def chance(draw, p: float) -> bool:
@@ -91,20 +99,40 @@ def event_specs(draw, p: float):
         return pick(draw, p, good_shares, bad_numbers)
 
     if kind == "tariff":
-        spec = {"importer": country(), "exporter": country(), "sectors": sectors(), "layer": draw(st.sampled_from(["a", "b"])),
-                "op": pick(draw, p, st.sampled_from(["set", "add", "remove"]), st.just("times")),
-                "rate_pp": pick(draw, p, good_rates, bad_numbers), "coverage": share()}
+        spec = {
+            "importer": country(),
+            "exporter": country(),
+            "sectors": sectors(),
+            "layer": draw(st.sampled_from(["a", "b"])),
+            "op": pick(draw, p, st.sampled_from(["set", "add", "remove"]), st.just("times")),
+            "rate_pp": pick(draw, p, good_rates, bad_numbers),
+            "coverage": share(),
+        }
     elif kind == "exemption":
-        spec = {"importer": country(), "exporter": country(), "sectors": sectors(), "layer": draw(st.sampled_from(["a", "b"])),
-                "share": share()}
+        spec = {
+            "importer": country(),
+            "exporter": country(),
+            "sectors": sectors(),
+            "layer": draw(st.sampled_from(["a", "b"])),
+            "share": share(),
+        }
     elif kind == "export_control":
-        spec = {"exporter": country(), "importers": country(), "sectors": sectors(),
-                "coverage": pick(draw, p, st.floats(0, 0.9), bad_numbers), "approval_share": share(),
-                "review_days": pick(draw, p, st.integers(0, 400), bad_numbers),
-                "licence": pick(draw, p, st.sampled_from(["per_shipment", "general", "ban"]), st.just("none"))}
+        spec = {
+            "exporter": country(),
+            "importers": country(),
+            "sectors": sectors(),
+            "coverage": pick(draw, p, st.floats(0, 0.9), bad_numbers),
+            "approval_share": share(),
+            "review_days": pick(draw, p, st.integers(0, 400), bad_numbers),
+            "licence": pick(draw, p, st.sampled_from(["per_shipment", "general", "ban"]), st.just("none")),
+        }
     elif kind == "iceberg":
-        spec = {"importer": country(), "exporter": country(), "sectors": sectors(),
-                "factor": pick(draw, p, st.floats(0.5, 3), bad_numbers)}
+        spec = {
+            "importer": country(),
+            "exporter": country(),
+            "sectors": sectors(),
+            "factor": pick(draw, p, st.floats(0.5, 3), bad_numbers),
+        }
     else:
         spec = {"text": draw(st.text(max_size=10))}
     return kind, maybe(spec, draw, p)
@@ -128,9 +156,11 @@ def events(draw, ids, p: float):
 def scenarios(draw):
     p = draw(st.sampled_from([0.0, 0.0, 0.05, 0.3]))
     ids = ["e0", "e1", "e2", "e3", "e4", "e5", None]
-    period = {"start": pick(draw, p, st.just("2024-09-01"), bad_dates),
-              "end": pick(draw, p, st.sampled_from(["2025-06-30", "2026-12-31"]), bad_dates),
-              "step": pick(draw, p, st.sampled_from(["week", "month", "day"]), st.just("year"))}
+    period = {
+        "start": pick(draw, p, st.just("2024-09-01"), bad_dates),
+        "end": pick(draw, p, st.sampled_from(["2025-06-30", "2026-12-31"]), bad_dates),
+        "step": pick(draw, p, st.sampled_from(["week", "month", "day"]), st.just("year")),
+    }
     if chance(draw, 0.2):
         period["later_events"] = "keep"
     doc = {"name": pick(draw, p, st.just("fuzz"), st.sampled_from(["", 3])), "period": maybe(period, draw, p)}
@@ -140,18 +170,31 @@ def scenarios(draw):
     for section in ("overrides", "variants"):
         if draw(st.booleans()):
             doc[section] = {
-                n: maybe({"compose": draw(st.lists(st.sampled_from(names + ["nope"]), max_size=3)) if p else
-                          draw(st.lists(st.sampled_from(ACYCLIC[n]), max_size=2) if ACYCLIC[n] else st.just([])),
-                          "remove_events": draw(st.lists(st.sampled_from(["e0", "e1", "zz"]),
-                                                         max_size=1 if p else 0)),
-                          "add_events": draw(st.lists(events(["a0", "a1", None], p), max_size=2))}, draw, p)
-                for n in (names[:2] if section == "overrides" else names[2:])}
+                n: maybe(
+                    {
+                        "compose": draw(st.lists(st.sampled_from(names + ["nope"]), max_size=3))
+                        if p
+                        else draw(st.lists(st.sampled_from(ACYCLIC[n]), max_size=2) if ACYCLIC[n] else st.just([])),
+                        "remove_events": draw(st.lists(st.sampled_from(["e0", "e1", "zz"]), max_size=1 if p else 0)),
+                        "add_events": draw(st.lists(events(["a0", "a1", None], p), max_size=2)),
+                    },
+                    draw,
+                    p,
+                )
+                for n in (names[:2] if section == "overrides" else names[2:])
+            }
     if chance(draw, 0.2):
-        doc["settings"] = maybe({"elasticity_overrides": {draw(st.sampled_from(SECTORS)): pick(
-                                     draw, p, st.floats(0.5, 20), bad_numbers)},
-                                 "horizon": pick(draw, p, st.sampled_from(["1y", "long", "3y"]), st.sampled_from(["0", "99"])),
-                                 "deficits": pick(draw, p, st.sampled_from(["baseline", "zero"]), st.just("none"))},
-                                draw, p)
+        doc["settings"] = maybe(
+            {
+                "elasticity_overrides": {
+                    draw(st.sampled_from(SECTORS)): pick(draw, p, st.floats(0.5, 20), bad_numbers)
+                },
+                "horizon": pick(draw, p, st.sampled_from(["1y", "long", "3y"]), st.sampled_from(["0", "99"])),
+                "deficits": pick(draw, p, st.sampled_from(["baseline", "zero"]), st.just("none")),
+            },
+            draw,
+            p,
+        )
     return doc
 
 
@@ -170,8 +213,13 @@ def check_accepted(sc) -> None:
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @given(doc=scenarios())
-@settings(max_examples=EXAMPLES, deadline=5000, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=5000,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 def test_generated_scenarios_are_accepted_whole_or_refused_cleanly(doc):
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     t0 = time.perf_counter()
@@ -198,8 +246,13 @@ def test_generated_scenarios_are_accepted_whole_or_refused_cleanly(doc):
 
 
 @given(doc=scenarios())
-@settings(max_examples=max(EXAMPLES // 4, 10), deadline=5000, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(EXAMPLES // 4, 10),
+    deadline=5000,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 def test_the_same_documents_through_the_api(doc, api_client):
     """The API answers every generated document with 200 or a 4xx error body, never a 5xx."""
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
@@ -216,6 +269,7 @@ def api_client():
 
     from detente.web import WebSettings, create_app
 
-    with TestClient(create_app(WebSettings(warm=False, use_store=False, workers=1)),
-                    raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(WebSettings(warm=False, use_store=False, workers=1)), raise_server_exceptions=False
+    ) as c:
         yield c

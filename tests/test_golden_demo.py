@@ -55,12 +55,12 @@ def test_readme_table_is_the_golden_output():
     """Every row the README prints for the demo equals the golden numbers, rounded."""
     gold = {r["country"]: r for r in json.loads(GOLDEN.read_text())["countries"]}
     text = (ROOT / "README.md").read_text()
-    block = text[text.index("Effects by country"):]
-    block = block[:block.index("```")]
+    block = text[text.index("Effects by country") :]
+    block = block[: block.index("```")]
     rows = re.findall(r"^\s*([A-Z]{3})\s+((?:[+-]\d+\.\d+\s*)+)$", block, re.M)
     assert len(rows) >= 4
     cols = ["welfare_pct", "real_wage_pct", "cpi_pct", "imports_pct", "exports_pct"]
     for country, numbers in rows:
-        shown = [float(x) for x in numbers.split()][:len(cols)]
+        shown = [float(x) for x in numbers.split()][: len(cols)]
         want = [round(gold[country][c], 2) for c in cols]
         assert np.allclose(shown, want, atol=0.0051), (country, shown, want)

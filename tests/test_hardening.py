@@ -48,13 +48,21 @@ events:
 
 def hold(path: Path, *, read_only: bool) -> subprocess.Popen:
     """A separate process holding ``duckdb.connect(path, read_only=...)`` until killed."""
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, time
         con = duckdb.connect({str(path)!r}, read_only={read_only!r})
         con.execute("SELECT count(*) FROM runs").fetchone()
         print("holding", flush=True)
         time.sleep(120)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -224,8 +232,7 @@ def test_busy_or_foreign_store_errors_carry_no_paths_or_pids(tmp_path):
     RunStore(path).save(synthetic_record())
     writer = hold(path, read_only=False)
     try:
-        with TestClient(create_app(WebSettings(store_path=str(path), warm=False)),
-                        raise_server_exceptions=False) as c:
+        with TestClient(create_app(WebSettings(store_path=str(path), warm=False)), raise_server_exceptions=False) as c:
             r = c.get("/api/runs")  # the store is held by a writer: reads wait, then fail
             assert 400 <= r.status_code < 500, r.text
             assert_no_local_detail(r.text, str(tmp_path), str(writer.pid))
@@ -247,23 +254,31 @@ def test_busy_or_foreign_store_errors_carry_no_paths_or_pids(tmp_path):
 
 
 def test_public_text_keeps_urls_and_drops_local_details():
-    msg = ("cannot open the results store '/home/ann/my data/runs.duckdb': IO Error: Could not set lock on "
-           'file "/home/ann/my data/runs.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 4242) by user ann')
+    msg = (
+        "cannot open the results store '/home/ann/my data/runs.duckdb': IO Error: Could not set lock on "
+        'file "/home/ann/my data/runs.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 4242) by user ann'
+    )
     out = public_text(msg)
     assert out.startswith("cannot open the results store '<local>/runs.duckdb'")
     assert_no_local_detail(out, "/home/ann", "4242", "python3", "by user")
-    assert public_text("no such page or endpoint: /api/x/y (see /openapi.json)") == \
-        "no such page or endpoint: /api/x/y (see /openapi.json)"
+    assert (
+        public_text("no such page or endpoint: /api/x/y (see /openapi.json)")
+        == "no such page or endpoint: /api/x/y (see /openapi.json)"
+    )
     assert public_text(r"world file C:\Users\ann\w.nc not built") == "world file <local>/w.nc not built"
     assert public_text("USA<-CHN:goods:+125, 1/2") == "USA<-CHN:goods:+125, 1/2"
 
 
 def test_405_answers_carry_an_allow_header():
     with TestClient(create_app(WebSettings(warm=False, use_store=False)), raise_server_exceptions=False) as c:
-        for method, url, allow in [("GET", "/api/replays", "POST"), ("DELETE", "/api/jobs", "GET"),
-                                   ("PUT", "/api/whatif", "POST"), ("POST", "/api/capabilities", "GET"),
-                                   ("POST", "/static/app.js", "GET, HEAD"),
-                                   ("GET", "/api/jobs/abc/cancel", "POST")]:
+        for method, url, allow in [
+            ("GET", "/api/replays", "POST"),
+            ("DELETE", "/api/jobs", "GET"),
+            ("PUT", "/api/whatif", "POST"),
+            ("POST", "/api/capabilities", "GET"),
+            ("POST", "/static/app.js", "GET, HEAD"),
+            ("GET", "/api/jobs/abc/cancel", "POST"),
+        ]:
             r = c.request(method, url)
             assert r.status_code == 405, (method, url, r.text)
             assert r.headers.get("allow") == allow, (method, url, r.headers)
@@ -319,14 +334,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-SERVE = ("import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
-         "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))")
+SERVE = (
+    "import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
+    "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
+)
 
 
 def start_server(port: int, store: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, "serve", "--port", str(port), "--store", str(store),
-                             "--no-warm", "--header-timeout", "1.5", "--body-timeout", "1.5"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SERVE,
+            "serve",
+            "--port",
+            str(port),
+            "--store",
+            str(store),
+            "--no-warm",
+            "--header-timeout",
+            "1.5",
+            "--body-timeout",
+            "1.5",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -350,11 +385,12 @@ def post_json(url: str, body: dict):
 
 
 def long_scenario(weeks: int = 100) -> str:
-    events = "\n".join(f"  - date: {time.strftime('%Y-%m-%d', time.gmtime(1736035200 + 7 * 86400 * k))}\n"
-                       f"    tariff: {{importer: USA, exporter: CHN, layer: test, op: set, rate_pp: {10 + k}}}"
-                       for k in range(weeks))
-    return ("name: long\nperiod: {start: 2025-01-01, end: 2026-12-31, step: week}\n"
-            f"events:\n{events}\n")
+    events = "\n".join(
+        f"  - date: {time.strftime('%Y-%m-%d', time.gmtime(1736035200 + 7 * 86400 * k))}\n"
+        f"    tariff: {{importer: USA, exporter: CHN, layer: test, op: set, rate_pp: {10 + k}}}"
+        for k in range(weeks)
+    )
+    return f"name: long\nperiod: {{start: 2025-01-01, end: 2026-12-31, step: week}}\nevents:\n{events}\n"
 
 
 def test_server_survives_a_kill_and_reports_the_interrupted_jobs(tmp_path):
@@ -411,8 +447,10 @@ def check_slow_clients_are_cut_off(port: int) -> None:
         assert closed and time.monotonic() - t0 < 8, "a slow client kept its connection"
     # a body that never comes: 408 after --body-timeout
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"POST /api/scenarios/validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":")
+        s.sendall(
+            b"POST /api/scenarios/validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"text":'
+        )
         t0 = time.monotonic()
         reply = s.recv(4096)
         assert reply.startswith(b"HTTP/1.1 408"), reply
@@ -438,8 +476,10 @@ def test_the_api_checks_the_date_limit_before_building_any_date(monkeypatch):
         assert built == [], "dates were built before the limit was checked"
         r = c.post("/api/scenarios/validate", json={"text": SMALL_SCENARIO})
         assert r.status_code == 200 and "the baseline solves" in r.json()["checked"], r.text
-        r = c.post("/api/scenarios/validate", json={"text": "name: x\nperiod: {start: 0001-01-01, end: 9999-12-31, "
-                                                             "step: day}\n"})
+        r = c.post(
+            "/api/scenarios/validate",
+            json={"text": "name: x\nperiod: {start: 0001-01-01, end: 9999-12-31, step: day}\n"},
+        )
         assert r.status_code == 422 and "dates must lie between 1900-01-01 and 2100-12-31" in r.text
 
 

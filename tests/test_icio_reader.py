@@ -36,10 +36,17 @@ def make_table(seed: int = 0, *, total: bool = False) -> dict:
     body = np.hstack([Z, FD, out[:, None]])
     cols = nodes + fd_cols + ["OUT"]
     df = pd.DataFrame(body, index=nodes, columns=cols)
-    extra = pd.DataFrame(np.vstack([np.r_[tls, np.zeros(len(fd_cols)), np.nan],
-                                    np.r_[va, np.zeros(len(fd_cols)), np.nan],
-                                    np.r_[out, np.zeros(len(fd_cols)), np.nan]]),
-                         index=["TLS", "VA", "OUT"], columns=cols).fillna(0.0)
+    extra = pd.DataFrame(
+        np.vstack(
+            [
+                np.r_[tls, np.zeros(len(fd_cols)), np.nan],
+                np.r_[va, np.zeros(len(fd_cols)), np.nan],
+                np.r_[out, np.zeros(len(fd_cols)), np.nan],
+            ]
+        ),
+        index=["TLS", "VA", "OUT"],
+        columns=cols,
+    ).fillna(0.0)
     df = pd.concat([df, extra])
     if total:
         df["TOTAL"] = df.sum(axis=1)
@@ -117,9 +124,9 @@ def test_callables_for_tariffs_and_theta(tmp_path):
         tau[np.arange(len(countries)), np.arange(len(countries))] = 0.0
         return tau
 
-    w = read_icio_csv(write(t["df"], tmp_path / "x.csv"), tariffs=tariffs,
-                      theta=lambda j: np.full(len(j), 4.0),
-                      year=2022).check()
+    w = read_icio_csv(
+        write(t["df"], tmp_path / "x.csv"), tariffs=tariffs, theta=lambda j: np.full(len(j), 4.0), year=2022
+    ).check()
     assert seen["labels"] == (COUNTRIES, INDUSTRIES)
     assert w.tariffs[0, 1, 0] == 0.05 and (w.theta == 4.0).all()
     assert w.tariff_revenue.sum() > 0
@@ -156,6 +163,7 @@ def test_error_nan(tmp_path):
     def mutate(df):
         df.loc["CHN_G", "USA_C26"] = np.nan
         return df
+
     msg = _bad(tmp_path, mutate)
     assert "CHN_G" in msg and "USA_C26" in msg and "nan" in msg
 
@@ -164,6 +172,7 @@ def test_error_negative_intermediate(tmp_path):
     def mutate(df):
         df.loc["USA_C26", "CHN_C29"] = -7.5
         return df
+
     msg = _bad(tmp_path, mutate)
     assert "USA_C26" in msg and "CHN_C29" in msg and "-7.5" in msg
 
@@ -172,6 +181,7 @@ def test_error_negative_household_demand(tmp_path):
     def mutate(df):
         df.loc["ROW_G", "USA_HFCE"] = -2.0
         return df
+
     msg = _bad(tmp_path, mutate)
     assert "ROW_G" in msg and "USA_HFCE" in msg and "INVNT" in msg
 
@@ -181,6 +191,7 @@ def test_error_non_numeric_cell(tmp_path):
         df = df.astype(object)
         df.loc["USA_A01", "USA_G"] = "n/a?"
         return df
+
     msg = _bad(tmp_path, mutate)
     assert "USA_A01" in msg and "USA_G" in msg and "n/a?" in msg
 
@@ -195,6 +206,7 @@ def test_error_not_csv(tmp_path):
         p = tmp_path / "image.csv"
         p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
         return p
+
     _bad(tmp_path, mutate)
 
 
@@ -203,6 +215,7 @@ def test_error_not_icio_layout(tmp_path):
         p = tmp_path / "other.csv"
         p.write_text("name,value,weight\nfoo,1,2\nbar,3,4\n")
         return p
+
     msg = _bad(tmp_path, mutate)
     assert "foo" in msg
 

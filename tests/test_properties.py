@@ -63,11 +63,20 @@ def test_zero_shock_changes_nothing(w):
 def test_relabelling_countries_permutes_results(w, rnd):
     N = w.n_countries
     perm = np.array(rnd.sample(range(N), N))
-    wp = World(tuple(w.countries[p] for p in perm), w.sectors, expenditure=w.expenditure[perm],
-               trade_shares=w.trade_shares[np.ix_(perm, perm)], tariffs=w.tariffs[np.ix_(perm, perm)],
-               theta=w.theta, va_share=w.va_share[perm], io_shares=w.io_shares[perm],
-               final_shares=w.final_shares[perm], value_added=w.value_added[perm],
-               deficit=w.deficit[perm], meta=w.meta)
+    wp = World(
+        tuple(w.countries[p] for p in perm),
+        w.sectors,
+        expenditure=w.expenditure[perm],
+        trade_shares=w.trade_shares[np.ix_(perm, perm)],
+        tariffs=w.tariffs[np.ix_(perm, perm)],
+        theta=w.theta,
+        va_share=w.va_share[perm],
+        io_shares=w.io_shares[perm],
+        final_shares=w.final_shares[perm],
+        value_added=w.value_added[perm],
+        deficit=w.deficit[perm],
+        meta=w.meta,
+    )
     target = w.countries[0]
     e1 = solve(w, Counterfactual.from_world(w).tariff("all", target, "all", 40))
     e2 = solve(wp, Counterfactual.from_world(wp).tariff("all", target, "all", 40))

@@ -31,10 +31,12 @@ def _compare(world, cf, *, atol: float, **ref_kw):
     base = world.arrays()
     ref = solve_reference(base, Shock(cf.tariffs, cf.iceberg, cf.deficits), **ref_kw)
     assert ref["converged"], f"reference did not converge in {ref['iterations']} iterations"
-    np.testing.assert_allclose(real_wage_hat(base, ref), eq.real_wage_hat, rtol=0, atol=atol,
-                               err_msg="real wage changes differ")
-    np.testing.assert_allclose(welfare_hat(base, ref), eq.welfare_hat, rtol=0, atol=atol,
-                               err_msg="welfare changes differ")
+    np.testing.assert_allclose(
+        real_wage_hat(base, ref), eq.real_wage_hat, rtol=0, atol=atol, err_msg="real wage changes differ"
+    )
+    np.testing.assert_allclose(
+        welfare_hat(base, ref), eq.welfare_hat, rtol=0, atol=atol, err_msg="welfare changes differ"
+    )
     return eq, ref
 
 
@@ -47,8 +49,9 @@ def cp_nafta(cp2015_dir, cp2015_zero_deficit):
     from detente.world._cp2015 import nafta_tariffs
 
     world = cp2015_zero_deficit
-    cf = Counterfactual(world, nafta_tariffs(world, cp2015_dir), np.ones_like(world.tariffs),
-                        np.zeros(world.n_countries))
+    cf = Counterfactual(
+        world, nafta_tariffs(world, cp2015_dir), np.ones_like(world.tariffs), np.zeros(world.n_countries)
+    )
     return world, cf
 
 
@@ -76,10 +79,12 @@ def bench_world():
 
 
 def test_small_world_with_deficits_and_tariffs(bench_world):
-    cf = (Counterfactual.from_world(bench_world)
-          .tariff("USA", "CHN", "all", 60.0)
-          .tariff("CHN", "USA", "S00", 40.0)
-          .iceberg_cost("DEU", "JPN", "S01", 1.3))
+    cf = (
+        Counterfactual.from_world(bench_world)
+        .tariff("USA", "CHN", "all", 60.0)
+        .tariff("CHN", "USA", "S00", 40.0)
+        .iceberg_cost("DEU", "JPN", "S01", 1.3)
+    )
     eq, ref = _compare(bench_world, cf, atol=1e-7, tol=1e-9, price_tol=1e-10)
     np.testing.assert_allclose(ref["X"], eq.solution.X, rtol=1e-6)
     np.testing.assert_allclose(ref["pi"], eq.solution.pi, atol=1e-7)
@@ -96,9 +101,7 @@ def test_random_world_with_zero_flows(small_world):
     """``small_world`` (tests/conftest.py): random_world with zero flows and deficits of up
     to 37% of value added. The paper's wage step v = -0.5 overshoots there (the reference
     stops, unconverged); v = -0.2 converges. The engine needs no tuning."""
-    cf = (Counterfactual.from_world(small_world)
-          .tariff("C00", "C01", "all", 50.0)
-          .tariff("C01", "C00", "S01", 30.0))
+    cf = Counterfactual.from_world(small_world).tariff("C00", "C01", "all", 50.0).tariff("C01", "C00", "S01", 30.0)
     shock = Shock(cf.tariffs, cf.iceberg, cf.deficits)
     published = solve_reference(small_world.arrays(), shock, max_iter=200)
     assert not published["converged"]

@@ -39,11 +39,23 @@ def _record(name: str, variant: str | None, kind: str = "replay"):
     from detente.store import RunRecord, code_version
 
     days = np.array(["2025-01-01", "2025-02-01"], dtype="datetime64[s]")
-    ds = xr.Dataset({"welfare_pct": (("country", "date"), np.zeros((2, 2)))},
-                    coords={"country": ["USA", "CHN"], "date": days})
-    return RunRecord(kind=kind, name=name, variant=variant, world="w", vintage="test vintage",
-                     code_version=code_version(), settings={}, scenario_text=None, seed=None,
-                     created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), dataset=ds, summary={"n": 1})
+    ds = xr.Dataset(
+        {"welfare_pct": (("country", "date"), np.zeros((2, 2)))}, coords={"country": ["USA", "CHN"], "date": days}
+    )
+    return RunRecord(
+        kind=kind,
+        name=name,
+        variant=variant,
+        world="w",
+        vintage="test vintage",
+        code_version=code_version(),
+        settings={},
+        scenario_text=None,
+        seed=None,
+        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        dataset=ds,
+        summary={"n": 1},
+    )
 
 
 def _fail(*_a, **_k):
@@ -82,8 +94,23 @@ def test_bracketed_text_is_printed_not_read_as_markup(world_file, store_path, ca
     from detente.world import load_world
 
     # the what-if's change lines: a services tariff is not a goods tariff
-    assert main(["whatif", "--world", str(world_file), "--tariff", "C00<-C01:services:+10",
-                 "--tariff", "C00<-C01:goods:+5", "--pair", "C00,C01", "--no-save"]) == 0
+    assert (
+        main(
+            [
+                "whatif",
+                "--world",
+                str(world_file),
+                "--tariff",
+                "C00<-C01:services:+10",
+                "--tariff",
+                "C00<-C01:goods:+5",
+                "--pair",
+                "C00,C01",
+                "--no-save",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "tariff C00<-C01 [services] +10 pp" in out and "tariff C00<-C01 [goods] +5 pp" in out
     # a title with brackets
@@ -114,8 +141,9 @@ def test_bracketed_text_is_printed_not_read_as_markup(world_file, store_path, ca
 @pytest.mark.parametrize("countries, needle", [("C00,C01,C00", "C00"), (",", "no country"), (" , ", "no country")])
 def test_cli_repeated_or_empty_countries_are_refused(world_file, capsys, monkeypatch, countries, needle):
     monkeypatch.setattr("detente.equilibrium.solve", _fail)
-    rc = main(["whatif", "--world", str(world_file), "--tariff", "C00<-C01:all:+10", "--countries", countries,
-               "--no-save"])
+    rc = main(
+        ["whatif", "--world", str(world_file), "--tariff", "C00<-C01:all:+10", "--countries", countries, "--no-save"]
+    )
     assert rc == 2
     _one_error_line(capsys.readouterr().err, "--countries", needle)
 

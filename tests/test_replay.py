@@ -20,8 +20,11 @@ SERVICES = ("SVC",)
 @pytest.fixture(scope="module")
 def world():
     w = random_world(4, 4, seed=7)
-    return w.replace(countries=("USA", "CHN", "DEU", "ROW"), sectors=("AGR", "NONFERROUS", "MOTOR", "SVC"),
-                     meta=WorldMeta(name="test-4x4", vintage="synthetic", services=SERVICES))
+    return w.replace(
+        countries=("USA", "CHN", "DEU", "ROW"),
+        sectors=("AGR", "NONFERROUS", "MOTOR", "SVC"),
+        meta=WorldMeta(name="test-4x4", vintage="synthetic", services=SERVICES),
+    )
 
 
 def scenario(events: str, extra: str = "", step: str = "month"):
@@ -48,8 +51,10 @@ def test_one_event_equals_the_direct_equilibrium(world):
 
 
 def test_identical_states_are_solved_once(world):
-    sc = scenario("  - {date: 2025-02-01, until: 2025-04-01, tariff: {importer: USA, exporter: CHN, layer: x, op: set, rate_pp: 25}}\n",
-                  step="week")
+    sc = scenario(
+        "  - {date: 2025-02-01, until: 2025-04-01, tariff: {importer: USA, exporter: CHN, layer: x, op: set, rate_pp: 25}}\n",
+        step="week",
+    )
     calls = []
     rp = replay(sc, world, progress=lambda done, total, d: calls.append((done, total, d)))
     assert rp.n_solves == 2 and len(rp.equilibria) == 2
@@ -85,7 +90,9 @@ def test_variants_compose(world):
     assert r1.attrs["variant"] == "both"
     u, c = 0, 1
     assert float(r1["avg_additional_tariff_pct"].sel(importer="USA", exporter="CHN", date="2025-04-01")) == 0
-    assert float(r1["avg_additional_tariff_pct"].sel(importer="CHN", exporter="USA", date="2025-04-01")) == pytest.approx(30)
+    assert float(
+        r1["avg_additional_tariff_pct"].sel(importer="CHN", exporter="USA", date="2025-04-01")
+    ) == pytest.approx(30)
     assert r1["tariff_pct"].values[u, c, 0, -1] == pytest.approx(100 * world.tariffs[u, c, 0])
     with pytest.raises(Exception, match="no variant 'nope'"):
         apply_variant(sc, "nope")
@@ -93,8 +100,10 @@ def test_variants_compose(world):
 
 def test_export_control_cuts_the_controlled_flow_by_the_refused_share(world):
     coverage, approval = 0.3, 0.25
-    sc = scenario(f"  - {{date: 2025-02-01, export_control: {{exporter: CHN, importers: USA, sectors: NONFERROUS, "
-                  f"coverage: {coverage}, approval_share: {approval}}}}}\n")
+    sc = scenario(
+        f"  - {{date: 2025-02-01, export_control: {{exporter: CHN, importers: USA, sectors: NONFERROUS, "
+        f"coverage: {coverage}, approval_share: {approval}}}}}\n"
+    )
     rp = replay(sc, world)
     eq = rp.equilibrium_on(dt.date(2025, 3, 1))
     n, i, j = 0, 1, 1
@@ -108,8 +117,9 @@ def test_export_control_cuts_the_controlled_flow_by_the_refused_share(world):
     assert ratio == pytest.approx(1 - refused, rel=1e-9)
     # the controlled flow falls (general equilibrium included); untouched flows are not cut
     trade = rp.dataset["trade"]
-    assert float(trade.sel(importer="USA", exporter="CHN", sector="NONFERROUS", date="2025-03-01")) < \
-        world.trade_flows[n, i, j] * (1 - 0.5 * refused)
+    assert float(trade.sel(importer="USA", exporter="CHN", sector="NONFERROUS", date="2025-03-01")) < world.trade_flows[
+        n, i, j
+    ] * (1 - 0.5 * refused)
     assert np.all(x[np.arange(4) != 0] == 0.0) and np.all(eq.counterfactual.iceberg == 1.0)
     # a licence is no tariff: the importer raises no revenue; the exporter keeps the rent
     assert np.array_equal(eq.counterfactual.tariffs, world.tariffs)
@@ -125,8 +135,11 @@ def test_average_tariff_uses_fixed_baseline_goods_weights(world):
     assert got == pytest.approx(expected)
     goods = np.array([True, True, True, False])
     assert average_tariff(world.trade_flows, 100 * world.tariffs, goods)[0, 1] == pytest.approx(
-        (w * 100 * world.tariffs[0, 1, :3]).sum() / w.sum())
-    assert float(rp.dataset["layer_pct"].sel(layer="x", importer="USA", exporter="CHN", date="2025-04-01")) == pytest.approx(50)
+        (w * 100 * world.tariffs[0, 1, :3]).sum() / w.sum()
+    )
+    assert float(
+        rp.dataset["layer_pct"].sel(layer="x", importer="USA", exporter="CHN", date="2025-04-01")
+    ) == pytest.approx(50)
 
 
 def test_in_force_is_the_last_replay_date_on_or_before(world):

@@ -49,8 +49,7 @@ def test_processes_give_the_same_bands(scenario, central):
     b = pb.replay_bands(scenario, n_draws=4, seed=2, central=central, workers=2)
     # the draws are the same; the batches differ, so the answers agree to rounding
     for s in pb.SERIES:
-        np.testing.assert_allclose(a.dataset[f"{s}_upper"].values, b.dataset[f"{s}_upper"].values,
-                                   rtol=0, atol=1e-10)
+        np.testing.assert_allclose(a.dataset[f"{s}_upper"].values, b.dataset[f"{s}_upper"].values, rtol=0, atol=1e-10)
     np.testing.assert_array_equal(a.dataset["n_failed"].values, b.dataset["n_failed"].values)
 
 
@@ -76,8 +75,9 @@ def test_central_draws_reproduce_a_rebased_replay(monkeypatch):
     monkeypatch.setattr(pb, "draw_factors", lambda rel, n, seed: np.ones((n, len(rel))))
     b = pb.replay_bands(sc, n_draws=2, central=rp)
     for q in ("lower", "upper"):
-        np.testing.assert_allclose(b.dataset[f"welfare_pct_{q}"].values, rp.dataset["welfare_pct"].values,
-                                   atol=1e-9, rtol=0)
+        np.testing.assert_allclose(
+            b.dataset[f"welfare_pct_{q}"].values, rp.dataset["welfare_pct"].values, atol=1e-9, rtol=0
+        )
 
 
 def test_failed_draws_are_counted_never_used(scenario, central):
@@ -110,9 +110,9 @@ def test_theta_band_matches_the_log_normal_closed_form():
     """The draws of theta are log-normal with a known law: their band is its quantiles."""
     rel = np.array([0.05, 0.25, 0.6])
     f = pb.draw_factors(rel, 20_000, 11)
-    s = np.sqrt(np.log1p(rel ** 2))
+    s = np.sqrt(np.log1p(rel**2))
     z = stats.norm.ppf([0.05, 0.5, 0.95])
-    exact = np.exp(-s[:, None] ** 2 / 2 + s[:, None] * z[None, :])  # (sector, q), mean 1
+    exact = np.exp(-(s[:, None] ** 2) / 2 + s[:, None] * z[None, :])  # (sector, q), mean 1
     emp = np.array([pb._quantiles(f[:, j], 0.9) for j in range(3)])
     np.testing.assert_allclose(emp, exact, rtol=0.02)
     np.testing.assert_allclose(f.mean(axis=0), 1.0, atol=0.01)
@@ -138,8 +138,25 @@ def test_cli_replay_bands(tmp_path, capsys):
     from detente.cli import main
 
     out = tmp_path / "bands.json"
-    assert main(["replay", "us-china-2025", "--bands", "3", "--seed", "5", "--level", "0.8", "--quiet",
-                 "--no-save", "--bands-out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "replay",
+                "us-china-2025",
+                "--bands",
+                "3",
+                "--seed",
+                "5",
+                "--level",
+                "0.8",
+                "--quiet",
+                "--no-save",
+                "--bands-out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "10-90%" in text and "3 draws" in text
     d = json.loads(out.read_text())

@@ -58,10 +58,26 @@ def test_report_writes_html_and_valid_pngs(report):
 def test_html_has_provenance_reading_guide_change_points_and_method(report, runs):
     text = report.read_text(encoding="utf-8")
     attrs = runs["as happened"].attrs
-    for needle in ("US-China 2025-2026", attrs["world"], attrs["vintage"], attrs["units"], attrs["detente_version"],
-                   "no-geneva", "How to read", "static general equilibrium under the policy in force",
-                   "trade elasticities", "default (CP 2015 shrunk, BLP level) at 1 year", "Change points", "2025-05-14", "Geneva", "Busan", "IEEPA ruling",
-                   "fixed", "goods sectors only", "Report generated"):
+    for needle in (
+        "US-China 2025-2026",
+        attrs["world"],
+        attrs["vintage"],
+        attrs["units"],
+        attrs["detente_version"],
+        "no-geneva",
+        "How to read",
+        "static general equilibrium under the policy in force",
+        "trade elasticities",
+        "default (CP 2015 shrunk, BLP level) at 1 year",
+        "Change points",
+        "2025-05-14",
+        "Geneva",
+        "Busan",
+        "IEEPA ruling",
+        "fixed",
+        "goods sectors only",
+        "Report generated",
+    ):
         assert needle in text, needle
     for key in CHART_KEYS:
         assert f"id='chart-{key}'" in text or f'id="chart-{key}"' in text, key
@@ -157,8 +173,12 @@ def test_every_chart_has_title_units_dates_and_provenance(runs):
 
 def test_key_events_come_from_the_run(runs):
     marks = {m.date: m.label for m in C.key_events(runs["as happened"], ("USA", "CHN"))}
-    assert marks == {dt.date(2025, 4, 10): "peak", dt.date(2025, 5, 14): "Geneva",
-                     dt.date(2025, 11, 10): "Busan", dt.date(2026, 2, 24): "IEEPA ruling"}
+    assert marks == {
+        dt.date(2025, 4, 10): "peak",
+        dt.date(2025, 5, 14): "Geneva",
+        dt.date(2025, 11, 10): "Busan",
+        dt.date(2026, 2, 24): "IEEPA ruling",
+    }
     no_geneva = {m.label for m in C.key_events(runs["no-geneva"], ("USA", "CHN"))}
     assert "Geneva" not in no_geneva and {"peak", "Busan"} <= no_geneva  # Busan still halves fentanyl
 
@@ -191,9 +211,12 @@ def test_trade_chart_is_in_usd_bn_and_starts_from_the_baseline(runs):
 def test_report_from_records_labels_and_fills_provenance(runs, tmp_path):
     ds = runs["as happened"].copy()
     ds.attrs = {}
-    recs = [types.SimpleNamespace(dataset=ds, name="us-china-2025", variant=None, id="r1", world="w", vintage="v",
-                                  code_version="9.9"),
-            types.SimpleNamespace(dataset=runs["no-geneva"], name="us-china-2025", variant="no-geneva", id="r2")]
+    recs = [
+        types.SimpleNamespace(
+            dataset=ds, name="us-china-2025", variant=None, id="r1", world="w", vintage="v", code_version="9.9"
+        ),
+        types.SimpleNamespace(dataset=runs["no-geneva"], name="us-china-2025", variant="no-geneva", id="r2"),
+    ]
     index = report_from_records(recs, tmp_path, png=False)
     text = index.read_text(encoding="utf-8")
     assert "no-geneva" in text and "9.9" in text and not list(tmp_path.glob("*.png"))
@@ -328,10 +351,17 @@ def test_world_report_has_partners_retaliation_welfare_and_diversion(world_repor
     for key in WORLD_KEYS:
         assert f"id='{key}'" in text and f'id="chart-{key}"' in text, key
         assert (world_report.parent / f"{key}.png").read_bytes()[:8] == PNG_MAGIC, key
-    for needle in ("USA and each partner", "Trade diversion", "Partners&#x27; retaliation", "Welfare of every country",
-                   "USA on all partners %", world_run.attrs["elasticities"], "closure: fixed-deficits"):
+    for needle in (
+        "USA and each partner",
+        "Trade diversion",
+        "Partners&#x27; retaliation",
+        "Welfare of every country",
+        "USA on all partners %",
+        world_run.attrs["elasticities"],
+        "closure: fixed-deficits",
+    ):
         assert needle in text, needle
-    table = text[text.index("id='partners-table'"):text.index("</section>", text.index("id='partners-table'"))]
+    table = text[text.index("id='partners-table'") : text.index("</section>", text.index("id='partners-table'"))]
     assert all(f"<td>{c}</td>" in table for c in ("CHN", "MEX", "CAN", "EUR", "VNM", "IND", "BRA"))
 
 
@@ -368,7 +398,9 @@ def test_partner_tariffs_match_the_dataset_and_the_overall_average(world_run):
     np.testing.assert_allclose(lines["MEX"], ds["avg_tariff_pct"].sel(importer="USA", exporter="MEX").values)
     overall = lines["all partners (USA average)"]
     each = ds["avg_tariff_pct"].sel(importer="USA").drop_sel(exporter="USA")
-    assert (overall <= each.max("exporter").values + 1e-9).all() and (overall >= each.min("exporter").values - 1e-9).all()
+    assert (overall <= each.max("exporter").values + 1e-9).all() and (
+        overall >= each.min("exporter").values - 1e-9
+    ).all()
     assert overall.max() > 20 and overall[0] < 5  # a broad 2025 increase from about 3%
 
 
@@ -412,8 +444,9 @@ def test_report_command_for_world_2025(world_run, tmp_path, monkeypatch, capsys)
     from detente.report import _cli
 
     monkeypatch.setattr(_cli, "resolve_run", lambda text, **kw: ("world-2025", world_run))
-    args = _parser().parse_args(["report", "scenario:world-2025", "--out", str(tmp_path / "w"), "--no-png",
-                                 "--at", "2025-08-07", "--quiet"])
+    args = _parser().parse_args(
+        ["report", "scenario:world-2025", "--out", str(tmp_path / "w"), "--no-png", "--at", "2025-08-07", "--quiet"]
+    )
     import detente.report.horizons as H
 
     monkeypatch.setattr(H, "horizon_table", lambda *a, **k: None)

@@ -16,8 +16,28 @@ from detente.report import maps as M  # noqa: E402
 from detente.world._build import COMPACT_REGIONS, ICIO_COUNTRIES  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-DEFAULT_WORLD = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA", "ITA",
-                 "BRA", "AUS", "RUS", "EUR", "ASE", "LAM", "ROW")
+DEFAULT_WORLD = (
+    "USA",
+    "CHN",
+    "MEX",
+    "CAN",
+    "JPN",
+    "KOR",
+    "TWN",
+    "VNM",
+    "DEU",
+    "IND",
+    "GBR",
+    "FRA",
+    "ITA",
+    "BRA",
+    "AUS",
+    "RUS",
+    "EUR",
+    "ASE",
+    "LAM",
+    "ROW",
+)
 
 
 def test_plotly_ships_no_world_geometry():
@@ -26,7 +46,7 @@ def test_plotly_ships_no_world_geometry():
     root = Path(plotly.__file__).parent
     found = [p for p in root.rglob("*") if re.search(r"topojson|world_110m|countries.*json", p.name, re.I)]
     assert not found, found
-    js = (root / "package_data" / "plotly.min.js")
+    js = root / "package_data" / "plotly.min.js"
     if js.exists():
         assert re.search(r'topojsonURL:\{valType:"string"[^}]*dflt:"https://cdn\.plot\.ly/', js.read_text("utf-8"))
 

@@ -71,8 +71,10 @@ def test_labels_name_the_horizon():
 def test_special_values_are_readable():
     import pandas as pd
 
-    df = pd.DataFrame({"x": [float("inf"), float("nan"), 1e-5, 0.5], "ok": [True, False, True, False]},
-                      index=pd.Index(list("abcd"), name="row"))
+    df = pd.DataFrame(
+        {"x": [float("inf"), float("nan"), 1e-5, 0.5], "ok": [True, False, True, False]},
+        index=pd.Index(list("abcd"), name="row"),
+    )
     df.attrs.update(title="T", units="U")
     out = table_html(df, {"objective": "real income", "elasticities": "E", "world": "W"})
     assert "∞" in out and "–" in out and "1.00e-05" in out and "yes" in out and "Units: U." in out

@@ -17,8 +17,10 @@ from detente.world import load_world
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 SCRIPT = REPO / "scripts" / "build_scenario_2018_2020.py"
-needs_data = pytest.mark.skipif(not (DATA / "us_china" / "hs6_2018_2020").is_dir(),
-                                reason=f"shared source data not found at {DATA} (dev-time build check)")
+needs_data = pytest.mark.skipif(
+    not (DATA / "us_china" / "hs6_2018_2020").is_dir(),
+    reason=f"shared source data not found at {DATA} (dev-time build check)",
+)
 
 
 def _script():
@@ -197,4 +199,4 @@ def test_tariff_state_on_2020_uses_the_rebased_baseline(world, scenario):
     w0 = world.replace(tariffs=baseline_tariffs(world, scenario))
     tau = tariff_state(w0, scenario, dt.date(2020, 2, 14))
     u, c = world.country_index("USA"), world.country_index("CHN")
-    assert (tau[u, c, :len(world.goods)] >= w0.tariffs[u, c, :len(world.goods)] - 1e-12).all()
+    assert (tau[u, c, : len(world.goods)] >= w0.tariffs[u, c, : len(world.goods)] - 1e-12).all()

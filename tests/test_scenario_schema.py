@@ -13,20 +13,63 @@ from detente.policy import ScenarioError, check_labels, load_scenario, scenario_
 from detente.policy._commands import print_schema, validate_file
 from detente.world import WorldMeta, random_world
 
-COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA",
-             "ITA", "BRA", "AUS", "RUS", "EUR", "ASE", "LAM", "ROW")
-SECTORS = ("AGR", "MIN_ENERGY", "MIN_ORES", "FOOD", "TEXTILES", "PETROLEUM", "CHEMICALS", "PHARMA",
-           "PLASTICS_MINERALS", "STEEL", "NONFERROUS", "METAL_PRODUCTS", "ELECTRONICS", "ELECTRICAL",
-           "MACHINERY", "MOTOR", "OTHER_TRANSPORT", "OTHER_MANUF", "UTIL_CONSTR", "TRADE_TRANSPORT",
-           "BUSINESS", "PUBLIC_OTHER")
+COUNTRIES = (
+    "USA",
+    "CHN",
+    "MEX",
+    "CAN",
+    "JPN",
+    "KOR",
+    "TWN",
+    "VNM",
+    "DEU",
+    "IND",
+    "GBR",
+    "FRA",
+    "ITA",
+    "BRA",
+    "AUS",
+    "RUS",
+    "EUR",
+    "ASE",
+    "LAM",
+    "ROW",
+)
+SECTORS = (
+    "AGR",
+    "MIN_ENERGY",
+    "MIN_ORES",
+    "FOOD",
+    "TEXTILES",
+    "PETROLEUM",
+    "CHEMICALS",
+    "PHARMA",
+    "PLASTICS_MINERALS",
+    "STEEL",
+    "NONFERROUS",
+    "METAL_PRODUCTS",
+    "ELECTRONICS",
+    "ELECTRICAL",
+    "MACHINERY",
+    "MOTOR",
+    "OTHER_TRANSPORT",
+    "OTHER_MANUF",
+    "UTIL_CONSTR",
+    "TRADE_TRANSPORT",
+    "BUSINESS",
+    "PUBLIC_OTHER",
+)
 SERVICES = ("UTIL_CONSTR", "TRADE_TRANSPORT", "BUSINESS", "PUBLIC_OTHER")
 
 
 def labelled_world(seed: int = 1):
     """A small random world with the default world's labels (20 regions x 22 sectors)."""
     w = random_world(len(COUNTRIES), len(SECTORS), seed=seed)
-    return w.replace(countries=COUNTRIES, sectors=SECTORS,
-                     meta=WorldMeta(name="test-labelled", vintage="synthetic", services=SERVICES))
+    return w.replace(
+        countries=COUNTRIES,
+        sectors=SECTORS,
+        meta=WorldMeta(name="test-labelled", vintage="synthetic", services=SERVICES),
+    )
 
 
 GOOD = """\
@@ -64,14 +107,31 @@ def test_good_file_loads(tmp_path):
     assert sc.line_of(("events", 0, "tariff", "rate_pp")) == 12
 
 
-@pytest.mark.parametrize("old, new, field, value, expected, line", [
-    ("      rate_pp: 10", "      rate_pp: 10\n      rates: 5", "events[0].tariff.rates", "rates", "unknown key", 13),
-    ("      rate_pp: 10", "      rate_pp: ten", "events[0].tariff.rate_pp", "'ten'", "valid number", 12),
-    ("      rate_pp: 10", "      rate_pp: -5", "events[0].tariff.rate_pp", "-5", "greater than or equal to 0", 12),
-    ("      rate_pp: 10", "      rate_pp: 10\n      coverage: 1.5", "events[0].tariff.coverage", "1.5", "less than or equal to 1", 13),
-    ("    date: 2025-02-04", "    date: 2025-13-04", "events[0].date", "'2025-13-04'", "valid date", 5),
-    ("      op: set", "      op: multiply", "events[0].tariff.op", "'multiply'", "'set', 'add' or 'remove'", 11),
-])
+@pytest.mark.parametrize(
+    "old, new, field, value, expected, line",
+    [
+        (
+            "      rate_pp: 10",
+            "      rate_pp: 10\n      rates: 5",
+            "events[0].tariff.rates",
+            "rates",
+            "unknown key",
+            13,
+        ),
+        ("      rate_pp: 10", "      rate_pp: ten", "events[0].tariff.rate_pp", "'ten'", "valid number", 12),
+        ("      rate_pp: 10", "      rate_pp: -5", "events[0].tariff.rate_pp", "-5", "greater than or equal to 0", 12),
+        (
+            "      rate_pp: 10",
+            "      rate_pp: 10\n      coverage: 1.5",
+            "events[0].tariff.coverage",
+            "1.5",
+            "less than or equal to 1",
+            13,
+        ),
+        ("    date: 2025-02-04", "    date: 2025-13-04", "events[0].date", "'2025-13-04'", "valid date", 5),
+        ("      op: set", "      op: multiply", "events[0].tariff.op", "'multiply'", "'set', 'add' or 'remove'", 11),
+    ],
+)
 def test_malformed_fields_name_path_value_and_line(tmp_path, old, new, field, value, expected, line):
     assert old in GOOD
     msg = error_of(write(tmp_path, GOOD.replace(old, new)))
@@ -83,8 +143,9 @@ def test_malformed_fields_name_path_value_and_line(tmp_path, old, new, field, va
 
 
 def test_unknown_top_level_key_and_missing_period(tmp_path):
-    msg = error_of(write(tmp_path, GOOD.replace("period: {start: 2025-01-01, end: 2025-03-01, step: week}",
-                                                "periods: 2025")))
+    msg = error_of(
+        write(tmp_path, GOOD.replace("period: {start: 2025-01-01, end: 2025-03-01, step: week}", "periods: 2025"))
+    )
     assert "periods: unknown key" in msg and "line 2" in msg
     assert "period: required field is missing" in msg
 
@@ -98,8 +159,7 @@ def test_event_needs_exactly_one_kind(tmp_path):
 def test_until_must_follow_date_and_ban_must_be_finite(tmp_path):
     text = GOOD.replace("    date: 2025-02-04", "    date: 2025-02-04\n    until: 2025-01-01")
     assert "until (2025-01-01) must be after date" in error_of(write(tmp_path, text))
-    ban = GOOD + ("  - date: 2025-02-05\n    export_control: {exporter: CHN, sectors: NONFERROUS,"
-                  " approval_share: 0}\n")
+    ban = GOOD + ("  - date: 2025-02-05\n    export_control: {exporter: CHN, sectors: NONFERROUS, approval_share: 0}\n")
     assert "infinite trade cost" in error_of(write(tmp_path, ban))
 
 
@@ -126,8 +186,10 @@ def test_unknown_country_and_sector_are_checked_against_the_world(tmp_path):
 
 
 def test_labels_in_variants_are_checked(tmp_path):
-    text = GOOD + ("variants:\n  v:\n    add_events:\n      - date: 2025-02-10\n"
-                   "        iceberg: {importer: USA, exporter: XXX, sectors: STEEL, factor: 1.1}\n")
+    text = GOOD + (
+        "variants:\n  v:\n    add_events:\n      - date: 2025-02-10\n"
+        "        iceberg: {importer: USA, exporter: XXX, sectors: STEEL, factor: 1.1}\n"
+    )
     sc = load_scenario(write(tmp_path, text))
     with pytest.raises(ScenarioError, match=r"line 17: variants\.v\.add_events\[0\]\.iceberg\.exporter = 'XXX'"):
         check_labels(sc, labelled_world())
@@ -185,12 +247,15 @@ def test_baseline_section_loads_and_sets_cells(tmp_path):
     assert np.array_equal(tau[other], np.asarray(w.tariffs)[other])
 
 
-@pytest.mark.parametrize("old, new, field, value, expected, line", [
-    ("rate_pct: 3}", "rate_pct: -3}", "baseline.tariffs[0].rate_pct", "-3", "greater than or equal to 0", 6),
-    ("rate_pct: 3}", "rate_pct: 3, rate: 4}", "baseline.tariffs[0].rate", "rate", "unknown key", 6),
-    ("coverage: 0.5}", "coverage: 2}", "baseline.tariffs[1].coverage", "2", "less than or equal to 1", 7),
-    ('  source: "pre-war MFN"', '  sauce: "pre-war MFN"', "baseline.sauce", "sauce", "unknown key", 4),
-])
+@pytest.mark.parametrize(
+    "old, new, field, value, expected, line",
+    [
+        ("rate_pct: 3}", "rate_pct: -3}", "baseline.tariffs[0].rate_pct", "-3", "greater than or equal to 0", 6),
+        ("rate_pct: 3}", "rate_pct: 3, rate: 4}", "baseline.tariffs[0].rate", "rate", "unknown key", 6),
+        ("coverage: 0.5}", "coverage: 2}", "baseline.tariffs[1].coverage", "2", "less than or equal to 1", 7),
+        ('  source: "pre-war MFN"', '  sauce: "pre-war MFN"', "baseline.sauce", "sauce", "unknown key", 4),
+    ],
+)
 def test_malformed_baseline_names_path_value_and_line(tmp_path, old, new, field, value, expected, line):
     msg = error_of(write(tmp_path, with_baseline(BASELINE.replace(old, new))))
     assert "scenario.yaml" in msg and field in msg and value in msg and expected in msg
@@ -233,8 +298,8 @@ def test_alias_bombs_deep_nesting_and_duplicate_keys_are_refused_quickly():
     from detente.policy._schema import MAX_DEPTH
 
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi"))
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
     t0 = time.perf_counter()
     with pytest.raises(ScenarioError, match="expands to more than"):
         parse_scenario(bomb, "bomb.yaml")
@@ -273,8 +338,11 @@ def test_duplicate_ids_are_found_in_linear_time():
     from detente.policy import parse_scenario
 
     events = "".join(f"  - {{id: e{k}, date: 2025-02-01, notice: {{}}}}\n" for k in range(9_999))
-    text = "name: x\nperiod: {start: 2025-01-01, end: 2025-03-01}\nevents:\n" + events + \
-        "  - {id: e7, date: 2025-02-01, notice: {}}\n"
+    text = (
+        "name: x\nperiod: {start: 2025-01-01, end: 2025-03-01}\nevents:\n"
+        + events
+        + "  - {id: e7, date: 2025-02-01, notice: {}}\n"
+    )
     t0 = time.perf_counter()
     with pytest.raises(ScenarioError, match=r"duplicate event ids \['e7'\]"):
         parse_scenario(text)
@@ -299,8 +367,11 @@ def test_selectors_that_select_nothing_and_own_goods_are_refused(tmp_path):
         msg = error_of(write(tmp_path, GOOD.replace("sectors: goods", f"sectors: {value}")))
         assert "events[0].tariff.sectors" in msg and "an empty selector selects nothing" in msg
     sc = load_scenario(write(tmp_path, GOOD.replace("exporter: CHN", "exporter: USA")))
-    with pytest.raises(ScenarioError, match=r"events\[0\]\.tariff\.exporter = 'USA': the importer and the exporter "
-                                            r"are the same country, USA"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"events\[0\]\.tariff\.exporter = 'USA': the importer and the exporter "
+        r"are the same country, USA",
+    ):
         check_labels(sc, labelled_world())
     sc = load_scenario(write(tmp_path, GOOD.replace("exporter: CHN", "exporter: 'USA,CHN'")))
     check_labels(sc, labelled_world())  # some pairs are not domestic: fine
@@ -332,7 +403,9 @@ def test_compose_depth_is_bounded_whatever_the_order_of_the_overrides():
 
     head = "name: t\nperiod: {start: 2025-01-01, end: 2025-03-01}\noverrides:\n  o0: {}\n"
     chain = "".join(f"  o{k}: {{compose: [o{k - 1}]}}\n" for k in range(1, 41))  # each composes the one before
-    with pytest.raises(ScenarioError, match=r"line \d+: overrides\.o32 composes overrides 33 levels deep; the limit is 32"):
+    with pytest.raises(
+        ScenarioError, match=r"line \d+: overrides\.o32 composes overrides 33 levels deep; the limit is 32"
+    ):
         parse_scenario(head + chain)
     ok = "".join(f"  o{k}: {{compose: [o{k - 1}]}}\n" for k in range(1, 32))
     assert len(parse_scenario(head + ok).overrides) == 32

@@ -47,8 +47,12 @@ def _values(eq, headlines):
 @pytest.fixture(scope="module")
 def small():
     w = random_world(4, 3, seed=11, zero_flow_prob=0.1)
-    cf = (Counterfactual.from_world(w).tariff("C00", "C01", "all", 45).tariff("C01", "C00", "all", 25)
-          .iceberg_cost("C01", "C00", "S00", 1.3))
+    cf = (
+        Counterfactual.from_world(w)
+        .tariff("C00", "C01", "all", 45)
+        .tariff("C01", "C00", "all", 25)
+        .iceberg_cost("C01", "C00", "S00", 1.3)
+    )
     return solve(w, cf)
 
 
@@ -58,8 +62,9 @@ def default_eq():
     return solve(w, Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 145).tariff("CHN", "USA", "goods", 125))
 
 
-@pytest.mark.parametrize("mode,solver", [("forward", "dense"), ("adjoint", "dense"), ("forward", "gmres"),
-                                         ("adjoint", "gmres")])
+@pytest.mark.parametrize(
+    "mode,solver", [("forward", "dense"), ("adjoint", "dense"), ("forward", "gmres"), ("adjoint", "gmres")]
+)
 def test_small_world_matches_central_differences(small, mode, solver):
     s = elasticity_sensitivities(small, mode=mode, solver=solver)
     assert s.d_pct.shape == (len(s.headlines), 3)
@@ -88,9 +93,9 @@ def test_default_world_matches_central_differences(default_eq):
 def test_default_headlines_and_frames(default_eq):
     heads = default_headlines(default_eq)
     w = default_eq.world
-    assert heads[:w.n_countries] == [f"welfare {c}" for c in w.countries]
+    assert heads[: w.n_countries] == [f"welfare {c}" for c in w.countries]
     # the shocked pairs come first
-    assert set(heads[w.n_countries:w.n_countries + 2]) == {"trade CHN->USA goods", "trade USA->CHN goods"}
+    assert set(heads[w.n_countries : w.n_countries + 2]) == {"trade CHN->USA goods", "trade USA->CHN goods"}
     s = elasticity_sensitivities(default_eq)
     df = s.to_frame()
     assert list(df.columns) == list(w.sectors) and list(df.index) == heads
@@ -138,7 +143,7 @@ def test_blocked_solve_matches_a_plain_solve(forward):
     N, J = 3, 4
     NJ, n = N * J, N + 2 * N * J
     M = np.eye(n) + 0.3 * rng.normal(size=(n, n)) / np.sqrt(n)
-    M[:NJ, NJ + N:] = 0.0
+    M[:NJ, NJ + N :] = 0.0
     B = rng.normal(size=(n, 6))
     X = _blocked_solve(M, B, N, forward)
     assert np.allclose(X, np.linalg.solve(M if forward else M.T, B), atol=1e-12)
@@ -165,8 +170,10 @@ def test_shares_moved_finds_a_constructed_tenfold_move(small):
     big = (w.trade_shares > 0) & (np.maximum(w.trade_shares, eq.solution.pi) >= 1e-3) & ((r >= 10) | (r <= 0.1))
     assert len(moved) == int(big.sum())
     # a small shock moves nothing tenfold
-    assert shares_moved(small, factor=10).empty or (shares_moved(small, factor=10).ratio.map(
-        lambda x: x >= 10 or x <= 0.1)).all()
+    assert (
+        shares_moved(small, factor=10).empty
+        or (shares_moved(small, factor=10).ratio.map(lambda x: x >= 10 or x <= 0.1)).all()
+    )
     assert shares_moved(solve(w, Counterfactual.from_world(w))).empty
 
 
@@ -175,9 +182,14 @@ def test_sensitivities_with_export_taxes_and_the_ratio_closure_equal_finite_diff
     from detente.world import random_world
 
     w = random_world(4, 3, seed=21)
+
     def cf_of(world):
-        return (Counterfactual.from_world(world, closure="fixed-ratios").export_tax("C00", "C01", "all", 30)
-                .tariff("C02", "C00", "all", 20))
+        return (
+            Counterfactual.from_world(world, closure="fixed-ratios")
+            .export_tax("C00", "C01", "all", 30)
+            .tariff("C02", "C00", "all", 20)
+        )
+
     eq = solve(w, cf_of(w), tol=1e-14)
     heads = ["welfare C00", "welfare C01", "trade C00->C01 all"]
     sens = elasticity_sensitivities(eq, heads)

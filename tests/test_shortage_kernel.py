@@ -83,9 +83,16 @@ def test_output_loss_never_exceeds_baseline_random():
     rng = np.random.default_rng(1)
     for _ in range(20):
         ship = rng.uniform(0, 1, 40) * (rng.uniform(size=40) < 0.5)
-        k = chain_inputs(ship, cover=rng.uniform(0, 8), transit=int(rng.integers(1, 4)), n_stages=3,
-                         criticality=rng.uniform(), surge=rng.uniform(0, 0.5), refill=rng.uniform(1, 6),
-                         io_surge=rng.uniform(0, 0.3))
+        k = chain_inputs(
+            ship,
+            cover=rng.uniform(0, 8),
+            transit=int(rng.integers(1, 4)),
+            n_stages=3,
+            criticality=rng.uniform(),
+            surge=rng.uniform(0, 0.5),
+            refill=rng.uniform(1, 6),
+            io_surge=rng.uniform(0, 0.3),
+        )
         x = _x(run_kernel(k, 40))
         assert (x >= 0).all() and (x <= 1).all()
 

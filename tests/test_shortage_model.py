@@ -36,8 +36,11 @@ def model(world):
 def _ban(weeks, approval=0.0, importers=("USA",)):
     if weeks == 0:
         return []
-    return [Restriction("ndfeb-magnets", "CHN", importers, START, START + dt.timedelta(days=7 * weeks),
-                        approval, 0, "per_shipment")]
+    return [
+        Restriction(
+            "ndfeb-magnets", "CHN", importers, START, START + dt.timedelta(days=7 * weeks), approval, 0, "per_shipment"
+        )
+    ]
 
 
 def _loss(world, model, weeks, approval=0.0):
@@ -180,8 +183,14 @@ def test_criticality_list_decides_who_stops(world, tmp_path):
     lost = ds.cum_output_lost.sum("country")
     assert float(lost.sel(sector="ELECTRICAL")) > 0
     assert float(lost.drop_sel(sector="ELECTRICAL").sum()) == 0.0
-    old = simulate(world, _widget_ban(), start=START, weeks=30, registry=reg,
-                   settings=ShortageSettings(cohorts=1, io_rule="threshold")).dataset
+    old = simulate(
+        world,
+        _widget_ban(),
+        start=START,
+        weeks=30,
+        registry=reg,
+        settings=ShortageSettings(cohorts=1, io_rule="threshold"),
+    ).dataset
     assert float(old.cum_output_lost.sel(sector="MOTOR").sum()) > 0
     assert float(old.cum_output_lost.sel(sector="TRADE_TRANSPORT").sum()) == 0.0  # services: never
     # criticality 0: a user that substitutes fully never stops
@@ -320,8 +329,23 @@ def _run_cli(argv, capsys):
 
 
 def test_cli_what_if(capsys):
-    out = _run_cli(["shortage", "--product", "ndfeb-magnets", "--exporter", "CHN", "--importers", "USA",
-                    "--weeks", "8", "--approval", "0", "--json"], capsys)
+    out = _run_cli(
+        [
+            "shortage",
+            "--product",
+            "ndfeb-magnets",
+            "--exporter",
+            "CHN",
+            "--importers",
+            "USA",
+            "--weeks",
+            "8",
+            "--approval",
+            "0",
+            "--json",
+        ],
+        capsys,
+    )
     rec = json.loads(out)
     usa = [r for r in rec["stockouts"] if r["country"] == "USA"]
     assert usa and usa[0]["first_stockout_week"] is not None and usa[0]["output_lost"] > 0
@@ -329,8 +353,18 @@ def test_cli_what_if(capsys):
 
 
 def test_cli_scenario_and_errors(capsys, tmp_path):
-    out = _run_cli(["shortage", "--scenario", "rare-earth-magnets-2025", "--countries", "USA,JPN,EUR,IND",
-                    "--out", str(tmp_path / "s.nc")], capsys)
+    out = _run_cli(
+        [
+            "shortage",
+            "--scenario",
+            "rare-earth-magnets-2025",
+            "--countries",
+            "USA,JPN,EUR,IND",
+            "--out",
+            str(tmp_path / "s.nc"),
+        ],
+        capsys,
+    )
     assert "first stock-outs" in out and (tmp_path / "s.nc").is_file()
     from detente.errors import DetenteError
 
@@ -358,12 +392,14 @@ def test_sustained_supply_is_the_weekly_steady_state(world, rule):
     Leontief block must use to agree with the weekly model)."""
     from detente.shortage._licensing import sustained_supply
 
-    m = build_model(world, load_registry(), ["ndfeb-magnets"],
-                    ShortageSettings(propagate=False, cohort_sourcing=rule))
+    m = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(propagate=False, cohort_sourcing=rule))
     start, weeks = dt.date(2025, 4, 7), 60
     r = [Restriction("ndfeb-magnets", "CHN", ("USA",), start, start + dt.timedelta(days=7 * weeks), 0.0, 0, "ban")]
-    x = simulate(world, r, start=start, weeks=weeks, model=m).dataset.output_ratio.sel(
-        sector="MOTOR", country="USA").values[-1]
+    x = (
+        simulate(world, r, start=start, weeks=weeks, model=m)
+        .dataset.output_ratio.sel(sector="MOTOR", country="USA")
+        .values[-1]
+    )
     usa, chn = world.country_index("USA"), world.country_index("CHN")
     refused = np.zeros(world.n_countries)
     refused[chn] = 1.0

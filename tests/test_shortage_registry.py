@@ -19,8 +19,18 @@ def world():
 
 def test_shipped_registry_is_sourced_and_complete():
     reg = load_registry()  # strict: raises if a number lacks source or date
-    for pid in ("ndfeb-magnets", "dy-tb-oxides", "other-controlled-rees", "gallium", "germanium", "graphite",
-                "antimony", "advanced-chips", "eda-software", "jet-engines"):
+    for pid in (
+        "ndfeb-magnets",
+        "dy-tb-oxides",
+        "other-controlled-rees",
+        "gallium",
+        "germanium",
+        "graphite",
+        "antimony",
+        "advanced-chips",
+        "eda-software",
+        "jet-engines",
+    ):
         assert pid in reg
     m = reg["ndfeb-magnets"]
     assert m.parent == "C24B" and m.supplier_shares["CHN"].value == pytest.approx(0.94)
@@ -54,7 +64,9 @@ products:
 
 def test_bad_registry_value_names_the_field(tmp_path):
     f = tmp_path / "bad.yaml"
-    f.write_text("products:\n  ndfeb-magnets:\n    users:\n      - {industry: C29, intensity: 0.1, criticality: 2, inventory_days: 5}\n")
+    f.write_text(
+        "products:\n  ndfeb-magnets:\n    users:\n      - {industry: C29, intensity: 0.1, criticality: 2, inventory_days: 5}\n"
+    )
     with pytest.raises(DataError, match=r"ndfeb-magnets.users\[0\].criticality = 2.0"):
         load_registry(f)
     with pytest.raises(DataError, match="did you mean ndfeb-magnets"):
@@ -95,12 +107,18 @@ def test_licence_types_and_review_lag(world):
 
 def test_approval_path_and_mid_week_change(world):
     d0 = dt.date(2025, 4, 7)
-    r = [Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.25, 0, "per_shipment", regime="x"),
-         Restriction("ndfeb-magnets", "CHN", ("USA",), d0 + dt.timedelta(days=16), None, 0.6, 0, "per_shipment", regime="x")]
+    r = [
+        Restriction("ndfeb-magnets", "CHN", ("USA",), d0, None, 0.25, 0, "per_shipment", regime="x"),
+        Restriction(
+            "ndfeb-magnets", "CHN", ("USA",), d0 + dt.timedelta(days=16), None, 0.6, 0, "per_shipment", regime="x"
+        ),
+    ]
     a = _week(world, r)
     assert a[0] == pytest.approx(0.25) and a[3] == pytest.approx(0.6)
     assert a[2] == pytest.approx((2 * 0.25 + 5 * 0.6) / 7)  # change on the third day of week 2
-    other = approval_schedule(r, world, ["ndfeb-magnets"], [d0])[0, 0, world.country_index("CHN"), world.country_index("JPN")]
+    other = approval_schedule(r, world, ["ndfeb-magnets"], [d0])[
+        0, 0, world.country_index("CHN"), world.country_index("JPN")
+    ]
     assert other == 1.0
 
 
@@ -122,8 +140,9 @@ def test_weekly_reading_of_an_export_control_event(world):
     reg = load_registry()
     arr = map_registry(reg, world, ["ndfeb-magnets"])
     ws = [d0 + dt.timedelta(days=7 * t) for t in range(3)]
-    a = approval_schedule([Restriction("ndfeb-magnets", "CHN", ("all",), d0, None, 0.5, 0, "ban")], world,
-                          ["ndfeb-magnets"], ws)
+    a = approval_schedule(
+        [Restriction("ndfeb-magnets", "CHN", ("all",), d0, None, 0.5, 0, "ban")], world, ["ndfeb-magnets"], ws
+    )
     lic = licensed_share(a, arr.sourcing_pni)[:, 0]
     usa, chn = world.country_index("USA"), world.country_index("CHN")
     np.testing.assert_allclose(lic[:, usa], 1.0 - arr.sourcing_pni[0, usa, chn])
@@ -159,14 +178,20 @@ def test_static_and_weekly_models_read_licence_events_identically():
     start = dt.date(2025, 4, 4)
     cases = {"ban": [0.0, 0.0], "general": [0.5, 0.5], "per_shipment": [0.0, 0.5]}
     for licence, (early, late) in cases.items():
-        sc = parse_scenario(head + (
-            "  - {id: x, date: 2025-04-04, export_control: {exporter: CHN, importers: USA, sectors: NONFERROUS,"
-            f" coverage: 0.5, approval_share: 0.5, review_days: 63, licence: {licence}}}}}\n"), "t.yaml")
+        sc = parse_scenario(
+            head
+            + (
+                "  - {id: x, date: 2025-04-04, export_control: {exporter: CHN, importers: USA, sectors: NONFERROUS,"
+                f" coverage: 0.5, approval_share: 0.5, review_days: 63, licence: {licence}}}}}\n"
+            ),
+            "t.yaml",
+        )
         n, i, j = w.country_index("USA"), w.country_index("CHN"), w.sector_index("NONFERROUS")
         for day, expected in ((start + dt.timedelta(days=10), early), (start + dt.timedelta(days=70), late)):
             static = 1 - refused_share(w, sc, day)[n, i, j] / 0.5  # approved share of the covered flow
-            weekly = Restriction("ndfeb-magnets", "CHN", ("USA",), start=start, approval=0.5, review_days=63,
-                                 licence=licence).approval_on(day)
+            weekly = Restriction(
+                "ndfeb-magnets", "CHN", ("USA",), start=start, approval=0.5, review_days=63, licence=licence
+            ).approval_on(day)
             assert static == pytest.approx(expected) and weekly == pytest.approx(expected), (licence, day)
         has_review_end = start + dt.timedelta(days=63) in change_dates(sc)
         assert has_review_end == (licence == "per_shipment")

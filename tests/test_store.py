@@ -54,7 +54,7 @@ def synthetic_record(n_dates: int = 6, seed: int = 0, *, big: bool = False, name
     days = np.arange(np.datetime64("2025-01-01"), np.datetime64("2025-01-01") + 7 * n_dates, 7).astype("datetime64[s]")
     N, J, T = len(c), len(s), n_dates
     trade = rng.lognormal(size=(N, N, J, T))
-    trade[..., T // 2:] = trade[..., T // 2:T // 2 + 1]  # repeated states: stored once
+    trade[..., T // 2 :] = trade[..., T // 2 : T // 2 + 1]  # repeated states: stored once
     welfare = rng.normal(size=(N, T))
     welfare[0, 0], welfare[1, 0], welfare[2, 0] = np.nan, -0.0, np.inf
     welfare[0, 1] = 5e-324  # the smallest subnormal
@@ -70,21 +70,41 @@ def synthetic_record(n_dates: int = 6, seed: int = 0, *, big: bool = False, name
             "flag": (("country",), np.array([True, False, True] + [False] * (N - 3))),
             "state": (("date",), np.array([f"k{min(t, T // 2)}" for t in range(T)], dtype=object)),
             "note": (("country",), np.array(["ok", None, "ünïcødé"] + ["x"] * (N - 3), dtype=object)),
-            "first_seen": (("country",), np.array(["2025-04-02T10:11:12.123456789", "NaT", "2018-07-06"]
-                                                   + ["2020-01-01"] * (N - 3), dtype="datetime64[ns]")),
+            "first_seen": (
+                ("country",),
+                np.array(
+                    ["2025-04-02T10:11:12.123456789", "NaT", "2018-07-06"] + ["2020-01-01"] * (N - 3),
+                    dtype="datetime64[ns]",
+                ),
+            ),
             "lag": (("country",), np.array([1, 2, 3] + [0] * (N - 3), dtype="timedelta64[D]")),
             "total": ((), 3.25, {"units": "1"}),
             "unlabelled": (("draw", "date"), rng.normal(size=(2, T))),
         },
-        coords={"country": c, "importer": c, "exporter": c, "sector": s, "date": days,
-                "sector_name": ("sector", [f"long {x}" for x in s])},
+        coords={
+            "country": c,
+            "importer": c,
+            "exporter": c,
+            "sector": s,
+            "date": days,
+            "sector_name": ("sector", [f"long {x}" for x in s]),
+        },
         attrs={"scenario": name, "n_solves": 3, "tol": 1e-12, "flags": ["a", "b"]},
     )
-    return RunRecord(kind="replay", name=name, variant="v1+v2", world="synthetic-world",
-                     vintage="test vintage", code_version=code_version(),
-                     settings={"deficits": "baseline", "elasticity_overrides": {"C29": 4.5}, "tol": 1e-12},
-                     scenario_text="name: synthetic\n", seed=seed, created_at="2025-11-27T14:03:09+00:00",
-                     dataset=ds, summary={"welfare_last": {"USA": 0.1}, "n": 3})
+    return RunRecord(
+        kind="replay",
+        name=name,
+        variant="v1+v2",
+        world="synthetic-world",
+        vintage="test vintage",
+        code_version=code_version(),
+        settings={"deficits": "baseline", "elasticity_overrides": {"C29": 4.5}, "tol": 1e-12},
+        scenario_text="name: synthetic\n",
+        seed=seed,
+        created_at="2025-11-27T14:03:09+00:00",
+        dataset=ds,
+        summary={"welfare_last": {"USA": 0.1}, "n": 3},
+    )
 
 
 def assert_exact(a: xr.Dataset, b: xr.Dataset) -> None:
@@ -100,8 +120,9 @@ def assert_exact(a: xr.Dataset, b: xr.Dataset) -> None:
             assert np.array_equal(nan, np.isnan(y)), name
             assert np.array_equal(x[~nan].view(f"i{x.dtype.itemsize}"), y[~nan].view(f"i{x.dtype.itemsize}")), name
         elif x.dtype == object:  # text; xarray holds missing text as NaN
-            assert [v if isinstance(v, str) else None for v in x.ravel()] == \
-                   [v if isinstance(v, str) else None for v in y.ravel()], name
+            assert [v if isinstance(v, str) else None for v in x.ravel()] == [
+                v if isinstance(v, str) else None for v in y.ravel()
+            ], name
         elif x.dtype.kind in "Mm":  # NaT != NaT: compare the stored integers
             assert np.array_equal(x.view(np.int64), y.view(np.int64)), name
         else:
@@ -111,8 +132,10 @@ def assert_exact(a: xr.Dataset, b: xr.Dataset) -> None:
 def row_counts(path: Path) -> dict[str, dict[str, int]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: dict(con.execute(f"SELECT {'id' if t == 'runs' else 'run_id'}, count(*) FROM {t} GROUP BY 1").fetchall())
-                for t in TABLES}
+        return {
+            t: dict(con.execute(f"SELECT {'id' if t == 'runs' else 'run_id'}, count(*) FROM {t} GROUP BY 1").fetchall())
+            for t in TABLES
+        }
     finally:
         con.close()
 
@@ -161,8 +184,11 @@ def test_cells_view_and_sql_access(tmp_path):
     store = RunStore(tmp_path / "s.duckdb")
     rid = store.save(rec)
     con = duckdb.connect(str(store.path), read_only=True)
-    got = con.execute("SELECT date, value FROM cells WHERE run_id = ? AND variable = 'avg_tariff_pct' "
-                      "AND labels['importer'] = 'CHN' AND labels['exporter'] = 'MEX' ORDER BY date", [rid]).fetchall()
+    got = con.execute(
+        "SELECT date, value FROM cells WHERE run_id = ? AND variable = 'avg_tariff_pct' "
+        "AND labels['importer'] = 'CHN' AND labels['exporter'] = 'MEX' ORDER BY date",
+        [rid],
+    ).fetchall()
     con.close()
     want = rec.dataset["avg_tariff_pct"].sel(importer="CHN", exporter="MEX").values
     assert [v for _, v in got] == want.tolist()
@@ -207,8 +233,18 @@ def test_list_load_delete_and_unknown_ids(tmp_path):
     store = RunStore(tmp_path / "s.duckdb")
     ids = [store.save(synthetic_record(seed=k, name=f"run{k}")) for k in range(3)]
     df = store.list()
-    assert list(df.columns) == ["id", "kind", "name", "variant", "world", "vintage", "created_at",
-                                "code_version", "n_dates", "status"]
+    assert list(df.columns) == [
+        "id",
+        "kind",
+        "name",
+        "variant",
+        "world",
+        "vintage",
+        "created_at",
+        "code_version",
+        "n_dates",
+        "status",
+    ]
     assert set(df["id"]) == set(ids) and set(df["status"]) == {"complete"} and set(df["n_dates"]) == {6}
     assert store.resolve("latest") in ids
     with pytest.raises(UnknownLabelError) as err:
@@ -256,12 +292,20 @@ def test_busy_store_is_reported(tmp_path):
 
     path = tmp_path / "s.duckdb"
     first = RunStore(path).save(synthetic_record())
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys, time
         con = duckdb.connect({str(path)!r})
         print("locked", flush=True)
         time.sleep(30)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         second = RunStore(path, timeout=0.3).save(synthetic_record(seed=1))
@@ -366,19 +410,26 @@ def test_export_parquet_and_csv_read_back(tmp_path):
     names = {p.name for p in files}
     assert "meta.json" in names and "trade.parquet" in names and "state.parquet" in names
     meta = json.loads((tmp_path / "pq" / "meta.json").read_text())
-    assert meta["id"] == rid and meta["vintage"] == "test vintage" and meta["variables"]["trade"]["file"] == "trade.parquet"
+    assert (
+        meta["id"] == rid
+        and meta["vintage"] == "test vintage"
+        and meta["variables"]["trade"]["file"] == "trade.parquet"
+    )
     con = duckdb.connect()
-    got = con.execute(f"SELECT importer, exporter, sector, date, value FROM '{tmp_path / 'pq' / 'trade.parquet'}' "
-                      "ORDER BY ALL").fetchall()
+    got = con.execute(
+        f"SELECT importer, exporter, sector, date, value FROM '{tmp_path / 'pq' / 'trade.parquet'}' ORDER BY ALL"
+    ).fetchall()
     want = rec.dataset["trade"].to_series().sort_index()
     assert len(got) == want.size
     lookup = {(i, e, s, str(d)[:10]): v for (i, e, s, d), v in want.items()}
     assert all(lookup[(i, e, s, d.isoformat())] == v for i, e, s, d, v in got)
-    types = dict(con.execute(f"DESCRIBE SELECT * FROM '{tmp_path / 'pq' / 'trade.parquet'}'").fetchall()[k][:2]
-                 for k in range(5))
+    types = dict(
+        con.execute(f"DESCRIBE SELECT * FROM '{tmp_path / 'pq' / 'trade.parquet'}'").fetchall()[k][:2] for k in range(5)
+    )
     assert types["date"] == "DATE" and types["value"] == "DOUBLE"
-    w = con.execute(f"SELECT value FROM '{tmp_path / 'pq' / 'welfare_pct.parquet'}' "
-                    "WHERE country = 'USA' ORDER BY date").fetchall()
+    w = con.execute(
+        f"SELECT value FROM '{tmp_path / 'pq' / 'welfare_pct.parquet'}' WHERE country = 'USA' ORDER BY date"
+    ).fetchall()
     assert w[0][0] is None  # NaN is written as NULL
     store.export(rid, tmp_path / "csv", format="csv")
     rows = con.execute(f"SELECT * FROM read_csv('{tmp_path / 'csv' / 'avg_tariff_pct.csv'}')").fetchall()
@@ -434,8 +485,23 @@ def test_cli_list_show_compare_export_delete(tmp_path, capsys, monkeypatch):
     assert run_cli("runs", "show", a, "--store", path, "--scenario") == 0
     out = capsys.readouterr().out
     assert "test vintage" in out and "trade" in out and "name: synthetic" in out
-    assert run_cli("runs", "compare", a, b, "--store", path, "--countries", "USA,CHN",
-                   "--date", "2025-01-10", "--out", str(tmp_path / "cmp.csv")) == 0
+    assert (
+        run_cli(
+            "runs",
+            "compare",
+            a,
+            b,
+            "--store",
+            path,
+            "--countries",
+            "USA,CHN",
+            "--date",
+            "2025-01-10",
+            "--out",
+            str(tmp_path / "cmp.csv"),
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2025-01-08" in out and "USA" in out and (tmp_path / "cmp.csv").is_file()
     monkeypatch.chdir(tmp_path)
@@ -462,8 +528,12 @@ def test_any_float_array_round_trips_bit_for_bit(tmp_path_factory):
     shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 
     @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]), dated=st.booleans(),
-           date_axis=st.integers(0, 3))
+    @given(
+        data=st.data(),
+        dtype=st.sampled_from([np.float64, np.float32]),
+        dated=st.booleans(),
+        date_axis=st.integers(0, 3),
+    )
     def check(data, dtype, dated, date_axis):
         shape = data.draw(shapes)
         a = data.draw(hnp.arrays(dtype, shape, elements=hnp.from_dtype(np.dtype(dtype), allow_subnormal=True)))

@@ -36,8 +36,9 @@ def test_known_crossing_on_a_toy(toy):
     assert (weekly > 0).all()
     # thresholds of exactly 5.5 and 8.25 weeks of tariff costs
     th = {"C00": 5.5 * weekly[0], "C01": 8.25 * weekly[1]}
-    res = attrition(w, ("C00", "C01"), standoff=standoff, truce=base, thresholds=th, weeks=20,
-                    start=dt.date(2025, 4, 7))
+    res = attrition(
+        w, ("C00", "C01"), standoff=standoff, truce=base, thresholds=th, weeks=20, start=dt.date(2025, 4, 7)
+    )
     assert res.tariff_cost == pytest.approx(weekly, rel=1e-9)
     assert res.crossing_week("C00") == pytest.approx(5.5) and res.crossing_week("C01") == pytest.approx(8.25)
     assert res.first == "C00"
@@ -51,8 +52,16 @@ def test_shortage_losses_make_the_other_side_blink_first(toy):
     # a shortage that costs C01 as much as its tariff cost a week from week 3 on
     inc = w.income[w.country_index("C01")]
     extra = np.r_[np.zeros(3), np.full(57, plain.tariff_cost[1] / 100 * inc)]
-    res = attrition(w, ("C00", "C01"), standoff=standoff, truce=base, thresholds=3.0, weeks=60,
-                    shortage={"C01": extra}, objectives=[Objective("C00"), Objective("C01", security_weight=1.0)])
+    res = attrition(
+        w,
+        ("C00", "C01"),
+        standoff=standoff,
+        truce=base,
+        thresholds=3.0,
+        weeks=60,
+        shortage={"C01": extra},
+        objectives=[Objective("C00"), Objective("C01", security_weight=1.0)],
+    )
     c = plain.tariff_cost[1]
     # cumulative: c per week for 3 weeks, then (1 + 2) c a week (security weight doubles the shortage)
     assert 3.0 / c > 3  # the threshold is crossed after the shortage starts

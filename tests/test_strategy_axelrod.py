@@ -45,6 +45,7 @@ def test_a_tournament_runs_on_the_exported_game():
     r, p, s, t = game.RPST()
     assert t > r > p > s
     players = [axl.TitForTat(), axl.Defector(), axl.Cooperator(), axl.Grudger()]
-    results = axl.Tournament(players, game=game, turns=20, repetitions=2, seed=1).play(progress_bar=False,
-                                                                                      processes=None)
+    results = axl.Tournament(players, game=game, turns=20, repetitions=2, seed=1).play(
+        progress_bar=False, processes=None
+    )
     assert len(results.ranked_names) == 4

@@ -87,8 +87,15 @@ def symmetric_world(n_sectors: int = 2) -> World:
         T_[:, :, j] = [[8.0 + j, 3.0], [3.0, 8.0 + j]]
     F = np.full((2, J), 4.0)
     U = np.repeat(((T_.sum(axis=1) - F) / J)[:, :, None], J, axis=2)
-    return World.from_flows(("A", "B"), tuple(f"S{j}" for j in range(J)), trade=T_, tariffs=np.zeros((2, 2, J)),
-                            inter_use=U, final_use=F, theta=np.linspace(3.0, 5.0, J))
+    return World.from_flows(
+        ("A", "B"),
+        tuple(f"S{j}" for j in range(J)),
+        trade=T_,
+        tariffs=np.zeros((2, 2, J)),
+        inter_use=U,
+        final_use=F,
+        theta=np.linspace(3.0, 5.0, J),
+    )
 
 
 def test_symmetric_toy_stage_game_threshold_matches_the_closed_form():
@@ -100,6 +107,7 @@ def test_symmetric_toy_stage_game_threshold_matches_the_closed_form():
     rb, sb, tb, pb = two_action_payoffs(game, 1)
     assert (ra, sa, ta, pa) == pytest.approx((rb, sb, tb, pb), abs=1e-9)  # symmetric
     assert ta > ra > pa > sa  # a prisoner's dilemma
+
     # the same payoffs straight from the equilibrium: 100 ln(W_hat) of A, per period
     def u(ta_pp, tb_pp):
         cf = Counterfactual.from_world(w)

@@ -31,8 +31,15 @@ def symmetric_world(n_sectors: int = 3) -> World:
     F = np.full((2, J), 4.0)
     U = np.repeat(((T.sum(axis=1) - F) / J)[:, :, None], J, axis=2)
     theta = np.linspace(4.0, 8.0, J)
-    return World.from_flows(("A", "B"), tuple(f"S{j}" for j in range(J)), trade=T, tariffs=np.zeros((2, 2, J)),
-                            inter_use=U, final_use=F, theta=theta)
+    return World.from_flows(
+        ("A", "B"),
+        tuple(f"S{j}" for j in range(J)),
+        trade=T,
+        tariffs=np.zeros((2, 2, J)),
+        inter_use=U,
+        final_use=F,
+        theta=theta,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -118,13 +125,13 @@ def test_bargaining_solution_lies_in_the_mutually_preferred_set():
     deal = nash_bargain(model, ("C00", "C01"), war=war, sectors="all", uniform=True)
     d = deal.disagreement
     assert (deal.values >= d - 1e-9).all() and (deal.gains >= -1e-9).all()
-    grid = mutually_preferred(model, ("C00", "C01"), d, grid=tuple(np.linspace(0, 0.6, 13)), sectors="all",
-                              start=war.tariffs)
+    grid = mutually_preferred(
+        model, ("C00", "C01"), d, grid=tuple(np.linspace(0, 0.6, 13)), sectors="all", start=war.tariffs
+    )
     assert grid["both_prefer"].any() and not grid["both_prefer"].all()
     # the agreement is itself a mutually preferred pair, and no grid point beats its Nash product
     tau = np.array([deal.rates[0][0], deal.rates[1][0]])
-    v = model.values(JointSpace(deal.spaces).set(war.tariffs, tau),
-                     [Objective("C00"), Objective("C01")])
+    v = model.values(JointSpace(deal.spaces).set(war.tariffs, tau), [Objective("C00"), Objective("C01")])
     assert (v >= d - 1e-9).all()
     ok = grid[grid.both_prefer]
     products = (ok.U_A - d[0]) * (ok.U_B - d[1])

@@ -20,8 +20,12 @@ def world():
 
 @pytest.fixture(scope="module")
 def shock(world):
-    return (Counterfactual.from_world(world).tariff("C00", "C01", "all", 45).tariff("C01", "C00", "all", 25)
-            .iceberg_cost("C01", "C00", "S00", 1.3))
+    return (
+        Counterfactual.from_world(world)
+        .tariff("C00", "C01", "all", 45)
+        .tariff("C01", "C00", "all", 25)
+        .iceberg_cost("C01", "C00", "S00", 1.3)
+    )
 
 
 def test_jax_sweep_reproduces_the_numpy_solution(world, shock):
@@ -96,6 +100,8 @@ def test_gradients_under_other_closures_equal_finite_differences(closure):
         up, dn = tau.copy(), tau.copy()
         up[0, 1, j] += h
         dn[0, 1, j] -= h
-        fd = (model.values(up, [Objective("C00"), Objective("C01")])
-              - model.values(dn, [Objective("C00"), Objective("C01")])) / (2 * h)
+        fd = (
+            model.values(up, [Objective("C00"), Objective("C01")])
+            - model.values(dn, [Objective("C00"), Objective("C01")])
+        ) / (2 * h)
         np.testing.assert_allclose(ev.grad_tau[:, 0, 1, j], fd, rtol=1e-5, atol=1e-8)

@@ -22,8 +22,7 @@ def world():
 
 
 def test_leverage_table_reports_losses_and_ratios(world):
-    inst = {"C00": (TariffThreat(80.0, "all"), TechControl({"S01": 0.6})),
-            "C01": (TariffThreat(80.0, "all"),)}
+    inst = {"C00": (TariffThreat(80.0, "all"), TechControl({"S01": 0.6})), "C01": (TariffThreat(80.0, "all"),)}
     df = leverage_table(world, (("C00", "C01"), ("C01", "C00")), inst)
     assert list(df.instrument) == ["tariff threat", "tech export controls", "tariff threat"]
     assert (df.target_loss_pct > 0).all()  # every threat hurts its target
@@ -45,20 +44,24 @@ def test_critical_input_loss_model_is_added(world):
         return {target: 1000.0 * severity, supplier: 100.0 * severity}
 
     plain = leverage_table(world, (("C01", "C00"),), {"C01": (CriticalInputCutoff((), coverage={"S00": 0.4}),)})
-    withloss = leverage_table(world, (("C01", "C00"),),
-                              {"C01": (CriticalInputCutoff((), coverage={"S00": 0.8}, severity=0.5, loss_model=loss),)})
+    withloss = leverage_table(
+        world,
+        (("C01", "C00"),),
+        {"C01": (CriticalInputCutoff((), coverage={"S00": 0.8}, severity=0.5, loss_model=loss),)},
+    )
     assert calls == [("C01", "C00", 0.5)]
     assert np.isclose(withloss.target_loss_usd_bn[0] - plain.target_loss_usd_bn[0], 0.5)
     assert np.isclose(withloss.imposer_loss_usd_bn[0] - plain.imposer_loss_usd_bn[0], 0.05)
     # a shortage-only cut-off (no static coverage) leaves the equilibrium unchanged
-    only = leverage_table(world, (("C01", "C00"),),
-                          {"C01": (CriticalInputCutoff((), severity=1.0, loss_model=loss),)})
+    only = leverage_table(world, (("C01", "C00"),), {"C01": (CriticalInputCutoff((), severity=1.0, loss_model=loss),)})
     assert np.isclose(only.target_loss_usd_bn[0], 1.0) and np.isclose(only.leverage, 10.0)
 
 
 def test_threat_points_are_worse_the_more_instruments_are_used(world):
-    inst = {"C00": (TariffThreat(60.0, "all"), TechControl({"S01": 0.4})),
-            "C01": (TariffThreat(60.0, "all"), CriticalInputCutoff((), coverage={"S02": 0.4}))}
+    inst = {
+        "C00": (TariffThreat(60.0, "all"), TechControl({"S01": 0.4})),
+        "C01": (TariffThreat(60.0, "all"), CriticalInputCutoff((), coverage={"S02": 0.4})),
+    }
     tp = threat_points(world, ("C00", "C01"), inst).set_index("threat")
     assert list(tp.index) == ["tariffs", "controls", "all"]
     assert (tp.loc["controls"] < 0).all()  # mutual controls hurt both
@@ -97,7 +100,8 @@ def test_rare_earth_leverage_reads_the_nest_like_whatif_cut():
     cf = Counterfactual.from_world(w).critical_input_cut("ndfeb-magnets", "CHN", "USA", 0.75)
     direct = 100 * (1 - solve(w, cf).welfare_hat[w.country_index("USA")])
     assert np.isclose(table.target_loss_pct[0], direct, rtol=1e-9)
-    proxy = leverage_table(w, (("CHN", "USA"),), {"CHN": (CriticalInputCutoff((), coverage={"NONFERROUS": 0.12},
-                                                                               severity=0.75),)})
+    proxy = leverage_table(
+        w, (("CHN", "USA"),), {"CHN": (CriticalInputCutoff((), coverage={"NONFERROUS": 0.12}, severity=0.75),)}
+    )
     assert table.target_loss_pct[0] > 10 * abs(proxy.target_loss_pct[0])
     assert "nested CES" in table.description[0]

@@ -19,8 +19,15 @@ def symmetric3(n_sectors: int = 2) -> World:
         T[:, :, j] = np.full((N, N), 1.5) + np.eye(N) * (6.5 + j)
     F = np.full((N, J), 4.0)
     U = np.repeat(((T.sum(axis=1) - F) / J)[:, :, None], J, axis=2)
-    return World.from_flows(("A", "B", "C"), tuple(f"S{j}" for j in range(J)), trade=T,
-                            tariffs=np.zeros((N, N, J)), inter_use=U, final_use=F, theta=np.linspace(4.0, 6.0, J))
+    return World.from_flows(
+        ("A", "B", "C"),
+        tuple(f"S{j}" for j in range(J)),
+        trade=T,
+        tariffs=np.zeros((N, N, J)),
+        inter_use=U,
+        final_use=F,
+        theta=np.linspace(4.0, 6.0, J),
+    )
 
 
 @pytest.fixture(scope="module")

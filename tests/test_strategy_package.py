@@ -24,8 +24,15 @@ def symmetric2(n_sectors: int = 2) -> World:
         T[:, :, j] = np.full((N, N), 1.5) + np.eye(N) * (6.5 + j)
     F = np.full((N, J), 4.0)
     U = np.repeat(((T.sum(axis=1) - F) / J)[:, :, None], J, axis=2)
-    return World.from_flows(("A", "B"), tuple(f"S{j}" for j in range(J)), trade=T, tariffs=np.zeros((N, N, J)),
-                            inter_use=U, final_use=F, theta=np.linspace(4.0, 6.0, J))
+    return World.from_flows(
+        ("A", "B"),
+        tuple(f"S{j}" for j in range(J)),
+        trade=T,
+        tariffs=np.zeros((N, N, J)),
+        inter_use=U,
+        final_use=F,
+        theta=np.linspace(4.0, 6.0, J),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +83,13 @@ def test_real_deals_are_placed(default_result):
 
 def test_symmetric_toy_gives_a_symmetric_package():
     world = symmetric2()
-    space = PackageSpace(players=("A", "B"), controls=({"S1": 0.3}, {"S1": 0.3}), tariff_max_pp=(80.0, 80.0),
-                         tariff_points=5, pass_points=3)
+    space = PackageSpace(
+        players=("A", "B"),
+        controls=({"S1": 0.3}, {"S1": 0.3}),
+        tariff_max_pp=(80.0, 80.0),
+        tariff_points=5,
+        pass_points=3,
+    )
     # symmetric political weights make positive tariffs worth something to both
     objectives = [Objective("A", {"S0": 2.0, "S1": 2.0}), Objective("B", {"S0": 2.0, "S1": 2.0})]
     res = package_bargain(world, space, objectives=objectives, deals=False)

@@ -41,8 +41,9 @@ def versus_test(strategy, opponent_script, expected, *, start=None, seed=0, inst
     level, hold at it), checked against the strategy's own level.
     """
     game = flat_game(instruments)
-    m = play(game, (strategy, scripted(opponent_script)), periods=len(expected), noise=0.0, rng=seed,
-             start_levels=start)
+    m = play(
+        game, (strategy, scripted(opponent_script)), periods=len(expected), noise=0.0, rng=seed, start_levels=start
+    )
     got = m.actions[:, 0, 0].tolist()
     for t, (e, g) in enumerate(zip(expected, got)):
         if e == "C":
@@ -54,8 +55,18 @@ def versus_test(strategy, opponent_script, expected, *, start=None, seed=0, inst
 
 
 def test_registry_has_the_strategies_with_classifiers():
-    for name in ("complier", "escalator", "tit-for-tat", "generous-tit-for-tat", "grim-trigger",
-                 "win-stay-lose-shift", "escalation-ladder", "pending-approval", "trust-threshold", "prober"):
+    for name in (
+        "complier",
+        "escalator",
+        "tit-for-tat",
+        "generous-tit-for-tat",
+        "grim-trigger",
+        "win-stay-lose-shift",
+        "escalation-ladder",
+        "pending-approval",
+        "trust-threshold",
+        "prober",
+    ):
         cls = STRATEGIES[name]
         assert {"memory_depth", "stochastic", "uses_trust"} <= set(cls.classifier)
         assert cls.__doc__
@@ -67,6 +78,7 @@ def test_registry_has_the_strategies_with_classifiers():
 
 def test_register_needs_a_classifier():
     with pytest.raises(TypeError, match="classifier"):
+
         @register
         class Bad(Strategy):
             name = "bad"
@@ -95,15 +107,13 @@ def test_generous_tit_for_tat_forgives_sometimes():
     never = versus_test(get_strategy("generous-tit-for-tat", generosity=0.0), [D] * 6, [C, D, D, D, D, D])
     always = versus_test(get_strategy("generous-tit-for-tat", generosity=1.0), [D] * 6, [C] * 6)
     assert never.actions[:, 0, 0].sum() == 5 and (always.actions[:, 0, 0] <= 0).all()
-    some = play(flat_game(), (get_strategy("generous-tit-for-tat", generosity=0.5), scripted([D])), periods=200,
-                rng=1)
+    some = play(flat_game(), (get_strategy("generous-tit-for-tat", generosity=0.5), scripted([D])), periods=200, rng=1)
     share = (some.actions[1:, 0, 0] == ESCALATE).mean()
     assert 0.35 < share < 0.65
 
 
 def test_escalation_ladder_steps_up_and_back_down():
-    m = versus_test(get_strategy("escalation-ladder", patience=2), [D, D, H, H, H, H, H],
-                    [C, D, D, H, C, C, C])
+    m = versus_test(get_strategy("escalation-ladder", patience=2), [D, D, H, H, H, H, H], [C, D, D, H, C, C, C])
     assert m.levels[:, 0, 0].tolist() == [0, 0, 1, 2, 2, 1, 0, 0]
 
 
@@ -113,8 +123,9 @@ def test_pending_approval_holds_until_approved_then_plays_tit_for_tat():
     delay = s.start(rng)["delay"]
     # start at war (level 2); holds while pending, even if the other side escalates
     script = [D] + [H] * (delay + 4)
-    m = play(flat_game(), (s, scripted(script)), periods=delay + 4, rng=4, start_levels=[[2], [2]],
-             agreed_levels=[[0], [0]])
+    m = play(
+        flat_game(), (s, scripted(script)), periods=delay + 4, rng=4, start_levels=[[2], [2]], agreed_levels=[[0], [0]]
+    )
     acts = m.actions[:, 0, 0].tolist()
     assert acts[:delay] == [HOLD] * delay
     assert acts[delay] == DE_ESCALATE and acts[delay + 1] == DE_ESCALATE
@@ -175,8 +186,9 @@ def test_survival_bands_are_exact_binomial_intervals():
     assert (lo, hi) == pytest.approx((ci.low, ci.high), abs=1e-9)
     assert binomial_band(0, 50)[0] == 0.0 and binomial_band(50, 50)[1] == 1.0
     game = flat_game(1)
-    s = truce_survival(game, (get_strategy("prober"), get_strategy("tit-for-tat")), runs=200, days=364, noise=0.05,
-                       seed=1)
+    s = truce_survival(
+        game, (get_strategy("prober"), get_strategy("tit-for-tat")), runs=200, days=364, noise=0.05, seed=1
+    )
     for d in (90, 364):
         lo, hi = s.band(d)
         assert lo <= s.holds_after(d) <= hi
@@ -184,6 +196,11 @@ def test_survival_bands_are_exact_binomial_intervals():
     summ = s.summary()
     assert summ["holds_90d_lo"] <= summ["holds_90d"] <= summ["holds_90d_hi"]
     calls = []
-    truce_survival(game, (get_strategy("complier"), get_strategy("complier")), runs=120, days=28,
-                   progress=lambda done, n: calls.append(done))
+    truce_survival(
+        game,
+        (get_strategy("complier"), get_strategy("complier")),
+        runs=120,
+        days=28,
+        progress=lambda done, n: calls.append(done),
+    )
     assert calls == [50, 100, 120]

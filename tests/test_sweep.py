@@ -69,16 +69,19 @@ def test_shipped_examples_validate_and_expand():
     assert all(t["theta"] is None for t in tasks)
 
 
-@pytest.mark.parametrize("doc, field", [
-    ({"draws": {"n": "many"}}, "draws.n"),
-    ({"draws": {"n": 3, "sed": 1}}, "draws.sed"),
-    ({"whatif": {"tariffs": ["USA->CHN:goods:+10"]}}, "whatif.tariffs.0"),
-    ({"grid": {"tariffs": [{"target": "USA<-CHN:goods", "values": []}]}}, "grid.tariffs.0.values"),
-    ({"grid": {"elasticities": ["nope"]}}, "grid.elasticities.0"),
-    ({"grid": {"horizons": ["forever"]}}, "grid.horizons.0"),
-    ({"chunk_size": 0}, "chunk_size"),
-    ({"whatif": {"preset": "geneva-2052"}}, "whatif.preset"),
-])
+@pytest.mark.parametrize(
+    "doc, field",
+    [
+        ({"draws": {"n": "many"}}, "draws.n"),
+        ({"draws": {"n": 3, "sed": 1}}, "draws.sed"),
+        ({"whatif": {"tariffs": ["USA->CHN:goods:+10"]}}, "whatif.tariffs.0"),
+        ({"grid": {"tariffs": [{"target": "USA<-CHN:goods", "values": []}]}}, "grid.tariffs.0.values"),
+        ({"grid": {"elasticities": ["nope"]}}, "grid.elasticities.0"),
+        ({"grid": {"horizons": ["forever"]}}, "grid.horizons.0"),
+        ({"chunk_size": 0}, "chunk_size"),
+        ({"whatif": {"preset": "geneva-2052"}}, "whatif.preset"),
+    ],
+)
 def test_malformed_sweep_file_names_the_field(tmp_path, doc, field):
     import yaml
 
@@ -121,9 +124,14 @@ def test_tariff_grid_matches_direct_solves(tmp_path):
     from detente.equilibrium import Counterfactual, solve
     from detente.world import load_world
 
-    spec = parse_sweep({"name": "g", "whatif": {"tariffs": ["CHN<-USA:goods:+10"]},
-                        "grid": {"tariffs": [{"target": "USA<-CHN:goods", "values": [0, 50]}]},
-                        "outputs": {"countries": ["USA", "CHN"]}})
+    spec = parse_sweep(
+        {
+            "name": "g",
+            "whatif": {"tariffs": ["CHN<-USA:goods:+10"]},
+            "grid": {"tariffs": [{"target": "USA<-CHN:goods", "values": [0, 50]}]},
+            "outputs": {"countries": ["USA", "CHN"]},
+        }
+    )
     res = run_sweep(spec, out=tmp_path)
     assert res.n_tasks == 2
     w = load_world("default")
@@ -139,17 +147,33 @@ def test_failed_draws_are_reported_never_counted(tmp_path):
     assert b.table.empty and b.n_failed == 4
     assert b.failed["reason"].str.contains("converge").all()
     # a mixed table: the failed draw is out of the percentiles and counted in n_failed
-    f = pd.DataFrame({"key": list("abcd"), "seed": 0, "draw": range(4), "grid_point": 0, "country": "USA",
-                      "date": "", "converged": [True, True, True, False], "reason": ["", "", "", "no"],
-                      "welfare_pct": [1.0, 2.0, 3.0, np.nan]})
+    f = pd.DataFrame(
+        {
+            "key": list("abcd"),
+            "seed": 0,
+            "draw": range(4),
+            "grid_point": 0,
+            "country": "USA",
+            "date": "",
+            "converged": [True, True, True, False],
+            "reason": ["", "", "", "no"],
+            "welfare_pct": [1.0, 2.0, 3.0, np.nan],
+        }
+    )
     b = bands(f, 0.5)
     row = b.table.iloc[0]
     assert row["n"] == 3 and row["n_failed"] == 1 and row["median"] == 2.0 and list(b.failed.key) == ["d"]
 
 
 def test_replay_sweep_over_horizons(tmp_path):
-    spec = parse_sweep({"name": "r", "replay": {"scenario": "us-china-2025"},
-                        "grid": {"horizons": ["1y", "long"]}, "outputs": {"countries": ["USA", "CHN"]}})
+    spec = parse_sweep(
+        {
+            "name": "r",
+            "replay": {"scenario": "us-china-2025"},
+            "grid": {"horizons": ["1y", "long"]},
+            "outputs": {"countries": ["USA", "CHN"]},
+        }
+    )
     res = run_sweep(spec, out=tmp_path)
     assert res.n_tasks == 2 and res.n_failed == 0
     f = res.frame
@@ -161,16 +185,27 @@ def test_replay_sweep_over_horizons(tmp_path):
 def test_replay_sweep_over_approval_shares(tmp_path):
     """grid.approval_shares sets every non-ban licence's approval share: on the magnet
     licences of May 2025, more approvals cost the US less; draws.approval draws it."""
-    spec = parse_sweep({"name": "a", "replay": {"scenario": "rare-earth-magnets-2025", "dates": ["2025-05-12"]},
-                        "grid": {"approval_shares": [0.1, 0.5, 0.9]}, "outputs": {"countries": ["USA"]}})
+    spec = parse_sweep(
+        {
+            "name": "a",
+            "replay": {"scenario": "rare-earth-magnets-2025", "dates": ["2025-05-12"]},
+            "grid": {"approval_shares": [0.1, 0.5, 0.9]},
+            "outputs": {"countries": ["USA"]},
+        }
+    )
     res = run_sweep(spec, out=tmp_path / "grid")
     assert res.n_tasks == 3 and res.n_failed == 0
     f = res.frame.assign(share=lambda d: d["axes"].map(lambda a: json.loads(a)["approval_share"])).sort_values("share")
     w = f.welfare_pct.to_numpy()
     assert w[0] < w[1] < w[2] < 0  # US losses shrink as approvals rise
-    drawn = parse_sweep({"name": "d", "replay": {"scenario": "rare-earth-magnets-2025", "dates": ["2025-05-12"]},
-                         "draws": {"n": 2, "elasticities": False, "approval": {"low": 0.2, "high": 0.8}},
-                         "outputs": {"countries": ["USA"]}})
+    drawn = parse_sweep(
+        {
+            "name": "d",
+            "replay": {"scenario": "rare-earth-magnets-2025", "dates": ["2025-05-12"]},
+            "draws": {"n": 2, "elasticities": False, "approval": {"low": 0.2, "high": 0.8}},
+            "outputs": {"countries": ["USA"]},
+        }
+    )
     shares = [t["approval_share"] for t in expand(drawn)]
     assert len(set(shares)) == 2 and all(0.2 <= x <= 0.8 for x in shares)
     with pytest.raises(SweepError, match="replays only"):
@@ -196,8 +231,19 @@ def test_band_coverage_on_a_known_distribution():
     covered = []
     for _ in range(300):
         x = rng.normal(2.0, 3.0, 200)
-        f = pd.DataFrame({"key": np.arange(200).astype(str), "seed": 0, "draw": np.arange(200), "grid_point": 0,
-                          "country": "T", "date": "", "converged": True, "reason": "", "welfare_pct": x})
+        f = pd.DataFrame(
+            {
+                "key": np.arange(200).astype(str),
+                "seed": 0,
+                "draw": np.arange(200),
+                "grid_point": 0,
+                "country": "T",
+                "date": "",
+                "converged": True,
+                "reason": "",
+                "welfare_pct": x,
+            }
+        )
         row = bands(f, 0.9).table.iloc[0]
         covered.append(norm.cdf(row.upper, 2, 3) - norm.cdf(row.lower, 2, 3))
     assert np.mean(covered) == pytest.approx(0.9, abs=0.01)
@@ -205,8 +251,9 @@ def test_band_coverage_on_a_known_distribution():
     from scipy.stats import lognorm
 
     mean, sd = np.array([4.0]), np.array([1.0])
-    draws = np.array([draw_theta(mean, sd, np.random.default_rng(np.random.SeedSequence([3, k])))[0]
-                      for k in range(20000)])
+    draws = np.array(
+        [draw_theta(mean, sd, np.random.default_rng(np.random.SeedSequence([3, k])))[0] for k in range(20000)]
+    )
     s = np.sqrt(np.log1p((sd / mean) ** 2))[0]
     dist = lognorm(s, scale=mean[0] * np.exp(-s * s / 2))
     lo, _, hi = quantiles(draws, 0.9)
@@ -277,20 +324,38 @@ class _Cluster:
         self.tmp = tmp
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
-        self.procs.append(self._start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-                                       "--no-dashboard"], "scheduler"))
+        self.procs.append(
+            self._start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"], "scheduler")
+        )
         for k in range(2):
             self.start_worker(k)
 
     def _start(self, args, name) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        return subprocess.Popen([*_dask_cli(), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                cwd=self.tmp, start_new_session=True)
+        return subprocess.Popen(
+            [*_dask_cli(), *args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.tmp, start_new_session=True
+        )
 
     def start_worker(self, k: int) -> None:
-        p = self._start(["worker", self.address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
-                         "--no-dashboard", "--death-timeout", "60", "--name", f"w{k}"], f"worker{k}")
+        p = self._start(
+            [
+                "worker",
+                self.address,
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--death-timeout",
+                "60",
+                "--name",
+                f"w{k}",
+            ],
+            f"worker{k}",
+        )
         self.procs.append(p)
         self.workers.append(p)
 

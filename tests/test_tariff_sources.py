@@ -18,15 +18,17 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATA = REPO / "src" / "detente" / "data"
 needs_shared = pytest.mark.skipif(
     not (SHARED / "us_tariffs_hs2").is_dir(),
-    reason=f"shared source data not found at {SHARED} (needed to rebuild the tables)")
+    reason=f"shared source data not found at {SHARED} (needed to rebuild the tables)",
+)
 
-ICIO_GOODS = ("A01 A02 A03 B05 B06 B07 B08 B09 C10T12 C13T15 C16 C17_18 C19 C20 C21 C22 C23 "
-              "C24A C24B C25 C26 C27 C28 C29 C301 C302T309 C31T33").split()
+ICIO_GOODS = (
+    "A01 A02 A03 B05 B06 B07 B08 B09 C10T12 C13T15 C16 C17_18 C19 C20 C21 C22 C23 "
+    "C24A C24B C25 C26 C27 C28 C29 C301 C302T309 C31T33"
+).split()
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("build_tariff_tables",
-                                                  REPO / "scripts" / "build_tariff_tables.py")
+    spec = importlib.util.spec_from_file_location("build_tariff_tables", REPO / "scripts" / "build_tariff_tables.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -38,8 +40,7 @@ def test_build_is_reproducible_and_matches_shipped(tmp_path):
     script.build(SHARED, tmp_path / "a")
     script.build(SHARED, tmp_path / "b")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == ["baseline_tariffs_icio.csv", "elasticities_icio.csv", "hs2_to_icio.csv",
-                     "mfn_averages.csv"]
+    assert names == ["baseline_tariffs_icio.csv", "elasticities_icio.csv", "hs2_to_icio.csv", "mfn_averages.csv"]
     for name in names:
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes(), name
@@ -99,14 +100,16 @@ def test_shipped_table_properties():
 
 def test_wildcard_precedence(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("importer,exporter,industry,tariff_pct,source\n"
-                    "*,*,*,1,world\n"
-                    "AAA,*,GOODS,2,imp goods\n"
-                    "AAA,*,AG,3,imp ag\n"
-                    "AAA,*,C26,4,imp c26\n"
-                    "AAA,BBB,GOODS,5,pair goods\n"
-                    "AAA,BBB,NONAG,6,pair nonag\n"
-                    "*,BBB,C29,7,any importer from BBB\n")
+    path.write_text(
+        "importer,exporter,industry,tariff_pct,source\n"
+        "*,*,*,1,world\n"
+        "AAA,*,GOODS,2,imp goods\n"
+        "AAA,*,AG,3,imp ag\n"
+        "AAA,*,C26,4,imp c26\n"
+        "AAA,BBB,GOODS,5,pair goods\n"
+        "AAA,BBB,NONAG,6,pair nonag\n"
+        "*,BBB,C29,7,any importer from BBB\n"
+    )
     table = read_tariff_file(path)
     countries, industries = ["AAA", "BBB", "CCC"], ["A01", "C26", "C29", "K"]
     tau = 100 * baseline_tariffs(countries, industries, table)
@@ -129,16 +132,22 @@ def test_unmatched_goods_cell_is_an_error(tmp_path):
         baseline_tariffs(["AAA", "BBB"], ["XYZ"], table)
 
 
-@pytest.mark.parametrize(("body", "pattern"), [
-    ("importer,exporter,industry,tariff_pct\nAAA,*,AG,-1\n", r"row 1, column 'tariff_pct'.*'-1'.*negative"),
-    ("importer,exporter,industry,tariff_pct\nAAA,*,AG,NaN\n", r"row 1, column 'tariff_pct'.*'NaN'"),
-    ("importer,exporter,industry,tariff_pct\nAAA,*,AG,1\nAAA,*,C26,ten\n", r"row 2, column 'tariff_pct'.*'ten'.*not a number"),
-    ("importer,exporter,industry,tariff_pct,rate\nAAA,*,AG,1,2\n", r"unknown column 'rate'"),
-    ("importer,exporter,tariff_pct\nAAA,*,1\n", r"missing column 'industry'"),
-    ("importer,exporter,industry,tariff_pct\nAAA,*,AG,1\nAAA,*,AG,2\n", r"row 2: duplicate key"),
-    ("importer,exporter,industry,tariff_pct\n,*,AG,1\n", r"row 1, column 'importer': empty"),
-    ('importer,exporter\n"AAA,*,AG,1\n', r"not a readable CSV|unknown column|missing column"),
-])
+@pytest.mark.parametrize(
+    ("body", "pattern"),
+    [
+        ("importer,exporter,industry,tariff_pct\nAAA,*,AG,-1\n", r"row 1, column 'tariff_pct'.*'-1'.*negative"),
+        ("importer,exporter,industry,tariff_pct\nAAA,*,AG,NaN\n", r"row 1, column 'tariff_pct'.*'NaN'"),
+        (
+            "importer,exporter,industry,tariff_pct\nAAA,*,AG,1\nAAA,*,C26,ten\n",
+            r"row 2, column 'tariff_pct'.*'ten'.*not a number",
+        ),
+        ("importer,exporter,industry,tariff_pct,rate\nAAA,*,AG,1,2\n", r"unknown column 'rate'"),
+        ("importer,exporter,tariff_pct\nAAA,*,1\n", r"missing column 'industry'"),
+        ("importer,exporter,industry,tariff_pct\nAAA,*,AG,1\nAAA,*,AG,2\n", r"row 2: duplicate key"),
+        ("importer,exporter,industry,tariff_pct\n,*,AG,1\n", r"row 1, column 'importer': empty"),
+        ('importer,exporter\n"AAA,*,AG,1\n', r"not a readable CSV|unknown column|missing column"),
+    ],
+)
 def test_bad_files_name_the_field_and_value(tmp_path, body, pattern):
     path = tmp_path / "bad.csv"
     path.write_text(body)
@@ -168,13 +177,16 @@ def test_elasticities_sources_and_overrides():
     assert 3.95 < trade_elasticities(["C26"])[0] < 12.95
 
 
-@pytest.mark.parametrize(("overrides", "pattern"), [
-    ({"ZZZ": 4.0}, "unknown industry 'ZZZ'"),
-    ({"C19": 0.0}, "'C19'.*value 0.0.*> 0"),
-    ({"C19": -2}, "'C19'.*value -2"),
-    ({"C19": float("nan")}, "'C19'.*nan"),
-    ({"C19": "abc"}, "'C19'.*'abc'.*not a number"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "pattern"),
+    [
+        ({"ZZZ": 4.0}, "unknown industry 'ZZZ'"),
+        ({"C19": 0.0}, "'C19'.*value 0.0.*> 0"),
+        ({"C19": -2}, "'C19'.*value -2"),
+        ({"C19": float("nan")}, "'C19'.*nan"),
+        ({"C19": "abc"}, "'C19'.*'abc'.*not a number"),
+    ],
+)
 def test_bad_elasticity_overrides(overrides, pattern):
     with pytest.raises(DataError, match=pattern):
         trade_elasticities(["A01", "C19"], overrides=overrides)

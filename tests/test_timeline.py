@@ -25,20 +25,63 @@ from detente.world import WorldMeta, random_world
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 HEADLINE = SHARED_DATA / "us_china" / "headline_rates_2025_2026.csv"
-COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA",
-             "ITA", "BRA", "AUS", "RUS", "EUR", "ASE", "LAM", "ROW")
-SECTORS = ("AGR", "MIN_ENERGY", "MIN_ORES", "FOOD", "TEXTILES", "PETROLEUM", "CHEMICALS", "PHARMA",
-           "PLASTICS_MINERALS", "STEEL", "NONFERROUS", "METAL_PRODUCTS", "ELECTRONICS", "ELECTRICAL",
-           "MACHINERY", "MOTOR", "OTHER_TRANSPORT", "OTHER_MANUF", "UTIL_CONSTR", "TRADE_TRANSPORT",
-           "BUSINESS", "PUBLIC_OTHER")
+COUNTRIES = (
+    "USA",
+    "CHN",
+    "MEX",
+    "CAN",
+    "JPN",
+    "KOR",
+    "TWN",
+    "VNM",
+    "DEU",
+    "IND",
+    "GBR",
+    "FRA",
+    "ITA",
+    "BRA",
+    "AUS",
+    "RUS",
+    "EUR",
+    "ASE",
+    "LAM",
+    "ROW",
+)
+SECTORS = (
+    "AGR",
+    "MIN_ENERGY",
+    "MIN_ORES",
+    "FOOD",
+    "TEXTILES",
+    "PETROLEUM",
+    "CHEMICALS",
+    "PHARMA",
+    "PLASTICS_MINERALS",
+    "STEEL",
+    "NONFERROUS",
+    "METAL_PRODUCTS",
+    "ELECTRONICS",
+    "ELECTRICAL",
+    "MACHINERY",
+    "MOTOR",
+    "OTHER_TRANSPORT",
+    "OTHER_MANUF",
+    "UTIL_CONSTR",
+    "TRADE_TRANSPORT",
+    "BUSINESS",
+    "PUBLIC_OTHER",
+)
 SERVICES = SECTORS[-4:]
 
 
 @pytest.fixture(scope="module")
 def world():
     w = random_world(len(COUNTRIES), len(SECTORS), seed=3)
-    return w.replace(countries=COUNTRIES, sectors=SECTORS,
-                     meta=WorldMeta(name="test-labelled", vintage="synthetic", services=SERVICES))
+    return w.replace(
+        countries=COUNTRIES,
+        sectors=SECTORS,
+        meta=WorldMeta(name="test-labelled", vintage="synthetic", services=SERVICES),
+    )
 
 
 def scenario(events: str, extra: str = ""):
@@ -67,7 +110,9 @@ def test_suspension_and_expiry(world):
 
 
 def test_later_set_wins_over_a_lapsing_suspension(world):
-    sc = scenario(SUSPENSION + "  - {date: 2025-07-01, tariff: {importer: USA, exporter: CHN, layer: r, op: set, rate_pp: 125}}\n")
+    sc = scenario(
+        SUSPENSION + "  - {date: 2025-07-01, tariff: {importer: USA, exporter: CHN, layer: r, op: set, rate_pp: 125}}\n"
+    )
     assert rate(world, sc, "2025-07-01", "r") == pytest.approx(125)
     assert rate(world, sc, "2025-09-01", "r") == pytest.approx(125)
 
@@ -103,14 +148,18 @@ def test_exemption_scales_the_layer_whatever_its_rate(world):
 
 
 def test_domestic_cells_are_never_taxed(world):
-    sc = scenario("  - {date: 2025-02-01, tariff: {importer: all, exporter: all, sectors: all, layer: a, op: set, rate_pp: 10}}\n")
+    sc = scenario(
+        "  - {date: 2025-02-01, tariff: {importer: all, exporter: all, sectors: all, layer: a, op: set, rate_pp: 10}}\n"
+    )
     tau = tariff_state(world, sc, dt.date(2025, 2, 1))
     d = np.arange(world.n_countries)
     assert np.array_equal(tau[d, d], world.tariffs[d, d])
 
 
 def test_a_layer_cannot_go_negative(world):
-    sc = scenario("  - {id: x, date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, op: remove, rate_pp: 5}}\n")
+    sc = scenario(
+        "  - {id: x, date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, op: remove, rate_pp: 5}}\n"
+    )
     with pytest.raises(ScenarioError, match="event x .* cannot be negative"):
         layer_rates(world, sc, dt.date(2025, 2, 1))
 
@@ -143,8 +192,10 @@ def test_dates_hold_steps_events_and_expiries(world):
 
 def test_state_key_is_equal_for_equal_states(world):
     sc = scenario(SUSPENSION)
-    k = [policy_state(world, sc, dt.date.fromisoformat(d)).key
-         for d in ("2025-02-01", "2025-05-01", "2025-05-14", "2025-07-01", "2025-08-12", "2025-10-01")]
+    k = [
+        policy_state(world, sc, dt.date.fromisoformat(d)).key
+        for d in ("2025-02-01", "2025-05-01", "2025-05-14", "2025-07-01", "2025-08-12", "2025-10-01")
+    ]
     assert k[0] == k[1] and k[2] == k[3] and k[4] == k[5]
     assert len({k[0], k[2], k[4]}) == 3
     assert hash(k[0]) == hash(k[1])
@@ -205,8 +256,10 @@ def test_count_dates_is_exact_without_building_the_steps(world):
 
 
 def test_variant_choices_are_bounded_and_never_empty(world):
-    sc = scenario("  - {id: a, date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, rate_pp: 10}}\n",
-                  "variants:\n  v: {remove_events: [a]}\n")
+    sc = scenario(
+        "  - {id: a, date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, rate_pp: 10}}\n",
+        "variants:\n  v: {remove_events: [a]}\n",
+    )
     with pytest.raises(ScenarioError, match="has an empty name"):
         apply_variant(sc, "v+")
     with pytest.raises(ScenarioError, match="65 variants joined; the limit is 64"):
@@ -219,8 +272,10 @@ def test_a_replay_state_names_its_changes_not_no_change(world):
     "under 'no change'" while the state held +1000 pp)."""
     from detente.equilibrium import Counterfactual
 
-    sc = scenario("  - {date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, op: set, rate_pp: 1000}}\n"
-                  "  - {date: 2025-03-01, iceberg: {importer: USA, exporter: MEX, sectors: STEEL, factor: 2}}\n")
+    sc = scenario(
+        "  - {date: 2025-02-01, tariff: {importer: USA, exporter: CHN, layer: a, op: set, rate_pp: 1000}}\n"
+        "  - {date: 2025-03-01, iceberg: {importer: USA, exporter: MEX, sectors: STEEL, factor: 2}}\n"
+    )
     ref = Counterfactual.from_world(world)
     text = policy_state(world, sc, dt.date(2025, 3, 1)).apply(ref).describe()
     assert "no change" not in text

@@ -17,8 +17,7 @@ from detente.world.elasticities import horizon_factor
 
 def test_every_study_is_listed_with_a_summary():
     studies = list_studies()
-    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025",
-            "diversion-2025"} <= set(studies)
+    assert {"cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025"} <= set(studies)
     assert all(len(s) > 20 for s in studies.values())
 
 
@@ -34,8 +33,10 @@ def test_horizon_reaches_the_solver():
     np.testing.assert_allclose(short.theta, long.theta * horizon_factor("1y"), rtol=1e-12)
     assert "1 year" in short.meta.elasticities and "long run" in long.meta.elasticities
     eqs = [solve(w, Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 100)) for w in (short, long)]
-    fall = [float(e.bilateral("USA", "CHN")["counterfactual"].sum() / e.bilateral("USA", "CHN")["baseline"].sum())
-            for e in eqs]
+    fall = [
+        float(e.bilateral("USA", "CHN")["counterfactual"].sum() / e.bilateral("USA", "CHN")["baseline"].sum())
+        for e in eqs
+    ]
     assert fall[0] > fall[1]  # trade falls less one year after the change than in the long run
 
 
@@ -83,8 +84,12 @@ def test_gegravity_study_runs_on_the_shared_sample(gravity_sample):
 
 def test_whatif_sensitivity_names_the_driving_elasticities(capsys):
     pytest.importorskip("jax")
-    assert main(["whatif", "--preset", "april-2025-peak", "--countries", "USA,CHN", "--sensitivity",
-                 "--json", "--no-save"]) == 0
+    assert (
+        main(
+            ["whatif", "--preset", "april-2025-peak", "--countries", "USA,CHN", "--sensitivity", "--json", "--no-save"]
+        )
+        == 0
+    )
     rec = json.loads(capsys.readouterr().out)
     sens = rec["sensitivity"]
     heads = [r["headline"] for r in sens["rows"]]
@@ -101,9 +106,30 @@ def test_elasticities_command_lists_and_shows_sets(capsys):
 
 
 def test_whatif_runs_a_users_csv_world_with_the_ratio_closure(gravity_sample, capsys):
-    assert main(["whatif", "--world", str(gravity_sample), "--theta", "4", "--csv-column", "value=trade",
-                 "--csv-extra", "ignore", "--closure", "fixed-ratios", "--tariff", "CAN<-JPN:all:+10",
-                 "--countries", "CAN,JPN", "--json", "--no-save"]) == 0
+    assert (
+        main(
+            [
+                "whatif",
+                "--world",
+                str(gravity_sample),
+                "--theta",
+                "4",
+                "--csv-column",
+                "value=trade",
+                "--csv-extra",
+                "ignore",
+                "--closure",
+                "fixed-ratios",
+                "--tariff",
+                "CAN<-JPN:all:+10",
+                "--countries",
+                "CAN,JPN",
+                "--json",
+                "--no-save",
+            ]
+        )
+        == 0
+    )
     rec = json.loads(capsys.readouterr().out)
     assert rec["meta"]["closure"] == "fixed-ratios"
     assert {r["country"] for r in rec["countries"]} == {"CAN", "JPN"}

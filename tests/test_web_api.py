@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 try:
     import detente.store  # noqa: F401
+
     HAVE_STORE = True
 except ImportError:
     HAVE_STORE = False
@@ -94,8 +95,16 @@ def test_capabilities_and_openapi(client):
     assert caps["limits"]["max_jobs"] >= 1 and caps["version"]
     schema = client.get("/openapi.json").json()
     paths = set(schema["paths"])
-    for p in ("/api/whatif", "/api/replays", "/api/jobs/{job_id}", "/api/jobs/{job_id}/cancel",
-              "/api/jobs/{job_id}/result", "/api/scenarios/validate", "/api/worlds", "/api/runs"):
+    for p in (
+        "/api/whatif",
+        "/api/replays",
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/cancel",
+        "/api/jobs/{job_id}/result",
+        "/api/scenarios/validate",
+        "/api/worlds",
+        "/api/runs",
+    ):
         assert p in paths
     assert client.get("/docs").status_code == 404  # no CDN-backed Swagger UI
 
@@ -137,7 +146,9 @@ def test_validate_ok(client):
 def test_validate_malformed_scenario(client):
     err = assert_error(client.post("/api/scenarios/validate", json={"text": BAD_SCENARIO}), 422, "invalid_scenario")
     assert any("line 5" in p and "events[0].tariff.rate_pp" in p for p in err["problems"]), err
-    err = assert_error(client.post("/api/scenarios/validate", json={"text": "name: [unclosed"}), 422, "invalid_scenario")
+    err = assert_error(
+        client.post("/api/scenarios/validate", json={"text": "name: [unclosed"}), 422, "invalid_scenario"
+    )
     assert "not valid YAML" in err["message"]
 
 
@@ -159,13 +170,22 @@ def test_whatif_matches_the_engine(client):
     from detente.equilibrium import Counterfactual, solve
     from detente.world import load_world
 
-    body = {"tariffs": [{"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add", "rate_pp": 100},
-                        {"importer": "CHN", "exporter": "USA", "sectors": ["AGR", "FOOD"], "op": "set", "rate_pp": 50}]}
+    body = {
+        "tariffs": [
+            {"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add", "rate_pp": 100},
+            {"importer": "CHN", "exporter": "USA", "sectors": ["AGR", "FOOD"], "op": "set", "rate_pp": 50},
+        ]
+    }
     r = client.post("/api/whatif", json=body)
     assert r.status_code == 200, r.text
     rec = r.json()
     w = load_world("default")
-    eq = solve(w, Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 100).tariff("CHN", "USA", ["AGR", "FOOD"], 50, op="set"))
+    eq = solve(
+        w,
+        Counterfactual.from_world(w)
+        .tariff("USA", "CHN", "goods", 100)
+        .tariff("CHN", "USA", ["AGR", "FOOD"], 50, op="set"),
+    )
     table = eq.country_table()
     got = {row["country"]: row for row in rec["countries"]}
     for c in ("USA", "CHN", "MEX"):
@@ -178,8 +198,15 @@ def test_whatif_matches_the_engine(client):
 
 def test_whatif_export_control_cuts_the_flow(client):
     base = client.post("/api/whatif", json={"pair": ["USA", "CHN"]}).json()
-    ctrl = client.post("/api/whatif", json={"pair": ["USA", "CHN"], "export_controls": [
-        {"exporter": "CHN", "importers": "USA", "sectors": "NONFERROUS", "coverage": 0.5, "approval_share": 0.2}]}).json()
+    ctrl = client.post(
+        "/api/whatif",
+        json={
+            "pair": ["USA", "CHN"],
+            "export_controls": [
+                {"exporter": "CHN", "importers": "USA", "sectors": "NONFERROUS", "coverage": 0.5, "approval_share": 0.2}
+            ],
+        },
+    ).json()
 
     def flow(rec):
         rows = next(b for b in rec["bilateral"] if b["importer"] == "USA")["rows"]
@@ -201,21 +228,51 @@ def test_whatif_csv_and_parquet(client):
     assert "USA" in set(t["country"]) and "welfare_pct" in t.columns
 
 
-@pytest.mark.parametrize("body, code, text", [
-    ({"tariffs": [{"importer": "USA", "exporter": "CHNA", "rate_pp": 10}]}, "unknown_label", "did you mean CHN"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "sectors": "CARS", "rate_pp": 10}]}, "unknown_label", "CARS"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 10, "layer": "x"}]}, "invalid_request", "tariffs[0].layer: unknown key"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": "many"}]}, "invalid_request", "tariffs[0].rate_pp"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "op": "set", "rate_pp": -5}]}, "invalid_request", "rate_pp >= 0"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "op": "mul", "rate_pp": 5}]}, "invalid_request", "tariffs[0].op"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 1e6}]}, "invalid_request", "less than or equal to 1000"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": -50}]}, "invalid_request", "negative"),
-    ({"world": "/etc/passwd"}, "invalid_request", "world"),
-    ({"countries": ["USA", "XXX"]}, "unknown_label", "XXX"),
-    ({"export_controls": [{"exporter": "CHN", "sectors": "NONFERROUS", "coverage": 1, "approval_share": 0}]},
-     "invalid_request", "infinite trade cost"),
-    ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 1}] * 65}, "invalid_request", "at most 64"),
-])
+@pytest.mark.parametrize(
+    "body, code, text",
+    [
+        ({"tariffs": [{"importer": "USA", "exporter": "CHNA", "rate_pp": 10}]}, "unknown_label", "did you mean CHN"),
+        (
+            {"tariffs": [{"importer": "USA", "exporter": "CHN", "sectors": "CARS", "rate_pp": 10}]},
+            "unknown_label",
+            "CARS",
+        ),
+        (
+            {"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 10, "layer": "x"}]},
+            "invalid_request",
+            "tariffs[0].layer: unknown key",
+        ),
+        (
+            {"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": "many"}]},
+            "invalid_request",
+            "tariffs[0].rate_pp",
+        ),
+        (
+            {"tariffs": [{"importer": "USA", "exporter": "CHN", "op": "set", "rate_pp": -5}]},
+            "invalid_request",
+            "rate_pp >= 0",
+        ),
+        (
+            {"tariffs": [{"importer": "USA", "exporter": "CHN", "op": "mul", "rate_pp": 5}]},
+            "invalid_request",
+            "tariffs[0].op",
+        ),
+        (
+            {"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 1e6}]},
+            "invalid_request",
+            "less than or equal to 1000",
+        ),
+        ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": -50}]}, "invalid_request", "negative"),
+        ({"world": "/etc/passwd"}, "invalid_request", "world"),
+        ({"countries": ["USA", "XXX"]}, "unknown_label", "XXX"),
+        (
+            {"export_controls": [{"exporter": "CHN", "sectors": "NONFERROUS", "coverage": 1, "approval_share": 0}]},
+            "invalid_request",
+            "infinite trade cost",
+        ),
+        ({"tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 1}] * 65}, "invalid_request", "at most 64"),
+    ],
+)
 def test_whatif_bad_input(client, body, code, text):
     assert_error(client.post("/api/whatif", json=body), 422, code, text)
 
@@ -230,13 +287,17 @@ def test_malformed_json_and_wrong_method(client):
 def test_oversized_request(client):
     limit = client.app.state.settings.max_body_bytes
     big = json.dumps({"title": "x" * (limit + 10)}).encode()
-    assert_error(client.post("/api/whatif", content=big, headers={"content-type": "application/json"}), 413, "too_large")
+    assert_error(
+        client.post("/api/whatif", content=big, headers={"content-type": "application/json"}), 413, "too_large"
+    )
 
     def chunks():  # no content-length: the limit still holds
         for _ in range(limit // 1000 + 2):
             yield b" " * 1000
 
-    assert_error(client.post("/api/whatif", content=chunks(), headers={"content-type": "application/json"}), 413, "too_large")
+    assert_error(
+        client.post("/api/whatif", content=chunks(), headers={"content-type": "application/json"}), 413, "too_large"
+    )
 
 
 def test_internal_error_has_no_stack_trace(client, monkeypatch):
@@ -281,7 +342,9 @@ def test_replay_job_and_results(client):
     data = client.get(f"/api/jobs/{job['id']}/result?format=json&pair=USA,CHN&countries=USA,CHN").json()
     assert set(data["series"]["welfare_pct"]) == {"USA", "CHN"}
     n = len(data["dates"])
-    assert len(data["pairs"]["USA<-CHN"]["avg_tariff_pct"]) == n and max(data["pairs"]["USA<-CHN"]["avg_tariff_pct"]) > 100
+    assert (
+        len(data["pairs"]["USA<-CHN"]["avg_tariff_pct"]) == n and max(data["pairs"]["USA<-CHN"]["avg_tariff_pct"]) > 100
+    )
     assert data["events"] and data["meta"]["scenario"] == "us-china-2025"
     assert "/" not in data["meta"]["scenario_file"]  # no server paths
     csv = client.get(f"/api/jobs/{job['id']}/result?format=csv&table=country").text
@@ -331,7 +394,9 @@ def test_replay_of_world_2025_has_the_partner_views(client):
     n = len(data["dates"])
     assert w["importer"] == "USA" and w["multilateral"] and len(w["partners"]) == 19 and "USA" not in w["partners"]
     assert {"CHN", "MEX", "CAN", "EUR", "IND", "BRA"} <= set(w["moving_partners"])
-    assert set(w["tariff_by_partner"]) == {"all", *w["partners"]} and all(len(v) == n for v in w["tariff_by_partner"].values())
+    assert set(w["tariff_by_partner"]) == {"all", *w["partners"]} and all(
+        len(v) == n for v in w["tariff_by_partner"].values()
+    )
     assert max(w["tariff_by_partner"]["CHN"]) > 100 and max(w["tariff_by_partner"]["all"]) > 20
     assert "CHN" in w["retaliating_partners"] and max(w["retaliation"]["CHN"]) > 100
     assert len(w["welfare"]) == 20 and len(w["welfare_mean"]) == 20
@@ -353,14 +418,17 @@ def job_dataset(client, job_id):
     return client.app.state.jobs.get(job_id).result.dataset
 
 
-@pytest.mark.parametrize("body, status, text", [
-    ({"scenario": "nope"}, 404, "shipped"),
-    ({"scenario": "us-china-2025", "variant": "nope"}, 422, "no variant"),
-    ({"scenario": "us-china-2025", "text": GOOD_SCENARIO}, 422, "exactly one"),
-    ({}, 422, "exactly one"),
-    ({"scenario": "../../etc/passwd"}, 422, "scenario"),
-    ({"text": BAD_SCENARIO}, 422, "rate_pp"),
-])
+@pytest.mark.parametrize(
+    "body, status, text",
+    [
+        ({"scenario": "nope"}, 404, "shipped"),
+        ({"scenario": "us-china-2025", "variant": "nope"}, 422, "no variant"),
+        ({"scenario": "us-china-2025", "text": GOOD_SCENARIO}, 422, "exactly one"),
+        ({}, 422, "exactly one"),
+        ({"scenario": "../../etc/passwd"}, 422, "scenario"),
+        ({"text": BAD_SCENARIO}, 422, "rate_pp"),
+    ],
+)
 def test_replay_bad_input(client, body, status, text):
     assert_error(client.post("/api/replays", json=body), status, None, text)
 
@@ -403,7 +471,9 @@ def test_too_many_jobs_and_cancel(monkeypatch):
         assert info["status"] == "cancelled"
         assert 0 < info["progress"]["done"] < info["progress"]["total"]
         monkeypatch.undo()
-        assert c.post("/api/replays", json={"scenario": "us-china-2025", "variant": "rare-earth-ban"}).status_code == 202
+        assert (
+            c.post("/api/replays", json={"scenario": "us-china-2025", "variant": "rare-earth-ban"}).status_code == 202
+        )
 
 
 def test_job_manager_cancel_limits_and_timeout():
@@ -441,6 +511,7 @@ def test_failed_job_reports_a_readable_error():
 
     def bad(progress):
         from detente.errors import ScenarioError
+
         raise ScenarioError("events[2].tariff: layer driven negative")
 
     def crash(progress):
@@ -459,7 +530,9 @@ def test_stored_runs(client):
     r = client.post("/api/replays", json={"text": GOOD_SCENARIO, "save": True})
     job = wait_job(client, r.json()["id"])
     assert job["status"] == "done" and job["run_id"], job
-    wr = client.post("/api/whatif", json={"save": True, "tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 10}]}).json()
+    wr = client.post(
+        "/api/whatif", json={"save": True, "tariffs": [{"importer": "USA", "exporter": "CHN", "rate_pp": 10}]}
+    ).json()
     runs = client.get("/api/runs").json()
     ids = {x["id"] for x in runs}
     assert {job["run_id"], wr["run_id"]} <= ids
@@ -504,11 +577,19 @@ def test_serve_command_registers_and_defaults():
 def server(tmp_path_factory):
     """`detente serve` in a subprocess on a free loopback port."""
     port = free_port()
-    code = ("import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
-            "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))")
+    code = (
+        "import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
+        "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
+    )
     env = {**os.environ, "DETENTE_STORE": str(tmp_path_factory.mktemp("serve") / "runs.duckdb")}
-    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -538,9 +619,23 @@ def test_serve_shows_the_dashboard_with_the_2025_replay(server):
 
 @pytest.mark.slow
 def test_load_from_a_second_process(server):
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_web.py"), "--url", server,
-                          "--requests", "50", "--concurrency", "50", "--json"],
-                         capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_web.py"),
+            "--url",
+            server,
+            "--requests",
+            "50",
+            "--concurrency",
+            "50",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["errors"] == 0 and res["ok"] == 50, res
     assert res["p99_ms"] < 30_000

@@ -23,8 +23,9 @@ CHROMIUM = os.environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).is_file():
     if os.environ.get("CI"):  # CI must run the browser tests, never skip them
         pytest.fail(f"CI: no chromium at {CHROMIUM} (.ci/run installs Debian's chromium)", pytrace=False)
-    pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium, or set DETENTE_CHROMIUM)",
-                allow_module_level=True)
+    pytest.skip(
+        f"no chromium at {CHROMIUM} (apt-get install chromium, or set DETENTE_CHROMIUM)", allow_module_level=True
+    )
 pytest.importorskip("playwright", reason="the Python package playwright is not installed (pip install playwright)")
 pytest.importorskip("fastapi", reason="the web extra is not installed (pip install 'detente[web]')")
 uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed (pip install 'detente[web]')")
@@ -77,10 +78,20 @@ def page(browser, server, request):
     pg = ctx.new_page()
     problems: list[str] = []
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-          if m.type == "error" and "status of 4" not in m.text else None)  # 4xx: the API's answer to bad input
-    pg.on("request", lambda r: problems.append(f"external request: {r.url}")
-          if not r.url.startswith((server, "data:", "blob:")) else None)
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" and "status of 4" not in m.text
+            else None
+        ),
+    )  # 4xx: the API's answer to bad input
+    pg.on(
+        "request",
+        lambda r: (
+            problems.append(f"external request: {r.url}") if not r.url.startswith((server, "data:", "blob:")) else None
+        ),
+    )
     pg.goto(server + "/")
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -105,7 +116,9 @@ def chart_data(pg, chart_id: str) -> list[dict]:
 
 
 def post(server: str, path: str, body: dict) -> dict:
-    req = urllib.request.Request(server + path, data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    req = urllib.request.Request(
+        server + path, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
     return json.loads(urllib.request.urlopen(req, timeout=30).read())
 
 
@@ -153,9 +166,14 @@ def test_change_a_tariff_and_see_the_new_numbers(page, server):
     page.fill("#t-ab-0-n", "100")  # USA on CHN, all goods, +100 pp
     expect(key).not_to_have_text("+0.000 %", timeout=10_000)
     expect(page.locator("#whatif-status")).to_contain_text("solved in")
-    expected = post(server, "/api/whatif", {"tariffs": [
-        {"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add", "rate_pp": 100}],
-        "pair": ["USA", "CHN"]})
+    expected = post(
+        server,
+        "/api/whatif",
+        {
+            "tariffs": [{"importer": "USA", "exporter": "CHN", "sectors": "goods", "op": "add", "rate_pp": 100}],
+            "pair": ["USA", "CHN"],
+        },
+    )
     want = {r["country"]: r for r in expected["countries"]}
     bars = chart_data(page, "chart-whatif-countries")
     welfare = dict(zip(bars[0]["x"], bars[0]["y"]))
@@ -182,7 +200,9 @@ def test_run_a_variant_of_the_2025_replay(page):
     dates, usa_on_chn = tariffs[0]["x"], tariffs[0]["y"]
     after_geneva = [v for d, v in zip(dates, usa_on_chn) if "2025-06-01" <= d <= "2025-10-01"]
     assert min(after_geneva) > 100  # without Geneva the 125 pp stay
-    expect(page.locator("#dl-replay-csv")).to_have_attribute("href", re.compile(r"/api/jobs/[0-9a-f]+/result\?format=csv"))
+    expect(page.locator("#dl-replay-csv")).to_have_attribute(
+        "href", re.compile(r"/api/jobs/[0-9a-f]+/result\?format=csv")
+    )
     with page.expect_download() as dl:
         page.click("#dl-replay-csv")
     path = ARTIFACTS / "replay-no-geneva.csv"
@@ -273,7 +293,8 @@ def test_world_2025_partner_and_diversion_views(page, server):
     assert sum(share.values()) == pytest.approx(0, abs=1e-4)
     title = page.evaluate("document.getElementById('chart-diversion').layout.title.text")
     assert "on 2025-04-10" in title and "percentage points of USA goods imports" in page.evaluate(
-        "document.getElementById('chart-diversion').layout.xaxis.title.text")
+        "document.getElementById('chart-diversion').layout.xaxis.title.text"
+    )
     page.select_option("#world-at", "mean")
     expect(page.locator("#chart-diversion .gtitle")).to_contain_text("period mean")
     mean = dict(zip(*[chart_data(page, "chart-diversion")[0][k] for k in ("y", "x")]))

@@ -46,11 +46,15 @@ _ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 #: server's byte limit (256 000 bytes) is refused before its fields are read, so long
 #: non-ASCII text that also breaks a field's maxLength (counted in characters) gets a 413
 _REJECTED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
-config = schemathesis.config.SchemathesisConfig.from_dict({
-    "checks": {"negative_data_rejection": {"expected-statuses": _REJECTED}},
-    "operations": [
-        {"include-path": path, "checks": {"positive_data_acceptance": {"expected-statuses": _ACCEPTED + ["422"]}}}
-        for path in SEMANTIC_422]})
+config = schemathesis.config.SchemathesisConfig.from_dict(
+    {
+        "checks": {"negative_data_rejection": {"expected-statuses": _REJECTED}},
+        "operations": [
+            {"include-path": path, "checks": {"positive_data_acceptance": {"expected-statuses": _ACCEPTED + ["422"]}}}
+            for path in SEMANTIC_422
+        ],
+    }
+)
 
 app = create_app(WebSettings(workers=1, max_jobs=2, job_seconds=5, warm=False, use_store=False))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
@@ -58,14 +62,30 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
 
 def test_every_check_is_run():
     names = {c.__name__ for c in ALL_CHECKS}
-    assert {"not_a_server_error", "status_code_conformance", "content_type_conformance",
-            "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
-            "positive_data_acceptance", "missing_required_header", "unsupported_method",
-            "allow_header_conformance", "use_after_free", "ensure_resource_availability"} <= names
+    assert {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "missing_required_header",
+        "unsupported_method",
+        "allow_header_conformance",
+        "use_after_free",
+        "ensure_resource_availability",
+    } <= names
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_conforms_to_its_schema(case):
     case.call_and_validate(checks=ALL_CHECKS)

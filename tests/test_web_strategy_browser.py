@@ -90,10 +90,22 @@ def test_dashboard_shows_the_leverage_table(server):
         page = ctx.new_page()
         problems: list[str] = []
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-                if m.type == "error" and "status of 4" not in m.text else None)
-        page.on("request", lambda r: problems.append(f"external request: {r.url}")
-                if not r.url.startswith((server, "data:", "blob:")) else None)
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(f"console {m.type}: {m.text}")
+                if m.type == "error" and "status of 4" not in m.text
+                else None
+            ),
+        )
+        page.on(
+            "request",
+            lambda r: (
+                problems.append(f"external request: {r.url}")
+                if not r.url.startswith((server, "data:", "blob:"))
+                else None
+            ),
+        )
         try:
             page.goto(server + "/")
             expect(page.locator("body")).to_have_attribute("data-strategy-ready", "true", timeout=120_000)

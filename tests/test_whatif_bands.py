@@ -8,8 +8,23 @@ from detente.cli import main
 
 
 def _bands(capsys, *extra):
-    assert main(["whatif", "--preset", "geneva-2025", "--countries", "USA,CHN", "--bands", "20",
-                 "--json", "--no-save", *extra]) == 0
+    assert (
+        main(
+            [
+                "whatif",
+                "--preset",
+                "geneva-2025",
+                "--countries",
+                "USA,CHN",
+                "--bands",
+                "20",
+                "--json",
+                "--no-save",
+                *extra,
+            ]
+        )
+        == 0
+    )
     return json.loads(capsys.readouterr().out)
 
 

@@ -31,19 +31,30 @@ def test_arrays_are_read_only(small_world):
 
 
 def _fields(w: World) -> dict:
-    return dict(expenditure=w.expenditure, trade_shares=w.trade_shares, tariffs=w.tariffs,
-                theta=w.theta, va_share=w.va_share, io_shares=w.io_shares,
-                final_shares=w.final_shares, value_added=w.value_added, deficit=w.deficit)
+    return dict(
+        expenditure=w.expenditure,
+        trade_shares=w.trade_shares,
+        tariffs=w.tariffs,
+        theta=w.theta,
+        va_share=w.va_share,
+        io_shares=w.io_shares,
+        final_shares=w.final_shares,
+        value_added=w.value_added,
+        deficit=w.deficit,
+    )
 
 
-@pytest.mark.parametrize("field,mutate,message", [
-    ("expenditure", lambda a: a.__setitem__((0, 0), np.nan), "non-finite value nan"),
-    ("trade_shares", lambda a: a.__setitem__((0, 0, 0), a[0, 0, 0] + 0.1), "sum to"),
-    ("tariffs", lambda a: a.__setitem__((0, 1, 0), -1.5), "tariff factor"),
-    ("theta", lambda a: a.__setitem__(0, -2.0), "trade elasticity must be positive"),
-    ("value_added", lambda a: a.__setitem__(0, -1.0), "negative value"),
-    ("final_shares", lambda a: a.__setitem__((0, 0), a[0, 0] + 0.2), "final_shares of C00"),
-])
+@pytest.mark.parametrize(
+    "field,mutate,message",
+    [
+        ("expenditure", lambda a: a.__setitem__((0, 0), np.nan), "non-finite value nan"),
+        ("trade_shares", lambda a: a.__setitem__((0, 0, 0), a[0, 0, 0] + 0.1), "sum to"),
+        ("tariffs", lambda a: a.__setitem__((0, 1, 0), -1.5), "tariff factor"),
+        ("theta", lambda a: a.__setitem__(0, -2.0), "trade elasticity must be positive"),
+        ("value_added", lambda a: a.__setitem__(0, -1.0), "negative value"),
+        ("final_shares", lambda a: a.__setitem__((0, 0), a[0, 0] + 0.2), "final_shares of C00"),
+    ],
+)
 def test_bad_data_fails_naming_field(small_world, field, mutate, message):
     kw = {k: np.array(v) for k, v in _fields(small_world).items()}
     mutate(kw[field])
@@ -70,17 +81,16 @@ def test_from_flows_rejects_negative_and_inconsistent_flows():
     T = np.array(w.trade_flows)
     U = w.io_shares * w.gross_output[:, None, :] / (w.expenditure / (T.sum(axis=1)))[:, :, None]
     F = w.final_shares * w.income[:, None] / (w.expenditure / T.sum(axis=1))
-    ok = World.from_flows(w.countries, w.sectors, trade=T, tariffs=w.tariffs, inter_use=U,
-                          final_use=F, theta=w.theta)
+    ok = World.from_flows(w.countries, w.sectors, trade=T, tariffs=w.tariffs, inter_use=U, final_use=F, theta=w.theta)
     assert np.allclose(ok.trade_shares, w.trade_shares)
     bad = T.copy()
     bad[0, 1, 0] = -5.0
     with pytest.raises(DataError, match=r"trade: negative flow -5 at index \(0, 1, 0\)"):
-        World.from_flows(w.countries, w.sectors, trade=bad, tariffs=w.tariffs, inter_use=U,
-                         final_use=F, theta=w.theta)
+        World.from_flows(w.countries, w.sectors, trade=bad, tariffs=w.tariffs, inter_use=U, final_use=F, theta=w.theta)
     with pytest.raises(DataError, match="uses do not add up"):
-        World.from_flows(w.countries, w.sectors, trade=T, tariffs=w.tariffs, inter_use=U,
-                         final_use=F * 1.5, theta=w.theta)
+        World.from_flows(
+            w.countries, w.sectors, trade=T, tariffs=w.tariffs, inter_use=U, final_use=F * 1.5, theta=w.theta
+        )
 
 
 def test_unknown_country_names_suggestions(small_world):

@@ -26,8 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "world_2025"
 SCRIPT = REPO / "scripts" / "build_world_2025.py"
 D = dt.date
-needs_shared = pytest.mark.skipif(not (SHARED / "actions.csv").is_file(),
-                                  reason="../shared/data/world_2025 is not available on this machine")
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "actions.csv").is_file(), reason="../shared/data/world_2025 is not available on this machine"
+)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,9 @@ def test_eu_floor_inclusive_of_mfn(world, sc, cover):
     for reg in ("DEU", "EUR"):
         rate, cov, _ = row(cover, "ieepa-reciprocal", reg, "MACHINERY", D(2025, 8, 7))
         assert 10 < rate < 15, (reg, rate)  # 15 all-in minus MFN, line by line
-        assert cell(world, sc, "ieepa-reciprocal", reg, "MACHINERY", D(2025, 8, 7)) == pytest.approx(rate * cov, abs=1e-3)
+        assert cell(world, sc, "ieepa-reciprocal", reg, "MACHINERY", D(2025, 8, 7)) == pytest.approx(
+            rate * cov, abs=1e-3
+        )
     rate, cov, _ = row(cover, "ieepa-reciprocal", "DEU", "MACHINERY", D(2025, 8, 6))
     assert rate == pytest.approx(10)
 
@@ -141,8 +144,10 @@ def test_section_232_does_not_stack_with_reciprocal(world, sc, cover):
     d = D(2025, 9, 1)
     for exp in ("JPN", "DEU", "KOR", "VNM", "IND", "BRA"):
         for s in ("STEEL", "NONFERROUS", "METAL_PRODUCTS", "MOTOR"):
-            c = sum(row(cover, layer, exp, s, d)[1] for layer in
-                    ("ieepa-reciprocal", "section-232-metals", "section-232-autos"))
+            c = sum(
+                row(cover, layer, exp, s, d)[1]
+                for layer in ("ieepa-reciprocal", "section-232-metals", "section-232-autos")
+            )
             assert c <= 1 + 1e-5, (exp, s, c)
     assert row(cover, "section-232-metals", "JPN", "STEEL", d)[1] > 0.7
     assert row(cover, "ieepa-reciprocal", "JPN", "STEEL", d)[1] < 0.3
@@ -233,16 +238,20 @@ def test_every_action_is_cited():
 def test_variants(world, sc, cover):
     nr = apply_variant(sc, "no-ruling")
     assert cell(world, nr, "ieepa-reciprocal", "VNM", "TEXTILES", D(2026, 3, 1)) == pytest.approx(
-        cell(world, sc, "ieepa-reciprocal", "VNM", "TEXTILES", D(2026, 2, 23)))
+        cell(world, sc, "ieepa-reciprocal", "VNM", "TEXTILES", D(2026, 2, 23))
+    )
     assert cell(world, nr, "section-122", "VNM", "TEXTILES", D(2026, 3, 1)) == 0
     nd = apply_variant(sc, "no-deals")
-    assert cell(world, nd, "ieepa-reciprocal", "VNM", "TEXTILES", D(2025, 9, 1)) > \
-        cell(world, sc, "ieepa-reciprocal", "VNM", "TEXTILES", D(2025, 9, 1)) + 10
+    assert (
+        cell(world, nd, "ieepa-reciprocal", "VNM", "TEXTILES", D(2025, 9, 1))
+        > cell(world, sc, "ieepa-reciprocal", "VNM", "TEXTILES", D(2025, 9, 1)) + 10
+    )
     fr = apply_variant(sc, "full-retaliation")
     assert cell(world, fr, "retaliation-eu", "USA", "MACHINERY", D(2025, 9, 1), importer="DEU") > 0
     assert cell(world, sc, "retaliation-eu", "USA", "MACHINERY", D(2025, 9, 1), importer="DEU") == 0
-    assert cell(world, fr, "retaliation-canada", "USA", "FOOD", D(2025, 10, 1), importer="CAN") > \
-        cell(world, sc, "retaliation-canada", "USA", "FOOD", D(2025, 10, 1), importer="CAN")
+    assert cell(world, fr, "retaliation-canada", "USA", "FOOD", D(2025, 10, 1), importer="CAN") > cell(
+        world, sc, "retaliation-canada", "USA", "FOOD", D(2025, 10, 1), importer="CAN"
+    )
 
 
 # ------------------------------------------------------------------ coverage shares
@@ -255,9 +264,14 @@ def _script():
 
 def test_list_coverage_synthetic():
     mod = _script()
-    lines = pd.DataFrame({"member": ["A", "A", "A", "B"], "sector": ["STEEL", "STEEL", "STEEL", "STEEL"],
-                          "HS10": ["7208100000", "7304110000", "7318150000", "7208250000"],
-                          "imports": [100.0, 50.0, 50.0, 10.0]})
+    lines = pd.DataFrame(
+        {
+            "member": ["A", "A", "A", "B"],
+            "sector": ["STEEL", "STEEL", "STEEL", "STEEL"],
+            "HS10": ["7208100000", "7304110000", "7318150000", "7208250000"],
+            "imports": [100.0, 50.0, 50.0, 10.0],
+        }
+    )
     cov = mod.list_coverage(lines, ["7208", "731815"])
     assert cov[("A", "STEEL")] == pytest.approx(150 / 200)
     assert cov[("B", "STEEL")] == pytest.approx(1.0)
@@ -281,8 +295,27 @@ def test_cli_tariffs_by_partner(tmp_path):
     assert main(["tariffs", "world-2025", "--importer", "USA", "--by-partner", "--csv", str(out)]) == 0
     f = pd.read_csv(out)
     assert list(f.columns) == ["date", "importer", "exporter", "avg_tariff_pct", "increase_vs_2024_pp"]
-    assert set(f["exporter"]) == {"CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND", "GBR", "FRA",
-                                  "ITA", "BRA", "AUS", "RUS", "EUR", "ASE", "LAM", "ROW"}
+    assert set(f["exporter"]) == {
+        "CHN",
+        "MEX",
+        "CAN",
+        "JPN",
+        "KOR",
+        "TWN",
+        "VNM",
+        "DEU",
+        "IND",
+        "GBR",
+        "FRA",
+        "ITA",
+        "BRA",
+        "AUS",
+        "RUS",
+        "EUR",
+        "ASE",
+        "LAM",
+        "ROW",
+    }
     chn = f[f.exporter == "CHN"].set_index("date")
     assert chn.loc["2025-04-10", "increase_vs_2024_pp"] > 90
 

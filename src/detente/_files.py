@@ -34,8 +34,9 @@ def check_output_path(path: str | os.PathLike, what: str = "--out", *, folder: b
     target = Path(text).expanduser()
     if folder:
         if target.exists() and not target.is_dir():
-            raise DetenteError(f"{what} {text!r} is an existing file, not a folder: give a folder "
-                               "(new or existing) to write into")
+            raise DetenteError(
+                f"{what} {text!r} is an existing file, not a folder: give a folder (new or existing) to write into"
+            )
     elif target.is_dir():
         raise DetenteError(f"{what} {text!r} is a folder: give a file name, e.g. {str(target / 'results')!r}")
     elif target.exists() and not target.is_file():

@@ -34,8 +34,9 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         check_output_path(args.out, "--out")
     selected = parse_countries(args.countries)
     world = load_world(args.world, elasticities=args.elasticities, horizon=args.horizon, **_csv_options(args))
-    cf = Counterfactual.from_world(world, deficits=None if args.closure == "balanced" else args.deficits,
-                                   closure=args.closure)
+    cf = Counterfactual.from_world(
+        world, deficits=None if args.closure == "balanced" else args.deficits, closure=args.closure
+    )
     specs: list[str] = []
     title = "custom what-if"
     if args.preset:
@@ -43,8 +44,13 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         specs.extend(p.tariffs)
         title = f"{p.title} [{p.date}]"
     specs.extend(args.tariff or [])
-    if (not specs and not args.iceberg and not args.cut and args.deficits == "baseline"
-            and args.closure == "fixed-deficits"):
+    if (
+        not specs
+        and not args.iceberg
+        and not args.cut
+        and args.deficits == "baseline"
+        and args.closure == "fixed-deficits"
+    ):
         raise DetenteError("nothing to do: give --tariff, --iceberg, --cut, --preset, --deficits zero or a --closure")
     for text in specs:
         imp, exp, sec, rate, op = parse_tariff(text)
@@ -106,30 +112,47 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_elasticity_options(parser: argparse.ArgumentParser, *, default_horizon: str = "1y",
-                           scenario: bool = False) -> None:
+def add_elasticity_options(
+    parser: argparse.ArgumentParser, *, default_horizon: str = "1y", scenario: bool = False
+) -> None:
     """``--elasticities`` and ``--horizon``: one definition for every command that solves."""
     from detente.world._theta import DEFAULT_SET
 
     if scenario:
-        parser.add_argument("--elasticities", metavar="SET", default=None,
-                            help="trade-elasticity set (`detente elasticities` lists them; "
-                                 "'world' keeps the world file's); default: the scenario's, else "
-                                 f"{DEFAULT_SET}")
-        parser.add_argument("--horizon", default=None,
-                            help="horizon of the elasticities: 1y, 3y, long or years; default: "
-                                 f"the scenario's, else {default_horizon}")
-        parser.add_argument("--adjustment", choices=["fixed", "path"], default=None,
-                            help="'path': each date at the time elapsed since the policy changes "
-                                 "in force; default: the scenario's, else fixed")
+        parser.add_argument(
+            "--elasticities",
+            metavar="SET",
+            default=None,
+            help="trade-elasticity set (`detente elasticities` lists them; "
+            "'world' keeps the world file's); default: the scenario's, else "
+            f"{DEFAULT_SET}",
+        )
+        parser.add_argument(
+            "--horizon",
+            default=None,
+            help=f"horizon of the elasticities: 1y, 3y, long or years; default: the scenario's, else {default_horizon}",
+        )
+        parser.add_argument(
+            "--adjustment",
+            choices=["fixed", "path"],
+            default=None,
+            help="'path': each date at the time elapsed since the policy changes "
+            "in force; default: the scenario's, else fixed",
+        )
         return
-    parser.add_argument("--elasticities", metavar="SET", default=None,
-                        help="trade-elasticity set (`detente elasticities` lists them; 'world' keeps "
-                             f"the world file's) (default: {DEFAULT_SET} where the registry maps the "
-                             "world's sectors, else the world file's)")
-    parser.add_argument("--horizon", default=default_horizon,
-                        help="horizon of the elasticities: 1y, 3y, long or a number of years "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--elasticities",
+        metavar="SET",
+        default=None,
+        help="trade-elasticity set (`detente elasticities` lists them; 'world' keeps "
+        f"the world file's) (default: {DEFAULT_SET} where the registry maps the "
+        "world's sectors, else the world file's)",
+    )
+    parser.add_argument(
+        "--horizon",
+        default=default_horizon,
+        help="horizon of the elasticities: 1y, 3y, long or a number of years (default: %(default)s)",
+    )
 
 
 def _csv_options(args: argparse.Namespace) -> dict:
@@ -154,10 +177,14 @@ def add_closure_option(parser: argparse.ArgumentParser, *, scenario: bool = Fals
     """``--closure``: how trade deficits adjust (docs/model.md, section 4), defined once."""
     from detente.equilibrium._closure import CLOSURES
 
-    parser.add_argument("--closure", choices=list(CLOSURES), default=None if scenario else "fixed-deficits",
-                        help="deficits fixed in levels, expenditure/output ratios fixed, or balanced trade "
-                             "(deficits purged first, Dekle-Eaton-Kortum); default: "
-                             + ("the scenario's, else fixed-deficits" if scenario else "%(default)s"))
+    parser.add_argument(
+        "--closure",
+        choices=list(CLOSURES),
+        default=None if scenario else "fixed-deficits",
+        help="deficits fixed in levels, expenditure/output ratios fixed, or balanced trade "
+        "(deficits purged first, Dekle-Eaton-Kortum); default: "
+        + ("the scenario's, else fixed-deficits" if scenario else "%(default)s"),
+    )
 
 
 def whatif_bands(world, cf, countries: list[str], args: argparse.Namespace) -> dict:
@@ -197,21 +224,30 @@ def whatif_bands(world, cf, countries: list[str], args: argparse.Namespace) -> d
     for c in countries:
         lo, med, hi = quantiles(vals[:, world.country_index(c)], args.coverage)
         out.append({"country": c, "lower": lo, "median": med, "upper": hi})
-    return {"headline": "welfare_pct", "coverage": args.coverage, "n_draws": args.bands, "n_failed": failed,
-            "seed": args.seed, "elasticities": f"{name} at {args.horizon}; s.d. published for "
-            f"{sum(published)} of {len(published)} sectors, else 25% of theta", "rows": out}
+    return {
+        "headline": "welfare_pct",
+        "coverage": args.coverage,
+        "n_draws": args.bands,
+        "n_failed": failed,
+        "seed": args.seed,
+        "elasticities": f"{name} at {args.horizon}; s.d. published for "
+        f"{sum(published)} of {len(published)} sectors, else 25% of theta",
+        "rows": out,
+    }
 
 
 def sensitivity_record(sens) -> dict:
     """JSON-ready elasticity sensitivities: units, the table and the drivers."""
     frame = sens.to_frame()
     drivers = sens.drivers()
-    return {"units": "pp of the headline (a % change) per unit of ln theta_j: +10% in theta_j moves "
-                     "it by about 0.095 x this",
-            "sectors": list(frame.columns), "theta": [float(t) for t in sens.theta],
-            "rows": [{"headline": h, **{s: float(v) for s, v in row.items()}}
-                     for h, row in frame.to_dict("index").items()],
-            "drivers": drivers.reset_index(drop=True).to_dict(orient="records")}
+    return {
+        "units": "pp of the headline (a % change) per unit of ln theta_j: +10% in theta_j moves "
+        "it by about 0.095 x this",
+        "sectors": list(frame.columns),
+        "theta": [float(t) for t in sens.theta],
+        "rows": [{"headline": h, **{s: float(v) for s, v in row.items()}} for h, row in frame.to_dict("index").items()],
+        "drivers": drivers.reset_index(drop=True).to_dict(orient="records"),
+    }
 
 
 def parse_countries(text: str | None, option: str = "--countries") -> list[str] | None:
@@ -228,8 +264,9 @@ def parse_countries(text: str | None, option: str = "--countries") -> list[str] 
     seen: set[str] = set()
     dups = [c for c in names if c in seen or seen.add(c)]
     if dups:
-        raise DetenteError(f"{option}: {', '.join(dict.fromkeys(dups))} given more than once in {text!r}; "
-                           "name each country once")
+        raise DetenteError(
+            f"{option}: {', '.join(dict.fromkeys(dups))} given more than once in {text!r}; name each country once"
+        )
     return names
 
 
@@ -241,8 +278,9 @@ def _main_countries(world, names: list[str] | str | None) -> list[str]:
         canon = [world.countries[world.country_index(c)] for c in names]
         dups = [c for i, c in enumerate(canon) if c in canon[:i]]
         if dups:
-            raise DetenteError(f"--countries: {', '.join(dict.fromkeys(dups))} given more than once; "
-                               "name each country once")
+            raise DetenteError(
+                f"--countries: {', '.join(dict.fromkeys(dups))} given more than once; name each country once"
+            )
         return canon
     from detente.report.whatif import main_countries
 
@@ -283,7 +321,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     for key in ("elasticities", "horizon", "adjustment"):
         value = getattr(args, key, None)
         if value is not None:
-            if args.study in ("cp2015", "acr", "gegravity", "tariffs-2025") or (key == "adjustment" and args.study != "trade-2025"):
+            if args.study in ("cp2015", "acr", "gegravity", "tariffs-2025") or (
+                key == "adjustment" and args.study != "trade-2025"
+            ):
                 raise DetenteError(f"--{key} does not apply to study {args.study!r}")
             options[key] = value
     comparison = reproduce(args.study, **options)
@@ -328,17 +368,27 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     if args.out:
         check_output_path(args.out, "--out")
-    rp = replay_file(args.file, variant=args.variant, world=args.world, progress=not args.quiet,
-                     elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
-                     closure=args.closure)
+    rp = replay_file(
+        args.file,
+        variant=args.variant,
+        world=args.world,
+        progress=not args.quiet,
+        elasticities=args.elasticities,
+        horizon=args.horizon,
+        adjustment=args.adjustment,
+        closure=args.closure,
+    )
     print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
     if any(e.kind == "export_control" and e.export_control.product for e in rp.scenario.events):
         from detente.shortage import simulate_scenario
         from detente.shortage._cli import _print, summary
 
         res = simulate_scenario(rp.scenario, rp.world)
-        _console().print("Critical-input shortages, week by week (the static equilibrium above "
-                         "cannot show stock-outs)", style="bold", markup=False)
+        _console().print(
+            "Critical-input shortages, week by week (the static equilibrium above cannot show stock-outs)",
+            style="bold",
+            markup=False,
+        )
         _print(summary(res, list(rp.world.sectors)), res)
     if args.out:  # first: the computed replay is kept whatever happens to the store
         _console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
@@ -346,8 +396,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         from detente.store import RunStore, record_from_replay
 
         run_id = RunStore().save(record_from_replay(rp))
-        _console().print(f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)",
-                         markup=False)
+        _console().print(
+            f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)", markup=False
+        )
     return 0
 
 
@@ -397,22 +448,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"detente {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    w = sub.add_parser("whatif", help="solve a tariff what-if on a world and print the changes",
-                       description="Solve the general equilibrium under tariff changes. Tariff changes: "
-                       "IMPORTER<-EXPORTER:SECTORS:+PP adds PP percentage points, -PP removes them, =PP "
-                       "sets the tariff to PP percent. Countries and sectors: labels, comma lists, 'all'; "
-                       "sectors also 'goods' or 'services'. Example: --tariff 'USA<-CHN:goods:+125'.")
+    w = sub.add_parser(
+        "whatif",
+        help="solve a tariff what-if on a world and print the changes",
+        description="Solve the general equilibrium under tariff changes. Tariff changes: "
+        "IMPORTER<-EXPORTER:SECTORS:+PP adds PP percentage points, -PP removes them, =PP "
+        "sets the tariff to PP percent. Countries and sectors: labels, comma lists, 'all'; "
+        "sectors also 'goods' or 'services'. Example: --tariff 'USA<-CHN:goods:+125'.",
+    )
     w.add_argument("--world", default="default", help="world name or path (default: %(default)s)")
     w.add_argument("--tariff", action="append", metavar="SPEC", help="tariff change, repeatable")
-    w.add_argument("--iceberg", action="append", metavar="SPEC",
-                   help="iceberg trade-cost change IMPORTER<-EXPORTER:SECTORS:xFACTOR, repeatable")
-    w.add_argument("--cut", action="append", metavar="SPEC",
-                   help="licences on a critical input, PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT, e.g. "
-                        "'ndfeb-magnets:CHN->all:100' (a ban; products: `detente shortage --list`), "
-                        "read by the users' nested CES block at --horizon; repeatable")
+    w.add_argument(
+        "--iceberg",
+        action="append",
+        metavar="SPEC",
+        help="iceberg trade-cost change IMPORTER<-EXPORTER:SECTORS:xFACTOR, repeatable",
+    )
+    w.add_argument(
+        "--cut",
+        action="append",
+        metavar="SPEC",
+        help="licences on a critical input, PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT, e.g. "
+        "'ndfeb-magnets:CHN->all:100' (a ban; products: `detente shortage --list`), "
+        "read by the users' nested CES block at --horizon; repeatable",
+    )
     w.add_argument("--preset", help="a named what-if (april-2025-peak, geneva-2025)")
-    w.add_argument("--deficits", choices=["baseline", "zero"], default="baseline",
-                   help="deficit closure: keep baseline deficits (default) or set them to zero")
+    w.add_argument(
+        "--deficits",
+        choices=["baseline", "zero"],
+        default="baseline",
+        help="deficit closure: keep baseline deficits (default) or set them to zero",
+    )
     w.add_argument("--countries", help="comma-separated countries to show")
     w.add_argument("--pair", help="bilateral pair 'A,B' for the trade-by-sector table (default USA,CHN)")
     w.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
@@ -421,22 +487,36 @@ def build_parser() -> argparse.ArgumentParser:
     add_elasticity_options(w)
     add_closure_option(w)
     w.add_argument("--theta", type=float, help="trade elasticity of a CSV world without a theta column")
-    w.add_argument("--csv-column", action="append", metavar="NAME=COLUMN",
-                   help="CSV world: read the layout's column NAME from COLUMN, e.g. value=trade (repeatable)")
+    w.add_argument(
+        "--csv-column",
+        action="append",
+        metavar="NAME=COLUMN",
+        help="CSV world: read the layout's column NAME from COLUMN, e.g. value=trade (repeatable)",
+    )
     w.add_argument("--csv-extra", choices=["error", "ignore"], help="CSV world: what to do with unknown columns")
-    w.add_argument("--bands", type=int, metavar="N", default=0,
-                   help="also give welfare bands from N draws of the trade elasticities (their standard errors)")
+    w.add_argument(
+        "--bands",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also give welfare bands from N draws of the trade elasticities (their standard errors)",
+    )
     w.add_argument("--coverage", type=float, default=0.9, help="coverage of the bands (default: %(default)s)")
     w.add_argument("--seed", type=int, default=0, help="seed of the elasticity draws (default: %(default)s)")
-    w.add_argument("--sensitivity", action="store_true",
-                   help="also print the exact derivatives of the headlines with respect to each sector's "
-                        "trade elasticity, and the elasticities that drive them (needs JAX)")
+    w.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also print the exact derivatives of the headlines with respect to each sector's "
+        "trade elasticity, and the elasticities that drive them (needs JAX)",
+    )
     w.set_defaults(func=_cmd_whatif)
 
     r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
-    r.add_argument("study", choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025",
-                            "diversion-2025"],
-                   help="the comparison to run, or 'list'")
+    r.add_argument(
+        "study",
+        choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025"],
+        help="the comparison to run, or 'list'",
+    )
     r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
     r.add_argument("--json", action="store_true", help="print the comparison as JSON")
     r.add_argument("--out", help="write the JSON comparison to this file")
@@ -491,7 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", help="build data sets")
     dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    b = dsub.add_parser("build", help="build the full OECD ICIO 2022 world (downloads sanction-simulator 0.1.4 from PyPI)")
+    b = dsub.add_parser(
+        "build", help="build the full OECD ICIO 2022 world (downloads sanction-simulator 0.1.4 from PyPI)"
+    )
     b.add_argument("--out", help="data directory (default $DETENTE_DATA_DIR or ~/.local/share/detente)")
     b.add_argument("--compact", action="store_true", help="also rewrite the compact world shipped in the package")
     b.set_defaults(func=_cmd_data_build)

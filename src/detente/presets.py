@@ -30,8 +30,8 @@ PRESETS: dict[str, Preset] = {
             date="2025-04-10/2025-05-13",
             tariffs=("USA<-CHN:goods:+145", "CHN<-USA:goods:+125"),
             source="US: 20 pp IEEPA 'fentanyl' + 125 pp IEEPA 'reciprocal' from 10 April 2025; China: "
-                   "125 pp retaliation from 12 April 2025 (../shared/data/us_china/headline_rates_2025_2026.csv). "
-                   "Added on top of the 2022 baseline tariffs; services are not tariffed.",
+            "125 pp retaliation from 12 April 2025 (../shared/data/us_china/headline_rates_2025_2026.csv). "
+            "Added on top of the 2022 baseline tariffs; services are not tariffed.",
         ),
         Preset(
             name="geneva-2025",

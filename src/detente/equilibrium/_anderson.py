@@ -24,9 +24,16 @@ class FixedPointResult:
     restarts: int
 
 
-def anderson(g: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, *, tol: float = 1e-12,
-             max_iter: int = 2000, memory: int = 8, damping: float = 1.0,
-             blowup: float = 1e4) -> FixedPointResult:
+def anderson(
+    g: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 2000,
+    memory: int = 8,
+    damping: float = 1.0,
+    blowup: float = 1e4,
+) -> FixedPointResult:
     """Solve ``x = g(x)`` to ``max|g(x) - x| <= tol``.
 
     Parameters

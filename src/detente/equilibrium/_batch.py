@@ -110,13 +110,14 @@ class BatchResult:
         if self.failed:
             lines = "; ".join(str(f) for f in self.failed[:20])
             more = f"; and {len(self.failed) - 20} more" if len(self.failed) > 20 else ""
-            raise ConvergenceError(f"{len(self.failed)} of {len(self.equilibria)} counterfactuals have no "
-                                   f"equilibrium: {lines}{more}", [f.diagnostics for f in self.failed])
+            raise ConvergenceError(
+                f"{len(self.failed)} of {len(self.equilibria)} counterfactuals have no equilibrium: {lines}{more}",
+                [f.diagnostics for f in self.failed],
+            )
         return self
 
 
-def batch_bytes(n_countries: int, n_sectors: int, *, export_taxes: bool = False,
-                memory: int = _MEMORY) -> int:
+def batch_bytes(n_countries: int, n_sectors: int, *, export_taxes: bool = False, memory: int = _MEMORY) -> int:
     """Estimated bytes one member of a batch holds while it iterates.
 
     Bilateral (N, N, J) arrays: ``pi kappa^-theta``, the border-value weights and the
@@ -130,9 +131,17 @@ def batch_bytes(n_countries: int, n_sectors: int, *, export_taxes: bool = False,
     return 8 * (big * N * N * J + (2 * memory + 5) * nz + 40 * N * J)
 
 
-def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol: float = 1e-12,
-                check_tol: float = 1e-8, max_iter: int | Sequence[int] = 3000,
-                max_bytes: int = 1 << 30, chunk_size: int | None = None, backend: str = "numpy") -> BatchResult:
+def solve_batch(
+    world: World,
+    counterfactuals: Sequence[Counterfactual],
+    *,
+    tol: float = 1e-12,
+    check_tol: float = 1e-8,
+    max_iter: int | Sequence[int] = 3000,
+    max_bytes: int = 1 << 30,
+    chunk_size: int | None = None,
+    backend: str = "numpy",
+) -> BatchResult:
     """Solve every counterfactual in ``counterfactuals`` (all of ``world``) in one batched iteration.
 
     Parameters
@@ -172,8 +181,9 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
     if backend not in ("numpy", "jax"):
         raise ShockError(f"backend must be 'numpy' or 'jax', got {backend!r}")
     if backend == "jax":
-        return _solve_batch_jax(world, cfs, tol=tol, check_tol=check_tol, max_iter=max_iter, t0=t0,
-                                chunk_size=chunk_size)
+        return _solve_batch_jax(
+            world, cfs, tol=tol, check_tol=check_tol, max_iter=max_iter, t0=t0, chunk_size=chunk_size
+        )
     B = len(cfs)
     iters = np.broadcast_to(np.asarray(max_iter, dtype=np.int64), (B,)).copy() if B else np.zeros(0, np.int64)
     if (iters < 1).any():
@@ -185,16 +195,22 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
         try:
             if cf.world is not world:
                 if cf.world.countries != world.countries or cf.world.sectors != world.sectors:
-                    raise ShockError("the counterfactual was made for a different world "
-                                     f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+                    raise ShockError(
+                        "the counterfactual was made for a different world "
+                        f"({cf.world.meta.name!r}, not {world.meta.name!r})"
+                    )
                 if id(cf.world) not in same_data:
                     same_data[id(cf.world)] = _same_but_theta(world, cf.world)
                 if not same_data[id(cf.world)]:
-                    raise ShockError("the counterfactual's world differs from the batch's world in more than "
-                                     "its trade elasticities; solve it with its own world")
+                    raise ShockError(
+                        "the counterfactual's world differs from the batch's world in more than "
+                        "its trade elasticities; solve it with its own world"
+                    )
                 if cf.closure == "balanced" and not np.array_equal(cf.world.theta, world.theta):
-                    raise ShockError("members under the balanced closure must share the batch world's "
-                                     "elasticities (the purge is solved once)")
+                    raise ShockError(
+                        "members under the balanced closure must share the batch world's "
+                        "elasticities (the purge is solved once)"
+                    )
             check_inputs(cf.world, cf)
         except ShockError as e:
             raise ShockError(f"member {k} ({cf.label!r}) of the batch: {e}") from e
@@ -218,12 +234,12 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
             purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=int(iters.max()))
         except ConvergenceError as e:
             for k in bal:
-                failed.append(FailedMember(k, cfs[k].label, f"the purge of deficits failed: {e}",
-                                           e.diagnostics))
+                failed.append(FailedMember(k, cfs[k].label, f"the purge of deficits failed: {e}", e.diagnostics))
         else:
             zeros = np.zeros(world.n_countries)
-            groups.append((balanced, purge, [(k, dataclasses.replace(cfs[k], world=balanced, deficits=zeros))
-                                             for k in bal]))
+            groups.append(
+                (balanced, purge, [(k, dataclasses.replace(cfs[k], world=balanced, deficits=zeros)) for k in bal])
+            )
 
     n_chunks, chunk_max, per_member = 0, 0, 0
     for gw, purge, members in groups:
@@ -234,20 +250,28 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
         size = min(size, max(1, int(chunk_size) if chunk_size is not None else CHUNK_TARGET_BYTES // per_member))
         base = gw.arrays()
         for start in range(0, len(members), size):
-            chunk = members[start:start + size]
+            chunk = members[start : start + size]
             n_chunks += 1
             chunk_max = max(chunk_max, len(chunk))
             tc = time.perf_counter()
             thetas = None
             if any(cf.world is not gw and cf.world.theta is not gw.theta for _, cf in chunk):
-                thetas = np.stack([np.asarray(cf.world.theta if cf.closure != "balanced" else gw.theta, float)
-                                   for _, cf in chunk])
-            sols = _solve_chunk(base, [_shock(cf) for _, cf in chunk], iters[[k for k, _ in chunk]],
-                                tol=tol, check_tol=check_tol, thetas=thetas)
+                thetas = np.stack(
+                    [np.asarray(cf.world.theta if cf.closure != "balanced" else gw.theta, float) for _, cf in chunk]
+                )
+            sols = _solve_chunk(
+                base,
+                [_shock(cf) for _, cf in chunk],
+                iters[[k for k, _ in chunk]],
+                tol=tol,
+                check_tol=check_tol,
+                thetas=thetas,
+            )
             per = (time.perf_counter() - tc) / len(chunk)
             for (k, cf), sol in zip(chunk, sols):
-                diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
-                                   per, sol.converged, check_tol)
+                diag = Diagnostics(
+                    sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts, per, sol.converged, check_tol
+                )
                 if not sol.converged:
                     failed.append(FailedMember(k, cf.label, f"did not converge: {diag}", diag))
                     continue
@@ -261,8 +285,16 @@ def solve_batch(world: World, counterfactuals: Sequence[Counterfactual], *, tol:
     return BatchResult(equilibria, failed, n_chunks, chunk_max, per_member, time.perf_counter() - t0)
 
 
-def _solve_batch_jax(world: World, cfs: list[Counterfactual], *, tol: float, check_tol: float, max_iter,
-                     t0: float, chunk_size: int | None) -> BatchResult:
+def _solve_batch_jax(
+    world: World,
+    cfs: list[Counterfactual],
+    *,
+    tol: float,
+    check_tol: float,
+    max_iter,
+    t0: float,
+    chunk_size: int | None,
+) -> BatchResult:
     """``solve_batch(backend="jax")``: the jitted batched solve, then the numpy checks."""
     from detente.strategy._jax_kernel import JaxKernel
 
@@ -271,11 +303,15 @@ def _solve_batch_jax(world: World, cfs: list[Counterfactual], *, tol: float, che
         if not isinstance(cf, Counterfactual):
             raise ShockError(f"member {k}: expected a Counterfactual, got {type(cf).__name__}")
         if cf.world is not world:
-            raise ShockError(f"member {k} ({cf.label!r}): backend='jax' needs every member made for the batch's "
-                             "world (no own elasticities)")
+            raise ShockError(
+                f"member {k} ({cf.label!r}): backend='jax' needs every member made for the batch's "
+                "world (no own elasticities)"
+            )
         if np.any(cf.export_taxes) or cf.critical_cuts or cf.closure == "balanced":
-            raise ShockError(f"member {k} ({cf.label!r}): backend='jax' solves tariff and trade-cost changes under "
-                             "the fixed-deficits or fixed-ratios closure; use backend='numpy'")
+            raise ShockError(
+                f"member {k} ({cf.label!r}): backend='jax' solves tariff and trade-cost changes under "
+                "the fixed-deficits or fixed-ratios closure; use backend='numpy'"
+            )
         check_inputs(world, cf)
     if len(closures) > 1 or len({cf.deficits.tobytes() for cf in cfs}) > 1:
         raise ShockError("backend='jax': all members must share one closure and one set of deficits")
@@ -295,12 +331,17 @@ def _solve_batch_jax(world: World, cfs: list[Counterfactual], *, tol: float, che
     failed: list[FailedMember] = []
     n_chunks = 0
     for start in range(0, B, size):
-        chunk = cfs[start:start + size]
+        chunk = cfs[start : start + size]
         n_chunks += 1
         tc = time.perf_counter()
-        z, its, res, done = (np.asarray(a) for a in solve(jnp.asarray(np.tile(z0, (len(chunk), 1))),
-                                                          jnp.asarray(np.stack([cf.tariffs for cf in chunk])),
-                                                          jnp.asarray(np.stack([cf.iceberg for cf in chunk]))))
+        z, its, res, done = (
+            np.asarray(a)
+            for a in solve(
+                jnp.asarray(np.tile(z0, (len(chunk), 1))),
+                jnp.asarray(np.stack([cf.tariffs for cf in chunk])),
+                jnp.asarray(np.stack([cf.iceberg for cf in chunk])),
+            )
+        )
         per = (time.perf_counter() - tc) / len(chunk)
         shocks = [_shock(cf) for cf in chunk]
         arrays = _Arrays(base, shocks)
@@ -311,8 +352,9 @@ def _solve_batch_jax(world: World, cfs: list[Counterfactual], *, tol: float, che
             bk = np.ascontiguousarray(arrays.bk[t].transpose(1, 2, 0))
             one = {key: np.ascontiguousarray(v[t]) for key, v in aux.items()}
             sol = _solution(base, shocks[t], bk, z[t], one, int(its[t]), float(res[t]), 0, bool(done[t]), check_tol)
-            diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, 0, per, sol.converged,
-                               check_tol)
+            diag = Diagnostics(
+                sol.iterations, sol.fixed_point_residual, sol.residuals, 0, per, sol.converged, check_tol
+            )
             if not sol.converged:
                 failed.append(FailedMember(k, cf.label, f"did not converge (JAX backend): {diag}", diag))
                 continue
@@ -397,8 +439,14 @@ def _sweep(base, A: dict, z: np.ndarray, Xscale: np.ndarray):
         const["theta"] = A["theta"]  # (b, J): each member's elasticities
     bil = _sweep_core.Bilateral(A["bk"], A["G"], A.get("Gt"), A.get("Gx"), A["D"], A["ratio"], A["Gb"])
     z_new, aux = _sweep_core.sweep(np, const, bil, z)
-    return z_new, dict(lc=aux["lc"].transpose(0, 2, 1), f=aux["f"].transpose(0, 2, 1),
-                       s=aux["s"].transpose(0, 2, 1), Y=aux["Y"].transpose(0, 2, 1), R=aux["R"], E=aux["E"])
+    return z_new, dict(
+        lc=aux["lc"].transpose(0, 2, 1),
+        f=aux["f"].transpose(0, 2, 1),
+        s=aux["s"].transpose(0, 2, 1),
+        Y=aux["Y"].transpose(0, 2, 1),
+        R=aux["R"],
+        E=aux["E"],
+    )
 
 
 def _lstsq_sym(A: np.ndarray, y: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -476,8 +524,9 @@ def _anderson_step(x, f, dX, dF, gram, x_prev, f_prev, has_prev, filled, head, b
     xs[:] = sel(step, acc, xs)
 
 
-def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float, check_tol: float,
-                 memory: int = _MEMORY, thetas=None) -> list[Solution]:
+def _solve_chunk(
+    base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float, check_tol: float, memory: int = _MEMORY, thetas=None
+) -> list[Solution]:
     """Solve a chunk of shocks of one baseline; one :class:`Solution` per shock, in order."""
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
@@ -514,8 +563,18 @@ def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float,
             bk = np.ascontiguousarray(arrays.bk[slot].transpose(1, 2, 0))  # (n, i, j)
             one = {key: np.ascontiguousarray(v[rows[t]]) for key, v in aux.items()}
             bm = base if thetas is None else base._replace(theta=thetas[mb])
-            out[mb] = _solution(bm, shocks[mb], bk, xs[t], one, it if np.isscalar(it) else int(it[t]),
-                                float(resid[t]), int(restarts[slot]), bool(fp_ok[t]), check_tol)
+            out[mb] = _solution(
+                bm,
+                shocks[mb],
+                bk,
+                xs[t],
+                one,
+                it if np.isscalar(it) else int(it[t]),
+                float(resid[t]),
+                int(restarts[slot]),
+                bool(fp_ok[t]),
+                check_tol,
+            )
 
     it = 0
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
@@ -578,15 +637,16 @@ def _solve_chunk(base, shocks: list[Shock], max_iter: np.ndarray, *, tol: float,
     return out  # type: ignore[return-value]
 
 
-def _solution(base, shock: Shock, bk, z, aux: dict, iterations: int, residual: float, restarts: int,
-              fp_ok: bool, check_tol: float) -> Solution:
+def _solution(
+    base, shock: Shock, bk, z, aux: dict, iterations: int, residual: float, restarts: int, fp_ok: bool, check_tol: float
+) -> Solution:
     """One member's :class:`Solution` from its fixed point, as :func:`solve_hat` builds it."""
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
     lw = z[:N]
-    lP = z[N:N + N * J].reshape(N, J)
-    Xn = z[N + N * J:].reshape(N, J) * Xscale
+    lP = z[N : N + N * J].reshape(N, J)
+    Xn = z[N + N * J :].reshape(N, J) * Xscale
     f, s = aux["f"], aux["s"]
     pi_new = bk * f[None, :, :] / s[:, None, :]
     w_hat = np.exp(lw)
@@ -595,6 +655,21 @@ def _solution(base, shock: Shock, bk, z, aux: dict, iterations: int, residual: f
     P_hat, c_hat = np.exp(lP), np.exp(aux["lc"])
     residuals = _equilibrium_residuals(base, shock, bk, w_hat, P_hat, c_hat, pi_new, Xn)
     ok = fp_ok and max(residuals.values()) <= check_tol
-    return Solution(w_hat=w_hat, P_hat=P_hat, c_hat=c_hat, pi=pi_new, X=Xn, Y=aux["Y"], I=income,
-                    R=aux["R"], iterations=iterations, fixed_point_residual=residual, restarts=restarts,
-                    converged=ok, residuals=residuals, D=D_new, closure=shock.closure, E=aux["E"])
+    return Solution(
+        w_hat=w_hat,
+        P_hat=P_hat,
+        c_hat=c_hat,
+        pi=pi_new,
+        X=Xn,
+        Y=aux["Y"],
+        I=income,
+        R=aux["R"],
+        iterations=iterations,
+        fixed_point_residual=residual,
+        restarts=restarts,
+        converged=ok,
+        residuals=residuals,
+        D=D_new,
+        closure=shock.closure,
+        E=aux["E"],
+    )

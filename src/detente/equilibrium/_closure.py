@@ -45,7 +45,7 @@ CLOSURES: tuple[str, ...] = ("fixed-deficits", "fixed-ratios", "balanced")
 DESCRIPTIONS = {
     "fixed-deficits": "deficits fixed in numeraire units (world value added)",
     "fixed-ratios": "deficit / value-added ratios fixed (expenditure / output held), "
-                    "world sum removed in proportion to value added",
+    "world sum removed in proportion to value added",
     "balanced": "deficits purged (Dekle-Eaton-Kortum): changes relative to the balanced-trade baseline",
 }
 

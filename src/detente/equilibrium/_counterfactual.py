@@ -40,8 +40,9 @@ Op = Literal["add", "set"]
 Selector = str | Sequence[str]
 
 
-def _select(labels: tuple[str, ...], sel: Selector, world: World, what: str,
-            groups: dict[str, tuple[str, ...]] | None = None) -> list[int]:
+def _select(
+    labels: tuple[str, ...], sel: Selector, world: World, what: str, groups: dict[str, tuple[str, ...]] | None = None
+) -> list[int]:
     if isinstance(sel, str):
         if sel.lower() in {"all", "*"}:
             return list(range(len(labels)))
@@ -124,12 +125,14 @@ class Counterfactual:
             raise ShockError(
                 f"tariff of {self.world.countries[n]} on {self.world.countries[i]} in "
                 f"{self.world.sectors[j]} is {100 * self.tariffs[n, i, j]:.6g}%: the tariff "
-                "factor 1 + tariff must be positive (tariffs above -100%)")
+                "factor 1 + tariff must be positive (tariffs above -100%)"
+            )
         if (self.iceberg <= 0).any():
             n, i, j = (int(x) for x in np.argwhere(self.iceberg <= 0)[0])
             raise ShockError(
                 f"iceberg factor of {self.world.countries[n]} on {self.world.countries[i]} in "
-                f"{self.world.sectors[j]} is {self.iceberg[n, i, j]:.6g}: must be positive")
+                f"{self.world.sectors[j]} is {self.iceberg[n, i, j]:.6g}: must be positive"
+            )
         if abs(self.deficits.sum()) > 1e-9 * max(float(self.world.value_added.sum()), 1.0):
             raise ShockError(f"deficits must sum to zero across countries; they sum to {self.deficits.sum():.6g}")
         if self.closure == "balanced" and np.any(self.deficits != 0):
@@ -137,8 +140,14 @@ class Counterfactual:
 
     # ---------------------------------------------------------------- constructors
     @classmethod
-    def from_world(cls, world: World, *, deficits: Literal["baseline", "zero"] | None = None,
-                   closure: Closure | None = None, label: str = "counterfactual") -> Counterfactual:
+    def from_world(
+        cls,
+        world: World,
+        *,
+        deficits: Literal["baseline", "zero"] | None = None,
+        closure: Closure | None = None,
+        label: str = "counterfactual",
+    ) -> Counterfactual:
         """No change in trade costs, with a deficit closure.
 
         ``closure`` is ``"fixed-deficits"`` (default), ``"fixed-ratios"`` or
@@ -163,8 +172,7 @@ class Counterfactual:
         else:
             raise ShockError(f"deficits must be 'baseline' or 'zero', got {deficits!r}")
         changes = () if deficits == "baseline" or closure == "balanced" else ("deficits set to zero",)
-        return cls(world, np.array(world.tariffs), np.ones_like(world.tariffs), D, label,
-                   changes, closure)
+        return cls(world, np.array(world.tariffs), np.ones_like(world.tariffs), D, label, changes, closure)
 
     def with_closure(self, closure: Closure) -> Counterfactual:
         """The same trade-cost changes under another deficit closure (baseline deficits,
@@ -182,12 +190,15 @@ class Counterfactual:
         i_idx = _select(w.countries, exporter, w, "country")
         j_idx = _select(w.sectors, sectors, w, "sector")
         if len(n_idx) == 1 and n_idx == i_idx:
-            raise ShockError(f"{w.countries[n_idx[0]]} <- {w.countries[i_idx[0]]}: a measure on a country's own "
-                             "goods does nothing (domestic sales are never taxed or licensed); name two countries")
+            raise ShockError(
+                f"{w.countries[n_idx[0]]} <- {w.countries[i_idx[0]]}: a measure on a country's own "
+                "goods does nothing (domestic sales are never taxed or licensed); name two countries"
+            )
         return n_idx, i_idx, j_idx, np.ix_(n_idx, i_idx, j_idx)
 
-    def tariff(self, importer: Selector, exporter: Selector, sectors: Selector, rate_pp: float,
-               op: Op = "add") -> Counterfactual:
+    def tariff(
+        self, importer: Selector, exporter: Selector, sectors: Selector, rate_pp: float, op: Op = "add"
+    ) -> Counterfactual:
         """Change tariffs of ``importer`` on ``exporter`` goods in ``sectors``.
 
         ``rate_pp`` is in percentage points; ``op="add"`` adds it to the tariff in force,
@@ -217,12 +228,14 @@ class Counterfactual:
             raise ShockError(
                 f"tariff change {rate_pp:+g} pp would make the tariff of {w.countries[n]} on "
                 f"{w.countries[i]} in {w.sectors[j]} negative ({100 * t[n, i, j]:.4g}%); "
-                "use op='set' with 0 to remove a tariff")
+                "use op='set' with 0 to remove a tariff"
+            )
         desc = f"tariff {importer}<-{exporter} [{_text(sectors)}] {'+' if op == 'add' and rate_pp >= 0 else ('=' if op == 'set' else '')}{rate_pp:g} pp"
         return dataclasses.replace(self, tariffs=t, changes=self.changes + (desc,))
 
-    def export_tax(self, exporter: Selector, importer: Selector, sectors: Selector, rate_pp: float,
-                   op: Op = "add") -> Counterfactual:
+    def export_tax(
+        self, exporter: Selector, importer: Selector, sectors: Selector, rate_pp: float, op: Op = "add"
+    ) -> Counterfactual:
         """Export taxes of ``exporter`` on its sales to ``importer`` in ``sectors`` (pp).
 
         The revenue accrues to the exporter: the wedge of an export licence or quota that
@@ -242,15 +255,18 @@ class Counterfactual:
         else:
             raise ShockError(f"op must be 'add' or 'set', got {op!r}")
         if (x[block] < 0).any():
-            raise ShockError(f"export tax change {rate_pp:+g} pp would make an export tax of "
-                             f"{exporter} on sales to {importer} negative")
+            raise ShockError(
+                f"export tax change {rate_pp:+g} pp would make an export tax of "
+                f"{exporter} on sales to {importer} negative"
+            )
         idx = np.arange(w.n_countries)
         x[idx, idx, :] = 0.0
         desc = f"export tax {exporter}->{importer} [{_text(sectors)}] {'=' if op == 'set' else '+'}{rate_pp:g} pp"
         return dataclasses.replace(self, export_taxes=x, changes=self.changes + (desc,))
 
-    def licence(self, exporter: Selector, importer: Selector, sectors: Selector,
-                refused_share: float) -> Counterfactual:
+    def licence(
+        self, exporter: Selector, importer: Selector, sectors: Selector, refused_share: float
+    ) -> Counterfactual:
         """Export licences of ``exporter`` that refuse the share ``refused_share`` of its sales
         to ``importer`` in ``sectors``: the quota's export-tax equivalent with the rent to the
         exporter (:func:`detente.instruments.licence_equivalent`), the scenario timeline's rule.
@@ -266,11 +282,23 @@ class Counterfactual:
         x[block] = (1.0 + x[block]) * (1.0 + eq) - 1.0
         idx = np.arange(w.n_countries)
         x[idx, idx, :] = 0.0
-        return dataclasses.replace(self, export_taxes=x, changes=self.changes + (
-            f"export licences {exporter}->{importer} [{_text(sectors)}] refuse {100 * refused_share:g}%",))
+        return dataclasses.replace(
+            self,
+            export_taxes=x,
+            changes=self.changes
+            + (f"export licences {exporter}->{importer} [{_text(sectors)}] refuse {100 * refused_share:g}%",),
+        )
 
-    def critical_input_cut(self, product: str, exporter: Selector, importer: Selector, refused_share: float,
-                           *, horizon: str | float | None = None, sigma: float | None = None) -> Counterfactual:
+    def critical_input_cut(
+        self,
+        product: str,
+        exporter: Selector,
+        importer: Selector,
+        refused_share: float,
+        *,
+        horizon: str | float | None = None,
+        sigma: float | None = None,
+    ) -> Counterfactual:
         """Licences of ``exporter`` that refuse ``refused_share`` of its sales of the critical
         input ``product`` (a registry id, e.g. ``"ndfeb-magnets"``) to ``importer``.
 
@@ -293,8 +321,13 @@ class Counterfactual:
             if not (np.isfinite(sigma) and 1e-3 <= sigma <= 20):
                 raise ShockError(f"nest elasticity sigma must be in [0.001, 20], got {sigma!r}")
             kw["critical_sigma"] = float(sigma)
-        return dataclasses.replace(self, critical_cuts=self.critical_cuts + (cut,), changes=self.changes + (
-            f"critical input {product} {exporter}->{importer} refused {100 * refused_share:g}%",), **kw)
+        return dataclasses.replace(
+            self,
+            critical_cuts=self.critical_cuts + (cut,),
+            changes=self.changes
+            + (f"critical input {product} {exporter}->{importer} refused {100 * refused_share:g}%",),
+            **kw,
+        )
 
     def critical_block(self):
         """The kernel block of :attr:`critical_cuts` (None without cuts)."""
@@ -302,11 +335,9 @@ class Counterfactual:
             return None
         from detente.instruments import critical_block
 
-        return critical_block(self.world, self.critical_cuts, horizon=self.critical_horizon,
-                              sigma=self.critical_sigma)
+        return critical_block(self.world, self.critical_cuts, horizon=self.critical_horizon, sigma=self.critical_sigma)
 
-    def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector,
-                     factor: float) -> Counterfactual:
+    def iceberg_cost(self, importer: Selector, exporter: Selector, sectors: Selector, factor: float) -> Counterfactual:
         """Multiply the iceberg trade cost of the selected flows by ``factor`` (> 0)."""
         w = self.world
         if not (np.isfinite(factor) and factor > 0):
@@ -315,7 +346,9 @@ class Counterfactual:
         d[self._cells(importer, exporter, sectors)[3]] *= factor
         idx = np.arange(w.n_countries)
         d[idx, idx, :] = 1.0
-        return dataclasses.replace(self, iceberg=d, changes=self.changes + (f"iceberg {importer}<-{exporter} [{sectors}] x{factor:g}",))
+        return dataclasses.replace(
+            self, iceberg=d, changes=self.changes + (f"iceberg {importer}<-{exporter} [{sectors}] x{factor:g}",)
+        )
 
     def with_label(self, label: str) -> Counterfactual:
         return dataclasses.replace(self, label=label)
@@ -324,16 +357,22 @@ class Counterfactual:
     def is_identity(self) -> bool:
         """No change in trade costs and deficits (under ``"balanced"`` the purge itself is a
         change unless the world is already balanced)."""
-        return (np.array_equal(self.tariffs, self.world.tariffs) and bool(np.all(self.iceberg == 1.0))
-                and not np.any(self.export_taxes) and not self.critical_cuts
-                and np.array_equal(self.deficits, self.world.deficit))
+        return (
+            np.array_equal(self.tariffs, self.world.tariffs)
+            and bool(np.all(self.iceberg == 1.0))
+            and not np.any(self.export_taxes)
+            and not self.critical_cuts
+            and np.array_equal(self.deficits, self.world.deficit)
+        )
 
     def describe(self) -> str:
         """The changes, then the closure, e.g. ``"tariff USA<-CHN [all] +10 pp; closure: fixed-ratios"``."""
         return "; ".join((*(self.changes or ("no change",)), f"closure: {self.closure}"))
 
 
-_TARIFF_RE = re.compile(r"^\s*(?P<imp>[^<:]+)<-(?P<exp>[^:]+):(?P<sec>[^:]+):(?P<op>[+=-])(?P<rate>[0-9]*\.?[0-9]+)\s*$")
+_TARIFF_RE = re.compile(
+    r"^\s*(?P<imp>[^<:]+)<-(?P<exp>[^:]+):(?P<sec>[^:]+):(?P<op>[+=-])(?P<rate>[0-9]*\.?[0-9]+)\s*$"
+)
 
 
 def parse_tariff(text: str) -> tuple[str, str, str, float, Op]:
@@ -347,7 +386,8 @@ def parse_tariff(text: str) -> tuple[str, str, str, float, Op]:
         raise ShockError(
             f"cannot read tariff change {text!r}: expected IMPORTER<-EXPORTER:SECTORS:+PP, "
             "-PP or =PP, e.g. 'USA<-CHN:all:+125' (add 125 percentage points) or "
-            "'CHN<-USA:C29:=25' (set to 25%)")
+            "'CHN<-USA:C29:=25' (set to 25%)"
+        )
     rate = float(m["rate"])
     op: Op = "set" if m["op"] == "=" else "add"
     if m["op"] == "-":
@@ -359,7 +399,9 @@ def parse_iceberg(text: str) -> tuple[str, str, str, float]:
     """Parse ``IMPORTER<-EXPORTER:SECTORS:xFACTOR`` (multiplies the trade cost)."""
     m = re.match(r"^\s*([^<:]+)<-([^:]+):([^:]+):x([0-9]*\.?[0-9]+)\s*$", text)
     if not m:
-        raise ShockError(f"cannot read iceberg change {text!r}: expected IMPORTER<-EXPORTER:SECTORS:xFACTOR, e.g. 'USA<-CHN:C26:x1.25'")
+        raise ShockError(
+            f"cannot read iceberg change {text!r}: expected IMPORTER<-EXPORTER:SECTORS:xFACTOR, e.g. 'USA<-CHN:C26:x1.25'"
+        )
     return m[1].strip(), m[2].strip(), m[3].strip(), float(m[4])
 
 
@@ -368,8 +410,10 @@ def parse_cut(text: str) -> tuple[str, str, str, float]:
     ``ndfeb-magnets:CHN->all:100`` (a ban) or ``ndfeb-magnets:CHN->USA,JPN:75``."""
     m = re.match(r"^\s*([A-Za-z0-9_.-]+):([^:>-]+)->([^:]+):([0-9]*\.?[0-9]+)%?\s*$", text)
     if not m:
-        raise ShockError(f"cannot read critical-input cut {text!r}: expected PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT, "
-                         "e.g. 'ndfeb-magnets:CHN->all:100' (a ban) or 'ndfeb-magnets:CHN->USA:75'")
+        raise ShockError(
+            f"cannot read critical-input cut {text!r}: expected PRODUCT:EXPORTER->IMPORTER:REFUSED_PCT, "
+            "e.g. 'ndfeb-magnets:CHN->all:100' (a ban) or 'ndfeb-magnets:CHN->USA:75'"
+        )
     pct = float(m[4])
     if pct > 100:
         raise ShockError(f"critical-input cut {text!r}: the refused share is a percentage in [0, 100], got {pct:g}")

@@ -79,12 +79,16 @@ def check_block(blk: CriticalBlock, N: int, J: int) -> None:
         raise ShockError("critical-input block: cost shares must be positive and finite")
     per_node = np.bincount(node, a, minlength=N * J)
     if (per_node >= 1).any():
-        raise ShockError(f"critical-input block: the cost shares of a user's critical inputs sum to "
-                         f"{per_node.max():.6g}; they must sum to less than 1")
+        raise ShockError(
+            f"critical-input block: the cost shares of a user's critical inputs sum to "
+            f"{per_node.max():.6g}; they must sum to less than 1"
+        )
     if not np.isfinite(z).all() or (z <= 0).any() or (z > 1).any():
         k = int(np.argmax(~np.isfinite(z) | (z <= 0) | (z > 1)))
-        raise ShockError(f"critical-input block: supply {z[k]!r} must be in (0, 1] (a total cut with no "
-                         "other supplier and criticality 1 has no finite equilibrium)")
+        raise ShockError(
+            f"critical-input block: supply {z[k]!r} must be in (0, 1] (a total cut with no "
+            "other supplier and criticality 1 has no finite equilibrium)"
+        )
     h = np.asarray(blk.holder, dtype=float)
     if h.shape != (K, N) or (h < 0).any() or (K and h.sum(axis=1).max() > 1 + 1e-9):
         raise ShockError("critical-input block: holder rows must be non-negative shares summing to at most 1")

@@ -117,15 +117,18 @@ def _prepare(base, shock: Shock):
 
 def bilateral_T(bk, G, Gt, Gx, D, closure: str) -> _sweep.Bilateral:
     """One member's bilateral terms (n, i, j) in the sweep's (1, j, n, i) layout."""
+
     def T(a):
         return None if a is None else np.ascontiguousarray(a.transpose(2, 0, 1))[None]
 
-    return _sweep.Bilateral(T(bk), T(G), T(Gt), T(Gx), np.asarray(D, dtype=float)[None],
-                            np.array([closure == "fixed-ratios"]), T(G * bk))
+    return _sweep.Bilateral(
+        T(bk), T(G), T(Gt), T(Gx), np.asarray(D, dtype=float)[None], np.array([closure == "fixed-ratios"]), T(G * bk)
+    )
 
 
-def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
-              memory: int = 10, check_tol: float = 1e-8) -> Solution:
+def solve_hat(
+    base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000, memory: int = 10, check_tol: float = 1e-8
+) -> Solution:
     """Solve the counterfactual equilibrium of ``base`` under ``shock`` (exact hat algebra).
 
     Parameters
@@ -189,6 +192,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
             def rents(YT):
                 paid, received = node_rents(blk, tau_k, YT[0].T.ravel(), lm, J)
                 return paid.reshape(N, J).T[None], received[None]
+
         z_new, aux = _sweep.sweep(np, const, A, z[None, :nz], lc_extra=lc_extra, rents=rents)
         z_new = z_new[0]
         if K:
@@ -197,8 +201,9 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
             eps = (theta * aux["zeta"][0].T / np.maximum(Y, 1e-300)).ravel() + 1.0
             z_new = np.concatenate([z_new, markup_step(blk, lm, logA, s_k, log_Yq, eps)])
         if full:
-            return z_new, {k: (v[0].T if v.ndim == 3 and k in ("lc", "f", "s", "Y", "zeta") else v[0])
-                           for k, v in aux.items()}
+            return z_new, {
+                k: (v[0].T if v.ndim == 3 and k in ("lc", "f", "s", "Y", "zeta") else v[0]) for k, v in aux.items()
+            }
         return z_new
 
     def unpack(z):
@@ -208,7 +213,7 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel(), np.zeros(K)])
     fp = anderson(sweep, z0, tol=tol, max_iter=max_iter, memory=memory)
     lw, lP, Xn = unpack(fp.x)
-    lm = fp.x[N + 2 * N * J:] if K else None
+    lm = fp.x[N + 2 * N * J :] if K else None
     _, aux = sweep(fp.x, full=True)
     f, s = aux["f"], aux["s"]
     pi_new = bk * f[None, :, :] / s[:, None, :]
@@ -219,10 +224,25 @@ def solve_hat(base, shock: Shock, *, tol: float = 1e-12, max_iter: int = 3000,
     income = w_hat * VA + R + D_new + aux["E"]
     residuals = _equilibrium_residuals(base, shock, bk, w_hat, np.exp(lP), np.exp(aux["lc"]), pi_new, Xn, lm)
     ok = fp.converged and max(residuals.values()) <= check_tol
-    return Solution(w_hat=w_hat, P_hat=np.exp(lP), c_hat=np.exp(aux["lc"]), pi=pi_new, X=Xn, Y=Y,
-                    I=income, R=R, iterations=fp.iterations, fixed_point_residual=fp.residual,
-                    restarts=fp.restarts, converged=ok, residuals=residuals, D=D_new,
-                    closure=shock.closure, E=aux["E"], critical_markup=None if lm is None else np.exp(lm))
+    return Solution(
+        w_hat=w_hat,
+        P_hat=np.exp(lP),
+        c_hat=np.exp(aux["lc"]),
+        pi=pi_new,
+        X=Xn,
+        Y=Y,
+        I=income,
+        R=R,
+        iterations=fp.iterations,
+        fixed_point_residual=fp.residual,
+        restarts=fp.restarts,
+        converged=ok,
+        residuals=residuals,
+        D=D_new,
+        closure=shock.closure,
+        E=aux["E"],
+        critical_markup=None if lm is None else np.exp(lm),
+    )
 
 
 def _kernel_closure(shock: Shock) -> str:
@@ -232,8 +252,10 @@ def _kernel_closure(shock: Shock) -> str:
         if np.any(np.asarray(shock.D) != 0):
             from detente.errors import ShockError
 
-            raise ShockError("the balanced closure solves with zero deficits on a purged world; "
-                             "got non-zero deficits (use equilibrium.solve, which purges the world first)")
+            raise ShockError(
+                "the balanced closure solves with zero deficits on a purged world; "
+                "got non-zero deficits (use equilibrium.solve, which purges the world first)"
+            )
         return "fixed-deficits"
     return closure
 
@@ -261,7 +283,7 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     price = np.abs(np.log(P_hat) + np.log(s) / theta).max()
     cost = np.abs(np.log(c_hat) - lc).max()
     # (3) trade shares from the returned costs and prices
-    pi3 = bk * f[None] * (P_hat ** theta)[:, None, :]
+    pi3 = bk * f[None] * (P_hat**theta)[:, None, :]
     # (4) expenditure and (5) trade balance in levels; border value = producer value x (1 + x)
     flows = pi_new * Xn[:, None, :] / (1.0 + shock.tau)  # at the border (net of tariffs)
     x = export_tax_of(shock)
@@ -286,9 +308,15 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
     balance = np.abs(flows.sum(axis=(1, 2)) - D_new - net_rents - flows.sum(axis=(0, 2))).max() / scale
     labour = np.abs((gva * Ycd).sum(axis=1) - w_hat * VA).max() / scale
     shares = max(np.abs(pi_new.sum(axis=1) - 1.0).max(), np.abs(pi3 - pi_new).max())
-    return {"price_index": float(price), "input_cost": float(cost), "expenditure": float(expend),
-            "trade_balance": float(balance), "labour_market": float(labour), "trade_shares": float(shares),
-            **out}
+    return {
+        "price_index": float(price),
+        "input_cost": float(cost),
+        "expenditure": float(expend),
+        "trade_balance": float(balance),
+        "labour_market": float(labour),
+        "trade_shares": float(shares),
+        **out,
+    }
 
 
 # ---------------------------------------------------------------------------- one sector
@@ -304,8 +332,20 @@ class GravitySolution(NamedTuple):
     residual: float
 
 
-def solve_gravity(pi, tau, theta: float, VA, D, tau_new, d_hat, D_new, *, tol: float = 1e-13,
-                  max_iter: int = 2000, closure: str = "fixed-deficits") -> GravitySolution:
+def solve_gravity(
+    pi,
+    tau,
+    theta: float,
+    VA,
+    D,
+    tau_new,
+    d_hat,
+    D_new,
+    *,
+    tol: float = 1e-13,
+    max_iter: int = 2000,
+    closure: str = "fixed-deficits",
+) -> GravitySolution:
     """One-sector Armington / Anderson-van Wincoop endowment economy in changes.
 
     ``pi`` (n, i) trade shares, ``tau`` tariffs, ``VA`` endowment incomes w_i L_i, ``D``
@@ -342,6 +382,14 @@ def solve_gravity(pi, tau, theta: float, VA, D, tau_new, d_hat, D_new, *, tol: f
     w, s, pn, X, sales = state(fp.x)
     R = X * (pn * share_t).sum(axis=1)
     resid = float(np.abs(sales - w * VA).max() / Wt)
-    return GravitySolution(w_hat=w, P_hat=s ** (-1.0 / theta), pi=pn, X=X, I=X, R=R,
-                           iterations=fp.iterations, converged=fp.converged and resid < 1e-10,
-                           residual=resid)
+    return GravitySolution(
+        w_hat=w,
+        P_hat=s ** (-1.0 / theta),
+        pi=pn,
+        X=X,
+        I=X,
+        R=R,
+        iterations=fp.iterations,
+        converged=fp.converged and resid < 1e-10,
+        residual=resid,
+    )

@@ -75,8 +75,10 @@ def _parse(world, text: str) -> _Headline:
         if world.trade_flows[n, i, list(js)].sum() <= 0:
             raise ShockError(f"headline {text!r}: no baseline trade, so no log change")
         return _Headline(f"trade {world.countries[i]}->{world.countries[n]} {sel}", "trade", n, i, js)
-    raise ShockError(f"cannot read headline {text!r}: use 'welfare USA' or 'trade CHN->USA goods' "
-                     "(exporter->importer, then 'goods', 'all' or comma-separated sectors)")
+    raise ShockError(
+        f"cannot read headline {text!r}: use 'welfare USA' or 'trade CHN->USA goods' "
+        "(exporter->importer, then 'goods', 'all' or comma-separated sectors)"
+    )
 
 
 def default_headlines(eq, max_pairs: int = 4) -> list[str]:
@@ -142,12 +144,19 @@ class Sensitivities:
 
         if unit not in {"pct", "log"}:
             raise ValueError(f"unit must be 'pct' or 'log', got {unit!r}")
-        df = pd.DataFrame(self.d_pct if unit == "pct" else self.d_log,
-                          index=pd.Index(self.headlines, name="headline"),
-                          columns=pd.Index(self.sectors, name="sector"))
-        df.attrs.update(unit=("pp of the headline's percent change per unit of ln theta^j"
-                              if unit == "pct" else "log points (100 d ln x) per unit of ln theta^j"),
-                        counterfactual=self.counterfactual)
+        df = pd.DataFrame(
+            self.d_pct if unit == "pct" else self.d_log,
+            index=pd.Index(self.headlines, name="headline"),
+            columns=pd.Index(self.sectors, name="sector"),
+        )
+        df.attrs.update(
+            unit=(
+                "pp of the headline's percent change per unit of ln theta^j"
+                if unit == "pct"
+                else "log points (100 d ln x) per unit of ln theta^j"
+            ),
+            counterfactual=self.counterfactual,
+        )
         return df
 
     @property
@@ -173,8 +182,17 @@ class Sensitivities:
         rows = []
         for k, h in enumerate(self.headlines):
             if tot[k] <= NOISE_PP:  # no dependence beyond the solver's rounding: no drivers
-                rows.append(dict(headline=h, value_pct=self.values[k], uniform_pp=0.0, top_sector="",
-                                 top_share=np.nan, dominant=False, drivers=""))
+                rows.append(
+                    dict(
+                        headline=h,
+                        value_pct=self.values[k],
+                        uniform_pp=0.0,
+                        top_sector="",
+                        top_share=np.nan,
+                        dominant=False,
+                        drivers="",
+                    )
+                )
                 continue
             share = a[k] / tot[k]
             order = np.argsort(-share, kind="stable")
@@ -185,9 +203,17 @@ class Sensitivities:
                 if acc >= cover:
                     break
             j0 = int(order[0])
-            rows.append(dict(headline=h, value_pct=self.values[k], uniform_pp=float(self.uniform[k]),
-                             top_sector=self.sectors[j0], top_share=float(share[j0]),
-                             dominant=bool(share[j0] > dominant), drivers=", ".join(names)))
+            rows.append(
+                dict(
+                    headline=h,
+                    value_pct=self.values[k],
+                    uniform_pp=float(self.uniform[k]),
+                    top_sector=self.sectors[j0],
+                    top_share=float(share[j0]),
+                    dominant=bool(share[j0] > dominant),
+                    drivers=", ".join(names),
+                )
+            )
         return pd.DataFrame(rows).set_index("headline")
 
 
@@ -289,9 +315,14 @@ def _functions(kernel, fresh: bool = False) -> dict:
         _, pull = jax.vjp(lambda a: g(z, a, c, tau, d), lt)  # S rows: adjoints lambda_k
         return Ult + jax.vmap(lambda v: pull(v)[0])(S)
 
-    fns = dict(prep=jax.jit(prep, static_argnames="forward"), linear=jax.jit(linear, static_argnames="forward"),
-               matvec=jax.jit(matvec, static_argnames="forward"), dense=jax.jit(dense, static_argnames="forward"),
-               jacobian=jax.jit(jacobian), finish=jax.jit(finish, static_argnames="forward"))
+    fns = dict(
+        prep=jax.jit(prep, static_argnames="forward"),
+        linear=jax.jit(linear, static_argnames="forward"),
+        matvec=jax.jit(matvec, static_argnames="forward"),
+        dense=jax.jit(dense, static_argnames="forward"),
+        jacobian=jax.jit(jacobian),
+        finish=jax.jit(finish, static_argnames="forward"),
+    )
     _COMPILED.clear()  # keep one world shape compiled (the code is large)
     _COMPILED[key] = fns
     return fns
@@ -372,23 +403,23 @@ def _gmres(op, B: np.ndarray, *, rtol: float = 1e-10, restart: int = 60, max_res
             w0 = np.linalg.norm(wv, axis=1)
             for _rep in range(2):  # classical Gram-Schmidt, repeated when it lost digits (DGKS)
                 for r in range(m):  # one BLAS gemv per row beats a stacked matmul
-                    hk = Q[r, :k + 1] @ wv[r]
-                    wv[r] -= hk @ Q[r, :k + 1]
-                    h[r, :k + 1] += hk
+                    hk = Q[r, : k + 1] @ wv[r]
+                    wv[r] -= hk @ Q[r, : k + 1]
+                    h[r, : k + 1] += hk
                 hn = np.linalg.norm(wv, axis=1)
                 if (hn >= 0.7 * w0).all():
                     break
                 w0 = hn
             h[:, k + 1] = hn
             Q[:, k + 1] = wv / np.where(hn > 0, hn, 1.0)[:, None]
-            r = np.matmul(Om[:, :k + 2, :k + 2], h[:, :, None])[:, :, 0]
+            r = np.matmul(Om[:, : k + 2, : k + 2], h[:, :, None])[:, :, 0]
             rho = np.hypot(r[:, k], r[:, k + 1])
             ok = rho > 0
             c = np.where(ok, r[:, k] / np.where(ok, rho, 1.0), 1.0)
             sn = np.where(ok, r[:, k + 1] / np.where(ok, rho, 1.0), 0.0)
-            a, b = Om[:, k, :k + 2].copy(), Om[:, k + 1, :k + 2].copy()
-            Om[:, k, :k + 2] = c[:, None] * a + sn[:, None] * b
-            Om[:, k + 1, :k + 2] = -sn[:, None] * a + c[:, None] * b
+            a, b = Om[:, k, : k + 2].copy(), Om[:, k + 1, : k + 2].copy()
+            Om[:, k, : k + 2] = c[:, None] * a + sn[:, None] * b
+            Om[:, k + 1, : k + 2] = -sn[:, None] * a + c[:, None] * b
             Rt[:, :k, k] = r[:, :k]
             Rt[:, k, k] = rho
             kk = k + 1
@@ -407,8 +438,15 @@ def _gmres(op, B: np.ndarray, *, rtol: float = 1e-10, restart: int = 60, max_res
     return X, products, rel
 
 
-def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode: str = "auto",
-                             solver: str = "auto", max_pairs: int = 4, rtol: float = 1e-10) -> Sensitivities:
+def elasticity_sensitivities(
+    eq,
+    headlines: Sequence[str] | None = None,
+    *,
+    mode: str = "auto",
+    solver: str = "auto",
+    max_pairs: int = 4,
+    rtol: float = 1e-10,
+) -> Sensitivities:
     """Exact derivatives of headline results of ``eq`` with respect to each ln theta^j.
 
     Parameters
@@ -452,11 +490,12 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
 
     closure = getattr(cf, "closure", None) or "fixed-deficits"
     if getattr(cf, "critical_cuts", ()):
-        raise ShockError("elasticity sensitivities are not available with critical-input cuts (the nested "
-                         "CES block is solved by equilibrium.solve only); use --bands for their uncertainty")
+        raise ShockError(
+            "elasticity sensitivities are not available with critical-input cuts (the nested "
+            "CES block is solved by equilibrium.solve only); use --bands for their uncertainty"
+        )
     x = getattr(cf, "export_taxes", None)
-    kernel = JaxKernel(w.arrays(), cf.deficits, closure=closure,
-                       export_tax=x if x is not None and np.any(x) else None)
+    kernel = JaxKernel(w.arrays(), cf.deficits, closure=closure, export_tax=x if x is not None and np.any(x) else None)
     jnp = kernel._jnp
     welfare = [hd for hd in hs if hd.kind == "welfare"]
     trade = [hd for hd in hs if hd.kind == "trade"]
@@ -467,11 +506,19 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
     pn = np.array([hd.importer for hd in trade], dtype=int)
     pe = np.array([hd.exporter for hd in trade], dtype=int)
     T0 = (w.trade_flows[pn, pe] * mask).sum(axis=1)
-    h = dict(w=jnp.asarray(np.array([hd.importer for hd in welfare], dtype=int)), pn=jnp.asarray(pn),
-             pe=jnp.asarray(pe), income0=jnp.asarray(kernel.income0), alpha=jnp.asarray(w.final_shares),
-             gva=jnp.asarray(w.va_share), gio=jnp.asarray(w.io_shares),
-             l1t0=jnp.asarray(np.log1p(w.tariffs[pn, pe])), share0=jnp.asarray(w.trade_shares[pn, pe]),
-             mask=jnp.asarray(mask), T0=jnp.asarray(T0))
+    h = dict(
+        w=jnp.asarray(np.array([hd.importer for hd in welfare], dtype=int)),
+        pn=jnp.asarray(pn),
+        pe=jnp.asarray(pe),
+        income0=jnp.asarray(kernel.income0),
+        alpha=jnp.asarray(w.final_shares),
+        gva=jnp.asarray(w.va_share),
+        gio=jnp.asarray(w.io_shares),
+        l1t0=jnp.asarray(np.log1p(w.tariffs[pn, pe])),
+        share0=jnp.asarray(w.trade_shares[pn, pe]),
+        mask=jnp.asarray(mask),
+        T0=jnp.asarray(T0),
+    )
     z = jnp.asarray(pack(sol, w.expenditure))
     args = (z, jnp.asarray(np.log(w.theta)), kernel._c, jnp.asarray(cf.tariffs), jnp.asarray(cf.iceberg))
     forward = mode == "forward"
@@ -489,8 +536,10 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
         fns = _functions(kernel, fresh=True)
         vals, gap, out = run(fns)
         if not float(gap) <= _TWIN_TOL:
-            raise DetenteError(f"the JAX twin of the sweep does not reproduce this equilibrium (gap {float(gap):.1e}); "
-                               "was it solved with a closure the twin does not know?")
+            raise DetenteError(
+                f"the JAX twin of the sweep does not reproduce this equilibrium (gap {float(gap):.1e}); "
+                "was it solved with a closure the twin does not know?"
+            )
     if solver == "dense":
         rhs, Ult, M = out
         perm = _block_order(N, size)
@@ -522,10 +571,19 @@ def elasticity_sensitivities(eq, headlines: Sequence[str] | None = None, *, mode
     iw, it = iter(range(len(welfare))), iter(range(len(welfare), len(hs)))
     rows = [next(iw) if isw else next(it) for isw in order]
     u, du = vals[rows], dU[rows]
-    return Sensitivities(headlines=tuple(hd.label for hd in hs), sectors=tuple(w.sectors),
-                         theta=np.array(w.theta), values=100.0 * np.expm1(u), d_pct=100.0 * np.exp(u)[:, None] * du,
-                         d_log=100.0 * du, mode=mode, solver=solver, seconds=time.perf_counter() - t0, products=products,
-                         counterfactual=cf.describe())
+    return Sensitivities(
+        headlines=tuple(hd.label for hd in hs),
+        sectors=tuple(w.sectors),
+        theta=np.array(w.theta),
+        values=100.0 * np.expm1(u),
+        d_pct=100.0 * np.exp(u)[:, None] * du,
+        d_log=100.0 * du,
+        mode=mode,
+        solver=solver,
+        seconds=time.perf_counter() - t0,
+        products=products,
+        counterfactual=cf.describe(),
+    )
 
 
 # ---------------------------------------------------------------------------- shares
@@ -551,10 +609,21 @@ def shares_moved(eq, factor: float = 10.0, floor: float = SHARE_FLOOR):
     cells = np.argwhere(hit)
     lr = np.abs(np.log(ratio[hit]))
     cells = cells[np.argsort(-lr, kind="stable")]
-    rows = [dict(importer=w.countries[n], exporter=w.countries[i], sector=w.sectors[j], baseline=float(p0[n, i, j]),
-                 counterfactual=float(p1[n, i, j]), ratio=float(ratio[n, i, j]),
-                 direction="up" if ratio[n, i, j] > 1 else "down") for n, i, j in cells]
-    df = pd.DataFrame(rows, columns=["importer", "exporter", "sector", "baseline", "counterfactual", "ratio", "direction"])
+    rows = [
+        dict(
+            importer=w.countries[n],
+            exporter=w.countries[i],
+            sector=w.sectors[j],
+            baseline=float(p0[n, i, j]),
+            counterfactual=float(p1[n, i, j]),
+            ratio=float(ratio[n, i, j]),
+            direction="up" if ratio[n, i, j] > 1 else "down",
+        )
+        for n, i, j in cells
+    ]
+    df = pd.DataFrame(
+        rows, columns=["importer", "exporter", "sector", "baseline", "counterfactual", "ratio", "direction"]
+    )
     df.attrs.update(factor=factor, floor=floor, counterfactual=eq.counterfactual.describe())
     return df
 
@@ -569,8 +638,12 @@ def share_warning(eq, factor: float = 10.0, *, show: int = 3) -> str | None:
     if not len(moved):
         return None
     rows = moved.head(show).to_dict("records")
-    cells = "; ".join(f"{r['exporter']}->{r['importer']} {r['sector']}: share {r['baseline']:.3g} -> "
-                      f"{r['counterfactual']:.3g}" for r in rows)
+    cells = "; ".join(
+        f"{r['exporter']}->{r['importer']} {r['sector']}: share {r['baseline']:.3g} -> {r['counterfactual']:.3g}"
+        for r in rows
+    )
     more = f" (and {len(moved) - show} more)" if len(moved) > show else ""
-    return (f"{len(moved)} bilateral trade shares move by more than {factor:g}x ({cells}{more}); "
-            "constant-elasticity answers this far from the data are fragile")
+    return (
+        f"{len(moved)} bilateral trade shares move by more than {factor:g}x ({cells}{more}); "
+        "constant-elasticity answers this far from the data are fragile"
+    )

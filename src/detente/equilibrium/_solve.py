@@ -32,13 +32,21 @@ class Diagnostics:
 
     def __str__(self) -> str:
         worst = max(self.residuals.values())
-        return (f"{'converged' if self.converged else 'NOT converged'} in {self.iterations} "
-                f"iterations, {self.seconds:.3f} s; largest equilibrium residual {worst:.1e} "
-                f"(tolerance {self.tolerance:.0e})")
+        return (
+            f"{'converged' if self.converged else 'NOT converged'} in {self.iterations} "
+            f"iterations, {self.seconds:.3f} s; largest equilibrium residual {worst:.1e} "
+            f"(tolerance {self.tolerance:.0e})"
+        )
 
 
-def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: float = 1e-12,
-          check_tol: float = 1e-8, max_iter: int = 3000) -> Equilibrium:
+def solve(
+    world: World,
+    counterfactual: Counterfactual | None = None,
+    *,
+    tol: float = 1e-12,
+    check_tol: float = 1e-8,
+    max_iter: int = 3000,
+) -> Equilibrium:
     """Solve the static general equilibrium of ``world`` under ``counterfactual``.
 
     Parameters
@@ -70,8 +78,9 @@ def solve(world: World, counterfactual: Counterfactual | None = None, *, tol: fl
     cf = counterfactual if counterfactual is not None else Counterfactual.from_world(world)
     if cf.world is not world:
         if cf.world.countries != world.countries or cf.world.sectors != world.sectors:
-            raise ShockError("the counterfactual was made for a different world "
-                             f"({cf.world.meta.name!r}, not {world.meta.name!r})")
+            raise ShockError(
+                f"the counterfactual was made for a different world ({cf.world.meta.name!r}, not {world.meta.name!r})"
+            )
     check_inputs(world, cf)
     if cf.closure == "balanced":
         purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=max_iter)
@@ -98,13 +107,16 @@ def check_inputs(world: World, cf: Counterfactual) -> None:
     lo, hi = THETA_RANGE
     if (th < lo).any() or (th > hi).any() or not np.isfinite(th).all():
         j = int(np.argmax((th < lo) | (th > hi) | ~np.isfinite(th)))
-        raise ShockError(f"theta of sector {world.sectors[j]!r} is {th[j]:.6g}: the solver accepts trade "
-                         f"elasticities in [{lo:g}, {hi:g}]")
+        raise ShockError(
+            f"theta of sector {world.sectors[j]!r} is {th[j]:.6g}: the solver accepts trade "
+            f"elasticities in [{lo:g}, {hi:g}]"
+        )
     va = np.asarray(world.value_added)
     if (va <= 0).any():
         n = int(np.argmax(va <= 0))
-        raise ShockError(f"{world.countries[n]} has no value added ({va[n]:.6g}): its welfare is undefined; "
-                         "drop or merge it")
+        raise ShockError(
+            f"{world.countries[n]} has no value added ({va[n]:.6g}): its welfare is undefined; drop or merge it"
+        )
     inc = np.asarray(world.income)
     if (inc <= 0).any():
         n = int(np.argmax(inc <= 0))
@@ -113,9 +125,11 @@ def check_inputs(world: World, cf: Counterfactual) -> None:
         spend = va + np.asarray(cf.deficits)
         if (spend <= 0).any():
             n = int(np.argmax(spend <= 0))
-            raise ShockError(f"deficit of {world.countries[n]} is {cf.deficits[n]:.6g} against value added "
-                             f"{va[n]:.6g}: final spending would be negative; a deficit must exceed "
-                             "-value added")
+            raise ShockError(
+                f"deficit of {world.countries[n]} is {cf.deficits[n]:.6g} against value added "
+                f"{va[n]:.6g}: final spending would be negative; a deficit must exceed "
+                "-value added"
+            )
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         lk = np.log((1.0 + cf.tariffs) / (1.0 + world.tariffs) * cf.iceberg * (1.0 + cf.export_taxes))
         # log of the price-index term sum_i pi kappa^-theta of each market (n, j), at baseline costs
@@ -125,22 +139,28 @@ def check_inputs(world: World, cf: Counterfactual) -> None:
     dead = (ls < -600) & (np.asarray(world.expenditure) > 0)
     if dead.any():
         n, j = (int(x) for x in np.argwhere(dead)[0])
-        raise ShockError(f"the trade costs of {world.countries[n]} rise so much in {world.sectors[j]} that "
-                         "nothing could be bought there at baseline costs (every supplier's flow underflows "
-                         "to zero); use a smaller change")
+        raise ShockError(
+            f"the trade costs of {world.countries[n]} rise so much in {world.sectors[j]} that "
+            "nothing could be bought there at baseline costs (every supplier's flow underflows "
+            "to zero); use a smaller change"
+        )
 
 
 def _check_solution(world: World, cf: Counterfactual, sol) -> None:
     """An answer must be meaningful as well as converged: spending and income positive."""
     if (sol.X < -1e-9 * max(float(np.abs(sol.X).max()), 1.0)).any():
         n, j = (int(x) for x in np.unravel_index(int(np.argmin(sol.X)), sol.X.shape))
-        raise ShockError(f"the equilibrium has negative spending of {world.countries[n]} on "
-                         f"{world.sectors[j]} ({sol.X[n, j]:.6g}): the deficits are too large for this "
-                         "world; use smaller deficits or another closure")
+        raise ShockError(
+            f"the equilibrium has negative spending of {world.countries[n]} on "
+            f"{world.sectors[j]} ({sol.X[n, j]:.6g}): the deficits are too large for this "
+            "world; use smaller deficits or another closure"
+        )
     if (sol.I <= 0).any() or not np.isfinite(sol.I).all():
         n = int(np.argmin(np.where(np.isfinite(sol.I), sol.I, -np.inf)))
-        raise ShockError(f"the equilibrium leaves {world.countries[n]} with income {sol.I[n]:.6g}: no "
-                         "meaningful welfare; use smaller deficits or another closure")
+        raise ShockError(
+            f"the equilibrium leaves {world.countries[n]} with income {sol.I[n]:.6g}: no "
+            "meaningful welfare; use smaller deficits or another closure"
+        )
 
 
 # The purge of each world (the "balanced" closure), cached per world object. A small
@@ -151,15 +171,17 @@ _PURGE_LOCK = threading.Lock()
 _PURGE_CACHE_SIZE = 16
 
 
-def _purge(world: World, *, tol: float = 1e-12, check_tol: float = 1e-8,
-           max_iter: int = 3000) -> tuple[Equilibrium, World]:
+def _purge(
+    world: World, *, tol: float = 1e-12, check_tol: float = 1e-8, max_iter: int = 3000
+) -> tuple[Equilibrium, World]:
     with _PURGE_LOCK:
         hit = _PURGES.get(id(world))
         if hit is not None and hit[0] is world:
             _PURGES.move_to_end(id(world))
             return hit[1], hit[2]
-    eq = _solve(world, Counterfactual.from_world(world, deficits="zero", label="purge deficits"),
-                tol, check_tol, max_iter)
+    eq = _solve(
+        world, Counterfactual.from_world(world, deficits="zero", label="purge deficits"), tol, check_tol, max_iter
+    )
     balanced = eq.to_world(name=f"{world.meta.name}+balanced")
     with _PURGE_LOCK:
         _PURGES[id(world)] = (world, eq, balanced)
@@ -177,14 +199,26 @@ def purged_world(world: World) -> World:
 def _solve(world: World, cf: Counterfactual, tol: float, check_tol: float, max_iter: int) -> Equilibrium:
     t0 = time.perf_counter()
     x = cf.export_taxes if np.any(cf.export_taxes) else None
-    sol = solve_hat(world.arrays(), Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x,
-                                          cf.critical_block()), tol=tol,
-                    max_iter=max_iter, check_tol=check_tol)
-    diag = Diagnostics(sol.iterations, sol.fixed_point_residual, sol.residuals, sol.restarts,
-                       time.perf_counter() - t0, sol.converged, check_tol)
+    sol = solve_hat(
+        world.arrays(),
+        Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x, cf.critical_block()),
+        tol=tol,
+        max_iter=max_iter,
+        check_tol=check_tol,
+    )
+    diag = Diagnostics(
+        sol.iterations,
+        sol.fixed_point_residual,
+        sol.residuals,
+        sol.restarts,
+        time.perf_counter() - t0,
+        sol.converged,
+        check_tol,
+    )
     if not sol.converged:
-        raise ConvergenceError(f"equilibrium of {world.meta.name!r} under "
-                               f"{cf.describe()!r} did not converge: {diag}", diag)
+        raise ConvergenceError(
+            f"equilibrium of {world.meta.name!r} under {cf.describe()!r} did not converge: {diag}", diag
+        )
     _check_solution(world, cf, sol)
     return Equilibrium(world, cf, sol, diag)
 
@@ -287,22 +321,25 @@ class Equilibrium:
         exp_b = Tb.sum(axis=(0, 2)) - Tb[idx, idx].sum(axis=1)
         exp_n = Tn.sum(axis=(0, 2)) - Tn[idx, idx].sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            df = pd.DataFrame({
-                "welfare_pct": 100 * (self.welfare_hat - 1),
-                "real_wage_pct": 100 * (self.real_wage_hat - 1),
-                "cpi_pct": 100 * (self.consumer_price_hat - 1),
-                "wage_pct": 100 * (self.solution.w_hat - 1),
-                "tot_pct": 100 * dec["terms_of_trade"],
-                "vot_pct": 100 * dec["volume_of_trade"],
-                "deficit_pct": 100 * dec["deficit"],
-                "welfare_cp_pct": 100 * (dec["terms_of_trade"] + dec["volume_of_trade"]),
-                "deficit": self.deficits,
-                "deficit_base": w.deficit,
-                "imports_pct": 100 * (imp_n / imp_b - 1),
-                "exports_pct": 100 * (exp_n / exp_b - 1),
-                "tariff_revenue": self.solution.R,
-                "tariff_revenue_base": w.tariff_revenue,
-            }, index=pd.Index(w.countries, name="country"))
+            df = pd.DataFrame(
+                {
+                    "welfare_pct": 100 * (self.welfare_hat - 1),
+                    "real_wage_pct": 100 * (self.real_wage_hat - 1),
+                    "cpi_pct": 100 * (self.consumer_price_hat - 1),
+                    "wage_pct": 100 * (self.solution.w_hat - 1),
+                    "tot_pct": 100 * dec["terms_of_trade"],
+                    "vot_pct": 100 * dec["volume_of_trade"],
+                    "deficit_pct": 100 * dec["deficit"],
+                    "welfare_cp_pct": 100 * (dec["terms_of_trade"] + dec["volume_of_trade"]),
+                    "deficit": self.deficits,
+                    "deficit_base": w.deficit,
+                    "imports_pct": 100 * (imp_n / imp_b - 1),
+                    "exports_pct": 100 * (exp_n / exp_b - 1),
+                    "tariff_revenue": self.solution.R,
+                    "tariff_revenue_base": w.tariff_revenue,
+                },
+                index=pd.Index(w.countries, name="country"),
+            )
         df.attrs.update(self.provenance())
         return df
 
@@ -310,8 +347,11 @@ class Equilibrium:
         """pandas DataFrame (country x sector): percent change of sectoral price indices."""
         import pandas as pd
 
-        return pd.DataFrame(100 * (self.solution.P_hat - 1), index=pd.Index(self.world.countries, name="country"),
-                            columns=pd.Index(self.world.sectors, name="sector"))
+        return pd.DataFrame(
+            100 * (self.solution.P_hat - 1),
+            index=pd.Index(self.world.countries, name="country"),
+            columns=pd.Index(self.world.sectors, name="sector"),
+        )
 
     def bilateral(self, importer: str, exporter: str):
         """pandas DataFrame by sector: baseline and new sales from exporter to importer."""
@@ -322,10 +362,16 @@ class Equilibrium:
         base, new = w.trade_flows[n, i], self.trade_flows[n, i]
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(base > 0, 100 * (new / base - 1), np.nan)
-        return pd.DataFrame({"baseline": base, "counterfactual": new, "change_pct": pct,
-                             "tariff_base_pct": 100 * w.tariffs[n, i],
-                             "tariff_new_pct": 100 * self.counterfactual.tariffs[n, i]},
-                            index=pd.Index(w.sectors, name="sector"))
+        return pd.DataFrame(
+            {
+                "baseline": base,
+                "counterfactual": new,
+                "change_pct": pct,
+                "tariff_base_pct": 100 * w.tariffs[n, i],
+                "tariff_new_pct": 100 * self.counterfactual.tariffs[n, i],
+            },
+            index=pd.Index(w.sectors, name="sector"),
+        )
 
     def to_dataset(self):
         """Everything as an :class:`xarray.Dataset` (percent changes and new levels)."""
@@ -340,8 +386,11 @@ class Equilibrium:
             {
                 "welfare_pct": (("country",), 100 * (self.welfare_hat - 1), {"units": "%"}),
                 "real_wage_pct": (("country",), 100 * (self.real_wage_hat - 1), {"units": "%"}),
-                "cpi_pct": (("country",), 100 * (self.consumer_price_hat - 1),
-                            {"units": "%", "long_name": "consumer prices relative to the own nominal wage"}),
+                "cpi_pct": (
+                    ("country",),
+                    100 * (self.consumer_price_hat - 1),
+                    {"units": "%", "long_name": "consumer prices relative to the own nominal wage"},
+                ),
                 "wage_pct": (("country",), 100 * (sol.w_hat - 1), {"units": "%"}),
                 "terms_of_trade_pct": (("country",), 100 * dec["terms_of_trade"], {"units": "%"}),
                 "volume_of_trade_pct": (("country",), 100 * dec["volume_of_trade"], {"units": "%"}),
@@ -369,27 +418,48 @@ class Equilibrium:
 
         m: WorldMeta = self.world.meta
         closure = self.counterfactual.closure
-        out = {"world": m.name, "vintage": m.vintage, "units": m.units,
-               "counterfactual": self.counterfactual.describe(),
-               "closure": closure,
-               "closure_definition": DESCRIPTIONS[closure],
-               "detente_version": __version__,
-               "numeraire": "world value added (fixed)",
-               "diagnostics": str(self.diagnostics)}
+        out = {
+            "world": m.name,
+            "vintage": m.vintage,
+            "units": m.units,
+            "counterfactual": self.counterfactual.describe(),
+            "closure": closure,
+            "closure_definition": DESCRIPTIONS[closure],
+            "detente_version": __version__,
+            "numeraire": "world value added (fixed)",
+            "diagnostics": str(self.diagnostics),
+        }
         if self.purge is not None:
-            out["baseline"] = (f"{self.purge.world.meta.name!r} purged of trade deficits (solved with "
-                               f"D' = 0, Dekle-Eaton-Kortum); every change is relative to the purged "
-                               f"world {m.name!r}, not to the data")
+            out["baseline"] = (
+                f"{self.purge.world.meta.name!r} purged of trade deficits (solved with "
+                f"D' = 0, Dekle-Eaton-Kortum); every change is relative to the purged "
+                f"world {m.name!r}, not to the data"
+            )
             out["purge_diagnostics"] = str(self.purge.diagnostics)
         return out
 
     def to_world(self, name: str | None = None) -> World:
         """The counterfactual equilibrium as a new baseline world (shares and levels)."""
         s, w, cf = self.solution, self.world, self.counterfactual
-        meta = dataclasses.replace(w.meta, name=name or f"{w.meta.name}+cf",
-                                   notes=w.meta.notes + (f"re-based to counterfactual: {cf.describe()}",))
-        return World(w.countries, w.sectors, s.X, s.pi, cf.tariffs, w.theta, w.va_share, w.io_shares,
-                     w.final_shares, s.w_hat * w.value_added, self.deficits, meta)
+        meta = dataclasses.replace(
+            w.meta,
+            name=name or f"{w.meta.name}+cf",
+            notes=w.meta.notes + (f"re-based to counterfactual: {cf.describe()}",),
+        )
+        return World(
+            w.countries,
+            w.sectors,
+            s.X,
+            s.pi,
+            cf.tariffs,
+            w.theta,
+            w.va_share,
+            w.io_shares,
+            w.final_shares,
+            s.w_hat * w.value_added,
+            self.deficits,
+            meta,
+        )
 
     def __repr__(self) -> str:
         return f"Equilibrium({self.world.meta.name!r}, {self.counterfactual.describe()!r}, {self.diagnostics})"

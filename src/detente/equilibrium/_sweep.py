@@ -49,8 +49,7 @@ class Bilateral(NamedTuple):
 def unpack(xp, z, N: int, J: int, Xscale):
     """z (b, nz) -> lw (b, N), lP (b, N, J), X' (b, N, J) in levels."""
     b = z.shape[0]
-    return (z[:, :N], z[:, N:N + N * J].reshape(b, N, J),
-            z[:, N + N * J:N + 2 * N * J].reshape(b, N, J) * Xscale)
+    return (z[:, :N], z[:, N : N + N * J].reshape(b, N, J), z[:, N + N * J : N + 2 * N * J].reshape(b, N, J) * Xscale)
 
 
 def sweep(xp, const, A: Bilateral, z, *, lc_extra=None, rents=None):
@@ -107,8 +106,9 @@ def sweep(xp, const, A: Bilateral, z, *, lc_extra=None, rents=None):
     lw_new = xp.clip(lw + (va_impl - wVA) / xp.maximum(H, 1e-300), -_LOG_CAP / 10, _LOG_CAP / 10)
     lw_new = lw_new - xp.log(xp.exp(lw_new) @ VA / VA.sum())[:, None]
     b = z.shape[0]
-    z_new = xp.concatenate([lw_new, xp.swapaxes(lP_newT, 1, 2).reshape(b, N * J),
-                            (X_new / const["Xscale"]).reshape(b, N * J)], axis=1)
+    z_new = xp.concatenate(
+        [lw_new, xp.swapaxes(lP_newT, 1, 2).reshape(b, N * J), (X_new / const["Xscale"]).reshape(b, N * J)], axis=1
+    )
     aux = dict(lc=lcT, f=fT, s=sT, Y=YT, zeta=zetaT, R=R, E=E, income=income, D=D_new, w=w, lP=lP, X=Xn)
     return z_new, aux
 
@@ -117,8 +117,14 @@ def constants(xp, base) -> dict:
     """The baseline arrays the sweep reads, as ``xp`` arrays."""
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     Xscale = xp.maximum(xp.asarray(X0).sum(axis=1), 1e-300)[:, None]
-    return dict(theta=xp.asarray(theta), gva=xp.asarray(gva), gio=xp.asarray(gio), alpha=xp.asarray(alpha),
-                VA=xp.asarray(VA), Xscale=Xscale)
+    return dict(
+        theta=xp.asarray(theta),
+        gva=xp.asarray(gva),
+        gio=xp.asarray(gio),
+        alpha=xp.asarray(alpha),
+        VA=xp.asarray(VA),
+        Xscale=Xscale,
+    )
 
 
 def to_T(a):

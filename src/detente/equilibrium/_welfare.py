@@ -25,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def decompose(world, solution, new_tariffs: np.ndarray, new_deficits: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def decompose(
+    world, solution, new_tariffs: np.ndarray, new_deficits: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """``terms_of_trade``, ``volume_of_trade`` and ``deficit`` (N,) as fractions of baseline income.
 
     ``new_deficits`` default to ``solution.D`` (the kernel's D'), else the baseline.

@@ -18,5 +18,15 @@ from detente.instruments._critical import (
 )
 from detente.instruments._licence import LICENCES, approval_on, licence_equivalent, review_end
 
-__all__ = ["LICENCES", "NEST_SIGMA", "CriticalCut", "approval_on", "critical_block", "licence_equivalent",
-           "nest_sigma", "normalise_nest_horizon", "replacement_share", "review_end"]
+__all__ = [
+    "LICENCES",
+    "NEST_SIGMA",
+    "CriticalCut",
+    "approval_on",
+    "critical_block",
+    "licence_equivalent",
+    "nest_sigma",
+    "normalise_nest_horizon",
+    "replacement_share",
+    "review_end",
+]

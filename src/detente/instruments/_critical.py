@@ -74,8 +74,9 @@ class CriticalCut:
         from detente.errors import ShockError
 
         if not (np.isfinite(self.refused) and 0.0 <= self.refused <= 1.0):
-            raise ShockError(f"critical-input cut of {self.product!r}: refused share must be in [0, 1], "
-                             f"got {self.refused!r}")
+            raise ShockError(
+                f"critical-input cut of {self.product!r}: refused share must be in [0, 1], got {self.refused!r}"
+            )
 
 
 def normalise_nest_horizon(horizon) -> str:
@@ -111,8 +112,15 @@ def replacement_share(max_substitution: float, ramp_weeks: float, horizon="1y") 
     return float(min(1.0, ramp + (1.0 - ramp) * (years - 1.0) / (REPLACEMENT_YEARS - 1.0)))
 
 
-def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: float | None = None,
-                   registry=None, holder_markup_cap: float | None = None):
+def critical_block(
+    world,
+    cuts: Sequence[CriticalCut],
+    *,
+    horizon="1y",
+    sigma: float | None = None,
+    registry=None,
+    holder_markup_cap: float | None = None,
+):
     """The kernel's :class:`~detente.equilibrium._critical.CriticalBlock` for ``cuts``.
 
     Rows: every (user, product) of the registry on ``world`` whose supply falls. Returns
@@ -161,9 +169,11 @@ def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: f
                 continue
             z = 1.0 - c_up * R
             if z <= 1e-6:
-                raise ShockError(f"the cut of {products[p]!r} leaves {world.countries[n]} "
-                                 f"{world.sectors[int(node) % J]} no supply at all (criticality 1, no other "
-                                 "supplier): no finite static equilibrium; use a refused share below 1")
+                raise ShockError(
+                    f"the cut of {products[p]!r} leaves {world.countries[n]} "
+                    f"{world.sectors[int(node) % J]} no supply at all (criticality 1, no other "
+                    "supplier): no finite static equilibrium; use a refused share below 1"
+                )
             # the licence holders' approved sales, as a share of what the users still get
             # (listed suppliers, the unlisted rest and replacements), and the licence's
             # export-tax equivalent: the markup they earn on them (the rest of the scarcity
@@ -180,5 +190,11 @@ def critical_block(world, cuts: Sequence[CriticalCut], *, horizon="1y", sigma: f
             rows_rent.append((holder, markup))
     if not rows_node:
         return None
-    return CriticalBlock(np.array(rows_node), np.array(rows_a), np.array(rows_z), sig,
-                         np.array([h for h, _ in rows_rent]), np.array([x for _, x in rows_rent]))
+    return CriticalBlock(
+        np.array(rows_node),
+        np.array(rows_a),
+        np.array(rows_z),
+        sig,
+        np.array([h for h, _ in rows_rent]),
+        np.array([x for _, x in rows_rent]),
+    )

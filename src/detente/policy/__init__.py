@@ -80,4 +80,36 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at
     )
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
-__all__ = ["Event", "PolicyState", "Replay", "Scenario", "ScenarioError", "apply_variant", "average_tariff", "baseline_tariffs", "change_dates", "check_labels", "dates", "events_on", "iceberg_state", "licence_wedge", "layer_rates", "load_scenario", "parse_scenario", "policy_state", "rebase", "refused_share", "replay", "scenario_json_schema", "shipped_scenarios", "state_key", "tariff_series", "tariff_state", "world_for", "ReplayBands", "replay_bands", "critical_cuts", "export_tax_state"]
+__all__ = [
+    "Event",
+    "PolicyState",
+    "Replay",
+    "Scenario",
+    "ScenarioError",
+    "apply_variant",
+    "average_tariff",
+    "baseline_tariffs",
+    "change_dates",
+    "check_labels",
+    "dates",
+    "events_on",
+    "iceberg_state",
+    "licence_wedge",
+    "layer_rates",
+    "load_scenario",
+    "parse_scenario",
+    "policy_state",
+    "rebase",
+    "refused_share",
+    "replay",
+    "scenario_json_schema",
+    "shipped_scenarios",
+    "state_key",
+    "tariff_series",
+    "tariff_state",
+    "world_for",
+    "ReplayBands",
+    "replay_bands",
+    "critical_cuts",
+    "export_tax_state",
+]

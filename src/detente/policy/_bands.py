@@ -137,8 +137,11 @@ class ReplayBands:
         parts = []
         for s in SERIES:
             f = ds[[s, f"{s}_lower", f"{s}_median", f"{s}_upper"]].to_dataframe().reset_index()
-            f.columns = ["country", "date", "central", "lower", "median", "upper"] if f.columns[0] == "country" \
+            f.columns = (
+                ["country", "date", "central", "lower", "median", "upper"]
+                if f.columns[0] == "country"
                 else ["date", "country", "central", "lower", "median", "upper"]
+            )
             f.insert(2, "series", s)
             parts.append(f)
         out = pd.concat(parts, ignore_index=True)
@@ -152,15 +155,32 @@ class ReplayBands:
         cs = countries or list(ds["country"].values)
         days = [str(d)[:10] for d in ds["date"].values]
         out = {k: (v.item() if hasattr(v, "item") else v) for k, v in ds.attrs.items()}
-        out.update(dates=days, n_converged=[int(x) for x in ds["n_converged"].values],
-                   n_failed_by_date=[int(x) for x in ds["n_failed"].values],
-                   failed=[{"draw": f.draw, "state": f.state, "first_date": str(f.first_date) if f.first_date else None,
-                            "reason": f.reason} for f in self.failed[:100]],
-                   series={})
+        out.update(
+            dates=days,
+            n_converged=[int(x) for x in ds["n_converged"].values],
+            n_failed_by_date=[int(x) for x in ds["n_failed"].values],
+            failed=[
+                {
+                    "draw": f.draw,
+                    "state": f.state,
+                    "first_date": str(f.first_date) if f.first_date else None,
+                    "reason": f.reason,
+                }
+                for f in self.failed[:100]
+            ],
+            series={},
+        )
         for s in SERIES:
-            out["series"][s] = {c: {q: [None if not np.isfinite(x) else round(float(x), 6)
-                                        for x in ds[f"{s}{'' if q == 'central' else '_' + q}"].sel(country=c).values]
-                                    for q in ("central", "lower", "median", "upper")} for c in cs}
+            out["series"][s] = {
+                c: {
+                    q: [
+                        None if not np.isfinite(x) else round(float(x), 6)
+                        for x in ds[f"{s}{'' if q == 'central' else '_' + q}"].sel(country=c).values
+                    ]
+                    for q in ("central", "lower", "median", "upper")
+                }
+                for c in cs
+            }
         return out
 
 
@@ -170,8 +190,11 @@ def relative_sd(world_name: str, set_name: str, horizon: str, relative: float = 
 
     mean, sd, published = theta_mean_sd(world_name, set_name, horizon, relative)
     mean, sd = np.asarray(mean, float), np.asarray(sd, float)
-    note = (f"s.d. published for {sum(published)} of {len(published)} sectors, else {relative:g} x theta"
-            if set_name != "world" else f"s.d. {relative:g} x theta (the world file's elasticities)")
+    note = (
+        f"s.d. published for {sum(published)} of {len(published)} sectors, else {relative:g} x theta"
+        if set_name != "world"
+        else f"s.d. {relative:g} x theta (the world file's elasticities)"
+    )
     return sd / mean, note
 
 
@@ -184,8 +207,13 @@ def draw_factors(rel_sd: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
     from detente.sweep._tasks import draw_theta
 
     ones = np.ones(len(rel_sd))
-    return np.stack([draw_theta(ones, rel_sd, np.random.default_rng(np.random.SeedSequence([seed, k])))
-                     for k in range(n_draws)]) if n_draws else np.zeros((0, len(rel_sd)))
+    return (
+        np.stack(
+            [draw_theta(ones, rel_sd, np.random.default_rng(np.random.SeedSequence([seed, k]))) for k in range(n_draws)]
+        )
+        if n_draws
+        else np.zeros((0, len(rel_sd)))
+    )
 
 
 def _summaries(eq, base_flows: np.ndarray, goods: np.ndarray) -> dict[str, np.ndarray]:
@@ -197,18 +225,34 @@ def _summaries(eq, base_flows: np.ndarray, goods: np.ndarray) -> dict[str, np.nd
     imp, imp0 = (t * off).sum(axis=(1, 2)), (b * off).sum(axis=(1, 2))
     exp, exp0 = (t * off).sum(axis=(0, 2)), (b * off).sum(axis=(0, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"welfare_pct": 100 * (eq.welfare_hat - 1), "real_wage_pct": 100 * (eq.real_wage_hat - 1),
-                "cpi_pct": 100 * (eq.consumer_price_hat - 1),
-                "goods_imports_pct": np.where(imp0 > 0, 100 * (imp / imp0 - 1), np.nan),
-                "goods_exports_pct": np.where(exp0 > 0, 100 * (exp / exp0 - 1), np.nan)}
+        return {
+            "welfare_pct": 100 * (eq.welfare_hat - 1),
+            "real_wage_pct": 100 * (eq.real_wage_hat - 1),
+            "cpi_pct": 100 * (eq.consumer_price_hat - 1),
+            "goods_imports_pct": np.where(imp0 > 0, 100 * (imp / imp0 - 1), np.nan),
+            "goods_exports_pct": np.where(exp0 > 0, 100 * (exp / exp0 - 1), np.nan),
+        }
 
 
-def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draws: int = 200, seed: int = 0,
-                 level: float = 0.9, variant: str | None = None, elasticities: str | None = None,
-                 horizon: str | None = None, adjustment: str | None = None, closure: str | None = None,
-                 relative: float = 0.25, max_iter: int = 3000, tol: float = 1e-12,
-                 central: Replay | None = None, workers: int = 1,
-                 progress: Progress | None = None) -> ReplayBands:
+def replay_bands(
+    scenario: Scenario | str,
+    world: World | None = None,
+    *,
+    n_draws: int = 200,
+    seed: int = 0,
+    level: float = 0.9,
+    variant: str | None = None,
+    elasticities: str | None = None,
+    horizon: str | None = None,
+    adjustment: str | None = None,
+    closure: str | None = None,
+    relative: float = 0.25,
+    max_iter: int = 3000,
+    tol: float = 1e-12,
+    central: Replay | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> ReplayBands:
     """Bands of a replay from ``n_draws`` draws of the trade elasticities.
 
     Parameters
@@ -280,8 +324,9 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
     S, N = len(order), rp.world.n_countries
     goods = np.array([s in set(rp.world.goods) for s in rp.world.sectors])
     w_run = world_for(sc, base, elasticities=elasticities, horizon=horizon)
-    w_long = world_for(sc, base, elasticities=elasticities, horizon=sc.baseline.horizon) \
-        if sc.baseline is not None else None
+    w_long = (
+        world_for(sc, base, elasticities=elasticities, horizon=sc.baseline.horizon) if sc.baseline is not None else None
+    )
 
     # what does not depend on theta, once per state: the layers' sum (pp), icebergs, refused shares
     fixed = []
@@ -289,13 +334,33 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
         d = days[first[key]]
         layers = sum(layer_rates(rp.world, sc, d).values(), np.zeros(rp.world.tariffs.shape))
         cf_central = rp.equilibria[key].counterfactual  # its critical-input cuts and their horizon
-        fixed.append((layers, iceberg_state(rp.world, sc, d), refused_share(rp.world, sc, d),
-                      (cf_central.critical_cuts, cf_central.critical_horizon), export_tax_state(rp.world, sc, d)))
+        fixed.append(
+            (
+                layers,
+                iceberg_state(rp.world, sc, d),
+                refused_share(rp.world, sc, d),
+                (cf_central.critical_cuts, cf_central.critical_horizon),
+                export_tax_state(rp.world, sc, d),
+            )
+        )
     horizon_years = rp.dataset["horizon_years"].values
-    ctx = _DrawContext(sc, w_run, w_long, closure, deficits, adjustment, tuple(order),
-                       tuple(days[first[key]] for key in order), tuple(horizon_years[first[key]] for key in order),
-                       tuple(np.asarray(rp.equilibria[key].world.theta) for key in order), tuple(fixed), goods,
-                       factors, tol, max_iter)
+    ctx = _DrawContext(
+        sc,
+        w_run,
+        w_long,
+        closure,
+        deficits,
+        adjustment,
+        tuple(order),
+        tuple(days[first[key]] for key in order),
+        tuple(horizon_years[first[key]] for key in order),
+        tuple(np.asarray(rp.equilibria[key].world.theta) for key in order),
+        tuple(fixed),
+        goods,
+        factors,
+        tol,
+        max_iter,
+    )
     values = {s: np.full((n_draws, S, N), np.nan) for s in SERIES}
     ok = np.zeros((n_draws, S), dtype=bool)
     failed: list[FailedDraw] = []
@@ -328,14 +393,21 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
                 progress(ks[-1] + 1, n_draws)
 
     band = _bands(values, ok, level)
-    central_vals = {s: np.stack([_summaries(rp.equilibria[key], np.asarray(rp.world.trade_flows), goods)[s]
-                                 for key in order], axis=0) for s in SERIES}  # (state, country)
+    central_vals = {
+        s: np.stack(
+            [_summaries(rp.equilibria[key], np.asarray(rp.world.trade_flows), goods)[s] for key in order], axis=0
+        )
+        for s in SERIES
+    }  # (state, country)
     data = {}
     for s, long in SERIES.items():
         data[s] = (("country", "date"), central_vals[s][state_of_date].T, {"units": "%", "long_name": long})
         for q in ("lower", "median", "upper"):
-            data[f"{s}_{q}"] = (("country", "date"), band[s][q][state_of_date].T,
-                                {"units": "%", "long_name": f"{long}: {q} of the {100 * level:g}% band"})
+            data[f"{s}_{q}"] = (
+                ("country", "date"),
+                band[s][q][state_of_date].T,
+                {"units": "%", "long_name": f"{long}: {q} of the {100 * level:g}% band"},
+            )
     n_ok = ok.sum(axis=0)
     data["n_converged"] = (("date",), n_ok[state_of_date])
     data["n_failed"] = (("date",), (n_draws - n_ok)[state_of_date])
@@ -344,18 +416,37 @@ def replay_bands(scenario: Scenario | str, world: World | None = None, *, n_draw
     data["theta"] = (("sector",), theta0)
     for i, q in enumerate(("lower", "median", "upper")):
         data[f"theta_{q}"] = (("sector",), tq[:, i])
-    attrs = {"scenario": rp.dataset.attrs["scenario"], "variant": rp.dataset.attrs.get("variant", ""),
-             "world": rp.dataset.attrs["world"], "elasticity_set": set_name, "horizon": hz,
-             "elasticities": rp.dataset.attrs["elasticities"], "adjustment": adjustment, "closure": closure,
-             "seed": int(seed), "n_draws": int(n_draws), "level": float(level),
-             "band": f"{50 * (1 - level):g}-{50 * (1 + level):g}%", "percentiles": "Weibull plotting positions",
-             "draws": f"log-normal per sector around the central theta; {note}; "
-                      "numpy SeedSequence([seed, draw])",
-             "n_states": S, "n_solves": int(S * n_draws), "n_failed": int(len(failed)),
-             "n_failed_draws": int((~ok).any(axis=1).sum()), "seconds": round(time.perf_counter() - t0, 3),
-             "detente_version": rp.dataset.attrs.get("detente_version", "")}
-    ds = xr.Dataset(data, coords={"country": list(rp.world.countries), "sector": list(rp.world.sectors),
-                                  "date": rp.dataset["date"].values}, attrs=attrs)
+    attrs = {
+        "scenario": rp.dataset.attrs["scenario"],
+        "variant": rp.dataset.attrs.get("variant", ""),
+        "world": rp.dataset.attrs["world"],
+        "elasticity_set": set_name,
+        "horizon": hz,
+        "elasticities": rp.dataset.attrs["elasticities"],
+        "adjustment": adjustment,
+        "closure": closure,
+        "seed": int(seed),
+        "n_draws": int(n_draws),
+        "level": float(level),
+        "band": f"{50 * (1 - level):g}-{50 * (1 + level):g}%",
+        "percentiles": "Weibull plotting positions",
+        "draws": f"log-normal per sector around the central theta; {note}; numpy SeedSequence([seed, draw])",
+        "n_states": S,
+        "n_solves": int(S * n_draws),
+        "n_failed": int(len(failed)),
+        "n_failed_draws": int((~ok).any(axis=1).sum()),
+        "seconds": round(time.perf_counter() - t0, 3),
+        "detente_version": rp.dataset.attrs.get("detente_version", ""),
+    }
+    ds = xr.Dataset(
+        data,
+        coords={
+            "country": list(rp.world.countries),
+            "sector": list(rp.world.sectors),
+            "date": rp.dataset["date"].values,
+        },
+        attrs=attrs,
+    )
     states = tuple((key, days[first[key]]) for key in order)
     return ReplayBands(ds, rp, tuple(failed), states, values, ok)
 
@@ -424,13 +515,22 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
             hy = ctx.horizon_years[s]
             wd = wk if ctx.adjustment != "path" or not hy > 0 else wk.replace(theta=ctx.theta[s] * f)
             layers, ice, refused, (cuts, nest_h), tax = ctx.fixed[s]
-            x = licence_equivalent(refused, np.asarray(wd.theta)[None, None, :]) if refused.any() \
+            x = (
+                licence_equivalent(refused, np.asarray(wd.theta)[None, None, :])
+                if refused.any()
                 else np.zeros_like(refused)
+            )
             x = (1.0 + x) * (1.0 + tax) - 1.0
             ref = Counterfactual.from_world(wd, deficits=ctx.deficits, closure=ctx.closure)
-            cf = dataclasses.replace(ref, tariffs=tau_k + layers / 100.0, iceberg=ice, export_taxes=x,
-                                     label=f"{sc.name} draw {k} on {ctx.first_dates[s]}",
-                                     critical_cuts=tuple(cuts), critical_horizon=nest_h)
+            cf = dataclasses.replace(
+                ref,
+                tariffs=tau_k + layers / 100.0,
+                iceberg=ice,
+                export_taxes=x,
+                label=f"{sc.name} draw {k} on {ctx.first_dates[s]}",
+                critical_cuts=tuple(cuts),
+                critical_horizon=nest_h,
+            )
             key = "all" if shared else k
             batches.setdefault(key, (ctx.w_run if shared else wk, []))[1].append((r, k, s, cf, flows))
     for wb, members in batches.values():

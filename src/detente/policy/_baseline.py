@@ -26,6 +26,7 @@ REBASE_LIMIT = 2.0
 class RebaseWarning(UserWarning):
     """A re-based world has bilateral trade far above what the base year observed."""
 
+
 _CACHE: dict[tuple[int, str, str], tuple[World, World]] = {}
 _CACHE_SIZE = 8
 
@@ -44,8 +45,13 @@ def baseline_tariffs(world: World, scenario: Scenario) -> np.ndarray:
     for k, bt in enumerate(scenario.baseline.tariffs):
         loc = f"{scenario.path}: baseline.tariffs[{k}]"
         m = np.zeros(tau.shape, dtype=bool)
-        m[np.ix_(_sel(world, bt.importer, "country", loc), _sel(world, bt.exporter, "country", loc),
-                 _sel(world, bt.sectors, "sector", loc))] = True
+        m[
+            np.ix_(
+                _sel(world, bt.importer, "country", loc),
+                _sel(world, bt.exporter, "country", loc),
+                _sel(world, bt.sectors, "sector", loc),
+            )
+        ] = True
         m[d, d, :] = False
         tau[m] = bt.coverage * bt.rate_pct / 100.0 + (1.0 - bt.coverage) * tau[m]
     return tau
@@ -68,16 +74,17 @@ def rebase(world: World, scenario: Scenario, *, tol: float = 1e-12) -> World:
     from detente.equilibrium import Counterfactual, solve
 
     tau = baseline_tariffs(world, scenario)
-    cf = Counterfactual(world, tau, np.ones_like(tau), np.array(world.deficit),
-                        label=f"{scenario.name} baseline")
+    cf = Counterfactual(world, tau, np.ones_like(tau), np.array(world.deficit), label=f"{scenario.name} baseline")
     new = solve(world, cf, tol=tol).to_world(name=f"{world.meta.name}+{scenario.name}-baseline")
     implausible = check_rebase(world, new, REBASE_LIMIT)
     if implausible:
         import dataclasses
 
         more = f" (and {len(implausible) - 5} more)" if len(implausible) > 5 else ""
-        note = (f"re-base warning: {len(implausible)} bilateral flows exceed {REBASE_LIMIT:g}x the "
-                f"base year's: " + "; ".join(implausible[:5]) + more)
+        note = (
+            f"re-base warning: {len(implausible)} bilateral flows exceed {REBASE_LIMIT:g}x the "
+            f"base year's: " + "; ".join(implausible[:5]) + more
+        )
         new = new.replace(meta=dataclasses.replace(new.meta, notes=new.meta.notes + (note,)))
         warnings.warn(RebaseWarning(f"scenario {scenario.name!r}: {note}"), stacklevel=2)
     if len(_CACHE) >= _CACHE_SIZE:
@@ -107,11 +114,17 @@ def check_baseline(world: World, scenario: Scenario) -> str:
             w = rebase(w_long, scenario).replace(theta=w.theta)
         if st.closure == "balanced":
             w = purged_world(w)
-        cf = Counterfactual.from_world(w, deficits=None if st.closure == "balanced" else st.deficits,
-                                       closure=st.closure, label=f"{scenario.name} baseline")
+        cf = Counterfactual.from_world(
+            w,
+            deficits=None if st.closure == "balanced" else st.deficits,
+            closure=st.closure,
+            label=f"{scenario.name} baseline",
+        )
         check_inputs(w, cf)
         eq = solve(w, cf)
     except DetenteError as exc:
-        raise ScenarioError(f"{scenario.path}: scenario {scenario.name!r} cannot solve its own baseline "
-                            f"(world {world.meta.name!r}): {exc}") from None
+        raise ScenarioError(
+            f"{scenario.path}: scenario {scenario.name!r} cannot solve its own baseline "
+            f"(world {world.meta.name!r}): {exc}"
+        ) from None
     return str(eq.diagnostics)

@@ -41,18 +41,21 @@ def _cmd_scenario_tariffs(args: argparse.Namespace) -> int:
     from detente.world import load_world
 
     world = load_world(args.world) if args.world else None
-    frame = average_tariffs(args.scenario, world, importer=args.importer, by_partner=args.by_partner,
-                            variant=args.variant)
+    frame = average_tariffs(
+        args.scenario, world, importer=args.importer, by_partner=args.by_partner, variant=args.variant
+    )
     if args.csv:
         frame.to_csv(args.csv, index=False, date_format="%Y-%m-%d", float_format="%.4f")
     console = Console(highlight=False, width=160)
     wide = frame.pivot(index="date", columns="exporter", values="avg_tariff_pct")
     cols = list(wide.columns)
     shown = cols[:12]
-    t = Table(title=f"Average tariff of {args.importer} by partner, % ({frame.attrs['scenario']}"
-                    f"{' [' + frame.attrs['variant'] + ']' if frame.attrs['variant'] else ''})",
-              caption=f"goods; baseline tariffs + layers; weights: {frame.attrs['weights']}"
-                      + (f"; {len(cols) - len(shown)} more partners in the CSV" if len(cols) > len(shown) else ""))
+    t = Table(
+        title=f"Average tariff of {args.importer} by partner, % ({frame.attrs['scenario']}"
+        f"{' [' + frame.attrs['variant'] + ']' if frame.attrs['variant'] else ''})",
+        caption=f"goods; baseline tariffs + layers; weights: {frame.attrs['weights']}"
+        + (f"; {len(cols) - len(shown)} more partners in the CSV" if len(cols) > len(shown) else ""),
+    )
     t.add_column("from", no_wrap=True)
     for c in shown:
         t.add_column(c, justify="right")
@@ -75,8 +78,10 @@ def _cmd_tariffs(args: argparse.Namespace) -> int:
     if args.scenario:
         return _cmd_scenario_tariffs(args)
     if args.by_partner or args.importer != "USA" or args.variant:
-        raise DetenteError("--importer, --by-partner and --variant need a SCENARIO (e.g. detente tariffs world-2025 "
-                           "--importer USA --by-partner)")
+        raise DetenteError(
+            "--importer, --by-partner and --variant need a SCENARIO (e.g. detente tariffs world-2025 "
+            "--importer USA --by-partner)"
+        )
     from rich.console import Console
     from rich.table import Table
 
@@ -88,16 +93,22 @@ def _cmd_tariffs(args: argparse.Namespace) -> int:
     if args.csv:
         frame.to_csv(args.csv, index=False, date_format="%Y-%m-%d", float_format="%.4f")
     console = Console(highlight=False, width=140)
-    t = Table(title="Average tariffs, US and China (goods; fixed baseline import weights by sector)",
-              caption=f"world {frame.attrs['world']}; {frame.attrs['early']} chained with "
-                      f"{frame.attrs['late']} (docs/scenarios.md)")
+    t = Table(
+        title="Average tariffs, US and China (goods; fixed baseline import weights by sector)",
+        caption=f"world {frame.attrs['world']}; {frame.attrs['early']} chained with "
+        f"{frame.attrs['late']} (docs/scenarios.md)",
+    )
     t.add_column("from", no_wrap=True)
     t.add_column("US on China %", justify="right")
     t.add_column("China on US %", justify="right")
     t.add_column("changes", overflow="fold")
     for r in frame.itertuples(index=False):
-        t.add_row(r.date.date().isoformat(), f"{r.us_on_china_pct:.1f}", f"{r.china_on_us_pct:.1f}",
-                  r.events[:90] + ("..." if len(r.events) > 90 else ""))
+        t.add_row(
+            r.date.date().isoformat(),
+            f"{r.us_on_china_pct:.1f}",
+            f"{r.china_on_us_pct:.1f}",
+            r.events[:90] + ("..." if len(r.events) > 90 else ""),
+        )
     console.print(t)
     if args.csv:
         console.print(f"series written to {args.csv}")
@@ -125,9 +136,16 @@ def _cmd_replay_bands(args: argparse.Namespace) -> int:
             check_path(getattr(args, opt), "--" + opt.replace("_", "-"))
     sc = load_scenario(args.file)
     world = load_world(args.world or sc.world)
-    rp = replay_file(args.file, variant=args.variant, world=world, progress=not args.quiet,
-                     elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
-                     closure=args.closure)
+    rp = replay_file(
+        args.file,
+        variant=args.variant,
+        world=world,
+        progress=not args.quiet,
+        elasticities=args.elasticities,
+        horizon=args.horizon,
+        adjustment=args.adjustment,
+        closure=args.closure,
+    )
     pair = _pair(args.pair, list(rp.world.countries)) or tuple(rp.world.countries[:2])
     console = _console()
     print_replay(console, rp, pair=pair)
@@ -141,25 +159,40 @@ def _cmd_replay_bands(args: argparse.Namespace) -> int:
         from detente.store import RunStore, record_from_replay
 
         run_id = RunStore().save(record_from_replay(rp))
-        console.print(f"saved as run {run_id} (`detente report {run_id} --bands {args.bands}` draws the bands)",
-                      markup=False)
+        console.print(
+            f"saved as run {run_id} (`detente report {run_id} --bands {args.bands}` draws the bands)", markup=False
+        )
     return 0
 
 
 def _bands_with_progress(fn, scenario, world, rp, args):
-    opts = dict(n_draws=args.bands, seed=args.seed, level=args.level, variant=args.variant,
-                elasticities=args.elasticities, horizon=args.horizon, adjustment=args.adjustment,
-                closure=args.closure, central=rp, workers=args.workers)
+    opts = dict(
+        n_draws=args.bands,
+        seed=args.seed,
+        level=args.level,
+        variant=args.variant,
+        elasticities=args.elasticities,
+        horizon=args.horizon,
+        adjustment=args.adjustment,
+        closure=args.closure,
+        central=rp,
+        workers=args.workers,
+    )
     if args.quiet:
         return fn(scenario, world, **opts)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("elasticity draws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("elasticity draws"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("draws", total=args.bands)
-        return fn(scenario, world, **opts,
-                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+        return fn(scenario, world, **opts, progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def print_replay_bands(console, bands, countries: list[str]) -> None:
@@ -168,10 +201,16 @@ def print_replay_bands(console, bands, countries: list[str]) -> None:
     from rich.table import Table
 
     ds, a = bands.dataset, bands.dataset.attrs
-    t = Table(title=escape(f"Real income, % vs baseline: central and {a['band']} band from {a['n_draws']} draws "
-                           f"of the trade elasticities (seed {a['seed']})"), title_justify="left",
-              caption=escape(f"elasticities: {a['elasticities']}; {a['draws']}; {a['n_solves']} solves in "
-                             f"{a['seconds']:.1f} s"))
+    t = Table(
+        title=escape(
+            f"Real income, % vs baseline: central and {a['band']} band from {a['n_draws']} draws "
+            f"of the trade elasticities (seed {a['seed']})"
+        ),
+        title_justify="left",
+        caption=escape(
+            f"elasticities: {a['elasticities']}; {a['draws']}; {a['n_solves']} solves in {a['seconds']:.1f} s"
+        ),
+    )
     t.add_column("from", no_wrap=True)
     for c in countries:
         t.add_column(f"{c} central", justify="right")
@@ -182,14 +221,19 @@ def print_replay_bands(console, bands, countries: list[str]) -> None:
         row = [dd]
         for c in countries:
             sel = dict(country=c, date=dd)
-            row += [f"{float(ds['welfare_pct'].sel(**sel)):+.3f}",
-                    f"[{float(ds['welfare_pct_lower'].sel(**sel)):+.3f}, {float(ds['welfare_pct_upper'].sel(**sel)):+.3f}]"]
+            row += [
+                f"{float(ds['welfare_pct'].sel(**sel)):+.3f}",
+                f"[{float(ds['welfare_pct_lower'].sel(**sel)):+.3f}, {float(ds['welfare_pct_upper'].sel(**sel)):+.3f}]",
+            ]
         row.append(str(int(ds["n_failed"].sel(date=dd))))
         t.add_row(*row)
     console.print(t)
     if bands.n_failed:
-        console.print(f"{bands.n_failed} (draw, policy state) solves did not converge and are left out of the "
-                      "bands; the first: " + bands.failed[0].reason[:200], markup=False)
+        console.print(
+            f"{bands.n_failed} (draw, policy state) solves did not converge and are left out of the "
+            "bands; the first: " + bands.failed[0].reason[:200],
+            markup=False,
+        )
 
 
 def write_bands(bands, path: str) -> str:
@@ -206,15 +250,28 @@ def write_bands(bands, path: str) -> str:
 
 
 def _add_band_options(rp: argparse.ArgumentParser) -> None:
-    rp.add_argument("--bands", type=int, metavar="N", default=0,
-                    help="also give uncertainty bands from N draws of the trade elasticities (their "
-                         "standard errors), every policy state solved per draw")
+    rp.add_argument(
+        "--bands",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also give uncertainty bands from N draws of the trade elasticities (their "
+        "standard errors), every policy state solved per draw",
+    )
     rp.add_argument("--seed", type=int, default=0, help="seed of the elasticity draws (default: %(default)s)")
-    rp.add_argument("--level", type=float, default=0.9,
-                    help="central coverage of the bands (default: %(default)s, the 5th-95th percentiles)")
+    rp.add_argument(
+        "--level",
+        type=float,
+        default=0.9,
+        help="central coverage of the bands (default: %(default)s, the 5th-95th percentiles)",
+    )
     rp.add_argument("--bands-out", metavar="FILE", help="write the bands to FILE (.json, else NetCDF)")
-    rp.add_argument("--workers", type=int, default=1,
-                    help="processes to share the draws among (default: %(default)s; the bands do not depend on it)")
+    rp.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes to share the draws among (default: %(default)s; the bands do not depend on it)",
+    )
     rp.set_defaults(plain_replay=rp.get_default("func"), func=_cmd_replay_bands)
 
 
@@ -222,17 +279,31 @@ def register(sub) -> argparse.ArgumentParser:
     """Add ``tariffs`` to the argparse subparsers ``sub`` of the main CLI (and band options to ``replay``)."""
     if "replay" in sub.choices and "--bands" not in sub.choices["replay"]._option_string_actions:
         _add_band_options(sub.choices["replay"])
-    p = sub.add_parser("tariffs", help="average tariffs at each change: the US-China series 2018-2026, or "
-                                       "any scenario's by importer and partner (trade-weighted, goods)")
-    p.add_argument("scenario", nargs="?", default=None,
-                   help="a scenario name or file (e.g. world-2025); without it, the US-China 2018-2026 series")
+    p = sub.add_parser(
+        "tariffs",
+        help="average tariffs at each change: the US-China series 2018-2026, or "
+        "any scenario's by importer and partner (trade-weighted, goods)",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="a scenario name or file (e.g. world-2025); without it, the US-China 2018-2026 series",
+    )
     p.add_argument("--importer", default="USA", help="importing country (with SCENARIO; default USA)")
-    p.add_argument("--by-partner", action="store_true",
-                   help="one series per exporting partner (with SCENARIO); default: the average over all partners")
+    p.add_argument(
+        "--by-partner",
+        action="store_true",
+        help="one series per exporting partner (with SCENARIO); default: the average over all partners",
+    )
     p.add_argument("--variant", default=None, help="scenario variant(s), joined by + (with SCENARIO)")
     p.add_argument("--csv", metavar="FILE", help="also write the series to FILE (CSV)")
-    p.add_argument("--freq", metavar="FREQ", default=None,
-                   help="resample to a pandas frequency (D, W-MON, MS); default: change points (US-China series)")
+    p.add_argument(
+        "--freq",
+        metavar="FREQ",
+        default=None,
+        help="resample to a pandas frequency (D, W-MON, MS); default: change points (US-China series)",
+    )
     p.add_argument("--world", default=None, help="world supplying the weights (default: the scenario's)")
     p.add_argument("--early", default="us-china-2018-2020", help="scenario with the pre-war baseline")
     p.add_argument("--late", default="us-china-2025", help="scenario with the later layers")

@@ -51,8 +51,10 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
         f"  layers: {', '.join(used) or 'none'}",
     ]
     if sc.baseline is not None:
-        lines.append(f"  baseline: {len(sc.baseline.tariffs)} tariff entries re-base the world "
-                     f"({sc.baseline.source or 'no source given'})")
+        lines.append(
+            f"  baseline: {len(sc.baseline.tariffs)} tariff entries re-base the world "
+            f"({sc.baseline.source or 'no source given'})"
+        )
     for name, v in sc.variants.items():
         lines.append(f"  variant {name}: {v.description or '(no description)'}")
     lines.append(f"  baseline solves: {solved}")
@@ -65,9 +67,17 @@ def print_schema() -> str:
     return json.dumps(scenario_json_schema(), indent=2)
 
 
-def replay_file(path: str | os.PathLike, variant: str | None = None, world: str | World | None = None,
-                progress: bool = True, *, elasticities: str | None = None, horizon: str | None = None,
-                adjustment: str | None = None, closure: str | None = None) -> Replay:
+def replay_file(
+    path: str | os.PathLike,
+    variant: str | None = None,
+    world: str | World | None = None,
+    progress: bool = True,
+    *,
+    elasticities: str | None = None,
+    horizon: str | None = None,
+    adjustment: str | None = None,
+    closure: str | None = None,
+) -> Replay:
     """Load a scenario (a path or a shipped name) and replay it.
 
     ``world`` overrides the scenario's world (a name, a path or a :class:`World`);
@@ -76,15 +86,20 @@ def replay_file(path: str | os.PathLike, variant: str | None = None, world: str 
     """
     sc = load_scenario(path)
     w = world if isinstance(world, World) else load_world(world or sc.world)
-    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment,
-                closure=closure)
+    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment, closure=closure)
     if not progress:
         return replay(sc, w, **opts)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("replay {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("replay {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task(sc.name, total=None)
 
         def tick(done: int, total: int, date) -> None:
@@ -119,11 +134,15 @@ def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) ->
 
     sc = rp.scenario
     title = escape(f"{sc.title or sc.name}{' [' + sc.variant + ']' if sc.variant else ''}")
-    t = Table(title=title, caption=escape(
-        f"world {rp.world.meta.name} ({rp.world.meta.vintage}); {len(rp.dates)} dates, "
-        f"{rp.n_solves} equilibrium solves; average tariffs weighted by baseline goods imports; "
-        f"welfare = real income vs baseline; trade elasticities: {ds.attrs.get('elasticities', '?')}; "
-        f"closure: {ds.attrs.get('closure', 'fixed-deficits')}"))
+    t = Table(
+        title=title,
+        caption=escape(
+            f"world {rp.world.meta.name} ({rp.world.meta.vintage}); {len(rp.dates)} dates, "
+            f"{rp.n_solves} equilibrium solves; average tariffs weighted by baseline goods imports; "
+            f"welfare = real income vs baseline; trade elasticities: {ds.attrs.get('elasticities', '?')}; "
+            f"closure: {ds.attrs.get('closure', 'fixed-deficits')}"
+        ),
+    )
     t.add_column("from", no_wrap=True)
     t.add_column(f"{a} on {b} %", justify="right")
     t.add_column(f"{b} on {a} %", justify="right")
@@ -133,10 +152,13 @@ def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) ->
     t.add_column("changes")
     for d, _key, evs in rp.change_points():
         dd = d.isoformat()
-        t.add_row(dd, f"{_pair_value(ds, 'avg_tariff_pct', a, b, dd):.1f}",
-                  f"{_pair_value(ds, 'avg_tariff_pct', b, a, dd):.1f}",
-                  f"{float(ds['welfare_pct'].sel(country=a, date=dd)):+.3f}",
-                  f"{float(ds['welfare_pct'].sel(country=b, date=dd)):+.3f}",
-                  f"{float(ds['cpi_pct'].sel(country=a, date=dd)):+.3f}",
-                  escape(_short(evs) or ("start" if d == rp.dates[0] else "")))
+        t.add_row(
+            dd,
+            f"{_pair_value(ds, 'avg_tariff_pct', a, b, dd):.1f}",
+            f"{_pair_value(ds, 'avg_tariff_pct', b, a, dd):.1f}",
+            f"{float(ds['welfare_pct'].sel(country=a, date=dd)):+.3f}",
+            f"{float(ds['welfare_pct'].sel(country=b, date=dd)):+.3f}",
+            f"{float(ds['cpi_pct'].sel(country=a, date=dd)):+.3f}",
+            escape(_short(evs) or ("start" if d == rp.dates[0] else "")),
+        )
     console.print(t)

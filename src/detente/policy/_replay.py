@@ -97,10 +97,18 @@ def average_tariff(weights: np.ndarray, tariffs: np.ndarray, goods: np.ndarray) 
         return np.where(tot > 0, (w * tariffs[:, :, goods]).sum(axis=2) / tot, np.nan)
 
 
-def replay(scenario: Scenario, world: World | None = None, *, variant: str | None = None,
-           elasticities: str | None = None, horizon: str | None = None,
-           adjustment: str | None = None, closure: str | None = None,
-           progress: Progress | None = None, tol: float = 1e-12) -> Replay:
+def replay(
+    scenario: Scenario,
+    world: World | None = None,
+    *,
+    variant: str | None = None,
+    elasticities: str | None = None,
+    horizon: str | None = None,
+    adjustment: str | None = None,
+    closure: str | None = None,
+    progress: Progress | None = None,
+    tol: float = 1e-12,
+) -> Replay:
     """Solve the equilibrium under the policy in force at each date of ``scenario``.
 
     Parameters
@@ -147,15 +155,20 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     if adjustment not in ("fixed", "path"):
         raise ScenarioError(f"adjustment {adjustment!r}: choose 'fixed' or 'path'")
     if adjustment == "path" and (elasticities or sc.settings.elasticities) == "world":
-        raise ScenarioError("adjustment 'path' needs an elasticity set with a horizon path; "
-                            "'world' (the world file's own elasticities) has none")
+        raise ScenarioError(
+            "adjustment 'path' needs an elasticity set with a horizon path; "
+            "'world' (the world file's own elasticities) has none"
+        )
     w_run = world_for(sc, base, elasticities=elasticities, horizon=horizon)
     if sc.baseline is not None:
         w_long = world_for(sc, base, elasticities=elasticities, horizon=sc.baseline.horizon)
         rebased = rebase(w_long, sc, tol=tol)
-        w = rebased.replace(theta=w_run.theta, meta=dataclasses.replace(
-            rebased.meta, elasticities=w_run.meta.elasticities
-            + f"; re-based at {w_long.meta.elasticities}"))
+        w = rebased.replace(
+            theta=w_run.theta,
+            meta=dataclasses.replace(
+                rebased.meta, elasticities=w_run.meta.elasticities + f"; re-based at {w_long.meta.elasticities}"
+            ),
+        )
     else:
         w = w_run
     closure = closure or sc.settings.closure
@@ -166,8 +179,10 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     deficits = None if closure == "balanced" else sc.settings.deficits
     horizon_label = w_run.meta.elasticities
     if adjustment == "path":
-        horizon_label = (f"{elasticities or sc.settings.elasticities or 'default'} on an adjustment path "
-                         "(each date: the time elapsed since the policy changes in force)")
+        horizon_label = (
+            f"{elasticities or sc.settings.elasticities or 'default'} on an adjustment path "
+            "(each date: the time elapsed since the policy changes in force)"
+        )
     days = dates(sc)
     N, J = w.n_countries, w.n_sectors
     goods = np.array([s in set(w.goods) for s in w.sectors])
@@ -231,45 +246,108 @@ def replay(scenario: Scenario, world: World | None = None, *, variant: str | Non
     u = w.meta.units
     ds = xr.Dataset(
         {
-            "welfare_pct": (("country", "date"), out["welfare"], {"units": "%", "long_name": "real income change vs baseline"}),
+            "welfare_pct": (
+                ("country", "date"),
+                out["welfare"],
+                {"units": "%", "long_name": "real income change vs baseline"},
+            ),
             "real_wage_pct": (("country", "date"), out["real_wage"], {"units": "%"}),
-            "cpi_pct": (("country", "date"), out["cpi"], {"units": "%", "long_name": "consumer prices relative to the own nominal wage"}),
+            "cpi_pct": (
+                ("country", "date"),
+                out["cpi"],
+                {"units": "%", "long_name": "consumer prices relative to the own nominal wage"},
+            ),
             "tariff_revenue": (("country", "date"), out["revenue"], {"units": u}),
-            "price_pct": (("country", "sector", "date"), price, {"units": "%", "long_name": "sectoral price index change vs baseline"}),
-            "trade": (("importer", "exporter", "sector", "date"), trade, {"units": u, "long_name": "sales at factory prices"}),
+            "price_pct": (
+                ("country", "sector", "date"),
+                price,
+                {"units": "%", "long_name": "sectoral price index change vs baseline"},
+            ),
+            "trade": (
+                ("importer", "exporter", "sector", "date"),
+                trade,
+                {"units": u, "long_name": "sales at factory prices"},
+            ),
             "trade_base": (("importer", "exporter", "sector"), weights, {"units": u}),
             "tariff_pct": (("importer", "exporter", "sector", "date"), tariff, {"units": "%"}),
-            "trade_cost_factor": (("importer", "exporter", "sector", "date"), ice, {"units": "1", "long_name": "iceberg factor (non-tariff measures)"}),
-            "licence_wedge_pct": (("importer", "exporter", "sector", "date"), xt, {"units": "%", "long_name": "export-tax equivalent of export licences (rent to the exporter)"}),
-            "avg_tariff_pct": (("importer", "exporter", "date"), avg, {"units": "%", "long_name": "average tariff, baseline-import weights, goods"}),
-            "avg_additional_tariff_pct": (("importer", "exporter", "date"), extra, {"units": "pp", "long_name": "average of the scenario's layers"}),
+            "trade_cost_factor": (
+                ("importer", "exporter", "sector", "date"),
+                ice,
+                {"units": "1", "long_name": "iceberg factor (non-tariff measures)"},
+            ),
+            "licence_wedge_pct": (
+                ("importer", "exporter", "sector", "date"),
+                xt,
+                {"units": "%", "long_name": "export-tax equivalent of export licences (rent to the exporter)"},
+            ),
+            "avg_tariff_pct": (
+                ("importer", "exporter", "date"),
+                avg,
+                {"units": "%", "long_name": "average tariff, baseline-import weights, goods"},
+            ),
+            "avg_additional_tariff_pct": (
+                ("importer", "exporter", "date"),
+                extra,
+                {"units": "pp", "long_name": "average of the scenario's layers"},
+            ),
             "layer_pct": (("layer", "importer", "exporter", "date"), layer_avg, {"units": "pp"}),
             "state": (("date",), np.array(keys, dtype=object)),
-            "horizon_years": (("date",), horizons, {"units": "years", "long_name": "elasticity horizon on each date (adjustment path; NaN: fixed horizon)"}),
+            "horizon_years": (
+                ("date",),
+                horizons,
+                {
+                    "units": "years",
+                    "long_name": "elasticity horizon on each date (adjustment path; NaN: fixed horizon)",
+                },
+            ),
         },
-        coords={"country": c, "importer": c, "exporter": c, "sector": s, "layer": layers,
-                "date": np.array(days, dtype="datetime64[D]")},
-        attrs={**_provenance(sc, w, len(equilibria)), "elasticities": horizon_label, "adjustment": adjustment,
-               "closure": closure, "warnings": json.dumps(warned)},
+        coords={
+            "country": c,
+            "importer": c,
+            "exporter": c,
+            "sector": s,
+            "layer": layers,
+            "date": np.array(days, dtype="datetime64[D]"),
+        },
+        attrs={
+            **_provenance(sc, w, len(equilibria)),
+            "elasticities": horizon_label,
+            "adjustment": adjustment,
+            "closure": closure,
+            "warnings": json.dumps(warned),
+        },
     )
     if warned:
-        warnings.warn(f"{len(warned)} of the {len(equilibria)} policy states move trade shares by more "
-                      f"than 10x; the first on {warned[0]}", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"{len(warned)} of the {len(equilibria)} policy states move trade shares by more "
+            f"than 10x; the first on {warned[0]}",
+            UserWarning,
+            stacklevel=2,
+        )
     return Replay(ds, sc, w, equilibria, tuple(keys), len(equilibria))
 
 
 def _provenance(sc: Scenario, w: World, n_solves: int) -> dict:
     from detente import __version__
 
-    return {"scenario": sc.name, "scenario_file": sc.path, "variant": sc.variant or "",
-            "world": w.meta.name, "vintage": w.meta.vintage, "units": w.meta.units,
-            "deficits": sc.settings.deficits, "n_solves": n_solves, "detente_version": __version__,
-            "numeraire": "world value added (fixed)",
-            "reading": "each date: static equilibrium under the policy then in force, vs the baseline"}
+    return {
+        "scenario": sc.name,
+        "scenario_file": sc.path,
+        "variant": sc.variant or "",
+        "world": w.meta.name,
+        "vintage": w.meta.vintage,
+        "units": w.meta.units,
+        "deficits": sc.settings.deficits,
+        "n_solves": n_solves,
+        "detente_version": __version__,
+        "numeraire": "world value added (fixed)",
+        "reading": "each date: static equilibrium under the policy then in force, vs the baseline",
+    }
 
 
-def goods_trade_change(ds, world: World, importer: str, exporter: str, start: str | None = None,
-                       end: str | None = None) -> float:
+def goods_trade_change(
+    ds, world: World, importer: str, exporter: str, start: str | None = None, end: str | None = None
+) -> float:
     """Mean % change of goods sales exporter -> importer over the replay dates in [start, end]
     (default: the whole period), against the replay's baseline."""
     goods = [s for s in world.sectors if s in set(world.goods)]

@@ -81,23 +81,30 @@ def _selector(value: str | list[str]) -> str | list[str]:
     """A country or sector selector must select something: no empty text, list or item."""
     items = value.split(",") if isinstance(value, str) else list(value)
     if not items or not any(isinstance(s, str) and s.strip() for s in items):
-        raise ValueError("an empty selector selects nothing (the event would do nothing); give a label "
-                         "('USA'), a comma list ('USA,MEX'), a list or 'all'")
+        raise ValueError(
+            "an empty selector selects nothing (the event would do nothing); give a label "
+            "('USA'), a comma list ('USA,MEX'), a list or 'all'"
+        )
     if any(not (isinstance(s, str) and s.strip()) for s in items):
-        raise ValueError("a selector has an empty item (two commas, a trailing comma or an empty "
-                         "list entry); give each label once, e.g. 'USA,MEX'")
+        raise ValueError(
+            "a selector has an empty item (two commas, a trailing comma or an empty "
+            "list entry); give each label once, e.g. 'USA,MEX'"
+        )
     return value
 
 
 #: the JSON schema of a selector, as exact as :func:`_selector`: text whose comma-separated
 #: items each hold a non-space character, or a non-empty list of such labels
 SELECTOR_PATTERN = r"^[^,]*[^,\s][^,]*(,[^,]*[^,\s][^,]*)*$"
-SELECTOR_SCHEMA = {"anyOf": [{"type": "string", "pattern": SELECTOR_PATTERN},
-                             {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"\S"}}]}
+SELECTOR_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": SELECTOR_PATTERN},
+        {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"\S"}},
+    ]
+}
 
 #: country or sector label(s): a label, a comma list ("USA,MEX"), a list, or "all"
 Labels = Annotated[str | list[str], AfterValidator(_selector), WithJsonSchema(SELECTOR_SCHEMA)]
-
 
 
 def _horizon_text(value: str) -> str:
@@ -156,23 +163,29 @@ class ExportControlSpec(_Strict):
     flow is licensed; nothing is approved in the first ``review_days`` days.
     """
 
-    regime: str | None = Field(None, description="regime name; a later event of the same regime replaces it (default: event id)")
+    regime: str | None = Field(
+        None, description="regime name; a later event of the same regime replaces it (default: event id)"
+    )
     exporter: Labels
     importers: Labels = "all"
     sectors: Labels
     coverage: float = Field(1.0, ge=0, le=1, description="share of the sector's trade under licence")
     approval_share: float = Field(ge=0, le=1, description="share of controlled trade licensed")
     review_days: int = Field(0, ge=0, le=3650, description="days before the first approvals")
-    product: str | None = Field(None, description="critical input controlled (registry id, e.g. ndfeb-magnets); "
-                                                  "read by the shortage model")
+    product: str | None = Field(
+        None, description="critical input controlled (registry id, e.g. ndfeb-magnets); read by the shortage model"
+    )
     licence: Literal["per_shipment", "general", "ban"] = Field(
-        "per_shipment", description="per-shipment licences (review lag applies), general licences, or a ban")
+        "per_shipment", description="per-shipment licences (review lag applies), general licences, or a ban"
+    )
 
     @model_validator(mode="after")
     def _not_infinite(self) -> ExportControlSpec:
         if self.coverage >= 1 and (self.approval_share <= 0 or self.licence == "ban"):
-            raise ValueError("a ban on a whole sector (coverage 1, approval_share 0) is an infinite "
-                             "trade cost; give coverage < 1 or approval_share > 0")
+            raise ValueError(
+                "a ban on a whole sector (coverage 1, approval_share 0) is an infinite "
+                "trade cost; give coverage < 1 or approval_share > 0"
+            )
         return self
 
 
@@ -225,8 +238,9 @@ class Event(_Strict):
     def _one_kind(self) -> Event:
         kinds = [k for k in EVENT_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(f"an event needs exactly one of {', '.join(EVENT_KINDS)}; got "
-                             f"{', '.join(kinds) if kinds else 'none'}")
+            raise ValueError(
+                f"an event needs exactly one of {', '.join(EVENT_KINDS)}; got {', '.join(kinds) if kinds else 'none'}"
+            )
         if self.until is not None and self.until <= self.date:
             raise ValueError(f"until ({self.until}) must be after date ({self.date})")
         return self
@@ -263,22 +277,28 @@ def _check_composition(table: Mapping[str, Override], where: Mapping[str, str]) 
                 depth[name] = 1 + max((depth[c] for c in subs), default=0)
                 size[name] = 1 + sum(size[c] for c in subs)
                 if depth[name] > MAX_COMPOSE_DEPTH:
-                    raise ValueError(f"{where[name]} composes overrides {depth[name]} levels deep; the limit is "
-                                     f"{MAX_COMPOSE_DEPTH}")
+                    raise ValueError(
+                        f"{where[name]} composes overrides {depth[name]} levels deep; the limit is {MAX_COMPOSE_DEPTH}"
+                    )
                 if size[name] > MAX_APPLICATIONS:
-                    raise ValueError(f"{where[name]} applies {size[name]:,} overrides once its compose lists are "
-                                     f"expanded; the limit is {MAX_APPLICATIONS:,}")
+                    raise ValueError(
+                        f"{where[name]} applies {size[name]:,} overrides once its compose lists are "
+                        f"expanded; the limit is {MAX_APPLICATIONS:,}"
+                    )
                 continue
             if name in depth:
                 continue
             if name in path:
-                cycle = path[path.index(name):] + [name]
-                raise ValueError(f"{where[name]} composes itself ({' -> '.join(cycle[:8])}"
-                                 f"{' -> ...' if len(cycle) > 8 else ''})")
+                cycle = path[path.index(name) :] + [name]
+                raise ValueError(
+                    f"{where[name]} composes itself ({' -> '.join(cycle[:8])}{' -> ...' if len(cycle) > 8 else ''})"
+                )
             path.append(name)
             if len(path) > MAX_COMPOSE_DEPTH:
-                raise ValueError(f"{where[root]} composes overrides more than {MAX_COMPOSE_DEPTH} levels deep "
-                                 f"({' -> '.join(path[:4])} -> ...); the limit is {MAX_COMPOSE_DEPTH}")
+                raise ValueError(
+                    f"{where[root]} composes overrides more than {MAX_COMPOSE_DEPTH} levels deep "
+                    f"({' -> '.join(path[:4])} -> ...); the limit is {MAX_COMPOSE_DEPTH}"
+                )
             stack.append((name, True))
             stack.extend((c, False) for c in reversed(subs) if c not in depth)
 
@@ -302,8 +322,10 @@ class Period(_Strict):
     end: Date
     step: Literal["day", "week", "month"] = "week"
     later_events: Literal["refuse", "keep"] = Field(
-        "refuse", description="events dated after `end`: 'refuse' them (they would never apply), or "
-        "'keep' them on the timeline for the record (announced actions beyond the replayed window)")
+        "refuse",
+        description="events dated after `end`: 'refuse' them (they would never apply), or "
+        "'keep' them on the timeline for the record (announced actions beyond the replayed window)",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -311,23 +333,32 @@ class Period(_Strict):
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         n = count_steps(self.start, self.end, self.step)
         if n > MAX_STEPS:
-            raise ValueError(f"the period {self.start} to {self.end} by {self.step} has {n:,} steps; the limit "
-                             f"is {MAX_STEPS:,} (use a longer step or a shorter period)")
+            raise ValueError(
+                f"the period {self.start} to {self.end} by {self.step} has {n:,} steps; the limit "
+                f"is {MAX_STEPS:,} (use a longer step or a shorter period)"
+            )
         return self
 
 
 class Settings(_Strict):
     deficits: Literal["baseline", "zero"] = "baseline"
     closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] = Field(
-        "fixed-deficits", description="how trade deficits adjust: fixed in levels, expenditure/output "
-        "ratios fixed, or balanced trade (deficits purged first; welfare relative to the purged world)")
-    elasticities: str | None = Field(None, description="trade-elasticity set (`detente elasticities`), "
-                                     "'world' for the world file's own; default: 'default' where "
-                                     "the registry maps the world's sectors, else the world's own")
+        "fixed-deficits",
+        description="how trade deficits adjust: fixed in levels, expenditure/output "
+        "ratios fixed, or balanced trade (deficits purged first; welfare relative to the purged world)",
+    )
+    elasticities: str | None = Field(
+        None,
+        description="trade-elasticity set (`detente elasticities`), "
+        "'world' for the world file's own; default: 'default' where "
+        "the registry maps the world's sectors, else the world's own",
+    )
     horizon: str = Field("1y", description="horizon of the trade elasticities: 1y, 3y, long or years")
     adjustment: Literal["fixed", "path"] = Field(
-        "fixed", description="'fixed': every date at `horizon`; 'path': trade responds with the "
-        "elasticity of the time elapsed since each policy change (docs/elasticities.md)")
+        "fixed",
+        description="'fixed': every date at `horizon`; 'path': trade responds with the "
+        "elasticity of the time elapsed since each policy change (docs/elasticities.md)",
+    )
     elasticity_overrides: dict[str, float] = Field(default_factory=dict, description="sector: theta (> 0)")
 
     @field_validator("elasticity_overrides")
@@ -338,8 +369,10 @@ class Settings(_Strict):
         lo, hi = THETA_RANGE
         bad = {k: v for k, v in value.items() if not lo <= v <= hi}
         if bad:
-            raise ValueError(f"trade elasticities must lie in [{lo:g}, {hi:g}] (the solver's range; published "
-                             f"estimates lie in about 0.1-70), got {bad}")
+            raise ValueError(
+                f"trade elasticities must lie in [{lo:g}, {hi:g}] (the solver's range; published "
+                f"estimates lie in about 0.1-70), got {bad}"
+            )
         return value
 
     @field_validator("horizon")
@@ -372,13 +405,17 @@ class Baseline(_Strict):
 
     tariffs: list[BaselineTariff] = Field(min_length=1)
     source: str = ""
-    horizon: str = Field("long", description="horizon of the elasticities used to re-base: the "
-                         "world's year is years after the baseline's, so trade had time to adjust")
+    horizon: str = Field(
+        "long",
+        description="horizon of the elasticities used to re-base: the "
+        "world's year is years after the baseline's, so trade had time to adjust",
+    )
 
     @field_validator("horizon")
     @classmethod
     def _horizon(cls, value: str) -> str:
         return _horizon_text(value)
+
     note: str = ""
 
 
@@ -404,8 +441,9 @@ class Scenario(_Strict):
     baseline: Baseline | None = Field(None, description="re-base the world's tariffs before the timeline")
     layers: dict[str, str] = Field(default_factory=dict, description="declared layer names: description")
     events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
-    overrides: dict[str, Override] = Field(default_factory=dict, max_length=MAX_OVERRIDES,
-                                           description="named overrides variants can compose")
+    overrides: dict[str, Override] = Field(
+        default_factory=dict, max_length=MAX_OVERRIDES, description="named overrides variants can compose"
+    )
     variants: dict[str, Override] = Field(default_factory=dict, max_length=MAX_OVERRIDES)
     variant: str | None = Field(None, description="set when a variant has been applied")
 
@@ -427,22 +465,27 @@ class Scenario(_Strict):
             unknown = [i for i in list(v.remove_events) + list(v.replace_events) if i not in ids]
             if unknown:
                 raise ValueError(f"{vname!r} refers to unknown event ids {unknown[:10]}")
-        _check_composition({**self.overrides, **self.variants},
-                           {**{n: f"overrides.{n}" for n in self.overrides}, **{n: f"variants.{n}" for n in self.variants}})
+        _check_composition(
+            {**self.overrides, **self.variants},
+            {**{n: f"overrides.{n}" for n in self.overrides}, **{n: f"variants.{n}" for n in self.variants}},
+        )
         if self.layers:
             used = {e.spec.layer for e in self.events if e.kind in ("tariff", "exemption")}
             undeclared = sorted(used - set(self.layers))
             if undeclared:
-                raise ValueError(f"layers {undeclared} are used but not declared under 'layers' "
-                                 f"(declared: {sorted(self.layers)})")
+                raise ValueError(
+                    f"layers {undeclared} are used but not declared under 'layers' (declared: {sorted(self.layers)})"
+                )
         if self.period.later_events == "refuse":
             late = [(where, e) for where, e in self.all_events() if e.kind != "notice" and e.date > self.period.end]
             if late:
                 where, e = late[0]
                 more = f" (and {len(late) - 1} more)" if len(late) > 1 else ""
-                raise ValueError(f"{where} ({e.kind}, id {e.id or 'none'}) is dated {e.date}, after the period's end "
-                                 f"({self.period.end}): it would never apply{more}; move it into the period, "
-                                 "extend period.end, or set period.later_events: keep to keep it for the record")
+                raise ValueError(
+                    f"{where} ({e.kind}, id {e.id or 'none'}) is dated {e.date}, after the period's end "
+                    f"({self.period.end}): it would never apply{more}; move it into the period, "
+                    "extend period.end, or set period.later_events: keep to keep it for the record"
+                )
         return self
 
     def all_events(self) -> list[tuple[str, Event]]:
@@ -482,9 +525,11 @@ _Loader.yaml_implicit_resolvers = {
 }
 # numbers with an exponent (1e-06, 1.0e9) are floats, as in YAML 1.2 (YAML 1.1 reads them as
 # text, which the strict models would refuse)
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
-                              re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
-                              list("-+.0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
 
 #: limits on a scenario document, checked on the composed nodes before anything is built
 MAX_NODES = 2_000_000  # nodes after expanding aliases (an alias bomb expands exponentially)
@@ -505,14 +550,21 @@ def _check_document(node: yaml.Node, path: str) -> None:
         n, depth, done = stack.pop()
         if depth > MAX_DEPTH:
             raise ScenarioError(f"{path}, line {n.start_mark.line + 1}: nesting deeper than {MAX_DEPTH} levels")
-        children = ([c for kv in n.value for c in kv] if isinstance(n, yaml.MappingNode)
-                    else list(n.value) if isinstance(n, yaml.SequenceNode) else [])
+        children = (
+            [c for kv in n.value for c in kv]
+            if isinstance(n, yaml.MappingNode)
+            else list(n.value)
+            if isinstance(n, yaml.SequenceNode)
+            else []
+        )
         if done:
             on_path.discard(id(n))
             size[id(n)] = 1 + sum(size[id(c)] for c in children)
             if size[id(n)] > MAX_NODES:
-                raise ScenarioError(f"{path}, line {n.start_mark.line + 1}: the document expands to more than "
-                                    f"{MAX_NODES:,} nodes through its aliases (&anchor / *alias); write it out")
+                raise ScenarioError(
+                    f"{path}, line {n.start_mark.line + 1}: the document expands to more than "
+                    f"{MAX_NODES:,} nodes through its aliases (&anchor / *alias); write it out"
+                )
             continue
         if id(n) in size:
             continue
@@ -523,8 +575,10 @@ def _check_document(node: yaml.Node, path: str) -> None:
             for k, _ in n.value:
                 key = k.value if isinstance(k, yaml.ScalarNode) else id(k)
                 if key in seen:
-                    raise ScenarioError(f"{path}, line {k.start_mark.line + 1}: duplicate key {key!r} (also on "
-                                        f"line {seen[key]}); each key may appear once")
+                    raise ScenarioError(
+                        f"{path}, line {k.start_mark.line + 1}: duplicate key {key!r} (also on "
+                        f"line {seen[key]}); each key may appear once"
+                    )
                 seen[key] = k.start_mark.line + 1
         on_path.add(id(n))
         stack.append((n, depth, True))
@@ -580,8 +634,11 @@ def _describe_error(err: Mapping[str, Any], path: str, lines: Mapping[tuple, int
         return f"{where}: {format_loc(loc)}: unknown key {loc[-1]!r} (not allowed here; check the spelling)"
     if err["type"] == "missing":
         return f"{where}: {format_loc(loc)}: required field is missing"
-    shown = repr(value) if not isinstance(value, dict | list) else (
-        "a mapping" if isinstance(value, dict) else repr(value) if len(repr(value)) <= 60 else "a list")
+    shown = (
+        repr(value)
+        if not isinstance(value, dict | list)
+        else ("a mapping" if isinstance(value, dict) else repr(value) if len(repr(value)) <= 60 else "a list")
+    )
     return f"{where}: {format_loc(loc)} = {shown}: {msg}"
 
 
@@ -598,8 +655,9 @@ def _count_events(data: Mapping[str, Any], path: str) -> None:
                     lists += [(f"{section}.{name}.{k}", ov.get(k)) for k in ("add_events", "replace_events")]
     for where, items in lists:
         if isinstance(items, list | dict) and len(items) > MAX_EVENTS:
-            raise ScenarioError(f"{path}: {where} has {len(items):,} events; the limit is {MAX_EVENTS:,} "
-                                "(split the scenario)")
+            raise ScenarioError(
+                f"{path}: {where} has {len(items):,} events; the limit is {MAX_EVENTS:,} (split the scenario)"
+            )
 
 
 def parse_scenario(text: str, path: str = "<scenario>", *, later_events: str | None = None) -> Scenario:
@@ -612,8 +670,7 @@ def parse_scenario(text: str, path: str = "<scenario>", *, later_events: str | N
     overrides.
     """
     if len(text) > MAX_TEXT_BYTES:
-        raise ScenarioError(f"{path}: the scenario text has {len(text):,} characters; the limit is "
-                            f"{MAX_TEXT_BYTES:,}")
+        raise ScenarioError(f"{path}: the scenario text has {len(text):,} characters; the limit is {MAX_TEXT_BYTES:,}")
     try:
         loader = _Loader(text)
         try:
@@ -628,8 +685,10 @@ def parse_scenario(text: str, path: str = "<scenario>", *, later_events: str | N
         where = f"{path}, line {mark.line + 1}" if mark else path
         raise ScenarioError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario file must be a YAML mapping with keys name, period, "
-                            f"events, ...; got {type(data).__name__}")
+        raise ScenarioError(
+            f"{path}: a scenario file must be a YAML mapping with keys name, period, "
+            f"events, ...; got {type(data).__name__}"
+        )
     _count_events(data, path)
     if later_events is not None and isinstance(data.get("period"), dict):
         data["period"] = {"later_events": later_events, **data["period"]}
@@ -666,9 +725,11 @@ def read_scenario_text(p: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ScenarioError(f"{p}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-                            f"{exc.start}); save the file as UTF-8") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{p}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}); save the file as UTF-8"
+        ) from None
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
@@ -679,8 +740,10 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         if str(path) in shipped:
             p = shipped[str(path)]
         else:
-            raise ScenarioError(f"scenario file {str(path)!r} does not exist (shipped scenarios: "
-                                f"{', '.join(sorted(shipped)) or 'none'})")
+            raise ScenarioError(
+                f"scenario file {str(path)!r} does not exist (shipped scenarios: "
+                f"{', '.join(sorted(shipped)) or 'none'})"
+            )
     return parse_scenario(read_scenario_text(p), str(p))
 
 
@@ -719,8 +782,10 @@ def check_labels(scenario: Scenario, world: Any) -> None:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         line = scenario.line_of(loc)
         where = f"{scenario.path}, line {line}" if line else scenario.path
-        problems.append(f"{where}: {format_loc(loc)} = {value!r}: unknown {what} in world "
-                        f"{world.meta.name!r}{hint} (known: {', '.join(known)})")
+        problems.append(
+            f"{where}: {format_loc(loc)} = {value!r}: unknown {what} in world "
+            f"{world.meta.name!r}{hint} (known: {', '.join(known)})"
+        )
 
     def known(label: str, what: str) -> bool:
         """A compact world's region or sector group whose members the world has."""
@@ -740,8 +805,12 @@ def check_labels(scenario: Scenario, world: Any) -> None:
                 if lab.lower() not in sector_groups and lab not in sectors and not known(lab, "sector"):
                     report(loc + (ev.kind, "sectors"), lab, "sector", world.sectors)
         if hasattr(spec, "exporter"):
-            own_goods(loc + (ev.kind,), spec.importers if hasattr(spec, "importers") else spec.importer,
-                      spec.exporter, "importers" if hasattr(spec, "importers") else "importer")
+            own_goods(
+                loc + (ev.kind,),
+                spec.importers if hasattr(spec, "importers") else spec.importer,
+                spec.exporter,
+                "importers" if hasattr(spec, "importers") else "importer",
+            )
 
     def own_goods(loc: tuple, importer: Labels, exporter: Labels, field: str) -> None:
         """Every selected pair domestic: a tariff (or control) on a country's own goods does nothing."""
@@ -755,9 +824,11 @@ def check_labels(scenario: Scenario, world: Any) -> None:
         if imp and imp == exp and len(imp) == 1:
             line = scenario.line_of(loc + (field,))
             where = f"{scenario.path}, line {line}" if line else scenario.path
-            problems.append(f"{where}: {format_loc(loc + ('exporter',))} = {_shown(exporter)}: the {field} and "
-                            f"the exporter are the same country, {world.countries[min(imp)]}; a country's "
-                            "own sales are never taxed or controlled, so this would do nothing")
+            problems.append(
+                f"{where}: {format_loc(loc + ('exporter',))} = {_shown(exporter)}: the {field} and "
+                f"the exporter are the same country, {world.countries[min(imp)]}; a country's "
+                "own sales are never taxed or controlled, so this would do nothing"
+            )
 
     for k, ev in enumerate(scenario.events):
         check_event(ev, ("events", k))
@@ -782,5 +853,6 @@ def check_labels(scenario: Scenario, world: Any) -> None:
         if sec not in sectors:
             report(("settings", "elasticity_overrides", sec), sec, "sector", world.sectors)
     if problems:
-        raise ScenarioError(f"{len(problems)} unknown label(s) in scenario {scenario.path}:\n  "
-                            + "\n  ".join(problems))
+        raise ScenarioError(
+            f"{len(problems)} unknown label(s) in scenario {scenario.path}:\n  " + "\n  ".join(problems)
+        )

@@ -49,10 +49,16 @@ def _notes(sc: Scenario, d: dt.date) -> str:
     return "; ".join(dict.fromkeys(n for n in notes if n))
 
 
-def tariff_series(world: World | None = None, *, early: str | Scenario = EARLY,
-                  late: str | Scenario = LATE, start: dt.date = dt.date(2018, 1, 1),
-                  end: dt.date = dt.date(2026, 7, 31), pair: tuple[str, str] = ("USA", "CHN"),
-                  freq: str | None = None):
+def tariff_series(
+    world: World | None = None,
+    *,
+    early: str | Scenario = EARLY,
+    late: str | Scenario = LATE,
+    start: dt.date = dt.date(2018, 1, 1),
+    end: dt.date = dt.date(2026, 7, 31),
+    pair: tuple[str, str] = ("USA", "CHN"),
+    freq: str | None = None,
+):
     """Average tariffs of ``pair`` on each other from ``start`` to ``end``, as a DataFrame.
 
     Parameters
@@ -98,8 +104,13 @@ def tariff_series(world: World | None = None, *, early: str | Scenario = EARLY,
             extra = sum(layer_rates(w, sc_l, d).values(), np.zeros(weights.shape))
             tau, src, sc = tau_last + extra / 100.0, src_l, sc_l
         avg = average_tariff(weights, 100.0 * tau, goods)
-        return {"date": d, "us_on_china_pct": float(avg[a, b]), "china_on_us_pct": float(avg[b, a]),
-                "source": src, "events": _notes(sc, d)}
+        return {
+            "date": d,
+            "us_on_china_pct": float(avg[a, b]),
+            "china_on_us_pct": float(avg[b, a]),
+            "source": src,
+            "events": _notes(sc, d),
+        }
 
     days = sorted({start, end, *[d for d in _changes(sc_e) if start < d < switch], *late_changes})
     rows, prev = [], None
@@ -113,13 +124,25 @@ def tariff_series(world: World | None = None, *, early: str | Scenario = EARLY,
     frame["date"] = pd.to_datetime(frame["date"])
     if freq is not None:
         idx = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=freq)
-        frame = (frame.set_index("date").reindex(frame["date"].tolist() + list(idx)).sort_index()
-                 .pipe(lambda f: f[~f.index.duplicated(keep="first")]).ffill().loc[idx]
-                 .rename_axis("date").reset_index())
+        frame = (
+            frame.set_index("date")
+            .reindex(frame["date"].tolist() + list(idx))
+            .sort_index()
+            .pipe(lambda f: f[~f.index.duplicated(keep="first")])
+            .ffill()
+            .loc[idx]
+            .rename_axis("date")
+            .reset_index()
+        )
         frame["events"] = ""
-    frame.attrs = {"pair": f"{pair[0]},{pair[1]}", "world": w.meta.name, "vintage": w.meta.vintage,
-                   "early": sc_e.name, "late": sc_l.name,
-                   "method": "goods sectors, fixed weights: world baseline bilateral imports by sector"}
+    frame.attrs = {
+        "pair": f"{pair[0]},{pair[1]}",
+        "world": w.meta.name,
+        "vintage": w.meta.vintage,
+        "early": sc_e.name,
+        "late": sc_l.name,
+        "method": "goods sectors, fixed weights: world baseline bilateral imports by sector",
+    }
     return frame
 
 
@@ -157,9 +180,16 @@ def weights_2024(world: World, importer: str = "USA") -> tuple[np.ndarray, str]:
     return out, "2024 US imports for consumption by HS10 line (Census), aggregated to region x sector"
 
 
-def average_tariffs(scenario: str | Scenario, world: World | None = None, *, importer: str = "USA",
-                    by_partner: bool = True, variant: str | None = None, start: dt.date | None = None,
-                    end: dt.date | None = None):
+def average_tariffs(
+    scenario: str | Scenario,
+    world: World | None = None,
+    *,
+    importer: str = "USA",
+    by_partner: bool = True,
+    variant: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+):
     """Import-weighted average tariff of ``importer`` on each partner (or all) at each change.
 
     Tariffs are the world's baseline (applied 2022 rates) plus the scenario's layers
@@ -204,11 +234,23 @@ def average_tariffs(scenario: str | Scenario, world: World | None = None, *, imp
     rows = []
     for d in days:
         for exp, v in averages(level(d)).items():
-            rows.append({"date": d, "importer": importer, "exporter": exp, "avg_tariff_pct": v,
-                         "increase_vs_2024_pp": v - base[exp]})
+            rows.append(
+                {
+                    "date": d,
+                    "importer": importer,
+                    "exporter": exp,
+                    "avg_tariff_pct": v,
+                    "increase_vs_2024_pp": v - base[exp],
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["date"] = pd.to_datetime(frame["date"])
-    frame.attrs = {"scenario": sc.name, "variant": sc.variant or "", "world": w.meta.name,
-                   "importer": importer, "weights": wsource,
-                   "method": "goods sectors; world baseline tariffs plus the scenario's layers; fixed weights: " + wsource}
+    frame.attrs = {
+        "scenario": sc.name,
+        "variant": sc.variant or "",
+        "world": w.meta.name,
+        "importer": importer,
+        "weights": wsource,
+        "method": "goods sectors; world baseline tariffs plus the scenario's layers; fixed weights: " + wsource,
+    }
     return frame

@@ -63,8 +63,10 @@ def apply_variant(scenario: Scenario, variant: str | Iterable[str] | None) -> Sc
     if variant is None or variant == "":
         return scenario
     if isinstance(variant, str) and len(variant) > 64 * MAX_VARIANTS_JOINED:
-        raise ScenarioError(f"the variant choice has {len(variant):,} characters; give at most "
-                            f"{MAX_VARIANTS_JOINED} names joined by '+'")
+        raise ScenarioError(
+            f"the variant choice has {len(variant):,} characters; give at most "
+            f"{MAX_VARIANTS_JOINED} names joined by '+'"
+        )
     names = [v.strip() for v in (variant.replace("+", ",").split(",") if isinstance(variant, str) else variant)]
     if len(names) > MAX_VARIANTS_JOINED:
         raise ScenarioError(f"{len(names)} variants joined; the limit is {MAX_VARIANTS_JOINED}")
@@ -77,24 +79,30 @@ def apply_variant(scenario: Scenario, variant: str | Iterable[str] | None) -> Sc
     def apply(name: str, stack: tuple[str, ...]) -> None:
         nonlocal events, applied
         if name not in table:
-            raise ScenarioError(f"scenario {scenario.name!r} ({scenario.path}) has no variant {name!r}; "
-                                f"variants: {', '.join(list(scenario.variants)[:20]) or 'none'}")
+            raise ScenarioError(
+                f"scenario {scenario.name!r} ({scenario.path}) has no variant {name!r}; "
+                f"variants: {', '.join(list(scenario.variants)[:20]) or 'none'}"
+            )
         if name in stack:
             raise ScenarioError(f"variant {name!r} composes itself ({' -> '.join(stack + (name,))})")
         if len(stack) >= MAX_COMPOSE_DEPTH:
             raise ScenarioError(f"variant {stack[0]!r} composes overrides more than {MAX_COMPOSE_DEPTH} levels deep")
         applied += 1
         if applied > MAX_APPLICATIONS:
-            raise ScenarioError(f"variant {variant!r} applies more than {MAX_APPLICATIONS:,} overrides once its "
-                                "compose lists are expanded")
+            raise ScenarioError(
+                f"variant {variant!r} applies more than {MAX_APPLICATIONS:,} overrides once its "
+                "compose lists are expanded"
+            )
         ov = table[name]
         for sub in ov.compose:
             apply(sub, stack + (name,))
         ids = {e.id for e in events}
         gone = [i for i in ov.remove_events if i not in ids]
         if gone:
-            raise ScenarioError(f"variant {name!r} removes events {gone} that are not in the scenario "
-                                "(removed already by an earlier override?)")
+            raise ScenarioError(
+                f"variant {name!r} removes events {gone} that are not in the scenario "
+                "(removed already by an earlier override?)"
+            )
         removed = set(ov.remove_events)
         events = [e for e in events if e.id not in removed]
         events = [_replaced(e, ov) for e in events] + list(ov.add_events)
@@ -114,8 +122,9 @@ def _replaced(e: Event, ov: Override) -> Event:
     return new if new.id else new.model_copy(update={"id": e.id})
 
 
-def world_for(scenario: Scenario, world: World, *, elasticities: str | None = None,
-              horizon: str | None = None) -> World:
+def world_for(
+    scenario: Scenario, world: World, *, elasticities: str | None = None, horizon: str | None = None
+) -> World:
     """``world`` with the scenario's trade elasticities: its set at its horizon, then overrides.
 
     ``elasticities`` / ``horizon`` replace the scenario's ``settings`` (a command-line
@@ -209,16 +218,24 @@ def _mask(world: World, ev: Event, loc: str) -> np.ndarray:
     s = ev.spec
     imp = s.importers if hasattr(s, "importers") else s.importer
     m = np.zeros((world.n_countries, world.n_countries, world.n_sectors), dtype=bool)
-    m[np.ix_(_sel(world, imp, "country", loc), _sel(world, s.exporter, "country", loc),
-             _sel(world, s.sectors, "sector", loc))] = True
+    m[
+        np.ix_(
+            _sel(world, imp, "country", loc),
+            _sel(world, s.exporter, "country", loc),
+            _sel(world, s.sectors, "sector", loc),
+        )
+    ] = True
     d = np.arange(world.n_countries)
     m[d, d, :] = False
     return m
 
 
 def _active(scenario: Scenario, date: dt.date, kind: str) -> list[tuple[int, Event]]:
-    out = [(k, e) for k, e in enumerate(scenario.events)
-           if e.kind == kind and e.date <= date and (e.until is None or date < e.until)]
+    out = [
+        (k, e)
+        for k, e in enumerate(scenario.events)
+        if e.kind == kind and e.date <= date and (e.until is None or date < e.until)
+    ]
     return sorted(out, key=lambda ke: (ke[1].date, ke[0]))
 
 
@@ -249,7 +266,8 @@ def layer_rates(world: World, scenario: Scenario, date: dt.date) -> dict[str, np
             raise ScenarioError(
                 f"{scenario.path}: event {e.label(k)} ({e.date}) takes layer {t.layer!r} of "
                 f"{world.countries[n]} on {world.countries[i]} in {world.sectors[j]} to "
-                f"{r[n, i, j]:.4g} pp on {date}; a layer cannot be negative")
+                f"{r[n, i, j]:.4g} pp on {date}; a layer cannot be negative"
+            )
     exempt = {n: np.zeros(shape) for n in rates}
     for k, e in _active(scenario, date, "exemption"):
         if e.exemption.layer not in exempt:
@@ -303,8 +321,10 @@ def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
         approved = approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
         r[_mask(world, e, e.label(k))] += x.coverage * (1.0 - approved)
         if (r >= 1.0 - 1e-12).any():
-            raise ScenarioError(f"{scenario.path}: export controls refuse all of a flow on {date} "
-                                f"(regime {name!r}): an infinite trade cost; lower the coverage")
+            raise ScenarioError(
+                f"{scenario.path}: export controls refuse all of a flow on {date} "
+                f"(regime {name!r}): an infinite trade cost; lower the coverage"
+            )
     return r
 
 
@@ -362,8 +382,13 @@ class PolicyState:
     def apply(self, cf):
         """``cf`` (a Counterfactual of the same world) with this state's trade costs; its
         ``changes`` say what differs from ``cf`` (so an error names the state, not "no change")."""
-        out = dataclasses.replace(cf, tariffs=self.tariffs, iceberg=self.iceberg, export_taxes=self.export_taxes,
-                                  changes=tuple(cf.changes) + self.describe(cf))
+        out = dataclasses.replace(
+            cf,
+            tariffs=self.tariffs,
+            iceberg=self.iceberg,
+            export_taxes=self.export_taxes,
+            changes=tuple(cf.changes) + self.describe(cf),
+        )
         for c in self.critical:
             out = out.critical_input_cut(c.product, list(c.exporter), list(c.importer), c.refused)
         return out
@@ -374,24 +399,33 @@ class PolicyState:
         dt_pp = 100 * (np.asarray(self.tariffs) - np.asarray(ref.tariffs))
         moved = np.abs(dt_pp) > 1e-9
         if moved.any():
-            out.append(f"policy on {self.date}: tariffs in {int(moved.sum())} cells changed by "
-                       f"{float(dt_pp.min()):+.4g} to {float(dt_pp.max()):+.4g} pp")
+            out.append(
+                f"policy on {self.date}: tariffs in {int(moved.sum())} cells changed by "
+                f"{float(dt_pp.min()):+.4g} to {float(dt_pp.max()):+.4g} pp"
+            )
         ice = np.asarray(self.iceberg) / np.asarray(ref.iceberg)
         if (np.abs(ice - 1) > 1e-12).any():
-            out.append(f"policy on {self.date}: trade costs x{float(ice.min()):.4g} to x{float(ice.max()):.4g} "
-                       f"in {int((np.abs(ice - 1) > 1e-12).sum())} cells")
+            out.append(
+                f"policy on {self.date}: trade costs x{float(ice.min()):.4g} to x{float(ice.max()):.4g} "
+                f"in {int((np.abs(ice - 1) > 1e-12).sum())} cells"
+            )
         if self.export_taxes is not None and np.any(self.export_taxes):
             x = np.asarray(self.export_taxes)
-            out.append(f"policy on {self.date}: export taxes and licences' tax equivalents (up to "
-                       f"{100 * float(x.max()):.4g}%) in {int((x > 0).sum())} cells")
+            out.append(
+                f"policy on {self.date}: export taxes and licences' tax equivalents (up to "
+                f"{100 * float(x.max()):.4g}%) in {int((x > 0).sum())} cells"
+            )
         for c in self.critical:
-            out.append(f"policy on {self.date}: licences refuse {100 * c.refused:.4g}% of {c.product} "
-                       f"({','.join(c.exporter)} -> {len(c.importer)} importers)")
+            out.append(
+                f"policy on {self.date}: licences refuse {100 * c.refused:.4g}% of {c.product} "
+                f"({','.join(c.exporter)} -> {len(c.importer)} importers)"
+            )
         return tuple(out)
 
 
-def state_key(tariffs: np.ndarray, iceberg: np.ndarray, export_taxes: np.ndarray | None = None,
-              critical: tuple = ()) -> str:
+def state_key(
+    tariffs: np.ndarray, iceberg: np.ndarray, export_taxes: np.ndarray | None = None, critical: tuple = ()
+) -> str:
     """A short hashable key: equal for identical policy states (to 1e-12)."""
     h = hashlib.blake2b(digest_size=12)
     for a in (tariffs, iceberg) + (() if export_taxes is None or not np.any(export_taxes) else (export_taxes,)):
@@ -423,7 +457,10 @@ def events_on(scenario: Scenario, date: dt.date) -> list[str]:
             out.append(lab)
         if e.until == date:
             out.append(f"{lab} ends")
-        if e.kind == "export_control" and e.export_control.review_days and \
-                e.date + dt.timedelta(days=e.export_control.review_days) == date:
+        if (
+            e.kind == "export_control"
+            and e.export_control.review_days
+            and e.date + dt.timedelta(days=e.export_control.review_days) == date
+        ):
             out.append(f"{lab} approvals start")
     return out

@@ -31,8 +31,13 @@ def replay_dataset(rp):
     if "price_pct" in ds:
         return ds
     p = np.stack([100 * (rp.equilibria[k].solution.P_hat - 1) for k in rp.state_keys], axis=-1)
-    return ds.assign(price_pct=(("country", "sector", "date"), p,
-                                {"units": "%", "long_name": "sectoral price index change vs baseline"}))
+    return ds.assign(
+        price_pct=(
+            ("country", "sector", "date"),
+            p,
+            {"units": "%", "long_name": "sectoral price index change vs baseline"},
+        )
+    )
 
 
 def _open_netcdf(path: Path):
@@ -45,8 +50,9 @@ def _open_netcdf(path: Path):
         raise ReportError(f"cannot read {str(path)!r} as a replay NetCDF file: {exc}") from None
 
 
-def resolve_run(text: str, *, world: str | None = None, progress: bool = False, store=None,
-                options: dict | None = None) -> tuple[str, object]:
+def resolve_run(
+    text: str, *, world: str | None = None, progress: bool = False, store=None, options: dict | None = None
+) -> tuple[str, object]:
     """(label, dataset) for one RUN argument.
 
     ``scenario:NAME[:VARIANT]`` replays a scenario (a shipped name or a YAML path), as
@@ -61,7 +67,9 @@ def resolve_run(text: str, *, world: str | None = None, progress: bool = False, 
         _, _, rest = text.partition(":")
         name, _, variant = rest.partition(":")
         if not name:
-            raise ReportError(f"{text!r}: give a scenario, e.g. scenario:us-china-2025 or scenario:us-china-2025:no-geneva")
+            raise ReportError(
+                f"{text!r}: give a scenario, e.g. scenario:us-china-2025 or scenario:us-china-2025:no-geneva"
+            )
         rp = replay_file(name, variant=variant or None, world=world, progress=progress, **(options or {}))
         ds = replay_dataset(rp)
         return variant or str(ds.attrs.get("scenario", name)), ds
@@ -70,8 +78,10 @@ def resolve_run(text: str, *, world: str | None = None, progress: bool = False, 
         ds = _open_netcdf(path)
         return str(ds.attrs.get("variant", "") or "") or str(ds.attrs.get("scenario", "") or path.stem), ds
     if path.suffix in (".nc", ".nc4", ".netcdf") or "/" in text:
-        raise ReportError(f"no such file: {text!r} (a RUN is a store run id, a NetCDF file from "
-                          "`detente replay --out`, or scenario:NAME[:VARIANT])")
+        raise ReportError(
+            f"no such file: {text!r} (a RUN is a store run id, a NetCDF file from "
+            "`detente replay --out`, or scenario:NAME[:VARIANT])"
+        )
     if store is None:
         try:
             from detente.store import RunStore
@@ -84,9 +94,11 @@ def resolve_run(text: str, *, world: str | None = None, progress: bool = False, 
     kind = getattr(rec, "kind", None) or "replay"
     if kind != "replay":
         rid = getattr(rec, "id", text)
-        raise ReportError(f"run {rid} ({getattr(rec, 'name', '') or kind!s}) is a {_kind_name(kind)}, not a "
-                          f"replay: a report needs a replay over time (`detente runs show {rid}` prints "
-                          f"this run; `detente replay SCENARIO` makes a replay)")
+        raise ReportError(
+            f"run {rid} ({getattr(rec, 'name', '') or kind!s}) is a {_kind_name(kind)}, not a "
+            f"replay: a report needs a replay over time (`detente runs show {rid}` prints "
+            f"this run; `detente replay SCENARIO` makes a replay)"
+        )
     from detente.report.html import record_dataset, run_label
 
     return run_label(rec), record_dataset(rec)
@@ -113,13 +125,18 @@ def _latest_replay(store, text: str) -> str:
     replays = df[df["kind"] == "replay"]
     what = f"the latest run, {newest['id']} ({newest['name']}), is a {_kind_name(newest['kind'])}"
     if replays.empty:
-        raise ReportError(f"{what}, which has no report, and the store has no replay: run "
-                          "`detente replay SCENARIO` first, or give a NetCDF file or scenario:NAME")
+        raise ReportError(
+            f"{what}, which has no report, and the store has no replay: run "
+            "`detente replay SCENARIO` first, or give a NetCDF file or scenario:NAME"
+        )
     import warnings
 
     rid = str(replays.iloc[0]["id"])
-    warnings.warn(f"{what}, which has no report; reporting the latest replay, {rid} "
-                  f"({replays.iloc[0]['name']})", UserWarning, stacklevel=2)
+    warnings.warn(
+        f"{what}, which has no report; reporting the latest replay, {rid} ({replays.iloc[0]['name']})",
+        UserWarning,
+        stacklevel=2,
+    )
     return rid
 
 
@@ -163,8 +180,12 @@ def _partner_history(ds, importer: str) -> list:
     tot = np.where(goods[None, :], weights, 0.0).sum(axis=1)
     share = {c: tot[w.country_index(c)] for c in w.countries if c != importer}
     df = df.assign(weight=df["exporter"].map(share))
-    overall = (df.assign(x=df["avg_tariff_pct"] * df["weight"]).groupby("date", as_index=False)[["x", "weight"]].sum()
-               .assign(avg_tariff_pct=lambda f: f["x"] / f["weight"])[["date", "avg_tariff_pct"]])
+    overall = (
+        df.assign(x=df["avg_tariff_pct"] * df["weight"])
+        .groupby("date", as_index=False)[["x", "weight"]]
+        .sum()
+        .assign(avg_tariff_pct=lambda f: f["x"] / f["weight"])[["date", "avg_tariff_pct"]]
+    )
     return [C.partner_tariffs_2024(df, importer, overall, C.footer(ds))]
 
 
@@ -181,19 +202,36 @@ def _shortage_sections(ds) -> list:
     res = simulate_scenario(sc)
     users = [c for c in ("USA", "JPN", "DEU", "EUR", "IND", "KOR", "MEX") if c in res.dataset.country.values]
     product = str(res.dataset["product"].values[0])
-    note = ("Weekly shortage model (docs/shortage.md): inventories of critical inputs run down while "
-            "licences are refused; output is capped by the scarcest input. An upper bound, see the docs.")
+    note = (
+        "Weekly shortage model (docs/shortage.md): inventories of critical inputs run down while "
+        "licences are refused; output is capped by the scarcest input. An upper bound, see the docs."
+    )
     return [
-        ("shortage-output", "Critical inputs: motor-vehicle output, week by week",
-         S.output_ratio_figure(res, "MOTOR", users), note),
-        ("shortage-inventory", f"Critical inputs: {product} inventories of car makers",
-         S.inventory_figure(res, product, users, "MOTOR"), note),
-        ("shortage-losses", "Critical inputs: output lost per week by country",
-         S.output_loss_figure(res), note),
-        ("shortage-stockouts", "Critical inputs: first stock-out by user",
-         S.stockout_table_figure(res, ["MOTOR", "ELECTRICAL", "MACHINERY", "ELECTRONICS"], users), note),
-        ("shortage-static", "Shortages beside the static equilibrium",
-         S.static_vs_dynamic_figure(res, ds, users), note),
+        (
+            "shortage-output",
+            "Critical inputs: motor-vehicle output, week by week",
+            S.output_ratio_figure(res, "MOTOR", users),
+            note,
+        ),
+        (
+            "shortage-inventory",
+            f"Critical inputs: {product} inventories of car makers",
+            S.inventory_figure(res, product, users, "MOTOR"),
+            note,
+        ),
+        ("shortage-losses", "Critical inputs: output lost per week by country", S.output_loss_figure(res), note),
+        (
+            "shortage-stockouts",
+            "Critical inputs: first stock-out by user",
+            S.stockout_table_figure(res, ["MOTOR", "ELECTRICAL", "MACHINERY", "ELECTRONICS"], users),
+            note,
+        ),
+        (
+            "shortage-static",
+            "Shortages beside the static equilibrium",
+            S.static_vs_dynamic_figure(res, ds, users),
+            note,
+        ),
     ]
 
 
@@ -227,8 +265,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_output_path(args.out, "--out", folder=True)
     runs: dict[str, object] = {}
     for text in args.runs:
-        options = {k: getattr(args, k) for k in ("elasticities", "horizon", "adjustment", "closure")
-                   if getattr(args, k, None) is not None}
+        options = {
+            k: getattr(args, k)
+            for k in ("elasticities", "horizon", "adjustment", "closure")
+            if getattr(args, k, None) is not None
+        }
         label, ds = resolve_run(text, world=args.world, progress=not args.quiet, options=options)
         runs[unique_label(label, runs)] = ds
     main = next(iter(runs.values()))
@@ -248,12 +289,23 @@ def cmd_report(args: argparse.Namespace) -> int:
             from detente.world import load_world
 
             world = load_world(args.world)
-        horizons = horizon_table(name, variant or None, world=world, pair=tuple(parts),
-                                 elasticities=args.elasticities, closure=args.closure)
-    index = write_report(runs, out, title=args.title, pair=tuple(parts), png=not args.no_png,
-                         history=_history(main, tuple(parts)), extra_sections=_shortage_sections(main),
-                         horizons=horizons, at=args.at, extra_charts=_partner_history(main, parts[0]),
-                         bands=_bands(args, main), strategy=_strategy_section(args, main, tuple(parts)))
+        horizons = horizon_table(
+            name, variant or None, world=world, pair=tuple(parts), elasticities=args.elasticities, closure=args.closure
+        )
+    index = write_report(
+        runs,
+        out,
+        title=args.title,
+        pair=tuple(parts),
+        png=not args.no_png,
+        history=_history(main, tuple(parts)),
+        extra_sections=_shortage_sections(main),
+        horizons=horizons,
+        at=args.at,
+        extra_charts=_partner_history(main, parts[0]),
+        bands=_bands(args, main),
+        strategy=_strategy_section(args, main, tuple(parts)),
+    )
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:
         console.print(f"report written to {index}", markup=False)
@@ -279,8 +331,15 @@ def _bands(args: argparse.Namespace, main):
         sc = load_scenario(main.attrs["scenario"])
     world = load_world(args.world) if args.world else None
     opts = {k: getattr(args, k) for k in ("elasticities", "horizon", "adjustment", "closure")}
-    return replay_bands(sc, world, n_draws=args.bands, seed=args.seed, level=args.level,
-                        variant=main.attrs.get("variant") or None, **opts).dataset
+    return replay_bands(
+        sc,
+        world,
+        n_draws=args.bands,
+        seed=args.seed,
+        level=args.level,
+        variant=main.attrs.get("variant") or None,
+        **opts,
+    ).dataset
 
 
 def _date(text: str):
@@ -295,15 +354,21 @@ def _date(text: str):
 def register(sub) -> argparse.ArgumentParser:
     """Add the ``report`` subcommand to the main parser's subparsers; returns its parser."""
     p = sub.add_parser(
-        "report", help="write an HTML report (offline) and PNG charts of one or more replays",
+        "report",
+        help="write an HTML report (offline) and PNG charts of one or more replays",
         description="Write a self-contained HTML report (interactive charts, works offline) and PNG "
         "figures: tariff paths, layers, welfare and real wages, trade of the pair by sector, prices; for "
         "a scenario on many partners (world-2025) the first country's tariffs by partner, retaliation, "
         "welfare of every country and trade diversion; and a comparison when several runs are given. RUN is a results-store run id (or 'latest'), a "
         "NetCDF file from `detente replay --out`, or scenario:NAME[:VARIANT] to replay now. "
-        "Example: detente report scenario:us-china-2025 scenario:us-china-2025:no-geneva")
-    p.add_argument("runs", nargs="+", metavar="RUN",
-                   help="run id, NetCDF file or scenario:NAME[:VARIANT]; the first is the main run")
+        "Example: detente report scenario:us-china-2025 scenario:us-china-2025:no-geneva",
+    )
+    p.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN",
+        help="run id, NetCDF file or scenario:NAME[:VARIANT]; the first is the main run",
+    )
     p.add_argument("--out", help="folder to write index.html and the PNGs into (default results/report-SCENARIO)")
     p.add_argument("--title", help="report title (default: the scenario and the pair)")
     p.add_argument("--pair", default="USA,CHN", help="the two countries 'A,B' at the centre (default %(default)s)")
@@ -312,18 +377,34 @@ def register(sub) -> argparse.ArgumentParser:
 
     add_elasticity_options(p, scenario=True)
     add_closure_option(p, scenario=True)
-    p.add_argument("--at", type=_date, help="date YYYY-MM-DD of the bar charts of welfare and trade diversion "
-                   "(default: the first country's highest average tariff); they also show the period mean")
-    p.add_argument("--bands", type=int, metavar="N", default=0,
-                   help="also draw the main run's uncertainty bands from N draws of the trade elasticities")
+    p.add_argument(
+        "--at",
+        type=_date,
+        help="date YYYY-MM-DD of the bar charts of welfare and trade diversion "
+        "(default: the first country's highest average tariff); they also show the period mean",
+    )
+    p.add_argument(
+        "--bands",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also draw the main run's uncertainty bands from N draws of the trade elasticities",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the elasticity draws (default: %(default)s)")
     p.add_argument("--level", type=float, default=0.9, help="coverage of the bands (default: %(default)s)")
     p.add_argument("--no-png", action="store_true", help="HTML only, no PNG figures")
-    p.add_argument("--strategy", action="store_true",
-                   help="add the strategy section: leverage, uniform Nash tariffs, package bargaining and the "
-                   "truce game of the pair, at the long run unless --horizon is given (about a minute)")
-    p.add_argument("--strategy-objective", choices=["real-income", "revealed"], default="real-income",
-                   help="objective of the strategy section (default: %(default)s)")
+    p.add_argument(
+        "--strategy",
+        action="store_true",
+        help="add the strategy section: leverage, uniform Nash tariffs, package bargaining and the "
+        "truce game of the pair, at the long run unless --horizon is given (about a minute)",
+    )
+    p.add_argument(
+        "--strategy-objective",
+        choices=["real-income", "revealed"],
+        default="real-income",
+        help="objective of the strategy section (default: %(default)s)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary tables")
     p.set_defaults(func=cmd_report)
     return p

@@ -8,9 +8,16 @@ from collections.abc import Sequence
 REPORT_HORIZONS = ("1y", "3y", "long")
 
 
-def horizon_table(scenario: str, variant: str | None = None, *, world=None,
-                  pair: Sequence[str] = ("USA", "CHN"), horizons: Sequence[str] = REPORT_HORIZONS,
-                  elasticities: str | None = None, closure: str | None = None):
+def horizon_table(
+    scenario: str,
+    variant: str | None = None,
+    *,
+    world=None,
+    pair: Sequence[str] = ("USA", "CHN"),
+    horizons: Sequence[str] = REPORT_HORIZONS,
+    elasticities: str | None = None,
+    closure: str | None = None,
+):
     """pandas DataFrame: rows = headline quantities, columns = horizons.
 
     Each column replays ``scenario`` with the default elasticity set at that horizon
@@ -40,7 +47,9 @@ def horizon_table(scenario: str, variant: str | None = None, *, world=None,
         label = describe(name, h) if name != "world" else f"world file's at {h}"
         cols[label.split(" at ", 1)[-1]] = col
     table = pd.DataFrame(cols)
-    table.attrs["note"] = ("Default elasticity set (docs/elasticities.md) at each horizon: the same "
-                           "policy path with trade responding as it does 1 year, 3 years and in the "
-                           "long run after a tariff change. Means are over the replay dates.")
+    table.attrs["note"] = (
+        "Default elasticity set (docs/elasticities.md) at each horizon: the same "
+        "policy path with trade responding as it does 1 year, 3 years and in the "
+        "long run after a tariff change. Means are over the replay dates."
+    )
     return table

@@ -20,22 +20,42 @@ from detente.report import charts as C
 from detente.report import maps as M
 from detente.report.charts import ReportError
 
-HEADINGS = {"tariffs": "1. Tariff paths", "layers": "2. What the tariffs are made of",
-            "welfare": "3. Welfare and real wages", "trade": "4. Trade of the pair by sector",
-            "prices": "5. Price effects", "compare-tariffs": "6. Comparison of variants: tariffs",
-            "compare-welfare": "6. Comparison of variants: welfare",
-            "partners": "7. Average tariffs by partner", "partners-2024": "7b. Average tariffs by partner, 2024 weights",
-            "retaliation": "8. Partners' retaliation", "welfare-all": "9. Welfare of every country",
-            "diversion": "10. Trade diversion: who gained market share"}
+HEADINGS = {
+    "tariffs": "1. Tariff paths",
+    "layers": "2. What the tariffs are made of",
+    "welfare": "3. Welfare and real wages",
+    "trade": "4. Trade of the pair by sector",
+    "prices": "5. Price effects",
+    "compare-tariffs": "6. Comparison of variants: tariffs",
+    "compare-welfare": "6. Comparison of variants: welfare",
+    "partners": "7. Average tariffs by partner",
+    "partners-2024": "7b. Average tariffs by partner, 2024 weights",
+    "retaliation": "8. Partners' retaliation",
+    "welfare-all": "9. Welfare of every country",
+    "diversion": "10. Trade diversion: who gained market share",
+}
 
-REQUIRED = ("welfare_pct", "real_wage_pct", "cpi_pct", "avg_tariff_pct", "avg_additional_tariff_pct",
-            "layer_pct", "trade", "trade_base", "tariff_pct")
+REQUIRED = (
+    "welfare_pct",
+    "real_wage_pct",
+    "cpi_pct",
+    "avg_tariff_pct",
+    "avg_additional_tariff_pct",
+    "layer_pct",
+    "trade",
+    "trade_base",
+    "tariff_pct",
+)
 
 # plotly.js config: no logo, no "send to cloud" button; topojson (geo traces only, which
 # the report never draws) would be looked up beside the file, never on a CDN.
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
-                 "topojsonURL": "./",
-                 "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"]}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "showSendToCloud": False,
+    "topojsonURL": "./",
+    "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"],
+}
 
 HOW_TO_READ = (
     "Each date shows the <b>static general equilibrium under the policy in force on that date</b>, "
@@ -44,7 +64,8 @@ HOW_TO_READ = (
     "&amp; Pandalai-Nayar 2023): short episodes (the April 2025 peak lasted about a month) show the "
     "effect they would have had after a year. The table “Results by horizon” shows the same run at "
     "1 year, 3 years and the long run. Welfare is real income; consumer prices are relative to the "
-    "country's own nominal wage. Lines are steps: a value holds until the next date.")
+    "country's own nominal wage. Lines are steps: a value holds until the next date."
+)
 
 METHOD = (
     "<p>The average tariff a country <i>n</i> applies to a partner <i>i</i> follows the trackers "
@@ -63,7 +84,8 @@ METHOD = (
     "of a sector enters with its coverage share, and exemptions scale a layer down (see "
     "docs/scenarios.md). Sector aggregation and 2022 weights make these averages differ from "
     "HS-level trackers: the default world's baseline US tariff on China is about 12% against "
-    "PIIE's 20.8% for January 2025.</p>")
+    "PIIE's 20.8% for January 2025.</p>"
+)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;
@@ -88,8 +110,10 @@ def _check_runs(runs: Mapping[str, object], pair: Sequence[str]) -> dict[str, ob
     for label, ds in runs.items():
         missing = [v for v in REQUIRED if v not in getattr(ds, "data_vars", {})]
         if missing:
-            raise ReportError(f"run {label!r} is not a replay dataset: missing {', '.join(missing)} "
-                              "(make one with `detente replay SCENARIO --out FILE.nc`)")
+            raise ReportError(
+                f"run {label!r} is not a replay dataset: missing {', '.join(missing)} "
+                "(make one with `detente replay SCENARIO --out FILE.nc`)"
+            )
         C.check_pair(ds, pair)
         out[str(label)] = ds
     return out
@@ -123,8 +147,11 @@ def variant_description(ds) -> str:
     sc = run_scenario(ds, apply=False) if variant else None
     if sc is None:
         return ""
-    found = [sc.variants[v].description if v in sc.variants else sc.overrides[v].description
-             for v in variant.split("+") if v in sc.variants or v in getattr(sc, "overrides", {})]
+    found = [
+        sc.variants[v].description if v in sc.variants else sc.overrides[v].description
+        for v in variant.split("+")
+        if v in sc.variants or v in getattr(sc, "overrides", {})
+    ]
     return "; ".join(d for d in found if d)
 
 
@@ -132,32 +159,68 @@ def _provenance_table(runs: Mapping[str, object], generated: str) -> str:
     rows = []
     for label, ds in runs.items():
         a = ds.attrs
-        rows.append("<tr>" + "".join(f"<td>{_e(x)}</td>" for x in (
-            label, a.get("scenario", ""), a.get("variant", "") or "(none)", variant_description(ds), a.get("world", ""),
-            a.get("vintage", ""), a.get("units", ""), a.get("elasticities", "as stored in the world file"),
-            a.get("deficits", ""), a.get("n_solves", ""), a.get("detente_version", ""))) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("run", "scenario", "variant", "what the variant does", "world",
-                                             "data vintage", "units", "trade elasticities", "deficits",
-                                             "solves", "detente"))
-    return (f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-            f"<p class='note'>Report generated {_e(generated)}; "
-            f"{len(next(iter(runs.values()))['date'])} dates in the main run.</p>")
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{_e(x)}</td>"
+                for x in (
+                    label,
+                    a.get("scenario", ""),
+                    a.get("variant", "") or "(none)",
+                    variant_description(ds),
+                    a.get("world", ""),
+                    a.get("vintage", ""),
+                    a.get("units", ""),
+                    a.get("elasticities", "as stored in the world file"),
+                    a.get("deficits", ""),
+                    a.get("n_solves", ""),
+                    a.get("detente_version", ""),
+                )
+            )
+            + "</tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "run",
+            "scenario",
+            "variant",
+            "what the variant does",
+            "world",
+            "data vintage",
+            "units",
+            "trade elasticities",
+            "deficits",
+            "solves",
+            "detente",
+        )
+    )
+    return (
+        f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+        f"<p class='note'>Report generated {_e(generated)}; "
+        f"{len(next(iter(runs.values()))['date'])} dates in the main run.</p>"
+    )
 
 
 def _summary_table(runs: Mapping[str, object], pair: tuple[str, str]) -> str:
     a, b = pair
-    keys = [(f"tariff {a} on {b}", f"{a} on {b}, peak %", "{:.1f}"),
-            (f"tariff {b} on {a}", f"{b} on {a}, peak %", "{:.1f}"),
-            (f"welfare_pct {a}", f"{a} welfare, worst %", "{:+.3f}"),
-            (f"welfare_pct {b}", f"{b} welfare, worst %", "{:+.3f}"),
-            (f"cpi_pct {a}", f"{a} prices vs wage, highest %", "{:+.3f}")]
-    head = "<th>run</th>" + "".join(f"<th>{_e(h)}</th>" for _, h, _ in keys) + \
-        f"<th>{a} / {b} welfare, period mean %</th>"
+    keys = [
+        (f"tariff {a} on {b}", f"{a} on {b}, peak %", "{:.1f}"),
+        (f"tariff {b} on {a}", f"{b} on {a}, peak %", "{:.1f}"),
+        (f"welfare_pct {a}", f"{a} welfare, worst %", "{:+.3f}"),
+        (f"welfare_pct {b}", f"{b} welfare, worst %", "{:+.3f}"),
+        (f"cpi_pct {a}", f"{a} prices vs wage, highest %", "{:+.3f}"),
+    ]
+    head = (
+        "<th>run</th>" + "".join(f"<th>{_e(h)}</th>" for _, h, _ in keys) + f"<th>{a} / {b} welfare, period mean %</th>"
+    )
     rows = []
     for label, ds in runs.items():
         s = C.summarise(ds, pair)
-        cells = [f"<td class='num'>{f.format(s[k]['peak'][0])} <span class='note'>({s[k]['peak'][1]})</span></td>"
-                 for k, _, f in keys]
+        cells = [
+            f"<td class='num'>{f.format(s[k]['peak'][0])} <span class='note'>({s[k]['peak'][1]})</span></td>"
+            for k, _, f in keys
+        ]
         mean = f"{s[f'welfare_pct {a}']['mean'][0]:+.3f} / {s[f'welfare_pct {b}']['mean'][0]:+.3f}"
         rows.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}<td class='num'>{mean}</td></tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
@@ -168,18 +231,29 @@ def _change_point_table(ds, pair: tuple[str, str], world: bool = False) -> str:
     events = scenario_events(ds)
     marks = {m.date: m.label for m in C.key_events(ds, pair)}
     cols = ([f"{a} on all partners %", f"all partners on {a} %"] if world else []) + [
-        f"{a} on {b} %", f"{b} on {a} %", f"{a} welfare %", f"{b} welfare %", f"{a} real wage %",
-        f"{a} prices vs wage %", f"{b} prices vs wage %"]
+        f"{a} on {b} %",
+        f"{b} on {a} %",
+        f"{a} welfare %",
+        f"{b} welfare %",
+        f"{a} real wage %",
+        f"{a} prices vs wage %",
+        f"{b} prices vs wage %",
+    ]
     overall = (C.overall_tariff(ds, a), C.faced_tariff(ds, a)) if world else None
     days = C.dates_of(ds)
     head = "<th>from</th>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + ("<th>events</th>" if events else "")
     rows = []
     for d in C.change_points(ds):
         t = ds.sel(date=str(d))
-        vals = [float(t["avg_tariff_pct"].sel(importer=a, exporter=b)), float(t["avg_tariff_pct"].sel(importer=b, exporter=a)),
-                float(t["welfare_pct"].sel(country=a)), float(t["welfare_pct"].sel(country=b)),
-                float(t["real_wage_pct"].sel(country=a)), float(t["cpi_pct"].sel(country=a)),
-                float(t["cpi_pct"].sel(country=b))]
+        vals = [
+            float(t["avg_tariff_pct"].sel(importer=a, exporter=b)),
+            float(t["avg_tariff_pct"].sel(importer=b, exporter=a)),
+            float(t["welfare_pct"].sel(country=a)),
+            float(t["welfare_pct"].sel(country=b)),
+            float(t["real_wage_pct"].sel(country=a)),
+            float(t["cpi_pct"].sel(country=a)),
+            float(t["cpi_pct"].sel(country=b)),
+        ]
         fmt = ["{:.1f}", "{:.1f}"] + ["{:+.3f}"] * 5
         if overall is not None:
             k = days.index(d)
@@ -194,25 +268,44 @@ def _change_point_table(ds, pair: tuple[str, str], world: bool = False) -> str:
 def _partner_section(ds, importer: str) -> str:
     """The table of every partner of ``importer``: tariffs both ways, welfare, change of share."""
     rows = C.partner_table(ds, importer)
-    cols = ("partner", f"share of {importer} goods imports, baseline %", f"{importer} tariff on it: start %",
-            "peak % (date)", "period mean %", "end %", f"its tariff on {importer}: peak %", "period mean %",
-            "welfare: period mean %", "worst %", "change of share, period mean pp")
+    cols = (
+        "partner",
+        f"share of {importer} goods imports, baseline %",
+        f"{importer} tariff on it: start %",
+        "peak % (date)",
+        "period mean %",
+        "end %",
+        f"its tariff on {importer}: peak %",
+        "period mean %",
+        "welfare: period mean %",
+        "worst %",
+        "change of share, period mean pp",
+    )
     body = []
     for r in rows:
-        cells = [f"{r['base_share_pct']:.1f}", f"{r['tariff_start_pct']:.1f}",
-                 f"{r['tariff_peak_pct']:.1f} <span class='note'>({r['tariff_peak_date']})</span>",
-                 f"{r['tariff_mean_pct']:.1f}", f"{r['tariff_end_pct']:.1f}", f"{r['retaliation_peak_pct']:.1f}",
-                 f"{r['retaliation_mean_pct']:.1f}", f"{r['welfare_mean_pct']:+.3f}", f"{r['welfare_worst_pct']:+.3f}",
-                 f"{r['share_change_mean_pp']:+.2f}"]
+        cells = [
+            f"{r['base_share_pct']:.1f}",
+            f"{r['tariff_start_pct']:.1f}",
+            f"{r['tariff_peak_pct']:.1f} <span class='note'>({r['tariff_peak_date']})</span>",
+            f"{r['tariff_mean_pct']:.1f}",
+            f"{r['tariff_end_pct']:.1f}",
+            f"{r['retaliation_peak_pct']:.1f}",
+            f"{r['retaliation_mean_pct']:.1f}",
+            f"{r['welfare_mean_pct']:+.3f}",
+            f"{r['welfare_worst_pct']:+.3f}",
+            f"{r['share_change_mean_pp']:+.2f}",
+        ]
         body.append(f"<tr><td>{_e(r['partner'])}</td>" + "".join(f"<td class='num'>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{_e(c)}</th>" for c in cols)
     days = C.dates_of(ds)
-    return (f"<section id='partners-table'><h2>{_e(importer)} and each partner</h2><table><tr>{head}</tr>"
-            f"{''.join(body)}</table><p class='note'>{days[0]} to {days[-1]}. Average tariffs: goods, fixed "
-            f"baseline import weights, percent. Welfare: real income, {_e(C.pct_label(ds))}, trade elasticities "
-            f"{_e(ds.attrs.get('elasticities', 'of the world file'))}. Change of share: the partner's share of "
-            f"{_e(importer)}'s goods imports at factory prices minus its baseline share, percentage points. "
-            "Means are weighted by the days each policy is in force.</p></section>")
+    return (
+        f"<section id='partners-table'><h2>{_e(importer)} and each partner</h2><table><tr>{head}</tr>"
+        f"{''.join(body)}</table><p class='note'>{days[0]} to {days[-1]}. Average tariffs: goods, fixed "
+        f"baseline import weights, percent. Welfare: real income, {_e(C.pct_label(ds))}, trade elasticities "
+        f"{_e(ds.attrs.get('elasticities', 'of the world file'))}. Change of share: the partner's share of "
+        f"{_e(importer)}'s goods imports at factory prices minus its baseline share, percentage points. "
+        "Means are weighted by the days each policy is in force.</p></section>"
+    )
 
 
 def _horizon_section(table) -> str:
@@ -222,17 +315,32 @@ def _horizon_section(table) -> str:
     head = "<th>quantity</th>" + "".join(f"<th>{_e(c)}</th>" for c in cols)
     rows = "".join(
         f"<tr><td>{_e(q)}</td>" + "".join(f"<td class='num'>{v:+.3f}</td>" for v in r) + "</tr>"
-        for q, r in zip(table.index, table.to_numpy(), strict=True))
+        for q, r in zip(table.index, table.to_numpy(), strict=True)
+    )
     note = _e(table.attrs.get("note", ""))
-    return (f"<section id='horizons'><h2>Results by horizon</h2><table><tr>{head}</tr>{rows}</table>"
-            f"<p class='note'>{note}</p></section>")
+    return (
+        f"<section id='horizons'><h2>Results by horizon</h2><table><tr>{head}</tr>{rows}</table>"
+        f"<p class='note'>{note}</p></section>"
+    )
 
 
-def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, title: str | None = None,
-                 pair: Sequence[str] = ("USA", "CHN"), png: bool = True, dpi: int = 110,
-                 history=None, extra_sections: Sequence[tuple[str, str, object, str]] = (),
-                 horizons=None, world: bool | None = None, at=None, extra_charts: Sequence[C.Chart] = (),
-                 bands=None, strategy: str | None = None) -> Path:
+def write_report(
+    runs: Mapping[str, object],
+    out_dir: str | os.PathLike,
+    *,
+    title: str | None = None,
+    pair: Sequence[str] = ("USA", "CHN"),
+    png: bool = True,
+    dpi: int = 110,
+    history=None,
+    extra_sections: Sequence[tuple[str, str, object, str]] = (),
+    horizons=None,
+    world: bool | None = None,
+    at=None,
+    extra_charts: Sequence[C.Chart] = (),
+    bands=None,
+    strategy: str | None = None,
+) -> Path:
     """Write ``index.html`` and the PNG figures of one or more replays into ``out_dir``.
 
     Parameters
@@ -293,8 +401,11 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
     main = next(iter(runs.values()))
     if world is None:
         world = C.is_multilateral(main, a)
-    title = title or (f"{main.attrs.get('scenario', 'replay')}: {a} and its partners" if world
-                      else f"{main.attrs.get('scenario', 'replay')}: {a} and {b}")
+    title = title or (
+        f"{main.attrs.get('scenario', 'replay')}: {a} and its partners"
+        if world
+        else f"{main.attrs.get('scenario', 'replay')}: {a} and {b}"
+    )
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     sections = []
     charts = C.all_charts(runs, (a, b), world=world, at=at, bands=bands)
@@ -305,32 +416,71 @@ def write_report(runs: Mapping[str, object], out_dir: str | os.PathLike, *, titl
         charts.insert(0, C.tariff_history(history, (a, b), C.footer(main)))
     for chart in charts:
         fig = C.to_plotly(chart)
-        div = pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
-                          config=PLOTLY_CONFIG, div_id=f"chart-{chart.key}", default_height="520px")
+        div = pio.to_html(
+            fig,
+            full_html=False,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            config=PLOTLY_CONFIG,
+            div_id=f"chart-{chart.key}",
+            default_height="520px",
+        )
         link = ""
         if png:
             mfig = C.to_matplotlib(chart)
             mfig.savefig(out / f"{chart.key}.png", dpi=dpi)
             link = f" PNG: <a href='{_e(chart.key)}.png'>{_e(chart.key)}.png</a>."
         heading = _e(HEADINGS.get(chart.key, chart.title) if chart.key != "trade" else f"4. {a}-{b} trade by sector")
-        sections.append(f"<section id='{_e(chart.key)}'><h2>{heading}</h2><div class='chart'>{div}</div>"
-                        f"<p class='note'>{_e(chart.note)}{link}</p></section>")
+        sections.append(
+            f"<section id='{_e(chart.key)}'><h2>{heading}</h2><div class='chart'>{div}</div>"
+            f"<p class='note'>{_e(chart.note)}{link}</p></section>"
+        )
     for key, heading, fig, note in extra_sections:
-        fig.update_layout(annotations=list(fig.layout.annotations or ()) + [dict(
-            text=_e(C.footer(main)), showarrow=False, xref="paper", yref="paper", x=0, y=-0.18,
-            xanchor="left", font=dict(size=10, color="#666"))], margin=dict(b=90))
-        div = pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
-                          config=PLOTLY_CONFIG, div_id=f"chart-{key}", default_height="480px")
-        sections.append(f"<section id='{_e(key)}'><h2>{_e(heading)}</h2><div class='chart'>{div}</div>"
-                        f"<p class='note'>{_e(note)}</p></section>")
-    nav = " ".join(f"<a href='#{k}'>{t}</a>" for k, t in (
-        ("provenance", "provenance"), ("reading", "how to read"), ("changes", "change points"),
-        ("tariffs", "charts"), *((("partners", "partners"), ("diversion", "trade diversion")) if world else ()),
-        *((("strategy", "strategy"),) if strategy else ()), ("method", "method")))
+        fig.update_layout(
+            annotations=list(fig.layout.annotations or ())
+            + [
+                dict(
+                    text=_e(C.footer(main)),
+                    showarrow=False,
+                    xref="paper",
+                    yref="paper",
+                    x=0,
+                    y=-0.18,
+                    xanchor="left",
+                    font=dict(size=10, color="#666"),
+                )
+            ],
+            margin=dict(b=90),
+        )
+        div = pio.to_html(
+            fig,
+            full_html=False,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            config=PLOTLY_CONFIG,
+            div_id=f"chart-{key}",
+            default_height="480px",
+        )
+        sections.append(
+            f"<section id='{_e(key)}'><h2>{_e(heading)}</h2><div class='chart'>{div}</div>"
+            f"<p class='note'>{_e(note)}</p></section>"
+        )
+    nav = " ".join(
+        f"<a href='#{k}'>{t}</a>"
+        for k, t in (
+            ("provenance", "provenance"),
+            ("reading", "how to read"),
+            ("changes", "change points"),
+            ("tariffs", "charts"),
+            *((("partners", "partners"), ("diversion", "trade diversion")) if world else ()),
+            *((("strategy", "strategy"),) if strategy else ()),
+            ("method", "method"),
+        )
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="detente {_e(main.attrs.get('detente_version', ''))}">
+<meta name="generator" content="detente {_e(main.attrs.get("detente_version", ""))}">
 <title>{_e(title)}</title>
 <style>{CSS}</style>
 <script type="text/javascript">window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
@@ -349,7 +499,7 @@ over the period, with its date. Period mean: weighted by the days each policy wa
 <section id="changes"><h2>Change points of the main run ({_e(next(iter(runs)))})</h2>
 {_change_point_table(main, (a, b), world)}</section>
 {_partner_section(main, a) if world else ""}
-{''.join(sections)}
+{"".join(sections)}
 {M.report_section(main, a, out, at, dpi) if world and png else ""}
 {strategy or ""}
 <section id="method"><h2>Method: the trade-weighted average tariff</h2>{METHOD}</section>
@@ -370,8 +520,11 @@ def _plotly_version() -> str:
 
 def run_label(record, taken: Iterable[str] = ()) -> str:
     """A readable, unique label for a results-store record (variant, name or id)."""
-    label = str(getattr(record, "variant", "") or "") or str(getattr(record, "name", "") or "") \
+    label = (
+        str(getattr(record, "variant", "") or "")
+        or str(getattr(record, "name", "") or "")
         or str(getattr(record, "id", "run"))
+    )
     return unique_label(label, taken)
 
 
@@ -388,9 +541,14 @@ def record_dataset(record):
     ds = getattr(record, "dataset", None)
     if ds is None:
         raise ReportError(f"record {getattr(record, 'id', record)!r} has no dataset")
-    fill = {"scenario": getattr(record, "name", None), "variant": getattr(record, "variant", None) or "",
-            "world": getattr(record, "world", None), "vintage": getattr(record, "vintage", None),
-            "detente_version": getattr(record, "code_version", None), "run_id": getattr(record, "id", None)}
+    fill = {
+        "scenario": getattr(record, "name", None),
+        "variant": getattr(record, "variant", None) or "",
+        "world": getattr(record, "world", None),
+        "vintage": getattr(record, "vintage", None),
+        "detente_version": getattr(record, "code_version", None),
+        "run_id": getattr(record, "id", None),
+    }
     missing = {k: v for k, v in fill.items() if k not in ds.attrs and v is not None}
     return ds.assign_attrs(missing) if missing else ds
 

@@ -96,9 +96,21 @@ def _norm(vals: np.ndarray, diverging: bool, vmin=None, vmax=None):
     return colors.Normalize(vmin=min(lo, 0.0), vmax=hi if hi > min(lo, 0.0) else min(lo, 0.0) + 1.0)
 
 
-def choropleth(values: Mapping[str, float], *, title: str = "", unit: str = "", ax=None, cmap: str | None = None,
-               diverging: bool = False, vmin: float | None = None, vmax: float | None = None,
-               highlight: Iterable[str] = (), highlight_label: str = "", note: str = "", extend: str = "neither"):
+def choropleth(
+    values: Mapping[str, float],
+    *,
+    title: str = "",
+    unit: str = "",
+    ax=None,
+    cmap: str | None = None,
+    diverging: bool = False,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    highlight: Iterable[str] = (),
+    highlight_label: str = "",
+    note: str = "",
+    extend: str = "neither",
+):
     """Draw ``values`` (world labels or ISO3 codes -> number) on a world map.
 
     Returns the :class:`matplotlib.figure.Figure` (a new one unless ``ax`` is given).
@@ -127,8 +139,15 @@ def choropleth(values: Mapping[str, float], *, title: str = "", unit: str = "", 
     pts = [(code, e["point"]) for code, e in shapes()["countries"].items() if "point" in e and code in vals]
     if pts:
         xy = np.array([p for _, p in pts], float)
-        ax.scatter(xy[:, 0], xy[:, 1], s=18, c=[mapper.to_rgba(vals[c]) for c, _ in pts], edgecolors="#333333",
-                   linewidths=0.5, zorder=3)
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=18,
+            c=[mapper.to_rgba(vals[c]) for c, _ in pts],
+            edgecolors="#333333",
+            linewidths=0.5,
+            zorder=3,
+        )
     ax.set_xlim(EXTENT[0], EXTENT[1])
     ax.set_ylim(EXTENT[2], EXTENT[3])
     ax.set_aspect("equal")
@@ -142,8 +161,14 @@ def choropleth(values: Mapping[str, float], *, title: str = "", unit: str = "", 
     bar.set_label(unit, fontsize=9)
     bar.ax.tick_params(labelsize=8)
     legend = ["grey: no value in this run"] + ([f"dark grey: {highlight_label}"] if dark and highlight_label else [])
-    ax.text(EXTENT[0] + 2, EXTENT[2] + 2, "; ".join(legend) + (f". {note}" if note else ""), fontsize=7,
-            color="#555555", va="bottom")
+    ax.text(
+        EXTENT[0] + 2,
+        EXTENT[2] + 2,
+        "; ".join(legend) + (f". {note}" if note else ""),
+        fontsize=7,
+        color="#555555",
+        va="bottom",
+    )
     return fig
 
 
@@ -180,13 +205,24 @@ def world_maps(ds, importer: str = "USA", at=None):
     top, bottom = fig.subplots(2, 1)
     tariffs = tariff_increase(ds, importer, d)
     cap, note = scale_top(tariffs)
-    choropleth(tariffs, ax=top, highlight=[importer], highlight_label=importer, vmax=cap, note=note,
-               extend="max" if cap is not None else "neither",
-               title=f"{importer} average tariff increase on each partner, policy in force on {d}",
-               unit="percentage points over the baseline tariff (goods, fixed baseline import weights)")
-    choropleth(welfare(ds, d), ax=bottom, diverging=True,
-               title=f"Real income (welfare), policy in force on {d}",
-               unit=f"{C.pct_label(ds)}; trade elasticities {ds.attrs.get('elasticities', 'of the world file')}")
+    choropleth(
+        tariffs,
+        ax=top,
+        highlight=[importer],
+        highlight_label=importer,
+        vmax=cap,
+        note=note,
+        extend="max" if cap is not None else "neither",
+        title=f"{importer} average tariff increase on each partner, policy in force on {d}",
+        unit="percentage points over the baseline tariff (goods, fixed baseline import weights)",
+    )
+    choropleth(
+        welfare(ds, d),
+        ax=bottom,
+        diverging=True,
+        title=f"Real income (welfare), policy in force on {d}",
+        unit=f"{C.pct_label(ds)}; trade elasticities {ds.attrs.get('elasticities', 'of the world file')}",
+    )
     fig.text(0.01, 0.002, textwrap.fill(f"{C.footer(ds)} · {CREDIT}", 190), fontsize=6.5, color="#666666")
     return fig
 
@@ -209,10 +245,12 @@ def report_section(ds, importer: str, out_dir: str | Path, at=None, dpi: int = 1
     Path(out_dir, "map.png").write_bytes(png)
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     e = html.escape
-    return (f"<section id='map'><h2>11. Map: {e(importer)}'s tariffs and real income on {d}</h2>"
-            f"<img src='{src}' alt='world maps of the tariff increase and real income' style='max-width:100%'>"
-            f"<p class='note'>Top: {e(importer)}'s additional average tariff on each partner (the scenario's "
-            "layers, goods, fixed baseline import weights); bottom: real income, % vs the baseline. A region of the "
-            "world (rest of the EU, rest of ASEAN, rest of Latin America, rest of the world) colours all its "
-            "members; grey: not in the run. Drawn offline from Natural Earth 1:110m outlines (public domain, "
-            f"shipped with detente). PNG: <a href='map.png'>map.png</a>.</p></section>")
+    return (
+        f"<section id='map'><h2>11. Map: {e(importer)}'s tariffs and real income on {d}</h2>"
+        f"<img src='{src}' alt='world maps of the tariff increase and real income' style='max-width:100%'>"
+        f"<p class='note'>Top: {e(importer)}'s additional average tariff on each partner (the scenario's "
+        "layers, goods, fixed baseline import weights); bottom: real income, % vs the baseline. A region of the "
+        "world (rest of the EU, rest of ASEAN, rest of Latin America, rest of the world) colours all its "
+        "members; grey: not in the run. Drawn offline from Natural Earth 1:110m outlines (public domain, "
+        f"shipped with detente). PNG: <a href='map.png'>map.png</a>.</p></section>"
+    )

@@ -34,43 +34,87 @@ def print_whatif(console: Console, eq, record: dict) -> None:
     console.print(str(m["scenario"]), style="bold", markup=False)
     for ch in m["changes"]:
         console.print(f"  · {ch}", markup=False)
-    console.print(f"world: {m['world']} — {m['vintage']}; values in {m['units']}; "
-                  f"percent changes vs the baseline equilibrium", markup=False)
-    console.print(f"trade elasticities: {m.get('elasticities', 'as stored in the world file')}",
-                  markup=False)
+    console.print(
+        f"world: {m['world']} — {m['vintage']}; values in {m['units']}; percent changes vs the baseline equilibrium",
+        markup=False,
+    )
+    console.print(f"trade elasticities: {m.get('elasticities', 'as stored in the world file')}", markup=False)
     t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
-    for col, head in (("country", "country"), ("welfare_pct", "real income %"), ("real_wage_pct", "real wage %"),
-                      ("cpi_pct", "prices/wage %"), ("imports_pct", "imports %"), ("exports_pct", "exports %"),
-                      ("tot_pct", "ToT %"), ("vot_pct", "VoT %"), ("deficit_pct", "deficit %")):
+    for col, head in (
+        ("country", "country"),
+        ("welfare_pct", "real income %"),
+        ("real_wage_pct", "real wage %"),
+        ("cpi_pct", "prices/wage %"),
+        ("imports_pct", "imports %"),
+        ("exports_pct", "exports %"),
+        ("tot_pct", "ToT %"),
+        ("vot_pct", "VoT %"),
+        ("deficit_pct", "deficit %"),
+    ):
         t.add_column(head, justify="left" if col == "country" else "right")
     for row in record["countries"]:
-        t.add_row(esc(row["country"]), *(_pct(row[k]) for k in ("welfare_pct", "real_wage_pct", "cpi_pct",
-                                                            "imports_pct", "exports_pct", "tot_pct", "vot_pct",
-                                                            "deficit_pct")))
+        t.add_row(
+            esc(row["country"]),
+            *(
+                _pct(row[k])
+                for k in (
+                    "welfare_pct",
+                    "real_wage_pct",
+                    "cpi_pct",
+                    "imports_pct",
+                    "exports_pct",
+                    "tot_pct",
+                    "vot_pct",
+                    "deficit_pct",
+                )
+            ),
+        )
     console.print(t)
-    console.print("prices/wage: consumer prices relative to the country's own nominal wage; ToT, VoT, "
-                  "deficit: terms-of-trade, volume-of-trade and deficit-valuation parts of real income "
-                  f"(CP 2015); closure: {m.get('closure', 'fixed-deficits')}", style="dim", markup=False)
+    console.print(
+        "prices/wage: consumer prices relative to the country's own nominal wage; ToT, VoT, "
+        "deficit: terms-of-trade, volume-of-trade and deficit-valuation parts of real income "
+        f"(CP 2015); closure: {m.get('closure', 'fixed-deficits')}",
+        style="dim",
+        markup=False,
+    )
     f, unit = _scale(m["units"])
     for b in record["bilateral"]:
-        bt = Table(title=esc(f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)"),
-                   title_justify="left")
+        bt = Table(
+            title=esc(f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)"),
+            title_justify="left",
+        )
         for head in ("sector", "tariff before %", "tariff after %", "baseline", "counterfactual", "change %"):
             bt.add_column(head, justify="left" if head == "sector" else "right")
         rows = sorted(b["rows"], key=lambda r: -(r["baseline"] or 0))
         for r in rows[:12]:
             if not r["baseline"]:
                 continue
-            bt.add_row(esc(r["sector"]), f"{r['tariff_base_pct']:.1f}", f"{r['tariff_new_pct']:.1f}",
-                       f"{f * r['baseline']:,.1f}", f"{f * r['counterfactual']:,.1f}", _pct(r["change_pct"]))
+            bt.add_row(
+                esc(r["sector"]),
+                f"{r['tariff_base_pct']:.1f}",
+                f"{r['tariff_new_pct']:.1f}",
+                f"{f * r['baseline']:,.1f}",
+                f"{f * r['counterfactual']:,.1f}",
+                _pct(r["change_pct"]),
+            )
         tot_b, tot_n = b["total_baseline"], b["total_counterfactual"]
-        bt.add_row("[bold]all sectors[/bold]", "", "", f"{f * tot_b:,.1f}", f"{f * tot_n:,.1f}",
-                   _pct(100 * (tot_n / tot_b - 1) if tot_b else float("nan")))
+        bt.add_row(
+            "[bold]all sectors[/bold]",
+            "",
+            "",
+            f"{f * tot_b:,.1f}",
+            f"{f * tot_n:,.1f}",
+            _pct(100 * (tot_n / tot_b - 1) if tot_b else float("nan")),
+        )
         console.print(bt)
     s = m["solver"]
-    console.print(f"solver: {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
-                  f"iterations, {s['seconds']:.3f} s, max residual {s['max_equilibrium_residual']:.1e}; "
-                  f"numeraire: {m['numeraire']}; detente {m['detente_version']}", style="dim", markup=False)
+    console.print(
+        f"solver: {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
+        f"iterations, {s['seconds']:.3f} s, max residual {s['max_equilibrium_residual']:.1e}; "
+        f"numeraire: {m['numeraire']}; detente {m['detente_version']}",
+        style="dim",
+        markup=False,
+    )
 
 
 def print_world(console: Console, world) -> None:
@@ -80,8 +124,10 @@ def print_world(console: Console, world) -> None:
     for s in world.meta.sources:
         console.print(f"  source: {s}", markup=False)
     acc = world.accounting_residuals()
-    console.print("accounting residuals (share of world output): " + ", ".join(f"{k} {v:.1e}" for k, v in acc.items()),
-                  markup=False)
+    console.print(
+        "accounting residuals (share of world output): " + ", ".join(f"{k} {v:.1e}" for k, v in acc.items()),
+        markup=False,
+    )
     t = Table(title=esc(f"Largest economies ({unit})"), title_justify="left")
     for head in ("country", "value added", "exports", "imports", "deficit", "avg tariff %"):
         t.add_column(head, justify="left" if head == "country" else "right")
@@ -90,8 +136,14 @@ def print_world(console: Console, world) -> None:
         imp = world.imports[n].sum()
         foreign = T[n].sum() - T[n, n].sum()
         avg = 100 * (T[n] * world.tariffs[n]).sum() / foreign if foreign > 0 else 0.0
-        t.add_row(esc(world.countries[n]), f"{f * world.value_added[n]:,.0f}", f"{f * world.exports[n].sum():,.0f}",
-                  f"{f * imp:,.0f}", f"{f * world.deficit[n]:,.0f}", f"{avg:.2f}")
+        t.add_row(
+            esc(world.countries[n]),
+            f"{f * world.value_added[n]:,.0f}",
+            f"{f * world.exports[n].sum():,.0f}",
+            f"{f * imp:,.0f}",
+            f"{f * world.deficit[n]:,.0f}",
+            f"{avg:.2f}",
+        )
     console.print(t)
 
 
@@ -105,15 +157,21 @@ def print_comparison(console: Console, comparison) -> None:
     console.print(", ".join(f"{k}: {v}" for k, v in comparison.settings.items()), markup=False)
     t = Table(title_justify="left")
     for head in ("quantity", "model", "published", "unit", "difference", "target", "src"):
-        t.add_column(head, justify="right" if head in ("model", "published", "difference") else "left",
-                     overflow="fold")
+        t.add_column(head, justify="right" if head in ("model", "published", "difference") else "left", overflow="fold")
     sources: list[str] = []
     for r in comparison.rows:
         target = "" if r.within is None else (f"{'yes' if r.within else 'NO'} (±{r.tolerance:g})")
         if r.source not in sources:
             sources.append(r.source)
-        t.add_row(escape(r.quantity), _num(r.model), _num(r.published), escape(r.unit),
-                  _num(r.difference), target, esc(f"[{sources.index(r.source) + 1}]"))
+        t.add_row(
+            escape(r.quantity),
+            _num(r.model),
+            _num(r.published),
+            escape(r.unit),
+            _num(r.difference),
+            target,
+            esc(f"[{sources.index(r.source) + 1}]"),
+        )
     console.print(t)
     for k, src in enumerate(sources, 1):
         console.print(f"[{k}] {' '.join(src.split())}", markup=False)
@@ -153,26 +211,42 @@ def print_sensitivity(console: Console, sens, *, top: int = 3) -> None:
     a = np.abs(sens.d_pct)
     tot = a.sum(axis=1)
     step = np.log(1.1)  # +10% in theta
-    t = Table(title="What drives each headline: change in pp for +10% in one sector's trade "
-                    "elasticity (exact derivatives), with its share of the dependence", title_justify="left")
+    t = Table(
+        title="What drives each headline: change in pp for +10% in one sector's trade "
+        "elasticity (exact derivatives), with its share of the dependence",
+        title_justify="left",
+    )
     for head in ("headline", "value %", "all +10%", *(f"driver {k + 1}" for k in range(top)), "one > half"):
         t.add_column(head, justify="left" if head.startswith(("headline", "driver")) else "right")
     for k, h in enumerate(sens.headlines):
         order = np.argsort(-a[k], kind="stable")[:top]
-        cells = [f"{sens.sectors[j]} {100 * a[k, j] / tot[k]:.0f}% ({step * sens.d_pct[k, j]:+.3g})"
-                 if tot[k] > 0 else "" for j in order]
+        cells = [
+            f"{sens.sectors[j]} {100 * a[k, j] / tot[k]:.0f}% ({step * sens.d_pct[k, j]:+.3g})" if tot[k] > 0 else ""
+            for j in order
+        ]
         dominant = tot[k] > 0 and a[k, order[0]] > 0.5 * tot[k]
-        t.add_row(escape(h), f"{sens.values[k]:+.3f}", f"{step * float(sens.uniform[k]):+.3f}",
-                  *(escape(c) for c in cells), "YES" if dominant else "no")
+        t.add_row(
+            escape(h),
+            f"{sens.values[k]:+.3f}",
+            f"{step * float(sens.uniform[k]):+.3f}",
+            *(escape(c) for c in cells),
+            "YES" if dominant else "no",
+        )
     console.print(t)
-    console.print("elasticities: " + ", ".join(f"{s} {v:.3g}" for s, v in zip(sens.sectors, sens.theta, strict=True)),
-                  style="dim", markup=False)
+    console.print(
+        "elasticities: " + ", ".join(f"{s} {v:.3g}" for s, v in zip(sens.sectors, sens.theta, strict=True)),
+        style="dim",
+        markup=False,
+    )
 
 
 def print_bands(console: Console, bands: dict) -> None:
     """Welfare bands of a what-if from elasticity draws."""
-    t = Table(title=f"Real income, {100 * bands['coverage']:.0f}% band from {bands['n_draws']} draws of the "
-                    f"trade elasticities (seed {bands['seed']})", title_justify="left")
+    t = Table(
+        title=f"Real income, {100 * bands['coverage']:.0f}% band from {bands['n_draws']} draws of the "
+        f"trade elasticities (seed {bands['seed']})",
+        title_justify="left",
+    )
     for head in ("country", "lower %", "median %", "upper %"):
         t.add_column(head, justify="left" if head == "country" else "right")
     for r in bands["rows"]:

@@ -45,19 +45,34 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
     units = w.meta.units
     rec: dict = {
         "meta": {
-            "world": w.meta.name, "vintage": w.meta.vintage, "year": w.meta.year, "units": units,
-            "scenario": eq.counterfactual.label, "changes": list(eq.counterfactual.changes),
-            "numeraire": "world value added (fixed)", "detente_version": eq.provenance()["detente_version"],
+            "world": w.meta.name,
+            "vintage": w.meta.vintage,
+            "year": w.meta.year,
+            "units": units,
+            "scenario": eq.counterfactual.label,
+            "changes": list(eq.counterfactual.changes),
+            "numeraire": "world value added (fixed)",
+            "detente_version": eq.provenance()["detente_version"],
             "elasticities": w.meta.elasticities or "as stored in the world file",
             "closure": eq.counterfactual.closure,
             "computed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "solver": {"converged": d.converged, "iterations": d.iterations, "seconds": round(d.seconds, 4),
-                       "max_equilibrium_residual": max(d.residuals.values()), "residuals": d.residuals},
+            "solver": {
+                "converged": d.converged,
+                "iterations": d.iterations,
+                "seconds": round(d.seconds, 4),
+                "max_equilibrium_residual": max(d.residuals.values()),
+                "residuals": d.residuals,
+            },
         },
-        "columns": {**COUNTRY_COLUMNS, "tariff_revenue_base": f"tariff revenue, baseline ({units})",
-                    "tariff_revenue": f"tariff revenue, counterfactual ({units})"},
-        "countries": [{"country": c, **{k: _clean(float(v)) for k, v in row.items()}}
-                      for c, row in table[list(COUNTRY_COLUMNS)].to_dict("index").items()],
+        "columns": {
+            **COUNTRY_COLUMNS,
+            "tariff_revenue_base": f"tariff revenue, baseline ({units})",
+            "tariff_revenue": f"tariff revenue, counterfactual ({units})",
+        },
+        "countries": [
+            {"country": c, **{k: _clean(float(v)) for k, v in row.items()}}
+            for c, row in table[list(COUNTRY_COLUMNS)].to_dict("index").items()
+        ],
         "bilateral": [],
     }
     if pair:
@@ -65,10 +80,17 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
         names = dict(zip(w.sectors, w.meta.sector_names)) if w.meta.sector_names else {}
         for imp, exp in ((a, b), (b, a)):
             bt = eq.bilateral(imp, exp)
-            rec["bilateral"].append({
-                "importer": imp, "exporter": exp, "units": units,
-                "rows": [{"sector": s, "name": names.get(s, s), **{k: _clean(float(v)) for k, v in row.items()}}
-                         for s, row in bt.to_dict("index").items()],
-                "total_baseline": float(bt["baseline"].sum()), "total_counterfactual": float(bt["counterfactual"].sum()),
-            })
+            rec["bilateral"].append(
+                {
+                    "importer": imp,
+                    "exporter": exp,
+                    "units": units,
+                    "rows": [
+                        {"sector": s, "name": names.get(s, s), **{k: _clean(float(v)) for k, v in row.items()}}
+                        for s, row in bt.to_dict("index").items()
+                    ],
+                    "total_baseline": float(bt["baseline"].sum()),
+                    "total_counterfactual": float(bt["counterfactual"].sum()),
+                }
+            )
     return rec

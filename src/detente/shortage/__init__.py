@@ -60,4 +60,28 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at
     )
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
-__all__ = ["KernelInputs", "KernelOutput", "MonteCarloResult", "Product", "Registry", "Restriction", "ShortageModel", "ShortageResult", "ShortageSettings", "User", "approval_schedule", "build_model", "cohort_sourcing", "licensed_share", "load_registry", "map_registry", "monte_carlo", "restrictions_from_scenario", "run_kernel", "shipped_share", "simulate", "simulate_scenario", "sustained_supply"]
+__all__ = [
+    "KernelInputs",
+    "KernelOutput",
+    "MonteCarloResult",
+    "Product",
+    "Registry",
+    "Restriction",
+    "ShortageModel",
+    "ShortageResult",
+    "ShortageSettings",
+    "User",
+    "approval_schedule",
+    "build_model",
+    "cohort_sourcing",
+    "licensed_share",
+    "load_registry",
+    "map_registry",
+    "monte_carlo",
+    "restrictions_from_scenario",
+    "run_kernel",
+    "shipped_share",
+    "simulate",
+    "simulate_scenario",
+    "sustained_supply",
+]

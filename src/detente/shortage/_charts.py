@@ -32,8 +32,12 @@ def inventory_figure(res, product: str, countries: Sequence[str], sector: str):
             continue
         y = ds.inventory_days.sel(product=product).values[:, np.flatnonzero(sel)[0]]
         fig.add_trace(go.Scatter(x=_dates(ds), y=y, mode="lines", name=c))
-    fig.update_layout(title=f"{product}: inventory held by {sector} (days of baseline use)",
-                      xaxis_title="week starting", yaxis_title="days of use", hovermode="x unified")
+    fig.update_layout(
+        title=f"{product}: inventory held by {sector} (days of baseline use)",
+        xaxis_title="week starting",
+        yaxis_title="days of use",
+        hovermode="x unified",
+    )
     return fig
 
 
@@ -50,8 +54,12 @@ def output_loss_figure(res, sector: str | None = None, countries: Sequence[str] 
     for c in countries:
         fig.add_trace(go.Scatter(x=_dates(ds), y=lost.sel(country=c).values, mode="lines", name=c, stackgroup="one"))
     units = ds.output_lost.attrs.get("units", "")
-    fig.update_layout(title=f"output lost per week{' in ' + sector if sector else ''} ({units})",
-                      xaxis_title="week starting", yaxis_title=units, hovermode="x unified")
+    fig.update_layout(
+        title=f"output lost per week{' in ' + sector if sector else ''} ({units})",
+        xaxis_title="week starting",
+        yaxis_title=units,
+        hovermode="x unified",
+    )
     return fig
 
 
@@ -62,10 +70,15 @@ def output_ratio_figure(res, sector: str, countries: Sequence[str]):
     ds = _ds(res)
     fig = go.Figure()
     for c in countries:
-        fig.add_trace(go.Scatter(x=_dates(ds), y=100 * ds.output_ratio.sel(country=c, sector=sector).values,
-                                 mode="lines", name=c))
-    fig.update_layout(title=f"{sector}: output, % of baseline", xaxis_title="week starting",
-                      yaxis_title="% of baseline", hovermode="x unified")
+        fig.add_trace(
+            go.Scatter(x=_dates(ds), y=100 * ds.output_ratio.sel(country=c, sector=sector).values, mode="lines", name=c)
+        )
+    fig.update_layout(
+        title=f"{sector}: output, % of baseline",
+        xaxis_title="week starting",
+        yaxis_title="% of baseline",
+        hovermode="x unified",
+    )
     return fig
 
 
@@ -77,14 +90,23 @@ def stockout_table_figure(res, sectors: Sequence[str], countries: Sequence[str] 
     if countries is not None:
         df = df[df.country.isin(countries)]
     df = df[df.first_stockout_week.notna() | (df.output_lost > 0)]
-    cells = [df.country, df.sector,
-             ["never" if w is None or w != w else int(w) for w in df.first_stockout_week],
-             [str(d)[:10] if d is not None else "" for d in df.first_stockout_date],
-             [f"{v:,.0f}" for v in df.output_lost], [f"{v:.2f}" for v in df.output_lost_pct]]
+    cells = [
+        df.country,
+        df.sector,
+        ["never" if w is None or w != w else int(w) for w in df.first_stockout_week],
+        [str(d)[:10] if d is not None else "" for d in df.first_stockout_date],
+        [f"{v:,.0f}" for v in df.output_lost],
+        [f"{v:.2f}" for v in df.output_lost_pct],
+    ]
     units = res.dataset.attrs.get("units", "")
-    fig = go.Figure(go.Table(header={"values": ["country", "sector", "first stock-out week", "date",
-                                                f"output lost ({units})", "% of output"]},
-                             cells={"values": cells}))
+    fig = go.Figure(
+        go.Table(
+            header={
+                "values": ["country", "sector", "first stock-out week", "date", f"output lost ({units})", "% of output"]
+            },
+            cells={"values": cells},
+        )
+    )
     fig.update_layout(title="first stock-out by user")
     return fig
 
@@ -105,8 +127,19 @@ def static_vs_dynamic_figure(res, replay_dataset, countries: Sequence[str]):
         fig.add_trace(go.Scatter(x=_dates(ds), y=y, mode="lines", name=f"{c}: shortage (cumulative VA lost)"))
         if replay_dataset is not None and "welfare_pct" in replay_dataset:
             wd = replay_dataset.welfare_pct.sel(country=c)
-            fig.add_trace(go.Scatter(x=[str(d)[:10] for d in wd.date.values], y=wd.values, mode="lines",
-                                     line={"dash": "dot"}, name=f"{c}: static equilibrium welfare"))
-    fig.update_layout(title="shortage dynamics vs the static equilibrium (% of GDP)",
-                      xaxis_title="date", yaxis_title="% of GDP", hovermode="x unified")
+            fig.add_trace(
+                go.Scatter(
+                    x=[str(d)[:10] for d in wd.date.values],
+                    y=wd.values,
+                    mode="lines",
+                    line={"dash": "dot"},
+                    name=f"{c}: static equilibrium welfare",
+                )
+            )
+    fig.update_layout(
+        title="shortage dynamics vs the static equilibrium (% of GDP)",
+        xaxis_title="date",
+        yaxis_title="% of GDP",
+        hovermode="x unified",
+    )
     return fig

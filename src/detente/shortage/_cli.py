@@ -17,10 +17,12 @@ import sys
 
 def register(sub) -> argparse.ArgumentParser:
     s = sub.add_parser(
-        "shortage", help="simulate week-by-week shortages of a critical input under export licences",
+        "shortage",
+        help="simulate week-by-week shortages of a critical input under export licences",
         description="Weekly critical-input shortage model (docs/shortage.md). Either --scenario (a scenario "
         "file or shipped name whose export_control events name a product) or a quick what-if with "
-        "--product, --exporter, --importers, --weeks and --approval.")
+        "--product, --exporter, --importers, --weeks and --approval.",
+    )
     s.add_argument("--scenario", help="scenario file or shipped name, e.g. rare-earth-magnets-2025")
     s.add_argument("--variant", help="scenario variant(s), joined with '+'")
     s.add_argument("--product", help="critical input id from the registry, e.g. ndfeb-magnets")
@@ -38,9 +40,13 @@ def register(sub) -> argparse.ArgumentParser:
     s.add_argument("--countries", help="countries for the tables (default: all with a loss)")
     s.add_argument("--cohorts", type=int, default=None, help="inventory cohorts per user (default 20)")
     s.add_argument("--cohort-spread", type=float, default=None, help="log-sd of cover across cohorts (default 0.25)")
-    s.add_argument("--io-rule", choices=["registry", "threshold"], default="registry",
-                   help="downstream propagation along the registry's links (default) or every goods input "
-                        "above 1%% of cost (the old rule)")
+    s.add_argument(
+        "--io-rule",
+        choices=["registry", "threshold"],
+        default="registry",
+        help="downstream propagation along the registry's links (default) or every goods input "
+        "above 1%% of cost (the old rule)",
+    )
     s.add_argument("--no-propagation", action="store_true", help="only direct users lose output")
     s.add_argument("--json", action="store_true", help="print a JSON summary")
     s.add_argument("--out", help="write the weekly dataset (NetCDF)")
@@ -69,15 +75,33 @@ def _result(args):
     if args.weeks < 0 or args.horizon < 1:
         raise DetenteError("--weeks must be >= 0 and --horizon >= 1")
     importers = tuple(c.strip() for c in args.importers.split(",") if c.strip())
-    r = Restriction(product=args.product, exporter=args.exporter, importers=importers, start=start,
-                    end=start + dt.timedelta(days=7 * args.weeks), approval=args.approval,
-                    review_days=args.review_days, licence=args.licence, regime="cli", label="--product")
+    r = Restriction(
+        product=args.product,
+        exporter=args.exporter,
+        importers=importers,
+        start=start,
+        end=start + dt.timedelta(days=7 * args.weeks),
+        approval=args.approval,
+        review_days=args.review_days,
+        licence=args.licence,
+        regime="cli",
+        label="--product",
+    )
     reg[args.product]  # unknown product: a clear error
     world = load_world(args.world or "default")
-    return simulate(world, [r] if args.weeks > 0 else [], start=start, weeks=args.horizon, registry=reg,
-                    products=[args.product], settings=settings,
-                    meta={"what_if": f"{args.exporter} -> {args.importers}: {args.product}, {args.weeks} weeks, "
-                                     f"approval {args.approval}"})
+    return simulate(
+        world,
+        [r] if args.weeks > 0 else [],
+        start=start,
+        weeks=args.horizon,
+        registry=reg,
+        products=[args.product],
+        settings=settings,
+        meta={
+            "what_if": f"{args.exporter} -> {args.importers}: {args.product}, {args.weeks} weeks, "
+            f"approval {args.approval}"
+        },
+    )
 
 
 def summary(res, sectors, countries=None) -> dict:
@@ -88,14 +112,20 @@ def summary(res, sectors, countries=None) -> dict:
     if countries:
         table = table[table.country.isin(countries)]
     table = table[(table.output_lost > 0) | table.first_stockout_week.notna()]
-    rows = [{k: (str(v) if k == "first_stockout_date" and v is not None else v) for k, v in r.items()}
-            for r in table.to_dict(orient="records")]
+    rows = [
+        {k: (str(v) if k == "first_stockout_date" and v is not None else v) for k, v in r.items()}
+        for r in table.to_dict(orient="records")
+    ]
     by_c = ds.cum_va_lost.to_series()
     pct = ds.va_lost_pct_gdp.to_series()
     top = by_c[by_c > 0].sort_values(ascending=False)
-    return {"weeks": int(ds.sizes["week"]), "first_week": str(ds.week_start.values[0])[:10],
-            "units": ds.attrs.get("units", ""), "stockouts": rows,
-            "value_added_lost": [{"country": c, "va_lost": float(v), "pct_gdp": float(pct[c])} for c, v in top.items()]}
+    return {
+        "weeks": int(ds.sizes["week"]),
+        "first_week": str(ds.week_start.values[0])[:10],
+        "units": ds.attrs.get("units", ""),
+        "stockouts": rows,
+        "value_added_lost": [{"country": c, "va_lost": float(v), "pct_gdp": float(pct[c])} for c, v in top.items()],
+    }
 
 
 def run_shortage(args) -> int:

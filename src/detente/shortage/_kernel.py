@@ -183,7 +183,7 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
             B = Z + np.minimum(o_io, one) * r[idx_e] + np.maximum(o_io - one, 0) * r_free[idx_e]
             bmin = B[: c_s[0]].copy()
             for sl in range(1, len(c_s)):
-                np.minimum(bmin[: c_s[sl]], B[offs[sl]: offs[sl] + c_s[sl]], out=bmin[: c_s[sl]])
+                np.minimum(bmin[: c_s[sl]], B[offs[sl] : offs[sl] + c_s[sl]], out=bmin[: c_s[sl]])
             z[nodes_with] = one - dtype(ess) * (one - np.minimum(one, bmin))
         # 4. output
         out_q = np.minimum(yq, z[k.user_node].T[:, :, None])  # (D, U, Q)

@@ -50,16 +50,17 @@ class Restriction:
 
     def __post_init__(self) -> None:
         if self.licence not in LICENCES:
-            raise DataError(f"restriction {self.label or self.product}: licence must be one of "
-                            f"{LICENCES}, got {self.licence!r}")
+            raise DataError(
+                f"restriction {self.label or self.product}: licence must be one of {LICENCES}, got {self.licence!r}"
+            )
         if not 0.0 <= self.approval <= 1.0:
-            raise DataError(f"restriction {self.label or self.product}: approval share must be in "
-                            f"[0, 1], got {self.approval}")
+            raise DataError(
+                f"restriction {self.label or self.product}: approval share must be in [0, 1], got {self.approval}"
+            )
         if self.review_days < 0:
             raise DataError(f"restriction {self.label or self.product}: review_days must be >= 0")
         if self.end is not None and self.end <= self.start:
-            raise DataError(f"restriction {self.label or self.product}: end {self.end} is not after "
-                            f"start {self.start}")
+            raise DataError(f"restriction {self.label or self.product}: end {self.end} is not after start {self.start}")
 
     def approval_on(self, day: dt.date) -> float:
         """Approval share on ``day`` while this step is in force (the static model's reading too)."""
@@ -81,15 +82,28 @@ def restrictions_from_scenario(scenario, registry=None) -> list[Restriction]:
             continue
         x = e.export_control
         if registry is not None and x.product not in registry:
-            raise ScenarioError(f"{scenario.path}: {e.label(k)}.export_control.product = {x.product!r}: "
-                                f"unknown critical input (known: {', '.join(registry.ids)})")
+            raise ScenarioError(
+                f"{scenario.path}: {e.label(k)}.export_control.product = {x.product!r}: "
+                f"unknown critical input (known: {', '.join(registry.ids)})"
+            )
         imp = x.importers
         imp = tuple(s.strip() for s in (imp.split(",") if isinstance(imp, str) else imp) if s.strip())
         exp = [s.strip() for s in (x.exporter.split(",") if isinstance(x.exporter, str) else x.exporter)]
         for ex in exp:
-            out.append(Restriction(product=x.product, exporter=ex, importers=imp, start=e.date, end=e.until,
-                                   approval=x.approval_share, review_days=x.review_days, licence=x.licence,
-                                   regime=x.regime or e.id or f"events[{k}]", label=e.label(k)))
+            out.append(
+                Restriction(
+                    product=x.product,
+                    exporter=ex,
+                    importers=imp,
+                    start=e.date,
+                    end=e.until,
+                    approval=x.approval_share,
+                    review_days=x.review_days,
+                    licence=x.licence,
+                    regime=x.regime or e.id or f"events[{k}]",
+                    label=e.label(k),
+                )
+            )
     return out
 
 
@@ -108,8 +122,9 @@ def _countries(sel, world) -> list[int]:
     return sorted(set(out))
 
 
-def approval_schedule(restrictions: Sequence[Restriction], world, products: Sequence[str],
-                      week_starts: Sequence[dt.date]) -> np.ndarray:
+def approval_schedule(
+    restrictions: Sequence[Restriction], world, products: Sequence[str], week_starts: Sequence[dt.date]
+) -> np.ndarray:
     """(T, P, I, N) weekly approval share of exports of product p from i to n (1 = free)."""
     P, N, T = len(products), world.n_countries, len(week_starts)
     a = np.ones((T, P, N, N))
@@ -143,7 +158,7 @@ def approval_schedule(restrictions: Sequence[Restriction], world, products: Sequ
 
 
 COHORT_SOURCING = ("single", "single-low", "single-high", "mixed")
-_GOLDEN = (5 ** 0.5 - 1) / 2
+_GOLDEN = (5**0.5 - 1) / 2
 
 
 def cohort_slots(n: int, rule: str = "single") -> np.ndarray:
@@ -189,16 +204,18 @@ def cohort_sourcing(sourcing_pni: np.ndarray, n_cohorts: int, rule: str = "singl
     srt = np.take_along_axis(sig, order, axis=-1)
     hi_i = np.cumsum(srt, axis=-1)  # (P, N, I) partition; the remainder lies above hi_i[-1]
     lo_i = hi_i - srt
-    ov = np.minimum(hi_i[:, :, None, :], hi_s[None, None, :, None]) - \
-        np.maximum(lo_i[:, :, None, :], lo_s[None, None, :, None])
+    ov = np.minimum(hi_i[:, :, None, :], hi_s[None, None, :, None]) - np.maximum(
+        lo_i[:, :, None, :], lo_s[None, None, :, None]
+    )
     ov = np.clip(ov, 0.0, None) * Q  # (P, N, Q, I) in sorted supplier order
     out = np.zeros_like(ov)
     np.put_along_axis(out, np.broadcast_to(order[:, :, None, :], ov.shape), ov, axis=-1)
     return out
 
 
-def sustained_supply(sourcing_qi: np.ndarray, refused_i: np.ndarray, phi: float, surge: float,
-                     cohort_w: np.ndarray | None = None) -> float:
+def sustained_supply(
+    sourcing_qi: np.ndarray, refused_i: np.ndarray, phi: float, surge: float, cohort_w: np.ndarray | None = None
+) -> float:
     """Share of a user's baseline use of a product it gets in a sustained cut, stocks gone.
 
     ``sourcing_qi`` (Q, I) the cohorts' supplier mixes (:func:`cohort_sourcing`; one row
@@ -229,8 +246,9 @@ def licensed_share(a_tpin: np.ndarray, sourcing: np.ndarray) -> np.ndarray:
     return 1.0 - np.einsum("pnqi,tpin->tpnq", sourcing, refused)
 
 
-def shipped_share(licensed_tpn: np.ndarray, max_subst_p: np.ndarray, ramp_p: np.ndarray,
-                  cohort_w: np.ndarray | None = None) -> np.ndarray:
+def shipped_share(
+    licensed_tpn: np.ndarray, max_subst_p: np.ndarray, ramp_p: np.ndarray, cohort_w: np.ndarray | None = None
+) -> np.ndarray:
     """(..., T, P, N[, Q]) licensed share plus substitution by other suppliers.
 
     ``licensed_tpn`` may carry leading batch axes, and a trailing cohort axis when

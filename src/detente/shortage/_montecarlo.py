@@ -46,8 +46,8 @@ def _draws(seed: int, n: int, U: int, P: int, inv_sd: float, app_sd: float):
     app = np.empty((n, P))
     for d, ss in enumerate(children):
         rng = np.random.default_rng(ss)
-        inv[d] = np.exp(inv_sd * rng.standard_normal((U, P)) - inv_sd ** 2 / 2)
-        app[d] = np.exp(app_sd * rng.standard_normal(P) - app_sd ** 2 / 2)
+        inv[d] = np.exp(inv_sd * rng.standard_normal((U, P)) - inv_sd**2 / 2)
+        app[d] = np.exp(app_sd * rng.standard_normal(P) - app_sd**2 / 2)
     return inv, app
 
 
@@ -59,14 +59,28 @@ def _chunk(args):
     lic = s["free"][None] + np.minimum(app[:, None, :, None, None] * s["restricted"][None], s["cap"][None])
     ship = model.shipped(lic)  # (D, T, P, N, Q)
     cover = model.critical.cover_up[None] * inv
-    out = run_kernel(model.inputs(np.ascontiguousarray(ship.transpose(1, 0, 2, 3, 4)), cover), s["weeks"],
-                     record="summary", dtype=np.float32)
+    out = run_kernel(
+        model.inputs(np.ascontiguousarray(ship.transpose(1, 0, 2, 3, 4)), cover),
+        s["weeks"],
+        record="summary",
+        dtype=np.float32,
+    )
     return lo, out.first_stockout_du, out.cum_shortfall_dm, out.loss_tdn
 
 
-def monte_carlo(model: ShortageModel, restrictions: Sequence[Restriction], *, start: dt.date, weeks: int,
-                n_draws: int = 1000, seed: int = 0, inventory_sd: float = 0.3, approval_sd: float = 0.3,
-                chunk: int = 48, workers: int = 1) -> MonteCarloResult:
+def monte_carlo(
+    model: ShortageModel,
+    restrictions: Sequence[Restriction],
+    *,
+    start: dt.date,
+    weeks: int,
+    n_draws: int = 1000,
+    seed: int = 0,
+    inventory_sd: float = 0.3,
+    approval_sd: float = 0.3,
+    chunk: int = 48,
+    workers: int = 1,
+) -> MonteCarloResult:
     """Simulate ``n_draws`` draws; ``workers > 1`` splits batches over processes (fork)."""
     import xarray as xr
 
@@ -96,9 +110,9 @@ def monte_carlo(model: ShortageModel, restrictions: Sequence[Restriction], *, st
     cum = np.empty((n_draws, N * J))
     loss = np.empty((weeks, n_draws, N))
     for lo, f, c, lt in parts:
-        first[lo:lo + f.shape[0]] = f
-        cum[lo:lo + f.shape[0]] = c
-        loss[:, lo:lo + f.shape[0]] = lt
+        first[lo : lo + f.shape[0]] = f
+        cum[lo : lo + f.shape[0]] = c
+        loss[:, lo : lo + f.shape[0]] = lt
     Yw = model.output_year_m / 52.0
     cum_lost = (cum * Yw).reshape(n_draws, N, J)
     cum_va = (cum * Yw * model.va_share_m).reshape(n_draws, N, J).sum(axis=-1)
@@ -106,17 +120,30 @@ def monte_carlo(model: ShortageModel, restrictions: Sequence[Restriction], *, st
     J_ = w.n_sectors
     units = w.meta.units
     ds = xr.Dataset(
-        {"cum_output_lost": (("draw", "country", "sector"), cum_lost, {"units": units}),
-         "cum_va_lost": (("draw", "country"), cum_va, {"units": units}),
-         "va_lost_pct_gdp": (("draw", "country"), 100 * cum_va / np.asarray(w.value_added)[None], {"units": "%"}),
-         "output_lost": (("draw", "week", "country"), loss.transpose(1, 0, 2), {"units": f"{units} per week"}),
-         "first_stockout_week": (("draw", "user"), first, {"units": "week index (-1: never)"})},
-        coords={"draw": np.arange(n_draws), "week": np.arange(weeks),
-                "week_start": ("week", np.array(ws, dtype="datetime64[D]")),
-                "country": list(w.countries), "sector": list(w.sectors), "user": np.arange(U),
-                "user_country": ("user", [w.countries[m // J_] for m in model.critical.user_nodes]),
-                "user_sector": ("user", [w.sectors[m % J_] for m in model.critical.user_nodes])},
-        attrs={"seed": seed, "n_draws": n_draws, "inventory_sd": inventory_sd, "approval_sd": approval_sd,
-               "world": w.meta.name, "registry": model.registry_version},
+        {
+            "cum_output_lost": (("draw", "country", "sector"), cum_lost, {"units": units}),
+            "cum_va_lost": (("draw", "country"), cum_va, {"units": units}),
+            "va_lost_pct_gdp": (("draw", "country"), 100 * cum_va / np.asarray(w.value_added)[None], {"units": "%"}),
+            "output_lost": (("draw", "week", "country"), loss.transpose(1, 0, 2), {"units": f"{units} per week"}),
+            "first_stockout_week": (("draw", "user"), first, {"units": "week index (-1: never)"}),
+        },
+        coords={
+            "draw": np.arange(n_draws),
+            "week": np.arange(weeks),
+            "week_start": ("week", np.array(ws, dtype="datetime64[D]")),
+            "country": list(w.countries),
+            "sector": list(w.sectors),
+            "user": np.arange(U),
+            "user_country": ("user", [w.countries[m // J_] for m in model.critical.user_nodes]),
+            "user_sector": ("user", [w.sectors[m % J_] for m in model.critical.user_nodes]),
+        },
+        attrs={
+            "seed": seed,
+            "n_draws": n_draws,
+            "inventory_sd": inventory_sd,
+            "approval_sd": approval_sd,
+            "world": w.meta.name,
+            "registry": model.registry_version,
+        },
     )
     return MonteCarloResult(ds)

@@ -168,8 +168,18 @@ def _user(d: Mapping, where: str, strict: bool) -> User:
     return User(str(d["industry"]), countries=countries, **nums)
 
 
-_PRODUCT_KEYS = {"name", "parent", "controlled_by", "supplier_shares", "sourcing", "transit_weeks",
-                 "refill_weeks", "surge", "substitution", "users"}
+_PRODUCT_KEYS = {
+    "name",
+    "parent",
+    "controlled_by",
+    "supplier_shares",
+    "sourcing",
+    "transit_weeks",
+    "refill_weeks",
+    "surge",
+    "substitution",
+    "users",
+}
 
 
 def _product(pid: str, d: Mapping, where: str, strict: bool, base: Product | None = None) -> Product:
@@ -248,10 +258,15 @@ def parse_registry(data: Mapping, where: str, *, strict: bool = False, base: Reg
 
 
 def _link(d: Any, where: str, strict: bool) -> Link:
-    if not isinstance(d, Mapping) or set(d) - {"buyer", "input", "source", "date", "note"} or \
-            not {"buyer", "input"} <= set(d):
+    if (
+        not isinstance(d, Mapping)
+        or set(d) - {"buyer", "input", "source", "date", "note"}
+        or not {"buyer", "input"} <= set(d)
+    ):
         raise DataError(f"{where}: expected {{buyer, input, source, date, note}} (ICIO industries or world sectors)")
-    ln = Link(str(d["buyer"]), str(d["input"]), str(d.get("source", "")), str(d.get("date", "")), str(d.get("note", "")))
+    ln = Link(
+        str(d["buyer"]), str(d["input"]), str(d.get("source", "")), str(d.get("date", "")), str(d.get("note", ""))
+    )
     if strict and (not ln.source or not ln.date):
         raise DataError(f"{where}: every link in the shipped registry needs a source and a date")
     return ln
@@ -387,8 +402,10 @@ def map_registry(registry: Registry, world, products: Sequence[str] | None = Non
     for p, prod in enumerate(prods):
         ps = world_sector_of(prod.parent, world)
         if ps is None:
-            raise DataError(f"critical input {prod.id!r}: parent industry {prod.parent!r} is not in world "
-                            f"{world.meta.name!r} nor in a compact sector group")
+            raise DataError(
+                f"critical input {prod.id!r}: parent industry {prod.parent!r} is not in world "
+                f"{world.meta.name!r} nor in a compact sector group"
+            )
         parent[p] = ps
         default = np.zeros(N)
         for code, share in prod.shares_for("").items():
@@ -428,6 +445,17 @@ def map_registry(registry: Registry, world, products: Sequence[str] | None = Non
     def vec(f):
         return np.array([float(getattr(pr, f).value) for pr in prods])
 
-    return CriticalArrays(ids, user_nodes, sourcing, per_user(crit), per_user(cover), per_user(inten),
-                          vec("transit_weeks").round().astype(int), vec("refill_weeks"), vec("surge"),
-                          vec("max_substitution"), vec("ramp_weeks"), parent)
+    return CriticalArrays(
+        ids,
+        user_nodes,
+        sourcing,
+        per_user(crit),
+        per_user(cover),
+        per_user(inten),
+        vec("transit_weeks").round().astype(int),
+        vec("refill_weeks"),
+        vec("surge"),
+        vec("max_substitution"),
+        vec("ramp_weeks"),
+        parent,
+    )

@@ -132,12 +132,22 @@ class ShortageModel:
         c, s = self.critical, self.settings
         J = self.world.n_sectors
         return KernelInputs(
-            ship_tdpn=ship_tdpn, user_country=c.user_nodes // J, user_node=c.user_nodes,
-            criticality_up=c.criticality_up, cover_dup=c.cover_up[None] if cover_dup is None else cover_dup,
-            transit_p=c.transit_p, refill_p=c.refill_p, surge_p=c.surge_p,
-            cohort_w=self.cohort_w, cohort_mult=cohort_multipliers(s.cohorts, s.cohort_spread),
-            pi_kni=self.pi_kni, io_k=self.io_k, io_e=self.io_e, io_cover=self.io_cover,
-            io_refill=s.io_refill_weeks, io_surge=s.io_surge,
+            ship_tdpn=ship_tdpn,
+            user_country=c.user_nodes // J,
+            user_node=c.user_nodes,
+            criticality_up=c.criticality_up,
+            cover_dup=c.cover_up[None] if cover_dup is None else cover_dup,
+            transit_p=c.transit_p,
+            refill_p=c.refill_p,
+            surge_p=c.surge_p,
+            cohort_w=self.cohort_w,
+            cohort_mult=cohort_multipliers(s.cohorts, s.cohort_spread),
+            pi_kni=self.pi_kni,
+            io_k=self.io_k,
+            io_e=self.io_e,
+            io_cover=self.io_cover,
+            io_refill=s.io_refill_weeks,
+            io_surge=s.io_surge,
             output_week_m=self.output_year_m / 52.0,
         )
 
@@ -151,8 +161,12 @@ class ShortageModel:
         return shipped_share(licensed_tpnq, self.critical.max_subst_p, self.critical.ramp_p, self.cohort_w)
 
 
-def build_model(world, registry: Registry | None = None, products: Sequence[str] | None = None,
-                settings: ShortageSettings | None = None) -> ShortageModel:
+def build_model(
+    world,
+    registry: Registry | None = None,
+    products: Sequence[str] | None = None,
+    settings: ShortageSettings | None = None,
+) -> ShortageModel:
     """Kernel arrays for ``world`` and the registry's ``products`` (default: all)."""
     settings = settings or ShortageSettings()
     registry = registry or load_registry()
@@ -166,13 +180,23 @@ def build_model(world, registry: Registry | None = None, products: Sequence[str]
     io_e = np.zeros((N * J, n_slots))
     for m in range(N * J):
         ks = np.flatnonzero(ess_mj_k[m])
-        io_k[m, :ks.size] = ks
-        io_e[m, :ks.size] = settings.io_essentiality
+        io_k[m, : ks.size] = ks
+        io_e[m, : ks.size] = settings.io_essentiality
     io_cover = np.full((N * J, n_slots), float(settings.io_inventory_weeks))
     Y = np.asarray(world.gross_output).reshape(-1)
-    return ShortageModel(world, crit, settings, registry.version, pi_kni, io_k, io_e, io_cover, Y,
-                         np.asarray(world.va_share).reshape(-1),
-                         cohort_sourcing(crit.sourcing_pni, settings.cohorts, settings.cohort_sourcing))
+    return ShortageModel(
+        world,
+        crit,
+        settings,
+        registry.version,
+        pi_kni,
+        io_k,
+        io_e,
+        io_cover,
+        Y,
+        np.asarray(world.va_share).reshape(-1),
+        cohort_sourcing(crit.sourcing_pni, settings.cohorts, settings.cohort_sourcing),
+    )
 
 
 def essential_inputs(world, registry: Registry, settings: ShortageSettings) -> np.ndarray:
@@ -224,15 +248,22 @@ class ShortageResult:
             if sectors is not None and s not in sectors:
                 continue
             w = int(ds.first_stockout_week[k].item())
-            rows.append({"country": c, "sector": s, "first_stockout_week": w if w >= 0 else None,
-                         "first_stockout_date": ds.week_start.values[w] if w >= 0 else None,
-                         "output_lost": float(ds.cum_output_lost.sel(country=c, sector=s)),
-                         "output_lost_pct": float(ds.cum_output_lost_pct.sel(country=c, sector=s))})
+            rows.append(
+                {
+                    "country": c,
+                    "sector": s,
+                    "first_stockout_week": w if w >= 0 else None,
+                    "first_stockout_date": ds.week_start.values[w] if w >= 0 else None,
+                    "output_lost": float(ds.cum_output_lost.sel(country=c, sector=s)),
+                    "output_lost_pct": float(ds.cum_output_lost_pct.sel(country=c, sector=s)),
+                }
+            )
         return pd.DataFrame(rows)
 
 
-def _dataset(model: ShortageModel, out: KernelOutput, weeks: Sequence[dt.date], ship_tpn: np.ndarray,
-             meta: dict) -> Any:
+def _dataset(
+    model: ShortageModel, out: KernelOutput, weeks: Sequence[dt.date], ship_tpn: np.ndarray, meta: dict
+) -> Any:
     import xarray as xr
 
     w = model.world
@@ -259,21 +290,38 @@ def _dataset(model: ShortageModel, out: KernelOutput, weeks: Sequence[dt.date], 
         {
             "output_ratio": (("week", "country", "sector"), x, {"units": "1", "long_name": "output / baseline output"}),
             "output_lost": (("week", "country", "sector"), lost, {"units": f"{units} per week"}),
-            "va_lost": (("week", "country", "sector"), va_lost, {"units": f"{units} per week", "long_name": "value added lost"}),
+            "va_lost": (
+                ("week", "country", "sector"),
+                va_lost,
+                {"units": f"{units} per week", "long_name": "value added lost"},
+            ),
             "cum_output_lost": (("country", "sector"), cum, {"units": units, "long_name": "output lost over the run"}),
             "cum_output_lost_pct": (("country", "sector"), cum_pct, {"units": "% of baseline output over the run"}),
             "cum_va_lost": (("country",), cum_va_c, {"units": units}),
-            "va_lost_pct_gdp": (("country",), 100.0 * cum_va_c / np.where(gdp > 0, gdp, np.nan),
-                                {"units": "% of annual GDP (value added)"}),
+            "va_lost_pct_gdp": (
+                ("country",),
+                100.0 * cum_va_c / np.where(gdp > 0, gdp, np.nan),
+                {"units": "% of annual GDP (value added)"},
+            ),
             "first_loss_week": (("country", "sector"), first_loss, {"units": "week index (-1: never)"}),
             "inventory_days": (("week", "user", "product"), inv_days, {"units": "days of baseline use"}),
-            "shipped_share": (("week", "product", "country"), ship_tpn, {"units": "1", "long_name": "share of orders shipped (licensed + substitutes)"}),
+            "shipped_share": (
+                ("week", "product", "country"),
+                ship_tpn,
+                {"units": "1", "long_name": "share of orders shipped (licensed + substitutes)"},
+            ),
             "first_stockout_week": (("user",), out.first_stockout_du[0], {"units": "week index (-1: never)"}),
         },
-        coords={"week": np.arange(T), "week_start": ("week", np.array(weeks, dtype="datetime64[D]")),
-                "country": list(w.countries), "sector": list(w.sectors), "product": list(crit.products),
-                "user": np.arange(crit.user_nodes.size), "user_country": ("user", ucountry),
-                "user_sector": ("user", usector)},
+        coords={
+            "week": np.arange(T),
+            "week_start": ("week", np.array(weeks, dtype="datetime64[D]")),
+            "country": list(w.countries),
+            "sector": list(w.sectors),
+            "product": list(crit.products),
+            "user": np.arange(crit.user_nodes.size),
+            "user_country": ("user", ucountry),
+            "user_sector": ("user", usector),
+        },
         attrs=meta,
     )
     return ds
@@ -283,23 +331,38 @@ def _provenance(model: ShortageModel, restrictions: Sequence[Restriction], extra
     from detente import __version__
 
     w = model.world
-    d = {"model": "detente weekly shortage (docs/shortage.md)", "world": w.meta.name, "vintage": w.meta.vintage,
-         "units": w.meta.units, "registry": model.registry_version, "code_version": __version__,
-         "settings": json_safe(dataclasses.asdict(model.settings)),
-         "restrictions": [json_safe(dataclasses.asdict(r)) for r in restrictions]}
+    d = {
+        "model": "detente weekly shortage (docs/shortage.md)",
+        "world": w.meta.name,
+        "vintage": w.meta.vintage,
+        "units": w.meta.units,
+        "registry": model.registry_version,
+        "code_version": __version__,
+        "settings": json_safe(dataclasses.asdict(model.settings)),
+        "restrictions": [json_safe(dataclasses.asdict(r)) for r in restrictions],
+    }
     d.update(extra or {})
     return d
 
 
 def json_safe(d: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, dt.date) else list(v) if isinstance(v, tuple) else v)
-            for k, v in d.items()}
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else list(v) if isinstance(v, tuple) else v) for k, v in d.items()
+    }
 
 
-def simulate(world, restrictions: Sequence[Restriction], *, start: dt.date, weeks: int,
-             registry: Registry | None = None, products: Sequence[str] | None = None,
-             settings: ShortageSettings | None = None, model: ShortageModel | None = None,
-             meta: dict | None = None) -> ShortageResult:
+def simulate(
+    world,
+    restrictions: Sequence[Restriction],
+    *,
+    start: dt.date,
+    weeks: int,
+    registry: Registry | None = None,
+    products: Sequence[str] | None = None,
+    settings: ShortageSettings | None = None,
+    model: ShortageModel | None = None,
+    meta: dict | None = None,
+) -> ShortageResult:
     """Run ``restrictions`` for ``weeks`` weeks from ``start`` on ``world``.
 
     ``products`` defaults to the products the restrictions name (unrestricted products
@@ -318,8 +381,15 @@ def simulate(world, restrictions: Sequence[Restriction], *, start: dt.date, week
     return ShortageResult(ds, out, tuple(restrictions))
 
 
-def simulate_scenario(scenario, world=None, *, variant: str | None = None, registry: Registry | None = None,
-                      settings: ShortageSettings | None = None, weeks: int | None = None) -> ShortageResult:
+def simulate_scenario(
+    scenario,
+    world=None,
+    *,
+    variant: str | None = None,
+    registry: Registry | None = None,
+    settings: ShortageSettings | None = None,
+    weeks: int | None = None,
+) -> ShortageResult:
     """Run the product export controls of a scenario (a path, a shipped name or a Scenario).
 
     Weeks start on the scenario's ``period.start`` and run to ``period.end``.
@@ -333,8 +403,17 @@ def simulate_scenario(scenario, world=None, *, variant: str | None = None, regis
     w = world if world is not None and not isinstance(world, str) else load_world(world or sc.world)
     rs = restrictions_from_scenario(sc, registry)
     if not rs:
-        raise DataError(f"scenario {sc.name!r} has no export_control event with a 'product'; "
-                        "the shortage model has nothing to simulate")
+        raise DataError(
+            f"scenario {sc.name!r} has no export_control event with a 'product'; "
+            "the shortage model has nothing to simulate"
+        )
     n = weeks or ((sc.period.end - sc.period.start).days // 7 + 1)
-    return simulate(w, rs, start=sc.period.start, weeks=n, registry=registry, settings=settings,
-                    meta={"scenario": sc.name, "variant": sc.variant or "", "scenario_path": sc.path})
+    return simulate(
+        w,
+        rs,
+        start=sc.period.start,
+        weeks=n,
+        registry=registry,
+        settings=settings,
+        meta={"scenario": sc.name, "variant": sc.variant or "", "scenario_path": sc.path},
+    )

@@ -20,5 +20,14 @@ from detente.store._records import (
 )
 from detente.store._store import RunStore, StoreBusy, StoreError, default_store_path
 
-__all__ = ["RunRecord", "RunStore", "StoreBusy", "StoreError", "code_version", "default_store_path",
-           "record_from_equilibrium", "record_from_replay", "record_from_strategy"]
+__all__ = [
+    "RunRecord",
+    "RunStore",
+    "StoreBusy",
+    "StoreError",
+    "code_version",
+    "default_store_path",
+    "record_from_equilibrium",
+    "record_from_replay",
+    "record_from_strategy",
+]

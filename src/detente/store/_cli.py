@@ -21,11 +21,15 @@ def register(sub) -> None:
     """Add ``runs`` (with actions list, show, compare, export, delete) to ``sub``, the
     object returned by ``ArgumentParser.add_subparsers()``."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", metavar="FILE",
-                        help="results database (default $DETENTE_STORE, else <data dir>/runs.duckdb)")
-    p = sub.add_parser("runs", help="saved runs: list, show, compare, export, delete",
-                       description="Every saved run keeps its scenario, data vintage, code version and "
-                       "settings in a DuckDB database (docs/store.md). ID may be 'latest'.")
+    common.add_argument(
+        "--store", metavar="FILE", help="results database (default $DETENTE_STORE, else <data dir>/runs.duckdb)"
+    )
+    p = sub.add_parser(
+        "runs",
+        help="saved runs: list, show, compare, export, delete",
+        description="Every saved run keeps its scenario, data vintage, code version and "
+        "settings in a DuckDB database (docs/store.md). ID may be 'latest'.",
+    )
     act = p.add_subparsers(dest="runs_command", required=True, metavar="ACTION")
 
     a = act.add_parser("list", parents=[common], help="list saved runs, newest first")
@@ -48,9 +52,13 @@ def register(sub) -> None:
 
     a = act.add_parser("export", parents=[common], help="write a run as one file per variable plus meta.json")
     a.add_argument("id")
-    a.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet",
-                   help="parquet or csv: one file per variable; xlsx: one Excel workbook, a sheet per variable "
-                        "(needs detente[excel]) (default: %(default)s)")
+    a.add_argument(
+        "--format",
+        choices=["parquet", "csv", "xlsx"],
+        default="parquet",
+        help="parquet or csv: one file per variable; xlsx: one Excel workbook, a sheet per variable "
+        "(needs detente[excel]) (default: %(default)s)",
+    )
     a.add_argument("--out", metavar="DIR", help="output folder (default ./ID); an existing file is refused")
     a.set_defaults(func=_cmd_export)
 
@@ -106,14 +114,24 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if df.empty:
         con.print(f"no runs in {store.path}", markup=False)
         return 0
-    t = Table(title=esc(f"runs in {store.path} ({len(df)}{', newest ' + str(args.limit) if len(df) > args.limit else ''})"))
+    t = Table(
+        title=esc(f"runs in {store.path} ({len(df)}{', newest ' + str(args.limit) if len(df) > args.limit else ''})")
+    )
     t.add_column("id", no_wrap=True)
     for c in ("kind", "name", "variant", "world", "created (UTC)", "code", "dates"):
         t.add_column(c, justify="right" if c == "dates" else "left", overflow="fold")
     for r in df.head(args.limit).itertuples():
         created = "" if _missing(r.created_at) else str(r.created_at)[:16].replace("T", " ")
-        t.add_row(_text(r.id), _text(r.kind), _text(r.name), _text(r.variant), _text(r.world), created,
-                  _text(r.code_version), _text(r.n_dates))
+        t.add_row(
+            _text(r.id),
+            _text(r.kind),
+            _text(r.name),
+            _text(r.variant),
+            _text(r.world),
+            created,
+            _text(r.code_version),
+            _text(r.n_dates),
+        )
     con.print(t)
     return 0
 
@@ -130,8 +148,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     for f in ("kind", "name", "variant", "world", "vintage", "code_version", "created_at", "seed"):
         t.add_row(f, _text(getattr(rec, f)))
     t.add_row("settings", esc(json.dumps(rec.settings, indent=1)))
-    t.add_row("scenario", f"{len(rec.scenario_text.splitlines())} lines (--scenario prints it)"
-              if rec.scenario_text else "-")
+    t.add_row(
+        "scenario", f"{len(rec.scenario_text.splitlines())} lines (--scenario prints it)" if rec.scenario_text else "-"
+    )
     con.print(t)
     s = Table(title="summary")
     s.add_column("item")
@@ -149,7 +168,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
         v.add_column(c)
     for name in ds.data_vars:
         a = ds[name]
-        v.add_row(esc(name), esc(", ".join(map(str, a.dims))), _text(a.attrs.get("units")), _text(a.attrs.get("long_name")))
+        v.add_row(
+            esc(name), esc(", ".join(map(str, a.dims))), _text(a.attrs.get("units")), _text(a.attrs.get("long_name"))
+        )
     con.print(v)
     if args.scenario and rec.scenario_text:
         con.print(rec.scenario_text, markup=False)
@@ -182,8 +203,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             if day not in set(dates):
                 earlier = sorted(d for d in dates if d <= day)
                 if not earlier:
-                    raise DetenteError(f"--date {args.date} is before the first date of the runs "
-                                       f"({pd.Timestamp(min(dates)).date()})")
+                    raise DetenteError(
+                        f"--date {args.date} is before the first date of the runs ({pd.Timestamp(min(dates)).date()})"
+                    )
                 day = earlier[-1]
         else:
             day = max(dates)
@@ -210,11 +232,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             row += [_fmt(None if r is None else r[k]) for k in ("a", "b", "diff")]
         t.add_row(*row)
     con.print(t)
-    tar = sel[(sel["variable"] == "avg_tariff_pct") & sel["country"].isin(countries) & sel["partner"].isin(countries)
-              & (sel["country"] != sel["partner"])]
+    tar = sel[
+        (sel["variable"] == "avg_tariff_pct")
+        & sel["country"].isin(countries)
+        & sel["partner"].isin(countries)
+        & (sel["country"] != sel["partner"])
+    ]
     if len(tar):
         tar = tar.assign(size=tar["diff"].abs().fillna(0)).sort_values("size", ascending=False, kind="stable")
-        pairs = tar[(tar["size"] > 1e-9) | ((tar["country"].isin(["USA", "CHN"])) & (tar["partner"].isin(["USA", "CHN"])))]
+        pairs = tar[
+            (tar["size"] > 1e-9) | ((tar["country"].isin(["USA", "CHN"])) & (tar["partner"].isin(["USA", "CHN"])))
+        ]
         tt = Table(title=esc(f"average tariff (%), goods, baseline-import weights, {when}: pairs that differ"))
         for c, j in (("importer", "left"), ("exporter", "left"), ("A", "right"), ("B", "right"), ("B-A", "right")):
             tt.add_column(c, justify=j)

@@ -77,8 +77,10 @@ def _codec(name: str, a: np.ndarray) -> tuple[str, np.ndarray]:
         return "datetime", np.datetime_as_string(flat).astype(object)
     if k == "m":
         return "timedelta", np.array([str(x) for x in flat.view(np.int64).tolist()], dtype=object)
-    raise StoreError(f"variable {name!r} has dtype {a.dtype}, which the store cannot hold exactly; "
-                     "use float, int, bool, text or datetime")
+    raise StoreError(
+        f"variable {name!r} has dtype {a.dtype}, which the store cannot hold exactly; "
+        "use float, int, bool, text or datetime"
+    )
 
 
 def _encode(name: str, var, ds) -> _Encoded:
@@ -103,9 +105,21 @@ def _encode(name: str, var, ds) -> _Encoded:
         flat = rows[first].reshape(-1)
         if DATE in ds.coords and ds[DATE].dtype.kind == "M":
             dates = ds[DATE].values.astype("datetime64[us]")
-    return _Encoded(name, "coord" if name in ds.coords else "data", dims, str(var.dtype), codec,
-                    jsonable(dict(var.attrs)), by_date, slice_dims, slice_shape,
-                    [_labels(ds, d).tolist() for d in slice_dims], date_slice, dates, flat)
+    return _Encoded(
+        name,
+        "coord" if name in ds.coords else "data",
+        dims,
+        str(var.dtype),
+        codec,
+        jsonable(dict(var.attrs)),
+        by_date,
+        slice_dims,
+        slice_shape,
+        [_labels(ds, d).tolist() for d in slice_dims],
+        date_slice,
+        dates,
+        flat,
+    )
 
 
 def _insert_variables(con, run_id: str, encoded: list[_Encoded]) -> None:
@@ -114,21 +128,46 @@ def _insert_variables(con, run_id: str, encoded: list[_Encoded]) -> None:
 
     params: list[Any] = []
     for k, e in enumerate(encoded):
-        strides = [int(np.prod(e.slice_shape[i + 1:], dtype=np.int64)) for i in range(len(e.slice_shape))]
-        params += [run_id, e.name, k, e.role, list(e.dims), e.dtype, e.codec, _json(e.attrs), e.by_date,
-                   list(e.slice_dims), list(e.slice_shape), strides, e.slice_labels, e.n_slices]
+        strides = [int(np.prod(e.slice_shape[i + 1 :], dtype=np.int64)) for i in range(len(e.slice_shape))]
+        params += [
+            run_id,
+            e.name,
+            k,
+            e.role,
+            list(e.dims),
+            e.dtype,
+            e.codec,
+            _json(e.attrs),
+            e.by_date,
+            list(e.slice_dims),
+            list(e.slice_shape),
+            strides,
+            e.slice_labels,
+            e.n_slices,
+        ]
     if encoded:
         row = "(" + ", ".join(["?"] * 14) + ")"
         con.execute(f"INSERT INTO variables VALUES {', '.join([row] * len(encoded))}", params)
     dated = [e for e in encoded if e.by_date]
     if dated:
-        frame = pd.DataFrame({
-            "variable": pd.Categorical.from_codes(np.repeat(np.arange(len(dated)), [len(e.date_slice) for e in dated]),
-                                                  categories=pd.Index([e.name for e in dated], dtype=object)),
-            "date_pos": np.concatenate([np.arange(len(e.date_slice), dtype=np.int32) for e in dated]),
-            "date": np.concatenate([e.dates if e.dates is not None else
-                                    np.full(len(e.date_slice), np.datetime64("NaT"), "datetime64[us]") for e in dated]),
-            "slice": np.concatenate([e.date_slice for e in dated])})
+        frame = pd.DataFrame(
+            {
+                "variable": pd.Categorical.from_codes(
+                    np.repeat(np.arange(len(dated)), [len(e.date_slice) for e in dated]),
+                    categories=pd.Index([e.name for e in dated], dtype=object),
+                ),
+                "date_pos": np.concatenate([np.arange(len(e.date_slice), dtype=np.int32) for e in dated]),
+                "date": np.concatenate(
+                    [
+                        e.dates
+                        if e.dates is not None
+                        else np.full(len(e.date_slice), np.datetime64("NaT"), "datetime64[us]")
+                        for e in dated
+                    ]
+                ),
+                "slice": np.concatenate([e.date_slice for e in dated]),
+            }
+        )
         con.register("_chunk", frame)
         con.execute("INSERT INTO slices SELECT ?, variable, date_pos, date, slice FROM _chunk", [run_id])
         con.unregister("_chunk")
@@ -141,8 +180,10 @@ def _value_batches(encoded: list[_Encoded]) -> Iterator[tuple[str, Any]]:
     """(table, frame) batches of at most :data:`CHUNK` rows: variable, slice, pos, v."""
     import pandas as pd
 
-    for table, group in (("numbers", [e for e in encoded if e.values.dtype != object]),
-                         ("strings", [e for e in encoded if e.values.dtype == object])):
+    for table, group in (
+        ("numbers", [e for e in encoded if e.values.dtype != object]),
+        ("strings", [e for e in encoded if e.values.dtype == object]),
+    ):
         if not group:
             continue
         sizes = [max(int(np.prod(e.slice_shape, dtype=np.int64)), 1) for e in group]
@@ -153,8 +194,17 @@ def _value_batches(encoded: list[_Encoded]) -> Iterator[tuple[str, Any]]:
         names = pd.Index([e.name for e in group], dtype=object)
         for lo in range(0, len(v), CHUNK):
             hi = lo + CHUNK
-            yield table, pd.DataFrame({"variable": pd.Categorical.from_codes(var[lo:hi], categories=names),
-                                       "slice": sl[lo:hi], "pos": pos[lo:hi], "v": v[lo:hi]})
+            yield (
+                table,
+                pd.DataFrame(
+                    {
+                        "variable": pd.Categorical.from_codes(var[lo:hi], categories=names),
+                        "slice": sl[lo:hi],
+                        "pos": pos[lo:hi],
+                        "v": v[lo:hi],
+                    }
+                ),
+            )
 
 
 def _fetch(con, sql: str, params: list) -> dict[str, np.ndarray]:
@@ -182,8 +232,10 @@ def _load_variables(con, run_id: str, vrows: list) -> dict[str, tuple[str, Any]]
     import xarray as xr
 
     wanted = [v[0] for v in vrows]
-    join = ("FROM {t} x JOIN variables v ON v.run_id = x.run_id AND v.variable = x.variable "
-            "WHERE x.run_id = ? AND list_contains(?, x.variable)")
+    join = (
+        "FROM {t} x JOIN variables v ON v.run_id = x.run_id AND v.variable = x.variable "
+        "WHERE x.run_id = ? AND list_contains(?, x.variable)"
+    )
     nums = _fetch(con, "SELECT v.ordinal, x.slice, x.pos, x.value " + join.format(t="numbers"), [run_id, wanted])
     strs = _fetch(con, "SELECT v.ordinal, x.slice, x.pos, x.text " + join.format(t="strings"), [run_id, wanted])
     sls = _fetch(con, "SELECT v.ordinal, x.date_pos, x.slice " + join.format(t="slices"), [run_id, wanted])
@@ -234,8 +286,12 @@ def _encode_dims(ds) -> dict:
             values = np.datetime_as_string(v).tolist() if v.dtype.kind in "Mm" else v.tolist()
             if v.dtype.kind == "m":
                 values = v.view(np.int64).tolist()
-            out[str(dim)] = {"size": int(size), "dtype": str(v.dtype), "values": values,
-                             "attrs": jsonable(dict(c.attrs))}
+            out[str(dim)] = {
+                "size": int(size),
+                "dtype": str(v.dtype),
+                "values": values,
+                "attrs": jsonable(dict(c.attrs)),
+            }
         else:
             out[str(dim)] = {"size": int(size)}
     return out
@@ -249,12 +305,13 @@ def _decode_dims(dims: dict) -> dict:
         if "values" not in d:
             continue
         dtype = np.dtype(d["dtype"])
-        values = (np.array(d["values"], dtype=np.int64).view(dtype) if dtype.kind == "m"
-                  else np.array(d["values"], dtype=dtype))
+        values = (
+            np.array(d["values"], dtype=np.int64).view(dtype)
+            if dtype.kind == "m"
+            else np.array(d["values"], dtype=dtype)
+        )
         coords[dim] = xr.Variable((dim,), values, attrs=d.get("attrs", {}))
     return coords
-
-
 
 
 def _json(x: Any) -> str:

@@ -91,8 +91,7 @@ def code_version() -> str:
 
     def git(*args: str) -> str | None:
         try:
-            r = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5,
-                               check=False)
+            r = subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, timeout=5, check=False)
         except (OSError, subprocess.SubprocessError):
             return None
         return r.stdout.strip() if r.returncode == 0 else None
@@ -142,15 +141,17 @@ def _scenario_text(scenario) -> str:
         base = parse_scenario(text, str(path))
         variant = scenario.variant
         if variant and base.variant and variant.startswith(base.variant + "+"):
-            variant = variant[len(base.variant) + 1:]
+            variant = variant[len(base.variant) + 1 :]
         elif variant == base.variant:
             variant = None
         if apply_variant(base, variant).model_dump(mode="json") == ran:
             return text
     except Exception:  # noqa: BLE001 - the file moved, changed or never existed: dump instead
         pass
-    head = (f"# scenario {scenario.name!r} as run (variant {scenario.variant!r} already applied);\n"
-            f"# dumped by detente because {str(path)!r} no longer yields it\n")
+    head = (
+        f"# scenario {scenario.name!r} as run (variant {scenario.variant!r} already applied);\n"
+        f"# dumped by detente because {str(path)!r} no longer yields it\n"
+    )
     return head + yaml.safe_dump(ran, sort_keys=False, allow_unicode=True)
 
 
@@ -188,8 +189,12 @@ def record_from_replay(replay) -> RunRecord:
         "last_date": str(ds["date"].values[-1])[:10] if ds.sizes.get("date") else None,
         "n_dates": int(ds.sizes.get("date", 0)),
         "n_solves": replay.n_solves,
-        "welfare_pct_last": dict(zip(welfare["country"].values.tolist(), welfare.isel(date=-1).values.tolist(), strict=True)),
-        "welfare_pct_min": dict(zip(welfare["country"].values.tolist(), welfare.min("date").values.tolist(), strict=True)),
+        "welfare_pct_last": dict(
+            zip(welfare["country"].values.tolist(), welfare.isel(date=-1).values.tolist(), strict=True)
+        ),
+        "welfare_pct_min": dict(
+            zip(welfare["country"].values.tolist(), welfare.min("date").values.tolist(), strict=True)
+        ),
     }
     if {"USA", "CHN"} <= set(w.countries) and "avg_tariff_pct" in ds:
         avg = ds["avg_tariff_pct"]
@@ -198,10 +203,19 @@ def record_from_replay(replay) -> RunRecord:
             summary[f"avg_tariff_pct_peak {imp}<-{exp}"] = float(s.max())
             summary[f"avg_tariff_pct_last {imp}<-{exp}"] = float(s.isel(date=-1))
     return RunRecord(
-        kind="replay", name=sc.name, variant=sc.variant or None, world=w.meta.name,
-        vintage=w.meta.vintage, code_version=code_version(), settings=jsonable(settings),
-        scenario_text=_scenario_text(sc), seed=None, created_at=now_utc(), dataset=ds,
-        summary=jsonable(summary))
+        kind="replay",
+        name=sc.name,
+        variant=sc.variant or None,
+        world=w.meta.name,
+        vintage=w.meta.vintage,
+        code_version=code_version(),
+        settings=jsonable(settings),
+        scenario_text=_scenario_text(sc),
+        seed=None,
+        created_at=now_utc(),
+        dataset=ds,
+        summary=jsonable(summary),
+    )
 
 
 # ---------------------------------------------------------------------------- what-if
@@ -219,26 +233,57 @@ def record_from_equilibrium(eq, title: str) -> RunRecord:
     ds = eq.to_dataset()
     goods = np.array([s in set(w.goods) for s in w.sectors])
     avg = average_tariff(np.asarray(w.trade_flows), 100 * np.asarray(cf.tariffs), goods)
-    ds["avg_tariff_pct"] = (("importer", "exporter"), avg,
-                            {"units": "%", "long_name": "average tariff, baseline-import weights, goods"})
+    ds["avg_tariff_pct"] = (
+        ("importer", "exporter"),
+        avg,
+        {"units": "%", "long_name": "average tariff, baseline-import weights, goods"},
+    )
     d = eq.diagnostics
-    deficits = "baseline" if np.array_equal(cf.deficits, w.deficit) else (
-        "zero" if not np.any(cf.deficits) else "custom")
-    settings = {"counterfactual": cf.describe(), "changes": list(cf.changes), "label": cf.label,
-                "deficits": deficits, "closure": cf.closure, "elasticities": w.meta.elasticities,
-                "check_tolerance": d.tolerance,
-                "numeraire": "world value added (fixed)"}
-    summary = {"welfare_pct": dict(zip(w.countries, ds["welfare_pct"].values.tolist(), strict=True)),
-               "iterations": d.iterations, "diagnostics": str(d)}
+    deficits = (
+        "baseline" if np.array_equal(cf.deficits, w.deficit) else ("zero" if not np.any(cf.deficits) else "custom")
+    )
+    settings = {
+        "counterfactual": cf.describe(),
+        "changes": list(cf.changes),
+        "label": cf.label,
+        "deficits": deficits,
+        "closure": cf.closure,
+        "elasticities": w.meta.elasticities,
+        "check_tolerance": d.tolerance,
+        "numeraire": "world value added (fixed)",
+    }
+    summary = {
+        "welfare_pct": dict(zip(w.countries, ds["welfare_pct"].values.tolist(), strict=True)),
+        "iterations": d.iterations,
+        "diagnostics": str(d),
+    }
     return RunRecord(
-        kind="whatif", name=title, variant=None, world=w.meta.name, vintage=w.meta.vintage,
-        code_version=code_version(), settings=jsonable(settings), scenario_text=None, seed=None,
-        created_at=now_utc(), dataset=ds, summary=jsonable(summary))
+        kind="whatif",
+        name=title,
+        variant=None,
+        world=w.meta.name,
+        vintage=w.meta.vintage,
+        code_version=code_version(),
+        settings=jsonable(settings),
+        scenario_text=None,
+        seed=None,
+        created_at=now_utc(),
+        dataset=ds,
+        summary=jsonable(summary),
+    )
 
 
 # ---------------------------------------------------------------------------- strategy
-def record_from_strategy(command: str, result: dict, *, world, tables=None, settings: dict | None = None,
-                         seed: int | None = None, name: str | None = None) -> RunRecord:
+def record_from_strategy(
+    command: str,
+    result: dict,
+    *,
+    world,
+    tables=None,
+    settings: dict | None = None,
+    seed: int | None = None,
+    name: str | None = None,
+) -> RunRecord:
     """A :class:`RunRecord` of a strategy command (kind ``"strategy"``).
 
     ``result`` is the command's JSON record (what ``--json`` prints); it is kept whole in
@@ -260,12 +305,30 @@ def record_from_strategy(command: str, result: dict, *, world, tables=None, sett
             if v.dtype.kind not in "fiub":
                 v = np.array(["" if x is None else str(x) for x in v.tolist()], dtype=object)
             data[f"{tname}.{col}"] = ((dim,), v, {k: str(x) for k, x in df.attrs.items() if isinstance(x, str)})
-    ds = xr.Dataset(data, coords=coords,
-                    attrs={"command": command, "result_json": json.dumps(jsonable(result)),
-                           "world": world.meta.name, "elasticities": world.meta.elasticities})
+    ds = xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            "command": command,
+            "result_json": json.dumps(jsonable(result)),
+            "world": world.meta.name,
+            "elasticities": world.meta.elasticities,
+        },
+    )
     summary = {k: v for k, v in jsonable(result).items() if isinstance(v, (str, int, float, bool)) or v is None}
     summary["command"] = command
     settings = {"command": command, "elasticities": world.meta.elasticities, **(settings or {})}
-    return RunRecord(kind="strategy", name=name or f"detente {command}", variant=None, world=world.meta.name,
-                     vintage=world.meta.vintage, code_version=code_version(), settings=jsonable(settings),
-                     scenario_text=None, seed=seed, created_at=now_utc(), dataset=ds, summary=summary)
+    return RunRecord(
+        kind="strategy",
+        name=name or f"detente {command}",
+        variant=None,
+        world=world.meta.name,
+        vintage=world.meta.vintage,
+        code_version=code_version(),
+        settings=jsonable(settings),
+        scenario_text=None,
+        seed=seed,
+        created_at=now_utc(),
+        dataset=ds,
+        summary=summary,
+    )

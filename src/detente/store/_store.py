@@ -73,8 +73,6 @@ HEADLINE = ("welfare_pct", "real_wage_pct", "cpi_pct", "avg_tariff_pct")
 Progress = Callable[[int, int], None]
 
 
-
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_info (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS runs (
@@ -111,8 +109,7 @@ JOIN variables v ON v.run_id = x.run_id AND v.variable = x.variable
 LEFT JOIN slices s ON s.run_id = x.run_id AND s.variable = x.variable AND s.slice = x.slice;
 """
 _RUN_TABLES = ("numbers", "strings", "slices", "variables", "runs")
-LIST_COLUMNS = ["id", "kind", "name", "variant", "world", "vintage", "created_at", "code_version",
-                "n_dates", "status"]
+LIST_COLUMNS = ["id", "kind", "name", "variant", "world", "vintage", "created_at", "code_version", "n_dates", "status"]
 
 _locks: dict[str, threading.RLock] = {}
 _locks_guard = threading.Lock()
@@ -179,8 +176,11 @@ class RunStore:
         d = self.pending_dir
         if not d.is_dir():
             return []
-        return sorted(f for f in d.iterdir() if not f.name.startswith(".") and f.name.endswith(".duckdb")
-                      and ".conflict" not in f.name and f.is_file())
+        return sorted(
+            f
+            for f in d.iterdir()
+            if not f.name.startswith(".") and f.name.endswith(".duckdb") and ".conflict" not in f.name and f.is_file()
+        )
 
     def _check_file(self, path: Path) -> None:
         """Refuse a file that is not a DuckDB database (before DuckDB sees it)."""
@@ -192,11 +192,15 @@ class RunStore:
         except OSError as exc:
             raise StoreError(f"cannot read the results store {str(path)!r}: {exc.strerror}") from None
         if head.startswith(_SQLITE_MAGIC):
-            raise StoreError(f"{str(path)!r} is an SQLite database, not a detente results store; "
-                             "detente will not write into it (give another --store file)")
+            raise StoreError(
+                f"{str(path)!r} is an SQLite database, not a detente results store; "
+                "detente will not write into it (give another --store file)"
+            )
         if head[8:12] != _DUCKDB_MAGIC:
-            raise StoreError(f"{str(path)!r} is not a detente results store (not a DuckDB file); "
-                             "detente will not write into it (give another --store file)")
+            raise StoreError(
+                f"{str(path)!r} is not a detente results store (not a DuckDB file); "
+                "detente will not write into it (give another --store file)"
+            )
 
     def _open(self, path: Path, *, write: bool, timeout: float, own: bool = False):
         """``duckdb.connect`` with retries while another process (or another connection of
@@ -219,16 +223,20 @@ class RunStore:
                 return duckdb.connect(str(path), read_only=not write)
             except duckdb.Error as exc:
                 text = str(exc)
-                held = (isinstance(exc, duckdb.IOException) and "lock" in text.lower()) or \
-                    "different configuration" in text
+                held = (
+                    isinstance(exc, duckdb.IOException) and "lock" in text.lower()
+                ) or "different configuration" in text
                 if not held:
-                    raise StoreError(f"cannot open the results store {str(path)!r} "
-                                     f"(is it a detente DuckDB file?): {_clean(exc)}") from None
+                    raise StoreError(
+                        f"cannot open the results store {str(path)!r} (is it a detente DuckDB file?): {_clean(exc)}"
+                    ) from None
                 if time.monotonic() >= deadline:
                     log.debug("store %s busy: %s", path, exc)
                     what = "writing" if write else "reading"
-                    raise StoreBusy(f"cannot open the results store {str(path)!r} for {what}: another "
-                                    f"process or connection holds it (waited {timeout:g} s)") from None
+                    raise StoreBusy(
+                        f"cannot open the results store {str(path)!r} for {what}: another "
+                        f"process or connection holds it (waited {timeout:g} s)"
+                    ) from None
                 time.sleep(0.05)
 
     def _create(self) -> None:
@@ -278,17 +286,25 @@ class RunStore:
 
     def _check_marker(self, con, path: Path, *, write: bool) -> None:
         """Refuse a DuckDB database without detente's marker; upgrade an older store's marker."""
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_catalog = current_database()").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+            ).fetchall()
+        }
         info = dict(con.execute("SELECT key, value FROM store_info").fetchall()) if "store_info" in tables else {}
         ours = info.get(MARKER[0]) == MARKER[1] or ("schema_version" in info and {*_RUN_TABLES} <= tables)
         if not ours:
-            raise StoreError(f"{str(path)!r} is a DuckDB database but not a detente results store (no "
-                             f"{MARKER[0]}={MARKER[1]!r} row in a store_info table); detente will not "
-                             "write into it (give another --store file)")
+            raise StoreError(
+                f"{str(path)!r} is a DuckDB database but not a detente results store (no "
+                f"{MARKER[0]}={MARKER[1]!r} row in a store_info table); detente will not "
+                "write into it (give another --store file)"
+            )
         if int(info.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
-            raise StoreError(f"the results store {str(path)!r} has schema version {info['schema_version']}, "
-                             f"newer than this detente understands ({SCHEMA_VERSION}); upgrade detente")
+            raise StoreError(
+                f"the results store {str(path)!r} has schema version {info['schema_version']}, "
+                f"newer than this detente understands ({SCHEMA_VERSION}); upgrade detente"
+            )
         if write and (info.get(MARKER[0]) != MARKER[1] or not {*_RUN_TABLES} <= tables):
             with _transaction(con):
                 _init_schema(con)
@@ -338,8 +354,10 @@ class RunStore:
                             continue
                         for table in reversed(_RUN_TABLES):  # runs first
                             key = "id" if table == "runs" else "run_id"
-                            con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM pending.{table} "
-                                        f"WHERE {key} = ?", [run_id])
+                            con.execute(
+                                f"INSERT INTO main.{table} BY NAME SELECT * FROM pending.{table} WHERE {key} = ?",
+                                [run_id],
+                            )
                         merged.append(run_id)
             finally:
                 con.execute("DETACH pending")
@@ -411,7 +429,8 @@ class RunStore:
 
     def _check_new_id(self, cons, run_id: str) -> None:
         taken = (self.pending_dir / f"{run_id}.duckdb").exists() or any(
-            c.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0] for c in cons)
+            c.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0] for c in cons
+        )
         if taken:
             raise StoreError(f"a run with id {run_id!r} is already in {str(self.path)!r}")
 
@@ -420,7 +439,8 @@ class RunStore:
         while True:
             run_id = f"r-{day}-{secrets.token_hex(3)}"
             if not (self.pending_dir / f"{run_id}.duckdb").exists() and not any(
-                    c.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0] for c in cons):
+                c.execute("SELECT count(*) FROM runs WHERE id = ?", [run_id]).fetchone()[0] for c in cons
+            ):
                 return run_id
 
     def delete(self, run_id: str) -> str:
@@ -434,8 +454,9 @@ class RunStore:
                     _, run_id = self._resolve([con], run_id)
                     with _transaction(con):
                         for table in _RUN_TABLES:
-                            con.execute(f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?",
-                                        [run_id])
+                            con.execute(
+                                f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?", [run_id]
+                            )
                     return run_id
             except StoreBusy:
                 with self._reading() as cons:
@@ -460,8 +481,13 @@ class RunStore:
         import pandas as pd
 
         with self._reading() as cons:
-            rows = [r for con in cons for r in con.execute(
-                f"SELECT {', '.join(LIST_COLUMNS)}, saved_at FROM runs WHERE status = 'complete'").fetchall()]
+            rows = [
+                r
+                for con in cons
+                for r in con.execute(
+                    f"SELECT {', '.join(LIST_COLUMNS)}, saved_at FROM runs WHERE status = 'complete'"
+                ).fetchall()
+            ]
         if not rows:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
         rows.sort(key=lambda r: (r[LIST_COLUMNS.index("created_at")], r[-1]), reverse=True)
@@ -474,8 +500,10 @@ class RunStore:
         newest = []
         for con in cons:
             if run_id in ("latest", "last"):
-                row = con.execute("SELECT created_at, saved_at, id FROM runs WHERE status = 'complete' "
-                                  "ORDER BY created_at DESC, saved_at DESC LIMIT 1").fetchone()
+                row = con.execute(
+                    "SELECT created_at, saved_at, id FROM runs WHERE status = 'complete' "
+                    "ORDER BY created_at DESC, saved_at DESC LIMIT 1"
+                ).fetchone()
                 if row:
                     newest.append((row, con))
             elif con.execute("SELECT id FROM runs WHERE id = ? AND status = 'complete'", [run_id]).fetchone():
@@ -483,9 +511,17 @@ class RunStore:
         if newest:
             row, con = max(newest, key=lambda x: x[0][:2])
             return con, row[2]
-        recent = sorted((r for con in cons for r in con.execute(
-            "SELECT created_at, saved_at, id FROM runs WHERE status = 'complete' "
-            "ORDER BY created_at DESC, saved_at DESC LIMIT 8").fetchall()), reverse=True)[:8]
+        recent = sorted(
+            (
+                r
+                for con in cons
+                for r in con.execute(
+                    "SELECT created_at, saved_at, id FROM runs WHERE status = 'complete' "
+                    "ORDER BY created_at DESC, saved_at DESC LIMIT 8"
+                ).fetchall()
+            ),
+            reverse=True,
+        )[:8]
         known = f"recent runs: {', '.join(r[2] for r in recent)}" if recent else "the store has no runs yet"
         raise UnknownLabelError(f"no run {run_id!r} in {str(self.path)!r} ({known}; `detente runs list` lists them)")
 
@@ -503,11 +539,16 @@ class RunStore:
     def _load(con, run_id: str, variables: Sequence[str] | None) -> RunRecord:
         import xarray as xr
 
-        row = con.execute("SELECT kind, name, variant, world, vintage, code_version, settings, "
-                          "scenario_text, seed, created_at, summary, attrs, dims FROM runs WHERE id = ?",
-                          [run_id]).fetchone()
-        vrows = con.execute("SELECT variable, role, dims, dtype, codec, attrs, by_date, slice_shape, "
-                            "n_slices, ordinal FROM variables WHERE run_id = ? ORDER BY ordinal", [run_id]).fetchall()
+        row = con.execute(
+            "SELECT kind, name, variant, world, vintage, code_version, settings, "
+            "scenario_text, seed, created_at, summary, attrs, dims FROM runs WHERE id = ?",
+            [run_id],
+        ).fetchone()
+        vrows = con.execute(
+            "SELECT variable, role, dims, dtype, codec, attrs, by_date, slice_shape, "
+            "n_slices, ordinal FROM variables WHERE run_id = ? ORDER BY ordinal",
+            [run_id],
+        ).fetchall()
         names = [v[0] for v in vrows]
         if variables is not None:
             missing = [v for v in variables if v not in names]
@@ -520,9 +561,21 @@ class RunStore:
         data_vars = {k: var for k, (role, var) in decoded.items() if role == "data"}
         extra = {k: var for k, (role, var) in decoded.items() if role == "coord"}
         ds = xr.Dataset(data_vars, coords={**coords, **extra}, attrs=json.loads(attrs))
-        return RunRecord(kind=kind, name=name, variant=variant, world=world, vintage=vintage,
-                         code_version=code, settings=json.loads(settings), scenario_text=text, seed=seed,
-                         created_at=created, dataset=ds, summary=json.loads(summary), id=run_id)
+        return RunRecord(
+            kind=kind,
+            name=name,
+            variant=variant,
+            world=world,
+            vintage=vintage,
+            code_version=code,
+            settings=json.loads(settings),
+            scenario_text=text,
+            seed=seed,
+            created_at=created,
+            dataset=ds,
+            summary=json.loads(summary),
+            id=run_id,
+        )
 
     # ------------------------------------------------------------------ compare & export
     def compare(self, id_a: str, id_b: str):
@@ -586,15 +639,24 @@ class RunStore:
                     con.execute(f"COPY (SELECT {select} FROM _var) TO '{_sql_str(tmp)}' ({opts})")
                 con.unregister("_var")
                 written.append(path)
-                files[name] = {"file": path.name, "dims": list(var.dims), "dtype": str(var.dtype),
-                               "attrs": jsonable(dict(var.attrs))}
+                files[name] = {
+                    "file": path.name,
+                    "dims": list(var.dims),
+                    "dtype": str(var.dtype),
+                    "attrs": jsonable(dict(var.attrs)),
+                }
         finally:
             con.close()
-        meta = {**jsonable(rec.meta()), "store": str(self.path), "dataset_attrs": jsonable(dict(ds.attrs)),
-                "sizes": {k: int(v) for k, v in ds.sizes.items()}, "format": format, "variables": files}
+        meta = {
+            **jsonable(rec.meta()),
+            "store": str(self.path),
+            "dataset_attrs": jsonable(dict(ds.attrs)),
+            "sizes": {k: int(v) for k, v in ds.sizes.items()},
+            "format": format,
+            "variables": files,
+        }
         mpath = write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
         return written + [mpath]
-
 
     def _export_xlsx(self, run_id: str, out_dir: str | os.PathLike) -> list[Path]:
         try:
@@ -617,16 +679,28 @@ class RunStore:
                 df = con.execute(f"SELECT {select} FROM _var").df()
                 con.unregister("_var")
                 if len(df) >= _XLSX_MAX_ROWS:
-                    raise StoreError(f"variable {name!r} has {len(df):,} rows, more than an Excel sheet holds "
-                                     f"({_XLSX_MAX_ROWS - 1:,}); export it as parquet or csv")
+                    raise StoreError(
+                        f"variable {name!r} has {len(df):,} rows, more than an Excel sheet holds "
+                        f"({_XLSX_MAX_ROWS - 1:,}); export it as parquet or csv"
+                    )
                 sheet = _sheet_name(name, frames)
                 frames[sheet] = df
-                files[name] = {"sheet": sheet, "dims": list(var.dims), "dtype": str(var.dtype),
-                               "attrs": jsonable(dict(var.attrs))}
+                files[name] = {
+                    "sheet": sheet,
+                    "dims": list(var.dims),
+                    "dtype": str(var.dtype),
+                    "attrs": jsonable(dict(var.attrs)),
+                }
         finally:
             con.close()
-        meta = {**jsonable(rec.meta()), "store": str(self.path), "dataset_attrs": jsonable(dict(ds.attrs)),
-                "sizes": {k: int(v) for k, v in ds.sizes.items()}, "format": "xlsx", "variables": files}
+        meta = {
+            **jsonable(rec.meta()),
+            "store": str(self.path),
+            "dataset_attrs": jsonable(dict(ds.attrs)),
+            "sizes": {k: int(v) for k, v in ds.sizes.items()},
+            "format": "xlsx",
+            "variables": files,
+        }
         book = out / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', str(rec.meta().get('id', run_id)))}.xlsx"
         with atomic_path(book) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
@@ -650,7 +724,7 @@ def _sheet_name(name: str, taken) -> str:
     sheet, k = base, 1
     while sheet in taken or sheet == "meta":
         k += 1
-        sheet = f"{base[:31 - len(str(k)) - 1]}~{k}"
+        sheet = f"{base[: 31 - len(str(k)) - 1]}~{k}"
     return sheet
 
 
@@ -678,11 +752,25 @@ def _write_run(con, run_id: str, record: RunRecord, encoded, dims, n_dates: int,
             "INSERT INTO runs (id, status, kind, name, variant, world, vintage, code_version, "
             "created_at, seed, settings, summary, scenario_text, attrs, dims, n_dates, n_values) "
             "VALUES (?, 'writing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, record.kind, record.name, record.variant, record.world, record.vintage,
-             record.code_version, record.created_at, None if record.seed is None else int(record.seed),
-             _json(record.settings),
-             _json(record.summary), record.scenario_text, _json(ds.attrs), _json(dims),
-             n_dates, sum(e.values.size for e in encoded)])
+            [
+                run_id,
+                record.kind,
+                record.name,
+                record.variant,
+                record.world,
+                record.vintage,
+                record.code_version,
+                record.created_at,
+                None if record.seed is None else int(record.seed),
+                _json(record.settings),
+                _json(record.summary),
+                record.scenario_text,
+                _json(ds.attrs),
+                _json(dims),
+                n_dates,
+                sum(e.values.size for e in encoded),
+            ],
+        )
         _insert_variables(con, run_id, encoded)
         total, done = sum(len(e.values) for e in encoded), 0
         for table, frame in _value_batches(encoded):
@@ -742,8 +830,11 @@ def _long_frame(ds, var):
             select.append(f'CAST("{d}" AS DATE) AS "{d}"' if midnight else f'"{d}"')
         else:
             select.append(f'"{d}"')
-        cols[d] = (pd.Categorical.from_codes(idx[k], categories=pd.Index(labels.tolist(), dtype=object))
-                   if labels.dtype.kind in "OUS" else labels[idx[k]])
+        cols[d] = (
+            pd.Categorical.from_codes(idx[k], categories=pd.Index(labels.tolist(), dtype=object))
+            if labels.dtype.kind in "OUS"
+            else labels[idx[k]]
+        )
     flat = a.reshape(-1)
     if flat.dtype.kind == "M":
         flat = flat.astype("datetime64[us]")

@@ -38,8 +38,10 @@ from detente.errors import DetenteError
 from detente.strategy._objective import Objective
 
 START_2025 = dt.date(2025, 4, 7)  # Monday of the week the April 2025 peak took effect (10-12 April)
-EVENTS_2025 = {"Geneva talks (10-12 May 2025)": dt.date(2025, 5, 10),
-               "London talks (9-10 June 2025)": dt.date(2025, 6, 9)}
+EVENTS_2025 = {
+    "Geneva talks (10-12 May 2025)": dt.date(2025, 5, 10),
+    "London talks (9-10 June 2025)": dt.date(2025, 6, 9),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,19 +114,29 @@ class Attrition:
         return pd.DataFrame(rows).set_index("week")
 
     def summary(self) -> dict:
-        out = {"players": list(self.players), "start": self.start.isoformat(), "weeks": self.weeks,
-               "first": self.first, "notes": list(self.notes), "sides": []}
+        out = {
+            "players": list(self.players),
+            "start": self.start.isoformat(),
+            "weeks": self.weeks,
+            "first": self.first,
+            "notes": list(self.notes),
+            "sides": [],
+        }
         for k, p in enumerate(self.players):
             w = self.crossing_week(k)
             d = self.crossing_date(k)
-            out["sides"].append({
-                "player": p, "threshold_pct": float(self.thresholds[k]),
-                "threshold_usd_bn": float(self.thresholds[k] / 100 * self.income[k] / 1000),
-                "tariff_cost_pct_per_week": float(self.tariff_cost[k]),
-                "tariff_cost_usd_bn_per_week": float(self.tariff_cost[k] / 100 * self.income[k] / 1000),
-                "shortage_cost_pct_total": float(self.shortage_cost[:, k].sum()),
-                "crossing_week": float(w) if math.isfinite(w) else None,
-                "crossing_date": d.isoformat() if d else None})
+            out["sides"].append(
+                {
+                    "player": p,
+                    "threshold_pct": float(self.thresholds[k]),
+                    "threshold_usd_bn": float(self.thresholds[k] / 100 * self.income[k] / 1000),
+                    "tariff_cost_pct_per_week": float(self.tariff_cost[k]),
+                    "tariff_cost_usd_bn_per_week": float(self.tariff_cost[k] / 100 * self.income[k] / 1000),
+                    "shortage_cost_pct_total": float(self.shortage_cost[:, k].sum()),
+                    "crossing_week": float(w) if math.isfinite(w) else None,
+                    "crossing_date": d.isoformat() if d else None,
+                }
+            )
         return out
 
 
@@ -175,10 +187,18 @@ def rare_earth_standoff(start: dt.date = START_2025, scenario: str = "rare-earth
     return keep
 
 
-def attrition(world, players: Sequence[str] = ("USA", "CHN"), *, standoff, truce=None,
-              objectives: Sequence[Objective] | None = None, thresholds: float | Sequence[float] | Mapping = 0.1,
-              shortage: Mapping[str, np.ndarray] | None = None, weeks: int = 26,
-              start: dt.date = START_2025) -> Attrition:
+def attrition(
+    world,
+    players: Sequence[str] = ("USA", "CHN"),
+    *,
+    standoff,
+    truce=None,
+    objectives: Sequence[Objective] | None = None,
+    thresholds: float | Sequence[float] | Mapping = 0.1,
+    shortage: Mapping[str, np.ndarray] | None = None,
+    weeks: int = 26,
+    start: dt.date = START_2025,
+) -> Attrition:
     """Cost paths, threshold crossings and who blinks first (module docstring).
 
     ``standoff``, ``truce``: Counterfactuals (the truce defaults to the world's baseline).
@@ -213,14 +233,25 @@ def attrition(world, players: Sequence[str] = ("USA", "CHN"), *, standoff, truce
     for k, (p, o) in enumerate(zip(players, objectives)):
         v = np.asarray((shortage or {}).get(p, ()), float)[:weeks]
         short[: len(v), k] = 100.0 * (1.0 + o.security_weight) * v / income[k]
-    notes = (f"standoff: {standoff.describe()}", f"truce: {truce.describe()}",
-             "objectives: " + "; ".join(o.describe() for o in objectives),
-             "shortage losses: " + ("weekly shortage model" if shortage else "none"))
+    notes = (
+        f"standoff: {standoff.describe()}",
+        f"truce: {truce.describe()}",
+        "objectives: " + "; ".join(o.describe() for o in objectives),
+        "shortage losses: " + ("weekly shortage model" if shortage else "none"),
+    )
     return Attrition(players, start, weeks, tariff, short, th, income, objectives, notes)
 
 
-def attrition_2025(world, *, shortage: bool = True, thresholds: float | Sequence[float] | Mapping = 0.1,
-                   truce: str = "geneva-2025", objectives=None, weeks: int = 26, registry=None) -> Attrition:
+def attrition_2025(
+    world,
+    *,
+    shortage: bool = True,
+    thresholds: float | Sequence[float] | Mapping = 0.1,
+    truce: str = "geneva-2025",
+    objectives=None,
+    weeks: int = 26,
+    registry=None,
+) -> Attrition:
     """The April 2025 standoff: the peak tariffs (+ China's frozen rare-earth licences) vs ``truce``.
 
     ``truce``: ``"geneva-2025"`` (the terms on offer: US +30, China +10 pp) or
@@ -242,8 +273,18 @@ def attrition_2025(world, *, shortage: bool = True, thresholds: float | Sequence
         raise DetenteError(f"truce must be 'geneva-2025' or 'baseline', got {truce!r}")
     losses = None
     if shortage:
-        losses = weekly_shortage_losses(world, rare_earth_standoff(START_2025, registry=registry),
-                                        start=START_2025, weeks=weeks, registry=registry)
+        losses = weekly_shortage_losses(
+            world, rare_earth_standoff(START_2025, registry=registry), start=START_2025, weeks=weeks, registry=registry
+        )
     t_cf = preset("geneva-2025") if truce == "geneva-2025" else Counterfactual.from_world(world)
-    return attrition(world, ("USA", "CHN"), standoff=preset("april-2025-peak"), truce=t_cf, objectives=objectives,
-                     thresholds=thresholds, shortage=losses, weeks=weeks, start=START_2025)
+    return attrition(
+        world,
+        ("USA", "CHN"),
+        standoff=preset("april-2025-peak"),
+        truce=t_cf,
+        objectives=objectives,
+        thresholds=thresholds,
+        shortage=losses,
+        weeks=weeks,
+        start=START_2025,
+    )

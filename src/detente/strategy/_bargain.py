@@ -94,8 +94,9 @@ def _spaces(world, players, sectors, uniform):
     players = tuple(players)
     if len(players) < 2 or len(set(players)) != len(players):
         raise DetenteError(f"bargaining needs at least two distinct players, got {players}")
-    return players, JointSpace(tuple(TariffSpace.of(world, p, [q for q in players if q != p], sectors, uniform)
-                                     for p in players))
+    return players, JointSpace(
+        tuple(TariffSpace.of(world, p, [q for q in players if q != p], sectors, uniform) for p in players)
+    )
 
 
 def _model(world_or_model, deficits) -> PolicyModel:
@@ -124,7 +125,7 @@ def _maximise(model, tau, joint: JointSpace, objectives, combine, x0, upper, d_h
         xb[r] += 2 * step
         fa = model.values(joint.set(tau, xa), objectives, d_hat).sum()
         fb = model.values(joint.set(tau, xb), objectives, d_hat).sum()
-        curv[r] = -(fb - 2 * fa + f0) / step ** 2
+        curv[r] = -(fb - 2 * fa + f0) / step**2
     pos = curv[curv > 1e-8]
     root = np.sqrt(np.where(curv > 1e-8, curv, np.median(pos) if pos.size else 1.0))
 
@@ -132,17 +133,32 @@ def _maximise(model, tau, joint: JointSpace, objectives, combine, x0, upper, d_h
         F, g, _ = fun_x(y / root)
         return -F, -g / root
 
-    res = minimize(fun, x0 * root, jac=True, method="L-BFGS-B", bounds=[(0.0, upper * r) for r in root],
-                   options=dict(maxiter=max_iter, gtol=1e-7, ftol=1e-14))
+    res = minimize(
+        fun,
+        x0 * root,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, upper * r) for r in root],
+        options=dict(maxiter=max_iter, gtol=1e-7, ftol=1e-14),
+    )
     x = np.clip(res.x / root, 0.0, upper)
     msg = res.message if isinstance(res.message, str) else str(res.message)
     return x, bool(res.success) or "REL_REDUCTION_OF_F" in msg, msg, n_eval[0]
 
 
-def efficient_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, weights: Sequence[float] | None = None,
-                      sectors: str | Sequence[str] = "goods", uniform: bool = False,
-                      objectives: Sequence[Objective] | None = None, start: np.ndarray | None = None,
-                      upper: float = 5.0, d_hat: np.ndarray | None = None, deficits: str = "baseline") -> Agreement:
+def efficient_tariffs(
+    world_or_model,
+    players: Sequence[str] = ("USA", "CHN"),
+    *,
+    weights: Sequence[float] | None = None,
+    sectors: str | Sequence[str] = "goods",
+    uniform: bool = False,
+    objectives: Sequence[Objective] | None = None,
+    start: np.ndarray | None = None,
+    upper: float = 5.0,
+    d_hat: np.ndarray | None = None,
+    deficits: str = "baseline",
+) -> Agreement:
     """Tariffs between ``players`` that maximise ``sum_k weights_k U_k`` (equal weights by default)."""
     t0 = time.perf_counter()
     model = _model(world_or_model, deficits)
@@ -153,14 +169,25 @@ def efficient_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *
     x, ok, msg, n = _maximise(model, tau, joint, objectives, lambda v: (float(w @ v), w), joint.get(tau), upper, d_hat)
     tau = joint.set(tau, x)
     values = model.values(tau, objectives, d_hat)
-    return Agreement("efficient", players, joint.spaces, joint.split(x), tau, values, None, ok, msg,
-                     time.perf_counter() - t0, n)
+    return Agreement(
+        "efficient", players, joint.spaces, joint.split(x), tau, values, None, ok, msg, time.perf_counter() - t0, n
+    )
 
 
-def nash_bargain(world_or_model, players: Sequence[str] = ("USA", "CHN"), disagreement: Sequence[float] | None = None,
-                 *, war=None, sectors: str | Sequence[str] = "goods", uniform: bool = False,
-                 objectives: Sequence[Objective] | None = None, start: np.ndarray | None = None,
-                 upper: float = 5.0, d_hat: np.ndarray | None = None, deficits: str = "baseline") -> Agreement:
+def nash_bargain(
+    world_or_model,
+    players: Sequence[str] = ("USA", "CHN"),
+    disagreement: Sequence[float] | None = None,
+    *,
+    war=None,
+    sectors: str | Sequence[str] = "goods",
+    uniform: bool = False,
+    objectives: Sequence[Objective] | None = None,
+    start: np.ndarray | None = None,
+    upper: float = 5.0,
+    d_hat: np.ndarray | None = None,
+    deficits: str = "baseline",
+) -> Agreement:
     """The Nash bargaining solution over the players' tariffs on each other.
 
     ``disagreement``: the players' objectives if talks fail (percent of baseline
@@ -179,7 +206,9 @@ def nash_bargain(world_or_model, players: Sequence[str] = ("USA", "CHN"), disagr
             war = nash_tariffs(model, players, sectors=sectors, uniform=uniform, objectives=objectives, d_hat=d_hat)
         disagreement = model.values(war.tariffs, objectives, d_hat)
     d = np.asarray(disagreement, float)
-    tau = np.array(start if start is not None else (war.tariffs if war is not None else model.world.tariffs), dtype=float)
+    tau = np.array(
+        start if start is not None else (war.tariffs if war is not None else model.world.tariffs), dtype=float
+    )
     # start from a point both prefer to disagreement: the given one, else free trade between them
     x0 = joint.get(tau)
     if (model.values(joint.set(tau, x0), objectives, d_hat) <= d).any():
@@ -190,8 +219,8 @@ def nash_bargain(world_or_model, players: Sequence[str] = ("USA", "CHN"), disagr
         gap = v - d
         # log(gap), continued below eps by its second-order Taylor expansion (smooth, finite)
         safe = np.maximum(gap, eps)
-        F = np.where(gap >= eps, np.log(safe), np.log(eps) + (gap - eps) / eps - (gap - eps) ** 2 / (2 * eps ** 2))
-        dF = np.where(gap >= eps, 1.0 / safe, 1.0 / eps - (gap - eps) / eps ** 2)
+        F = np.where(gap >= eps, np.log(safe), np.log(eps) + (gap - eps) / eps - (gap - eps) ** 2 / (2 * eps**2))
+        dF = np.where(gap >= eps, 1.0 / safe, 1.0 / eps - (gap - eps) / eps**2)
         return float(F.sum()), dF
 
     x, ok, msg, n = _maximise(model, tau, joint, objectives, combine, x0, upper, d_hat)
@@ -199,14 +228,23 @@ def nash_bargain(world_or_model, players: Sequence[str] = ("USA", "CHN"), disagr
     values = model.values(tau, objectives, d_hat)
     if (values < d - 1e-9).any():
         ok, msg = False, f"no agreement found that every player prefers to the disagreement point ({msg})"
-    return Agreement("nash-bargain", players, joint.spaces, joint.split(x), tau, values, d, ok, msg,
-                     time.perf_counter() - t0, n)
+    return Agreement(
+        "nash-bargain", players, joint.spaces, joint.split(x), tau, values, d, ok, msg, time.perf_counter() - t0, n
+    )
 
 
-def mutually_preferred(world_or_model, players: Sequence[str] = ("USA", "CHN"), disagreement: Sequence[float] = (0.0, 0.0),
-                       *, grid: Sequence[float] = tuple(np.linspace(0.0, 1.0, 21)), sectors: str | Sequence[str] = "goods",
-                       start: np.ndarray | None = None, objectives: Sequence[Objective] | None = None,
-                       d_hat: np.ndarray | None = None, deficits: str = "baseline"):
+def mutually_preferred(
+    world_or_model,
+    players: Sequence[str] = ("USA", "CHN"),
+    disagreement: Sequence[float] = (0.0, 0.0),
+    *,
+    grid: Sequence[float] = tuple(np.linspace(0.0, 1.0, 21)),
+    sectors: str | Sequence[str] = "goods",
+    start: np.ndarray | None = None,
+    objectives: Sequence[Objective] | None = None,
+    d_hat: np.ndarray | None = None,
+    deficits: str = "baseline",
+):
     """Uniform tariff pairs both players prefer to ``disagreement``.
 
     Returns a pandas DataFrame with one row per pair: ``tariff_A``, ``tariff_B``

@@ -42,8 +42,14 @@ class TariffSpace:
     uniform: bool = False
 
     @classmethod
-    def of(cls, world, chooser: str, targets: str | Sequence[str], sectors: str | Sequence[str] = "goods",
-           uniform: bool = False) -> TariffSpace:
+    def of(
+        cls,
+        world,
+        chooser: str,
+        targets: str | Sequence[str],
+        sectors: str | Sequence[str] = "goods",
+        uniform: bool = False,
+    ) -> TariffSpace:
         """Build from labels; ``sectors`` may be ``"goods"``, ``"all"`` or a list."""
         targets = (targets,) if isinstance(targets, str) else tuple(targets)
         if isinstance(sectors, str):
@@ -116,12 +122,23 @@ class BestResponse:
     def table(self):
         import pandas as pd
 
-        return pd.Series(100 * self.rates, index=pd.Index(self.space.labels, name="sector"),
-                         name=f"{self.space.chooser} tariff on {'+'.join(self.space.targets)} (%)")
+        return pd.Series(
+            100 * self.rates,
+            index=pd.Index(self.space.labels, name="sector"),
+            name=f"{self.space.chooser} tariff on {'+'.join(self.space.targets)} (%)",
+        )
 
 
-def curvature(model, tau: np.ndarray, space: TariffSpace, objective: Objective, *,
-              d_hat: np.ndarray | None = None, step: float = 0.01, floor: float = 1e-6) -> np.ndarray:
+def curvature(
+    model,
+    tau: np.ndarray,
+    space: TariffSpace,
+    objective: Objective,
+    *,
+    d_hat: np.ndarray | None = None,
+    step: float = 0.01,
+    floor: float = 1e-6,
+) -> np.ndarray:
     """Minus the diagonal of the objective's Hessian in ``space`` (second differences).
 
     Used to precondition the optimiser: the Hessian of a tariff objective is close to
@@ -140,22 +157,34 @@ def curvature(model, tau: np.ndarray, space: TariffSpace, objective: Objective, 
             xb[r] -= h
             fa = model.values(space.set(tau, xa), [objective], d_hat)[0]
             fb = model.values(space.set(tau, xb), [objective], d_hat)[0]
-            out[r] = -(fa - 2 * f0 + fb) / h ** 2
+            out[r] = -(fa - 2 * f0 + fb) / h**2
         else:
             xa[r] += step
             xb[r] += 2 * step
             fa = model.values(space.set(tau, xa), [objective], d_hat)[0]
             fb = model.values(space.set(tau, xb), [objective], d_hat)[0]
-            out[r] = -(fb - 2 * fa + f0) / step ** 2
+            out[r] = -(fb - 2 * fa + f0) / step**2
     pos = out[out > floor]
     fill = float(np.median(pos)) if pos.size else 1.0
     return np.where(out > floor, out, fill)
 
 
-def best_response(model, tau: np.ndarray, space: TariffSpace, objective: Objective | None = None, *,
-                  d_hat: np.ndarray | None = None, method: str = "gradient", optimizer: str = "newton-diagonal",
-                  upper: float = 5.0, x0: np.ndarray | None = None, scale: np.ndarray | None = None,
-                  xtol: float = 1e-6, fd_step: float = 1e-6, max_iter: int = 100) -> BestResponse:
+def best_response(
+    model,
+    tau: np.ndarray,
+    space: TariffSpace,
+    objective: Objective | None = None,
+    *,
+    d_hat: np.ndarray | None = None,
+    method: str = "gradient",
+    optimizer: str = "newton-diagonal",
+    upper: float = 5.0,
+    x0: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
+    xtol: float = 1e-6,
+    fd_step: float = 1e-6,
+    max_iter: int = 100,
+) -> BestResponse:
     """The tariffs in ``space`` that maximise ``objective`` given the rest of ``tau``.
 
     Parameters
@@ -193,12 +222,31 @@ def best_response(model, tau: np.ndarray, space: TariffSpace, objective: Objecti
     if method not in METHODS:
         raise DetenteError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if x0 is not None and np.ndim(x0) == 2:  # several starting points: keep the best optimum
-        runs = [best_response(model, tau, space, objective, d_hat=d_hat, method=method, optimizer=optimizer,
-                              upper=upper, x0=x, scale=scale, xtol=xtol, fd_step=fd_step, max_iter=max_iter)
-                for x in np.asarray(x0, float)]
+        runs = [
+            best_response(
+                model,
+                tau,
+                space,
+                objective,
+                d_hat=d_hat,
+                method=method,
+                optimizer=optimizer,
+                upper=upper,
+                x0=x,
+                scale=scale,
+                xtol=xtol,
+                fd_step=fd_step,
+                max_iter=max_iter,
+            )
+            for x in np.asarray(x0, float)
+        ]
         best = max(runs, key=lambda r: r.value)
-        return dataclasses.replace(best, evaluations=sum(r.evaluations for r in runs),
-                                   solves=sum(r.solves for r in runs), seconds=sum(r.seconds for r in runs))
+        return dataclasses.replace(
+            best,
+            evaluations=sum(r.evaluations for r in runs),
+            solves=sum(r.solves for r in runs),
+            seconds=sum(r.seconds for r in runs),
+        )
     if optimizer not in ("newton-diagonal", "lbfgsb"):
         raise DetenteError(f"optimizer must be 'newton-diagonal' or 'lbfgsb', got {optimizer!r}")
     objective = objective or Objective(space.chooser)
@@ -234,28 +282,54 @@ def best_response(model, tau: np.ndarray, space: TariffSpace, objective: Objecti
         root = np.sqrt(scale)  # optimise over y = root * x, Hessian close to the identity
         bounds = [(0.0, upper * r) for r in root]
         if method == "derivative-free":
-            res = minimize(lambda y: -value(y / root), start * root, method="Powell", bounds=bounds,
-                           options=dict(maxiter=max_iter * 50, xtol=xtol, ftol=1e-14))
+            res = minimize(
+                lambda y: -value(y / root),
+                start * root,
+                method="Powell",
+                bounds=bounds,
+                options=dict(maxiter=max_iter * 50, xtol=xtol, ftol=1e-14),
+            )
         else:
+
             def fun(y):
                 f, g = value_grad(y / root)
                 return -f, -g / root
 
-            res = minimize(fun, start * root, jac=True, method="L-BFGS-B", bounds=bounds,
-                           options=dict(maxiter=max_iter, gtol=1e-6 if method == "gradient" else 1e-5, ftol=1e-14))
+            res = minimize(
+                fun,
+                start * root,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options=dict(maxiter=max_iter, gtol=1e-6 if method == "gradient" else 1e-5, ftol=1e-14),
+            )
         x, f = np.clip(np.asarray(res.x, float) / root, 0.0, upper), -float(res.fun)
         msg = res.message if isinstance(res.message, str) else str(res.message)
         converged, iterations = bool(res.success) or "REL_REDUCTION_OF_F" in msg, int(getattr(res, "nit", 0))
     else:
         x, f, scale, iterations, converged, msg = _diagonal_newton(value_grad, start, scale, upper, xtol, max_iter)
     at_upper = tuple(lbl for lbl, v in zip(space.labels, x) if v >= upper - 1e-6)
-    return BestResponse(space, objective, x, f, space.set(tau, x), method, iterations, n_eval[0],
-                        model.counters.solves - solves0, time.perf_counter() - t0, converged, msg,
-                        scale, at_upper)
+    return BestResponse(
+        space,
+        objective,
+        x,
+        f,
+        space.set(tau, x),
+        method,
+        iterations,
+        n_eval[0],
+        model.counters.solves - solves0,
+        time.perf_counter() - t0,
+        converged,
+        msg,
+        scale,
+        at_upper,
+    )
 
 
-def _diagonal_newton(value_grad, x0: np.ndarray, h0: np.ndarray, upper: float, xtol: float, max_iter: int,
-                     radius: float = 0.05):
+def _diagonal_newton(
+    value_grad, x0: np.ndarray, h0: np.ndarray, upper: float, xtol: float, max_iter: int, radius: float = 0.05
+):
     """Maximise with projected diagonal-Newton steps on ``0 <= x <= upper``.
 
     ``value_grad(x) -> (f, g)``; ``h0`` > 0 is minus the Hessian's diagonal. Each step

@@ -42,8 +42,13 @@ def leverage_chart(table, title: str | None = None):
     ax.plot([0, lim], [0, lim], color="grey", lw=0.8, ls="--", label="leverage = 1")
     for _, r in table.iterrows():
         ax.scatter(r["imposer_loss_usd_bn"], r["target_loss_usd_bn"], s=50)
-        ax.annotate(f"{r['imposer']}: {r['instrument']}", (r["imposer_loss_usd_bn"], r["target_loss_usd_bn"]),
-                    textcoords="offset points", xytext=(5, 4), fontsize=8)
+        ax.annotate(
+            f"{r['imposer']}: {r['instrument']}",
+            (r["imposer_loss_usd_bn"], r["target_loss_usd_bn"]),
+            textcoords="offset points",
+            xytext=(5, 4),
+            fontsize=8,
+        )
     ax.set_xlabel("imposer's own loss (USD bn a year)")
     ax.set_ylabel("target's loss (USD bn a year)")
     ax.set_title(title or "Leverage: damage inflicted vs damage to oneself")

@@ -104,12 +104,22 @@ class Deterrence:
         return self.period_days / 7.0 / (1.0 - d)
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self) | {"prisoners_dilemma": self.prisoners_dilemma,
-                                           "horizon_weeks": self.horizon_weeks()}
+        return dataclasses.asdict(self) | {
+            "prisoners_dilemma": self.prisoners_dilemma,
+            "horizon_weeks": self.horizon_weeks(),
+        }
 
 
-def grim_threshold(r: float, s: float, t: float, p: float, *, false_signal: float = 0.0, detection: float = 1.0,
-                   approval_delay: float = 0.0) -> float:
+def grim_threshold(
+    r: float,
+    s: float,
+    t: float,
+    p: float,
+    *,
+    false_signal: float = 0.0,
+    detection: float = 1.0,
+    approval_delay: float = 0.0,
+) -> float:
     """The least discount factor at which grim trigger sustains (C, C); see the module docstring.
 
     Returns 0 when defection never pays (T <= R), ``inf`` when no discount factor below
@@ -117,8 +127,10 @@ def grim_threshold(r: float, s: float, t: float, p: float, *, false_signal: floa
     punishment lag ``1 + Poisson(lambda)``.
     """
     if not 0.0 <= false_signal < 1.0 or not 0.0 <= detection <= 1.0 or approval_delay < 0:
-        raise DetenteError(f"need 0 <= false_signal < 1, 0 <= detection <= 1, approval_delay >= 0; got "
-                           f"{false_signal}, {detection}, {approval_delay}")
+        raise DetenteError(
+            f"need 0 <= false_signal < 1, 0 <= detection <= 1, approval_delay >= 0; got "
+            f"{false_signal}, {detection}, {approval_delay}"
+        )
     if t <= r:
         return 0.0
     if r <= p:
@@ -132,8 +144,12 @@ def grim_threshold(r: float, s: float, t: float, p: float, *, false_signal: floa
         lam = approval_delay
         d = float(np.real(lambertw(lam * k * math.exp(lam)))) / lam
         return d if d < 1.0 else math.inf
-    gap = lambda d: incentive_gap(r, s, t, p, d, false_signal=false_signal, detection=detection,  # noqa: E731
-                                  approval_delay=approval_delay)
+
+    def gap(d):
+        return incentive_gap(
+            r, s, t, p, d, false_signal=false_signal, detection=detection, approval_delay=approval_delay
+        )
+
     hi = 1.0 - 1e-12
     if gap(hi) < 0:
         return math.inf
@@ -149,8 +165,17 @@ def _lag_moments(delta: float, lam: float) -> tuple[float, float]:
     return e_dl, (1.0 - e_dl1) / (1.0 - delta)
 
 
-def incentive_gap(r: float, s: float, t: float, p: float, delta: float, *, false_signal: float = 0.0,
-                  detection: float = 1.0, approval_delay: float = 0.0) -> float:
+def incentive_gap(
+    r: float,
+    s: float,
+    t: float,
+    p: float,
+    delta: float,
+    *,
+    false_signal: float = 0.0,
+    detection: float = 1.0,
+    approval_delay: float = 0.0,
+) -> float:
     """Value of cooperating minus the value of the best deviation, per unit of ``1/(1-delta)``.
 
     Grim trigger with a public signal: false alarms with probability ``false_signal``,
@@ -211,9 +236,16 @@ def two_action_payoffs(game, player: int, temptation: str = "top") -> tuple[floa
     return r * scale, s * scale, t * scale, p * scale
 
 
-def deterrence(game, *, noise: float = 0.03, detection: float = 1.0, approval_delay: float = 3.0,
-               delta: float | None = None, temptation: str = "top",
-               false_signal: float | None = None) -> tuple[Deterrence, Deterrence]:
+def deterrence(
+    game,
+    *,
+    noise: float = 0.03,
+    detection: float = 1.0,
+    approval_delay: float = 3.0,
+    delta: float | None = None,
+    temptation: str = "top",
+    false_signal: float | None = None,
+) -> tuple[Deterrence, Deterrence]:
     """Both players' deterrence thresholds in ``game`` (module docstring).
 
     ``noise``: the truce game's misreading probability, turned into a false-signal rate
@@ -227,12 +259,25 @@ def deterrence(game, *, noise: float = 0.03, detection: float = 1.0, approval_de
     out = []
     for k in (0, 1):
         r, s, t, p = two_action_payoffs(game, k, temptation)
-        out.append(Deterrence(
-            game.players[k], r, s, t, p, grim_threshold(r, s, t, p), eps, detection, approval_delay,
-            grim_threshold(r, s, t, p, false_signal=eps, detection=detection),
-            grim_threshold(r, s, t, p, approval_delay=approval_delay),
-            grim_threshold(r, s, t, p, false_signal=eps, detection=detection, approval_delay=approval_delay),
-            trust_threshold(r, s, t, p, d), d, game.period_days))
+        out.append(
+            Deterrence(
+                game.players[k],
+                r,
+                s,
+                t,
+                p,
+                grim_threshold(r, s, t, p),
+                eps,
+                detection,
+                approval_delay,
+                grim_threshold(r, s, t, p, false_signal=eps, detection=detection),
+                grim_threshold(r, s, t, p, approval_delay=approval_delay),
+                grim_threshold(r, s, t, p, false_signal=eps, detection=detection, approval_delay=approval_delay),
+                trust_threshold(r, s, t, p, d),
+                d,
+                game.period_days,
+            )
+        )
     return out[0], out[1]
 
 
@@ -242,8 +287,20 @@ def deterrence_table(results) -> object:
 
     rows = []
     for x in results:
-        rows.append({"player": x.player, "R": x.r, "S": x.s, "T": x.t, "P": x.p, "PD": x.prisoners_dilemma,
-                     "delta*": x.delta_star, "delta* noise": x.delta_noisy, "delta* delay": x.delta_delayed,
-                     "delta* both": x.delta_both, "horizon (weeks)": x.horizon_weeks(),
-                     "trust*": x.trust_star})
+        rows.append(
+            {
+                "player": x.player,
+                "R": x.r,
+                "S": x.s,
+                "T": x.t,
+                "P": x.p,
+                "PD": x.prisoners_dilemma,
+                "delta*": x.delta_star,
+                "delta* noise": x.delta_noisy,
+                "delta* delay": x.delta_delayed,
+                "delta* both": x.delta_both,
+                "horizon (weeks)": x.horizon_weeks(),
+                "trust*": x.trust_star,
+            }
+        )
     return pd.DataFrame(rows).set_index("player")

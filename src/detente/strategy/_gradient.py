@@ -72,8 +72,7 @@ class PolicyModel:
         Fixed-point tolerance of the forward solves.
     """
 
-    def __init__(self, world, *, deficits: str = "baseline", closure: str | None = None,
-                 tol: float = 1e-12) -> None:
+    def __init__(self, world, *, deficits: str = "baseline", closure: str | None = None, tol: float = 1e-12) -> None:
         from detente.equilibrium import Counterfactual, purged_world
 
         self.closure = closure or "fixed-deficits"
@@ -81,7 +80,8 @@ class PolicyModel:
             world = purged_world(world)
         self.world = world
         self.reference = Counterfactual.from_world(
-            world, deficits=None if self.closure == "balanced" else deficits, closure=self.closure)
+            world, deficits=None if self.closure == "balanced" else deficits, closure=self.closure
+        )
         self.D = np.array(self.reference.deficits)
         self.base = world.arrays()
         self.tol = tol
@@ -143,8 +143,11 @@ class PolicyModel:
         self.counters.solves += 1
         self.counters.sweeps += sol.iterations
         if not sol.converged:
-            raise ConvergenceError(f"equilibrium did not converge ({sol.iterations} iterations, residuals "
-                                   f"{max(sol.residuals.values()):.1e})", sol)
+            raise ConvergenceError(
+                f"equilibrium did not converge ({sol.iterations} iterations, residuals "
+                f"{max(sol.residuals.values()):.1e})",
+                sol,
+            )
         return sol
 
     @staticmethod
@@ -154,9 +157,16 @@ class PolicyModel:
         return idx, phi
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, tau: np.ndarray, objectives: Sequence[Objective], d_hat: np.ndarray | None = None,
-                 *, gradient: bool = True, iceberg_gradient: bool = False,
-                 adjoint: str = "auto") -> Evaluation:
+    def evaluate(
+        self,
+        tau: np.ndarray,
+        objectives: Sequence[Objective],
+        d_hat: np.ndarray | None = None,
+        *,
+        gradient: bool = True,
+        iceberg_gradient: bool = False,
+        adjoint: str = "auto",
+    ) -> Evaluation:
         """Values (and exact gradients) of ``objectives`` at tariffs ``tau`` (N, N, J).
 
         ``adjoint``: ``"gmres"`` (matrix-free), ``"dense"``, or ``"auto"`` (dense up to

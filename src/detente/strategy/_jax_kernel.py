@@ -35,7 +35,8 @@ def require_jax() -> Any:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise DetenteError(
             "the strategy layer needs JAX for exact gradients through the equilibrium: "
-            "install it with `pip install 'detente[strategy]'` (or `pip install jax`)") from exc
+            "install it with `pip install 'detente[strategy]'` (or `pip install jax`)"
+        ) from exc
     jax.config.update("jax_enable_x64", True)
     return jax
 
@@ -43,8 +44,7 @@ def require_jax() -> Any:
 def pack(solution, X0: np.ndarray) -> np.ndarray:
     """The fixed-point vector z of a numpy :class:`~detente.equilibrium.Solution`."""
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
-    return np.concatenate([np.log(solution.w_hat), np.log(solution.P_hat).ravel(),
-                           (solution.X / Xscale).ravel()])
+    return np.concatenate([np.log(solution.w_hat), np.log(solution.P_hat).ravel(), (solution.X / Xscale).ravel()])
 
 
 class JaxKernel:
@@ -67,8 +67,9 @@ class JaxKernel:
     (fractions) and ``d_hat`` (N, N, J) iceberg factors.
     """
 
-    def __init__(self, base, D_new: np.ndarray, closure: str = "fixed-deficits",
-                 export_tax: np.ndarray | None = None) -> None:
+    def __init__(
+        self, base, D_new: np.ndarray, closure: str = "fixed-deficits", export_tax: np.ndarray | None = None
+    ) -> None:
         jax = require_jax()
         import jax.numpy as jnp
 
@@ -82,19 +83,27 @@ class JaxKernel:
         self.size = self.N + 2 * self.N * self.J
         self.X0 = X0
         self.income0 = VA + (pi * X0[:, None, :] / (1.0 + tau0) * tau0).sum(axis=(1, 2)) + D
-        self._c = dict(pi=jnp.asarray(pi), tau0=jnp.asarray(tau0), theta=jnp.asarray(theta),
-                       gva=jnp.asarray(gva), gio=jnp.asarray(gio), alpha=jnp.asarray(alpha),
-                       VA=jnp.asarray(VA), D_new=jnp.asarray(np.asarray(D_new, float)),
-                       Xscale=jnp.asarray(np.maximum(X0.sum(axis=1), 1e-300)[:, None]),
-                       income0=jnp.asarray(self.income0), has=jnp.asarray(pi > 0),
-                       x=jnp.asarray(np.zeros_like(pi) if export_tax is None else np.asarray(export_tax, float)))
+        self._c = dict(
+            pi=jnp.asarray(pi),
+            tau0=jnp.asarray(tau0),
+            theta=jnp.asarray(theta),
+            gva=jnp.asarray(gva),
+            gio=jnp.asarray(gio),
+            alpha=jnp.asarray(alpha),
+            VA=jnp.asarray(VA),
+            D_new=jnp.asarray(np.asarray(D_new, float)),
+            Xscale=jnp.asarray(np.maximum(X0.sum(axis=1), 1e-300)[:, None]),
+            income0=jnp.asarray(self.income0),
+            has=jnp.asarray(pi > 0),
+            x=jnp.asarray(np.zeros_like(pi) if export_tax is None else np.asarray(export_tax, float)),
+        )
         self.sweep = jax.jit(self._sweep)
         self.state = jax.jit(self._state)
 
     # ------------------------------------------------------------------ the map
     def _unpack(self, z):
         N, J, c = self.N, self.J, self._c
-        return z[:N], z[N:N + N * J].reshape(N, J), z[N + N * J:].reshape(N, J) * c["Xscale"]
+        return z[:N], z[N : N + N * J].reshape(N, J), z[N + N * J :].reshape(N, J) * c["Xscale"]
 
     def _state(self, z, tau, d_hat):
         """Everything one sweep computes from ``z`` (dict of jax arrays): the bilateral terms
@@ -113,12 +122,20 @@ class JaxKernel:
         def T(a):
             return jnp.transpose(a, (2, 0, 1))[None]
 
-        A = core.Bilateral(T(bk), T(G), T(Gt), T(G * x), c["D_new"][None],
-                           jnp.asarray([self._rule == "fixed-ratios"]))
+        A = core.Bilateral(T(bk), T(G), T(Gt), T(G * x), c["D_new"][None], jnp.asarray([self._rule == "fixed-ratios"]))
         const = {k: c[k] for k in ("theta", "gva", "gio", "alpha", "VA", "Xscale")}
         z_new, aux = core.sweep(jnp, const, A, z[None])
-        return dict(z_new=z_new[0], lw=z[:self.N], lP=aux["lP"][0], X=aux["X"][0], Y=aux["Y"][0].T,
-                    R=aux["R"][0], income=aux["income"][0], w=aux["w"][0], D=aux["D"][0])
+        return dict(
+            z_new=z_new[0],
+            lw=z[: self.N],
+            lP=aux["lP"][0],
+            X=aux["X"][0],
+            Y=aux["Y"][0].T,
+            R=aux["R"][0],
+            income=aux["income"][0],
+            w=aux["w"][0],
+            D=aux["D"][0],
+        )
 
     def _sweep(self, z, tau, d_hat):
         return self._state(z, tau, d_hat)["z_new"]
@@ -136,8 +153,7 @@ class JaxKernel:
         return self._c["gva"] * st["Y"] / P[:, None]
 
     # ------------------------------------------------------------------ forward solve
-    def solve_warm(self, tau, d_hat, z0: np.ndarray | None = None, *, tol: float = 1e-12,
-                   max_iter: int = 3000):
+    def solve_warm(self, tau, d_hat, z0: np.ndarray | None = None, *, tol: float = 1e-12, max_iter: int = 3000):
         """Iterate the jitted sweep with Anderson acceleration from ``z0`` (warm start).
 
         Returns ``(z, FixedPointResult)``. The result is the same fixed point as the numpy
@@ -148,7 +164,9 @@ class JaxKernel:
 
         jt, jd = self._jnp.asarray(tau), self._jnp.asarray(d_hat)
         if z0 is None:
-            z0 = np.concatenate([np.zeros(self.N * (1 + self.J)), (self.X0 / self.X0.sum(axis=1, keepdims=True)).ravel()])
+            z0 = np.concatenate(
+                [np.zeros(self.N * (1 + self.J)), (self.X0 / self.X0.sum(axis=1, keepdims=True)).ravel()]
+            )
 
         def g(z):
             return np.asarray(self.sweep(self._jnp.asarray(z), jt, jd))
@@ -157,8 +175,7 @@ class JaxKernel:
         return fp.x, fp
 
     # ------------------------------------------------------------------ batched forward solve
-    def batched_solver(self, *, memory: int = 10, tol: float = 1e-11, max_iter: int = 500,
-                       ridge: float = 1e-12):
+    def batched_solver(self, *, memory: int = 10, tol: float = 1e-11, max_iter: int = 500, ridge: float = 1e-12):
         """A jitted ``solve(z0, tau, d_hat) -> (z, iterations, residual, converged)`` for a
         batch: the sweep ``jax.vmap``-ed over members, iterated with Anderson acceleration
         (``memory``, regularised normal equations per member, converged members frozen)
@@ -174,8 +191,17 @@ class JaxKernel:
             g0 = G(z0, tau, d_hat)
             f0 = g0 - z0
             r0 = jnp.max(jnp.abs(f0), axis=1)
-            init = dict(x=g0, g_prev=g0, f_prev=f0, dG=jnp.zeros((B, memory, n)), dF=jnp.zeros((B, memory, n)),
-                        k=jnp.zeros((), jnp.int32), it=jnp.ones(B, jnp.int32), res=r0, done=r0 < tol)
+            init = dict(
+                x=g0,
+                g_prev=g0,
+                f_prev=f0,
+                dG=jnp.zeros((B, memory, n)),
+                dF=jnp.zeros((B, memory, n)),
+                k=jnp.zeros((), jnp.int32),
+                it=jnp.ones(B, jnp.int32),
+                res=r0,
+                done=r0 < tol,
+            )
 
             def cond(st):
                 return (st["k"] < max_iter) & ~jnp.all(st["done"])
@@ -201,12 +227,19 @@ class JaxKernel:
                 x_new = jnp.where(ok[:, None], x_and, g)  # a plain step where the mix blows up
                 done = st["done"] | (res < tol)
                 x_new = jnp.where(done[:, None], x, x_new)
-                return dict(x=x_new, g_prev=g, f_prev=f, dG=dG, dF=dF, k=st["k"] + 1,
-                            it=st["it"] + (~done).astype(jnp.int32), res=jnp.where(st["done"], st["res"], res),
-                            done=done)
+                return dict(
+                    x=x_new,
+                    g_prev=g,
+                    f_prev=f,
+                    dG=dG,
+                    dF=dF,
+                    k=st["k"] + 1,
+                    it=st["it"] + (~done).astype(jnp.int32),
+                    res=jnp.where(st["done"], st["res"], res),
+                    done=done,
+                )
 
             out = jax.lax.while_loop(cond, body, init)
             return out["x"], out["it"], out["res"], out["done"]
 
         return jax.jit(solve)
-

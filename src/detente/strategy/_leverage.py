@@ -84,8 +84,9 @@ class TechControl:
         object.__setattr__(self, "coverage", dict(self.coverage))
         for s, c in self.coverage.items():
             if not 0 <= c * self.refused < 1:
-                raise DetenteError(f"{self.name}: coverage x refused share of {s} must be in [0, 1), "
-                                   f"got {c * self.refused:g}")
+                raise DetenteError(
+                    f"{self.name}: coverage x refused share of {s} must be in [0, 1), got {c * self.refused:g}"
+                )
 
     def apply(self, cf, imposer: str, target: str):
         for sector, share in self.coverage.items():
@@ -93,8 +94,11 @@ class TechControl:
         return cf
 
     def describe(self) -> str:
-        return (f"licences refuse {100 * self.refused:g}% of " +
-                ", ".join(f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)")
+        return (
+            f"licences refuse {100 * self.refused:g}% of "
+            + ", ".join(f"{100 * c:g}% of {s}" for s, c in self.coverage.items())
+            + " exports (rent to the imposer)"
+        )
 
 
 #: the critical inputs under China's April 2025 licences (registry ids): NdFeB magnets,
@@ -147,11 +151,16 @@ class CriticalInputCutoff:
     def describe(self) -> str:
         parts = []
         if self.products and self.severity > 0:
-            parts.append(f"licences refuse {100 * self.severity:g}% of {', '.join(self.products)} "
-                         f"(users' nested CES block at {self.horizon}; rent to the imposer)")
+            parts.append(
+                f"licences refuse {100 * self.severity:g}% of {', '.join(self.products)} "
+                f"(users' nested CES block at {self.horizon}; rent to the imposer)"
+            )
         if self.coverage and self.severity > 0:
-            parts.append(f"licences refuse {100 * self.severity:g}% of " + ", ".join(
-                f"{100 * c:g}% of {s}" for s, c in self.coverage.items()) + " exports (rent to the imposer)")
+            parts.append(
+                f"licences refuse {100 * self.severity:g}% of "
+                + ", ".join(f"{100 * c:g}% of {s}" for s, c in self.coverage.items())
+                + " exports (rent to the imposer)"
+            )
         if self.loss_model is not None:
             parts.append(f"shortage losses with {100 * self.severity:g}% of critical-input exports refused")
         return "; ".join(parts) or "no change"
@@ -183,8 +192,13 @@ def _losses(world, reference_eq, eq, extra: Mapping[str, float]):
     return 100 * loss_usd / world.income, loss_usd
 
 
-def leverage_table(world, pairs: Sequence[tuple[str, str]] = (("USA", "CHN"), ("CHN", "USA")),
-                   instruments: Mapping[str, Sequence[Instrument]] | None = None, *, reference=None):
+def leverage_table(
+    world,
+    pairs: Sequence[tuple[str, str]] = (("USA", "CHN"), ("CHN", "USA")),
+    instruments: Mapping[str, Sequence[Instrument]] | None = None,
+    *,
+    reference=None,
+):
     """Leverage of each imposer's instruments against its target.
 
     Parameters
@@ -213,20 +227,36 @@ def leverage_table(world, pairs: Sequence[tuple[str, str]] = (("USA", "CHN"), ("
             pct, usd = _losses(world, ref_eq, eq, extra)
             t, m = world.country_index(target), world.country_index(imposer)
             ratio = usd[t] / usd[m] if usd[m] > 0 else (np.inf if usd[t] > 0 else np.nan)
-            rows.append({"imposer": imposer, "target": target, "instrument": inst.name,
-                         "description": inst.describe(),
-                         "target_loss_pct": pct[t], "imposer_loss_pct": pct[m],
-                         "target_loss_usd_bn": usd[t] / 1e3, "imposer_loss_usd_bn": usd[m] / 1e3,
-                         "leverage": ratio})
+            rows.append(
+                {
+                    "imposer": imposer,
+                    "target": target,
+                    "instrument": inst.name,
+                    "description": inst.describe(),
+                    "target_loss_pct": pct[t],
+                    "imposer_loss_pct": pct[m],
+                    "target_loss_usd_bn": usd[t] / 1e3,
+                    "imposer_loss_usd_bn": usd[m] / 1e3,
+                    "leverage": ratio,
+                }
+            )
     df = pd.DataFrame(rows)
-    df.attrs.update(world=world.meta.name, reference=ref.describe(), units="USD billion a year, "
-                    "equivalent variation at baseline income; percent of baseline income")
+    df.attrs.update(
+        world=world.meta.name,
+        reference=ref.describe(),
+        units="USD billion a year, equivalent variation at baseline income; percent of baseline income",
+    )
     return df
 
 
-def threat_points(world, players: tuple[str, str] = ("USA", "CHN"),
-                  instruments: Mapping[str, Sequence[Instrument]] | None = None, *, reference=None,
-                  objectives=None):
+def threat_points(
+    world,
+    players: tuple[str, str] = ("USA", "CHN"),
+    instruments: Mapping[str, Sequence[Instrument]] | None = None,
+    *,
+    reference=None,
+    objectives=None,
+):
     """Disagreement points implied by the instruments: both sides use theirs at once.
 
     Returns a pandas DataFrame with one row per threat (``tariffs``, ``controls`` —
@@ -262,16 +292,19 @@ def threat_points(world, players: tuple[str, str] = ("USA", "CHN"),
         return u
 
     rows = []
-    for name, select in (("tariffs", lambda xs: [x for x in xs if isinstance(x, TariffThreat)]),
-                         ("controls", lambda xs: [x for x in xs if not isinstance(x, TariffThreat)]),
-                         ("all", lambda xs: list(xs))):
+    for name, select in (
+        ("tariffs", lambda xs: [x for x in xs if isinstance(x, TariffThreat)]),
+        ("controls", lambda xs: [x for x in xs if not isinstance(x, TariffThreat)]),
+        ("all", lambda xs: list(xs)),
+    ):
         u = point(select)
         rows.append({"threat": name, f"U_{a}": u[0], f"U_{b}": u[1]})
     return pd.DataFrame(rows)
 
 
-def shortage_loss_model(world, *, weeks: int = 52, products: Sequence[str] | None = None,
-                        start=None, licence: str = "general") -> CriticalInputLoss:
+def shortage_loss_model(
+    world, *, weeks: int = 52, products: Sequence[str] | None = None, start=None, licence: str = "general"
+) -> CriticalInputLoss:
     """A :data:`CriticalInputLoss` backed by the weekly shortage model (:mod:`detente.shortage`).
 
     ``loss(supplier, target, severity)`` runs :func:`detente.shortage.simulate` for
@@ -299,9 +332,18 @@ def shortage_loss_model(world, *, weeks: int = 52, products: Sequence[str] | Non
             if severity == 0.0:
                 memo[key] = {}
             else:
-                rs = [Restriction(product=p, exporter=supplier, importers=(target,), start=first,
-                                  approval=1.0 - severity, licence=licence, label=f"{supplier}->{target} {p}")
-                      for p in prods]
+                rs = [
+                    Restriction(
+                        product=p,
+                        exporter=supplier,
+                        importers=(target,),
+                        start=first,
+                        approval=1.0 - severity,
+                        licence=licence,
+                        label=f"{supplier}->{target} {p}",
+                    )
+                    for p in prods
+                ]
                 ds = simulate(world, rs, start=first, weeks=weeks, registry=registry).dataset
                 lost = ds["cum_va_lost"].to_series() * 52.0 / weeks
                 memo[key] = {c: float(v) for c, v in lost.items() if v > 0}

@@ -69,8 +69,9 @@ class NashResult:
         import pandas as pd
 
         eq = self.equilibrium
-        df = pd.DataFrame({"vs_baseline_pct": 100 * (eq.welfare_hat - 1)},
-                          index=pd.Index(eq.world.countries, name="country"))
+        df = pd.DataFrame(
+            {"vs_baseline_pct": 100 * (eq.welfare_hat - 1)}, index=pd.Index(eq.world.countries, name="country")
+        )
         for name, ref in references.items():
             df[f"vs_{name}_pct"] = 100 * (eq.welfare_hat / ref.welfare_hat - 1)
         return df
@@ -78,17 +79,38 @@ class NashResult:
     def history_table(self):
         import pandas as pd
 
-        return pd.DataFrame([{"round": h.round, "max_change_pp": h.max_change_pp, "seconds": h.seconds,
-                              **{f"U_{p}": v for p, v in zip(self.players, h.values)}} for h in self.history])
+        return pd.DataFrame(
+            [
+                {
+                    "round": h.round,
+                    "max_change_pp": h.max_change_pp,
+                    "seconds": h.seconds,
+                    **{f"U_{p}": v for p, v in zip(self.players, h.values)},
+                }
+                for h in self.history
+            ]
+        )
 
 
-def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sectors: str | Sequence[str] = "goods",
-                 uniform: bool = False, objectives: Sequence[Objective] | None = None,
-                 start: np.ndarray | None = None, method: str = "gradient", tol: float = 1e-4,
-                 max_rounds: int = 30, upper: float = 5.0, d_hat: np.ndarray | None = None,
-                 deficits: str = "baseline", raise_on_failure: bool = True, multistart: bool = True,
-                 discriminate: bool = False,
-                 progress: Callable[[int, int, int, str], None] | None = None) -> NashResult:
+def nash_tariffs(
+    world_or_model,
+    players: Sequence[str] = ("USA", "CHN"),
+    *,
+    sectors: str | Sequence[str] = "goods",
+    uniform: bool = False,
+    objectives: Sequence[Objective] | None = None,
+    start: np.ndarray | None = None,
+    method: str = "gradient",
+    tol: float = 1e-4,
+    max_rounds: int = 30,
+    upper: float = 5.0,
+    d_hat: np.ndarray | None = None,
+    deficits: str = "baseline",
+    raise_on_failure: bool = True,
+    multistart: bool = True,
+    discriminate: bool = False,
+    progress: Callable[[int, int, int, str], None] | None = None,
+) -> NashResult:
     """Nash tariffs of ``players`` on each other by iterated best responses.
 
     Each player chooses its tariffs on the other players (``sectors``: ``"goods"``,
@@ -107,7 +129,9 @@ def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sec
     """
     from detente.equilibrium import Counterfactual, solve
 
-    model = world_or_model if isinstance(world_or_model, PolicyModel) else PolicyModel(world_or_model, deficits=deficits)
+    model = (
+        world_or_model if isinstance(world_or_model, PolicyModel) else PolicyModel(world_or_model, deficits=deficits)
+    )
     world = model.world
     players = tuple(players)
     if len(players) < 2 or len(set(players)) != len(players):
@@ -116,11 +140,14 @@ def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sec
     if len(objectives) != len(players):
         raise DetenteError(f"{len(players)} players need {len(players)} objectives, got {len(objectives)}")
     if discriminate and len(players) > 2:
-        blocks = [(k, TariffSpace.of(world, p, q, sectors, uniform)) for k, p in enumerate(players)
-                  for q in players if q != p]
+        blocks = [
+            (k, TariffSpace.of(world, p, q, sectors, uniform)) for k, p in enumerate(players) for q in players if q != p
+        ]
     else:
-        blocks = [(k, TariffSpace.of(world, p, [q for q in players if q != p], sectors, uniform))
-                  for k, p in enumerate(players)]
+        blocks = [
+            (k, TariffSpace.of(world, p, [q for q in players if q != p], sectors, uniform))
+            for k, p in enumerate(players)
+        ]
     spaces = tuple(sp for _, sp in blocks)
     tau = np.array(world.tariffs if start is None else start, dtype=float)
     t0 = time.perf_counter()
@@ -151,12 +178,30 @@ def nash_tariffs(world_or_model, players: Sequence[str] = ("USA", "CHN"), *, sec
             converged = True
             break
     if not converged and raise_on_failure:
-        raise ConvergenceError(f"best responses did not settle in {max_rounds} rounds: the last round "
-                               f"moved a rate by {history[-1].max_change_pp:.3g} pp (tolerance {100 * tol:g} pp)")
-    cf = Counterfactual(world, tau, np.ones_like(tau) if d_hat is None else d_hat, model.D,
-                        label="Nash tariffs " + " vs ".join(players),
-                        changes=tuple(f"Nash tariffs of {sp.chooser} on {'+'.join(sp.targets)}" for sp in spaces))
+        raise ConvergenceError(
+            f"best responses did not settle in {max_rounds} rounds: the last round "
+            f"moved a rate by {history[-1].max_change_pp:.3g} pp (tolerance {100 * tol:g} pp)"
+        )
+    cf = Counterfactual(
+        world,
+        tau,
+        np.ones_like(tau) if d_hat is None else d_hat,
+        model.D,
+        label="Nash tariffs " + " vs ".join(players),
+        changes=tuple(f"Nash tariffs of {sp.chooser} on {'+'.join(sp.targets)}" for sp in spaces),
+    )
     eq = solve(world, cf)
-    return NashResult(players, spaces, objectives, tuple(sp.get(tau) for sp in spaces), tau, tuple(history),
-                      tuple(responses), converged, time.perf_counter() - t0, model.counters.solves - solves0,
-                      method, eq)
+    return NashResult(
+        players,
+        spaces,
+        objectives,
+        tuple(sp.get(tau) for sp in spaces),
+        tau,
+        tuple(history),
+        tuple(responses),
+        converged,
+        time.perf_counter() - t0,
+        model.counters.solves - solves0,
+        method,
+        eq,
+    )

@@ -68,7 +68,9 @@ class Objective:
         phi = np.zeros(world.n_sectors)
         for s, v in self.political_weights.items():
             if s not in world.sectors:
-                raise UnknownLabelError(f"political weight on unknown sector {s!r}; sectors: {', '.join(world.sectors)}")
+                raise UnknownLabelError(
+                    f"political weight on unknown sector {s!r}; sectors: {', '.join(world.sectors)}"
+                )
             phi[world.sector_index(s)] = v
         return phi
 

@@ -81,8 +81,9 @@ class Package:
         for name in ("tariff_a_pp", "tariff_b_pp"):
             v = getattr(self, name)
             if not np.isfinite(v) or v < 0:
-                raise DetenteError(f"package {self.label or ''}: {name} must be a finite number of percentage "
-                                   f"points >= 0, got {v!r}")
+                raise DetenteError(
+                    f"package {self.label or ''}: {name} must be a finite number of percentage points >= 0, got {v!r}"
+                )
         for name in ("pass_a", "pass_b"):
             v = getattr(self, name)
             if not np.isfinite(v) or not 0 <= v <= 1:
@@ -126,8 +127,10 @@ class PackageSpace:
             if not np.isfinite(m) or m <= 0:
                 raise DetenteError(f"tariff_max_pp of {who} must be > 0 pp, got {m!r}")
         if self.tariff_points < 2 or self.pass_points < 2:
-            raise DetenteError(f"grid needs at least 2 points per axis, got tariff_points={self.tariff_points}, "
-                               f"pass_points={self.pass_points}")
+            raise DetenteError(
+                f"grid needs at least 2 points per axis, got tariff_points={self.tariff_points}, "
+                f"pass_points={self.pass_points}"
+            )
 
     @property
     def upper(self) -> np.ndarray:
@@ -166,17 +169,27 @@ class PackageSpace:
         def cov(c):
             return ", ".join(f"{100 * v:g}% of {s}" for s, v in c.items()) or "nothing"
 
-        return (f"tariffs: {a} on {b} 0-{self.tariff_max_pp[0]:g} pp, {b} on {a} 0-{self.tariff_max_pp[1]:g} pp "
-                f"added on {self.sectors} over the baseline; controls: {a} licences on {cov(self.controls[0])} of "
-                f"its exports to {b}, {b} licences on {cov(self.controls[1])} of its exports to {a}; "
-                f"pass share 0 = all refused, 1 = all approved")
+        return (
+            f"tariffs: {a} on {b} 0-{self.tariff_max_pp[0]:g} pp, {b} on {a} 0-{self.tariff_max_pp[1]:g} pp "
+            f"added on {self.sectors} over the baseline; controls: {a} licences on {cov(self.controls[0])} of "
+            f"its exports to {b}, {b} licences on {cov(self.controls[1])} of its exports to {a}; "
+            f"pass share 0 = all refused, 1 = all approved"
+        )
 
 
 class PackageModel:
     """Payoffs of packages: batched equilibrium solves plus optional shortage losses."""
 
-    def __init__(self, world, space: PackageSpace | None = None, *, objectives: Sequence[Objective] | None = None,
-                 loss_model: CriticalInputLoss | None = None, reference=None, closure: str | None = None) -> None:
+    def __init__(
+        self,
+        world,
+        space: PackageSpace | None = None,
+        *,
+        objectives: Sequence[Objective] | None = None,
+        loss_model: CriticalInputLoss | None = None,
+        reference=None,
+        closure: str | None = None,
+    ) -> None:
         from detente.equilibrium import Counterfactual
 
         self.world = world
@@ -185,8 +198,9 @@ class PackageModel:
             world.country_index(p)  # an unknown label raises here, naming it
         self.objectives = tuple(objectives) if objectives else tuple(Objective(p) for p in self.space.players)
         if [o.country for o in self.objectives] != list(self.space.players):
-            raise DetenteError(f"objectives must be those of {self.space.players} in order, got "
-                               f"{[o.country for o in self.objectives]}")
+            raise DetenteError(
+                f"objectives must be those of {self.space.players} in order, got {[o.country for o in self.objectives]}"
+            )
         self.loss_model = loss_model
         self.reference = reference if reference is not None else Counterfactual.from_world(world, closure=closure)
         self.solves = 0
@@ -266,10 +280,19 @@ class PackageResult:
 
         a, b = self.space.players
         g = self.gains
-        df = pd.DataFrame({f"{a} tariff pp": self.grid[:, 0], f"{b} tariff pp": self.grid[:, 1],
-                           f"{a} pass share": self.grid[:, 2], f"{b} pass share": self.grid[:, 3],
-                           f"U_{a} %": self.grid_values[:, 0], f"U_{b} %": self.grid_values[:, 1],
-                           f"gain_{a} pp": g[:, 0], f"gain_{b} pp": g[:, 1], "both_prefer": self.preferred})
+        df = pd.DataFrame(
+            {
+                f"{a} tariff pp": self.grid[:, 0],
+                f"{b} tariff pp": self.grid[:, 1],
+                f"{a} pass share": self.grid[:, 2],
+                f"{b} pass share": self.grid[:, 3],
+                f"U_{a} %": self.grid_values[:, 0],
+                f"U_{b} %": self.grid_values[:, 1],
+                f"gain_{a} pp": g[:, 0],
+                f"gain_{b} pp": g[:, 1],
+                "both_prefer": self.preferred,
+            }
+        )
         df.attrs.update(self.labels())
         return df
 
@@ -278,17 +301,35 @@ class PackageResult:
         import pandas as pd
 
         a, b = self.space.players
-        names = [f"{a} tariff on {b} (pp)", f"{b} tariff on {a} (pp)", f"{a} control pass share",
-                 f"{b} control pass share"]
+        names = [
+            f"{a} tariff on {b} (pp)",
+            f"{b} tariff on {a} (pp)",
+            f"{a} control pass share",
+            f"{b} control pass share",
+        ]
         sel = self.grid[self.preferred]
         rows = []
         for k, n in enumerate(names):
             if len(sel):
-                rows.append({"coordinate": n, "min": float(sel[:, k].min()), "max": float(sel[:, k].max()),
-                             "bargain": float(self.bargain.as_array()[k]), "threat": float(self.threat.as_array()[k])})
+                rows.append(
+                    {
+                        "coordinate": n,
+                        "min": float(sel[:, k].min()),
+                        "max": float(sel[:, k].max()),
+                        "bargain": float(self.bargain.as_array()[k]),
+                        "threat": float(self.threat.as_array()[k]),
+                    }
+                )
             else:
-                rows.append({"coordinate": n, "min": np.nan, "max": np.nan,
-                             "bargain": float(self.bargain.as_array()[k]), "threat": float(self.threat.as_array()[k])})
+                rows.append(
+                    {
+                        "coordinate": n,
+                        "min": np.nan,
+                        "max": np.nan,
+                        "bargain": float(self.bargain.as_array()[k]),
+                        "threat": float(self.threat.as_array()[k]),
+                    }
+                )
         return pd.DataFrame(rows).set_index("coordinate")
 
     def summary_table(self):
@@ -309,46 +350,79 @@ class PackageResult:
     def _row(self, x: Package, v) -> dict:
         g = np.asarray(v) - self.threat_values
         share = g / self.bargain_gains if (self.bargain_gains > 0).all() else (np.nan, np.nan)
-        return {"package": x.label, "{a} tariff pp": x.tariff_a_pp, "{b} tariff pp": x.tariff_b_pp,
-                "{a} pass": x.pass_a, "{b} pass": x.pass_b, "U_{a} %": float(v[0]), "U_{b} %": float(v[1]),
-                "gain_{a} pp": float(g[0]), "gain_{b} pp": float(g[1]),
-                "both prefer": bool((g > 1e-12).all()) if x is not self.threat else False,
-                "gain_{a} / bargain": float(share[0]), "gain_{b} / bargain": float(share[1])}
+        return {
+            "package": x.label,
+            "{a} tariff pp": x.tariff_a_pp,
+            "{b} tariff pp": x.tariff_b_pp,
+            "{a} pass": x.pass_a,
+            "{b} pass": x.pass_b,
+            "U_{a} %": float(v[0]),
+            "U_{b} %": float(v[1]),
+            "gain_{a} pp": float(g[0]),
+            "gain_{b} pp": float(g[1]),
+            "both prefer": bool((g > 1e-12).all()) if x is not self.threat else False,
+            "gain_{a} / bargain": float(share[0]),
+            "gain_{b} / bargain": float(share[1]),
+        }
 
     def labels(self) -> dict:
-        return {"world": self.world, "elasticities": self.elasticities,
-                "objective": "; ".join(o.describe() for o in self.objectives),
-                "units": "tariffs: pp added to the 2022 baseline on goods; pass: share of controlled exports "
-                         "let through; U: objective, % of baseline income (100 x log real income, plus "
-                         "political weights); gains: pp of income over the threat point",
-                "threat": self.threat.label, "space": self.space.describe()}
+        return {
+            "world": self.world,
+            "elasticities": self.elasticities,
+            "objective": "; ".join(o.describe() for o in self.objectives),
+            "units": "tariffs: pp added to the 2022 baseline on goods; pass: share of controlled exports "
+            "let through; U: objective, % of baseline income (100 x log real income, plus "
+            "political weights); gains: pp of income over the threat point",
+            "threat": self.threat.label,
+            "space": self.space.describe(),
+        }
 
     def to_dict(self) -> dict:
         from detente.store._records import jsonable
 
-        return jsonable({**self.labels(), "players": list(self.space.players),
-                         "threat": dict(zip(FIELDS, self.threat.as_array().tolist(), strict=True)),
-                         "threat_values_pct": self.threat_values, "bargain": dict(zip(FIELDS, self.bargain.as_array().tolist(), strict=True)),
-                         "bargain_values_pct": self.bargain_values, "bargain_gains_pp": self.bargain_gains,
-                         "converged": self.converged, "message": self.message, "seconds": self.seconds,
-                         "solves": self.solves, "grid_size": len(self.grid),
-                         "preferred_count": int(self.preferred.sum()),
-                         "preferred_ranges": self.preferred_ranges().reset_index().to_dict(orient="records"),
-                         "summary": self.summary_table().reset_index().to_dict(orient="records")})
+        return jsonable(
+            {
+                **self.labels(),
+                "players": list(self.space.players),
+                "threat": dict(zip(FIELDS, self.threat.as_array().tolist(), strict=True)),
+                "threat_values_pct": self.threat_values,
+                "bargain": dict(zip(FIELDS, self.bargain.as_array().tolist(), strict=True)),
+                "bargain_values_pct": self.bargain_values,
+                "bargain_gains_pp": self.bargain_gains,
+                "converged": self.converged,
+                "message": self.message,
+                "seconds": self.seconds,
+                "solves": self.solves,
+                "grid_size": len(self.grid),
+                "preferred_count": int(self.preferred.sum()),
+                "preferred_ranges": self.preferred_ranges().reset_index().to_dict(orient="records"),
+                "summary": self.summary_table().reset_index().to_dict(orient="records"),
+            }
+        )
 
 
 def _log_gain(v, d, eps: float = 1e-7):
     """sum log(v - d), continued smoothly (second-order Taylor) below ``eps``."""
     gap = np.asarray(v) - d
     safe = np.maximum(gap, eps)
-    return float(np.where(gap >= eps, np.log(safe),
-                          np.log(eps) + (gap - eps) / eps - (gap - eps) ** 2 / (2 * eps ** 2)).sum())
+    return float(
+        np.where(gap >= eps, np.log(safe), np.log(eps) + (gap - eps) / eps - (gap - eps) ** 2 / (2 * eps**2)).sum()
+    )
 
 
-def package_bargain(world, space: PackageSpace | None = None, *, threat: Package | None = None,
-                    objectives: Sequence[Objective] | None = None, loss_model: CriticalInputLoss | None = None,
-                    reference=None, closure: str | None = None, refine: bool = True, deals: bool = True,
-                    progress=None) -> PackageResult:
+def package_bargain(
+    world,
+    space: PackageSpace | None = None,
+    *,
+    threat: Package | None = None,
+    objectives: Sequence[Objective] | None = None,
+    loss_model: CriticalInputLoss | None = None,
+    reference=None,
+    closure: str | None = None,
+    refine: bool = True,
+    deals: bool = True,
+    progress=None,
+) -> PackageResult:
     """The mutually preferred packages on a grid and the Nash bargaining package.
 
     Parameters
@@ -373,8 +447,9 @@ def package_bargain(world, space: PackageSpace | None = None, *, threat: Package
 
     t0 = time.perf_counter()
     space = space or PackageSpace()
-    model = PackageModel(world, space, objectives=objectives, loss_model=loss_model, reference=reference,
-                         closure=closure)
+    model = PackageModel(
+        world, space, objectives=objectives, loss_model=loss_model, reference=reference, closure=closure
+    )
     threat = threat or space.war()
     xs = space.grid()
     steps = 3 if refine else 2
@@ -416,8 +491,14 @@ def package_bargain(world, space: PackageSpace | None = None, *, threat: Package
                 g = np.array([(-_log_gain(vals[r], d) - f0) / ys[r][1] for r in range(4)])
                 return f0, g
 
-            res = minimize(fg, best / upper, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * 4,
-                           options={"maxiter": 60, "ftol": 1e-12, "gtol": 1e-8})
+            res = minimize(
+                fg,
+                best / upper,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(0.0, 1.0)] * 4,
+                options={"maxiter": 60, "ftol": 1e-12, "gtol": 1e-8},
+            )
             x = np.clip(res.x, 0, 1) * upper
             vx = model.values(x)[0]
             if (vx - d > 0).all() and _log_gain(vx, d) >= _log_gain(best_v, d):
@@ -431,9 +512,23 @@ def package_bargain(world, space: PackageSpace | None = None, *, threat: Package
     deal_df = None
     if deals and (a, b) == ("USA", "CHN"):
         deal_df = real_deals(model)
-    return PackageResult(space, model.objectives, threat, d, xs, v, Package.of(best, "Nash bargaining package"),
-                         best_v, converged, message, time.perf_counter() - t0, model.solves,
-                         world.meta.name, world.meta.elasticities, deal_df)
+    return PackageResult(
+        space,
+        model.objectives,
+        threat,
+        d,
+        xs,
+        v,
+        Package.of(best, "Nash bargaining package"),
+        best_v,
+        converged,
+        message,
+        time.perf_counter() - t0,
+        model.solves,
+        world.meta.name,
+        world.meta.elasticities,
+        deal_df,
+    )
 
 
 #: Geneva, London and Busan in package coordinates (USA = A, CHN = B), from the shipped
@@ -443,15 +538,39 @@ def package_bargain(world, space: PackageSpace | None = None, *, threat: Package
 #: 0.08 April + 0.04 October of NONFERROUS), the US pass share 1 once its May-July 2025
 #: licences were lifted (they were not yet in force at Geneva).
 REAL_DEALS = (
-    ("Geneva (in force 14 May 2025)", dt.date(2025, 5, 14), 30.0, 10.0, 1.0, (0.25 * 0.08 + 0.04) / 0.12,
-     ("US 20 fentanyl + 10 reciprocal, China 10; China's April licences in review, ~25% approved by early June; "
-     "the October regime not yet announced (its 0.04 counts as passed); US tech controls not yet imposed")),
-    ("London (framework 10-11 June, in force early July 2025)", dt.date(2025, 7, 4), 30.0, 10.0, 1.0,
-     (0.6 * 0.08 + 0.04) / 0.12,
-     ("Geneva tariffs kept; China approves ~60% of rare-earth licences by late June; US lifts the EDA, ethane and "
-     "jet-engine licences on 2-3 July")),
-    ("Busan (30 Oct, in force 10 Nov 2025)", dt.date(2025, 11, 10), 20.0, 10.0, 1.0, (0.6 * 0.08 + 0.04) / 0.12,
-     "fentanyl duty 20 -> 10; China suspends the October rare-earth regime for a year (April regime at ~60%)"),
+    (
+        "Geneva (in force 14 May 2025)",
+        dt.date(2025, 5, 14),
+        30.0,
+        10.0,
+        1.0,
+        (0.25 * 0.08 + 0.04) / 0.12,
+        (
+            "US 20 fentanyl + 10 reciprocal, China 10; China's April licences in review, ~25% approved by early June; "
+            "the October regime not yet announced (its 0.04 counts as passed); US tech controls not yet imposed"
+        ),
+    ),
+    (
+        "London (framework 10-11 June, in force early July 2025)",
+        dt.date(2025, 7, 4),
+        30.0,
+        10.0,
+        1.0,
+        (0.6 * 0.08 + 0.04) / 0.12,
+        (
+            "Geneva tariffs kept; China approves ~60% of rare-earth licences by late June; US lifts the EDA, ethane and "
+            "jet-engine licences on 2-3 July"
+        ),
+    ),
+    (
+        "Busan (30 Oct, in force 10 Nov 2025)",
+        dt.date(2025, 11, 10),
+        20.0,
+        10.0,
+        1.0,
+        (0.6 * 0.08 + 0.04) / 0.12,
+        "fentanyl duty 20 -> 10; China suspends the October rare-earth regime for a year (April regime at ~60%)",
+    ),
 )
 
 
@@ -466,18 +585,41 @@ def real_deals(model: PackageModel):
 
     xs = np.array([[t_a, t_b, s_a, s_b] for _, _, t_a, t_b, s_a, s_b, _ in REAL_DEALS])
     v = model.values(xs)
-    return pd.DataFrame([{"deal": name, "date": str(day), "tariff_A_pp": x[0], "tariff_B_pp": x[1], "pass_A": x[2],
-                          "pass_B": x[3], "U_A": u[0], "U_B": u[1], "note": note}
-                         for (name, day, *_, note), x, u in zip(REAL_DEALS, xs, v, strict=True)])
+    return pd.DataFrame(
+        [
+            {
+                "deal": name,
+                "date": str(day),
+                "tariff_A_pp": x[0],
+                "tariff_B_pp": x[1],
+                "pass_A": x[2],
+                "pass_B": x[3],
+                "U_A": u[0],
+                "U_B": u[1],
+                "note": note,
+            }
+            for (name, day, *_, note), x, u in zip(REAL_DEALS, xs, v, strict=True)
+        ]
+    )
 
 
 #: dates of the scenario view: the peak and the three deals in force
-SCENARIO_DATES = {"April 2025 peak": dt.date(2025, 4, 14), "Geneva": dt.date(2025, 5, 14),
-                  "London": dt.date(2025, 7, 4), "Busan": dt.date(2025, 11, 10)}
+SCENARIO_DATES = {
+    "April 2025 peak": dt.date(2025, 4, 14),
+    "Geneva": dt.date(2025, 5, 14),
+    "London": dt.date(2025, 7, 4),
+    "Busan": dt.date(2025, 11, 10),
+}
 
 
-def scenario_deals(world, objectives: Sequence[Objective] | None = None, *, scenario: str = "us-china-2025",
-                   players: tuple[str, str] = ("USA", "CHN"), closure: str | None = None):
+def scenario_deals(
+    world,
+    objectives: Sequence[Objective] | None = None,
+    *,
+    scenario: str = "us-china-2025",
+    players: tuple[str, str] = ("USA", "CHN"),
+    closure: str | None = None,
+):
     """The scenario's own policy state on the peak and deal dates (:data:`SCENARIO_DATES`).
 
     Every tariff layer with its exemptions and coverage, and China's licences to every
@@ -498,5 +640,9 @@ def scenario_deals(world, objectives: Sequence[Objective] | None = None, *, scen
     base = world.arrays()
     v = np.array([objective_values(world, eq.solution, objectives, base) for eq in res.equilibria])
     d = v[0]
-    return pd.DataFrame([{"state": name, "date": str(day), "U_A": u[0], "U_B": u[1], "gain_A": u[0] - d[0],
-                          "gain_B": u[1] - d[1]} for (name, day), u in zip(SCENARIO_DATES.items(), v, strict=True)])
+    return pd.DataFrame(
+        [
+            {"state": name, "date": str(day), "U_A": u[0], "U_B": u[1], "gain_A": u[0] - d[0], "gain_B": u[1] - d[1]}
+            for (name, day), u in zip(SCENARIO_DATES.items(), v, strict=True)
+        ]
+    )

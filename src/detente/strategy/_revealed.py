@@ -80,14 +80,27 @@ class RevealedWeights:
     def to_frame(self):
         import pandas as pd
 
-        return pd.DataFrame({"tariff_pct": self.tariffs_pct, "weight": [self.weights[s] for s in self.sectors],
-                             "foc_real_income": self.gradient_welfare, "foc_revealed": self.gradient_revealed},
-                            index=pd.Index(self.sectors, name="sector"))
+        return pd.DataFrame(
+            {
+                "tariff_pct": self.tariffs_pct,
+                "weight": [self.weights[s] for s in self.sectors],
+                "foc_real_income": self.gradient_welfare,
+                "foc_revealed": self.gradient_revealed,
+            },
+            index=pd.Index(self.sectors, name="sector"),
+        )
 
 
-def revealed_weights(world, country: str, partner: str, tariffs: np.ndarray | None = None, *,
-                     sectors: str | Sequence[str] = "goods", schedule: str = "baseline",
-                     model=None) -> RevealedWeights:
+def revealed_weights(
+    world,
+    country: str,
+    partner: str,
+    tariffs: np.ndarray | None = None,
+    *,
+    sectors: str | Sequence[str] = "goods",
+    schedule: str = "baseline",
+    model=None,
+) -> RevealedWeights:
     """The weights that make ``country``'s tariffs on ``partner`` in ``tariffs`` a best response.
 
     Parameters
@@ -131,5 +144,14 @@ def revealed_weights(world, country: str, partner: str, tariffs: np.ndarray | No
     resid = a + B @ phi
     resid = np.where(inner, resid, np.nan)
     exact = bool(np.nanmax(np.abs(resid)) < 1e-6 * max(1.0, float(np.abs(a).max()))) if inner.any() else True
-    return RevealedWeights(country, partner, schedule, tuple(sel), dict(zip(sel, phi.tolist(), strict=True)),
-                           100 * rates, np.where(inner, a, np.nan), resid, exact)
+    return RevealedWeights(
+        country,
+        partner,
+        schedule,
+        tuple(sel),
+        dict(zip(sel, phi.tolist(), strict=True)),
+        100 * rates,
+        np.where(inner, a, np.nan),
+        resid,
+        exact,
+    )

@@ -101,8 +101,11 @@ class Strategy:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self)) \
-            if dataclasses.is_dataclass(self) else ""
+        params = (
+            ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+            if dataclasses.is_dataclass(self)
+            else ""
+        )
         return f"{type(self).__name__}({params})"
 
 
@@ -116,8 +119,13 @@ class Complier(Strategy):
     """Always keeps the truce (cooperates on every instrument)."""
 
     name: ClassVar[str] = "complier"
-    classifier: ClassVar[dict] = {"memory_depth": 0, "stochastic": False, "uses_trust": False,
-                                  "retaliates": False, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "uses_trust": False,
+        "retaliates": False,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         return _all(view, lambda k: cooperate(view, k))
@@ -129,8 +137,13 @@ class Escalator(Strategy):
     """Escalates every instrument every period."""
 
     name: ClassVar[str] = "escalator"
-    classifier: ClassVar[dict] = {"memory_depth": 0, "stochastic": False, "uses_trust": False,
-                                  "retaliates": True, "forgives": False}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": False,
+    }
 
     def act(self, view, state, rng):
         return (ESCALATE,) * view.n_instruments
@@ -142,8 +155,13 @@ class TitForTat(Strategy):
     """Cooperates first; then, per instrument, escalates if the other side was seen to escalate."""
 
     name: ClassVar[str] = "tit-for-tat"
-    classifier: ClassVar[dict] = {"memory_depth": 1, "stochastic": False, "uses_trust": False,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         esc = view.other_escalated()
@@ -157,8 +175,13 @@ class GenerousTitForTat(Strategy):
 
     generosity: float = 0.3
     name: ClassVar[str] = "generous-tit-for-tat"
-    classifier: ClassVar[dict] = {"memory_depth": 1, "stochastic": True, "uses_trust": False,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 1,
+        "stochastic": True,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         esc = view.other_escalated()
@@ -171,8 +194,13 @@ class GrimTrigger(Strategy):
     """Cooperates until it sees any escalation, then escalates everything for ever."""
 
     name: ClassVar[str] = "grim-trigger"
-    classifier: ClassVar[dict] = {"memory_depth": math.inf, "stochastic": False, "uses_trust": False,
-                                  "retaliates": True, "forgives": False}
+    classifier: ClassVar[dict] = {
+        "memory_depth": math.inf,
+        "stochastic": False,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": False,
+    }
 
     def act(self, view, state, rng):
         if view.ever_escalated():
@@ -190,8 +218,13 @@ class WinStayLoseShift(Strategy):
     """
 
     name: ClassVar[str] = "win-stay-lose-shift"
-    classifier: ClassVar[dict] = {"memory_depth": 1, "stochastic": False, "uses_trust": False,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         if not view.own_actions:
@@ -220,8 +253,13 @@ class EscalationLadder(Strategy):
 
     patience: int = 3
     name: ClassVar[str] = "escalation-ladder"
-    classifier: ClassVar[dict] = {"memory_depth": math.inf, "stochastic": False, "uses_trust": False,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": math.inf,
+        "stochastic": False,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         def move(k):
@@ -251,8 +289,13 @@ class PendingApproval(Strategy):
     mean_delay: float = 4.0
     reject_prob: float = 0.1
     name: ClassVar[str] = "pending-approval"
-    classifier: ClassVar[dict] = {"memory_depth": 1, "stochastic": True, "uses_trust": False,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 1,
+        "stochastic": True,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def start(self, rng):
         delay = 1 + int(rng.poisson(max(self.mean_delay - 1.0, 0.0)))
@@ -275,8 +318,13 @@ class TrustThreshold(Strategy):
 
     threshold: float = 0.25
     name: ClassVar[str] = "trust-threshold"
-    classifier: ClassVar[dict] = {"memory_depth": math.inf, "stochastic": False, "uses_trust": True,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": math.inf,
+        "stochastic": False,
+        "uses_trust": True,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         if view.trust < self.threshold:
@@ -291,8 +339,13 @@ class Prober(Strategy):
 
     p: float = 0.05
     name: ClassVar[str] = "prober"
-    classifier: ClassVar[dict] = {"memory_depth": 1, "stochastic": True, "uses_trust": False,
-                                  "retaliates": True, "forgives": True}
+    classifier: ClassVar[dict] = {
+        "memory_depth": 1,
+        "stochastic": True,
+        "uses_trust": False,
+        "retaliates": True,
+        "forgives": True,
+    }
 
     def act(self, view, state, rng):
         acts = list(TitForTat().act(view, None, rng))

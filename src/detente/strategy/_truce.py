@@ -117,8 +117,9 @@ class ControlLadder:
         return self.refused
 
 
-def default_ladders(players: tuple[str, str] = ("USA", "CHN"),
-                    loss_model: CriticalInputLoss | None = None) -> tuple[TariffLadder, ControlLadder]:
+def default_ladders(
+    players: tuple[str, str] = ("USA", "CHN"), loss_model: CriticalInputLoss | None = None
+) -> tuple[TariffLadder, ControlLadder]:
     """Ladders for ``players``: the 2025 US-China ones, or generic ones for other pairs.
 
     Generic: tariffs +0 / +50 / +100 pp on goods; export licences refusing 0 / 10 / 20%
@@ -136,14 +137,19 @@ def default_ladders(players: tuple[str, str] = ("USA", "CHN"),
     from detente.strategy._leverage import CN_RARE_EARTHS_2025, US_TECH_2025
 
     if set(players) != {"USA", "CHN"}:
-        return (TariffLadder({p: (0.0, 50.0, 100.0) for p in players}),
-                ControlLadder(coverage={p: {"goods": 1.0} for p in players},
-                              refused={p: (0.0, 0.1, 0.2) for p in players}))
-    return (TariffLadder({"USA": (30.0, 80.0, 145.0), "CHN": (10.0, 60.0, 125.0)}),
-            ControlLadder(coverage={"USA": dict(US_TECH_2025), "CHN": dict(CN_RARE_EARTHS_2025)},
-                          refused={"USA": (0.0, 0.5, 1.0), "CHN": (0.0, 0.4, 0.75)},
-                          severity={"USA": (0.0, 0.0, 0.0), "CHN": (0.0, 0.4, 0.75)},
-                          loss_model=loss_model))
+        return (
+            TariffLadder({p: (0.0, 50.0, 100.0) for p in players}),
+            ControlLadder(coverage={p: {"goods": 1.0} for p in players}, refused={p: (0.0, 0.1, 0.2) for p in players}),
+        )
+    return (
+        TariffLadder({"USA": (30.0, 80.0, 145.0), "CHN": (10.0, 60.0, 125.0)}),
+        ControlLadder(
+            coverage={"USA": dict(US_TECH_2025), "CHN": dict(CN_RARE_EARTHS_2025)},
+            refused={"USA": (0.0, 0.5, 1.0), "CHN": (0.0, 0.4, 0.75)},
+            severity={"USA": (0.0, 0.0, 0.0), "CHN": (0.0, 0.4, 0.75)},
+            loss_model=loss_model,
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- stage game
@@ -178,25 +184,47 @@ class StageGame:
         rows = []
         for idx in itertools.product(range(self.n_levels), repeat=2 * K):
             u = self.payoffs[idx]
-            rows.append({**{f"{self.players[0]}:{n}": idx[k] for k, n in enumerate(self.instruments)},
-                         **{f"{self.players[1]}:{n}": idx[K + k] for k, n in enumerate(self.instruments)},
-                         f"U_{self.players[0]}": u[0], f"U_{self.players[1]}": u[1]})
+            rows.append(
+                {
+                    **{f"{self.players[0]}:{n}": idx[k] for k, n in enumerate(self.instruments)},
+                    **{f"{self.players[1]}:{n}": idx[K + k] for k, n in enumerate(self.instruments)},
+                    f"U_{self.players[0]}": u[0],
+                    f"U_{self.players[1]}": u[1],
+                }
+            )
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        return {"players": list(self.players), "instruments": list(self.instruments), "n_levels": self.n_levels,
-                "period_days": self.period_days, "notes": list(self.notes),
-                "payoffs": self.payoffs.tolist()}
+        return {
+            "players": list(self.players),
+            "instruments": list(self.instruments),
+            "n_levels": self.n_levels,
+            "period_days": self.period_days,
+            "notes": list(self.notes),
+            "payoffs": self.payoffs.tolist(),
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping) -> StageGame:
-        return cls(tuple(d["players"]), tuple(d["instruments"]), int(d["n_levels"]), np.asarray(d["payoffs"], float),
-                   int(d.get("period_days", 7)), tuple(d.get("notes", ())))
+        return cls(
+            tuple(d["players"]),
+            tuple(d["instruments"]),
+            int(d["n_levels"]),
+            np.asarray(d["payoffs"], float),
+            int(d.get("period_days", 7)),
+            tuple(d.get("notes", ())),
+        )
 
 
-def build_stage_game(world, players: tuple[str, str] = ("USA", "CHN"), ladders=None, *,
-                     objectives: Sequence[Objective] | None = None, reference=None,
-                     period_days: int = 7) -> StageGame:
+def build_stage_game(
+    world,
+    players: tuple[str, str] = ("USA", "CHN"),
+    ladders=None,
+    *,
+    objectives: Sequence[Objective] | None = None,
+    reference=None,
+    period_days: int = 7,
+) -> StageGame:
     """Solve the equilibrium for every combination of levels and cache the payoffs.
 
     ``reference``: the Counterfactual the ladders are applied to (default: the
@@ -235,11 +263,19 @@ def build_stage_game(world, players: tuple[str, str] = ("USA", "CHN"), ladders=N
         u = objective_values(world, eq.solution, objectives)
         u -= 100 * weight * np.array([loss.get(o.country, 0.0) for o in objectives]) / income
         pay[idx] = u
-    notes = (f"world {world.meta.name}", f"reference: {ref.describe()}",
-             ("payoffs: objective in percent of annual baseline income at the static equilibrium of each "
-              "combination of levels; shortage losses added separably"),
-             *(f"{ld.name}: " + ("; ".join(f"{p} {getattr(ld, 'rates_pp', getattr(ld, 'factors', {})).get(p)}"
-                                           for p in players)) for ld in ladders))
+    notes = (
+        f"world {world.meta.name}",
+        f"reference: {ref.describe()}",
+        (
+            "payoffs: objective in percent of annual baseline income at the static equilibrium of each "
+            "combination of levels; shortage losses added separably"
+        ),
+        *(
+            f"{ld.name}: "
+            + ("; ".join(f"{p} {getattr(ld, 'rates_pp', getattr(ld, 'factors', {})).get(p)}" for p in players))
+            for ld in ladders
+        ),
+    )
     return StageGame(players, tuple(ld.name for ld in ladders), n_levels, pay, period_days, notes)
 
 
@@ -274,10 +310,19 @@ def _update_trust(trust: float, saw_escalation: bool, noise: float, rate: float,
     return float(num / den) if den > 0 else trust
 
 
-def play(game: StageGame, strategies: tuple[Strategy, Strategy], *, periods: int, noise: float = 0.0,
-         rng: np.random.Generator | int | None = None, start_levels: Sequence[Sequence[int]] | None = None,
-         trust_prior: float = 0.5, opportunist_rate: float = 0.3, grace: int = 4,
-         agreed_levels: Sequence[Sequence[int]] | None = None) -> Match:
+def play(
+    game: StageGame,
+    strategies: tuple[Strategy, Strategy],
+    *,
+    periods: int,
+    noise: float = 0.0,
+    rng: np.random.Generator | int | None = None,
+    start_levels: Sequence[Sequence[int]] | None = None,
+    trust_prior: float = 0.5,
+    opportunist_rate: float = 0.3,
+    grace: int = 4,
+    agreed_levels: Sequence[Sequence[int]] | None = None,
+) -> Match:
     """Play one match of ``periods`` periods between two strategies (see the module docstring)."""
     if grace < 1:
         raise DetenteError(f"grace must be at least 1 period, got {grace}")
@@ -366,20 +411,42 @@ class Survival:
     def summary(self) -> dict:
         bp = self.break_periods[self.break_periods >= 0]
         (lo90, hi90), (lo365, hi365) = self.band(90), self.band(365)
-        return {"strategies": " vs ".join(self.strategies), "runs": self.runs, "seed": self.seed, "noise": self.noise,
-                "holds_90d": self.holds_after(90), "holds_365d": self.holds_after(365),
-                "holds_90d_lo": lo90, "holds_90d_hi": hi90, "holds_365d_lo": lo365, "holds_365d_hi": hi365,
-                "median_break_day": float(np.median(bp) * self.period_days) if bp.size else math.inf,
-                "first_breaker_A": float(np.mean(self.breakers == 0)),
-                "first_breaker_B": float(np.mean(self.breakers == 1)),
-                "payoff_A": float(self.mean_payoff[0]), "payoff_B": float(self.mean_payoff[1]),
-                "final_trust_A": float(self.mean_trust[-1, 0]), "final_trust_B": float(self.mean_trust[-1, 1])}
+        return {
+            "strategies": " vs ".join(self.strategies),
+            "runs": self.runs,
+            "seed": self.seed,
+            "noise": self.noise,
+            "holds_90d": self.holds_after(90),
+            "holds_365d": self.holds_after(365),
+            "holds_90d_lo": lo90,
+            "holds_90d_hi": hi90,
+            "holds_365d_lo": lo365,
+            "holds_365d_hi": hi365,
+            "median_break_day": float(np.median(bp) * self.period_days) if bp.size else math.inf,
+            "first_breaker_A": float(np.mean(self.breakers == 0)),
+            "first_breaker_B": float(np.mean(self.breakers == 1)),
+            "payoff_A": float(self.mean_payoff[0]),
+            "payoff_B": float(self.mean_payoff[1]),
+            "final_trust_A": float(self.mean_trust[-1, 0]),
+            "final_trust_B": float(self.mean_trust[-1, 1]),
+        }
 
 
-def truce_survival(game: StageGame, strategies: tuple[Strategy, Strategy], *, runs: int = 1000, days: int = 365,
-                   noise: float = 0.05, seed: int = 0, start_levels=None, trust_prior: float = 0.5,
-                   opportunist_rate: float = 0.3, grace: int = 4, agreed_levels=None,
-                   progress: Callable[[int, int], None] | None = None) -> Survival:
+def truce_survival(
+    game: StageGame,
+    strategies: tuple[Strategy, Strategy],
+    *,
+    runs: int = 1000,
+    days: int = 365,
+    noise: float = 0.05,
+    seed: int = 0,
+    start_levels=None,
+    trust_prior: float = 0.5,
+    opportunist_rate: float = 0.3,
+    grace: int = 4,
+    agreed_levels=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Survival:
     """Monte Carlo of how long the truce holds: ``runs`` matches of ``days`` days.
 
     Match r uses ``numpy.random.default_rng(SeedSequence(seed).spawn(runs)[r])``: the
@@ -395,9 +462,18 @@ def truce_survival(game: StageGame, strategies: tuple[Strategy, Strategy], *, ru
     total = np.zeros(2)
     trust = np.zeros((periods + 1, 2))
     for r, child in enumerate(children):
-        m = play(game, strategies, periods=periods, noise=noise, rng=np.random.default_rng(child),
-                 start_levels=start_levels, trust_prior=trust_prior, opportunist_rate=opportunist_rate,
-                 grace=grace, agreed_levels=agreed_levels)
+        m = play(
+            game,
+            strategies,
+            periods=periods,
+            noise=noise,
+            rng=np.random.default_rng(child),
+            start_levels=start_levels,
+            trust_prior=trust_prior,
+            opportunist_rate=opportunist_rate,
+            grace=grace,
+            agreed_levels=agreed_levels,
+        )
         if m.break_period is not None:
             breaks[r], who[r] = m.break_period, m.breaker
         total += m.payoffs.sum(axis=0)

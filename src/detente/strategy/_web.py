@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-LEVERAGE_UNITS = ("losses: percent of baseline income and USD billion a year (equivalent variation at "
-                  "baseline income); leverage: target's USD loss per USD lost by the imposer")
+LEVERAGE_UNITS = (
+    "losses: percent of baseline income and USD billion a year (equivalent variation at "
+    "baseline income); leverage: target's USD loss per USD lost by the imposer"
+)
 
 
 def _reference(world, name: str, closure: str | None = None):
@@ -25,8 +27,14 @@ def _reference(world, name: str, closure: str | None = None):
     return ref
 
 
-def leverage_payload(world, players: Sequence[str] = ("USA", "CHN"), *, reference: str = "baseline",
-                     nash: bool = False, horizon: str = "") -> dict:
+def leverage_payload(
+    world,
+    players: Sequence[str] = ("USA", "CHN"),
+    *,
+    reference: str = "baseline",
+    nash: bool = False,
+    horizon: str = "",
+) -> dict:
     """The leverage table and threat points (and uniform Nash tariffs if ``nash``) as JSON."""
     from detente.store._records import jsonable
     from detente.strategy._leverage import leverage_table, threat_points
@@ -37,18 +45,28 @@ def leverage_payload(world, players: Sequence[str] = ("USA", "CHN"), *, referenc
     ref = _reference(world, reference)
     table = leverage_table(world, ((a, b), (b, a)), reference=ref)
     threats = threat_points(world, (a, b), reference=ref)
-    out = {"world": world.meta.name, "vintage": world.meta.vintage, "elasticities": world.meta.elasticities,
-           "horizon": horizon, "players": [a, b], "reference": ref.describe(), "units": LEVERAGE_UNITS,
-           "objective": "real income",
-           "leverage": table.to_dict(orient="records"),
-           "threat_points": threats.to_dict(orient="records"),
-           "threat_units": "objective U, percent of baseline income (100 x log real income change)",
-           "nash": None}
+    out = {
+        "world": world.meta.name,
+        "vintage": world.meta.vintage,
+        "elasticities": world.meta.elasticities,
+        "horizon": horizon,
+        "players": [a, b],
+        "reference": ref.describe(),
+        "units": LEVERAGE_UNITS,
+        "objective": "real income",
+        "leverage": table.to_dict(orient="records"),
+        "threat_points": threats.to_dict(orient="records"),
+        "threat_units": "objective U, percent of baseline income (100 x log real income change)",
+        "nash": None,
+    }
     if nash:
         from detente.strategy import PolicyModel, nash_tariffs
 
         res = nash_tariffs(PolicyModel(world), (a, b), uniform=True)
-        out["nash"] = {"tariffs_pct": {k: float(v.iloc[0]) for k, v in res.rates_table().items()},
-                       "welfare_pct": res.welfare_table().loc[[a, b]].to_dict(), "converged": res.converged,
-                       "units": "uniform tariff in percent on all goods; welfare in % vs the 2022 baseline"}
+        out["nash"] = {
+            "tariffs_pct": {k: float(v.iloc[0]) for k, v in res.rates_table().items()},
+            "welfare_pct": res.welfare_table().loc[[a, b]].to_dict(),
+            "converged": res.converged,
+            "units": "uniform tariff in percent on all goods; welfare in % vs the 2022 baseline",
+        }
     return jsonable(out)

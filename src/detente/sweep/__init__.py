@@ -18,6 +18,25 @@ from detente.sweep._spec import Sweep, SweepError, load_sweep, parse_sweep, ship
 from detente.sweep._tasks import chunked, draw_theta, expand, theta_mean_sd
 from detente.sweep._worker import run_chunk
 
-__all__ = ["Bands", "DaskExecutor", "SCHEDULER_ENV", "SerialExecutor", "Sweep", "SweepError", "SweepResult",
-           "bands", "chunked", "draw_theta", "expand", "load_sweep", "make_executor", "parse_sweep",
-           "quantiles", "run_chunk", "run_sweep", "shipped_sweeps", "sweep_bands", "theta_mean_sd"]
+__all__ = [
+    "Bands",
+    "DaskExecutor",
+    "SCHEDULER_ENV",
+    "SerialExecutor",
+    "Sweep",
+    "SweepError",
+    "SweepResult",
+    "bands",
+    "chunked",
+    "draw_theta",
+    "expand",
+    "load_sweep",
+    "make_executor",
+    "parse_sweep",
+    "quantiles",
+    "run_chunk",
+    "run_sweep",
+    "shipped_sweeps",
+    "sweep_bands",
+    "theta_mean_sd",
+]

@@ -29,9 +29,13 @@ class Bands:
         return int(len(self.failed))
 
     def to_dict(self) -> dict:
-        return {"coverage": self.coverage, "seeds": list(self.seeds), "n_failed": self.n_failed,
-                "bands": self.table.to_dict(orient="records"),
-                "failed": self.failed.to_dict(orient="records")}
+        return {
+            "coverage": self.coverage,
+            "seeds": list(self.seeds),
+            "n_failed": self.n_failed,
+            "bands": self.table.to_dict(orient="records"),
+            "failed": self.failed.to_dict(orient="records"),
+        }
 
 
 def quantiles(values, coverage: float = 0.9) -> tuple[float, float, float]:
@@ -49,8 +53,9 @@ def quantiles(values, coverage: float = 0.9) -> tuple[float, float, float]:
     return float(q[0]), float(q[1]), float(q[2])
 
 
-def bands(frame, coverage: float = 0.9, *, headlines: Sequence[str] | None = None,
-          by: Sequence[str] = DEFAULT_BY) -> Bands:
+def bands(
+    frame, coverage: float = 0.9, *, headlines: Sequence[str] | None = None, by: Sequence[str] = DEFAULT_BY
+) -> Bands:
     """Turn a sweep's result table (draws) into percentile bands.
 
     Parameters
@@ -78,8 +83,11 @@ def bands(frame, coverage: float = 0.9, *, headlines: Sequence[str] | None = Non
     bad = frame[~frame["converged"].astype(bool)]
     fcols = [c for c in ("key", "grid_point", "seed", "draw", "reason") if c in frame.columns]
     failed = bad.drop_duplicates("key")[fcols].reset_index(drop=True)
-    n_fail = bad.drop_duplicates(["key"] + [c for c in by if c in ("country", "date")]) \
-        .groupby(by, dropna=False).size() if len(bad) else None
+    n_fail = (
+        bad.drop_duplicates(["key"] + [c for c in by if c in ("country", "date")]).groupby(by, dropna=False).size()
+        if len(bad)
+        else None
+    )
     rows = []
     for gkey, grp in ok.groupby(by, sort=True, dropna=False):
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
@@ -87,9 +95,19 @@ def bands(frame, coverage: float = 0.9, *, headlines: Sequence[str] | None = Non
         for h in heads:
             v = grp[h].to_numpy(float)
             lo, med, hi = quantiles(v, coverage)
-            rows.append({**dict(zip(by, gkey)), "headline": h, "n": int(len(v)), "n_failed": nf,
-                         "lower": lo, "median": med, "upper": hi, "mean": float(v.mean()),
-                         "sd": float(v.std(ddof=1)) if len(v) > 1 else float("nan")})
+            rows.append(
+                {
+                    **dict(zip(by, gkey)),
+                    "headline": h,
+                    "n": int(len(v)),
+                    "n_failed": nf,
+                    "lower": lo,
+                    "median": med,
+                    "upper": hi,
+                    "mean": float(v.mean()),
+                    "sd": float(v.std(ddof=1)) if len(v) > 1 else float("nan"),
+                }
+            )
     table = pd.DataFrame(rows, columns=[*by, "headline", "n", "n_failed", "lower", "median", "upper", "mean", "sd"])
     seeds = tuple(sorted({int(s) for s in frame["seed"].unique() if int(s) >= 0})) if "seed" in frame else ()
     return Bands(table, failed, coverage, seeds)

@@ -15,29 +15,44 @@ import sys
 
 def register(sub) -> None:
     """Add ``sweep`` to ``sub``."""
-    p = sub.add_parser("sweep", help="what-ifs or replays over grids and random draws (serial or Dask)",
-                       description="Run a sweep file (docs/sweeps.md): tariff changes or a scenario replay "
-                       "over grids and random draws of tariffs, elasticities, horizons and seeds. "
-                       "Results stream to Parquet, one file per chunk, then a merge.")
-    p.add_argument("file", help="sweep YAML file, or a shipped example "
-                                "(geneva-elasticity-bands, us-china-tariff-grid)")
+    p = sub.add_parser(
+        "sweep",
+        help="what-ifs or replays over grids and random draws (serial or Dask)",
+        description="Run a sweep file (docs/sweeps.md): tariff changes or a scenario replay "
+        "over grids and random draws of tariffs, elasticities, horizons and seeds. "
+        "Results stream to Parquet, one file per chunk, then a merge.",
+    )
+    p.add_argument("file", help="sweep YAML file, or a shipped example (geneva-elasticity-bands, us-china-tariff-grid)")
     ex = p.add_mutually_exclusive_group()
-    ex.add_argument("--serial", dest="executor", action="store_const", const="serial",
-                    help="run in this process (the default without a scheduler)")
-    ex.add_argument("--local", dest="executor", action="store_const", const="local",
-                    help="start a local Dask cluster (LocalCluster; no setup)")
-    ex.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                    help="an existing Dask scheduler (default $DETENTE_DASK_SCHEDULER)")
+    ex.add_argument(
+        "--serial",
+        dest="executor",
+        action="store_const",
+        const="serial",
+        help="run in this process (the default without a scheduler)",
+    )
+    ex.add_argument(
+        "--local",
+        dest="executor",
+        action="store_const",
+        const="local",
+        help="start a local Dask cluster (LocalCluster; no setup)",
+    )
+    ex.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (default $DETENTE_DASK_SCHEDULER)"
+    )
     p.add_argument("--workers", type=int, default=None, help="workers of the local cluster (default: cores, at most 4)")
-    p.add_argument("--out", metavar="DIR", help="output directory (default ./<name>.sweep); "
-                                                "chunk files already there are reused")
+    p.add_argument(
+        "--out", metavar="DIR", help="output directory (default ./<name>.sweep); chunk files already there are reused"
+    )
     p.add_argument("--no-resume", action="store_true", help="rerun every chunk even if its file exists")
     p.add_argument("--seed", type=int, help="replace draws.seed")
     p.add_argument("--draws", type=int, help="replace draws.n")
     p.add_argument("--save", action="store_true", help="also save the bands/results to the results store")
     p.add_argument("--store", metavar="FILE", help="results database for --save")
-    p.add_argument("--json", action="store_true",
-                   help="print a JSON summary (n_tasks, n_done, n_failed, bands) instead of a table")
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON summary (n_tasks, n_done, n_failed, bands) instead of a table"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=_cmd_sweep)
 
@@ -59,10 +74,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     executor = args.executor
     if args.scheduler:
         executor = "dask"
-    res = run_sweep(spec, executor, scheduler=args.scheduler, n_workers=args.workers,
-                    out=Path(args.out) if args.out else Path(f"{spec.name}.sweep"),
-                    progress=not args.no_progress and sys.stderr.isatty(), store=store,
-                    resume=not args.no_resume)
+    res = run_sweep(
+        spec,
+        executor,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        out=Path(args.out) if args.out else Path(f"{spec.name}.sweep"),
+        progress=not args.no_progress and sys.stderr.isatty(),
+        store=store,
+        resume=not args.no_resume,
+    )
     b = res.bands()
     if args.json:
         out = res.summary()
@@ -74,9 +95,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     con = Console()
-    con.print(f"sweep [bold]{spec.name}[/]: {res.n_done}/{res.n_tasks} tasks done, {res.n_failed} without an "
-              f"equilibrium, {res.n_chunks} chunks ({res.n_reused} reused), {res.seconds:.1f} s on "
-              f"{res.executor.get('executor')}; results {res.path}")
+    con.print(
+        f"sweep [bold]{spec.name}[/]: {res.n_done}/{res.n_tasks} tasks done, {res.n_failed} without an "
+        f"equilibrium, {res.n_chunks} chunks ({res.n_reused} reused), {res.seconds:.1f} s on "
+        f"{res.executor.get('executor')}; results {res.path}"
+    )
     lo, hi = 50 * (1 - b.coverage), 50 * (1 + b.coverage)
     t = Table(title=f"median and {100 * b.coverage:g}% band (p{lo:g}-p{hi:g})")
     for c in ("grid", "country", "headline", "n", "median", "band"):

@@ -55,9 +55,16 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, *, n_workers: int | None = None,
-                 threads_per_worker: int = 1, retries: int = 3, memory_limit: str | None = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        n_workers: int | None = None,
+        threads_per_worker: int = 1,
+        retries: int = 3,
+        memory_limit: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         distributed = _need_distributed()
         self.address = (os.environ.get(SCHEDULER_ENV) if address is None else address) or None
         self._cluster = None
@@ -69,8 +76,9 @@ class DaskExecutor:
         else:
             n = n_workers or max(1, min(4, os.cpu_count() or 2))
             kwargs = {"memory_limit": memory_limit} if memory_limit else {}
-            self._cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=threads_per_worker,
-                                                     processes=True, dashboard_address=None, **kwargs)
+            self._cluster = distributed.LocalCluster(
+                n_workers=n, threads_per_worker=threads_per_worker, processes=True, dashboard_address=None, **kwargs
+            )
             self.client = distributed.Client(self._cluster)
         self.retries = retries
 
@@ -79,8 +87,9 @@ class DaskExecutor:
 
         futures = {}
         for chunk in chunks:
-            fut = self.client.submit(fn, chunk.tasks, *args, key=f"detente-sweep-{chunk.key}",
-                                     pure=True, retries=self.retries)
+            fut = self.client.submit(
+                fn, chunk.tasks, *args, key=f"detente-sweep-{chunk.key}", pure=True, retries=self.retries
+            )
             futures[fut.key] = (fut, chunk)
         seen: set[str] = set()
         try:
@@ -99,6 +108,7 @@ class DaskExecutor:
 
     def worker_memory(self) -> dict[str, int]:
         """Resident memory (bytes) of each worker process, as the workers report it."""
+
         def rss():
             import psutil
 
@@ -110,8 +120,12 @@ class DaskExecutor:
 
     def describe(self) -> dict:
         info = self.client.scheduler_info()
-        return {"executor": "dask", "scheduler": self.client.scheduler.address,
-                "workers": len(info.get("workers", {})), "local": self._cluster is not None}
+        return {
+            "executor": "dask",
+            "scheduler": self.client.scheduler.address,
+            "workers": len(info.get("workers", {})),
+            "local": self._cluster is not None,
+        }
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -138,6 +152,8 @@ def make_executor(executor=None, *, scheduler: str | None = None, n_workers: int
         return DaskExecutor(scheduler or "", n_workers=n_workers)
     if executor == "dask":
         if not address:
-            raise SweepError(f"executor 'dask' needs a scheduler address: --scheduler tcp://HOST:PORT or ${SCHEDULER_ENV}")
+            raise SweepError(
+                f"executor 'dask' needs a scheduler address: --scheduler tcp://HOST:PORT or ${SCHEDULER_ENV}"
+            )
         return DaskExecutor(address)
     raise SweepError(f"unknown executor {executor!r}: choose 'serial', 'local' or 'dask'")

@@ -52,14 +52,26 @@ class SweepResult:
     def bands(self, coverage: float | None = None, **kwargs):
         from detente.sweep._bands import bands
 
-        return bands(self.frame, coverage or self.spec.outputs.coverage,
-                     headlines=self.spec.outputs.headlines, **kwargs)
+        return bands(
+            self.frame, coverage or self.spec.outputs.coverage, headlines=self.spec.outputs.headlines, **kwargs
+        )
 
     def summary(self) -> dict:
-        return {"name": self.spec.name, "kind": self.spec.kind, "n_tasks": self.n_tasks, "n_done": self.n_done,
-                "n_failed": self.n_failed, "n_chunks": self.n_chunks, "n_reused": self.n_reused,
-                "rows": int(len(self.frame)), "seconds": round(self.seconds, 3), "out": str(self.out),
-                "results": str(self.path), "executor": self.executor, "run_id": self.run_id}
+        return {
+            "name": self.spec.name,
+            "kind": self.spec.kind,
+            "n_tasks": self.n_tasks,
+            "n_done": self.n_done,
+            "n_failed": self.n_failed,
+            "n_chunks": self.n_chunks,
+            "n_reused": self.n_reused,
+            "rows": int(len(self.frame)),
+            "seconds": round(self.seconds, 3),
+            "out": str(self.out),
+            "results": str(self.path),
+            "executor": self.executor,
+            "run_id": self.run_id,
+        }
 
 
 def _write_parquet(frame, path: Path) -> None:
@@ -88,9 +100,15 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn(f"sweep {title}"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("tasks"), TimeRemainingColumn(), console=Console(stderr=True),
-                                transient=False)
+            self.bar = Progress(
+                TextColumn(f"sweep {title}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("tasks"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
             self.bar.start()
             self.task = self.bar.add_task("sweep", total=total)
 
@@ -103,9 +121,18 @@ class _Progress:
             self.bar.stop()
 
 
-def run_sweep(spec: Sweep | str | os.PathLike, executor=None, *, out: str | os.PathLike | None = None,
-              scheduler: str | None = None, n_workers: int | None = None, progress: bool = False,
-              store=None, resume: bool = True, on_chunk: OnChunk | None = None) -> SweepResult:
+def run_sweep(
+    spec: Sweep | str | os.PathLike,
+    executor=None,
+    *,
+    out: str | os.PathLike | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    progress: bool = False,
+    store=None,
+    resume: bool = True,
+    on_chunk: OnChunk | None = None,
+) -> SweepResult:
     """Run a sweep and return its merged results.
 
     Parameters
@@ -150,9 +177,19 @@ def run_sweep(spec: Sweep | str | os.PathLike, executor=None, *, out: str | os.P
     owned = executor is None or isinstance(executor, str)
     ex = make_executor(executor, scheduler=scheduler, n_workers=n_workers) if todo or not owned else None
     info = ex.describe() if ex is not None else {"executor": "none (all chunks reused)"}
-    (out / "manifest.json").write_text(json.dumps({
-        "spec": spec.model_dump(mode="json"), "spec_hash": digest(spec.model_dump(mode="json")),
-        "n_tasks": len(tasks), "chunks": [c.key for c in chunks], "executor": info}, indent=1), encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(
+            {
+                "spec": spec.model_dump(mode="json"),
+                "spec_hash": digest(spec.model_dump(mode="json")),
+                "n_tasks": len(tasks),
+                "chunks": [c.key for c in chunks],
+                "executor": info,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     bar = _Progress(progress, len(tasks), spec.name)
     bar.advance(sum(len(c.tasks) for c in chunks if c.key in frames))
     try:
@@ -180,8 +217,9 @@ def run_sweep(spec: Sweep | str | os.PathLike, executor=None, *, out: str | os.P
         raise SweepError(f"sweep {spec.name!r}: {len(missing)} task(s) have no result (first {missing[0]})")
     _write_parquet(merged, out / "results.parquet")
     n_failed = int(merged.loc[~merged["converged"], "key"].nunique()) if len(merged) else 0
-    res = SweepResult(spec, merged, out, len(tasks), len(done), n_failed, len(chunks), n_reused,
-                      time.perf_counter() - t0, info)
+    res = SweepResult(
+        spec, merged, out, len(tasks), len(done), n_failed, len(chunks), n_reused, time.perf_counter() - t0, info
+    )
     if store is not None and store is not False:
         res = dataclasses.replace(res, run_id=_save(res, store))
     return res
@@ -203,17 +241,26 @@ def _save(res: SweepResult, store) -> str:
     table = table.reset_index(drop=True)
     table.index.name = "row"
     ds = xr.Dataset.from_dataframe(table)
-    rec = RunRecord(kind="sweep", name=res.spec.name, variant=None, world=res.spec.world,
-                    vintage=res.spec.world, code_version=code_version(),
-                    settings={"sweep": res.spec.model_dump(mode="json")},
-                    scenario_text=yaml.safe_dump(res.spec.model_dump(mode="json"), sort_keys=False),
-                    seed=res.spec.draws.seed, created_at=now_utc(), dataset=ds,
-                    summary={k: v for k, v in res.summary().items() if k not in ("executor",)})
+    rec = RunRecord(
+        kind="sweep",
+        name=res.spec.name,
+        variant=None,
+        world=res.spec.world,
+        vintage=res.spec.world,
+        code_version=code_version(),
+        settings={"sweep": res.spec.model_dump(mode="json")},
+        scenario_text=yaml.safe_dump(res.spec.model_dump(mode="json"), sort_keys=False),
+        seed=res.spec.draws.seed,
+        created_at=now_utc(),
+        dataset=ds,
+        summary={k: v for k, v in res.summary().items() if k not in ("executor",)},
+    )
     return st.save(rec)
 
 
-def sweep_bands(spec: Sweep | str | os.PathLike, *, seed: int | None = None, coverage: float | None = None,
-                executor=None, **kwargs):
+def sweep_bands(
+    spec: Sweep | str | os.PathLike, *, seed: int | None = None, coverage: float | None = None, executor=None, **kwargs
+):
     """Run ``spec`` (with ``draws.seed`` replaced by ``seed``) and return its :class:`Bands`.
 
     The same seed gives the same draws and so the same bands, whatever the executor.

@@ -193,9 +193,9 @@ class Draws(_Strict):
 
 
 class Outputs(_Strict):
-    headlines: list[Literal["welfare_pct", "real_wage_pct", "cpi_pct", "wage_pct", "imports_pct",
-                            "exports_pct"]] = Field(default_factory=lambda: ["welfare_pct", "real_wage_pct", "cpi_pct"],
-                                                    min_length=1)
+    headlines: list[Literal["welfare_pct", "real_wage_pct", "cpi_pct", "wage_pct", "imports_pct", "exports_pct"]] = (
+        Field(default_factory=lambda: ["welfare_pct", "real_wage_pct", "cpi_pct"], min_length=1)
+    )
     countries: list[str] | None = None
     #: central coverage of the uncertainty bands, e.g. 0.9 for the 5th-95th percentiles
     coverage: float = Field(default=0.9, gt=0, lt=1)
@@ -225,7 +225,9 @@ class Sweep(_Strict):
         if self.replay is not None and self.draws.tariffs:
             raise ValueError("draws.tariffs applies to what-ifs only")
         if self.whatif is not None and (self.grid.approval_shares or self.draws.approval is not None):
-            raise ValueError("grid.approval_shares and draws.approval apply to replays only (a what-if has no licences)")
+            raise ValueError(
+                "grid.approval_shares and draws.approval apply to replays only (a what-if has no licences)"
+            )
         return self
 
     @property
@@ -253,8 +255,10 @@ def parse_sweep(text: str | dict, source: str = "<sweep>") -> Sweep:
         except yaml.YAMLError as exc:
             raise SweepError(f"sweep file {source} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise SweepError(f"sweep file {source}: expected a mapping of fields (name, whatif/replay, grid, "
-                         f"draws, ...), got {type(data).__name__}")
+        raise SweepError(
+            f"sweep file {source}: expected a mapping of fields (name, whatif/replay, grid, "
+            f"draws, ...), got {type(data).__name__}"
+        )
     try:
         return Sweep.model_validate(data)
     except ValidationError as exc:
@@ -272,7 +276,7 @@ def shipped_sweeps() -> dict[str, Path]:
     for p in root.iterdir():
         if p.name.endswith((".yaml", ".yml")):
             name = Path(p.name).stem
-            out[name[:-len(".sweep")] if name.endswith(".sweep") else name] = Path(str(p))
+            out[name[: -len(".sweep")] if name.endswith(".sweep") else name] = Path(str(p))
     return out
 
 
@@ -284,7 +288,8 @@ def load_sweep(path: str | os.PathLike | Sweep) -> Sweep:
     if not p.is_file():
         shipped = shipped_sweeps()
         if str(path) not in shipped:
-            raise SweepError(f"sweep file {str(path)!r} does not exist (shipped examples: "
-                             f"{', '.join(sorted(shipped)) or 'none'})")
+            raise SweepError(
+                f"sweep file {str(path)!r} does not exist (shipped examples: {', '.join(sorted(shipped)) or 'none'})"
+            )
         p = shipped[str(path)]
     return parse_sweep(p.read_text(encoding="utf-8"), str(p))

@@ -109,14 +109,24 @@ def expand(spec: Sweep) -> list[dict]:
     random = d.n > 0
     base_changes = spec.whatif.changes() if spec.whatif is not None else []
     tasks: list[dict] = []
-    for grid_point, (es, hz, approval, *rates) in enumerate(itertools.product(g.elasticities, g.horizons,
-                                                                                approvals, *axes)):
-        for seed in (d.seed_list if random else [None]):
+    for grid_point, (es, hz, approval, *rates) in enumerate(
+        itertools.product(g.elasticities, g.horizons, approvals, *axes)
+    ):
+        for seed in d.seed_list if random else [None]:
             for k in range(n_draws if random else 1):
-                task: dict = {"v": TASK_VERSION, "kind": spec.kind, "world": spec.world,
-                              "elasticities": es, "horizon": hz, "grid_point": grid_point,
-                              "seed": seed, "draw": k if random else None, "tol": spec.tol,
-                              "max_iter": spec.max_iter, "theta": None}
+                task: dict = {
+                    "v": TASK_VERSION,
+                    "kind": spec.kind,
+                    "world": spec.world,
+                    "elasticities": es,
+                    "horizon": hz,
+                    "grid_point": grid_point,
+                    "seed": seed,
+                    "draw": k if random else None,
+                    "tol": spec.tol,
+                    "max_iter": spec.max_iter,
+                    "theta": None,
+                }
                 rng = np.random.default_rng(np.random.SeedSequence([seed, k])) if random else None
                 horizon = hz
                 if rng is not None and d.horizon is not None:
@@ -126,15 +136,21 @@ def expand(spec: Sweep) -> list[dict]:
                     changes = list(base_changes) + [_rate_text(t, op, v) for t, op, v in rates]
                     if rng is not None:
                         changes += [_rate_text(t.target, t.op, float(rng.uniform(t.low, t.high))) for t in d.tariffs]
-                    task.update(tariffs=changes, closure=spec.whatif.closure,
-                                axes={f"{t}:{op}": v for t, op, v in rates})
+                    task.update(
+                        tariffs=changes, closure=spec.whatif.closure, axes={f"{t}:{op}": v for t, op, v in rates}
+                    )
                 else:
                     r = spec.replay
                     share = approval
                     if rng is not None and d.approval is not None:
                         share = float(rng.uniform(d.approval.low, d.approval.high))
-                    task.update(scenario=r.scenario, variant=r.variant, closure=r.closure,
-                                dates=r.dates, axes={} if share is None else {"approval_share": share})
+                    task.update(
+                        scenario=r.scenario,
+                        variant=r.variant,
+                        closure=r.closure,
+                        dates=r.dates,
+                        axes={} if share is None else {"approval_share": share},
+                    )
                     if share is not None:
                         task["approval_share"] = share
                 if rng is not None and d.elasticities:
@@ -149,6 +165,6 @@ def chunked(tasks: list[dict], size: int) -> list[Chunk]:
     """Tasks in chunks of ``size`` (the order of :func:`expand`), keyed by a hash of their keys."""
     out = []
     for i, start in enumerate(range(0, len(tasks), size)):
-        part = tuple(tasks[start:start + size])
+        part = tuple(tasks[start : start + size])
         out.append(Chunk(i, digest([t["key"] for t in part]), part))
     return out

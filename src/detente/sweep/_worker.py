@@ -14,8 +14,20 @@ import json
 
 import numpy as np
 
-COLUMNS = ("key", "grid_point", "seed", "draw", "elasticities", "horizon", "axes", "country", "date",
-           "converged", "reason", "iterations")
+COLUMNS = (
+    "key",
+    "grid_point",
+    "seed",
+    "draw",
+    "elasticities",
+    "horizon",
+    "axes",
+    "country",
+    "date",
+    "converged",
+    "reason",
+    "iterations",
+)
 
 
 @functools.lru_cache(maxsize=32)
@@ -36,8 +48,12 @@ def _task_world(task: dict):
     w = _world(task["world"], task["elasticities"], task["horizon"])
     if task.get("theta") is not None:
         theta = np.asarray(task["theta"], float)
-        w = w.replace(theta=theta, meta=dataclasses.replace(
-            w.meta, elasticities=f"{w.meta.elasticities}; drawn (seed {task['seed']}, draw {task['draw']})"))
+        w = w.replace(
+            theta=theta,
+            meta=dataclasses.replace(
+                w.meta, elasticities=f"{w.meta.elasticities}; drawn (seed {task['seed']}, draw {task['draw']})"
+            ),
+        )
     return w
 
 
@@ -52,8 +68,12 @@ def _counterfactual(world, task: dict):
 
 
 def _values(eq, headlines) -> dict[str, np.ndarray]:
-    out = {"welfare_pct": 100 * (eq.welfare_hat - 1), "real_wage_pct": 100 * (eq.real_wage_hat - 1),
-           "cpi_pct": 100 * (eq.consumer_price_hat - 1), "wage_pct": 100 * (eq.solution.w_hat - 1)}
+    out = {
+        "welfare_pct": 100 * (eq.welfare_hat - 1),
+        "real_wage_pct": 100 * (eq.real_wage_hat - 1),
+        "cpi_pct": 100 * (eq.consumer_price_hat - 1),
+        "wage_pct": 100 * (eq.solution.w_hat - 1),
+    }
     if {"imports_pct", "exports_pct"} & set(headlines):
         table = eq.country_table()
         out["imports_pct"] = table["imports_pct"].to_numpy(float)
@@ -61,17 +81,26 @@ def _values(eq, headlines) -> dict[str, np.ndarray]:
     return {h: np.asarray(out[h], float) for h in headlines}
 
 
-def _rows(task: dict, countries, date: str, values: dict | None, reason: str, iterations: int,
-          headlines, all_countries) -> list[dict]:
+def _rows(
+    task: dict, countries, date: str, values: dict | None, reason: str, iterations: int, headlines, all_countries
+) -> list[dict]:
     rows = []
     for c in countries:
         i = all_countries.index(c)
-        row = {"key": task["key"], "grid_point": task["grid_point"],
-               "seed": -1 if task["seed"] is None else int(task["seed"]),
-               "draw": -1 if task["draw"] is None else int(task["draw"]),
-               "elasticities": task["elasticities"], "horizon": task["horizon"],
-               "axes": json.dumps(task["axes"], sort_keys=True), "country": c, "date": date,
-               "converged": values is not None, "reason": reason, "iterations": int(iterations)}
+        row = {
+            "key": task["key"],
+            "grid_point": task["grid_point"],
+            "seed": -1 if task["seed"] is None else int(task["seed"]),
+            "draw": -1 if task["draw"] is None else int(task["draw"]),
+            "elasticities": task["elasticities"],
+            "horizon": task["horizon"],
+            "axes": json.dumps(task["axes"], sort_keys=True),
+            "country": c,
+            "date": date,
+            "converged": values is not None,
+            "reason": reason,
+            "iterations": int(iterations),
+        }
         for h in headlines:
             row[h] = float(values[h][i]) if values is not None else float("nan")
         rows.append(row)
@@ -106,8 +135,9 @@ def _whatif_rows(tasks: list[dict], headlines, countries) -> list[dict]:
                 it = fm.diagnostics.iterations if fm.diagnostics is not None else 0
                 by_key[t["key"]] = _rows(t, sel, "", None, reasons[k], it, headlines, names)
             else:
-                by_key[t["key"]] = _rows(t, sel, "", _values(eq, headlines), "", eq.diagnostics.iterations,
-                                         headlines, names)
+                by_key[t["key"]] = _rows(
+                    t, sel, "", _values(eq, headlines), "", eq.diagnostics.iterations, headlines, names
+                )
     for t in tasks:
         rows.extend(by_key[t["key"]])
     return rows
@@ -136,11 +166,19 @@ def _replay_rows(task: dict, headlines, countries) -> list[dict]:
         sc = with_approval_share(sc, task["approval_share"])
     try:
         if task.get("theta") is not None:
-            rp = replay(sc, world, variant=task["variant"], elasticities="world", closure=task["closure"],
-                        tol=task["tol"])
+            rp = replay(
+                sc, world, variant=task["variant"], elasticities="world", closure=task["closure"], tol=task["tol"]
+            )
         else:
-            rp = replay(sc, world, variant=task["variant"], elasticities=task["elasticities"],
-                        horizon=task["horizon"], closure=task["closure"], tol=task["tol"])
+            rp = replay(
+                sc,
+                world,
+                variant=task["variant"],
+                elasticities=task["elasticities"],
+                horizon=task["horizon"],
+                closure=task["closure"],
+                tol=task["tol"],
+            )
     except Exception as exc:  # ConvergenceError and the like: recorded, never an answer
         return _rows(task, sel, "", None, f"{type(exc).__name__}: {exc}", 0, headlines, names)
     ds = rp.dataset
@@ -174,5 +212,6 @@ def run_chunk(tasks, headlines, countries=None):
     for t in tasks:
         rows.extend(rows_by[t["key"]] if t["kind"] == "whatif" else _replay_rows(t, headlines, countries))
     frame = pd.DataFrame(rows, columns=list(COLUMNS) + headlines)
-    return frame.astype({"grid_point": "int64", "seed": "int64", "draw": "int64", "iterations": "int64",
-                         "converged": "bool"})
+    return frame.astype(
+        {"grid_point": "int64", "seed": "int64", "draw": "int64", "iterations": "int64", "converged": "bool"}
+    )

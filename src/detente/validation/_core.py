@@ -36,9 +36,17 @@ class Row:
         return abs(d) <= self.tolerance + 1e-12
 
     def to_dict(self) -> dict:
-        return {"quantity": self.quantity, "model": self.model, "published": self.published,
-                "unit": self.unit, "difference": self.difference, "tolerance": self.tolerance,
-                "within_tolerance": self.within, "source": self.source, "note": self.note}
+        return {
+            "quantity": self.quantity,
+            "model": self.model,
+            "published": self.published,
+            "unit": self.unit,
+            "difference": self.difference,
+            "tolerance": self.tolerance,
+            "within_tolerance": self.within,
+            "source": self.source,
+            "note": self.note,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,9 +65,15 @@ class Comparison:
         return f"detente reproduce {self.name}"
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "title": self.title, "command": self.command,
-                "settings": self.settings, "rows": [r.to_dict() for r in self.rows],
-                "notes": list(self.notes), **({"extra": self.extra} if self.extra else {})}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "command": self.command,
+            "settings": self.settings,
+            "rows": [r.to_dict() for r in self.rows],
+            "notes": list(self.notes),
+            **({"extra": self.extra} if self.extra else {}),
+        }
 
 
 Study = Callable[..., Comparison]

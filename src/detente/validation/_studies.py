@@ -30,8 +30,12 @@ def _obs(key: str) -> dict:
 
 
 def _settings(world, **extra) -> dict:
-    return {"world": world.meta.name, "vintage": world.meta.vintage,
-            "elasticities": world.meta.elasticities or "as stored in the world file", **extra}
+    return {
+        "world": world.meta.name,
+        "vintage": world.meta.vintage,
+        "elasticities": world.meta.elasticities or "as stored in the world file",
+        **extra,
+    }
 
 
 # ---------------------------------------------------------------------------- CP 2015
@@ -43,15 +47,22 @@ def cp2015(data: str | None = None) -> Comparison:
     rows = []
     for region, paper in PAPER_TABLE2.items():
         r = table.loc[region]
-        rows.append(Row(f"{region} welfare", float(r.welfare), paper["welfare"], "%",
-                        meta["study"], tolerance=0.01))
-        rows.append(Row(f"{region} real wage", float(r.real_wage), paper["real_wage"], "%",
-                        meta["study"], tolerance=0.01))
-    return Comparison("cp2015", meta["study"] + ": " + meta["experiment"], tuple(rows),
-                      {"world": meta["world"], "elasticities": "CP 2015 (the paper's own, from T.txt)",
-                       "closure": "balanced (deficits purged first, as in the paper)"},
-                      ("welfare is the paper's terms-of-trade + volume-of-trade decomposition",),
-                      extra={"table": table.reset_index().to_dict(orient="records")})
+        rows.append(Row(f"{region} welfare", float(r.welfare), paper["welfare"], "%", meta["study"], tolerance=0.01))
+        rows.append(
+            Row(f"{region} real wage", float(r.real_wage), paper["real_wage"], "%", meta["study"], tolerance=0.01)
+        )
+    return Comparison(
+        "cp2015",
+        meta["study"] + ": " + meta["experiment"],
+        tuple(rows),
+        {
+            "world": meta["world"],
+            "elasticities": "CP 2015 (the paper's own, from T.txt)",
+            "closure": "balanced (deficits purged first, as in the paper)",
+        },
+        ("welfare is the paper's terms-of-trade + volume-of-trade decomposition",),
+        extra={"table": table.reset_index().to_dict(orient="records")},
+    )
 
 
 # ---------------------------------------------------------------------------- ACR
@@ -72,13 +83,27 @@ def acr(seed: int = 4) -> Comparison:
     eq = solve(w, cf, tol=1e-14)
     lam = np.diag(eq.solution.pi[:, :, 0]) / np.diag(w.trade_shares[:, :, 0])
     acr_hat = lam ** (-1.0 / float(w.theta[0]))
-    rows = tuple(Row(f"{c} welfare", float(100 * (eq.welfare_hat[k] - 1)), float(100 * (acr_hat[k] - 1)),
-                     "%", "ACR (2012, AER 102(1)), eq. (1): the closed form from domestic shares",
-                     tolerance=1e-6) for k, c in enumerate(w.countries))
-    return Comparison("acr", "ACR formula on a random 6-country one-sector world (iceberg shocks)", rows,
-                      _settings(w, closure="balanced trade"),
-                      ("the 'published' column is the closed form evaluated on the model's own domestic "
-                       "shares: it checks the engine, not the data",))
+    rows = tuple(
+        Row(
+            f"{c} welfare",
+            float(100 * (eq.welfare_hat[k] - 1)),
+            float(100 * (acr_hat[k] - 1)),
+            "%",
+            "ACR (2012, AER 102(1)), eq. (1): the closed form from domestic shares",
+            tolerance=1e-6,
+        )
+        for k, c in enumerate(w.countries)
+    )
+    return Comparison(
+        "acr",
+        "ACR formula on a random 6-country one-sector world (iceberg shocks)",
+        rows,
+        _settings(w, closure="balanced trade"),
+        (
+            "the 'published' column is the closed form evaluated on the model's own domestic "
+            "shares: it checks the engine, not the data",
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- 2018 war
@@ -88,8 +113,10 @@ def _replay(name: str, **kw):
     return replay(load_scenario(name), **kw)
 
 
-@study("war-2018", "the 2018 US-China tariffs' cost to the US vs Fajgelbaum et al. (2020) and "
-       "Amiti-Redding-Weinstein (2019)")
+@study(
+    "war-2018",
+    "the 2018 US-China tariffs' cost to the US vs Fajgelbaum et al. (2020) and Amiti-Redding-Weinstein (2019)",
+)
 def war_2018(elasticities: str | None = None, horizon: str | None = None) -> Comparison:
     obs = _obs("war_2018")
     rp = _replay("us-china-2018-2020", elasticities=elasticities, horizon=horizon)
@@ -102,24 +129,51 @@ def war_2018(elasticities: str | None = None, horizon: str | None = None) -> Com
     fg = obs["fgkk2020"]
     arw = obs["arw2019"]
     rows = (
-        Row("US real income, end-2018 policy", us, fg["us_real_income_pct_gdp"], "% of GDP", fg["source"],
-            tolerance=0.1, note=fg["note"]),
-        Row("US real income, end-2018 policy, USD bn a year", us_usd_bn, fg["us_real_income_usd_bn"],
-            "USD bn/yr (at the world's 2022 US GDP)", fg["source"]),
-        Row("US deadweight loss, USD bn a month (ARW: a loss, sign flipped)", -us_usd_bn / 12,
-            arw["deadweight_usd_bn_month"], "USD bn/month", arw["source"], note=arw["note"]),
+        Row(
+            "US real income, end-2018 policy",
+            us,
+            fg["us_real_income_pct_gdp"],
+            "% of GDP",
+            fg["source"],
+            tolerance=0.1,
+            note=fg["note"],
+        ),
+        Row(
+            "US real income, end-2018 policy, USD bn a year",
+            us_usd_bn,
+            fg["us_real_income_usd_bn"],
+            "USD bn/yr (at the world's 2022 US GDP)",
+            fg["source"],
+        ),
+        Row(
+            "US deadweight loss, USD bn a month (ARW: a loss, sign flipped)",
+            -us_usd_bn / 12,
+            arw["deadweight_usd_bn_month"],
+            "USD bn/month",
+            arw["source"],
+            note=arw["note"],
+        ),
         Row("China real income, end-2018 policy", cn, None, "%", "no comparable ex-post estimate"),
     )
-    return Comparison("war-2018", "The 2018 US-China tariffs (as in force at the end of 2018): cost to the US",
-                      rows, _settings(rp.world, date=str(date)[:10], scenario="us-china-2018-2020",
-                                      closure=rp.scenario.settings.deficits + " deficits"),
-                      tuple(obs["notes"]))
+    return Comparison(
+        "war-2018",
+        "The 2018 US-China tariffs (as in force at the end of 2018): cost to the US",
+        rows,
+        _settings(
+            rp.world,
+            date=str(date)[:10],
+            scenario="us-china-2018-2020",
+            closure=rp.scenario.settings.deficits + " deficits",
+        ),
+        tuple(obs["notes"]),
+    )
 
 
 # ---------------------------------------------------------------------------- 2025 trade
 @study("trade-2025", "the 2025 US-China goods trade collapse vs Census and China customs figures")
-def trade_2025(elasticities: str | None = None, horizon: str | None = None,
-               adjustment: str | None = None) -> Comparison:
+def trade_2025(
+    elasticities: str | None = None, horizon: str | None = None, adjustment: str | None = None
+) -> Comparison:
     obs = _obs("trade_2025")
     rp = _replay("us-china-2025", elasticities=elasticities, horizon=horizon, adjustment=adjustment)
     ds, w = rp.dataset, rp.world
@@ -127,8 +181,17 @@ def trade_2025(elasticities: str | None = None, horizon: str | None = None,
     spans: dict[tuple, list[float]] = {}
     for item in obs["rows"]:
         model = goods_trade_change(ds, w, item["importer"], item["exporter"], item["start"], item["end"])
-        rows.append(Row(item["quantity"], model, item["observed_pct"], "% y/y", item["source"],
-                        tolerance=item.get("tolerance_pp"), note=item.get("note", "")))
+        rows.append(
+            Row(
+                item["quantity"],
+                model,
+                item["observed_pct"],
+                "% y/y",
+                item["source"],
+                tolerance=item.get("tolerance_pp"),
+                note=item.get("note", ""),
+            )
+        )
         key = (item["exporter"], item["importer"], item["start"], item["end"])
         spans.setdefault(key, [model]).append(item["observed_pct"])
     ranges = []
@@ -137,15 +200,30 @@ def trade_2025(elasticities: str | None = None, horizon: str | None = None,
             continue
         lo, hi = min(seen), max(seen)
         gap = max(lo - model, model - hi, 0.0)
-        ranges.append({"flow": f"{exp}->{imp}", "window": f"{start}..{end}", "model": model,
-                       "sources_low": lo, "sources_high": hi, "distance_pp": gap})
+        ranges.append(
+            {
+                "flow": f"{exp}->{imp}",
+                "window": f"{start}..{end}",
+                "model": model,
+                "sources_low": lo,
+                "sources_high": hi,
+                "distance_pp": gap,
+            }
+        )
     notes = tuple(obs["notes"]) + tuple(
         f"{r['flow']} {r['window']}: model {r['model']:+.1f}% against the two sources' range "
         f"[{r['sources_low']:+.1f}, {r['sources_high']:+.1f}]: "
-        + ("inside" if r["distance_pp"] == 0 else f"{r['distance_pp']:.1f} pp outside") for r in ranges)
-    return Comparison("trade-2025", "US-China goods trade in 2025: model vs observed", tuple(rows),
-                      _settings(w, scenario="us-china-2025", adjustment=ds.attrs.get("adjustment", "fixed")),
-                      notes, extra={"ranges": ranges})
+        + ("inside" if r["distance_pp"] == 0 else f"{r['distance_pp']:.1f} pp outside")
+        for r in ranges
+    )
+    return Comparison(
+        "trade-2025",
+        "US-China goods trade in 2025: model vs observed",
+        tuple(rows),
+        _settings(w, scenario="us-china-2025", adjustment=ds.attrs.get("adjustment", "fixed")),
+        notes,
+        extra={"ranges": ranges},
+    )
 
 
 def today() -> str:
@@ -160,8 +238,10 @@ def gravity_sample_path() -> str:
     return str(shared_data_path("gravity_sample", "sample_data_set.csv", env="DETENTE_GRAVITY_SAMPLE"))
 
 
-@study("gegravity", "gegravity's documented Canada-Japan agreement on its 30-country sample "
-       "(needs ../shared/data/gravity_sample)")
+@study(
+    "gegravity",
+    "gegravity's documented Canada-Japan agreement on its 30-country sample (needs ../shared/data/gravity_sample)",
+)
 def gegravity(path: str | None = None) -> Comparison:
     """The experiment of gegravity's documentation, solved exactly (one sector, sigma = 5).
 
@@ -186,8 +266,10 @@ def gegravity(path: str | None = None) -> Comparison:
     try:
         df = pd.read_csv(src)
     except OSError as exc:
-        raise DataError(f"gegravity's sample data not found at {src!r} ({exc}); it is in "
-                        "../shared/data/gravity_sample or set $DETENTE_GRAVITY_SAMPLE") from None
+        raise DataError(
+            f"gegravity's sample data not found at {src!r} ({exc}); it is in "
+            "../shared/data/gravity_sample or set $DETENTE_GRAVITY_SAMPLE"
+        ) from None
     beta, sigma = obs["coefficients"], float(obs["sigma"])
     names = sorted(set(df["exporter"]))
     k = {c: i for i, c in enumerate(names)}
@@ -201,8 +283,8 @@ def gegravity(path: str | None = None) -> Comparison:
     ys, es, ref = Y / Y.sum(), E / E.sum(), k[obs["reference"]]
 
     def resistances(x):
-        a = np.insert(np.exp(x[:N - 1]), ref, 1.0)  # 1 / P_j^(1-sigma), reference fixed
-        b = np.exp(x[N - 1:])  # 1 / Pi_i^(1-sigma)
+        a = np.insert(np.exp(x[: N - 1]), ref, 1.0)  # 1 / P_j^(1-sigma), reference fixed
+        b = np.exp(x[N - 1 :])  # 1 / Pi_i^(1-sigma)
         f1 = 1 - a * (cost * ys[:, None] * b[:, None]).sum(axis=0)
         f2 = 1 - b * (cost * es[None, :] * a[None, :]).sum(axis=1)
         return np.concatenate([np.delete(f1, ref), f2])
@@ -210,15 +292,21 @@ def gegravity(path: str | None = None) -> Comparison:
     sol = root(resistances, np.zeros(2 * N - 1), method="hybr", tol=1e-14)
     if not sol.success:
         raise DataError(f"gegravity baseline: multilateral resistances did not solve ({sol.message})")
-    a0, b0 = np.insert(np.exp(sol.x[:N - 1]), ref, 1.0), np.exp(sol.x[N - 1:])
+    a0, b0 = np.insert(np.exp(sol.x[: N - 1]), ref, 1.0), np.exp(sol.x[N - 1 :])
     X = cost * Y[:, None] * E[None, :] / Y.sum() * b0[:, None] * a0[None, :]  # [exporter, importer]
     T = X.T[:, :, None]
-    w = World.from_flows(names, ["total"], trade=T, tariffs=np.zeros_like(T),
-                         inter_use=np.zeros((N, 1, 1)), final_use=T.sum(axis=1), theta=[sigma - 1])
+    w = World.from_flows(
+        names,
+        ["total"],
+        trade=T,
+        tariffs=np.zeros_like(T),
+        inter_use=np.zeros((N, 1, 1)),
+        final_use=T.sum(axis=1),
+        theta=[sigma - 1],
+    )
     f = float(np.exp(-beta["pta"] / (sigma - 1)))
     a, b = obs["pair"]
-    cf = (Counterfactual.from_world(w, closure="fixed-ratios").iceberg_cost(a, b, "all", f)
-          .iceberg_cost(b, a, "all", f))
+    cf = Counterfactual.from_world(w, closure="fixed-ratios").iceberg_cost(a, b, "all", f).iceberg_cost(b, a, "all", f)
     eq = solve(w, cf, tol=1e-14)
     price = 100 * (eq.solution.w_hat / eq.solution.P_hat[ref, 0] - 1)
     welfare = 100 * (eq.welfare_hat - 1)
@@ -226,13 +314,28 @@ def gegravity(path: str | None = None) -> Comparison:
     for item in obs["rows"]:
         c = k[item["country"]]
         model = float(price[c] if item["what"] == "factory price" else welfare[c])
-        rows.append(Row(f"{item['country']} {item['what']}", model, item["published_pct"], "%",
-                        obs["source"], note=item.get("note", "")))
-    return Comparison("gegravity", f"gegravity's documented {a}-{b} agreement (sigma = {sigma:g}) on its "
-                      "30-country 2006 sample", tuple(rows),
-                      {"world": f"one sector, {N} countries, modelled baseline flows", "closure": "fixed-ratios",
-                       "elasticities": f"theta = sigma - 1 = {sigma - 1:g}", "data": src},
-                      tuple(obs["notes"]))
+        rows.append(
+            Row(
+                f"{item['country']} {item['what']}",
+                model,
+                item["published_pct"],
+                "%",
+                obs["source"],
+                note=item.get("note", ""),
+            )
+        )
+    return Comparison(
+        "gegravity",
+        f"gegravity's documented {a}-{b} agreement (sigma = {sigma:g}) on its 30-country 2006 sample",
+        tuple(rows),
+        {
+            "world": f"one sector, {N} countries, modelled baseline flows",
+            "closure": "fixed-ratios",
+            "elasticities": f"theta = sigma - 1 = {sigma - 1:g}",
+            "data": src,
+        },
+        tuple(obs["notes"]),
+    )
 
 
 # ---------------------------------------------------------------------------- 2025 tariffs
@@ -250,11 +353,23 @@ def tariffs_2025() -> Comparison:
     rows = []
     for item in obs["rows"]:
         k = max(i for i, d in enumerate(days) if d <= item["policy_date"])
-        rows.append(Row(f"US average tariff, policy of {item['policy_date']}", float(df["avg_tariff_pct"].iloc[k]),
-                        item["published_pct"], "%", item["source"], note=item.get("note", "")))
-    return Comparison("tariffs-2025", "The US average tariff in 2025: world-2025 scenario vs the Yale Budget Lab",
-                      tuple(rows), {"scenario": "world-2025", "weights": "2024 US imports (Census), goods",
-                                    "solves": "none (statutory rates)"}, tuple(obs["notes"]))
+        rows.append(
+            Row(
+                f"US average tariff, policy of {item['policy_date']}",
+                float(df["avg_tariff_pct"].iloc[k]),
+                item["published_pct"],
+                "%",
+                item["source"],
+                note=item.get("note", ""),
+            )
+        )
+    return Comparison(
+        "tariffs-2025",
+        "The US average tariff in 2025: world-2025 scenario vs the Yale Budget Lab",
+        tuple(rows),
+        {"scenario": "world-2025", "weights": "2024 US imports (Census), goods", "solves": "none (statutory rates)"},
+        tuple(obs["notes"]),
+    )
 
 
 # ---------------------------------------------------------------------------- 2025 diversion
@@ -281,12 +396,16 @@ def us_import_share_changes(ds, start: str, end: str, importer: str = "USA") -> 
     if w.sum() <= 0:
         raise ValueError(f"no replay date covers {start}..{end}")
     mean = (shares * w).sum(axis=1) / w.sum()
-    return {c: {"model_share_pct": float(mean[k]), "base_share_pct": float(base[k]),
-                "change_pp": float(mean[k] - base[k])} for k, c in enumerate(exps)}
+    return {
+        c: {"model_share_pct": float(mean[k]), "base_share_pct": float(base[k]), "change_pp": float(mean[k] - base[k])}
+        for k, c in enumerate(exps)
+    }
 
 
-@study("diversion-2025", "trade diversion in 2025: modelled change of US import shares by partner (world-2025) "
-       "vs US Census 2025 vs 2024")
+@study(
+    "diversion-2025",
+    "trade diversion in 2025: modelled change of US import shares by partner (world-2025) vs US Census 2025 vs 2024",
+)
 def diversion_2025(elasticities: str | None = None, horizon: str | None = "1y") -> Comparison:
     """Replay world-2025 on the default world and compare the change of each partner's share of
     US goods imports over calendar 2025 with the observed change from 2024 to 2025."""
@@ -303,37 +422,76 @@ def diversion_2025(elasticities: str | None = None, horizon: str | None = "1y") 
         seen[c] = (s24, s25, bool(p.get("lower_bound", False)))
         m = year[c]
         bound = " (observed: lower bound)" if p.get("lower_bound") else ""
-        note = (f"observed share {s24:.2f}% -> {s25:.2f}%{' or more' if p.get('lower_bound') else ''}; "
-                f"model baseline (2022) {m['base_share_pct']:.2f}% -> {m['model_share_pct']:.2f}%")
-        rows.append(Row(f"{c} share of US goods imports, 2025 vs 2024{bound}", m["change_pp"], s25 - s24, "pp",
-                        " ".join(str(p["source"]).split()), tolerance=p.get("tolerance_pp"), note=note))
+        note = (
+            f"observed share {s24:.2f}% -> {s25:.2f}%{' or more' if p.get('lower_bound') else ''}; "
+            f"model baseline (2022) {m['base_share_pct']:.2f}% -> {m['model_share_pct']:.2f}%"
+        )
+        rows.append(
+            Row(
+                f"{c} share of US goods imports, 2025 vs 2024{bound}",
+                m["change_pp"],
+                s25 - s24,
+                "pp",
+                " ".join(str(p["source"]).split()),
+                tolerance=p.get("tolerance_pp"),
+                note=note,
+            )
+        )
     for snap in obs.get("snapshots", ()):
         c = snap["exporter"]
         m = us_import_share_changes(ds, snap["start"], snap["end"])[c]
-        rows.append(Row(f"{c} share of US goods imports, {snap['start'][:7]} vs a year earlier", m["change_pp"],
-                        snap["change_pp"], "pp", " ".join(str(snap["source"]).split()),
-                        note=f"observed share {snap['share_pct']}%; model {m['model_share_pct']:.2f}%"))
+        rows.append(
+            Row(
+                f"{c} share of US goods imports, {snap['start'][:7]} vs a year earlier",
+                m["change_pp"],
+                snap["change_pp"],
+                "pp",
+                " ".join(str(snap["source"]).split()),
+                note=f"observed share {snap['share_pct']}%; model {m['model_share_pct']:.2f}%",
+            )
+        )
     for c in DIVERSION_PARTNERS:
         if c not in year:
             continue
         m = year[c]
         s24, s25, lower = seen.get(c, (None, None, False))
         obs_pp = None if s24 is None else s25 - s24
-        agree = None if obs_pp is None else (
-            (m["change_pp"] > 0) if lower else (np.sign(m["change_pp"]) == np.sign(obs_pp)))
-        table.append({"partner": c, "model_base_share_pct": m["base_share_pct"],
-                      "model_2025_share_pct": m["model_share_pct"], "model_change_pp": m["change_pp"],
-                      "observed_2024_share_pct": s24, "observed_2025_share_pct": s25,
-                      "observed_change_pp": obs_pp, "observed_is_lower_bound": lower,
-                      "model_relative_change_pct": 100 * m["change_pp"] / m["base_share_pct"],
-                      "observed_relative_change_pct": None if s24 is None else 100 * obs_pp / s24,
-                      "sign_agrees": None if agree is None else bool(agree)})
+        agree = (
+            None
+            if obs_pp is None
+            else ((m["change_pp"] > 0) if lower else (np.sign(m["change_pp"]) == np.sign(obs_pp)))
+        )
+        table.append(
+            {
+                "partner": c,
+                "model_base_share_pct": m["base_share_pct"],
+                "model_2025_share_pct": m["model_share_pct"],
+                "model_change_pp": m["change_pp"],
+                "observed_2024_share_pct": s24,
+                "observed_2025_share_pct": s25,
+                "observed_change_pp": obs_pp,
+                "observed_is_lower_bound": lower,
+                "model_relative_change_pct": 100 * m["change_pp"] / m["base_share_pct"],
+                "observed_relative_change_pct": None if s24 is None else 100 * obs_pp / s24,
+                "sign_agrees": None if agree is None else bool(agree),
+            }
+        )
     signs = [r for r in table if r["sign_agrees"] is not None]
     notes = tuple(obs["notes"]) + (
         f"Sign of the change: the model agrees with the observed direction for "
         f"{sum(r['sign_agrees'] for r in signs)} of {len(signs)} partners with a sourced figure "
-        f"({', '.join(r['partner'] + (' yes' if r['sign_agrees'] else ' NO') for r in signs)}).",)
-    return Comparison("diversion-2025", "Trade diversion in 2025: US import shares by partner, world-2025 vs observed",
-                      tuple(rows), _settings(w, scenario="world-2025", window="2025-01-01..2025-12-31 (day-weighted)",
-                                             closure=rp.scenario.settings.deficits + " deficits"),
-                      notes, extra={"table": table})
+        f"({', '.join(r['partner'] + (' yes' if r['sign_agrees'] else ' NO') for r in signs)}).",
+    )
+    return Comparison(
+        "diversion-2025",
+        "Trade diversion in 2025: US import shares by partner, world-2025 vs observed",
+        tuple(rows),
+        _settings(
+            w,
+            scenario="world-2025",
+            window="2025-01-01..2025-12-31 (day-weighted)",
+            closure=rp.scenario.settings.deficits + " deficits",
+        ),
+        notes,
+        extra={"table": table},
+    )

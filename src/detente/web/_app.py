@@ -74,6 +74,7 @@ class _BandedResult(ReplayResult):
 
     bands: dict | None = None
 
+
 #: sector groups of the dashboard's sliders (labels of the compact world; others fall back to goods)
 SECTOR_GROUPS = {
     "farm & food": ("AGR", "FOOD"),
@@ -184,14 +185,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     cfg = settings or WebSettings()
     worlds = _Worlds()
-    jobs = JobManager(workers=cfg.workers, max_active=cfg.max_jobs, max_seconds=cfg.job_seconds,
-                      keep_results=cfg.keep_results, state_path=cfg.jobs_path)
+    jobs = JobManager(
+        workers=cfg.workers,
+        max_active=cfg.max_jobs,
+        max_seconds=cfg.job_seconds,
+        keep_results=cfg.keep_results,
+        state_path=cfg.jobs_path,
+    )
     slots = threading.BoundedSemaphore(cfg.solve_slots)
     nf = {404: {"model": m.ErrorResponse, "description": "no such scenario, job or stored run"}}
     cf = {409: {"model": m.ErrorResponse, "description": "the world named is not available here (not built)"}}
-    errs = {400: {"model": m.ErrorResponse, "description": "a body that cannot be parsed, or a Host that is not allowed"},
-            422: {"model": m.ErrorResponse, "description": "invalid input (field, value, what was expected)"},
-            413: {"model": m.ErrorResponse, "description": "request body too large"}}
+    errs = {
+        400: {"model": m.ErrorResponse, "description": "a body that cannot be parsed, or a Host that is not allowed"},
+        422: {"model": m.ErrorResponse, "description": "invalid input (field, value, what was expected)"},
+        413: {"model": m.ErrorResponse, "description": "request body too large"},
+    }
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -203,10 +211,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         yield
         jobs.shutdown()
 
-    app = FastAPI(title="detente", version=__version__, docs_url=None, redoc_url=None, responses=errs,
-                  lifespan=lifespan,
-                  description="Trade-war simulator: static what-ifs, scenario replays, results. "
-                              "Errors are JSON {error: {code, message, problems}}.")
+    app = FastAPI(
+        title="detente",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        responses=errs,
+        lifespan=lifespan,
+        description="Trade-war simulator: static what-ifs, scenario replays, results. "
+        "Errors are JSON {error: {code, message, problems}}.",
+    )
     app.state.settings, app.state.jobs, app.state.worlds = cfg, jobs, worlds
 
     # ---------------------------------------------------------------- errors
@@ -275,10 +289,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             except ImportError:
                 return False
 
-        return {"version": __version__, "store": store() is not None, "shortage": has("detente.shortage"),
-                "strategy": has("detente.strategy"),
-                "limits": {"max_body_bytes": cfg.max_body_bytes, "max_jobs": cfg.max_jobs, "job_seconds": cfg.job_seconds,
-                           "max_dates": cfg.max_dates, "max_changes": m.MAX_CHANGES, "workers": cfg.workers}}
+        return {
+            "version": __version__,
+            "store": store() is not None,
+            "shortage": has("detente.shortage"),
+            "strategy": has("detente.strategy"),
+            "limits": {
+                "max_body_bytes": cfg.max_body_bytes,
+                "max_jobs": cfg.max_jobs,
+                "job_seconds": cfg.job_seconds,
+                "max_dates": cfg.max_dates,
+                "max_changes": m.MAX_CHANGES,
+                "workers": cfg.workers,
+            },
+        }
 
     @app.get("/api/worlds", response_model=list[m.WorldInfo], tags=["worlds"])
     def list_worlds():
@@ -293,8 +317,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         out = []
         for name in list_sets():
             es = elasticity_set(name)
-            out.append({"name": name, "label": es.label, "horizon": str(es.horizon),
-                        "citation": " ".join(str(es.citation).split())})
+            out.append(
+                {
+                    "name": name,
+                    "label": es.label,
+                    "horizon": str(es.horizon),
+                    "citation": " ".join(str(es.citation).split()),
+                }
+            )
         return out
 
     @app.get("/api/worlds/{name}", response_model=m.WorldDetail, tags=["worlds"], responses=cf)
@@ -305,12 +335,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         left = [s for s in w.goods if not any(s in v for v in groups.values())]
         if left and groups:
             groups["other goods"] = left
-        return {"name": name, "full_name": w.meta.name, "vintage": w.meta.vintage, "year": w.meta.year,
-                "units": w.meta.units, "countries": list(w.countries), "sectors": list(w.sectors),
-                "sector_names": dict(zip(w.sectors, w.meta.sector_names or w.sectors)),
-                "goods": list(w.goods), "services": list(w.services),
-                "sector_groups": {"all goods": list(w.goods), **groups},
-                "main_countries": main_countries(w.countries)}
+        return {
+            "name": name,
+            "full_name": w.meta.name,
+            "vintage": w.meta.vintage,
+            "year": w.meta.year,
+            "units": w.meta.units,
+            "countries": list(w.countries),
+            "sectors": list(w.sectors),
+            "sector_names": dict(zip(w.sectors, w.meta.sector_names or w.sectors)),
+            "goods": list(w.goods),
+            "services": list(w.services),
+            "sector_groups": {"all goods": list(w.goods), **groups},
+            "main_countries": main_countries(w.countries),
+        }
 
     # ---------------------------------------------------------------- scenarios
     shipped_cache: dict = {}  # (path, mtime) -> (scenario, text): shipped files are parsed once
@@ -349,8 +387,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
         n = count_dates(sc)
         if n > cfg.max_dates:
-            raise ScenarioError(f"the scenario has up to {n:,} dates (period steps and change dates); the "
-                                f"server's limit is {cfg.max_dates:,} (use a longer step or a shorter period)")
+            raise ScenarioError(
+                f"the scenario has up to {n:,} dates (period steps and change dates); the "
+                f"server's limit is {cfg.max_dates:,} (use a longer step or a shorter period)"
+            )
 
     def parse_request_scenario(text: str):
         from detente.policy import check_labels, parse_scenario
@@ -382,9 +422,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 for d in dates(sv):
                     policy_state(w, sv, d)
             checked.append("policy on every date of every variant")
-        return {"ok": True, "name": sc.name, "title": sc.title, "world": sc.world, "n_dates": n_dates,
-                "variants": {k: v.description for k, v in sc.variants.items()}, "events": _timeline(sc),
-                "checked": checked}
+        return {
+            "ok": True,
+            "name": sc.name,
+            "title": sc.title,
+            "world": sc.world,
+            "n_dates": n_dates,
+            "variants": {k: v.description for k, v in sc.variants.items()},
+            "events": _timeline(sc),
+            "checked": checked,
+        }
 
     # ---------------------------------------------------------------- what-if
     def run_whatif(req: m.WhatIfRequest):
@@ -393,8 +440,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from detente.world._theta import ElasticityChoice, with_elasticities
 
         w = with_elasticities(worlds.get(req.world), ElasticityChoice(req.elasticities, req.horizon))
-        cf = Counterfactual.from_world(w, deficits=None if req.closure == "balanced" else req.deficits,
-                                       closure=req.closure)
+        cf = Counterfactual.from_world(
+            w, deficits=None if req.closure == "balanced" else req.deficits, closure=req.closure
+        )
         if not (req.tariffs or req.export_controls or req.icebergs) and req.deficits == "baseline":
             pass  # the baseline itself: a valid (zero) what-if
         for t in req.tariffs:
@@ -402,8 +450,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if req.export_controls or req.icebergs:
             cf = _apply_controls(cf, w, req)
         cf = cf.with_label(req.title)
-        countries = list(req.countries) if req.countries else \
-            main_countries(w.countries)
+        countries = list(req.countries) if req.countries else main_countries(w.countries)
         for c in countries:
             w.country_index(c)
         pair = tuple(req.pair) if req.pair else _pair_arg(None, w.countries)
@@ -416,9 +463,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         rec["request"] = req.model_dump(mode="json")
         return eq, rec
 
-    @app.post("/api/whatif", tags=["what-if"], response_model=dict[str, Any],
-              responses={**nf, **cf, 200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}},
-                                           "description": "the what-if record (JSON), or the country table (CSV, Parquet)"}})
+    @app.post(
+        "/api/whatif",
+        tags=["what-if"],
+        response_model=dict[str, Any],
+        responses={
+            **nf,
+            **cf,
+            200: {
+                "content": {"text/csv": {}, "application/vnd.apache.parquet": {}},
+                "description": "the what-if record (JSON), or the country table (CSV, Parquet)",
+            },
+        },
+    )
     def whatif(body: m.WhatIfRequest, format: Literal["json", "csv", "parquet"] = "json"):
         eq, rec = run_whatif(body)
         if body.save:
@@ -444,8 +501,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return JSONResponse(out)
 
     # ---------------------------------------------------------------- replays and jobs
-    @app.post("/api/replays", status_code=202, response_model=m.JobInfo, tags=["jobs"],
-              responses={**nf, **cf, 429: {"model": m.ErrorResponse, "description": "too many jobs queued or running"}})
+    @app.post(
+        "/api/replays",
+        status_code=202,
+        response_model=m.JobInfo,
+        tags=["jobs"],
+        responses={**nf, **cf, 429: {"model": m.ErrorResponse, "description": "too many jobs queued or running"}},
+    )
     def start_replay(body: m.ReplayRequest):
         return jobs.info(submit_replay(body).id)
 
@@ -462,17 +524,30 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         sv = apply_variant(sc, body.variant)  # unknown variant -> 422 now, not in the job
         check_dates(sv)  # before any date is built
         n = len(dates(sv))
-        key = hashlib.sha256(f"{text}\0{body.variant or ''}\0{body.save}".encode()
-                             + (f"\0bands={body.bands},{body.seed},{body.level}".encode() if body.bands else b"")
-                             ).hexdigest()
+        key = hashlib.sha256(
+            f"{text}\0{body.variant or ''}\0{body.save}".encode()
+            + (f"\0bands={body.bands},{body.seed},{body.level}".encode() if body.bands else b"")
+        ).hexdigest()
         title = f"{sc.name}{' / ' + body.variant if body.variant else ''}"
-        params = {"scenario": body.scenario or sc.name, "variant": body.variant, "edited": body.text is not None,
-                  "world": sc.world, "dates": n}
+        params = {
+            "scenario": body.scenario or sc.name,
+            "variant": body.variant,
+            "edited": body.text is not None,
+            "world": sc.world,
+            "dates": n,
+        }
 
         def run(progress):
-            rp = replay(sc, worlds.get(sc.world), variant=body.variant, progress=progress,
-                        elasticities=body.elasticities, horizon=body.horizon, adjustment=body.adjustment,
-                        closure=body.closure)
+            rp = replay(
+                sc,
+                worlds.get(sc.world),
+                variant=body.variant,
+                progress=progress,
+                elasticities=body.elasticities,
+                horizon=body.horizon,
+                adjustment=body.adjustment,
+                closure=body.closure,
+            )
             run_id = None
             if body.save:
                 mod, st = open_store()
@@ -481,9 +556,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             if body.bands:
                 from detente.policy._bands import replay_bands
 
-                bands = replay_bands(sc, worlds.get(sc.world), n_draws=body.bands, seed=body.seed, level=body.level,
-                                     variant=body.variant, elasticities=body.elasticities, horizon=body.horizon,
-                                     adjustment=body.adjustment, closure=body.closure, central=rp)
+                bands = replay_bands(
+                    sc,
+                    worlds.get(sc.world),
+                    n_draws=body.bands,
+                    seed=body.seed,
+                    level=body.level,
+                    variant=body.variant,
+                    elasticities=body.elasticities,
+                    horizon=body.horizon,
+                    adjustment=body.adjustment,
+                    closure=body.closure,
+                    central=rp,
+                )
                 return _BandedResult(rp.dataset, _timeline(rp.scenario), run_id, shortage, bands.to_dict())
             return ReplayResult(rp.dataset, _timeline(rp.scenario), run_id, shortage)
 
@@ -501,24 +586,46 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def cancel_job(job_id: JobId):
         return jobs.cancel(job_id)
 
-    @app.get("/api/jobs/{job_id}/result", tags=["jobs"], response_model=dict[str, Any],
-             responses={**nf, 409: {"model": m.ErrorResponse, "description": "the job has no result (yet)"},
-                        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
-    def job_result(job_id: JobId, format: Fmt = "json", table: Table = "country",
-                   pair: Annotated[str | None, Query(max_length=64, description="'A,B' (default USA,CHN)")] = None,
-                   countries: Annotated[str | None, Query(max_length=2000, description="comma list (JSON)")] = None):
+    @app.get(
+        "/api/jobs/{job_id}/result",
+        tags=["jobs"],
+        response_model=dict[str, Any],
+        responses={
+            **nf,
+            409: {"model": m.ErrorResponse, "description": "the job has no result (yet)"},
+            200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
+        },
+    )
+    def job_result(
+        job_id: JobId,
+        format: Fmt = "json",
+        table: Table = "country",
+        pair: Annotated[str | None, Query(max_length=64, description="'A,B' (default USA,CHN)")] = None,
+        countries: Annotated[str | None, Query(max_length=2000, description="comma list (JSON)")] = None,
+    ):
         job = jobs.get(job_id)
         res = job.result
         if job.status != "done" or res is None:
             why = {"done": "its result was dropped from memory (run it again)"}.get(job.status, f"it is {job.status}")
             return _error(409, "conflict", f"job {job_id} has no result: {why}")
-        return _result_response(res.dataset, res.events, format, table, pair, countries, f"replay-{job_id}",
-                                extra={"shortage": res.shortage,
-                                       **({"bands": res.bands} if getattr(res, "bands", None) else {})})
+        return _result_response(
+            res.dataset,
+            res.events,
+            format,
+            table,
+            pair,
+            countries,
+            f"replay-{job_id}",
+            extra={"shortage": res.shortage, **({"bands": res.bands} if getattr(res, "bands", None) else {})},
+        )
 
     # ---------------------------------------------------------------- stored runs
-    @app.get("/api/runs", response_model=list[dict[str, Any]], tags=["runs"],
-             responses={404: {"model": m.ErrorResponse, "description": "no results store installed"}})
+    @app.get(
+        "/api/runs",
+        response_model=list[dict[str, Any]],
+        tags=["runs"],
+        responses={404: {"model": m.ErrorResponse, "description": "no results store installed"}},
+    )
     def list_runs():
         _, st = open_store()
         df = st.list()
@@ -531,22 +638,48 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         except (KeyError, LookupError, FileNotFoundError, ValueError) as exc:
             raise _NotFound(f"no stored run {run_id!r}") from exc
 
-    @app.get("/api/runs/{run_id}", response_model=dict[str, Any], tags=["runs"],
-             responses={404: {"model": m.ErrorResponse, "description": "unknown run or no store"}})
+    @app.get(
+        "/api/runs/{run_id}",
+        response_model=dict[str, Any],
+        tags=["runs"],
+        responses={404: {"model": m.ErrorResponse, "description": "unknown run or no store"}},
+    )
     def run_detail(run_id: RunId):
         r = load_run(run_id)
-        fields = ("id", "kind", "name", "variant", "world", "vintage", "code_version", "settings",
-                  "scenario_text", "seed", "created_at", "summary")
+        fields = (
+            "id",
+            "kind",
+            "name",
+            "variant",
+            "world",
+            "vintage",
+            "code_version",
+            "settings",
+            "scenario_text",
+            "seed",
+            "created_at",
+            "summary",
+        )
         out = {f: getattr(r, f, None) for f in fields}
         out["variables"] = {k: list(v.dims) for k, v in r.dataset.data_vars.items()}
         return json.loads(json.dumps(out, default=str))
 
-    @app.get("/api/runs/{run_id}/result", tags=["runs"], response_model=dict[str, Any],
-             responses={404: {"model": m.ErrorResponse, "description": "unknown run or no store"},
-                        200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}})
-    def run_result(run_id: RunId, format: Fmt = "json", table: Table = "country",
-                   pair: Annotated[str | None, Query(max_length=64)] = None,
-                   countries: Annotated[str | None, Query(max_length=2000)] = None):
+    @app.get(
+        "/api/runs/{run_id}/result",
+        tags=["runs"],
+        response_model=dict[str, Any],
+        responses={
+            404: {"model": m.ErrorResponse, "description": "unknown run or no store"},
+            200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}},
+        },
+    )
+    def run_result(
+        run_id: RunId,
+        format: Fmt = "json",
+        table: Table = "country",
+        pair: Annotated[str | None, Query(max_length=64)] = None,
+        countries: Annotated[str | None, Query(max_length=2000)] = None,
+    ):
         r = load_run(run_id)
         events = []
         if getattr(r, "scenario_text", None):
@@ -570,8 +703,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         path = Path(spec.origin).parent / "package_data" / "plotly.min.js" if spec and spec.origin else None
         if path is None or not path.is_file():
             raise _NotFound("plotly.js not found: install the web extra (pip install 'detente[web]')")
-        return FileResponse(str(path), media_type="text/javascript",
-                            headers={"cache-control": "public, max-age=86400"})
+        return FileResponse(str(path), media_type="text/javascript", headers={"cache-control": "public, max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 

@@ -44,8 +44,22 @@ Progress = Callable[[int, int, Any], None]
 #: the error of a job that was queued or running when the server stopped
 RESTARTED = "server restarted"
 STATE_VERSION = 1
-_PERSISTED = ("id", "kind", "title", "params", "status", "done", "total", "date", "created_at", "started_at",
-              "finished_at", "seconds", "error", "run_id")
+_PERSISTED = (
+    "id",
+    "kind",
+    "title",
+    "params",
+    "status",
+    "done",
+    "total",
+    "date",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "seconds",
+    "error",
+    "run_id",
+)
 
 
 class JobCancelled(Exception):
@@ -93,12 +107,28 @@ class Job:
         base = f"/api/jobs/{self.id}"
         links = {"self": base, "cancel": f"{base}/cancel"}
         if self.status == "done" and self.result is not None:
-            links.update({"json": f"{base}/result?format=json", "csv": f"{base}/result?format=csv",
-                          "parquet": f"{base}/result?format=parquet"})
-        return {"id": self.id, "kind": self.kind, "status": self.status, "title": self.title,
-                "params": self.params, "progress": {"done": self.done, "total": self.total, "date": self.date},
-                "created_at": self.created_at, "started_at": self.started_at, "finished_at": self.finished_at,
-                "seconds": self.seconds, "error": self.error, "run_id": self.run_id, "links": links}
+            links.update(
+                {
+                    "json": f"{base}/result?format=json",
+                    "csv": f"{base}/result?format=csv",
+                    "parquet": f"{base}/result?format=parquet",
+                }
+            )
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "title": self.title,
+            "params": self.params,
+            "progress": {"done": self.done, "total": self.total, "date": self.date},
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": self.seconds,
+            "error": self.error,
+            "run_id": self.run_id,
+            "links": links,
+        }
 
 
 class JobManager:
@@ -120,9 +150,15 @@ class JobManager:
         JSON file the job table is kept in (see the module's docstring); None: memory only.
     """
 
-    def __init__(self, workers: int = 2, max_active: int = 8, max_seconds: float = 300.0,
-                 keep_results: int = 16, keep_jobs: int = 200,
-                 state_path: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        max_active: int = 8,
+        max_seconds: float = 300.0,
+        keep_results: int = 16,
+        keep_jobs: int = 200,
+        state_path: str | os.PathLike | None = None,
+    ) -> None:
         self.workers, self.max_active, self.max_seconds = workers, max_active, max_seconds
         self.keep_results, self.keep_jobs = keep_results, keep_jobs
         self._pool: ThreadPoolExecutor | None = None  # started on first use, again after shutdown
@@ -180,19 +216,26 @@ class JobManager:
                 log.warning("cannot write the job state file %s: %s", self.state_path, exc)
 
     # ---------------------------------------------------------------- submit
-    def submit(self, kind: str, title: str, params: dict, fn: Callable[[Progress], Any], *,
-               key: str | None = None) -> Job:
+    def submit(
+        self, kind: str, title: str, params: dict, fn: Callable[[Progress], Any], *, key: str | None = None
+    ) -> Job:
         """Queue ``fn(progress)``; reuse a finished job with the same ``key`` if its result is kept."""
         with self._lock:
             if key is not None:
                 for job in reversed(self._jobs.values()):
-                    if job.key == key and job.status in ("queued", "running", "done") and \
-                            (job.status != "done" or job.result is not None) and not job.cancel_requested:
+                    if (
+                        job.key == key
+                        and job.status in ("queued", "running", "done")
+                        and (job.status != "done" or job.result is not None)
+                        and not job.cancel_requested
+                    ):
                         return job
             active = sum(j.status in ("queued", "running") for j in self._jobs.values())
             if active >= self.max_active:
-                raise TooManyJobs(f"too many jobs: {active} queued or running (limit {self.max_active}); "
-                                  "wait for one to finish or cancel one")
+                raise TooManyJobs(
+                    f"too many jobs: {active} queued or running (limit {self.max_active}); "
+                    "wait for one to finish or cancel one"
+                )
             job = Job(id=uuid.uuid4().hex[:12], kind=kind, title=title, params=params, key=key)
             self._jobs[job.id] = job
             self._prune()
@@ -242,8 +285,9 @@ class JobManager:
         else:
             self._finish(job, "done", result=result, run_id=getattr(result, "run_id", None))
 
-    def _finish(self, job: Job, status: str, *, result: Any = None, error: str | None = None,
-                run_id: str | None = None) -> None:
+    def _finish(
+        self, job: Job, status: str, *, result: Any = None, error: str | None = None, run_id: str | None = None
+    ) -> None:
         with self._lock:
             job.status, job.finished_at, job.error = status, _now(), error
             job.result, job.run_id = result, run_id
@@ -255,11 +299,11 @@ class JobManager:
 
     def _prune(self) -> None:
         kept = [j for j in self._jobs.values() if j.result is not None]
-        for j in kept[:-self.keep_results] if len(kept) > self.keep_results else []:
+        for j in kept[: -self.keep_results] if len(kept) > self.keep_results else []:
             j.result = None
         finished = [j for j in self._jobs.values() if j.status not in ("queued", "running")]
         excess = len(self._jobs) - self.keep_jobs
-        for j in finished[:max(excess, 0)]:
+        for j in finished[: max(excess, 0)]:
             del self._jobs[j.id]
 
     # ---------------------------------------------------------------- queries

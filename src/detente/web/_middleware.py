@@ -40,8 +40,9 @@ def public_text(text: str) -> str:
     return _POSIX_PATH.sub(_hide_path, text)
 
 
-def _error(status: int, code: str, message: str, problems: list[str] | None = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, problems: list[str] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """The JSON error response; messages never carry local paths or process ids."""
     body = {"code": code, "message": public_text(message), "problems": [public_text(p) for p in problems or []]}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
@@ -87,11 +88,16 @@ class _BodyLimit:
         deadline = None if self.timeout is None else loop.time() + self.timeout
         while more:
             try:
-                msg = await (receive() if deadline is None else
-                             asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0)))
+                msg = await (
+                    receive() if deadline is None else asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+                )
             except asyncio.TimeoutError:
-                resp = _error(408, "timeout", f"request body not received within {self.timeout:g} s",
-                              headers={"connection": "close"})
+                resp = _error(
+                    408,
+                    "timeout",
+                    f"request body not received within {self.timeout:g} s",
+                    headers={"connection": "close"},
+                )
                 return await resp(scope, receive, send)
             if msg["type"] == "http.disconnect":
                 return None
@@ -119,9 +125,11 @@ class _BodyLimit:
 class _SecurityHeaders:
     """ASGI middleware: no sniffing, no referrer, scripts only from this server."""
 
-    CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-           "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-           "frame-ancestors 'none'")
+    CSP = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
 
     def __init__(self, app, allowed_hosts: tuple[str, ...]) -> None:
         self.app, self.allowed = app, set(allowed_hosts)
@@ -132,14 +140,20 @@ class _SecurityHeaders:
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if "*" not in self.allowed and name not in self.allowed:
-            return await _error(400, "invalid_request", f"host {host!r} not allowed (this server "
-                                "answers on loopback only; see `detente serve --help`)")(scope, receive, send)
+            return await _error(
+                400,
+                "invalid_request",
+                f"host {host!r} not allowed (this server answers on loopback only; see `detente serve --help`)",
+            )(scope, receive, send)
 
         async def send_with_headers(msg):
             if msg["type"] == "http.response.start":
                 h = list(msg.get("headers", []))
-                h += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-                      (b"content-security-policy", self.CSP.encode())]
+                h += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"content-security-policy", self.CSP.encode()),
+                ]
                 msg = {**msg, "headers": h}
             await send(msg)
 
@@ -171,8 +185,9 @@ def timed_protocol(header_timeout: float, write_timeout: float | None = None):
         def _header_timeout(self) -> None:
             self._header_timer = None
             if self.cycle is self._timed_cycle and not self.transport.is_closing():
-                log.info("closing a connection from %s: no complete request headers within %g s",
-                         self.client, header_timeout)
+                log.info(
+                    "closing a connection from %s: no complete request headers within %g s", self.client, header_timeout
+                )
                 self.transport.close()
 
         def connection_made(self, transport) -> None:
@@ -209,8 +224,7 @@ def timed_protocol(header_timeout: float, write_timeout: float | None = None):
         def _write_timeout(self) -> None:
             self._write_timer = None
             if not self.transport.is_closing():
-                log.info("closing a connection from %s: the client read nothing for %g s",
-                         self.client, write_timeout)
+                log.info("closing a connection from %s: the client read nothing for %g s", self.client, write_timeout)
                 self.transport.abort()
 
     return TimedH11Protocol

@@ -30,6 +30,8 @@ WORLD_NAMES: tuple[str, ...] = tuple(available_worlds())
 WorldName = Literal[WORLD_NAMES]  # type: ignore[valid-type]
 
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"\S")]
+
+
 #: a label, a comma list ("USA,MEX"), a list, "all"; sectors also "goods" / "services";
 #: never empty (no empty text, list or item: an empty selector would change nothing)
 def _bounded(value: str | list[str]) -> str | list[str]:
@@ -40,10 +42,24 @@ def _bounded(value: str | list[str]) -> str | list[str]:
     return value
 
 
-Labels = Annotated[str | list[str], AfterValidator(_bounded), AfterValidator(_selector), WithJsonSchema({"anyOf": [
-    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": SELECTOR_PATTERN},
-    {"type": "array", "minItems": 1, "maxItems": 200,
-     "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"}}]})]
+Labels = Annotated[
+    str | list[str],
+    AfterValidator(_bounded),
+    AfterValidator(_selector),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": SELECTOR_PATTERN},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 200,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
+                },
+            ]
+        }
+    ),
+]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")]
 
 MAX_CHANGES = 64
@@ -69,7 +85,9 @@ class TariffChange(_Strict):
     importer: Labels = Field(description="importing country label(s), comma list or 'all'", examples=["USA"])
     exporter: Labels = Field(description="exporting country label(s), comma list or 'all'", examples=["CHN"])
     sectors: Labels = Field("goods", description="sector label(s), 'goods', 'services' or 'all'")
-    op: Literal["add", "set"] = Field("add", description="add rate_pp to the tariff in force, or set the tariff to rate_pp")
+    op: Literal["add", "set"] = Field(
+        "add", description="add rate_pp to the tariff in force, or set the tariff to rate_pp"
+    )
     rate_pp: float = Field(ge=-1000, le=1000, description="percentage points (set: >= 0)", examples=[125])
 
     @model_validator(mode="after")
@@ -78,8 +96,10 @@ class TariffChange(_Strict):
             raise ValueError(f"op 'set' needs rate_pp >= 0 (a tariff rate), got {self.rate_pp}")
         imp, exp = (_one_label(x) for x in (self.importer, self.exporter))
         if imp is not None and imp == exp:
-            raise ValueError(f"importer and exporter are the same country, {imp}: a country's own sales are "
-                             "never taxed, so this change would do nothing")
+            raise ValueError(
+                f"importer and exporter are the same country, {imp}: a country's own sales are "
+                "never taxed, so this change would do nothing"
+            )
         return self
 
 
@@ -96,6 +116,8 @@ def _elasticity_sets() -> tuple[str, ...]:
 
 
 ElasticitySet = Literal[_elasticity_sets()]  # type: ignore[valid-type]
+
+
 def _horizon(value: str) -> str:
     from detente.errors import DataError
     from detente.world._theta import normalise_horizon
@@ -109,8 +131,10 @@ def _horizon(value: str) -> str:
 
 #: 'long', or years in (0, 50] with at most three decimals and an optional 'y' (the pattern
 #: is exact: what it allows, the server accepts)
-HORIZON_PATTERN = (r"^(long|(?:0?[1-9]|[1-4][0-9])(?:\.[0-9]{1,3})?y?|50(?:\.0{1,3})?y?"
-                   r"|0{1,2}\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])y?)$")
+HORIZON_PATTERN = (
+    r"^(long|(?:0?[1-9]|[1-4][0-9])(?:\.[0-9]{1,3})?y?|50(?:\.0{1,3})?y?"
+    r"|0{1,2}\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])y?)$"
+)
 Horizon = Annotated[str, StringConstraints(pattern=HORIZON_PATTERN, max_length=8), AfterValidator(_horizon)]
 
 
@@ -121,24 +145,38 @@ class WhatIfRequest(_Strict):
     title: Annotated[str, StringConstraints(max_length=200)] = "custom what-if"
     deficits: Literal["baseline", "zero"] = "baseline"
     closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] = Field(
-        "fixed-deficits", description="how deficits adjust: fixed in levels, expenditure/output ratios fixed, "
-                                      "or balanced trade (deficits purged first)")
+        "fixed-deficits",
+        description="how deficits adjust: fixed in levels, expenditure/output ratios fixed, "
+        "or balanced trade (deficits purged first)",
+    )
     tariffs: list[TariffChange] = Field(default_factory=list, max_length=MAX_CHANGES)
     export_controls: list[ExportControlSpec] = Field(
-        default_factory=list, max_length=MAX_CHANGES,
+        default_factory=list,
+        max_length=MAX_CHANGES,
         description="licence regimes as in scenario files; the static what-if applies approval_share "
-                    "(the state after the review period)")
-    icebergs: list[IcebergSpec] = Field(default_factory=list, max_length=MAX_CHANGES,
-                                        description="non-tariff trade-cost factors (> 0)")
-    countries: list[Label] | None = Field(None, min_length=1, max_length=200, json_schema_extra={"uniqueItems": True},
-                                          description="countries to report, each once (default: main economies)")
-    pair: tuple[Label, Label] | None = Field(None, strict=False, json_schema_extra={"uniqueItems": True},
-                                             description="bilateral pair for trade by sector, two countries "
-                                                         "(default USA, CHN)")
+        "(the state after the review period)",
+    )
+    icebergs: list[IcebergSpec] = Field(
+        default_factory=list, max_length=MAX_CHANGES, description="non-tariff trade-cost factors (> 0)"
+    )
+    countries: list[Label] | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        json_schema_extra={"uniqueItems": True},
+        description="countries to report, each once (default: main economies)",
+    )
+    pair: tuple[Label, Label] | None = Field(
+        None,
+        strict=False,
+        json_schema_extra={"uniqueItems": True},
+        description="bilateral pair for trade by sector, two countries (default USA, CHN)",
+    )
     save: bool = Field(False, description="also save the result in the results store (if installed)")
     elasticities: ElasticitySet | None = Field(
-        None, description="trade-elasticity set (GET /api/elasticities), 'world' for the world file's; "
-                          "default: 'default'")
+        None,
+        description="trade-elasticity set (GET /api/elasticities), 'world' for the world file's; default: 'default'",
+    )
     horizon: Horizon = Field("1y", description="horizon of the elasticities: 1y, 3y, long or years")
 
     @field_validator("countries")
@@ -163,13 +201,19 @@ class LeverageRequest(_Strict):
     """Leverage of two countries' instruments against each other (``detente leverage``)."""
 
     world: WorldName = Field("default", description="world name (GET /api/worlds)")
-    players: tuple[Label, Label] = Field(("USA", "CHN"), strict=False, json_schema_extra={"uniqueItems": True},
-                                         description="the two sides (imposer and target in turn)")
+    players: tuple[Label, Label] = Field(
+        ("USA", "CHN"),
+        strict=False,
+        json_schema_extra={"uniqueItems": True},
+        description="the two sides (imposer and target in turn)",
+    )
     reference: Literal["baseline", "geneva-2025", "april-2025-peak"] = Field(
-        "baseline", description="the state the threats are made from: the baseline or a preset")
+        "baseline", description="the state the threats are made from: the baseline or a preset"
+    )
     elasticities: ElasticitySet | None = Field(None, description="trade-elasticity set (default: 'default')")
-    horizon: Horizon = Field("long", description="horizon of the elasticities (strategy compares permanent "
-                                                 "policies: long run by default)")
+    horizon: Horizon = Field(
+        "long", description="horizon of the elasticities (strategy compares permanent policies: long run by default)"
+    )
 
     @model_validator(mode="after")
     def _two_players(self) -> LeverageRequest:
@@ -188,27 +232,42 @@ class ScenarioText(_Strict):
 class ReplayRequest(_Strict):
     """A replay: a shipped scenario by name, or scenario YAML text (exactly one)."""
 
-    scenario: Name | None = Field(None, description="shipped scenario name (GET /api/scenarios)", examples=["us-china-2025"])
-    text: ScenarioYaml | None = Field(
-        None, description="scenario YAML text (edited in the dashboard)")
+    scenario: Name | None = Field(
+        None, description="shipped scenario name (GET /api/scenarios)", examples=["us-china-2025"]
+    )
+    text: ScenarioYaml | None = Field(None, description="scenario YAML text (edited in the dashboard)")
     variant: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        None, description="variant name, or several joined by '+'")
+        None, description="variant name, or several joined by '+'"
+    )
     save: bool = Field(False, description="also save the result in the results store (if installed)")
     elasticities: ElasticitySet | None = Field(
-        None, description="trade-elasticity set (GET /api/elasticities); default: the scenario's")
+        None, description="trade-elasticity set (GET /api/elasticities); default: the scenario's"
+    )
     horizon: Horizon | None = Field(None, description="elasticity horizon; default: the scenario's")
     adjustment: Literal["fixed", "path"] | None = Field(None, description="fixed horizon or adjustment path")
     closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] | None = Field(
-        None, description="deficit closure; default: the scenario's")
-    bands: int = Field(0, ge=0, le=200, description="uncertainty bands from this many draws of the trade "
-                                                    "elasticities (0: none; else 2 to 200)")
+        None, description="deficit closure; default: the scenario's"
+    )
+    bands: int = Field(
+        0,
+        ge=0,
+        le=200,
+        description="uncertainty bands from this many draws of the trade elasticities (0: none; else 2 to 200)",
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the elasticity draws")
     level: float = Field(0.9, ge=0.5, le=0.99, description="central coverage of the bands (0.9: 5th-95th percentiles)")
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, json_schema_extra={"oneOf": [
-        {"required": ["scenario"], "properties": {"scenario": {"type": "string"}, "text": {"type": "null"}}},
-        {"required": ["text"], "properties": {"text": {"type": "string"}, "scenario": {"type": "null"}}},
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        strict=True,
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["scenario"], "properties": {"scenario": {"type": "string"}, "text": {"type": "null"}}},
+                {"required": ["text"], "properties": {"text": {"type": "string"}, "scenario": {"type": "null"}}},
+            ]
+        },
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplayRequest:
@@ -221,8 +280,10 @@ class ReplayRequest(_Strict):
 
 # ------------------------------------------------------------------------- responses
 class ErrorBody(BaseModel):
-    code: str = Field(description="machine-readable kind: invalid_request, invalid_scenario, unknown_label, "
-                                  "not_found, too_large, too_many_jobs, conflict, internal")
+    code: str = Field(
+        description="machine-readable kind: invalid_request, invalid_scenario, unknown_label, "
+        "not_found, too_large, too_many_jobs, conflict, internal"
+    )
     message: str = Field(description="what went wrong and what to change")
     problems: list[str] = Field(default_factory=list, description="one line per problem (field, value, expected)")
 

@@ -46,8 +46,10 @@ def _event_text(e) -> str:
     if e.kind == "exemption":
         return f"exemption {lab(s.importer)}<-{lab(s.exporter)} {lab(s.sectors)} from {s.layer}: {s.share:.0%}"
     if e.kind == "export_control":
-        return (f"export licences {lab(s.exporter)}->{lab(s.importers)} {lab(s.sectors)}: coverage "
-                f"{s.coverage:.0%}, approval {s.approval_share:.0%} after {s.review_days} days")
+        return (
+            f"export licences {lab(s.exporter)}->{lab(s.importers)} {lab(s.sectors)}: coverage "
+            f"{s.coverage:.0%}, approval {s.approval_share:.0%} after {s.review_days} days"
+        )
     if e.kind == "export_tax":
         return f"export tax {lab(s.exporter)}->{lab(s.importers)} {lab(s.sectors)}: {s.rate_pp:g} pp (revenue to the exporter)"
     if e.kind == "iceberg":
@@ -56,22 +58,39 @@ def _event_text(e) -> str:
 
 
 def _timeline(sc) -> list[dict]:
-    rows = [{"index": k, "id": e.id, "date": e.date.isoformat(), "until": e.until.isoformat() if e.until else None,
-             "kind": e.kind, "text": _event_text(e) + (f" ({e.note})" if e.note else ""), "source": e.source}
-            for k, e in enumerate(sc.events)]
+    rows = [
+        {
+            "index": k,
+            "id": e.id,
+            "date": e.date.isoformat(),
+            "until": e.until.isoformat() if e.until else None,
+            "kind": e.kind,
+            "text": _event_text(e) + (f" ({e.note})" if e.note else ""),
+            "source": e.source,
+        }
+        for k, e in enumerate(sc.events)
+    ]
     return sorted(rows, key=lambda r: (r["date"], r["index"]))
 
 
 def _scenario_info(sc) -> dict:
-    return {"name": sc.name, "title": sc.title, "description": sc.description, "world": sc.world,
-            "period": {"start": sc.period.start.isoformat(), "end": sc.period.end.isoformat(), "step": sc.period.step},
-            "variants": {k: v.description for k, v in sc.variants.items()}, "n_events": len(sc.events)}
+    return {
+        "name": sc.name,
+        "title": sc.title,
+        "description": sc.description,
+        "world": sc.world,
+        "period": {"start": sc.period.start.isoformat(), "end": sc.period.end.isoformat(), "step": sc.period.step},
+        "variants": {k: v.description for k, v in sc.variants.items()},
+        "n_events": len(sc.events),
+    }
 
 
 def _check_world_name(sc) -> None:
     if sc.world not in m.WORLD_NAMES:
-        raise ScenarioError(f"scenario world {sc.world!r} is not allowed over HTTP: a request names a world "
-                            f"by name, one of {', '.join(m.WORLD_NAMES)}")
+        raise ScenarioError(
+            f"scenario world {sc.world!r} is not allowed over HTTP: a request names a world "
+            f"by name, one of {', '.join(m.WORLD_NAMES)}"
+        )
 
 
 def _pair_arg(text: str | None, countries) -> tuple[str, str]:
@@ -94,12 +113,15 @@ def dataset_table(ds, table: str, pair: tuple[str, str] | None = None):
     (importer, exporter, sector[, date]), restricted to ``pair`` in both directions when
     given; ``country_sector``: (country, sector). Extra variables give extra columns.
     """
-    dims = {"country": {"country"}, "pairs": {"importer", "exporter"},
-            "sectors": {"importer", "exporter", "sector"}, "country_sector": {"country", "sector"}}[table]
+    dims = {
+        "country": {"country"},
+        "pairs": {"importer", "exporter"},
+        "sectors": {"importer", "exporter", "sector"},
+        "country_sector": {"country", "sector"},
+    }[table]
     names = [k for k, v in ds.data_vars.items() if set(v.dims) - {"date"} == dims and v.dtype.kind in "fiu"]
     if not names:
-        raise DetenteError(f"this result has no {table!r} table; tables: " + ", ".join(
-            t for t in TABLES if t != table))
+        raise DetenteError(f"this result has no {table!r} table; tables: " + ", ".join(t for t in TABLES if t != table))
     sub = ds[names]
     if pair is not None and "importer" in dims:
         a, b = pair
@@ -117,15 +139,21 @@ def dataset_table(ds, table: str, pair: tuple[str, str] | None = None):
 
 def _table_response(df, fmt: str, stem: str) -> Response:
     if fmt == "csv":
-        return Response(df.to_csv(index=False), media_type="text/csv",
-                        headers={"content-disposition": f'attachment; filename="{stem}.csv"'})
+        return Response(
+            df.to_csv(index=False),
+            media_type="text/csv",
+            headers={"content-disposition": f'attachment; filename="{stem}.csv"'},
+        )
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf)
-    return Response(buf.getvalue(), media_type="application/vnd.apache.parquet",
-                    headers={"content-disposition": f'attachment; filename="{stem}.parquet"'})
+    return Response(
+        buf.getvalue(),
+        media_type="application/vnd.apache.parquet",
+        headers={"content-disposition": f'attachment; filename="{stem}.parquet"'},
+    )
 
 
 def replay_json(ds, events: list[dict], pair: tuple[str, str], countries: list[str]) -> dict:
@@ -133,9 +161,16 @@ def replay_json(ds, events: list[dict], pair: tuple[str, str], countries: list[s
     a, b = pair
     dates = [str(d)[:10] for d in ds["date"].values]
     out: dict[str, Any] = {
-        "meta": {k: (Path(str(v)).name if k == "scenario_file" else v if isinstance(v, (str, int, float)) else str(v))
-                 for k, v in ds.attrs.items()},
-        "dates": dates, "countries": countries, "pair": [a, b], "series": {}, "pairs": {}, "events": events,
+        "meta": {
+            k: (Path(str(v)).name if k == "scenario_file" else v if isinstance(v, (str, int, float)) else str(v))
+            for k, v in ds.attrs.items()
+        },
+        "dates": dates,
+        "countries": countries,
+        "pair": [a, b],
+        "series": {},
+        "pairs": {},
+        "events": events,
     }
     for var in ("welfare_pct", "real_wage_pct", "cpi_pct"):
         if var in ds:
@@ -147,12 +182,16 @@ def replay_json(ds, events: list[dict], pair: tuple[str, str], countries: list[s
                 entry[var] = _series(ds[var].sel(importer=imp, exporter=exp).values)
         if "trade" in ds:
             entry["trade"] = _series(ds["trade"].sel(importer=imp, exporter=exp).sum("sector").values)
-            entry["trade_base"] = float(ds["trade_base"].sel(importer=imp, exporter=exp).sum()) if "trade_base" in ds else None
+            entry["trade_base"] = (
+                float(ds["trade_base"].sel(importer=imp, exporter=exp).sum()) if "trade_base" in ds else None
+            )
         out["pairs"][f"{imp}<-{exp}"] = entry
     if "state" in ds:
         states = [str(s) for s in ds["state"].values]
         out["change_dates"] = [d for k, d in enumerate(dates) if k == 0 or states[k] != states[k - 1]]
-    if {"avg_tariff_pct", "avg_additional_tariff_pct", "trade", "trade_base", "tariff_pct", "welfare_pct"} <= set(ds.data_vars):
+    if {"avg_tariff_pct", "avg_additional_tariff_pct", "trade", "trade_base", "tariff_pct", "welfare_pct"} <= set(
+        ds.data_vars
+    ):
         out["world"] = world_json(ds, a)
     return out
 
@@ -173,13 +212,19 @@ def world_json(ds, importer: str) -> dict:
     exps, shares, base = C.import_shares(ds, importer)
     change = shares - base[:, None]
     welfare = {str(c): np.asarray(ds["welfare_pct"].sel(country=c).values, float) for c in ds["country"].values}
-    tariff = {"all": C.overall_tariff(ds, importer),
-              **{c: np.asarray(ds["avg_tariff_pct"].sel(importer=importer, exporter=c).values, float) for c in partners}}
-    back = {"all": C.faced_tariff(ds, importer),
-            **{c: np.asarray(ds["avg_tariff_pct"].sel(importer=c, exporter=importer).values, float) for c in partners}}
+    tariff = {
+        "all": C.overall_tariff(ds, importer),
+        **{c: np.asarray(ds["avg_tariff_pct"].sel(importer=importer, exporter=c).values, float) for c in partners},
+    }
+    back = {
+        "all": C.faced_tariff(ds, importer),
+        **{c: np.asarray(ds["avg_tariff_pct"].sel(importer=c, exporter=importer).values, float) for c in partners},
+    }
     a = ds.attrs
     return {
-        "importer": importer, "partners": partners, "multilateral": bool(C.is_multilateral(ds, importer)),
+        "importer": importer,
+        "partners": partners,
+        "multilateral": bool(C.is_multilateral(ds, importer)),
         "moving_partners": C.moving_partners(ds, importer),
         "retaliating_partners": C.moving_partners(ds, importer, direction="by"),
         "default_at": C.default_at(ds, importer).isoformat(),
@@ -191,11 +236,18 @@ def world_json(ds, importer: str) -> dict:
         "share_base_pct": {c: round(float(v), 6) for c, v in zip(exps, base, strict=True)},
         "share_change_pp": {c: _series(change[k]) for k, c in enumerate(exps)},
         "share_change_mean_pp": {c: round(float(C.period_mean(ds, change[k])), 6) for k, c in enumerate(exps)},
-        "units": {"tariffs": "percent (goods, fixed baseline import weights)",
-                  "welfare": C.pct_label(ds), "shares": f"percentage points of {importer} goods imports at factory prices"},
-        "provenance": {"world": str(a.get("world", "")), "vintage": str(a.get("vintage", "")),
-                       "elasticities": str(a.get("elasticities", "")), "closure": str(a.get("closure", "")),
-                       "footer": C.footer(ds)},
+        "units": {
+            "tariffs": "percent (goods, fixed baseline import weights)",
+            "welfare": C.pct_label(ds),
+            "shares": f"percentage points of {importer} goods imports at factory prices",
+        },
+        "provenance": {
+            "world": str(a.get("world", "")),
+            "vintage": str(a.get("vintage", "")),
+            "elasticities": str(a.get("elasticities", "")),
+            "closure": str(a.get("closure", "")),
+            "footer": C.footer(ds),
+        },
     }
 
 
@@ -215,8 +267,11 @@ def shortage_paths(sc, variant: str | None, world, top: int = 6) -> dict | None:
     Runs :func:`detente.shortage.simulate_scenario` if the shortage model is installed and
     an ``export_control`` event names a ``product``; otherwise returns None.
     """
-    events = list(sc.events) + [e for v in list(sc.variants.values()) + list(sc.overrides.values())
-                                for e in list(v.add_events) + list(v.replace_events.values())]
+    events = list(sc.events) + [
+        e
+        for v in list(sc.variants.values()) + list(sc.overrides.values())
+        for e in list(v.add_events) + list(v.replace_events.values())
+    ]
     if not any(e.kind == "export_control" and e.export_control.product for e in events):
         return None
     try:
@@ -231,13 +286,16 @@ def shortage_paths(sc, variant: str | None, world, top: int = 6) -> dict | None:
     lost = ds["cum_output_lost"].to_series()
     worst = [k for k, v in lost.sort_values(ascending=False).items() if v > 0][:top]
     weeks = [str(d)[:10] for d in ds["week_start"].values]
-    return {"weeks": weeks, "units": str(ds.attrs.get("units", "")),
-            "output_pct": {f"{c} {s}": _series(100 * ds["output_ratio"].sel(country=c, sector=s).values)
-                           for c, s in worst},
-            "va_lost_pct_gdp": {str(c): round(float(v), 6) for c, v in ds["va_lost_pct_gdp"].to_series().items() if v > 0}}
+    return {
+        "weeks": weeks,
+        "units": str(ds.attrs.get("units", "")),
+        "output_pct": {f"{c} {s}": _series(100 * ds["output_ratio"].sel(country=c, sector=s).values) for c, s in worst},
+        "va_lost_pct_gdp": {str(c): round(float(v), 6) for c, v in ds["va_lost_pct_gdp"].to_series().items() if v > 0},
+    }
 
 
 # ============================================================================ the app
+
 
 def _result_response(ds, events, fmt, table, pair_text, countries_text, stem, extra: dict | None = None) -> Response:
     labels = [str(c) for c in ds["country"].values] if "country" in ds.coords else []
@@ -245,10 +303,13 @@ def _result_response(ds, events, fmt, table, pair_text, countries_text, stem, ex
     if fmt == "json":
         if "date" not in ds.dims:
             df = dataset_table(ds, "country")
-            return JSONResponse({"meta": {k: str(v) for k, v in ds.attrs.items()},
-                                 "countries": json.loads(df.to_json(orient="records"))})
-        cs = [c.strip() for c in countries_text.split(",") if c.strip()] if countries_text else \
-            main_countries(labels)
+            return JSONResponse(
+                {
+                    "meta": {k: str(v) for k, v in ds.attrs.items()},
+                    "countries": json.loads(df.to_json(orient="records")),
+                }
+            )
+        cs = [c.strip() for c in countries_text.split(",") if c.strip()] if countries_text else main_countries(labels)
         for c in cs:
             if c not in labels:
                 raise UnknownLabelError(f"unknown country {c!r}; known: {', '.join(labels)}")
@@ -267,19 +328,26 @@ def _apply_controls(cf, w, req: m.WhatIfRequest):
     from detente.policy._timeline import iceberg_state, licence_wedge
 
     start = dt.date(2000, 1, 1)
-    events = [Event(date=start, export_control=x if x.regime else x.model_copy(update={"regime": f"whatif-{k}"}))
-              for k, x in enumerate(req.export_controls)]
+    events = [
+        Event(date=start, export_control=x if x.regime else x.model_copy(update={"regime": f"whatif-{k}"}))
+        for k, x in enumerate(req.export_controls)
+    ]
     events += [Event(date=start, iceberg=x) for x in req.icebergs]
     wait = max([x.review_days for x in req.export_controls], default=0)
     on = start + dt.timedelta(days=wait)
     sc = Scenario(name="whatif", period=Period(start=start, end=on), events=events)
     factor = iceberg_state(w, sc, on)
     wedge = licence_wedge(w, sc, on)
-    desc = [f"export licences {x.exporter}->{x.importers} [{x.sectors}] coverage {x.coverage:g} approval {x.approval_share:g}"
-            for x in req.export_controls] + [f"iceberg {x.importer}<-{x.exporter} [{x.sectors}] x{x.factor:g}" for x in req.icebergs]
-    return dataclasses.replace(cf, iceberg=np.asarray(cf.iceberg) * factor,
-                               export_taxes=(1.0 + np.asarray(cf.export_taxes)) * (1.0 + wedge) - 1.0,
-                               changes=cf.changes + tuple(desc))
+    desc = [
+        f"export licences {x.exporter}->{x.importers} [{x.sectors}] coverage {x.coverage:g} approval {x.approval_share:g}"
+        for x in req.export_controls
+    ] + [f"iceberg {x.importer}<-{x.exporter} [{x.sectors}] x{x.factor:g}" for x in req.icebergs]
+    return dataclasses.replace(
+        cf,
+        iceberg=np.asarray(cf.iceberg) * factor,
+        export_taxes=(1.0 + np.asarray(cf.export_taxes)) * (1.0 + wedge) - 1.0,
+        changes=cf.changes + tuple(desc),
+    )
 
 
 def _average_tariffs(w, cf, pair) -> list[dict]:
@@ -293,6 +361,12 @@ def _average_tariffs(w, cf, pair) -> list[dict]:
     out = []
     for imp, exp in (pair, pair[::-1]):
         n, i = w.country_index(imp), w.country_index(exp)
-        out.append({"importer": imp, "exporter": exp, "baseline_pct": _nan_to_none(float(before[n, i])),
-                    "counterfactual_pct": _nan_to_none(float(after[n, i]))})
+        out.append(
+            {
+                "importer": imp,
+                "exporter": exp,
+                "baseline_pct": _nan_to_none(float(before[n, i])),
+                "counterfactual_pct": _nan_to_none(float(after[n, i])),
+            }
+        )
     return out

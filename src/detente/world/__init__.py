@@ -33,4 +33,17 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at
     from detente.world._world import Baseline, World, WorldMeta  # noqa: F401
 
 __getattr__, __dir__ = lazy(__name__, _EXPORTS)
-__all__ = ["Baseline", "World", "WorldMeta", "aggregate", "available_worlds", "load_cp2015", "load_world", "random_world", "read_csv_world", "read_world", "save_world", "write_csv_world"]
+__all__ = [
+    "Baseline",
+    "World",
+    "WorldMeta",
+    "aggregate",
+    "available_worlds",
+    "load_cp2015",
+    "load_world",
+    "random_world",
+    "read_csv_world",
+    "read_world",
+    "save_world",
+    "write_csv_world",
+]

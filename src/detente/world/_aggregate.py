@@ -17,7 +17,9 @@ from detente.errors import DataError, UnknownLabelError
 from detente.world._world import World, WorldMeta
 
 
-def membership(labels: Sequence[str], groups: Mapping[str, Sequence[str]] | None, what: str) -> tuple[tuple[str, ...], np.ndarray]:
+def membership(
+    labels: Sequence[str], groups: Mapping[str, Sequence[str]] | None, what: str
+) -> tuple[tuple[str, ...], np.ndarray]:
     """0/1 matrix (new, old) from a mapping ``new label -> old labels``.
 
     ``None`` keeps the labels as they are. Every old label must belong to exactly one
@@ -50,9 +52,14 @@ def membership(labels: Sequence[str], groups: Mapping[str, Sequence[str]] | None
     return new, M
 
 
-def aggregate(world: World, countries: Mapping[str, Sequence[str]] | None = None,
-              sectors: Mapping[str, Sequence[str]] | None = None, *, name: str | None = None,
-              sector_names: Sequence[str] | None = None) -> World:
+def aggregate(
+    world: World,
+    countries: Mapping[str, Sequence[str]] | None = None,
+    sectors: Mapping[str, Sequence[str]] | None = None,
+    *,
+    name: str | None = None,
+    sector_names: Sequence[str] | None = None,
+) -> World:
     """Aggregate ``world`` into regions and sector groups (mappings new -> old labels)."""
     c_new, C = membership(world.countries, countries, "country")
     s_new, S = membership(world.sectors, sectors, "sector")
@@ -74,18 +81,34 @@ def aggregate(world: World, countries: Mapping[str, Sequence[str]] | None = None
         w = foreign[m]
         theta[a] = (w @ world.theta[m] / w.sum()) if w.sum() > 0 else world.theta[m].mean()
     meta = world.meta
-    long_names = tuple(sector_names) if sector_names is not None else (
-        meta.sector_names if sectors is None else ())
+    long_names = tuple(sector_names) if sector_names is not None else (meta.sector_names if sectors is None else ())
     services = set(world.services)
-    new_services = tuple(a for r, a in enumerate(s_new)
-                         if all(world.sectors[j] in services for j in np.nonzero(S[r])[0]))
-    new_meta = WorldMeta(
-        name=name or f"{meta.name}-aggregated", vintage=meta.vintage, year=meta.year,
-        units=meta.units, sources=meta.sources,
-        notes=meta.notes + (f"aggregated from {meta.name!r} ({world.n_countries} countries x "
-                            f"{world.n_sectors} sectors) to {len(c_new)} x {len(s_new)}",),
-        sector_names=long_names, services=new_services,
+    new_services = tuple(
+        a for r, a in enumerate(s_new) if all(world.sectors[j] in services for j in np.nonzero(S[r])[0])
     )
-    return World.from_flows(c_new, s_new, trade=T_agg, tariffs=tau, inter_use=U_agg,
-                            final_use=F_agg, theta=theta, uses_at="purchaser", meta=new_meta,
-                            tol=1e-6)
+    new_meta = WorldMeta(
+        name=name or f"{meta.name}-aggregated",
+        vintage=meta.vintage,
+        year=meta.year,
+        units=meta.units,
+        sources=meta.sources,
+        notes=meta.notes
+        + (
+            f"aggregated from {meta.name!r} ({world.n_countries} countries x "
+            f"{world.n_sectors} sectors) to {len(c_new)} x {len(s_new)}",
+        ),
+        sector_names=long_names,
+        services=new_services,
+    )
+    return World.from_flows(
+        c_new,
+        s_new,
+        trade=T_agg,
+        tariffs=tau,
+        inter_use=U_agg,
+        final_use=F_agg,
+        theta=theta,
+        uses_at="purchaser",
+        meta=new_meta,
+        tol=1e-6,
+    )

@@ -78,8 +78,9 @@ def read_balance_targets(path: str | Path | None = None) -> tuple[list[BalanceTa
                 total = float(row["total"])  # exports minus imports, USD billion
             except ValueError:
                 raise DataError(f"{where}: level row {eco!r} has no numeric total") from None
-            targets.append(BalanceTarget(eco, kind, -1e3 * total, -1 if total > 0 else 1,
-                                         row["period"], row["source"], row["url"]))
+            targets.append(
+                BalanceTarget(eco, kind, -1e3 * total, -1 if total > 0 else 1, row["period"], row["source"], row["url"])
+            )
         elif kind == "sign":
             vals = [row.get(k, "") for k in ("total", "goods")]
             num = next((v for v in vals if v.strip()), "")
@@ -87,8 +88,7 @@ def read_balance_targets(path: str | Path | None = None) -> tuple[list[BalanceTa
                 x = float(num.split()[0])
             except (ValueError, IndexError):
                 raise DataError(f"{where}: sign row {eco!r} has no signed figure") from None
-            targets.append(BalanceTarget(eco, kind, None, -1 if x > 0 else 1, row["period"],
-                                         row["source"], row["url"]))
+            targets.append(BalanceTarget(eco, kind, None, -1 if x > 0 else 1, row["period"], row["source"], row["url"]))
         else:
             raise DataError(f"{where}: row {eco!r}: kind must be 'level' or 'sign', not {kind!r}")
     return targets, rows
@@ -118,9 +118,15 @@ def node_deficits(Z: np.ndarray, by_origin: np.ndarray, n_countries: int) -> np.
     return (T.sum(axis=0) - dom) - (T.sum(axis=1) - dom)
 
 
-def fit_balances(Z: np.ndarray, prior: np.ndarray, countries: Sequence[str],
-                 targets: Sequence[BalanceTarget], *, sign_margin: float = 0.01,
-                 maxiter: int = 2000) -> BalanceFit:
+def fit_balances(
+    Z: np.ndarray,
+    prior: np.ndarray,
+    countries: Sequence[str],
+    targets: Sequence[BalanceTarget],
+    *,
+    sign_margin: float = 0.01,
+    maxiter: int = 2000,
+) -> BalanceFit:
     """Minimum cross-entropy change of the final sales ``prior`` meeting the balances.
 
     Parameters
@@ -203,13 +209,28 @@ def fit_balances(Z: np.ndarray, prior: np.ndarray, countries: Sequence[str],
         return phi / scale, grad / scale
 
     bounds = [(0.0 if lo[k] == 0.0 else None, 0.0 if hi[k] == 0.0 else None) for k in range(K)]
-    res = minimize(dual, np.zeros(K), jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": maxiter, "ftol": 1e-15, "gtol": 1e-12, "maxcor": 20})
+    res = minimize(
+        dual,
+        np.zeros(K),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": maxiter, "ftol": 1e-15, "gtol": 1e-12, "maxcor": 20},
+    )
     mu = res.x
     X, _ = solve(mu)
     D1 = node_deficits(Z, X, N)
-    table = tuple({"economy": t.economy, "kind": t.kind, "period": t.period,
-                   "target": t.deficit if t.kind == "level" else float(goal[k]), "sign": t.sign, "prior": float(D0[idx[t.economy]]),
-                   "achieved": float(D1[idx[t.economy]])} for k, t in enumerate(use))
+    table = tuple(
+        {
+            "economy": t.economy,
+            "kind": t.kind,
+            "period": t.period,
+            "target": t.deficit if t.kind == "level" else float(goal[k]),
+            "sign": t.sign,
+            "prior": float(D0[idx[t.economy]]),
+            "achieved": float(D1[idx[t.economy]]),
+        }
+        for k, t in enumerate(use)
+    )
     moved = float(np.abs(X - P).sum() / scale)
     return BalanceFit(X, table, moved, bool(res.success), mu)

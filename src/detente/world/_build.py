@@ -54,25 +54,45 @@ BENCH_MEMBER = "sanction_simulator/data/bench_cache.npz"
 BENCH_SHA256 = "572753a929a2916dde290c8a3925599ac7f0f2e398b499a550e9cd5dc92f61c7"
 FULL_NAME = "oecd-icio-2022"
 COMPACT_NAME = "oecd-icio-2022-compact"
-VINTAGE = ("OECD ICIO 2025 release, reference year 2022 "
-           "(via sanction-simulator 0.1.4 bench_cache.npz)")
+VINTAGE = "OECD ICIO 2025 release, reference year 2022 (via sanction-simulator 0.1.4 bench_cache.npz)"
 _KEYS = ("A", "omb", "go", "z", "countries", "sectors")
 
-ICIO_COUNTRIES = tuple("""AGO ARE ARG AUS AUT BEL BGD BGR BLR BRA BRN CAN CHE CHL CHN CIV
+ICIO_COUNTRIES = tuple(
+    """AGO ARE ARG AUS AUT BEL BGD BGR BLR BRA BRN CAN CHE CHL CHN CIV
 CMR COD COL CRI CYP CZE DEU DNK EGY ESP EST FIN FRA GBR GRC HKG HRV HUN IDN IND IRL ISL
 ISR ITA JOR JPN KAZ KHM KOR LAO LTU LUX LVA MAR MEX MLT MMR MYS NGA NLD NOR NZL PAK PER
-PHL POL PRT ROU RUS SAU SEN SGP STP SVK SVN SWE THA TUN TUR TWN UKR USA VNM ZAF""".split())
+PHL POL PRT ROU RUS SAU SEN SGP STP SVK SVN SWE THA TUN TUR TWN UKR USA VNM ZAF""".split()
+)
 ICIO_INDUSTRIES = tuple(ICIO_INDUSTRY_NAMES)
 
 COMPACT_REGIONS: dict[str, list[str]] = {
-    **{c: [c] for c in ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "IND",
-                        "GBR", "FRA", "ITA", "BRA", "AUS", "RUS")},
+    **{
+        c: [c]
+        for c in (
+            "USA",
+            "CHN",
+            "MEX",
+            "CAN",
+            "JPN",
+            "KOR",
+            "TWN",
+            "VNM",
+            "DEU",
+            "IND",
+            "GBR",
+            "FRA",
+            "ITA",
+            "BRA",
+            "AUS",
+            "RUS",
+        )
+    },
     "EUR": "AUT BEL BGR CYP CZE DNK ESP EST FIN GRC HRV HUN IRL LTU LUX LVA MLT NLD POL PRT "
-           "ROU SVK SVN SWE".split(),  # rest of the EU-27
+    "ROU SVK SVN SWE".split(),  # rest of the EU-27
     "ASE": "BRN IDN KHM LAO MMR MYS PHL SGP THA".split(),  # rest of ASEAN
     "LAM": "ARG CHL COL CRI PER".split(),  # rest of Latin America
     "ROW": "AGO ARE BGD BLR CHE CIV CMR COD EGY HKG ISL ISR JOR KAZ MAR NGA NOR NZL PAK SAU "
-           "SEN STP TUN TUR UKR ZAF".split(),
+    "SEN STP TUN TUR UKR ZAF".split(),
 }
 _COMPACT = (  # code, ICIO industries, long name
     ("AGR", "A01 A02 A03", "Agriculture, forestry and fishing"),
@@ -114,8 +134,18 @@ def fetch_benchmark(cache_dir: Path) -> Path:
     if wheel.is_file():
         return wheel
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-d", str(cache_dir), BENCH_PACKAGE]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-d",
+        str(cache_dir),
+        BENCH_PACKAGE,
+    ]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -125,7 +155,8 @@ def fetch_benchmark(cache_dir: Path) -> Path:
         raise DataError(
             f"could not download {BENCH_PACKAGE} into {str(cache_dir)!r} (offline?): "
             f"{' | '.join(tail) or 'no wheel'}. Put {BENCH_WHEEL} there by hand, or pass "
-            "the wheel or its bench_cache.npz as the source")
+            "the wheel or its bench_cache.npz as the source"
+        )
     return wheel
 
 
@@ -157,8 +188,10 @@ def read_benchmark(wheel_or_npz: Path, *, expected_sha256: str | None = BENCH_SH
         raise DataError(f"{str(path)!r} holds no readable {BENCH_MEMBER}: {exc}") from None
     digest = hashlib.sha256(raw).hexdigest()
     if expected_sha256 is not None and digest != expected_sha256:
-        raise DataError(f"{str(path)!r}: bench_cache.npz has sha256 {digest}, expected "
-                        f"{expected_sha256}: the file is corrupt or another version")
+        raise DataError(
+            f"{str(path)!r}: bench_cache.npz has sha256 {digest}, expected "
+            f"{expected_sha256}: the file is corrupt or another version"
+        )
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as d:
             del raw
@@ -175,8 +208,10 @@ def read_benchmark(wheel_or_npz: Path, *, expected_sha256: str | None = BENCH_SH
         out[k] = np.asarray(out[k], dtype=np.float64)
     R = len(out["countries"]) * len(out["sectors"])
     if out["A"].shape != (R, R) or any(out[k].shape != (R,) for k in ("omb", "go", "z")):
-        raise DataError(f"{str(path)!r}: array shapes do not match {len(out['countries'])} "
-                        f"countries x {len(out['sectors'])} sectors")
+        raise DataError(
+            f"{str(path)!r}: array shapes do not match {len(out['countries'])} "
+            f"countries x {len(out['sectors'])} sectors"
+        )
     out.update(audit=audit, sha256=digest, sector_names=names)
     return out
 
@@ -203,8 +238,9 @@ class FinalDemandFit:
     domestic_fallback: tuple[tuple[int, int], ...]
 
 
-def reconstruct_final_demand(Z: np.ndarray, z: np.ndarray, n_countries: int, *,
-                             match_totals: bool = True) -> FinalDemandFit:
+def reconstruct_final_demand(
+    Z: np.ndarray, z: np.ndarray, n_countries: int, *, match_totals: bool = True
+) -> FinalDemandFit:
     """Destination split of final demand, assuming final sourcing = intermediate sourcing.
 
     Per sector j, ``pi_ni^j = M_ni^j / sum_i M_ni^j`` with ``M_ni^j = sum_k Z[(j,i),(k,n)]``
@@ -244,7 +280,7 @@ def reconstruct_final_demand(Z: np.ndarray, z: np.ndarray, n_countries: int, *,
     F = np.zeros((N, J))
     resid = np.zeros(J)
     for j in range(J):
-        b = z[j * N:(j + 1) * N]
+        b = z[j * N : (j + 1) * N]
         scale = b.max()
         if scale <= 0:
             continue
@@ -253,8 +289,7 @@ def reconstruct_final_demand(Z: np.ndarray, z: np.ndarray, n_countries: int, *,
             f = np.linalg.solve(A, b / scale)
         except np.linalg.LinAlgError:
             f = -np.ones(N)
-        if not (np.isfinite(f).all() and f.min() >= -1e-12 and
-                np.abs(A @ f - b / scale).max() <= 1e-10):
+        if not (np.isfinite(f).all() and f.min() >= -1e-12 and np.abs(A @ f - b / scale).max() <= 1e-10):
             f, _ = nnls(A, b / scale, maxiter=50 * N)
         F[:, j] = np.maximum(f, 0.0) * scale
         resid[j] = np.abs(A @ F[:, j] - b).sum() / b.sum()
@@ -292,10 +327,15 @@ def _resolve_targets(balance_targets: BalanceTargetsArg, sha256: str) -> list:
     return list(balance_targets)
 
 
-def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
-                     theta: ThetaArg = None, expected_sha256: str | None = BENCH_SHA256,
-                     cache_dir: Path | None = None,
-                     balance_targets: BalanceTargetsArg = "auto") -> World:
+def build_icio_world(
+    source: Path | None = None,
+    *,
+    tariffs: TariffsArg = None,
+    theta: ThetaArg = None,
+    expected_sha256: str | None = BENCH_SHA256,
+    cache_dir: Path | None = None,
+    balance_targets: BalanceTargetsArg = "auto",
+) -> World:
     """The full OECD ICIO 2022 world (80 economies x 50 industries, USD million).
 
     Parameters
@@ -333,61 +373,83 @@ def build_icio_world(source: Path | None = None, *, tariffs: TariffsArg = None,
 
         bfit = fit_balances(Z, final, countries, targets)
         final = bfit.by_origin
-        worst = max((abs(r["achieved"] - r["target"]) for r in bfit.table if r["kind"] == "level"),
-                    default=0.0)
+        worst = max((abs(r["achieved"] - r["target"]) for r in bfit.table if r["kind"] == "level"), default=0.0)
         balance_notes = (
             f"trade balances fitted to {len(bfit.table)} observed 2022 targets "
             "(data/trade_balances_2022.csv; minimum cross-entropy change of final sales, "
             f"{bfit.moved:.3%} of final sales moved, converged={bfit.converged}): "
-            + "; ".join(f"{r['economy']} {r['kind']} deficit target {r['target'] / 1e3:+.1f} "
-                        f"achieved {r['achieved'] / 1e3:+.1f} (prior {r['prior'] / 1e3:+.1f}) USD bn"
-                        for r in bfit.table)
-            + f"; largest level-target miss {worst:.3g} USD million",)
+            + "; ".join(
+                f"{r['economy']} {r['kind']} deficit target {r['target'] / 1e3:+.1f} "
+                f"achieved {r['achieved'] / 1e3:+.1f} (prior {r['prior'] / 1e3:+.1f}) USD bn"
+                for r in bfit.table
+            )
+            + f"; largest level-target miss {worst:.3g} USD million",
+        )
     sales = Z.sum(axis=1) + final.sum(axis=1)
     gap = float(np.abs(sales - go).max() / max(float(go.max()), 1.0))
     tau, th, policy_notes = resolve_policy(countries, industries, tariffs, theta)
     worst = np.argsort(fit.residual_by_sector)[::-1][:3]
     audit = bench["audit"]
     notes = (
-        "world = the 80 economies of the benchmark; the OECD rest-of-world region (ROW) is "
-        "left out: purchases from ROW are missing, sales to ROW count as final demand of the 80",
-        "intermediate flows Z = A * (omb * go) at basic prices; final demand split by "
-        "destination assuming final sourcing shares = intermediate sourcing shares (NNLS)",
-        f"final-demand fit: overall residual {fit.residual:.3%} of final sales; worst sectors "
-        + ", ".join(f"{industries[j]} {fit.residual_by_sector[j]:.2%}" for j in worst)
-        + f"; final sales then rescaled to each node's benchmark total ({fit.rescaled:.3%} moved)",
-        f"{len(fit.domestic_fallback)} (country, industry) buyers without intermediate "
-        "purchases: final demand sourced at home",
-        f"gross output = sales (intermediate + fitted final); max gap to ICIO output "
-        f"{gap:.3%} of the largest output",
-        f"benchmark audit: {json.dumps(audit, sort_keys=True)}",
-    ) + balance_notes + policy_notes
+        (
+            "world = the 80 economies of the benchmark; the OECD rest-of-world region (ROW) is "
+            "left out: purchases from ROW are missing, sales to ROW count as final demand of the 80",
+            "intermediate flows Z = A * (omb * go) at basic prices; final demand split by "
+            "destination assuming final sourcing shares = intermediate sourcing shares (NNLS)",
+            f"final-demand fit: overall residual {fit.residual:.3%} of final sales; worst sectors "
+            + ", ".join(f"{industries[j]} {fit.residual_by_sector[j]:.2%}" for j in worst)
+            + f"; final sales then rescaled to each node's benchmark total ({fit.rescaled:.3%} moved)",
+            f"{len(fit.domestic_fallback)} (country, industry) buyers without intermediate "
+            "purchases: final demand sourced at home",
+            f"gross output = sales (intermediate + fitted final); max gap to ICIO output "
+            f"{gap:.3%} of the largest output",
+            f"benchmark audit: {json.dumps(audit, sort_keys=True)}",
+        )
+        + balance_notes
+        + policy_notes
+    )
     names = bench["sector_names"]
     meta = WorldMeta(
-        name=FULL_NAME, vintage=VINTAGE, year=2022, units="USD million",
-        sources=("OECD Inter-Country Input-Output tables, 2025 release, reference year 2022, "
-                 "https://www.oecd.org/en/data/datasets/inter-country-input-output-tables.html "
-                 "(CC BY 4.0)",
-                 f"{BENCH_PACKAGE} (MIT), {BENCH_MEMBER}, sha256 {bench['sha256']}"),
-        notes=notes, sector_names=tuple(names.get(j, j) for j in industries),
-        services=tuple(j for j in industries if j in ICIO_SERVICES))
-    return world_from_node_flows(Z, final, countries, industries, tariffs=tau,
-                                 theta=th, meta=meta)
+        name=FULL_NAME,
+        vintage=VINTAGE,
+        year=2022,
+        units="USD million",
+        sources=(
+            "OECD Inter-Country Input-Output tables, 2025 release, reference year 2022, "
+            "https://www.oecd.org/en/data/datasets/inter-country-input-output-tables.html "
+            "(CC BY 4.0)",
+            f"{BENCH_PACKAGE} (MIT), {BENCH_MEMBER}, sha256 {bench['sha256']}",
+        ),
+        notes=notes,
+        sector_names=tuple(names.get(j, j) for j in industries),
+        services=tuple(j for j in industries if j in ICIO_SERVICES),
+    )
+    return world_from_node_flows(Z, final, countries, industries, tariffs=tau, theta=th, meta=meta)
 
 
 def build_compact_world(full: World) -> World:
     """Aggregate the full world to :data:`COMPACT_REGIONS` x :data:`COMPACT_SECTORS`."""
     from detente.world._aggregate import aggregate
 
-    return aggregate(full, countries=COMPACT_REGIONS, sectors=COMPACT_SECTORS, name=COMPACT_NAME,
-                     sector_names=[COMPACT_SECTOR_NAMES[s] for s in COMPACT_SECTORS])
+    return aggregate(
+        full,
+        countries=COMPACT_REGIONS,
+        sectors=COMPACT_SECTORS,
+        name=COMPACT_NAME,
+        sector_names=[COMPACT_SECTOR_NAMES[s] for s in COMPACT_SECTORS],
+    )
 
 
-def build_default_worlds(out_dir: Path, *, compact_path: Path | None = None,
-                         source: Path | None = None, tariffs: TariffsArg = None,
-                         theta: ThetaArg = None,
-                         expected_sha256: str | None = BENCH_SHA256,
-                         balance_targets: BalanceTargetsArg = "auto") -> dict[str, Path]:
+def build_default_worlds(
+    out_dir: Path,
+    *,
+    compact_path: Path | None = None,
+    source: Path | None = None,
+    tariffs: TariffsArg = None,
+    theta: ThetaArg = None,
+    expected_sha256: str | None = BENCH_SHA256,
+    balance_targets: BalanceTargetsArg = "auto",
+) -> dict[str, Path]:
     """Build and save the full world (``out_dir/worlds/oecd-icio-2022.nc``) and, when
     ``compact_path`` is given, the compact one there (e.g.
     ``src/detente/data/world_oecd_icio_2022_compact.nc``). Files are written atomically.
@@ -396,8 +458,14 @@ def build_default_worlds(out_dir: Path, *, compact_path: Path | None = None,
     from detente.world._io import save_world
 
     out_dir = Path(out_dir)
-    full = build_icio_world(source, tariffs=tariffs, theta=theta, expected_sha256=expected_sha256,
-                            cache_dir=out_dir / "cache", balance_targets=balance_targets).check()
+    full = build_icio_world(
+        source,
+        tariffs=tariffs,
+        theta=theta,
+        expected_sha256=expected_sha256,
+        cache_dir=out_dir / "cache",
+        balance_targets=balance_targets,
+    ).check()
     written = {FULL_NAME: save_world(full, out_dir / "worlds" / f"{FULL_NAME}.nc")}
     if compact_path is not None:
         written[COMPACT_NAME] = save_world(build_compact_world(full).check(), Path(compact_path))

@@ -45,8 +45,14 @@ ONE_SECTOR = "total"
 class _Table:
     """A CSV file read as text, with the file name and line numbers for errors."""
 
-    def __init__(self, path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (),
-                 columns: Mapping[str, str] | None = None, extra: str = "error") -> None:
+    def __init__(
+        self,
+        path: Path,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+        columns: Mapping[str, str] | None = None,
+        extra: str = "error",
+    ) -> None:
         import pandas as pd
 
         self.path = path
@@ -62,13 +68,17 @@ class _Table:
         known = set(required) | set(optional)
         missing = [c for c in required if c not in df.columns]
         if missing:
-            raise DataError(f"{path}: missing column(s) {', '.join(map(repr, missing))}; the file has "
-                            f"{', '.join(map(repr, df.columns))} (map names with columns={{'value': 'trade'}})")
+            raise DataError(
+                f"{path}: missing column(s) {', '.join(map(repr, missing))}; the file has "
+                f"{', '.join(map(repr, df.columns))} (map names with columns={{'value': 'trade'}})"
+            )
         unknown = [c for c in df.columns if c not in known]
         if unknown and extra == "error":
-            raise DataError(f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; expected "
-                            f"{', '.join(required)} and optionally {', '.join(optional) or 'nothing else'} "
-                            "(pass extra_columns='ignore' to skip other columns)")
+            raise DataError(
+                f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; expected "
+                f"{', '.join(required)} and optionally {', '.join(optional) or 'nothing else'} "
+                "(pass extra_columns='ignore' to skip other columns)"
+            )
         self.df = df[[c for c in df.columns if c in known]].copy()
         for c in self.df.columns:
             self.df[c] = self.df[c].str.strip()
@@ -111,8 +121,9 @@ def _index(labels: list[str]) -> dict[str, int]:
     return out
 
 
-def _theta_from(theta, table: _Table | None, directory: Path | None, sectors: tuple[str, ...],
-                sec_of_row: list[str] | None) -> np.ndarray:
+def _theta_from(
+    theta, table: _Table | None, directory: Path | None, sectors: tuple[str, ...], sec_of_row: list[str] | None
+) -> np.ndarray:
     J = len(sectors)
     if theta is not None and not isinstance(theta, (str, os.PathLike, Mapping)):
         arr = np.broadcast_to(np.asarray(theta, float), (J,)).copy()
@@ -137,24 +148,36 @@ def _theta_from(theta, table: _Table | None, directory: Path | None, sectors: tu
         d = {}
         for k, (s, v) in enumerate(zip(sec_of_row, vals)):
             if s in d and d[s] != v:
-                raise DataError(f"{table.path}, row {table.line(k)}, column 'theta': {v:g} differs from "
-                                f"{d[s]:g} given earlier for sector {s!r} (one elasticity per sector)")
+                raise DataError(
+                    f"{table.path}, row {table.line(k)}, column 'theta': {v:g} differs from "
+                    f"{d[s]:g} given earlier for sector {s!r} (one elasticity per sector)"
+                )
             d[s] = v
         return _theta_from(d, None, None, sectors, None)
     else:
-        raise DataError("no trade elasticity: pass theta= (a number, a {sector: theta} mapping or a "
-                        "theta.csv path), or give a 'theta' column or a theta.csv file")
+        raise DataError(
+            "no trade elasticity: pass theta= (a number, a {sector: theta} mapping or a "
+            "theta.csv path), or give a 'theta' column or a theta.csv file"
+        )
     if not (np.isfinite(arr).all() and (arr > 0).all()):
         raise DataError(f"theta: trade elasticities must be positive numbers, got {arr.tolist()}")
     return arr
 
 
-def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = None,
-                   io: str | os.PathLike | bool | None = None,
-                   value_added: str | os.PathLike | None = None,
-                   columns: Mapping[str, str] | None = None, extra_columns: str = "error",
-                   missing: str = "error", year: str | int | None = None, units: str | None = None,
-                   tol: float = 1e-6) -> World:
+def read_csv_world(
+    path: str | os.PathLike,
+    *,
+    theta=None,
+    name: str | None = None,
+    io: str | os.PathLike | bool | None = None,
+    value_added: str | os.PathLike | None = None,
+    columns: Mapping[str, str] | None = None,
+    extra_columns: str = "error",
+    missing: str = "error",
+    year: str | int | None = None,
+    units: str | None = None,
+    tol: float = 1e-6,
+) -> World:
     """Build a :class:`World` from CSV files of bilateral flows (docs/csv_worlds.md).
 
     Parameters
@@ -204,16 +227,19 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
     bad = np.nonzero(tariff <= -1.0)[0]
     if bad.size:
         k = int(bad[0])
-        raise DataError(f"{flows_path}, row {t.line(k)}, column 'tariff': {100 * tariff[k]:g}% "
-                        "(a tariff must be above -100%)")
+        raise DataError(
+            f"{flows_path}, row {t.line(k)}, column 'tariff': {100 * tariff[k]:g}% (a tariff must be above -100%)"
+        )
     T = np.zeros((N, N, J))  # T[n, i, j]: sales of exporter i to importer n
     tau = np.zeros((N, N, J))
     seen = np.full((N, N, J), -1, dtype=np.int64)
     for k, (e, m, s) in enumerate(zip(exp_l, imp_l, sec_l)):
         n, i, j = ci[m], ci[e], si[s]
         if seen[n, i, j] >= 0:
-            raise DataError(f"{flows_path}, row {t.line(k)}: flow {e}->{m} in sector {s!r} appears twice "
-                            f"(first on row {t.line(int(seen[n, i, j]))})")
+            raise DataError(
+                f"{flows_path}, row {t.line(k)}: flow {e}->{m} in sector {s!r} appears twice "
+                f"(first on row {t.line(int(seen[n, i, j]))})"
+            )
         seen[n, i, j] = k
         T[n, i, j], tau[n, i, j] = value[k], tariff[k]
     if t.has("output"):  # exporter's gross output per sector
@@ -224,22 +250,28 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
             if np.isnan(Yin[i, j]):
                 Yin[i, j] = out[k]
             elif Yin[i, j] != out[k]:
-                raise DataError(f"{flows_path}, row {t.line(k)}, column 'output': {out[k]:g} differs from "
-                                f"{Yin[i, j]:g} given earlier for exporter {e} in {s!r}")
+                raise DataError(
+                    f"{flows_path}, row {t.line(k)}, column 'output': {out[k]:g} differs from "
+                    f"{Yin[i, j]:g} given earlier for exporter {e} in {s!r}"
+                )
         for i in range(N):
             for j in range(J):
                 if seen[i, i, j] < 0 and not np.isnan(Yin[i, j]):
                     dom = Yin[i, j] - (T[:, i, j].sum() - T[i, i, j])
                     if dom < -tol * max(Yin[i, j], 1e-300):
-                        raise DataError(f"{flows_path}: output of {countries[i]} in {sectors[j]!r} "
-                                        f"({Yin[i, j]:g}) is below its exports ({Yin[i, j] - dom:g})")
+                        raise DataError(
+                            f"{flows_path}: output of {countries[i]} in {sectors[j]!r} "
+                            f"({Yin[i, j]:g}) is below its exports ({Yin[i, j] - dom:g})"
+                        )
                     T[i, i, j], seen[i, i, j] = max(dom, 0.0), 0
         scale = max(float(np.nanmax(Yin)), 1e-300)
         gap = np.abs(T.sum(axis=0) - Yin) / scale
         if np.nanmax(gap) > tol:
             i, j = np.unravel_index(int(np.nanargmax(gap)), gap.shape)
-            raise DataError(f"{flows_path}: column 'output' of {countries[i]} in {sectors[j]!r} is "
-                            f"{Yin[i, j]:g} but its sales add up to {T[:, i, j].sum():g}")
+            raise DataError(
+                f"{flows_path}: column 'output' of {countries[i]} in {sectors[j]!r} is "
+                f"{Yin[i, j]:g} but its sales add up to {T[:, i, j].sum():g}"
+            )
     absent = np.argwhere(seen < 0)
     if absent.size:
         dom_absent = [(n, i, j) for n, i, j in absent if n == i]
@@ -249,15 +281,21 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
             raise DataError(
                 f"{flows_path}: {len(absent)} of {N * N * J} (exporter, importer, sector) rows are missing, "
                 f"e.g. the {what} {countries[i]}->{countries[n]} in {sectors[j]!r}; give every pair "
-                + ("(domestic sales are required, or an 'output' column to build them)" if n == i
-                   else "or pass missing='zero' to read absent flows as zero"))
+                + (
+                    "(domestic sales are required, or an 'output' column to build them)"
+                    if n == i
+                    else "or pass missing='zero' to read absent flows as zero"
+                )
+            )
     if t.has("expenditure"):  # importer's total absorption at factory prices: a check
         ex = t.numbers("expenditure", nonnegative=True)
         A = T.sum(axis=(1, 2))
         for k, m in enumerate(imp_l):
             if abs(A[ci[m]] - ex[k]) > tol * max(float(A.max()), 1e-300):
-                raise DataError(f"{flows_path}, row {t.line(k)}, column 'expenditure': {ex[k]:g} but the "
-                                f"purchases of {m} add up to {A[ci[m]]:g}")
+                raise DataError(
+                    f"{flows_path}, row {t.line(k)}, column 'expenditure': {ex[k]:g} but the "
+                    f"purchases of {m} add up to {A[ci[m]]:g}"
+                )
     X = (T * (1.0 + tau)).sum(axis=1)  # (n, j) spending gross of tariffs
     Y = T.sum(axis=0)
     # intermediate purchases
@@ -271,30 +309,44 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
     U = np.zeros((N, J, J))  # U[n, k, j]: purchases of input k by sector j
     if io_path is not None:
         u = _Table(io_path, IO_COLUMNS)
-        cs, ks, js, vals = u.labels("country"), u.labels("input_sector"), u.labels("sector"), u.numbers("value", nonnegative=True)
+        cs, ks, js, vals = (
+            u.labels("country"),
+            u.labels("input_sector"),
+            u.labels("sector"),
+            u.numbers("value", nonnegative=True),
+        )
         got = np.zeros((N, J, J), bool)
         for k, (c, a, b, v) in enumerate(zip(cs, ks, js, vals)):
             for col, lab, idx in (("country", c, ci), ("input_sector", a, si), ("sector", b, si)):
                 if lab not in idx:
-                    raise DataError(f"{io_path}, row {u.line(k)}, column {col!r}: {lab!r} is not a "
-                                    f"{'country' if col == 'country' else 'sector'} of the flows file")
+                    raise DataError(
+                        f"{io_path}, row {u.line(k)}, column {col!r}: {lab!r} is not a "
+                        f"{'country' if col == 'country' else 'sector'} of the flows file"
+                    )
             if got[ci[c], si[a], si[b]]:
                 raise DataError(f"{io_path}, row {u.line(k)}: ({c}, {a}, {b}) appears twice")
             got[ci[c], si[a], si[b]] = True
             U[ci[c], si[a], si[b]] = v
     elif J > 1 and io is not False:
-        raise DataError(f"{flows_path}: {J} sectors need intermediate purchases: put io.csv next to "
-                        "flows.csv, pass io='path.csv', or io=False for a world without input-output links")
+        raise DataError(
+            f"{flows_path}: {J} sectors need intermediate purchases: put io.csv next to "
+            "flows.csv, pass io='path.csv', or io=False for a world without input-output links"
+        )
     final = X - U.sum(axis=2)
     scale = max(float(X.max()), 1e-300)
     if (final < -tol * scale).any():
         n, k = np.argwhere(final < -tol * scale)[0]
-        raise DataError(f"{io_path}: intermediate purchases of {sectors[k]!r} goods in {countries[n]} "
-                        f"({U[n, k].sum():g}) exceed its spending on them ({X[n, k]:g})")
+        raise DataError(
+            f"{io_path}: intermediate purchases of {sectors[k]!r} goods in {countries[n]} "
+            f"({U[n, k].sum():g}) exceed its spending on them ({X[n, k]:g})"
+        )
     final = np.maximum(final, 0.0)
     # the value-added file is a check of output = inputs + value added
-    va_path = Path(value_added) if value_added is not None else (
-        directory / "value_added.csv" if directory and (directory / "value_added.csv").is_file() else None)
+    va_path = (
+        Path(value_added)
+        if value_added is not None
+        else (directory / "value_added.csv" if directory and (directory / "value_added.csv").is_file() else None)
+    )
     if va_path is not None:
         v = _Table(va_path, VA_COLUMNS)
         cs, js, vals = v.labels("country"), v.labels("sector"), v.numbers("value", nonnegative=True)
@@ -302,21 +354,36 @@ def read_csv_world(path: str | os.PathLike, *, theta=None, name: str | None = No
         ys = max(float(Y.max()), 1e-300)
         for k, (c, s, x) in enumerate(zip(cs, js, vals)):
             if c not in ci or s not in si:
-                raise DataError(f"{va_path}, row {v.line(k)}: unknown {'country' if c not in ci else 'sector'} "
-                                f"{c if c not in ci else s!r}")
+                raise DataError(
+                    f"{va_path}, row {v.line(k)}: unknown {'country' if c not in ci else 'sector'} "
+                    f"{c if c not in ci else s!r}"
+                )
             if abs(implied[ci[c], si[s]] - x) > tol * ys:
-                raise DataError(f"{va_path}, row {v.line(k)}, column 'value': value added of ({c}, {s}) is "
-                                f"{x:g} but output less input purchases is {implied[ci[c], si[s]]:g}")
+                raise DataError(
+                    f"{va_path}, row {v.line(k)}, column 'value': value added of ({c}, {s}) is "
+                    f"{x:g} but output less input purchases is {implied[ci[c], si[s]]:g}"
+                )
     th = _theta_from(theta, t, directory, sectors, sec_l)
     meta_d = {k: v for k, v in meta_d.items() if k != "name"} | {
-        "name": name or meta_d.get("name") or (directory.name if directory else flows_path.stem)}
+        "name": name or meta_d.get("name") or (directory.name if directory else flows_path.stem)
+    }
     meta_d.setdefault("vintage", "user CSV")
     meta_d.setdefault("sources", [str(flows_path)])
     meta_d["units"] = units or meta_d.get("units") or "CSV units"
     meta_d.setdefault("elasticities", "user-supplied (CSV theta column or theta=)")
     meta = WorldMeta.from_dict(meta_d)
-    return World.from_flows(countries, sectors, trade=T, tariffs=tau, inter_use=U, final_use=final,
-                            theta=th, uses_at="purchaser", meta=meta, tol=tol)
+    return World.from_flows(
+        countries,
+        sectors,
+        trade=T,
+        tariffs=tau,
+        inter_use=U,
+        final_use=final,
+        theta=th,
+        uses_at="purchaser",
+        meta=meta,
+        tol=tol,
+    )
 
 
 def write_csv_world(world: World, directory: str | os.PathLike) -> Path:
@@ -340,13 +407,26 @@ def write_csv_world(world: World, directory: str | os.PathLike) -> Path:
             out.writerow(header.split(","))
             out.writerows(rows)
 
-    write("flows.csv", "exporter,importer,sector,value,tariff",
-          ((c[i], c[n], s[j], r(float(T[n, i, j])), r(float(100.0 * tau[n, i, j])))
-           for i in range(len(c)) for n in range(len(c)) for j in range(len(s))))
-    write("io.csv", "country,input_sector,sector,value",
-          ((c[n], s[k], s[j], r(float(S[n, k, j]))) for n in range(len(c)) for k in range(len(s)) for j in range(len(s))))
-    write("value_added.csv", "country,sector,value",
-          ((c[n], s[j], r(float(VA[n, j]))) for n in range(len(c)) for j in range(len(s))))
+    write(
+        "flows.csv",
+        "exporter,importer,sector,value,tariff",
+        (
+            (c[i], c[n], s[j], r(float(T[n, i, j])), r(float(100.0 * tau[n, i, j])))
+            for i in range(len(c))
+            for n in range(len(c))
+            for j in range(len(s))
+        ),
+    )
+    write(
+        "io.csv",
+        "country,input_sector,sector,value",
+        ((c[n], s[k], s[j], r(float(S[n, k, j]))) for n in range(len(c)) for k in range(len(s)) for j in range(len(s))),
+    )
+    write(
+        "value_added.csv",
+        "country,sector,value",
+        ((c[n], s[j], r(float(VA[n, j]))) for n in range(len(c)) for j in range(len(s))),
+    )
     write("theta.csv", "sector,theta", ((s[j], r(float(world.theta[j]))) for j in range(len(s))))
     (d / "meta.json").write_text(json.dumps(world.meta.to_dict(), indent=1) + "\n")
     return d

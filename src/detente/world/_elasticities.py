@@ -52,8 +52,9 @@ def elasticity_table() -> pd.DataFrame:
     return _shipped().copy()
 
 
-def trade_elasticities(industries: Sequence[str], source: str = "cp2015_code",
-                       overrides: Mapping[str, float] | None = None) -> np.ndarray:
+def trade_elasticities(
+    industries: Sequence[str], source: str = "cp2015_code", overrides: Mapping[str, float] | None = None
+) -> np.ndarray:
     """Trade elasticities for the given industries.
 
     Parameters
@@ -78,28 +79,26 @@ def trade_elasticities(industries: Sequence[str], source: str = "cp2015_code",
     UnknownLabelError
         An industry the table does not have.
     """
-    key = source[len("theta_"):] if source.startswith("theta_") else source
+    key = source[len("theta_") :] if source.startswith("theta_") else source
     if key not in SOURCES:
-        raise DataError(f"unknown elasticity source {source!r}; choose one of "
-                        f"{', '.join(SOURCES)}")
+        raise DataError(f"unknown elasticity source {source!r}; choose one of {', '.join(SOURCES)}")
     table = _shipped().set_index("industry")[SOURCES[key]]
     industries = [str(j) for j in industries]
     missing = [j for j in industries if j not in table.index]
     if missing:
-        raise UnknownLabelError(f"no trade elasticity for industry {missing[0]!r}; known "
-                                "industries are the OECD ICIO 2025 codes (A01 ... T)")
+        raise UnknownLabelError(
+            f"no trade elasticity for industry {missing[0]!r}; known "
+            "industries are the OECD ICIO 2025 codes (A01 ... T)"
+        )
     theta = np.array([float(table[j]) for j in industries])
     for industry, value in (overrides or {}).items():
         if industry not in industries:
-            raise DataError(f"elasticity override for unknown industry {industry!r}; "
-                            f"known: {', '.join(industries)}")
+            raise DataError(f"elasticity override for unknown industry {industry!r}; known: {', '.join(industries)}")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise DataError(f"elasticity override for {industry!r}: value {value!r} is not "
-                            "a number") from None
+            raise DataError(f"elasticity override for {industry!r}: value {value!r} is not a number") from None
         if not math.isfinite(number) or number <= 0:
-            raise DataError(f"elasticity override for {industry!r}: value {value!r} must be "
-                            "a finite number > 0")
+            raise DataError(f"elasticity override for {industry!r}: value {value!r} must be a finite number > 0")
         theta[industries.index(industry)] = number
     return theta

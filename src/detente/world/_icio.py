@@ -48,8 +48,9 @@ ThetaArg = Union[np.ndarray, float, Callable[[Sequence[str]], np.ndarray], None]
 
 
 # ---------------------------------------------------------------------- shared with _build
-def resolve_policy(countries: Sequence[str], industries: Sequence[str], tariffs: TariffsArg,
-                   theta: ThetaArg) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def resolve_policy(
+    countries: Sequence[str], industries: Sequence[str], tariffs: TariffsArg, theta: ThetaArg
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Tariffs (n, i, j) and elasticities (j,) from arrays, callables or the defaults.
 
     ``None`` calls :func:`detente.world._tariffs.baseline_tariffs` and
@@ -70,8 +71,7 @@ def resolve_policy(countries: Sequence[str], industries: Sequence[str], tariffs:
         from detente.world._elasticities import trade_elasticities
 
         theta = trade_elasticities
-        notes.append("trade elasticities: detente.world._elasticities.trade_elasticities "
-                     "(source cp2015_code)")
+        notes.append("trade elasticities: detente.world._elasticities.trade_elasticities (source cp2015_code)")
     if callable(theta):
         theta = theta(list(industries))
     else:
@@ -80,14 +80,20 @@ def resolve_policy(countries: Sequence[str], industries: Sequence[str], tariffs:
     tau = np.asarray(tariffs, dtype=float)
     th = np.broadcast_to(np.asarray(theta, dtype=float), (J,)).copy()
     if tau.shape != (N, N, J):
-        raise DataError(f"tariffs: expected shape {(N, N, J)} (importer, exporter, industry), "
-                        f"got {tau.shape}")
+        raise DataError(f"tariffs: expected shape {(N, N, J)} (importer, exporter, industry), got {tau.shape}")
     return tau, th, tuple(notes)
 
 
-def world_from_node_flows(Z: np.ndarray, final: np.ndarray, countries: Sequence[str],
-                          industries: Sequence[str], *, tariffs: np.ndarray, theta: np.ndarray,
-                          meta: WorldMeta) -> World:
+def world_from_node_flows(
+    Z: np.ndarray,
+    final: np.ndarray,
+    countries: Sequence[str],
+    industries: Sequence[str],
+    *,
+    tariffs: np.ndarray,
+    theta: np.ndarray,
+    meta: WorldMeta,
+) -> World:
     """A :class:`World` from node-level flows in industry-major order.
 
     Parameters
@@ -113,18 +119,31 @@ def world_from_node_flows(Z: np.ndarray, final: np.ndarray, countries: Sequence[
     final_use = fin.sum(axis=1)  # [n, j]
     inter_use, final_use, moved = cap_input_spending(trade, tariffs, inter_use, final_use)
     if moved[0]:
-        meta = dataclasses.replace(meta, notes=meta.notes + (
-            f"input spending (tariffs included) capped at {INPUT_CAP:.0%} of output in "
-            f"{moved[0]} (country, industry) users: {moved[1]:.6g} of intermediate use "
-            "reclassified as final use of the same country (trade flows unchanged)",))
-    return World.from_flows(tuple(countries), tuple(industries), trade=trade, tariffs=tariffs,
-                            inter_use=inter_use, final_use=final_use, theta=theta,
-                            uses_at="basic", meta=meta)
+        meta = dataclasses.replace(
+            meta,
+            notes=meta.notes
+            + (
+                f"input spending (tariffs included) capped at {INPUT_CAP:.0%} of output in "
+                f"{moved[0]} (country, industry) users: {moved[1]:.6g} of intermediate use "
+                "reclassified as final use of the same country (trade flows unchanged)",
+            ),
+        )
+    return World.from_flows(
+        tuple(countries),
+        tuple(industries),
+        trade=trade,
+        tariffs=tariffs,
+        inter_use=inter_use,
+        final_use=final_use,
+        theta=theta,
+        uses_at="basic",
+        meta=meta,
+    )
 
 
-def cap_input_spending(trade: np.ndarray, tariffs: np.ndarray, inter_use: np.ndarray,
-                       final_use: np.ndarray, cap: float = INPUT_CAP
-                       ) -> tuple[np.ndarray, np.ndarray, tuple[int, float]]:
+def cap_input_spending(
+    trade: np.ndarray, tariffs: np.ndarray, inter_use: np.ndarray, final_use: np.ndarray, cap: float = INPUT_CAP
+) -> tuple[np.ndarray, np.ndarray, tuple[int, float]]:
     """Keep value added positive: input spending gross of tariffs <= ``cap`` x output.
 
     The model values inputs at the buyer's average tariff factor ``g_n^j`` (see
@@ -135,15 +154,13 @@ def cap_input_spending(trade: np.ndarray, tariffs: np.ndarray, inter_use: np.nda
     ``inter_use`` (n, j, k), ``final_use`` (n, j) and (users capped, mass moved).
     """
     absorption = trade.sum(axis=1)  # [n, j]
-    g = np.divide((trade * (1.0 + tariffs)).sum(axis=1), absorption,
-                  out=np.ones_like(absorption), where=absorption > 0)
+    g = np.divide((trade * (1.0 + tariffs)).sum(axis=1), absorption, out=np.ones_like(absorption), where=absorption > 0)
     spend = np.einsum("njk,nj->nk", inter_use, g)
     output = trade.sum(axis=0)  # [i, k]
     over = spend > cap * output * (1.0 + 1e-12)
     if not over.any():
         return inter_use, final_use, (0, 0.0)
-    factor = np.where(over, np.divide(cap * output, spend, out=np.zeros_like(spend),
-                                      where=spend > 0), 1.0)
+    factor = np.where(over, np.divide(cap * output, spend, out=np.zeros_like(spend), where=spend > 0), 1.0)
     new_use = inter_use * factor[:, None, :]
     removed = inter_use - new_use
     return new_use, final_use + removed.sum(axis=2), (int(over.sum()), float(removed.sum()))
@@ -168,8 +185,7 @@ def _read_frame(path: Path):
     if len(cols) < 2:
         raise DataError(f"{where!r} is not an ICIO CSV file: it has {len(cols)} value column(s)")
     try:
-        df = pd.read_csv(path, index_col=0, dtype={c: np.float64 for c in header.columns},
-                         engine="c")
+        df = pd.read_csv(path, index_col=0, dtype={c: np.float64 for c in header.columns}, engine="c")
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         df = pd.read_csv(path, index_col=0, dtype=str, keep_default_na=False)
         for c in df.columns:
@@ -177,8 +193,10 @@ def _read_frame(path: Path):
             bad = num.isna() & (df[c].str.strip() != "")
             if bad.any():
                 row = df.index[int(np.argmax(bad.to_numpy()))]
-                raise DataError(f"{where!r}: non-numeric value {df.loc[row, c]!r} at row "
-                                f"{str(row).strip()!r}, column {str(c).strip()!r}") from None
+                raise DataError(
+                    f"{where!r}: non-numeric value {df.loc[row, c]!r} at row "
+                    f"{str(row).strip()!r}, column {str(c).strip()!r}"
+                ) from None
         raise DataError(f"{where!r} is not a readable ICIO CSV file (ragged rows?)") from None
     df.columns = cols
     df.index = [str(r).strip() for r in df.index]
@@ -195,8 +213,10 @@ def _layout(df, where: str) -> tuple[list[str], list[str], list[str], list[str]]
             continue
         parts = _split(r)
         if parts is None:
-            raise DataError(f"{where!r}: unknown row label {r!r}: expected COUNTRY_INDUSTRY "
-                            f"(e.g. USA_C29) or one of {', '.join(AUX_ROWS)}")
+            raise DataError(
+                f"{where!r}: unknown row label {r!r}: expected COUNTRY_INDUSTRY "
+                f"(e.g. USA_C29) or one of {', '.join(AUX_ROWS)}"
+            )
         if parts[0] not in countries:
             countries.append(parts[0])
         if parts[1] not in industries:
@@ -214,8 +234,10 @@ def _layout(df, where: str) -> tuple[list[str], list[str], list[str], list[str]]
         elif parts is not None and parts[1] in industries:
             inter_cols.append(c)
         else:
-            raise DataError(f"{where!r}: unknown column label {c!r}: expected COUNTRY_INDUSTRY, "
-                            f"COUNTRY_{{{','.join(FINAL_DEMAND)}}} or OUT/TOTAL")
+            raise DataError(
+                f"{where!r}: unknown column label {c!r}: expected COUNTRY_INDUSTRY, "
+                f"COUNTRY_{{{','.join(FINAL_DEMAND)}}} or OUT/TOTAL"
+            )
     expected = {f"{c}_{j}" for c in countries for j in industries}
     rows, cols = set(node_rows), set(inter_cols)
     if len(node_rows) != len(rows) or len(inter_cols) != len(cols):
@@ -226,7 +248,8 @@ def _layout(df, where: str) -> tuple[list[str], list[str], list[str], list[str]]
             raise DataError(
                 f"{where!r}: the intermediate block is not square: {what} are "
                 f"{len(got)}, expected {len(expected)} ({len(countries)} countries x "
-                f"{len(industries)} industries); missing {missing[:5]}, unexpected {extra[:5]}")
+                f"{len(industries)} industries); missing {missing[:5]}, unexpected {extra[:5]}"
+            )
     fd_countries = {_split(c)[0] for c in fd_cols}  # type: ignore[index]
     unknown = sorted(fd_countries - set(countries))
     if unknown:
@@ -237,8 +260,9 @@ def _layout(df, where: str) -> tuple[list[str], list[str], list[str], list[str]]
     return countries, industries, inter_cols, fd_cols
 
 
-def read_icio_csv(path: str | os.PathLike, *, tariffs: TariffsArg = None, theta: ThetaArg = None,
-                  year: int | None = None) -> World:
+def read_icio_csv(
+    path: str | os.PathLike, *, tariffs: TariffsArg = None, theta: ThetaArg = None, year: int | None = None
+) -> World:
     """Read an official OECD ICIO CSV file (``{year}_SML.csv`` layout) into a :class:`World`.
 
     Parameters
@@ -281,20 +305,22 @@ def read_icio_csv(path: str | os.PathLike, *, tariffs: TariffsArg = None, theta:
         bad = ~np.isfinite(block)
         if bad.any():
             r, c = np.argwhere(bad)[0]
-            raise DataError(f"{where!r}: missing or non-finite {name} value {block[r, c]} at "
-                            f"row {nodes[r]!r}, column {cols[c]!r}")
+            raise DataError(
+                f"{where!r}: missing or non-finite {name} value {block[r, c]} at row {nodes[r]!r}, column {cols[c]!r}"
+            )
     neg = Z < 0
     if neg.any():
         r, c = np.argwhere(neg)[0]
-        raise DataError(f"{where!r}: negative intermediate flow {Z[r, c]:.6g} at row "
-                        f"{nodes[r]!r}, column {nodes[c]!r}")
+        raise DataError(f"{where!r}: negative intermediate flow {Z[r, c]:.6g} at row {nodes[r]!r}, column {nodes[c]!r}")
     cat = [_split(c)[1] for c in fd_cols]  # type: ignore[index]
     strict = np.array([k not in NEGATIVE_OK for k in cat])
     neg = (fd < 0) & strict[None, :]
     if neg.any():
         r, c = np.argwhere(neg)[0]
-        raise DataError(f"{where!r}: negative final demand {fd[r, c]:.6g} at row {nodes[r]!r}, "
-                        f"column {fd_cols[c]!r} (only {' and '.join(NEGATIVE_OK)} may be negative)")
+        raise DataError(
+            f"{where!r}: negative final demand {fd[r, c]:.6g} at row {nodes[r]!r}, "
+            f"column {fd_cols[c]!r} (only {' and '.join(NEGATIVE_OK)} may be negative)"
+        )
     dest = np.array([countries.index(_split(c)[0]) for c in fd_cols])  # type: ignore[index]
     final = np.zeros((len(nodes), N))
     for n in range(N):
@@ -308,8 +334,7 @@ def read_icio_csv(path: str | os.PathLike, *, tariffs: TariffsArg = None, theta:
         year = int(path.name[:4])
     row = "rest of world kept as economy ROW" if "ROW" in countries else "no ROW region"
     notes = (
-        f"read from {path.name}: {N} economies ({row}) x {J} industries, USD million at "
-        "basic prices",
+        f"read from {path.name}: {N} economies ({row}) x {J} industries, USD million at basic prices",
         "final demand by destination: sum of " + ", ".join(sorted(set(cat))) + " columns",
         f"net final demand negative in {int(clipped.sum())} (origin, destination) cells "
         f"(inventory run-downs / purchases abroad); set to zero, mass {clipped_mass:.6g} "
@@ -317,49 +342,74 @@ def read_icio_csv(path: str | os.PathLike, *, tariffs: TariffsArg = None, theta:
         "gross output = sales (intermediate + final) by row; TLS and VA rows are not used",
     ) + policy_notes
     names = tuple(ICIO_INDUSTRY_NAMES.get(j, j) for j in industries)
-    meta = WorldMeta(name=f"oecd-icio-{year}" if year else "oecd-icio",
-                     vintage=f"OECD ICIO ({path.name})", year=year, units="USD million",
-                     sources=(f"OECD ICIO CSV file {path.name}",
-                              "OECD Inter-Country Input-Output tables (CC BY 4.0)"),
-                     notes=notes, sector_names=names,
-                     services=tuple(j for j in industries if j in ICIO_SERVICES))
+    meta = WorldMeta(
+        name=f"oecd-icio-{year}" if year else "oecd-icio",
+        vintage=f"OECD ICIO ({path.name})",
+        year=year,
+        units="USD million",
+        sources=(f"OECD ICIO CSV file {path.name}", "OECD Inter-Country Input-Output tables (CC BY 4.0)"),
+        notes=notes,
+        sector_names=names,
+        services=tuple(j for j in industries if j in ICIO_SERVICES),
+    )
     del values
     return world_from_node_flows(Z, final, countries, industries, tariffs=tau, theta=th, meta=meta)
 
 
 ICIO_INDUSTRY_NAMES: dict[str, str] = {
-    "A01": "Agriculture and hunting", "A02": "Forestry and logging",
-    "A03": "Fishing and aquaculture", "B05": "Mining of coal and lignite",
-    "B06": "Extraction of crude petroleum and natural gas", "B07": "Mining of metal ores",
-    "B08": "Other mining and quarrying", "B09": "Mining support service activities",
+    "A01": "Agriculture and hunting",
+    "A02": "Forestry and logging",
+    "A03": "Fishing and aquaculture",
+    "B05": "Mining of coal and lignite",
+    "B06": "Extraction of crude petroleum and natural gas",
+    "B07": "Mining of metal ores",
+    "B08": "Other mining and quarrying",
+    "B09": "Mining support service activities",
     "C10T12": "Food products, beverages and tobacco",
     "C13T15": "Textiles, wearing apparel, leather and related products",
     "C16": "Wood and products of wood and cork",
-    "C17_18": "Paper products and printing", "C19": "Coke and refined petroleum products",
-    "C20": "Chemicals and chemical products", "C21": "Pharmaceuticals",
-    "C22": "Rubber and plastics products", "C23": "Other non-metallic mineral products",
-    "C24A": "Basic iron and steel", "C24B": "Basic precious and other non-ferrous metals",
-    "C25": "Fabricated metal products", "C26": "Computer, electronic and optical products",
-    "C27": "Electrical equipment", "C28": "Machinery and equipment n.e.c.",
-    "C29": "Motor vehicles, trailers and semi-trailers", "C301": "Ships and boats",
-    "C302T309": "Other transport equipment", "C31T33": "Furniture and other manufacturing",
+    "C17_18": "Paper products and printing",
+    "C19": "Coke and refined petroleum products",
+    "C20": "Chemicals and chemical products",
+    "C21": "Pharmaceuticals",
+    "C22": "Rubber and plastics products",
+    "C23": "Other non-metallic mineral products",
+    "C24A": "Basic iron and steel",
+    "C24B": "Basic precious and other non-ferrous metals",
+    "C25": "Fabricated metal products",
+    "C26": "Computer, electronic and optical products",
+    "C27": "Electrical equipment",
+    "C28": "Machinery and equipment n.e.c.",
+    "C29": "Motor vehicles, trailers and semi-trailers",
+    "C301": "Ships and boats",
+    "C302T309": "Other transport equipment",
+    "C31T33": "Furniture and other manufacturing",
     "D": "Electricity, gas, steam and air conditioning supply",
-    "E": "Water supply, sewerage and waste management", "F": "Construction",
+    "E": "Water supply, sewerage and waste management",
+    "F": "Construction",
     "G": "Wholesale and retail trade; repair of motor vehicles",
-    "H49": "Land transport and pipelines", "H50": "Water transport", "H51": "Air transport",
+    "H49": "Land transport and pipelines",
+    "H50": "Water transport",
+    "H51": "Air transport",
     "H52": "Warehousing and support activities for transportation",
-    "H53": "Postal and courier activities", "I": "Accommodation and food services",
-    "J58T60": "Publishing, audiovisual and broadcasting", "J61": "Telecommunications",
-    "J62_63": "IT and other information services", "K": "Financial and insurance activities",
-    "L": "Real estate activities", "M": "Professional, scientific and technical activities",
+    "H53": "Postal and courier activities",
+    "I": "Accommodation and food services",
+    "J58T60": "Publishing, audiovisual and broadcasting",
+    "J61": "Telecommunications",
+    "J62_63": "IT and other information services",
+    "K": "Financial and insurance activities",
+    "L": "Real estate activities",
+    "M": "Professional, scientific and technical activities",
     "N": "Administrative and support services",
-    "O": "Public administration and defence; compulsory social security", "P": "Education",
-    "Q": "Human health and social work", "R": "Arts, entertainment and recreation",
-    "S": "Other service activities", "T": "Households as employers and own-use production",
+    "O": "Public administration and defence; compulsory social security",
+    "P": "Education",
+    "Q": "Human health and social work",
+    "R": "Arts, entertainment and recreation",
+    "S": "Other service activities",
+    "T": "Households as employers and own-use production",
 }
 
 
 #: ICIO industries that are utilities, construction and services (D to T): tariffs on
 #: "goods" skip them.
-ICIO_SERVICES: frozenset[str] = frozenset(
-    "D E F G H49 H50 H51 H52 H53 I J58T60 J61 J62_63 K L M N O P Q R S T".split())
+ICIO_SERVICES: frozenset[str] = frozenset("D E F G H49 H50 H51 H52 H53 I J58T60 J61 J62_63 K L M N O P Q R S T".split())

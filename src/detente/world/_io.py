@@ -20,16 +20,28 @@ from detente.errors import DataError
 from detente.world._world import World, WorldMeta
 
 FORMAT_VERSION = 1
-_FIELDS = ("expenditure", "trade_shares", "tariffs", "theta", "va_share", "io_shares",
-           "final_shares", "value_added", "deficit")
+_FIELDS = (
+    "expenditure",
+    "trade_shares",
+    "tariffs",
+    "theta",
+    "va_share",
+    "io_shares",
+    "final_shares",
+    "value_added",
+    "deficit",
+)
 
 
 def save_world(world: World, path: str | os.PathLike) -> Path:
     """Write ``world`` to ``path`` (NetCDF); written to a temporary file then renamed."""
     path = Path(path)
     ds = world.to_dataset()[list(_FIELDS)]
-    ds.attrs = {"format": "detente-world", "format_version": FORMAT_VERSION,
-                "detente_meta": json.dumps(world.meta.to_dict())}
+    ds.attrs = {
+        "format": "detente-world",
+        "format_version": FORMAT_VERSION,
+        "detente_meta": json.dumps(world.meta.to_dict()),
+    }
     with atomic_path(path, suffix=".nc.part") as tmp:
         ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
     return path
@@ -48,7 +60,9 @@ def read_world(path: str | os.PathLike) -> World:
     except Exception as exc:  # a file that is not NetCDF at all
         raise DataError(f"{str(path)!r} is not a detente world file (NetCDF): {exc}") from None
     if ds.attrs.get("format") != "detente-world":
-        raise DataError(f"{str(path)!r} is NetCDF but not a detente world (attribute format={ds.attrs.get('format')!r})")
+        raise DataError(
+            f"{str(path)!r} is NetCDF but not a detente world (attribute format={ds.attrs.get('format')!r})"
+        )
     version = int(ds.attrs.get("format_version", 0))
     if version > FORMAT_VERSION:
         raise DataError(f"{str(path)!r} has world format version {version}; this detente reads up to {FORMAT_VERSION}")

@@ -17,8 +17,9 @@ from detente.world._world import World
 FLOOR_SHARE = 1e-5
 
 
-def check_rebase(base: World, rebased: World, factor: float = 2.0, *,
-                 floor: float | None = None, limit: int | None = None) -> list[str]:
+def check_rebase(
+    base: World, rebased: World, factor: float = 2.0, *, floor: float | None = None, limit: int | None = None
+) -> list[str]:
     """Bilateral-sector flows where the re-based world's trade exceeds ``factor`` times
     the base year's observed flow.
 
@@ -52,6 +53,8 @@ def check_rebase(base: World, rebased: World, factor: float = 2.0, *,
         a, b, c = int(n[k]), int(i[k]), int(j[k])
         b0, b1 = T0[a, b, c], T1[a, b, c]
         ratio = f"x{b1 / b0:.2f}" if b0 > 0 else "from zero"
-        out.append(f"{base.countries[a]} imports {base.sectors[c]} from {base.countries[b]}: "
-                   f"base {b0:,.1f} -> re-based {b1:,.1f} {units} ({ratio}, limit x{factor:g})")
+        out.append(
+            f"{base.countries[a]} imports {base.sectors[c]} from {base.countries[b]}: "
+            f"base {b0:,.1f} -> re-based {b1:,.1f} {units} ({ratio}, limit x{factor:g})"
+        )
     return out

@@ -48,7 +48,7 @@ def available_worlds() -> dict[str, str]:
         "default": f"alias of {DEFAULT_WORLD}",
         DEFAULT_WORLD: "OECD ICIO 2025 release, 2022: 20 regions x 22 sector groups (shipped)",
         "oecd-icio-2022": "OECD ICIO 2025 release, 2022: 80 economies x 50 industries "
-                          f"(build with `detente data build`; {'built' if (data_dir() / _BUILT['oecd-icio-2022']).exists() else 'not built yet'})",
+        f"(build with `detente data build`; {'built' if (data_dir() / _BUILT['oecd-icio-2022']).exists() else 'not built yet'})",
         "cp2015": "Caliendo & Parro (2015) NAFTA data, 31 regions x 40 sectors, 1993 (validation)",
     }
 
@@ -63,8 +63,14 @@ def is_csv_world(path: str | os.PathLike) -> bool:
     return p.suffix.lower() == ".csv" or (p.is_dir() and (p / "flows.csv").is_file())
 
 
-def load_world(name_or_path: str | os.PathLike = "default", *, elasticities: str | None = None,
-               horizon: str = "1y", theta=None, **csv_options) -> World:
+def load_world(
+    name_or_path: str | os.PathLike = "default",
+    *,
+    elasticities: str | None = None,
+    horizon: str = "1y",
+    theta=None,
+    **csv_options,
+) -> World:
     """Load a world by name (see the module docstring) or from a file path.
 
     The world's trade elasticities are set to ``elasticities`` at ``horizon``
@@ -98,14 +104,15 @@ def _read_world(name_or_path: str | os.PathLike, *, theta=None, **csv_options) -
     if key in _PACKAGED:
         path = packaged_world_path(key)
         if not path.is_file():
-            raise DataError(f"the packaged world file {str(path)!r} is missing; reinstall detente "
-                            "or run `detente data build --compact`")
+            raise DataError(
+                f"the packaged world file {str(path)!r} is missing; reinstall detente "
+                "or run `detente data build --compact`"
+            )
         return read_world(path)
     if key in _BUILT:
         path = data_dir() / "worlds" / _BUILT[key]
         if not path.is_file():
-            raise DataError(f"world {key!r} is not built yet: run `detente data build` "
-                            f"(it writes {str(path)!r})")
+            raise DataError(f"world {key!r} is not built yet: run `detente data build` (it writes {str(path)!r})")
         return read_world(path)
     if key == "cp2015":
         from detente.world._cp2015 import load_cp2015

@@ -12,10 +12,18 @@ import numpy as np
 from detente.world._world import World, WorldMeta
 
 
-def random_world(n_countries: int = 4, n_sectors: int = 3, *, seed: int = 0,
-                 tariff_max: float = 0.15, intermediate_share: tuple[float, float] = (0.3, 0.6),
-                 theta_range: tuple[float, float] = (2.0, 10.0), home_bias: float = 4.0,
-                 zero_flow_prob: float = 0.0, intermediates: bool = True) -> World:
+def random_world(
+    n_countries: int = 4,
+    n_sectors: int = 3,
+    *,
+    seed: int = 0,
+    tariff_max: float = 0.15,
+    intermediate_share: tuple[float, float] = (0.3, 0.6),
+    theta_range: tuple[float, float] = (2.0, 10.0),
+    home_bias: float = 4.0,
+    zero_flow_prob: float = 0.0,
+    intermediates: bool = True,
+) -> World:
     """A consistent random world with ``n_countries`` x ``n_sectors``.
 
     Parameters
@@ -69,8 +77,22 @@ def random_world(n_countries: int = 4, n_sectors: int = 3, *, seed: int = 0,
     tau = rng.uniform(0.0, tariff_max, (N, N, J))
     tau[np.arange(N), np.arange(N), :] = 0.0
     theta = rng.uniform(*theta_range, J)
-    meta = WorldMeta(name=f"random-{N}x{J}-seed{seed}", vintage="synthetic", units="model units",
-                     notes=("random consistent world from detente.world.random_world",))
-    world = World.from_flows(countries, sectors, trade=T, tariffs=tau, inter_use=U, final_use=F,
-                             theta=theta, uses_at="basic", meta=meta, tol=1e-9)
+    meta = WorldMeta(
+        name=f"random-{N}x{J}-seed{seed}",
+        vintage="synthetic",
+        units="model units",
+        notes=("random consistent world from detente.world.random_world",),
+    )
+    world = World.from_flows(
+        countries,
+        sectors,
+        trade=T,
+        tariffs=tau,
+        inter_use=U,
+        final_use=F,
+        theta=theta,
+        uses_at="basic",
+        meta=meta,
+        tol=1e-9,
+    )
     return world

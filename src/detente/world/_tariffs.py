@@ -45,11 +45,58 @@ REQUIRED = ("importer", "exporter", "industry", "tariff_pct")
 WILDCARD = "*"
 
 AG = ("A01", "C10T12")
-NONAG = ("A02", "A03", "B05", "B06", "B07", "B08", "C13T15", "C16", "C17_18", "C19", "C20",
-         "C21", "C22", "C23", "C24A", "C24B", "C25", "C26", "C27", "C28", "C29", "C301",
-         "C302T309", "C31T33")
-SERVICES = ("B09", "D", "E", "F", "G", "H49", "H50", "H51", "H52", "H53", "I", "J58T60", "J61",
-            "J62_63", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T")
+NONAG = (
+    "A02",
+    "A03",
+    "B05",
+    "B06",
+    "B07",
+    "B08",
+    "C13T15",
+    "C16",
+    "C17_18",
+    "C19",
+    "C20",
+    "C21",
+    "C22",
+    "C23",
+    "C24A",
+    "C24B",
+    "C25",
+    "C26",
+    "C27",
+    "C28",
+    "C29",
+    "C301",
+    "C302T309",
+    "C31T33",
+)
+SERVICES = (
+    "B09",
+    "D",
+    "E",
+    "F",
+    "G",
+    "H49",
+    "H50",
+    "H51",
+    "H52",
+    "H53",
+    "I",
+    "J58T60",
+    "J61",
+    "J62_63",
+    "K",
+    "L",
+    "M",
+    "N",
+    "O",
+    "P",
+    "Q",
+    "R",
+    "S",
+    "T",
+)
 ICIO_INDUSTRIES = frozenset(AG + NONAG + SERVICES)
 GROUPS: dict[str, frozenset[str]] = {
     "AG": frozenset(AG),
@@ -96,8 +143,10 @@ def _check_table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     columns = [str(c).strip() for c in frame.columns]
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        raise DataError(f"tariff file {name!r}: unknown column {unknown[0]!r}; expected "
-                        f"columns {', '.join(COLUMNS)} (source optional)")
+        raise DataError(
+            f"tariff file {name!r}: unknown column {unknown[0]!r}; expected "
+            f"columns {', '.join(COLUMNS)} (source optional)"
+        )
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise DataError(f"tariff file {name!r}: missing column {missing[0]!r}")
@@ -114,24 +163,25 @@ def _check_table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     values = pd.to_numeric(raw, errors="coerce")
     for row, (text, value) in enumerate(zip(raw, values, strict=True), start=1):
         if text.lower() in ("", "nan", "na", "n/a", "null", "none"):
-            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': "
-                            f"value {text!r} is missing or NaN")
+            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': value {text!r} is missing or NaN")
         if pd.isna(value):
-            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': "
-                            f"value {text!r} is not a number")
+            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': value {text!r} is not a number")
         if not np.isfinite(value):
-            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': "
-                            f"value {text!r} is not finite")
+            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': value {text!r} is not finite")
         if value < 0:
-            raise DataError(f"tariff file {name!r}, row {row}, column 'tariff_pct': "
-                            f"value {text!r} is negative; tariffs are percentages >= 0")
+            raise DataError(
+                f"tariff file {name!r}, row {row}, column 'tariff_pct': "
+                f"value {text!r} is negative; tariffs are percentages >= 0"
+            )
     frame["tariff_pct"] = values.astype(float)
     dup = frame.duplicated(["importer", "exporter", "industry"], keep="first")
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
         r = frame.iloc[row]
-        raise DataError(f"tariff file {name!r}, row {row + 1}: duplicate key importer="
-                        f"{r['importer']!r}, exporter={r['exporter']!r}, industry={r['industry']!r}")
+        raise DataError(
+            f"tariff file {name!r}, row {row + 1}: duplicate key importer="
+            f"{r['importer']!r}, exporter={r['exporter']!r}, industry={r['industry']!r}"
+        )
     return frame[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -156,8 +206,9 @@ def _industry_mask(label: str, industries: Sequence[str]) -> tuple[np.ndarray, i
     return np.array([j == label for j in industries]), 3
 
 
-def baseline_tariffs(countries: Sequence[str], industries: Sequence[str],
-                     table: pd.DataFrame | None = None) -> np.ndarray:
+def baseline_tariffs(
+    countries: Sequence[str], industries: Sequence[str], table: pd.DataFrame | None = None
+) -> np.ndarray:
     """Baseline applied tariffs as fractions, ``tau[n, i, j]``.
 
     Parameters
@@ -193,15 +244,17 @@ def baseline_tariffs(countries: Sequence[str], industries: Sequence[str],
     named = set(frame["industry"])
     unknown = [j for j in industries if j not in ICIO_INDUSTRIES and j not in named]
     if unknown:
-        raise UnknownLabelError(f"unknown industry {unknown[0]!r}: not an OECD ICIO industry "
-                                "code and not named in the tariff table")
+        raise UnknownLabelError(
+            f"unknown industry {unknown[0]!r}: not an OECD ICIO industry code and not named in the tariff table"
+        )
 
     n, m = len(countries), len(industries)
     tau = np.full((n, n, m), np.nan)
     index = {c: k for k, c in enumerate(countries)}
     ranked = []
-    for imp, exp, ind, pct in zip(frame["importer"], frame["exporter"], frame["industry"],
-                                  frame["tariff_pct"], strict=True):
+    for imp, exp, ind, pct in zip(
+        frame["importer"], frame["exporter"], frame["industry"], frame["tariff_pct"], strict=True
+    ):
         if (imp != WILDCARD and imp not in index) or (exp != WILDCARD and exp not in index):
             continue
         mask, ind_rank = _industry_mask(ind, industries)
@@ -221,7 +274,9 @@ def baseline_tariffs(countries: Sequence[str], industries: Sequence[str],
     tau[all_rows, all_rows, :] = 0.0
     if np.isnan(tau).any():
         a, b, c = (int(x[0]) for x in np.nonzero(np.isnan(tau)))
-        raise DataError(f"no tariff row matches importer {countries[a]!r}, exporter "
-                        f"{countries[b]!r}, industry {industries[c]!r}; add a row (a '*' "
-                        "default) to the tariff table")
+        raise DataError(
+            f"no tariff row matches importer {countries[a]!r}, exporter "
+            f"{countries[b]!r}, industry {industries[c]!r}; add a row (a '*' "
+            "default) to the tariff table"
+        )
     return tau

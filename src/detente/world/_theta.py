@@ -76,8 +76,9 @@ def normalise_horizon(horizon: str | float | int) -> str:
     return f"{value:g}y"
 
 
-def with_elasticities(world: World, choice: ElasticityChoice | None = None, *,
-                      overrides: dict[str, float] | None = None) -> World:
+def with_elasticities(
+    world: World, choice: ElasticityChoice | None = None, *, overrides: dict[str, float] | None = None
+) -> World:
     """``world`` with the trade elasticities of ``choice`` (and single-sector overrides).
 
     The world's sectors must be OECD ICIO industry codes or the compact world's sector
@@ -94,14 +95,15 @@ def with_elasticities(world: World, choice: ElasticityChoice | None = None, *,
         from detente.world.elasticities import theta_for
 
         try:
-            theta = np.asarray(theta_for(world.sectors, set=choice.set or DEFAULT_SET,
-                                         horizon=choice.horizon), float)
+            theta = np.asarray(theta_for(world.sectors, set=choice.set or DEFAULT_SET, horizon=choice.horizon), float)
             label = choice.label
         except UnknownLabelError as exc:
             if choice.set is not None:
-                raise DataError(f"elasticity set {choice.set!r} cannot be used on world "
-                                f"{world.meta.name!r}: {exc}; use 'world' to keep the world file's "
-                                "own elasticities") from None
+                raise DataError(
+                    f"elasticity set {choice.set!r} cannot be used on world "
+                    f"{world.meta.name!r}: {exc}; use 'world' to keep the world file's "
+                    "own elasticities"
+                ) from None
             if "registry does not map" not in label:
                 label += " (the registry does not map this world's sectors)"
     if overrides:

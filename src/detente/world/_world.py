@@ -117,23 +117,68 @@ class World:
         set_ = object.__setattr__
         set_(self, "countries", _labels(self.countries, "countries"))
         set_(self, "sectors", _labels(self.sectors, "sectors"))
-        for f in ("expenditure", "trade_shares", "tariffs", "theta", "va_share", "io_shares",
-                  "final_shares", "value_added", "deficit"):
+        for f in (
+            "expenditure",
+            "trade_shares",
+            "tariffs",
+            "theta",
+            "va_share",
+            "io_shares",
+            "final_shares",
+            "value_added",
+            "deficit",
+        ):
             set_(self, f, _frozen(getattr(self, f)))
         _validate_structure(self)
 
     @classmethod
-    def from_shares(cls, countries: Sequence[str], sectors: Sequence[str], *, expenditure,
-                    trade_shares, tariffs, theta, va_share, io_shares, final_shares,
-                    value_added, deficit, meta: WorldMeta | None = None) -> World:
+    def from_shares(
+        cls,
+        countries: Sequence[str],
+        sectors: Sequence[str],
+        *,
+        expenditure,
+        trade_shares,
+        tariffs,
+        theta,
+        va_share,
+        io_shares,
+        final_shares,
+        value_added,
+        deficit,
+        meta: WorldMeta | None = None,
+    ) -> World:
         """Build a world from the model's shares and levels (no accounting checks)."""
-        return cls(tuple(countries), tuple(sectors), expenditure, trade_shares, tariffs, theta,
-                   va_share, io_shares, final_shares, value_added, deficit, meta or WorldMeta())
+        return cls(
+            tuple(countries),
+            tuple(sectors),
+            expenditure,
+            trade_shares,
+            tariffs,
+            theta,
+            va_share,
+            io_shares,
+            final_shares,
+            value_added,
+            deficit,
+            meta or WorldMeta(),
+        )
 
     @classmethod
-    def from_flows(cls, countries: Sequence[str], sectors: Sequence[str], *, trade, tariffs,
-                   inter_use, final_use, theta, uses_at: Literal["basic", "purchaser"] = "basic",
-                   meta: WorldMeta | None = None, tol: float = 1e-6) -> World:
+    def from_flows(
+        cls,
+        countries: Sequence[str],
+        sectors: Sequence[str],
+        *,
+        trade,
+        tariffs,
+        inter_use,
+        final_use,
+        theta,
+        uses_at: Literal["basic", "purchaser"] = "basic",
+        meta: WorldMeta | None = None,
+        tol: float = 1e-6,
+    ) -> World:
         """Build a consistent world from flows in levels.
 
         Parameters
@@ -179,7 +224,8 @@ class World:
                 n, j = np.unravel_index(int(gap.argmax()), gap.shape)
                 raise DataError(
                     f"uses do not add up to purchases for ({countries[n]}, {sectors[j]}): "
-                    f"intermediate + final = {uses[n, j]:.6g}, trade = {absorption[n, j]:.6g}")
+                    f"intermediate + final = {uses[n, j]:.6g}, trade = {absorption[n, j]:.6g}"
+                )
             g = np.divide(X, absorption, out=np.ones_like(X), where=absorption > 0)
             S = U * g[:, :, None]
             FD = F * g
@@ -191,7 +237,8 @@ class World:
                 n, j = np.unravel_index(int(gap.argmax()), gap.shape)
                 raise DataError(
                     f"uses do not add up to purchases for ({countries[n]}, {sectors[j]}): "
-                    f"intermediate + final = {(U.sum(axis=2) + F)[n, j]:.6g}, spending = {X[n, j]:.6g}")
+                    f"intermediate + final = {(U.sum(axis=2) + F)[n, j]:.6g}, spending = {X[n, j]:.6g}"
+                )
         else:
             raise DataError(f"uses_at must be 'basic' or 'purchaser', got {uses_at!r}")
         Y = T.sum(axis=0)  # (i, j) gross output = sales
@@ -202,7 +249,8 @@ class World:
             n, k = np.argwhere(bad)[0]
             raise DataError(
                 f"value added would be negative for ({countries[n]}, {sectors[k]}): output "
-                f"{Y[n, k]:.6g} < input spending {inputs[n, k]:.6g}")
+                f"{Y[n, k]:.6g} < input spending {inputs[n, k]:.6g}"
+            )
         # rounding-level negatives: scale that sector's inputs down to its output
         tiny = va_level < 0
         if tiny.any():
@@ -226,8 +274,7 @@ class World:
         VA = va_level.sum(axis=1)
         R = (T * tau).sum(axis=(1, 2))
         D = income - VA - R
-        return cls(countries, sectors, X, pi, tau, theta, gva, gio, alpha, VA, D,
-                   meta or WorldMeta())
+        return cls(countries, sectors, X, pi, tau, theta, gva, gio, alpha, VA, D, meta or WorldMeta())
 
     def replace(self, **changes: Any) -> World:
         """A copy with some fields replaced (validated again)."""
@@ -266,9 +313,17 @@ class World:
 
     def arrays(self) -> Baseline:
         """The plain arrays the kernels take."""
-        return Baseline(self.expenditure, self.trade_shares, self.tariffs, self.theta,
-                        self.va_share, self.io_shares, self.final_shares, self.value_added,
-                        self.deficit)
+        return Baseline(
+            self.expenditure,
+            self.trade_shares,
+            self.tariffs,
+            self.theta,
+            self.va_share,
+            self.io_shares,
+            self.final_shares,
+            self.value_added,
+            self.deficit,
+        )
 
     # ------------------------------------------------------------------ derived levels
     @cached_property
@@ -347,7 +402,11 @@ class World:
         units = self.meta.units
         ds = xr.Dataset(
             {
-                "expenditure": (("importer", "sector"), self.expenditure, {"units": units, "long_name": "spending gross of tariffs"}),
+                "expenditure": (
+                    ("importer", "sector"),
+                    self.expenditure,
+                    {"units": units, "long_name": "spending gross of tariffs"},
+                ),
                 "trade_shares": (("importer", "exporter", "sector"), self.trade_shares, {"units": "1"}),
                 "tariffs": (("importer", "exporter", "sector"), self.tariffs, {"units": "1 (fraction)"}),
                 "theta": (("sector",), self.theta, {"units": "1", "long_name": "trade elasticity"}),
@@ -356,7 +415,11 @@ class World:
                 "final_shares": (("country", "sector"), self.final_shares, {"units": "1"}),
                 "value_added": (("country",), self.value_added, {"units": units}),
                 "deficit": (("country",), self.deficit, {"units": units}),
-                "trade_flows": (("importer", "exporter", "sector"), self.trade_flows, {"units": units, "long_name": "sales at factory prices"}),
+                "trade_flows": (
+                    ("importer", "exporter", "sector"),
+                    self.trade_flows,
+                    {"units": units, "long_name": "sales at factory prices"},
+                ),
             },
             coords={"importer": c, "exporter": c, "country": c, "sector": s, "input_sector": s},
             attrs={"name": self.meta.name, "vintage": self.meta.vintage, "units": units},
@@ -368,12 +431,17 @@ class World:
         import pandas as pd
 
         n, i = self.country_index(importer), self.country_index(exporter)
-        return pd.Series(self.trade_flows[n, i], index=pd.Index(self.sectors, name="sector"),
-                         name=f"{exporter}->{importer} ({self.meta.units})")
+        return pd.Series(
+            self.trade_flows[n, i],
+            index=pd.Index(self.sectors, name="sector"),
+            name=f"{exporter}->{importer} ({self.meta.units})",
+        )
 
     def __repr__(self) -> str:
-        return (f"World({self.meta.name!r}: {self.n_countries} countries x {self.n_sectors} sectors, "
-                f"{self.meta.vintage or 'no vintage'}, {self.meta.units})")
+        return (
+            f"World({self.meta.name!r}: {self.n_countries} countries x {self.n_sectors} sectors, "
+            f"{self.meta.vintage or 'no vintage'}, {self.meta.units})"
+        )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -398,8 +466,10 @@ def _index(labels: tuple[str, ...], code: str, what: str, names: tuple[str, ...]
             if group in labels and low in {m.lower() for m in members}:
                 if len(members) == 1:
                     return labels.index(group)
-                group_hint = (f"; on this world {text.upper()} is part of {group} (with "
-                              f"{', '.join(m for m in members if m.lower() != low)}): use {group}")
+                group_hint = (
+                    f"; on this world {text.upper()} is part of {group} (with "
+                    f"{', '.join(m for m in members if m.lower() != low)}): use {group}"
+                )
     pool = list(labels) + (["goods", "services", "all"] if what == "sector" else ["all"])
     lower = {p.lower(): p for p in pool}
     close = [lower[c] for c in difflib.get_close_matches(low, list(lower), n=3)]
@@ -422,9 +492,15 @@ def _validate_structure(w: World) -> None:
     """Shapes, finiteness, signs and share sums: fails loudly with the field and value."""
     N, J = len(w.countries), len(w.sectors)
     shapes = {
-        "expenditure": (N, J), "trade_shares": (N, N, J), "tariffs": (N, N, J), "theta": (J,),
-        "va_share": (N, J), "io_shares": (N, J, J), "final_shares": (N, J),
-        "value_added": (N,), "deficit": (N,),
+        "expenditure": (N, J),
+        "trade_shares": (N, N, J),
+        "tariffs": (N, N, J),
+        "theta": (J,),
+        "va_share": (N, J),
+        "io_shares": (N, J, J),
+        "final_shares": (N, J),
+        "value_added": (N,),
+        "deficit": (N,),
     }
     for name, shape in shapes.items():
         _as_array(getattr(w, name), shape, name)

@@ -18,8 +18,17 @@ from detente.errors import UnknownLabelError
 from detente.world.elasticities._horizon import HORIZONS, g, horizon_factor, horizon_label, horizon_years
 from detente.world.elasticities._sets import ElasticitySet, elasticity_set, import_weights, list_sets
 
-__all__ = ["HORIZONS", "ElasticitySet", "describe", "elasticity_set", "horizon_factor",
-           "import_weights", "list_sets", "theta_for", "compact_groups"]
+__all__ = [
+    "HORIZONS",
+    "ElasticitySet",
+    "describe",
+    "elasticity_set",
+    "horizon_factor",
+    "import_weights",
+    "list_sets",
+    "theta_for",
+    "compact_groups",
+]
 
 
 def compact_groups() -> dict[str, list[str]]:
@@ -53,7 +62,8 @@ def theta_for(sectors: Sequence[str], set: str = "default", horizon: object = "1
         else:
             raise UnknownLabelError(
                 f"no trade elasticity for sector {code!r}; known: the OECD ICIO 2025 industry "
-                f"codes (A01 ... T) and the compact sectors ({', '.join(groups)})")
+                f"codes (A01 ... T) and the compact sectors ({', '.join(groups)})"
+            )
     return np.asarray(out, dtype=float) * factor
 
 

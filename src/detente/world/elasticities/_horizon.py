@@ -45,16 +45,20 @@ def horizon_years(horizon: object) -> float:
         try:
             years = float(text)
         except ValueError:
-            raise DataError(f"unknown horizon {horizon!r}; choose one of {', '.join(HORIZONS)} "
-                            "or a number of years >= 0 (e.g. 0.5)") from None
+            raise DataError(
+                f"unknown horizon {horizon!r}; choose one of {', '.join(HORIZONS)} or a number of years >= 0 (e.g. 0.5)"
+            ) from None
     elif isinstance(horizon, (int, float, np.integer, np.floating)) and not isinstance(horizon, bool):
         years = float(horizon)
     else:
-        raise DataError(f"unknown horizon {horizon!r}; choose one of {', '.join(HORIZONS)} "
-                        "or a number of years >= 0 (e.g. 0.5)")
+        raise DataError(
+            f"unknown horizon {horizon!r}; choose one of {', '.join(HORIZONS)} or a number of years >= 0 (e.g. 0.5)"
+        )
     if not math.isfinite(years) or years < 0:
-        raise DataError(f"horizon {horizon!r} must be a finite number of years >= 0; choose one "
-                        f"of {', '.join(HORIZONS)} or a number")
+        raise DataError(
+            f"horizon {horizon!r} must be a finite number of years >= 0; choose one "
+            f"of {', '.join(HORIZONS)} or a number"
+        )
     return years
 
 

@@ -83,8 +83,9 @@ def _map_sectors(values: pd.Series, services: float, se: pd.Series | None = None
             parts = sectors.split("|")
             w = np.array([C26_WEIGHTS[p] for p in parts])
             v = np.array([values[p] for p in parts])
-            rows.append((row["industry"], float(w @ v / w.sum()), np.nan,
-                         "trade-weighted mean of CP " + ", ".join(parts)))
+            rows.append(
+                (row["industry"], float(w @ v / w.sum()), np.nan, "trade-weighted mean of CP " + ", ".join(parts))
+            )
         else:
             s = float(se[sectors]) if se is not None else np.nan
             rows.append((row["industry"], float(values[sectors]), s, f"CP {sectors}"))
@@ -112,28 +113,40 @@ def _build(name: str) -> ElasticitySet:
     elif name == "default":
         sh = default_shrinkage()
         shrunk = pd.Series(sh.shrunk, index=cp.index)
-        post_sd = pd.Series(np.sqrt(1.0 / (1.0 / sh.se ** 2 + (1.0 / sh.tau2 if sh.tau2 > 0 else np.inf))),
-                            index=cp.index)
+        post_sd = pd.Series(
+            np.sqrt(1.0 / (1.0 / sh.se**2 + (1.0 / sh.tau2 if sh.tau2 > 0 else np.inf))), index=cp.index
+        )
         raw = _map_sectors(shrunk, sh.mu, post_sd)
         w = import_weights().reindex(raw["industry"]).to_numpy(float)
         level = float(metadata()["blp2023"]["aggregate"])
         scale = level / float(w @ raw["theta"].to_numpy(float) / w.sum())
         table = raw.assign(theta=raw["theta"] * scale, se=raw["se"] * scale)
-        table["note"] = table["note"].str.replace("service: set's aggregate",
-                                                  "service: random-effects mean", regex=False)
+        table["note"] = table["note"].str.replace(
+            "service: set's aggregate", "service: random-effects mean", regex=False
+        )
         table["note"] = table["note"] + f"; shrunk (DerSimonian-Laird), x{scale:.4f} to BLP level"
     else:
         agg = float(meta["aggregate"])
-        table = pd.DataFrame({"industry": icio_map()["industry"], "theta": agg, "se": np.nan,
-                              "note": "aggregate estimate applied to every industry"})
+        table = pd.DataFrame(
+            {
+                "industry": icio_map()["industry"],
+                "theta": agg,
+                "se": np.nan,
+                "note": "aggregate estimate applied to every industry",
+            }
+        )
     table = table.reset_index(drop=True)
     bad = table[~np.isfinite(table["theta"]) | (table["theta"] <= 0)]
     if len(bad):
         raise DataError(f"elasticity set {name!r}: non-positive theta for {list(bad['industry'])}")
-    return ElasticitySet(name=name, citation=" ".join(str(meta["citation"]).split()),
-                         horizon=str(meta["horizon"]),
-                         description=" ".join(str(meta["description"]).split()),
-                         table=table, label=str(meta.get("label", name)))
+    return ElasticitySet(
+        name=name,
+        citation=" ".join(str(meta["citation"]).split()),
+        horizon=str(meta["horizon"]),
+        description=" ".join(str(meta["description"]).split()),
+        table=table,
+        label=str(meta.get("label", name)),
+    )
 
 
 def list_sets() -> list[str]:
@@ -145,8 +158,14 @@ def elasticity_set(name: str) -> ElasticitySet:
     if not isinstance(name, str) or name not in metadata():
         raise DataError(f"unknown elasticity set {name!r}; choose one of {', '.join(list_sets())}")
     es = _build(name)
-    return ElasticitySet(name=es.name, citation=es.citation, horizon=es.horizon,
-                         description=es.description, table=es.table.copy(), label=es.label)
+    return ElasticitySet(
+        name=es.name,
+        citation=es.citation,
+        horizon=es.horizon,
+        description=es.description,
+        table=es.table.copy(),
+        label=es.label,
+    )
 
 
 def set_factor(name: str, horizon: object) -> float:

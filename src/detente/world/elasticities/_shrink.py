@@ -23,12 +23,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Shrinkage:
-    theta: np.ndarray      # raw estimates
-    se: np.ndarray         # standard errors used (imputed where missing)
-    imputed: np.ndarray    # bool: se imputed
-    tau2: float            # between-sector variance (DerSimonian-Laird)
-    mu: float              # random-effects mean
-    shrunk: np.ndarray     # posterior means
+    theta: np.ndarray  # raw estimates
+    se: np.ndarray  # standard errors used (imputed where missing)
+    imputed: np.ndarray  # bool: se imputed
+    tau2: float  # between-sector variance (DerSimonian-Laird)
+    mu: float  # random-effects mean
+    shrunk: np.ndarray  # posterior means
     weight_on_own: np.ndarray  # (1/se^2) / (1/se^2 + 1/tau^2)
 
 
@@ -36,13 +36,13 @@ def dersimonian_laird(theta, se) -> tuple[float, float]:
     """(tau^2, random-effects mean) of estimates ``theta`` with standard errors ``se``."""
     theta = np.asarray(theta, dtype=float)
     se = np.asarray(se, dtype=float)
-    w = 1.0 / se ** 2
+    w = 1.0 / se**2
     k = theta.size
     fe = (w @ theta) / w.sum()
     q = w @ (theta - fe) ** 2
-    denom = w.sum() - (w ** 2).sum() / w.sum()
+    denom = w.sum() - (w**2).sum() / w.sum()
     tau2 = max(0.0, (q - (k - 1)) / denom) if denom > 0 else 0.0
-    ws = 1.0 / (se ** 2 + tau2)
+    ws = 1.0 / (se**2 + tau2)
     mu = float((ws @ theta) / ws.sum())
     return float(tau2), mu
 
@@ -56,11 +56,10 @@ def shrink(theta, se) -> Shrinkage:
         raise ValueError("shrinkage needs at least one standard error")
     se[imputed] = float(np.median(se[~imputed]))
     tau2, mu = dersimonian_laird(theta, se)
-    prec = 1.0 / se ** 2
+    prec = 1.0 / se**2
     if tau2 <= 0:
         own = np.zeros_like(theta)
     else:
         own = prec / (prec + 1.0 / tau2)
     shrunk = own * theta + (1.0 - own) * mu
-    return Shrinkage(theta=theta, se=se, imputed=imputed, tau2=tau2, mu=mu, shrunk=shrunk,
-                     weight_on_own=own)
+    return Shrinkage(theta=theta, se=se, imputed=imputed, tau2=tau2, mu=mu, shrunk=shrunk, weight_on_own=own)
