@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CORE := $(VENV)/.installed-core
 STAMP := $(VENV)/.installed
 
-.PHONY: demo report test install bench clean
+.PHONY: demo report test lint install bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ report: $(CORE)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
+
+# lint, format and types (CI runs this before the tests)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests scripts benchmarks
+	$(VENV)/bin/ruff format --check src tests scripts benchmarks
+	$(VENV)/bin/mypy src/detente
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_equilibrium.py
