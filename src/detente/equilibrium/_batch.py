@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -234,7 +235,8 @@ def solve_batch(
             purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=int(iters.max()))
         except ConvergenceError as e:
             for k in bal:
-                failed.append(FailedMember(k, cfs[k].label, f"the purge of deficits failed: {e}", e.diagnostics))
+                purge_diag = cast("Diagnostics | None", e.diagnostics)  # the solver's errors carry its Diagnostics
+                failed.append(FailedMember(k, cfs[k].label, f"the purge of deficits failed: {e}", purge_diag))
         else:
             zeros = np.zeros(world.n_countries)
             groups.append(
@@ -242,7 +244,7 @@ def solve_batch(
             )
 
     n_chunks, chunk_max, per_member = 0, 0, 0
-    for gw, purge, members in groups:
+    for gw, group_purge, members in groups:
         N, J = gw.n_countries, gw.n_sectors
         xt = any(np.any(cf.export_taxes) for _, cf in members)
         per_member = batch_bytes(N, J, export_taxes=xt)
@@ -280,7 +282,7 @@ def solve_batch(
                 except ShockError as e:
                     failed.append(FailedMember(k, cf.label, str(e), diag))
                     continue
-                equilibria[k] = Equilibrium(gw if cf.closure == "balanced" else cf.world, cf, sol, diag, purge)
+                equilibria[k] = Equilibrium(gw if cf.closure == "balanced" else cf.world, cf, sol, diag, group_purge)
     failed.sort(key=lambda f: f.index)
     return BatchResult(equilibria, failed, n_chunks, chunk_max, per_member, time.perf_counter() - t0)
 
@@ -403,11 +405,13 @@ class _Arrays:
         self.D = np.empty((B, N))
         self.ratio = np.zeros(B, dtype=bool)
         for b, sh in enumerate(shocks):
-            _, bk, G, _, Gt, Gx = _prepare(base if thetas is None else base._replace(theta=self.theta[b]), sh)
+            # self.theta is None exactly when thetas is None
+            _, bk, G, _, Gt, Gx = _prepare(base if self.theta is None else base._replace(theta=self.theta[b]), sh)
             self.bk[b] = bk.transpose(2, 0, 1)
             self.G[b] = G.transpose(2, 0, 1)
             self.Gb[b] = (G * bk).transpose(2, 0, 1)
             if xt:
+                assert self.Gt is not None and self.Gx is not None  # allocated when xt
                 self.Gt[b] = Gt.transpose(2, 0, 1)
                 self.Gx[b] = 0.0 if Gx is None else Gx.transpose(2, 0, 1)
             self.D[b] = np.asarray(sh.D, dtype=float)

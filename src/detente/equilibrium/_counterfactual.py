@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -314,7 +314,7 @@ class Counterfactual:
         # labels are checked now, not at solve time
         _select(self.world.countries, exporter, self.world, "country")
         _select(self.world.countries, importer, self.world, "country")
-        kw = {}
+        kw: dict[str, Any] = {}
         if horizon is not None:
             kw["critical_horizon"] = normalise_nest_horizon(horizon)
         if sigma is not None:

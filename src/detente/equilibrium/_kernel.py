@@ -185,6 +185,7 @@ def solve_hat(
     def sweep(z, full: bool = False):
         lc_extra = rents = None
         if K:
+            assert blk is not None  # K > 0 only with a critical block
             lm = z[nz:]
             logA, s_k, tau_k = nest_terms(blk, lm, N * J)
             lc_extra = logA.reshape(N, J).T[None]
@@ -196,6 +197,7 @@ def solve_hat(
         z_new, aux = _sweep.sweep(np, const, A, z[None, :nz], lc_extra=lc_extra, rents=rents)
         z_new = z_new[0]
         if K:
+            assert blk is not None  # K > 0 only with a critical block
             Y, lc = aux["Y"][0].T, aux["lc"][0].T
             log_Yq = np.log(np.maximum(Y, 1e-300)).ravel() - log_Y0 - lc.ravel()
             eps = (theta * aux["zeta"][0].T / np.maximum(Y, 1e-300)).ravel() + 1.0

@@ -99,7 +99,7 @@ def default_headlines(eq, max_pairs: int = 4) -> list[str]:
     involved[np.nonzero(changed)[0]] = True
     involved[np.nonzero(changed)[1]] = True
     touch = (involved[:, None] | involved[None, :]) & off if involved.any() else off
-    order = []
+    order: list[tuple[int, int]] = []
     for mask in (changed, touch & ~changed):
         cells = np.argwhere(mask)
         cells = cells[np.argsort(-T0[mask], kind="stable")]

@@ -130,6 +130,7 @@ def check_inputs(world: World, cf: Counterfactual) -> None:
                 f"{va[n]:.6g}: final spending would be negative; a deficit must exceed "
                 "-value added"
             )
+    assert cf.export_taxes is not None  # Counterfactual.__post_init__ always sets the array
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         lk = np.log((1.0 + cf.tariffs) / (1.0 + world.tariffs) * cf.iceberg * (1.0 + cf.export_taxes))
         # log of the price-index term sum_i pi kappa^-theta of each market (n, j), at baseline costs
@@ -291,7 +292,9 @@ class Equilibrium:
     def trade_flows(self) -> np.ndarray:
         """(n, i, j) new sales at factory prices (net of tariffs and of export taxes)."""
         s = self.solution
-        return s.pi * s.X[:, None, :] / ((1.0 + self.counterfactual.tariffs) * (1.0 + self.counterfactual.export_taxes))
+        cf = self.counterfactual
+        assert cf.export_taxes is not None  # Counterfactual.__post_init__ always sets the array
+        return s.pi * s.X[:, None, :] / ((1.0 + cf.tariffs) * (1.0 + cf.export_taxes))
 
     @cached_property
     def value_added(self) -> np.ndarray:

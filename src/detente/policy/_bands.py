@@ -32,9 +32,11 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
+from typing import Any, Literal, cast
 
 import numpy as np
 
+from detente.equilibrium import Closure
 from detente.errors import DetenteError
 from detente.instruments import licence_equivalent
 from detente.policy._replay import Replay, replay
@@ -93,7 +95,7 @@ class ReplayBands:
         Every (draw, state) without an answer.
     """
 
-    dataset: object
+    dataset: Any  # xarray.Dataset
     replay: Replay
     failed: tuple[FailedDraw, ...]
     states: tuple[tuple[str, dt.date], ...] = ()  # (state key, first date), in the order of the draws' axis
@@ -124,6 +126,7 @@ class ReplayBands:
         keys = self.states
         rows = []
         countries = list(self.replay.world.countries)
+        assert self._ok is not None  # replay_bands always sets it
         for k, s in zip(*np.nonzero(self._ok)):
             for c, v in zip(countries, vals[k, s]):
                 rows.append((int(k), keys[s][0], keys[s][1], c, float(v)))
@@ -188,8 +191,8 @@ def relative_sd(world_name: str, set_name: str, horizon: str, relative: float = 
     """Per sector: the s.d. of theta over its mean (:func:`detente.sweep.theta_mean_sd`), and a note."""
     from detente.sweep._tasks import theta_mean_sd
 
-    mean, sd, published = theta_mean_sd(world_name, set_name, horizon, relative)
-    mean, sd = np.asarray(mean, float), np.asarray(sd, float)
+    mean_t, sd_t, published = theta_mean_sd(world_name, set_name, horizon, relative)
+    mean, sd = np.asarray(mean_t, float), np.asarray(sd_t, float)
     note = (
         f"s.d. published for {sum(published)} of {len(published)} sectors, else {relative:g} x theta"
         if set_name != "world"
@@ -297,7 +300,9 @@ def replay_bands(
     if not 0 < level < 1:
         raise DetenteError(f"--level {level}: give a coverage between 0 and 1, e.g. 0.9 for 5-95%")
     base = world if world is not None else load_world(scenario.world)
-    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment, closure=closure)
+    opts: dict[str, Any] = dict(
+        variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment, closure=closure
+    )
     rp = central if central is not None else replay(scenario, base, tol=tol, **opts)
     sc = apply_variant(scenario, variant)
     set_name = elasticities or sc.settings.elasticities or DEFAULT_SET
@@ -348,7 +353,7 @@ def replay_bands(
         sc,
         w_run,
         w_long,
-        closure,
+        cast(Closure, closure),  # the central replay's closure, checked by its solves
         deficits,
         adjustment,
         tuple(order),
@@ -399,7 +404,7 @@ def replay_bands(
         )
         for s in SERIES
     }  # (state, country)
-    data = {}
+    data: dict[str, tuple[Any, ...]] = {}
     for s, long in SERIES.items():
         data[s] = (("country", "date"), central_vals[s][state_of_date].T, {"units": "%", "long_name": long})
         for q in ("lower", "median", "upper"):
@@ -462,8 +467,8 @@ class _DrawContext:
     scenario: Scenario
     w_run: World
     w_long: World | None
-    closure: str
-    deficits: object
+    closure: Closure
+    deficits: Literal["baseline", "zero"] | None
     adjustment: str
     keys: tuple[str, ...]
     first_dates: tuple[dt.date, ...]
@@ -494,7 +499,7 @@ def _solve_draws(ctx: _DrawContext, ks: list[int]):
     failed: list[FailedDraw] = []
     # members of every draw; worlds that differ only in theta share one batch (solve_batch
     # gives each member its own elasticities), re-based or purged worlds get their own
-    batches: dict[object, tuple[World, list[tuple[int, int, int, object, np.ndarray]]]] = {}
+    batches: dict[object, tuple[World, list[tuple[int, int, int, Counterfactual, np.ndarray]]]] = {}
     shared = ctx.w_long is None and ctx.closure != "balanced"
     for r, k in enumerate(ks):
         f = ctx.factors[k]

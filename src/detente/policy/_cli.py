@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import cast
 
 from detente.errors import DetenteError
 
@@ -146,7 +147,7 @@ def _cmd_replay_bands(args: argparse.Namespace) -> int:
         adjustment=args.adjustment,
         closure=args.closure,
     )
-    pair = _pair(args.pair, list(rp.world.countries)) or tuple(rp.world.countries[:2])
+    pair = _pair(args.pair, list(rp.world.countries)) or cast(tuple[str, str], tuple(rp.world.countries[:2]))
     console = _console()
     print_replay(console, rp, pair=pair)
     bands = _bands_with_progress(replay_bands, sc, world, rp, args)
@@ -236,7 +237,7 @@ def print_replay_bands(console, bands, countries: list[str]) -> None:
         )
 
 
-def write_bands(bands, path: str) -> str:
+def write_bands(bands, path: str) -> str | Path:
     """Write the bands to ``path``: JSON (``.json``) or NetCDF (anything else)."""
     import json
 

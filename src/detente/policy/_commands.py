@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from typing import Any
 
 from detente.policy._baseline import baseline_tariffs, check_baseline
 from detente.policy._replay import Replay, replay
@@ -55,8 +56,8 @@ def validate_file(path: str | os.PathLike, world: str | World | None = None) -> 
             f"  baseline: {len(sc.baseline.tariffs)} tariff entries re-base the world "
             f"({sc.baseline.source or 'no source given'})"
         )
-    for name, v in sc.variants.items():
-        lines.append(f"  variant {name}: {v.description or '(no description)'}")
+    for name, ov in sc.variants.items():
+        lines.append(f"  variant {name}: {ov.description or '(no description)'}")
     lines.append(f"  baseline solves: {solved}")
     lines.append("  OK")
     return "\n".join(lines)
@@ -86,7 +87,9 @@ def replay_file(
     """
     sc = load_scenario(path)
     w = world if isinstance(world, World) else load_world(world or sc.world)
-    opts = dict(variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment, closure=closure)
+    opts: dict[str, Any] = dict(
+        variant=variant, elasticities=elasticities, horizon=horizon, adjustment=adjustment, closure=closure
+    )
     if not progress:
         return replay(sc, w, **opts)
     from rich.console import Console

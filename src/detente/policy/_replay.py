@@ -20,10 +20,11 @@ import datetime as dt
 import json
 import warnings
 from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
-from detente.equilibrium import Counterfactual, Equilibrium, share_warning, solve
+from detente.equilibrium import Closure, Counterfactual, Equilibrium, share_warning, solve
 from detente.errors import ScenarioError
 from detente.policy._baseline import rebase
 from detente.policy._schema import Scenario, check_labels
@@ -53,7 +54,7 @@ class Replay:
         Number of equilibrium solves (distinct policy states).
     """
 
-    dataset: object
+    dataset: Any  # xarray.Dataset
     scenario: Scenario
     world: World
     equilibria: dict[str, Equilibrium]
@@ -187,7 +188,11 @@ def replay(
     N, J = w.n_countries, w.n_sectors
     goods = np.array([s in set(w.goods) for s in w.sectors])
     weights = np.array(w.trade_flows)
-    layers = list(dict.fromkeys(list(sc.layers) + [e.tariff.layer for e in sc.events if e.kind == "tariff"]))
+    layers = list(
+        dict.fromkeys(
+            list(sc.layers) + [e.tariff.layer for e in sc.events if e.kind == "tariff" and e.tariff is not None]
+        )
+    )
     T = len(days)
     out = {k: np.empty((N, T)) for k in ("welfare", "real_wage", "cpi", "revenue")}
     trade = np.empty((N, N, J, T))
@@ -208,6 +213,7 @@ def replay(
         st = policy_state(w, sc, d)
         wd, key = w, st.key
         if clock is not None:
+            assert st.export_taxes is not None  # policy_state always sets them
             years = clock.advance(d, st.tariffs, st.iceberg * (1.0 + st.export_taxes))
             horizons[t] = years
             if years > 0:
@@ -216,7 +222,8 @@ def replay(
                 key = f"{st.key}@{years:g}y"
         eq = equilibria.get(key)
         if eq is None:
-            ref = Counterfactual.from_world(wd, deficits=deficits, closure=closure)
+            # from_world checks the closure's value
+            ref = Counterfactual.from_world(wd, deficits=deficits, closure=cast(Closure, closure))
             if st.critical:  # the nest at the date's horizon (docs/model.md, section 5b)
                 nest_h = f"{horizons[t]:g}y" if clock is not None and horizons[t] > 0 else nest_horizon
                 ref = dataclasses.replace(ref, critical_horizon=nest_h)
@@ -235,6 +242,7 @@ def replay(
         price[..., t] = 100 * (eq.solution.P_hat - 1)
         tariff[..., t] = 100 * st.tariffs
         ice[..., t] = st.iceberg
+        assert st.export_taxes is not None  # policy_state always sets them
         xt[..., t] = 100 * st.export_taxes
         for li, name in enumerate(layers):
             layer_avg[li, :, :, t] = average_tariff(weights, st.layers.get(name, np.zeros((N, N, J))), goods)
@@ -372,8 +380,8 @@ class _ChangeClock:
     def __init__(self, world: World) -> None:
         self.flows = np.array(world.trade_flows)
         self.tau0 = np.array(world.tariffs)
-        self.last = None
-        self.since = None
+        self.last: np.ndarray | None = None
+        self.since: np.ndarray | None = None
 
     def advance(self, date: dt.date, tariffs: np.ndarray, iceberg: np.ndarray) -> float:
         logk = np.log((1.0 + tariffs) / (1.0 + self.tau0) * iceberg)
@@ -381,6 +389,7 @@ class _ChangeClock:
         if self.last is None:
             self.since = np.full(logk.shape, day)
         else:
+            assert self.since is not None  # set together with self.last
             changed = ~np.isclose(logk, self.last, rtol=0, atol=1e-12)
             self.since = np.where(changed, day, self.since)
         self.last = logk

@@ -343,19 +343,19 @@ class Period(_Strict):
 class Settings(_Strict):
     deficits: Literal["baseline", "zero"] = "baseline"
     closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] = Field(
-        "fixed-deficits",
+        default="fixed-deficits",
         description="how trade deficits adjust: fixed in levels, expenditure/output "
         "ratios fixed, or balanced trade (deficits purged first; welfare relative to the purged world)",
     )
     elasticities: str | None = Field(
-        None,
+        default=None,
         description="trade-elasticity set (`detente elasticities`), "
         "'world' for the world file's own; default: 'default' where "
         "the registry maps the world's sectors, else the world's own",
     )
-    horizon: str = Field("1y", description="horizon of the trade elasticities: 1y, 3y, long or years")
+    horizon: str = Field(default="1y", description="horizon of the trade elasticities: 1y, 3y, long or years")
     adjustment: Literal["fixed", "path"] = Field(
-        "fixed",
+        default="fixed",
         description="'fixed': every date at `horizon`; 'path': trade responds with the "
         "elasticity of the time elapsed since each policy change (docs/elasticities.md)",
     )

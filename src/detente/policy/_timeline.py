@@ -162,6 +162,7 @@ def change_dates(scenario: Scenario) -> list[dt.date]:
         if e.until:
             out.add(e.until)
         if e.kind == "export_control":
+            assert e.export_control is not None  # kind is the key that is set
             end = review_end(e.export_control.licence, e.date, e.export_control.review_days)
             if end is not None:
                 out.add(end)
@@ -247,10 +248,13 @@ def layer_rates(world: World, scenario: Scenario, date: dt.date) -> dict[str, np
     the order declared, then the order first used.
     """
     shape = (world.n_countries, world.n_countries, world.n_sectors)
-    names = list(scenario.layers) + [e.tariff.layer for e in scenario.events if e.kind == "tariff"]
+    names = list(scenario.layers) + [
+        e.tariff.layer for e in scenario.events if e.kind == "tariff" and e.tariff is not None
+    ]
     rates = {n: np.zeros(shape) for n in dict.fromkeys(names)}
     for k, e in _active(scenario, date, "tariff"):
         t, m = e.tariff, _mask(world, e, e.label(k))
+        assert t is not None  # _active picked tariff events
         r = rates[t.layer]
         amount = t.coverage * (t.rate_pp or 0.0)
         if t.op == "set":
@@ -270,9 +274,11 @@ def layer_rates(world: World, scenario: Scenario, date: dt.date) -> dict[str, np
             )
     exempt = {n: np.zeros(shape) for n in rates}
     for k, e in _active(scenario, date, "exemption"):
-        if e.exemption.layer not in exempt:
+        ex = e.exemption
+        assert ex is not None  # _active picked exemption events
+        if ex.layer not in exempt:
             continue  # an exemption from a layer that has no rate anywhere
-        exempt[e.exemption.layer][_mask(world, e, e.label(k))] += e.exemption.share
+        exempt[ex.layer][_mask(world, e, e.label(k))] += ex.share
     return {n: np.maximum(r, 0.0) * (1.0 - np.minimum(exempt[n], 1.0)) for n, r in rates.items()}
 
 
@@ -280,6 +286,7 @@ def _regimes(scenario: Scenario, date: dt.date) -> dict[str, tuple[int, Event]]:
     """The export-control regimes in force on ``date``: the latest step of each."""
     regimes: dict[str, tuple[int, Event]] = {}
     for k, e in _active(scenario, date, "export_control"):
+        assert e.export_control is not None  # _active picked export-control events
         regimes[e.export_control.regime or e.id or f"events[{k}]"] = (k, e)
     return regimes
 
@@ -297,6 +304,7 @@ def critical_cuts(world: World, scenario: Scenario, date: dt.date) -> tuple:
     out = []
     for k, e in _regimes(scenario, date).values():
         x = e.export_control
+        assert x is not None  # _regimes holds export-control events
         if not x.product:
             continue
         refused = 1.0 - approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
@@ -315,9 +323,10 @@ def refused_share(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
     regimes = _regimes(scenario, date)
     r = np.zeros((world.n_countries, world.n_countries, world.n_sectors))
     for name, (k, e) in regimes.items():
-        if e.export_control.product:
-            continue
         x = e.export_control
+        assert x is not None  # _regimes holds export-control events
+        if x.product:
+            continue
         approved = approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
         r[_mask(world, e, e.label(k))] += x.coverage * (1.0 - approved)
         if (r >= 1.0 - 1e-12).any():
@@ -345,6 +354,7 @@ def export_tax_state(world: World, scenario: Scenario, date: dt.date) -> np.ndar
     added up), their revenue the exporter's."""
     x = np.zeros((world.n_countries, world.n_countries, world.n_sectors))
     for k, e in _active(scenario, date, "export_tax"):
+        assert e.export_tax is not None  # _active picked export-tax events
         x[_mask(world, e, e.label(k))] += e.export_tax.rate_pp / 100.0
     return x
 
@@ -354,6 +364,7 @@ def iceberg_state(world: World, scenario: Scenario, date: dt.date) -> np.ndarray
     (non-tariff measures), multiplied. Export licences are :func:`licence_wedge`."""
     d = np.ones((world.n_countries, world.n_countries, world.n_sectors))
     for k, e in _active(scenario, date, "iceberg"):
+        assert e.iceberg is not None  # _active picked iceberg events
         d[_mask(world, e, e.label(k))] *= e.iceberg.factor
     return d
 
@@ -459,6 +470,7 @@ def events_on(scenario: Scenario, date: dt.date) -> list[str]:
             out.append(f"{lab} ends")
         if (
             e.kind == "export_control"
+            and e.export_control is not None
             and e.export_control.review_days
             and e.date + dt.timedelta(days=e.export_control.review_days) == date
         ):

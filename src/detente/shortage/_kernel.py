@@ -180,6 +180,7 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
             r_free = np.matmul(pi_kni, (xk >= one).astype(dtype)).reshape(K * N, D)
         z = np.ones((M, D), dtype=dtype)
         if E and io_live:
+            assert r is not None and r_free is not None  # set above whenever io_live
             B = Z + np.minimum(o_io, one) * r[idx_e] + np.maximum(o_io - one, 0) * r_free[idx_e]
             bmin = B[: c_s[0]].copy()
             for sl in range(1, len(c_s)):
@@ -212,6 +213,7 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
         cum += short
         loss_tdn[t] = (short.reshape(D, N, J) * y_week).sum(axis=-1)
         if full:
+            assert x_rec is not None and s_rec is not None and v_rec is not None  # allocated when full
             x_rec[t] = x.T
             s_rec[t] = (S * k.cohort_w[None, None, :, None]).sum(axis=2)
             v_rec[t] = (shipped * k.cohort_w[None, None, :, None]).sum(axis=2)

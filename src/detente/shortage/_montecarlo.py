@@ -51,7 +51,7 @@ def _draws(seed: int, n: int, U: int, P: int, inv_sd: float, app_sd: float):
     return inv, app
 
 
-def _chunk(args):
+def _chunk(args: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     lo, hi = args
     s = _STATE
     model: ShortageModel = s["model"]

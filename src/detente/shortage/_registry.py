@@ -427,10 +427,10 @@ def map_registry(registry: Registry, world, products: Sequence[str] | None = Non
                 continue
             for n in range(len(world.countries)):
                 # an override keyed by a region or a member applies to the world country
-                key = next((k for k in u.countries if n in world_countries_of(k, world)), None)
-                crit[p, n, j] += u.value("criticality", key)
-                inten[p, n, j] += u.value("intensity", key)
-                cover[p, n, j] = min(cover[p, n, j], u.value("inventory_days", key) / 7.0)
+                ukey = next((k for k in u.countries if n in world_countries_of(k, world)), None)
+                crit[p, n, j] += u.value("criticality", ukey)
+                inten[p, n, j] += u.value("intensity", ukey)
+                cover[p, n, j] = min(cover[p, n, j], u.value("inventory_days", ukey) / 7.0)
                 count[p, n, j] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
         crit = np.where(count > 0, crit / np.maximum(count, 1), 0.0)

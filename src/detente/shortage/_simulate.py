@@ -270,6 +270,8 @@ def _dataset(
     N, J = w.n_countries, w.n_sectors
     T = len(weeks)
     crit = model.critical
+    # the kernel ran with record="full", so the per-week records are present
+    assert out.x_tdm is not None and out.stock_tdup is not None
     x = out.x_tdm[:, 0].reshape(T, N, J)
     Yw = model.output_year_m.reshape(N, J) / 52.0
     va = model.va_share_m.reshape(N, J)

@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 
@@ -114,7 +115,7 @@ class Attrition:
         return pd.DataFrame(rows).set_index("week")
 
     def summary(self) -> dict:
-        out = {
+        out: dict[str, Any] = {
             "players": list(self.players),
             "start": self.start.isoformat(),
             "weeks": self.weeks,
@@ -219,7 +220,7 @@ def attrition(
     if isinstance(thresholds, Mapping):
         th = np.array([float(thresholds[p]) for p in players])
     elif np.ndim(thresholds) == 0:
-        th = np.full(len(players), float(thresholds))
+        th = np.full(len(players), float(cast("SupportsFloat", thresholds)))  # 0-d: a single number
     else:
         th = np.asarray(thresholds, float)
         if th.shape != (len(players),):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from scipy.optimize import minimize
@@ -157,7 +158,7 @@ def efficient_tariffs(
     start: np.ndarray | None = None,
     upper: float = 5.0,
     d_hat: np.ndarray | None = None,
-    deficits: str = "baseline",
+    deficits: Literal["baseline", "zero"] = "baseline",
 ) -> Agreement:
     """Tariffs between ``players`` that maximise ``sum_k weights_k U_k`` (equal weights by default)."""
     t0 = time.perf_counter()
@@ -170,14 +171,24 @@ def efficient_tariffs(
     tau = joint.set(tau, x)
     values = model.values(tau, objectives, d_hat)
     return Agreement(
-        "efficient", players, joint.spaces, joint.split(x), tau, values, None, ok, msg, time.perf_counter() - t0, n
+        "efficient",
+        tuple(players),
+        joint.spaces,
+        joint.split(x),
+        tau,
+        values,
+        None,
+        ok,
+        msg,
+        time.perf_counter() - t0,
+        n,
     )
 
 
 def nash_bargain(
     world_or_model,
     players: Sequence[str] = ("USA", "CHN"),
-    disagreement: Sequence[float] | None = None,
+    disagreement: Sequence[float] | np.ndarray | None = None,
     *,
     war=None,
     sectors: str | Sequence[str] = "goods",
@@ -186,7 +197,7 @@ def nash_bargain(
     start: np.ndarray | None = None,
     upper: float = 5.0,
     d_hat: np.ndarray | None = None,
-    deficits: str = "baseline",
+    deficits: Literal["baseline", "zero"] = "baseline",
 ) -> Agreement:
     """The Nash bargaining solution over the players' tariffs on each other.
 
@@ -229,21 +240,31 @@ def nash_bargain(
     if (values < d - 1e-9).any():
         ok, msg = False, f"no agreement found that every player prefers to the disagreement point ({msg})"
     return Agreement(
-        "nash-bargain", players, joint.spaces, joint.split(x), tau, values, d, ok, msg, time.perf_counter() - t0, n
+        "nash-bargain",
+        tuple(players),
+        joint.spaces,
+        joint.split(x),
+        tau,
+        values,
+        d,
+        ok,
+        msg,
+        time.perf_counter() - t0,
+        n,
     )
 
 
 def mutually_preferred(
     world_or_model,
     players: Sequence[str] = ("USA", "CHN"),
-    disagreement: Sequence[float] = (0.0, 0.0),
+    disagreement: Sequence[float] | np.ndarray = (0.0, 0.0),
     *,
     grid: Sequence[float] = tuple(np.linspace(0.0, 1.0, 21)),
     sectors: str | Sequence[str] = "goods",
     start: np.ndarray | None = None,
     objectives: Sequence[Objective] | None = None,
     d_hat: np.ndarray | None = None,
-    deficits: str = "baseline",
+    deficits: Literal["baseline", "zero"] = "baseline",
 ):
     """Uniform tariff pairs both players prefer to ``disagreement``.
 

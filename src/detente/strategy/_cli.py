@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from detente.errors import DetenteError
+
+if TYPE_CHECKING:
+    from detente.equilibrium import Closure
 
 
 def _console():
@@ -146,7 +150,7 @@ def _save(fig, path: str | None) -> None:
         _console().print(f"chart written to {p}")
 
 
-def _peak(world, a: str, b: str, closure: str | None = None):
+def _peak(world, a: str, b: str, closure: Closure | None = None):
     """The April 2025 peak (US +145 pp, China +125 pp on goods) when the players are USA and CHN."""
     from detente.equilibrium import Counterfactual, solve
 
@@ -404,6 +408,7 @@ def _cmd_bargain(args) -> int:
         )
     grid = None
     if args.chart or args.grid:
+        assert deal.disagreement is not None  # nash_bargain always sets the disagreement point
         grid = mutually_preferred(
             model,
             (a, b),

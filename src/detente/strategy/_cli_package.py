@@ -25,11 +25,11 @@ def _space(args, a: str, b: str):
     from detente.strategy._package import PackageSpace
 
     defaults = {"USA": US_TECH_2025, "CHN": CN_RARE_EARTHS_2025} if {a, b} == {"USA", "CHN"} else {}
-    tmax = _numbers(args.tariff_max, 2, "--tariff-max")
+    tmax_a, tmax_b = _numbers(args.tariff_max, 2, "--tariff-max")
     return PackageSpace(
         players=(a, b),
         controls=(defaults.get(a, {}), defaults.get(b, {})),
-        tariff_max_pp=tmax,
+        tariff_max_pp=(tmax_a, tmax_b),
         tariff_points=args.tariff_points,
         pass_points=args.pass_points,
     )
@@ -52,8 +52,8 @@ def cmd_package(args) -> int:
     space = _space(args, a, b)
     threat = None
     if args.threat:
-        x = _numbers(args.threat, 4, "--threat")
-        threat = Package(*x, label=f"threat {args.threat}")
+        tariff_a, tariff_b, pass_a, pass_b = _numbers(args.threat, 4, "--threat")
+        threat = Package(tariff_a, tariff_b, pass_a, pass_b, label=f"threat {args.threat}")
     objectives = _objectives(args, world, a, b)
     loss = None
     if args.shortage:
@@ -180,7 +180,8 @@ def _chart(res, path: str, title: str) -> None:
     g = res.gains
     ax.scatter(g[~res.preferred, 0], g[~res.preferred, 1], s=6, color="#bbb", label="grid: not preferred by both")
     ax.scatter(g[res.preferred, 0], g[res.preferred, 1], s=6, color="C0", label="grid: both prefer")
-    ax.scatter(*res.bargain_gains, marker="*", s=160, color="C3", label="Nash bargaining package", zorder=3)
+    bargain_a, bargain_b = res.bargain_gains
+    ax.scatter(bargain_a, bargain_b, marker="*", s=160, color="C3", label="Nash bargaining package", zorder=3)
     if res.deals is not None:
         for k, (_, r) in enumerate(res.deals.iterrows()):
             ax.scatter(

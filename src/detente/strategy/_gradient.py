@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
-from detente.equilibrium import Shock, solve_hat
+from detente.equilibrium import Closure, Shock, solve_hat
 from detente.errors import ConvergenceError, ShockError
 from detente.strategy._jax_kernel import JaxKernel, pack
 from detente.strategy._objective import Objective
@@ -72,7 +73,14 @@ class PolicyModel:
         Fixed-point tolerance of the forward solves.
     """
 
-    def __init__(self, world, *, deficits: str = "baseline", closure: str | None = None, tol: float = 1e-12) -> None:
+    def __init__(
+        self,
+        world,
+        *,
+        deficits: Literal["baseline", "zero"] = "baseline",
+        closure: Closure | None = None,
+        tol: float = 1e-12,
+    ) -> None:
         from detente.equilibrium import Counterfactual, purged_world
 
         self.closure = closure or "fixed-deficits"
@@ -100,6 +108,7 @@ class PolicyModel:
 
     def _build(self) -> None:
         k = self._kernel
+        assert k is not None  # called by the kernel property once the kernel is made
         jax, jnp = k._jax, k._jnp
         va0 = jnp.asarray(self.world.va_share * self.world.gross_output)
         inc0 = jnp.asarray(k.income0)
@@ -210,6 +219,7 @@ class PolicyModel:
             raise ValueError(f"adjoint must be 'auto', 'dense' or 'gmres', got {method!r}")
         from scipy.sparse.linalg import LinearOperator, gmres
 
+        assert self._kernel is not None  # the forward pass made the kernel
         jnp = self._kernel._jnp
         vjp = self._fns["vjp"]
 

@@ -76,7 +76,8 @@ class JaxKernel:
         from detente.equilibrium._kernel import Shock, _kernel_closure
 
         self.closure = closure
-        self._rule = _kernel_closure(Shock(None, None, np.asarray(D_new, float), closure))
+        # _kernel_closure reads only D and the closure: empty placeholders for the trade costs
+        self._rule = _kernel_closure(Shock(np.empty(0), np.empty(0), np.asarray(D_new, float), closure))
         self._jax, self._jnp = jax, jnp
         X0, pi, tau0, theta, gva, gio, alpha, VA, D = (np.asarray(a, float) for a in base)
         self.N, self.J = X0.shape

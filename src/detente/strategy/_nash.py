@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def nash_tariffs(
     max_rounds: int = 30,
     upper: float = 5.0,
     d_hat: np.ndarray | None = None,
-    deficits: str = "baseline",
+    deficits: Literal["baseline", "zero"] = "baseline",
     raise_on_failure: bool = True,
     multistart: bool = True,
     discriminate: bool = False,

@@ -52,6 +52,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -62,6 +63,9 @@ from detente.strategy._leverage import (
     CriticalInputLoss,
 )
 from detente.strategy._objective import Objective
+
+if TYPE_CHECKING:
+    from detente.equilibrium import Closure, Equilibrium
 
 #: the four coordinates of a package, in order
 FIELDS = ("tariff_A_pp", "tariff_B_pp", "pass_A", "pass_B")
@@ -188,7 +192,7 @@ class PackageModel:
         objectives: Sequence[Objective] | None = None,
         loss_model: CriticalInputLoss | None = None,
         reference=None,
-        closure: str | None = None,
+        closure: Closure | None = None,
     ) -> None:
         from detente.equilibrium import Counterfactual
 
@@ -215,13 +219,15 @@ class PackageModel:
         res = solve_batch(self.world, cfs).raise_on_failure()
         self.solves += len(cfs)
         base = self.world.arrays()
-        out = np.array([objective_values(self.world, eq.solution, self.objectives, base) for eq in res.equilibria])
+        eqs = cast("list[Equilibrium]", res.equilibria)  # raise_on_failure: every member has an answer
+        out = np.array([objective_values(self.world, eq.solution, self.objectives, base) for eq in eqs])
         if self.loss_model is not None:
             out -= self._shortage(xs)
         return out
 
     def _shortage(self, xs) -> np.ndarray:
         """(K, 2) shortage losses (percent of income, x (1 + security weight)) of B's cut-off."""
+        assert self.loss_model is not None  # called only with a loss model
         a, b = self.space.players
         w = self.world
         out = np.zeros((len(xs), 2))
@@ -251,7 +257,7 @@ class PackageResult:
     solves: int
     world: str = ""
     elasticities: str = ""
-    deals: object = None  # pandas DataFrame of the real deals, or None
+    deals: Any = None  # pandas DataFrame of the real deals, or None
 
     @property
     def gains(self) -> np.ndarray:
@@ -261,7 +267,7 @@ class PackageResult:
     @property
     def preferred(self) -> np.ndarray:
         """(K,) True where both players prefer the grid package to the threat point."""
-        return (self.gains > 0).all(axis=1)
+        return (self.gains > 0).all(axis=1)  # type: ignore[return-value]  # numpy stubs: all(axis=1) of 2-D is an array
 
     @property
     def bargain_gains(self) -> np.ndarray:
@@ -418,7 +424,7 @@ def package_bargain(
     objectives: Sequence[Objective] | None = None,
     loss_model: CriticalInputLoss | None = None,
     reference=None,
-    closure: str | None = None,
+    closure: Closure | None = None,
     refine: bool = True,
     deals: bool = True,
     progress=None,
@@ -618,7 +624,7 @@ def scenario_deals(
     *,
     scenario: str = "us-china-2025",
     players: tuple[str, str] = ("USA", "CHN"),
-    closure: str | None = None,
+    closure: Closure | None = None,
 ):
     """The scenario's own policy state on the peak and deal dates (:data:`SCENARIO_DATES`).
 
@@ -638,7 +644,8 @@ def scenario_deals(
     cfs = [policy_state(world, sc, day).apply(ref).with_label(name) for name, day in SCENARIO_DATES.items()]
     res = solve_batch(world, cfs).raise_on_failure()
     base = world.arrays()
-    v = np.array([objective_values(world, eq.solution, objectives, base) for eq in res.equilibria])
+    eqs = cast("list[Equilibrium]", res.equilibria)  # raise_on_failure: every member has an answer
+    v = np.array([objective_values(world, eq.solution, objectives, base) for eq in eqs])
     d = v[0]
     return pd.DataFrame(
         [

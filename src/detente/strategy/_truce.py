@@ -47,6 +47,7 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 
@@ -253,7 +254,8 @@ def build_stage_game(
     income = np.array([world.income[world.country_index(o.country)] for o in objectives])
     weight = np.array([1.0 + o.security_weight for o in objectives])
     for idx in itertools.product(range(n_levels), repeat=2 * K):
-        cf, loss = ref, {}
+        cf = ref
+        loss: dict[str, float] = {}
         for k, ld in enumerate(ladders):
             for p, q, lev in ((a, b, idx[k]), (b, a, idx[K + k])):
                 cf = ld.apply(cf, p, q, lev)
@@ -482,7 +484,7 @@ def truce_survival(
             progress(r + 1, runs)
     t = np.arange(periods + 1)
     survival = np.array([np.mean((breaks < 0) | (breaks >= k)) for k in t])
-    names = tuple(s.name or type(s).__name__ for s in strategies)
+    names = cast("tuple[str, str]", tuple(s.name or type(s).__name__ for s in strategies))  # one per player
     return Survival(names, runs, seed, noise, game.period_days, survival, breaks, who, total / runs, trust / runs)
 
 

@@ -7,6 +7,10 @@ strategy functions and returns plain JSON-able dicts with units and labels.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from detente.equilibrium import Closure
 
 LEVERAGE_UNITS = (
     "losses: percent of baseline income and USD billion a year (equivalent variation at "
@@ -14,7 +18,7 @@ LEVERAGE_UNITS = (
 )
 
 
-def _reference(world, name: str, closure: str | None = None):
+def _reference(world, name: str, closure: Closure | None = None):
     from detente.equilibrium import Counterfactual, parse_tariff
 
     ref = Counterfactual.from_world(world, closure=closure)

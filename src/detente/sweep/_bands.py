@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,8 @@ DEFAULT_BY = ("grid_point", "elasticities", "axes", "date", "country")
 class Bands:
     """Percentile bands: ``table`` (one row per group x headline) and the failed draws."""
 
-    table: object  # pandas DataFrame: by..., headline, n, n_failed, lower, median, upper, mean, sd
-    failed: object  # pandas DataFrame: key, seed, draw, reason (one row per failed task)
+    table: Any  # pandas DataFrame: by..., headline, n, n_failed, lower, median, upper, mean, sd
+    failed: Any  # pandas DataFrame: key, seed, draw, reason (one row per failed task)
     coverage: float
     seeds: tuple[int, ...]
 

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from detente.sweep._executors import make_executor
 from detente.sweep._spec import Sweep, SweepError, load_sweep
@@ -34,7 +35,7 @@ class SweepResult:
     """What :func:`run_sweep` returns: the merged table and counts."""
 
     spec: Sweep
-    frame: object  # pandas DataFrame, one row per task x country (x date), in task order
+    frame: Any  # pandas DataFrame, one row per task x country (x date), in task order
     out: Path
     n_tasks: int
     n_done: int  # tasks with a result row (converged or failed): n_tasks when complete
@@ -164,7 +165,7 @@ def run_sweep(
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"detente-sweep-{spec.name}-"))
     cdir = out / "chunks"
     cdir.mkdir(parents=True, exist_ok=True)
-    frames: dict[str, object] = {}
+    frames: dict[str, Any] = {}  # pandas DataFrames by chunk key
     if resume:
         for ch in chunks:
             f = cdir / f"{ch.key}.parquet"
@@ -194,6 +195,7 @@ def run_sweep(
     bar.advance(sum(len(c.tasks) for c in chunks if c.key in frames))
     try:
         if todo:
+            assert ex is not None  # an executor is made whenever there is work to do
             args = (tuple(spec.outputs.headlines), tuple(spec.outputs.countries) if spec.outputs.countries else None)
             for chunk, frame in ex.map(run_chunk, todo, *args):
                 if chunk.key in frames:  # a chunk finishes once; a rerun's copy is dropped

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from detente.errors import DetenteError
 
@@ -192,10 +193,15 @@ class Draws(_Strict):
         return list(self.seeds) if self.seeds else [self.seed]
 
 
+_Headline = Literal["welfare_pct", "real_wage_pct", "cpi_pct", "wage_pct", "imports_pct", "exports_pct"]
+
+
+def _default_headlines() -> list[_Headline]:
+    return ["welfare_pct", "real_wage_pct", "cpi_pct"]
+
+
 class Outputs(_Strict):
-    headlines: list[Literal["welfare_pct", "real_wage_pct", "cpi_pct", "wage_pct", "imports_pct", "exports_pct"]] = (
-        Field(default_factory=lambda: ["welfare_pct", "real_wage_pct", "cpi_pct"], min_length=1)
-    )
+    headlines: list[_Headline] = Field(default_factory=_default_headlines, min_length=1)
     countries: list[str] | None = None
     #: central coverage of the uncertainty bands, e.g. 0.9 for the 5th-95th percentiles
     coverage: float = Field(default=0.9, gt=0, lt=1)
@@ -235,7 +241,7 @@ class Sweep(_Strict):
         return "whatif" if self.whatif is not None else "replay"
 
 
-def _describe(err: dict) -> str:
+def _describe(err: ErrorDetails) -> str:
     loc = ".".join(str(x) for x in err.get("loc", ())) or "(top level)"
     msg = err.get("msg", "invalid")
     if err.get("type") == "extra_forbidden":

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import itertools
 import json
+from typing import cast
 
 import numpy as np
 
@@ -104,7 +105,7 @@ def expand(spec: Sweep) -> list[dict]:
 
     g, d = spec.grid, spec.draws
     axes = [[(a.target, a.op, float(v)) for v in a.values] for a in g.tariffs]
-    approvals = [float(v) for v in g.approval_shares] or [None]
+    approvals: list[float | None] = [float(v) for v in g.approval_shares] or [None]
     n_draws = max(d.n, 1) if (d.n or d.tariffs or d.horizon) else 1
     random = d.n > 0
     base_changes = spec.whatif.changes() if spec.whatif is not None else []
@@ -112,6 +113,7 @@ def expand(spec: Sweep) -> list[dict]:
     for grid_point, (es, hz, approval, *rates) in enumerate(
         itertools.product(g.elasticities, g.horizons, approvals, *axes)
     ):
+        point_rates = cast("list[tuple[str, str, float]]", rates)  # one (target, op, value) per tariff axis
         for seed in d.seed_list if random else [None]:
             for k in range(n_draws if random else 1):
                 task: dict = {
@@ -127,20 +129,24 @@ def expand(spec: Sweep) -> list[dict]:
                     "max_iter": spec.max_iter,
                     "theta": None,
                 }
-                rng = np.random.default_rng(np.random.SeedSequence([seed, k])) if random else None
+                rng: np.random.Generator | None = None
+                if random:
+                    assert seed is not None  # seeds come from d.seed_list when random
+                    rng = np.random.default_rng(np.random.SeedSequence([seed, k]))
                 horizon = hz
                 if rng is not None and d.horizon is not None:
                     horizon = f"{float(rng.uniform(d.horizon.low, d.horizon.high)):.6g}y"
                     task["horizon"] = horizon
                 if spec.whatif is not None:
-                    changes = list(base_changes) + [_rate_text(t, op, v) for t, op, v in rates]
+                    changes = list(base_changes) + [_rate_text(t, op, v) for t, op, v in point_rates]
                     if rng is not None:
                         changes += [_rate_text(t.target, t.op, float(rng.uniform(t.low, t.high))) for t in d.tariffs]
                     task.update(
-                        tariffs=changes, closure=spec.whatif.closure, axes={f"{t}:{op}": v for t, op, v in rates}
+                        tariffs=changes, closure=spec.whatif.closure, axes={f"{t}:{op}": v for t, op, v in point_rates}
                     )
                 else:
                     r = spec.replay
+                    assert r is not None  # a sweep has exactly one of whatif and replay (validated)
                     share = approval
                     if rng is not None and d.approval is not None:
                         share = float(rng.uniform(d.approval.low, d.approval.high))

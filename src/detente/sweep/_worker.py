@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -198,7 +200,7 @@ def _replay_rows(task: dict, headlines, countries) -> list[dict]:
     return rows
 
 
-def run_chunk(tasks, headlines, countries=None):
+def run_chunk(tasks: Iterable[dict], headlines: Iterable[str], countries: Iterable[str] | None = None) -> Any:
     """The result table of one chunk (pandas DataFrame, one row per task x country x date)."""
     import pandas as pd
 

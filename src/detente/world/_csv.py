@@ -28,6 +28,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -133,7 +134,12 @@ def _theta_from(
             raise DataError(f"theta: no elasticity for sector(s) {', '.join(miss)}")
         arr = np.array([float(theta[s]) for s in sectors])
     elif isinstance(theta, (str, os.PathLike)) or (directory is not None and (directory / "theta.csv").is_file()):
-        t = _Table(Path(theta) if theta is not None else directory / "theta.csv", THETA_COLUMNS)
+        if theta is not None:
+            theta_path = Path(theta)
+        else:
+            assert directory is not None  # the branch condition holds through directory here
+            theta_path = directory / "theta.csv"
+        t = _Table(theta_path, THETA_COLUMNS)
         secs, vals = t.labels("sector"), t.numbers("theta")
         d: dict[str, float] = {}
         for k, (s, v) in enumerate(zip(secs, vals)):
@@ -144,6 +150,7 @@ def _theta_from(
             d[s] = v
         return _theta_from(d, None, None, sectors, None)
     elif table is not None and table.has("theta"):
+        assert sec_of_row is not None  # passed together with the table
         vals = table.numbers("theta")
         d = {}
         for k, (s, v) in enumerate(zip(sec_of_row, vals)):
@@ -267,7 +274,7 @@ def read_csv_world(
         scale = max(float(np.nanmax(Yin)), 1e-300)
         gap = np.abs(T.sum(axis=0) - Yin) / scale
         if np.nanmax(gap) > tol:
-            i, j = np.unravel_index(int(np.nanargmax(gap)), gap.shape)
+            i, j = map(int, np.unravel_index(int(np.nanargmax(gap)), gap.shape))
             raise DataError(
                 f"{flows_path}: column 'output' of {countries[i]} in {sectors[j]!r} is "
                 f"{Yin[i, j]:g} but its sales add up to {T[:, i, j].sum():g}"
@@ -303,7 +310,7 @@ def read_csv_world(
     if io is None and directory is not None and (directory / "io.csv").is_file():
         io_path = directory / "io.csv"
     elif io not in (None, False, True):
-        io_path = Path(io)
+        io_path = Path(cast("str | os.PathLike[str]", io))  # None and the bools are excluded above
     elif io is True:
         raise DataError("io=True: give the path of the intermediate-purchases CSV")
     U = np.zeros((N, J, J))  # U[n, k, j]: purchases of input k by sector j

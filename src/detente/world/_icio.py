@@ -299,8 +299,8 @@ def read_icio_csv(
     r_idx = np.array([row_pos[r] for r in nodes])
     values = df.to_numpy(dtype=np.float64, copy=False)
     del df
-    Z = values[np.ix_(r_idx, [col_pos[c] for c in nodes])]
-    fd = values[np.ix_(r_idx, [col_pos[c] for c in fd_cols])]
+    Z = values[np.ix_(r_idx, np.asarray([col_pos[c] for c in nodes], dtype=np.intp))]
+    fd = values[np.ix_(r_idx, np.asarray([col_pos[c] for c in fd_cols], dtype=np.intp))]
     for name, block, cols in (("intermediate", Z, nodes), ("final-demand", fd, fd_cols)):
         bad = ~np.isfinite(block)
         if bad.any():

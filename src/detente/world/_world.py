@@ -55,7 +55,7 @@ class WorldMeta:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> WorldMeta:
         fields = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in fields}
+        kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in fields}
         return cls(**kw)
 
 
@@ -521,11 +521,11 @@ def _validate_structure(w: World) -> None:
         raise DataError(f"theta: trade elasticity must be positive; got {w.theta[j]} for sector {w.sectors[j]!r}")
     s = w.trade_shares.sum(axis=1)
     if np.abs(s - 1).max() > SHARE_TOL:
-        n, j = np.unravel_index(int(np.abs(s - 1).argmax()), s.shape)
+        n, j = map(int, np.unravel_index(int(np.abs(s - 1).argmax()), s.shape))
         raise DataError(f"trade_shares: shares of ({w.countries[n]}, {w.sectors[j]}) sum to {s[n, j]:.10f}, not 1")
     s = w.va_share + w.io_shares.sum(axis=1)
     if np.abs(s - 1).max() > SHARE_TOL:
-        n, j = np.unravel_index(int(np.abs(s - 1).argmax()), s.shape)
+        n, j = map(int, np.unravel_index(int(np.abs(s - 1).argmax()), s.shape))
         raise DataError(f"va_share + io_shares of ({w.countries[n]}, {w.sectors[j]}) sum to {s[n, j]:.10f}, not 1")
     s = w.final_shares.sum(axis=1)
     if np.abs(s - 1).max() > SHARE_TOL:
