@@ -51,6 +51,32 @@ class User:
         return float((ov.get(field) or getattr(self, field)).value)
 
 
+def scale_inventories(registry: "Registry", factor: float) -> "Registry":
+    """``registry`` with every user's inventory cover (days, country overrides included)
+    multiplied by ``factor`` (> 0): the inventory axis of a sweep or a sensitivity."""
+    if not factor > 0:
+        raise DataError(f"inventory scale must be positive, got {factor!r}")
+
+    def sc(v: Sourced) -> Sourced:
+        return dataclasses.replace(v, value=float(v.value) * factor)
+
+    products = {}
+    for pid, prod in registry.products.items():
+        users = tuple(
+            dataclasses.replace(
+                u,
+                inventory_days=sc(u.inventory_days),
+                countries={
+                    k: {f: (sc(v) if f == "inventory_days" else v) for f, v in m.items()}
+                    for k, m in u.countries.items()
+                },
+            )
+            for u in prod.users
+        )
+        products[pid] = dataclasses.replace(prod, users=users)
+    return dataclasses.replace(registry, products=products)
+
+
 @dataclasses.dataclass(frozen=True)
 class Product:
     """A critical input (see the registry file's header for the fields)."""

@@ -107,6 +107,10 @@ class Replay(_Strict):
     closure: Literal["fixed-deficits", "fixed-ratios", "balanced"] | None = None
     #: the dates reported: "last" (the scenario's last date), "all", or ISO dates
     dates: Literal["last", "all"] | list[str] = "last"
+    #: "static": the equilibrium replay; "shortage": the weekly shortage model of the
+    #: scenario's critical-input licences (headline ``va_lost_pct_gdp``: value added lost
+    #: over the run, % of annual GDP; inventory axes apply)
+    model: Literal["static", "shortage"] = "static"
 
 
 class TariffAxis(_Strict):
@@ -147,6 +151,8 @@ class Grid(_Strict):
     elasticities: list[SetName] = Field(default_factory=lambda: ["default"], min_length=1)
     horizons: list[Horizon] = Field(default_factory=lambda: ["1y"], min_length=1)
     approval_shares: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=list)
+    #: shortage replays: every user's inventory cover times each factor
+    inventory_scales: list[Annotated[float, Field(gt=0, le=20)]] = Field(default_factory=list)
 
 
 class HorizonDraw(_Strict):
@@ -175,6 +181,19 @@ class ApprovalDraw(_Strict):
         return self
 
 
+class InventoryDraw(_Strict):
+    """An inventory-cover factor drawn log-uniformly in [``low``, ``high``] (shortage replays)."""
+
+    low: float = Field(gt=0, le=20)
+    high: float = Field(gt=0, le=20)
+
+    @model_validator(mode="after")
+    def _order(self) -> InventoryDraw:
+        if not self.high >= self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+
 class Draws(_Strict):
     """Random draws: ``n`` per grid point and seed, from ``seed`` (or each of ``seeds``)."""
 
@@ -187,13 +206,16 @@ class Draws(_Strict):
     tariffs: list[TariffDraw] = Field(default_factory=list)
     horizon: HorizonDraw | None = None
     approval: ApprovalDraw | None = None
+    inventory: InventoryDraw | None = None
 
     @property
     def seed_list(self) -> list[int]:
         return list(self.seeds) if self.seeds else [self.seed]
 
 
-_Headline = Literal["welfare_pct", "real_wage_pct", "cpi_pct", "wage_pct", "imports_pct", "exports_pct"]
+_Headline = Literal[
+    "welfare_pct", "real_wage_pct", "cpi_pct", "wage_pct", "imports_pct", "exports_pct", "va_lost_pct_gdp"
+]
 
 
 def _default_headlines() -> list[_Headline]:
@@ -234,6 +256,19 @@ class Sweep(_Strict):
             raise ValueError(
                 "grid.approval_shares and draws.approval apply to replays only (a what-if has no licences)"
             )
+        shortage = self.replay is not None and self.replay.model == "shortage"
+        if (self.grid.inventory_scales or self.draws.inventory is not None) and not shortage:
+            raise ValueError(
+                "grid.inventory_scales and draws.inventory apply to shortage replays only "
+                "(replay.model: shortage; the static model has no inventories)"
+            )
+        if shortage and list(self.outputs.headlines) != ["va_lost_pct_gdp"]:
+            raise ValueError(
+                "a shortage replay reports outputs.headlines: [va_lost_pct_gdp] (value added lost "
+                "over the run, % of GDP)"
+            )
+        if not shortage and "va_lost_pct_gdp" in self.outputs.headlines:
+            raise ValueError("va_lost_pct_gdp is the shortage model's headline (replay.model: shortage)")
         return self
 
     @property

@@ -106,12 +106,13 @@ def expand(spec: Sweep) -> list[dict]:
     g, d = spec.grid, spec.draws
     axes = [[(a.target, a.op, float(v)) for v in a.values] for a in g.tariffs]
     approvals: list[float | None] = [float(v) for v in g.approval_shares] or [None]
+    inventories: list[float | None] = [float(v) for v in g.inventory_scales] or [None]
     n_draws = max(d.n, 1) if (d.n or d.tariffs or d.horizon) else 1
     random = d.n > 0
     base_changes = spec.whatif.changes() if spec.whatif is not None else []
     tasks: list[dict] = []
-    for grid_point, (es, hz, approval, *rates) in enumerate(
-        itertools.product(g.elasticities, g.horizons, approvals, *axes)
+    for grid_point, (es, hz, approval, inventory, *rates) in enumerate(
+        itertools.product(g.elasticities, g.horizons, approvals, inventories, *axes)
     ):
         point_rates = cast("list[tuple[str, str, float]]", rates)  # one (target, op, value) per tariff axis
         for seed in d.seed_list if random else [None]:
@@ -150,15 +151,25 @@ def expand(spec: Sweep) -> list[dict]:
                     share = approval
                     if rng is not None and d.approval is not None:
                         share = float(rng.uniform(d.approval.low, d.approval.high))
+                    scale = inventory
+                    if rng is not None and d.inventory is not None:
+                        lo, hi = np.log(d.inventory.low), np.log(d.inventory.high)
+                        scale = float(np.exp(rng.uniform(lo, hi)))
+                    axes_r: dict = {} if share is None else {"approval_share": share}
+                    if scale is not None:
+                        axes_r["inventory_scale"] = scale
                     task.update(
                         scenario=r.scenario,
                         variant=r.variant,
                         closure=r.closure,
                         dates=r.dates,
-                        axes={} if share is None else {"approval_share": share},
+                        axes=axes_r,
+                        model=r.model,
                     )
                     if share is not None:
                         task["approval_share"] = share
+                    if scale is not None:
+                        task["inventory_scale"] = scale
                 if rng is not None and d.elasticities:
                     mean, sd, _ = theta_mean_sd(spec.world, es, horizon, d.relative_sd)
                     task["theta"] = [float(x) for x in draw_theta(np.array(mean), np.array(sd), rng)]
