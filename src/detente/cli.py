@@ -262,7 +262,11 @@ def parse_countries(text: str | None, option: str = "--countries") -> list[str] 
     if not names:
         raise DetenteError(f"{option} {text!r} names no country: give labels separated by commas, e.g. USA,CHN")
     seen: set[str] = set()
-    dups = [c for c in names if c in seen or seen.add(c)]
+    dups: list[str] = []
+    for c in names:
+        if c in seen:
+            dups.append(c)
+        seen.add(c)
     if dups:
         raise DetenteError(
             f"{option}: {', '.join(dict.fromkeys(dups))} given more than once in {text!r}; name each country once"
@@ -379,7 +383,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         closure=args.closure,
     )
     print_replay(_console(), rp, pair=_pair(args.pair, ["USA", "CHN"]) or ("USA", "CHN"))
-    if any(e.kind == "export_control" and e.export_control.product for e in rp.scenario.events):
+    if any(
+        e.kind == "export_control" and e.export_control is not None and e.export_control.product
+        for e in rp.scenario.events
+    ):
         from detente.shortage import simulate_scenario
         from detente.shortage._cli import _print, summary
 

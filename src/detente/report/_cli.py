@@ -11,6 +11,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from detente._files import check_output_path
 from detente.errors import DetenteError
@@ -261,9 +262,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     parts = [p.strip() for p in (args.pair or "USA,CHN").split(",")]
     if len(parts) != 2:
         raise DetenteError(f"--pair must be two countries 'A,B', got {args.pair!r}")
+    ab: tuple[str, str] = (parts[0], parts[1])
     if args.out:
         check_output_path(args.out, "--out", folder=True)
-    runs: dict[str, object] = {}
+    runs: dict[str, Any] = {}
     for text in args.runs:
         options = {
             k: getattr(args, k)
@@ -298,13 +300,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         title=args.title,
         pair=tuple(parts),
         png=not args.no_png,
-        history=_history(main, tuple(parts)),
+        history=_history(main, ab),
         extra_sections=_shortage_sections(main),
         horizons=horizons,
         at=args.at,
         extra_charts=_partner_history(main, parts[0]),
         bands=_bands(args, main),
-        strategy=_strategy_section(args, main, tuple(parts)),
+        strategy=_strategy_section(args, main, ab),
     )
     console = Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
     if args.quiet:

@@ -21,6 +21,7 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -524,7 +525,7 @@ def price_effects(
     )
 
 
-def _compare(runs: Mapping[str, object], pair, var: str, pairs, title: str, unit_of, key: str) -> Chart:
+def _compare(runs: Mapping[str, Any], pair, var: str, pairs, title: str, unit_of, key: str) -> Chart:
     if not runs:
         raise ReportError("no runs to compare")
     first = next(iter(runs.values()))
@@ -551,7 +552,7 @@ def _compare(runs: Mapping[str, object], pair, var: str, pairs, title: str, unit
     )
 
 
-def compare_tariffs(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+def compare_tariffs(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
     """(6a) The average tariff paths of each run, both directions, on one chart."""
     a, b = pair
 
@@ -572,7 +573,7 @@ def compare_tariffs(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "C
     )
 
 
-def compare_welfare(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+def compare_welfare(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
     """(6b) The welfare paths of the pair in each run on one chart."""
     a, b = pair
 
@@ -623,7 +624,7 @@ def tariff_history(df, pair: Sequence[str] = ("USA", "CHN"), footer_text: str = 
 
 
 def all_charts(
-    runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN"), *, world: bool | None = None, at=None, bands=None
+    runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN"), *, world: bool | None = None, at=None, bands=None
 ) -> list[Chart]:
     """The report's charts: (1)-(5) for the first run, (6) when there are several runs, and
     (7)-(10) (:func:`world_charts`, for ``pair[0]`` and all its partners) when ``world`` is
@@ -1052,6 +1053,7 @@ def _rgba(color: str, alpha: float) -> str:
 
 def _plotly_band(go, fig, s: Series, row: int, col: int) -> None:
     """The band of ``s``: its upper edge, then its lower edge filled up to it (steps, like the line)."""
+    assert s.band is not None  # the caller draws a band only when there is one
     lo, hi = s.band
     x = _iso(s.x)
     fig.add_trace(

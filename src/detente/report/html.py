@@ -14,6 +14,7 @@ import html
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from detente._files import write_text
 from detente.report import charts as C
@@ -103,7 +104,7 @@ def _e(x) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _check_runs(runs: Mapping[str, object], pair: Sequence[str]) -> dict[str, object]:
+def _check_runs(runs: Mapping[str, Any], pair: Sequence[str]) -> dict[str, Any]:
     if not runs:
         raise ReportError("no runs given: a report needs at least one replay dataset")
     out = {}
@@ -155,7 +156,7 @@ def variant_description(ds) -> str:
     return "; ".join(d for d in found if d)
 
 
-def _provenance_table(runs: Mapping[str, object], generated: str) -> str:
+def _provenance_table(runs: Mapping[str, Any], generated: str) -> str:
     rows = []
     for label, ds in runs.items():
         a = ds.attrs
@@ -202,7 +203,7 @@ def _provenance_table(runs: Mapping[str, object], generated: str) -> str:
     )
 
 
-def _summary_table(runs: Mapping[str, object], pair: tuple[str, str]) -> str:
+def _summary_table(runs: Mapping[str, Any], pair: tuple[str, str]) -> str:
     a, b = pair
     keys = [
         (f"tariff {a} on {b}", f"{a} on {b}, peak %", "{:.1f}"),
@@ -325,7 +326,7 @@ def _horizon_section(table) -> str:
 
 
 def write_report(
-    runs: Mapping[str, object],
+    runs: Mapping[str, Any],
     out_dir: str | os.PathLike,
     *,
     title: str | None = None,
@@ -333,7 +334,7 @@ def write_report(
     png: bool = True,
     dpi: int = 110,
     history=None,
-    extra_sections: Sequence[tuple[str, str, object, str]] = (),
+    extra_sections: Sequence[tuple[str, str, Any, str]] = (),
     horizons=None,
     world: bool | None = None,
     at=None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 #: the truce strategies shown (each against itself)
 TRUCE_STRATEGIES = ("tit-for-tat", "generous-tit-for-tat", "grim-trigger", "pending-approval")
@@ -163,7 +164,7 @@ def strategy_results(
             world, (a, b), default_ladders((a, b)), reference=Counterfactual.from_world(world), objectives=objectives
         )
         pdp = axelrod_payoffs(game)
-        det = deterrence_table(deterrence(game, noise=0.03))
+        det: Any = deterrence_table(deterrence(game, noise=0.03))  # a pandas DataFrame
         tables["deterrence"] = _label(
             det[["R", "S", "T", "P", "PD", "delta*", "delta* both", "trust*"]],
             "Truce stage game: two-action reduction and grim-trigger thresholds",
@@ -211,7 +212,7 @@ def _cell(v) -> str:
     return f"<td>{_e(v)}</td>"
 
 
-def table_html(df, labels: Mapping[str, object]) -> str:
+def table_html(df, labels: Mapping[str, Any]) -> str:
     """One labelled table: caption (title), header, rows, and a note with units and labels."""
     import numpy as np
 
@@ -232,7 +233,7 @@ def table_html(df, labels: Mapping[str, object]) -> str:
 
 
 def strategy_section(
-    results: Mapping[str, object], heading: str = "Strategy: leverage, Nash tariffs, bargaining and the truce"
+    results: Mapping[str, Any], heading: str = "Strategy: leverage, Nash tariffs, bargaining and the truce"
 ) -> str:
     """The ``<section id="strategy">`` of the report from :func:`strategy_results`."""
     labels = results["labels"]

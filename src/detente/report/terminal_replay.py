@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from detente.report import charts as C
 from detente.report.terminal import esc
 
 
-def headline_table(runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN")):
+def headline_table(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")):
     """A rich Table, one column per run: peak tariffs, worst and period-mean welfare, highest CPI."""
     from rich.table import Table
 
@@ -129,7 +130,7 @@ def partner_summary_table(ds, importer: str = "USA", n: int = 12):
 
 
 def print_runs_summary(
-    console, runs: Mapping[str, object], pair: Sequence[str] = ("USA", "CHN"), index: Path | None = None
+    console, runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN"), index: Path | None = None
 ) -> None:
     """Print provenance, the main run's change points, headline numbers and the report path."""
     items = list(runs.items())

@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from detente._files import check_output_path
 from detente.errors import DetenteError
 from detente.report.terminal import esc
 from detente.report.whatif import main_countries
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 
 def register(sub) -> None:
@@ -244,7 +248,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             (tar["size"] > 1e-9) | ((tar["country"].isin(["USA", "CHN"])) & (tar["partner"].isin(["USA", "CHN"])))
         ]
         tt = Table(title=esc(f"average tariff (%), goods, baseline-import weights, {when}: pairs that differ"))
-        for c, j in (("importer", "left"), ("exporter", "left"), ("A", "right"), ("B", "right"), ("B-A", "right")):
+        columns: tuple[tuple[str, JustifyMethod], ...] = (
+            ("importer", "left"),
+            ("exporter", "left"),
+            ("A", "right"),
+            ("B", "right"),
+            ("B-A", "right"),
+        )
+        for c, j in columns:
             tt.add_column(c, justify=j)
         for r in pairs.head(15).itertuples():
             tt.add_row(esc(r.country), esc(r.partner), _fmt(r.a, 1), _fmt(r.b, 1), _fmt(r.diff, 1))

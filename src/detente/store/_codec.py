@@ -37,6 +37,12 @@ class _Encoded:
     values: np.ndarray  # (n_slices * slice size,) float64 or object (str)
 
     @property
+    def by_date_slice(self) -> np.ndarray:
+        """``date_slice`` of a variable by date (always set when ``by_date``)."""
+        assert self.date_slice is not None, f"{self.name} is not by date"
+        return self.date_slice
+
+    @property
     def n_slices(self) -> int:
         return len(self.values) // max(int(np.prod(self.slice_shape, dtype=np.int64)), 1)
 
@@ -153,15 +159,15 @@ def _insert_variables(con, run_id: str, encoded: list[_Encoded]) -> None:
         frame = pd.DataFrame(
             {
                 "variable": pd.Categorical.from_codes(
-                    np.repeat(np.arange(len(dated)), [len(e.date_slice) for e in dated]),
+                    np.repeat(np.arange(len(dated)), [len(e.by_date_slice) for e in dated]),
                     categories=pd.Index([e.name for e in dated], dtype=object),
                 ),
-                "date_pos": np.concatenate([np.arange(len(e.date_slice), dtype=np.int32) for e in dated]),
+                "date_pos": np.concatenate([np.arange(len(e.by_date_slice), dtype=np.int32) for e in dated]),
                 "date": np.concatenate(
                     [
                         e.dates
                         if e.dates is not None
-                        else np.full(len(e.date_slice), np.datetime64("NaT"), "datetime64[us]")
+                        else np.full(len(e.by_date_slice), np.datetime64("NaT"), "datetime64[us]")
                         for e in dated
                     ]
                 ),

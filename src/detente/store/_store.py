@@ -20,6 +20,7 @@ without detente's marker row in ``store_info``, is never opened for writing.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import logging
@@ -67,7 +68,10 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: loaded on the fly (json and parquet are built in). The store file itself is opened with
 #: the defaults but only after its header was checked, so DuckDB never tries to load an
 #: extension (the sqlite scanner) for a foreign file
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 log = logging.getLogger("detente.store")
 HEADLINE = ("welfare_pct", "real_wage_pct", "cpi_pct", "avg_tariff_pct")
 Progress = Callable[[int, int], None]
@@ -607,7 +611,12 @@ class RunStore:
         out.attrs = {"a": recs[0].id, "b": recs[1].id, "a_name": _title(recs[0]), "b_name": _title(recs[1])}
         return out
 
-    def export(self, run_id: str, out_dir: str | os.PathLike, format: str = "parquet") -> list[Path]:  # noqa: A002
+    def export(
+        self,
+        run_id: str,
+        out_dir: str | os.PathLike,
+        format: str = "parquet",  # noqa: A002
+    ) -> builtins.list[Path]:
         """Write one long-format file per variable (dims as label columns, then ``value``)
         and ``meta.json`` (the record without its dataset, plus variables and files).
 
@@ -658,7 +667,7 @@ class RunStore:
         mpath = write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
         return written + [mpath]
 
-    def _export_xlsx(self, run_id: str, out_dir: str | os.PathLike) -> list[Path]:
+    def _export_xlsx(self, run_id: str, out_dir: str | os.PathLike) -> builtins.list[Path]:
         try:
             import openpyxl  # noqa: F401
         except ImportError:
@@ -670,7 +679,8 @@ class RunStore:
         out = Path(out_dir).expanduser()
         out.mkdir(parents=True, exist_ok=True)
         ds = rec.dataset
-        frames, files = {}, {}
+        frames: dict[str, pd.DataFrame] = {}
+        files: dict[str, dict[str, Any]] = {}
         con = duckdb.connect()
         try:
             for name, var in _stored_variables(ds):

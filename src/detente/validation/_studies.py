@@ -472,7 +472,7 @@ def diversion_2025(elasticities: str | None = None, horizon: str | None = "1y") 
                 "observed_change_pp": obs_pp,
                 "observed_is_lower_bound": lower,
                 "model_relative_change_pct": 100 * m["change_pp"] / m["base_share_pct"],
-                "observed_relative_change_pct": None if s24 is None else 100 * obs_pp / s24,
+                "observed_relative_change_pct": None if s24 is None or obs_pp is None else 100 * obs_pp / s24,
                 "sign_agrees": None if agree is None else bool(agree),
             }
         )

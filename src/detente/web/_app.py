@@ -193,9 +193,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         state_path=cfg.jobs_path,
     )
     slots = threading.BoundedSemaphore(cfg.solve_slots)
-    nf = {404: {"model": m.ErrorResponse, "description": "no such scenario, job or stored run"}}
-    cf = {409: {"model": m.ErrorResponse, "description": "the world named is not available here (not built)"}}
-    errs = {
+    nf: dict[int | str, dict[str, Any]] = {
+        404: {"model": m.ErrorResponse, "description": "no such scenario, job or stored run"}
+    }
+    cf: dict[int | str, dict[str, Any]] = {
+        409: {"model": m.ErrorResponse, "description": "the world named is not available here (not built)"}
+    }
+    errs: dict[int | str, dict[str, Any]] = {
         400: {"model": m.ErrorResponse, "description": "a body that cannot be parsed, or a Host that is not allowed"},
         422: {"model": m.ErrorResponse, "description": "invalid input (field, value, what was expected)"},
         413: {"model": m.ErrorResponse, "description": "request body too large"},
@@ -453,7 +457,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         countries = list(req.countries) if req.countries else main_countries(w.countries)
         for c in countries:
             w.country_index(c)
-        pair = tuple(req.pair) if req.pair else _pair_arg(None, w.countries)
+        pair = req.pair if req.pair else _pair_arg(None, w.countries)
         for c in pair:
             w.country_index(c)
         with slots:
@@ -520,6 +524,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             _check_world_name(sc)
         else:
             text = body.text
+            assert text is not None  # ReplayRequest takes exactly one of scenario and text
             sc = parse_request_scenario(text)
         sv = apply_variant(sc, body.variant)  # unknown variant -> 422 now, not in the job
         check_dates(sv)  # before any date is built

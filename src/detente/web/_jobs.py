@@ -173,6 +173,8 @@ class JobManager:
     # ---------------------------------------------------------------- persistence
     def _restore(self) -> None:
         """Take back the jobs of the file; those that were queued or running failed."""
+        if self.state_path is None:
+            return
         try:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
             rows = data["jobs"] if isinstance(data, dict) else []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
 
 from fastapi.responses import JSONResponse
 
@@ -41,7 +42,7 @@ def public_text(text: str) -> str:
 
 
 def _error(
-    status: int, code: str, message: str, problems: list[str] | None = None, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, problems: list[str] | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """The JSON error response; messages never carry local paths or process ids."""
     body = {"code": code, "message": public_text(message), "problems": [public_text(p) for p in problems or []]}

@@ -9,7 +9,7 @@ scenario file mean the same thing. World names come from a fixed list
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -115,7 +115,11 @@ def _elasticity_sets() -> tuple[str, ...]:
     return (*list_sets(), "world")
 
 
-ElasticitySet = Literal[_elasticity_sets()]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # the sets are found at import, so mypy cannot see the Literal; pydantic checks it at run time
+    ElasticitySet = str
+else:
+    ElasticitySet = Literal[_elasticity_sets()]
 
 
 def _horizon(value: str) -> str:
@@ -184,7 +188,11 @@ class WhatIfRequest(_Strict):
     def _countries_once(cls, value: list[str] | None) -> list[str] | None:
         if value:
             seen: set[str] = set()
-            dups = [c for c in value if c in seen or seen.add(c)]
+            dups: list[str] = []
+            for c in value:
+                if c in seen:
+                    dups.append(c)
+                seen.add(c)
             if dups:
                 raise ValueError(f"{', '.join(dict.fromkeys(dups))} given more than once; name each country once")
         return value

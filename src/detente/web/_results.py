@@ -176,7 +176,7 @@ def replay_json(ds, events: list[dict], pair: tuple[str, str], countries: list[s
         if var in ds:
             out["series"][var] = {c: _series(ds[var].sel(country=c).values) for c in countries}
     for imp, exp in ((a, b), (b, a)):
-        entry = {}
+        entry: dict[str, list[float | None] | float | None] = {}
         for var in ("avg_tariff_pct", "avg_additional_tariff_pct"):
             if var in ds:
                 entry[var] = _series(ds[var].sel(importer=imp, exporter=exp).values)
@@ -313,6 +313,7 @@ def _result_response(ds, events, fmt, table, pair_text, countries_text, stem, ex
         for c in cs:
             if c not in labels:
                 raise UnknownLabelError(f"unknown country {c!r}; known: {', '.join(labels)}")
+        assert pair is not None  # a dataset by date (a replay) always has its countries
         return JSONResponse({**replay_json(ds, events, pair, cs), **(extra or {})})
     df = dataset_table(ds, table, pair if table == "sectors" else None)
     return _table_response(df, fmt, f"{stem}-{table}")
@@ -329,13 +330,16 @@ def _apply_controls(cf, w, req: m.WhatIfRequest):
 
     start = dt.date(2000, 1, 1)
     events = [
-        Event(date=start, export_control=x if x.regime else x.model_copy(update={"regime": f"whatif-{k}"}))
+        Event(  # type: ignore[call-arg]  # Field(None) defaults: mypy needs the pydantic plugin to see them
+            date=start, export_control=x if x.regime else x.model_copy(update={"regime": f"whatif-{k}"})
+        )
         for k, x in enumerate(req.export_controls)
     ]
-    events += [Event(date=start, iceberg=x) for x in req.icebergs]
+    # pydantic's Field(None) defaults are seen by mypy only with the pydantic plugin
+    events += [Event(date=start, iceberg=x) for x in req.icebergs]  # type: ignore[call-arg]
     wait = max([x.review_days for x in req.export_controls], default=0)
     on = start + dt.timedelta(days=wait)
-    sc = Scenario(name="whatif", period=Period(start=start, end=on), events=events)
+    sc = Scenario(name="whatif", period=Period(start=start, end=on), events=events)  # type: ignore[call-arg]
     factor = iceberg_state(w, sc, on)
     wedge = licence_wedge(w, sc, on)
     desc = [
