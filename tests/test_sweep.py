@@ -215,18 +215,28 @@ def test_replay_sweep_over_approval_shares(tmp_path):
 def test_shortage_sweep_over_inventories(tmp_path):
     """replay.model: shortage runs the weekly model of the scenario's licences; more
     inventory cover, less value added lost; the inventory axes belong to shortage sweeps."""
-    spec = parse_sweep({"name": "inv", "replay": {"scenario": "rare-earth-magnets-2025", "model": "shortage"},
-                        "grid": {"inventory_scales": [0.5, 1.0, 2.0]},
-                        "outputs": {"headlines": ["va_lost_pct_gdp"], "countries": ["USA", "DEU"]}})
+    spec = parse_sweep(
+        {
+            "name": "inv",
+            "replay": {"scenario": "rare-earth-magnets-2025", "model": "shortage"},
+            "grid": {"inventory_scales": [0.5, 1.0, 2.0]},
+            "outputs": {"headlines": ["va_lost_pct_gdp"], "countries": ["USA", "DEU"]},
+        }
+    )
     res = run_sweep(spec, out=tmp_path / "inv")
     assert res.n_tasks == 3 and res.n_failed == 0
     f = res.frame[res.frame.country == "DEU"].copy()
     f["scale"] = f["axes"].map(lambda a: json.loads(a)["inventory_scale"])
     lost = f.sort_values("scale").va_lost_pct_gdp.to_numpy()
     assert lost[0] > lost[1] > lost[2] >= 0
-    drawn = parse_sweep({"name": "d", "replay": {"scenario": "rare-earth-magnets-2025", "model": "shortage"},
-                         "draws": {"n": 3, "elasticities": False, "inventory": {"low": 0.5, "high": 2.0}},
-                         "outputs": {"headlines": ["va_lost_pct_gdp"]}})
+    drawn = parse_sweep(
+        {
+            "name": "d",
+            "replay": {"scenario": "rare-earth-magnets-2025", "model": "shortage"},
+            "draws": {"n": 3, "elasticities": False, "inventory": {"low": 0.5, "high": 2.0}},
+            "outputs": {"headlines": ["va_lost_pct_gdp"]},
+        }
+    )
     scales = [t["inventory_scale"] for t in expand(drawn)]
     assert len(set(scales)) == 3 and all(0.5 <= x <= 2.0 for x in scales)
     with pytest.raises(SweepError, match="shortage replays only"):
