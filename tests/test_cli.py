@@ -168,3 +168,18 @@ def test_version_is_written_once():
     assert 'dynamic = ["version"]' in (root / "pyproject.toml").read_text()
     cff = re.search(r"^version:\s*(\S+)", (root / "CITATION.cff").read_text(), re.M)
     assert cff and cff.group(1) == __version__
+
+
+def test_parser_builds_without_numpy_or_pydantic():
+    """Start-up: building the whole parser (every subcommand) imports neither numpy nor
+    pydantic (`detente --help` in about 0.3 s; benchmarks are not unit tests, imports are)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, detente.cli as c; c.build_parser(); "
+        "print(','.join(m for m in ('numpy', 'pydantic', 'xarray', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"the parser imported {out.stdout.strip()}"

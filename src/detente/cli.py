@@ -116,7 +116,7 @@ def add_elasticity_options(
     parser: argparse.ArgumentParser, *, default_horizon: str = "1y", scenario: bool = False
 ) -> None:
     """``--elasticities`` and ``--horizon``: one definition for every command that solves."""
-    from detente.world._theta import DEFAULT_SET
+    from detente._defaults import DEFAULT_SET
 
     if scenario:
         parser.add_argument(
@@ -175,7 +175,7 @@ def _csv_options(args: argparse.Namespace) -> dict:
 
 def add_closure_option(parser: argparse.ArgumentParser, *, scenario: bool = False) -> None:
     """``--closure``: how trade deficits adjust (docs/model.md, section 4), defined once."""
-    from detente.equilibrium._closure import CLOSURES
+    from detente._defaults import CLOSURES
 
     parser.add_argument(
         "--closure",

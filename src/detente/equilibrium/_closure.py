@@ -39,8 +39,10 @@ from typing import Literal
 
 import numpy as np
 
+from detente._defaults import CLOSURES as _CLOSURES
+
 Closure = Literal["fixed-deficits", "fixed-ratios", "balanced"]
-CLOSURES: tuple[str, ...] = ("fixed-deficits", "fixed-ratios", "balanced")
+CLOSURES: tuple[str, ...] = _CLOSURES  # defined once, in detente._defaults
 
 DESCRIPTIONS = {
     "fixed-deficits": "deficits fixed in numeraire units (world value added)",

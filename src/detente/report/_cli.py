@@ -15,8 +15,7 @@ from typing import Any
 
 from detente._files import check_output_path
 from detente.errors import DetenteError
-from detente.report.charts import ReportError
-from detente.report.html import unique_label, write_report
+from detente.report._light import ReportError
 
 
 def replay_dataset(rp):
@@ -265,6 +264,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     ab: tuple[str, str] = (parts[0], parts[1])
     if args.out:
         check_output_path(args.out, "--out", folder=True)
+    from detente.report.html import unique_label, write_report
+
     runs: dict[str, Any] = {}
     for text in args.runs:
         options = {

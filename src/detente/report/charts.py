@@ -25,11 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import DetenteError, UnknownLabelError
-
-
-class ReportError(DetenteError, ValueError):
-    """A report cannot be made: a missing optional dependency, run or variable."""
+from detente.errors import UnknownLabelError
+from detente.report._light import ReportError  # noqa: E402,F401 (re-exported; one definition)
 
 
 def require(module: str):

@@ -12,10 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-
-def esc(x) -> str:
-    """``str(x)`` with rich markup escaped: printed exactly as it is."""
-    return escape("" if x is None else str(x))
+from detente.report._light import esc  # noqa: E402,F401 (re-exported; one definition)
 
 
 def _pct(x) -> str:

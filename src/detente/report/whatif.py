@@ -8,14 +8,7 @@ import math
 from detente.equilibrium import Equilibrium
 
 #: economies shown by default (those present in a world, in this order)
-MAIN_COUNTRIES = ("USA", "CHN", "MEX", "CAN", "JPN", "KOR", "TWN", "VNM", "DEU", "EUR", "IND", "GBR", "ROW")
-
-
-def main_countries(labels, fallback: int = 10) -> list[str]:
-    """The :data:`MAIN_COUNTRIES` among ``labels``, else the first ``fallback`` labels."""
-    labels = list(labels)
-    return [c for c in MAIN_COUNTRIES if c in labels] or labels[:fallback]
-
+from detente.report._light import MAIN_COUNTRIES, main_countries  # noqa: F401 (re-exported)
 
 COUNTRY_COLUMNS = {
     "welfare_pct": "real income (welfare), % change",

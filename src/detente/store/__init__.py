@@ -11,14 +11,33 @@ Public names: :class:`RunStore`, :class:`RunRecord`, :func:`record_from_replay`,
     store.list(); store.load(run_id).dataset; store.export(run_id, "out/")
 """
 
-from detente.store._records import (
-    RunRecord,
-    code_version,
-    record_from_equilibrium,
-    record_from_replay,
-    record_from_strategy,
-)
-from detente.store._store import RunStore, StoreBusy, StoreError, default_store_path
+from typing import TYPE_CHECKING
+
+from detente._lazy import lazy
+
+_EXPORTS = {
+    "RunRecord": "detente.store._records",
+    "code_version": "detente.store._records",
+    "record_from_equilibrium": "detente.store._records",
+    "record_from_replay": "detente.store._records",
+    "record_from_strategy": "detente.store._records",
+    "RunStore": "detente.store._store",
+    "StoreBusy": "detente.store._store",
+    "StoreError": "detente.store._store",
+    "default_store_path": "detente.store._store",
+}
+
+if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at run time
+    from detente.store._records import (  # noqa: F401
+        RunRecord,
+        code_version,
+        record_from_equilibrium,
+        record_from_replay,
+        record_from_strategy,
+    )
+    from detente.store._store import RunStore, StoreBusy, StoreError, default_store_path  # noqa: F401
+
+__getattr__, __dir__ = lazy(__name__, _EXPORTS)
 
 __all__ = [
     "RunRecord",

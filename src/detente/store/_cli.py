@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 from detente._files import check_output_path
 from detente.errors import DetenteError
-from detente.report.terminal import esc
-from detente.report.whatif import main_countries
+from detente.report._light import esc, main_countries
 
 if TYPE_CHECKING:
     from rich.console import JustifyMethod

@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from detente.errors import DetenteError
 
 if TYPE_CHECKING:
@@ -170,6 +168,8 @@ SCHEDULES = ("baseline", "april-2025-peak", "geneva-2025")
 
 def _schedule(world, name: str):
     """(N, N, J) tariffs of a named schedule: the world's own, or a preset on top of it."""
+    import numpy as np
+
     from detente.equilibrium import Counterfactual, parse_tariff
 
     if name == "baseline":
@@ -206,6 +206,8 @@ def _objectives(args, world, a: str, b: str, model=None):
 
 
 def _cmd_revealed(args) -> int:
+    import numpy as np
+
     from detente.strategy import PolicyModel
 
     world = _world(args)
@@ -690,6 +692,8 @@ def _cmd_truce(args) -> int:
 
 
 def _fmt_delta(d: float) -> str:
+    import numpy as np
+
     return "none (cannot be sustained)" if not np.isfinite(d) else f"{d:.3f}"
 
 
@@ -798,6 +802,7 @@ def _thresholds(text: str, players) -> dict:
 def _cmd_attrition(args) -> int:
     import datetime as dt
 
+    import numpy as np
     import pandas as pd
 
     from detente.equilibrium import Counterfactual

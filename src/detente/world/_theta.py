@@ -18,12 +18,9 @@ import dataclasses
 
 import numpy as np
 
+from detente._defaults import DEFAULT_HORIZON, DEFAULT_SET  # noqa: F401 (re-exported)
 from detente.errors import DataError
 from detente.world._world import World
-
-#: the elasticity set and horizon every command uses unless told otherwise
-DEFAULT_SET = "default"
-DEFAULT_HORIZON = "1y"
 
 
 @dataclasses.dataclass(frozen=True)
