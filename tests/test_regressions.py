@@ -251,3 +251,27 @@ def test_a_tariff_on_a_countrys_own_goods_is_refused(capsys):
 
     assert main(["whatif", "--tariff", "USA<-USA:all:+10", "--no-save"]) == 2
     assert "own goods does nothing" in capsys.readouterr().err
+
+
+def test_whatif_gives_real_income_in_money_next_to_percent(capsys):
+    """Issue 15: results were only in percent. The what-if now states the real-income
+    change in the world's money (equivalent variation at baseline income) and its unit."""
+    import json
+
+    import numpy as np
+
+    from detente.cli import main
+    from detente.equilibrium import Counterfactual, solve
+    from detente.world import load_world
+
+    w = load_world("default")
+    eq = solve(w, Counterfactual.from_world(w).tariff("USA", "CHN", "goods", 50))
+    t = eq.country_table()
+    np.testing.assert_allclose(t.welfare_value, (eq.welfare_hat - 1) * np.asarray(w.income))
+    assert main(["whatif", "--tariff", "USA<-CHN:goods:+50", "--json", "--no-save", "--countries", "USA,CHN"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert "USD million a year" in rec["columns"]["welfare_value"]
+    usa = next(r for r in rec["countries"] if r["country"] == "USA")
+    np.testing.assert_allclose(usa["welfare_value"], t.welfare_value["USA"], rtol=1e-9)
+    assert main(["whatif", "--tariff", "USA<-CHN:goods:+50", "--no-save", "--countries", "USA,CHN"]) == 0
+    assert "USD bn/yr" in capsys.readouterr().out

@@ -327,6 +327,8 @@ class Equilibrium:
             df = pd.DataFrame(
                 {
                     "welfare_pct": 100 * (self.welfare_hat - 1),
+                    # equivalent variation at baseline income, in the world's units
+                    "welfare_value": (self.welfare_hat - 1) * np.asarray(w.income),
                     "real_wage_pct": 100 * (self.real_wage_hat - 1),
                     "cpi_pct": 100 * (self.consumer_price_hat - 1),
                     "wage_pct": 100 * (self.solution.w_hat - 1),

@@ -36,6 +36,7 @@ def print_whatif(console: Console, eq, record: dict) -> None:
         markup=False,
     )
     console.print(f"trade elasticities: {m.get('elasticities', 'as stored in the world file')}", markup=False)
+    f, unit = _scale(m["units"])
     t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
     for col, head in (
         ("country", "country"),
@@ -47,6 +48,7 @@ def print_whatif(console: Console, eq, record: dict) -> None:
         ("tot_pct", "ToT %"),
         ("vot_pct", "VoT %"),
         ("deficit_pct", "deficit %"),
+        ("welfare_value", f"real income {unit}/yr"),
     ):
         t.add_column(head, justify="left" if col == "country" else "right")
     for row in record["countries"]:
@@ -65,16 +67,17 @@ def print_whatif(console: Console, eq, record: dict) -> None:
                     "deficit_pct",
                 )
             ),
+            "n/a" if row.get("welfare_value") is None else f"{f * row['welfare_value']:+,.1f}",
         )
     console.print(t)
     console.print(
         "prices/wage: consumer prices relative to the country's own nominal wage; ToT, VoT, "
         "deficit: terms-of-trade, volume-of-trade and deficit-valuation parts of real income "
-        f"(CP 2015); closure: {m.get('closure', 'fixed-deficits')}",
+        f"(CP 2015); real income {unit}/yr: equivalent variation at baseline income; "
+        f"closure: {m.get('closure', 'fixed-deficits')}",
         style="dim",
         markup=False,
     )
-    f, unit = _scale(m["units"])
     for b in record["bilateral"]:
         bt = Table(
             title=esc(f"{b['exporter']} → {b['importer']}: sales by sector ({unit}, factory prices)"),

@@ -12,6 +12,7 @@ from detente.report._light import MAIN_COUNTRIES, main_countries  # noqa: F401 (
 
 COUNTRY_COLUMNS = {
     "welfare_pct": "real income (welfare), % change",
+    "welfare_value": "real income change, equivalent variation at baseline income (world units)",
     "real_wage_pct": "real wage, % change",
     "cpi_pct": "consumer prices relative to the country's own nominal wage, % change",
     "imports_pct": "imports (factory prices), % change",
@@ -59,6 +60,7 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
         },
         "columns": {
             **COUNTRY_COLUMNS,
+            "welfare_value": f"real income change, equivalent variation at baseline income ({units} a year)",
             "tariff_revenue_base": f"tariff revenue, baseline ({units})",
             "tariff_revenue": f"tariff revenue, counterfactual ({units})",
         },
