@@ -329,6 +329,7 @@ def _solve_batch_jax(
     jnp = kernel._jnp
     size = int(chunk_size) if chunk_size else 256
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / np.maximum(X0.sum(axis=1), 1e-300)[:, None]).ravel()])
+    const = _sweep_core.constants(np, base)
     equilibria: list[Equilibrium | None] = [None] * B
     failed: list[FailedMember] = []
     n_chunks = 0
@@ -347,8 +348,7 @@ def _solve_batch_jax(
         per = (time.perf_counter() - tc) / len(chunk)
         shocks = [_shock(cf) for cf in chunk]
         arrays = _Arrays(base, shocks)
-        Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
-        _, aux = _sweep(base, arrays.view(len(chunk)), z, Xscale)  # the numpy sweep at the JAX answers
+        _, aux = _sweep(const, arrays.view(len(chunk)), z)  # the numpy sweep at the JAX answers
         for t, cf in enumerate(chunk):
             k = start + t
             bk = np.ascontiguousarray(arrays.bk[t].transpose(1, 2, 0))
@@ -435,12 +435,12 @@ class _Arrays:
                     arr[t] = arr[src]
 
 
-def _sweep(base, A: dict, z: np.ndarray, Xscale: np.ndarray):
+def _sweep(const: dict, A: dict, z: np.ndarray):
     """The sweep (:func:`._sweep.sweep`, the one every kernel iterates) for a stack of
-    members: z (b, nz) -> z_new (b, nz) and the auxiliaries in (b, n, j) layout."""
-    const = _sweep_core.constants(np, base)
+    members: z (b, nz) -> z_new (b, nz) and the auxiliaries in (b, n, j) layout. ``const``
+    is :func:`._sweep.constants` of the chunk's baseline, built once per chunk."""
     if A.get("theta") is not None:
-        const["theta"] = A["theta"]  # (b, J): each member's elasticities
+        const = {**const, "theta": A["theta"]}  # (b, J): each member's elasticities
     bil = _sweep_core.Bilateral(A["bk"], A["G"], A.get("Gt"), A.get("Gx"), A["D"], A["ratio"], A["Gb"])
     z_new, aux = _sweep_core.sweep(np, const, bil, z)
     return z_new, dict(
@@ -539,6 +539,7 @@ def _solve_chunk(
     m = memory
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
     arrays = _Arrays(base, shocks, thetas)
+    const = _sweep_core.constants(np, base)
     z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
 
     # Anderson state per slot (see _anderson.anderson, which this mirrors member by member)
@@ -586,7 +587,7 @@ def _solve_chunk(
             it += 1
             A = arrays.view(k)
             xs = x[:k]
-            gx, aux = _sweep(base, A, xs, Xscale)
+            gx, aux = _sweep(const, A, xs)
             f = gx - xs
             finite = np.isfinite(f).all(axis=1)
             r = np.where(finite, np.abs(np.where(finite[:, None], f, 0.0)).max(axis=1), np.inf)
@@ -610,7 +611,7 @@ def _solve_chunk(
                 has_prev[idx] = False
                 beta[idx] = np.maximum(0.1, beta[idx] * 0.5)
                 xb = best_x[idx]
-                g2, _ = _sweep(base, arrays.take(idx), xb, Xscale)
+                g2, _ = _sweep(const, arrays.take(idx), xb)
                 x[idx] = xb + beta[idx, None] * (g2 - xb)
             if step.any():
                 _anderson_step(x, f, dX, dF, gram, x_prev, f_prev, has_prev, filled, head, beta, step, k, m)
@@ -619,7 +620,7 @@ def _solve_chunk(
             if spent.any():
                 idx = np.flatnonzero(spent)
                 xb = best_x[idx]
-                g2, aux2 = _sweep(base, arrays.take(idx), xb, Xscale)
+                g2, aux2 = _sweep(const, arrays.take(idx), xb)
                 f2 = g2 - xb
                 ok2 = np.isfinite(f2).all(axis=1)
                 r2 = np.where(ok2, np.abs(np.where(ok2[:, None], f2, 0.0)).max(axis=1), np.inf)

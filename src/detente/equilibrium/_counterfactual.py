@@ -308,7 +308,8 @@ class Counterfactual:
         ``horizon`` sets the nest's elasticity (default: the counterfactual's, "1y");
         ``sigma`` overrides it.
         """
-        from detente.instruments import CriticalCut, normalise_nest_horizon
+        from detente.instruments import CriticalCut
+        from detente.world._theta import normalise_horizon
 
         cut = CriticalCut(product, exporter, importer, float(refused_share))
         # labels are checked now, not at solve time
@@ -316,7 +317,7 @@ class Counterfactual:
         _select(self.world.countries, importer, self.world, "country")
         kw: dict[str, Any] = {}
         if horizon is not None:
-            kw["critical_horizon"] = normalise_nest_horizon(horizon)
+            kw["critical_horizon"] = normalise_horizon(horizon)
         if sigma is not None:
             if not (np.isfinite(sigma) and 1e-3 <= sigma <= 20):
                 raise ShockError(f"nest elasticity sigma must be in [0.001, 20], got {sigma!r}")

@@ -174,7 +174,7 @@ def solve_hat(
         check_block(blk, N, J)
         K = len(blk.node)
         # baseline gross output, to read output in quantities (value / unit cost)
-        log_Y0 = np.log(np.maximum((pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0), 1e-300)).ravel()
+        log_Y0 = np.log(np.maximum(baseline_output(base), 1e-300)).ravel()
     closure = _kernel_closure(shock)
     D_ref = np.asarray(shock.D, dtype=float)
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]  # per-country scale for X
@@ -247,6 +247,13 @@ def solve_hat(
     )
 
 
+def baseline_output(base) -> np.ndarray:
+    """(N, J) baseline gross output at producer prices, ``sum_n pi X / (1 + tau)``
+    (``World.gross_output`` of the world the arrays come from)."""
+    X0, pi, tau = base[:3]
+    return (pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0)
+
+
 def _kernel_closure(shock: Shock) -> str:
     """The deficit rule the sweep applies: "balanced" is D' = 0 on a purged world."""
     closure = check_closure(getattr(shock, "closure", "fixed-deficits"))
@@ -300,7 +307,7 @@ def _equilibrium_residuals(base, shock: Shock, bk, w_hat, P_hat, c_hat, pi_new, 
         E = E + received
         net_rents = received - paid.reshape(N, J).sum(axis=1)
         # the quota: demand equals supply where the markup is positive, is below it elsewhere
-        log_Y0 = np.log(np.maximum((pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0), 1e-300)).ravel()
+        log_Y0 = np.log(np.maximum(baseline_output(base), 1e-300)).ravel()
         log_Yq = np.log(np.maximum(Y, 1e-300)).ravel() - log_Y0 - lc.ravel()
         gap = quota_gap(blk, lm, logA, log_Yq)
         out["critical_quota"] = float(np.where(lm > 0, np.abs(gap), np.maximum(gap, 0.0)).max(initial=0.0))

@@ -277,8 +277,7 @@ class Equilibrium:
         cuts it directly (the users' output falls), the measure published estimates of
         input cut-offs report (docs/shortage.md, section 8).
         """
-        X0, pi, tau = self.world.arrays()[:3]
-        Y0 = (pi * X0[:, None, :] / (1.0 + tau)).sum(axis=0)
+        Y0 = self.world.gross_output
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.where(Y0 > 0, self.solution.Y / (Y0 * self.solution.c_hat), 1.0)
         va0 = self.world.va_share * Y0

@@ -13,7 +13,6 @@ from detente.instruments._critical import (
     CriticalCut,
     critical_block,
     nest_sigma,
-    normalise_nest_horizon,
     replacement_share,
 )
 from detente.instruments._licence import LICENCES, approval_on, licence_equivalent, review_end
@@ -26,7 +25,6 @@ __all__ = [
     "critical_block",
     "licence_equivalent",
     "nest_sigma",
-    "normalise_nest_horizon",
     "replacement_share",
     "review_end",
 ]

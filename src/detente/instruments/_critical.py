@@ -79,13 +79,6 @@ class CriticalCut:
             )
 
 
-def normalise_nest_horizon(horizon) -> str:
-    """A horizon as the elasticity registry writes it ("1y", "3y", "long")."""
-    from detente.world._theta import normalise_horizon
-
-    return normalise_horizon(horizon)
-
-
 def _interp(points: dict[float, float], years: float) -> float:
     xs = sorted(points)
     lx = np.log([max(years, 1e-6)])[0]

@@ -50,6 +50,13 @@ def _open_netcdf(path: Path):
         raise ReportError(f"cannot read {str(path)!r} as a replay NetCDF file: {exc}") from None
 
 
+def _run_text(text: str) -> str:
+    """A RUN as :func:`resolve_run` reads it: a path ending in .yaml/.yml is a scenario."""
+    if not text.startswith("scenario:") and text.lower().endswith((".yaml", ".yml")):
+        return f"scenario:{text}"
+    return text
+
+
 def resolve_run(
     text: str, *, world: str | None = None, progress: bool = False, store=None, options: dict | None = None
 ) -> tuple[str, object]:
@@ -59,8 +66,7 @@ def resolve_run(
     does a path ending in ``.yaml``/``.yml``; another existing path is read as a NetCDF
     replay; anything else is a results-store id.
     """
-    if not text.startswith("scenario:") and text.lower().endswith((".yaml", ".yml")):
-        text = f"scenario:{text}"
+    text = _run_text(text)
     if text.startswith("scenario:"):
         from detente.policy._commands import replay_file
 
@@ -280,9 +286,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.out:
         check_output_path(out, "the report folder", folder=True)
     horizons = None
-    first = args.runs[0]
-    if not first.startswith("scenario:") and first.lower().endswith((".yaml", ".yml")):
-        first = f"scenario:{first}"
+    first = _run_text(args.runs[0])
     if first.startswith("scenario:"):
         from detente.report.horizons import horizon_table
 
