@@ -14,8 +14,9 @@ from detente.equilibrium._closure import DESCRIPTIONS
 from detente.equilibrium._counterfactual import Counterfactual
 from detente.equilibrium._kernel import Shock, Solution, solve_hat
 from detente.equilibrium._welfare import decompose
-from detente.errors import ConvergenceError, ShockError
+from detente.errors import ConvergenceError, DataError, ShockError
 from detente.world import World, WorldMeta
+from detente.world._households import households, usd_per_unit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,10 +312,27 @@ class Equilibrium:
 
     # ---------------------------------------------------------------- labelled
     def country_table(self):
-        """pandas DataFrame by country: percent changes in welfare and its parts."""
+        """pandas DataFrame by country: percent changes in welfare and its parts.
+
+        ``welfare_value`` is the equivalent variation at baseline income in the world's
+        units; ``welfare_per_household`` the same in USD per private household a year
+        (``detente.world.households``), NaN where the households, or the world's units in
+        USD, are unknown (``attrs["welfare_per_household"]`` then says why).
+        """
         import pandas as pd
 
         w = self.world
+        welfare_value = (self.welfare_hat - 1) * np.asarray(w.income)
+        hh = households(w.countries) * 1e6
+        per_household = np.full(w.n_countries, np.nan)
+        why = "USD per private household a year (equivalent variation at baseline income)"
+        if np.isfinite(hh).any():
+            try:
+                per_household = welfare_value * usd_per_unit(w.meta.units) / hh
+            except DataError as exc:
+                why = f"n/a: {exc}"
+        else:
+            why = "n/a: no household counts for this world's economies"
         dec = self.decomposition
         Tb, Tn = w.trade_flows, self.trade_flows
         idx = np.arange(w.n_countries)
@@ -327,7 +345,9 @@ class Equilibrium:
                 {
                     "welfare_pct": 100 * (self.welfare_hat - 1),
                     # equivalent variation at baseline income, in the world's units
-                    "welfare_value": (self.welfare_hat - 1) * np.asarray(w.income),
+                    "welfare_value": welfare_value,
+                    # the same in USD per private household a year (NaN where unknown)
+                    "welfare_per_household": per_household,
                     "real_wage_pct": 100 * (self.real_wage_hat - 1),
                     "cpi_pct": 100 * (self.consumer_price_hat - 1),
                     "wage_pct": 100 * (self.solution.w_hat - 1),
@@ -345,6 +365,7 @@ class Equilibrium:
                 index=pd.Index(w.countries, name="country"),
             )
         df.attrs.update(self.provenance())
+        df.attrs["welfare_per_household"] = why
         return df
 
     def sector_prices(self):

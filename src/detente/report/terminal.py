@@ -8,6 +8,7 @@ through :func:`esc`, or is printed with ``markup=False``.
 from __future__ import annotations
 
 import numpy as np
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -26,6 +27,12 @@ def _scale(units: str) -> tuple[float, str]:
     return 1.0, units
 
 
+def _per_household(x) -> str:
+    """USD per household a year, one decimal and no thousands separator (the README's rows
+    are read back as plain signed decimals); "n/a" where the households are unknown."""
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:+.1f}"
+
+
 def print_whatif(console: Console, eq, record: dict) -> None:
     m = record["meta"]
     console.print(str(m["scenario"]), style="bold", markup=False)
@@ -37,20 +44,28 @@ def print_whatif(console: Console, eq, record: dict) -> None:
     )
     console.print(f"trade elasticities: {m.get('elasticities', 'as stored in the world file')}", markup=False)
     f, unit = _scale(m["units"])
-    t = Table(title="Effects by country (% change vs baseline)", title_justify="left")
+    t = Table(
+        title="Effects by country (% change vs baseline)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    # headers broken by hand so that 11 columns fit in 100 characters without truncation
     for col, head in (
         ("country", "country"),
-        ("welfare_pct", "real income %"),
-        ("real_wage_pct", "real wage %"),
-        ("cpi_pct", "prices/wage %"),
-        ("imports_pct", "imports %"),
-        ("exports_pct", "exports %"),
+        ("welfare_pct", "real\nincome\n%"),
+        ("real_wage_pct", "real\nwage %"),
+        ("cpi_pct", "prices/\nwage %"),
+        ("imports_pct", "imports\n%"),
+        ("exports_pct", "exports\n%"),
         ("tot_pct", "ToT %"),
         ("vot_pct", "VoT %"),
-        ("deficit_pct", "deficit %"),
-        ("welfare_value", f"real income {unit}/yr"),
+        ("deficit_pct", "deficit\n%"),
+        ("welfare_value", f"real\nincome\n{unit}/yr"),
+        ("welfare_per_household", "USD/\nhousehold\n/yr"),
     ):
-        t.add_column(head, justify="left" if col == "country" else "right")
+        t.add_column(head, justify="left" if col == "country" else "right", no_wrap=True)
     for row in record["countries"]:
         t.add_row(
             esc(row["country"]),
@@ -68,12 +83,14 @@ def print_whatif(console: Console, eq, record: dict) -> None:
                 )
             ),
             "n/a" if row.get("welfare_value") is None else f"{f * row['welfare_value']:+,.1f}",
+            _per_household(row.get("welfare_per_household")),
         )
     console.print(t)
     console.print(
         "prices/wage: consumer prices relative to the country's own nominal wage; ToT, VoT, "
         "deficit: terms-of-trade, volume-of-trade and deficit-valuation parts of real income "
-        f"(CP 2015); real income {unit}/yr: equivalent variation at baseline income; "
+        f"(CP 2015); real income {unit}/yr: equivalent variation at baseline income; USD/household/yr: "
+        "the same per private household (n/a where the number of households is unknown); "
         f"closure: {m.get('closure', 'fixed-deficits')}",
         style="dim",
         markup=False,

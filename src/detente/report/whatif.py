@@ -13,6 +13,8 @@ from detente.report._light import MAIN_COUNTRIES, main_countries  # noqa: F401 (
 COUNTRY_COLUMNS = {
     "welfare_pct": "real income (welfare), % change",
     "welfare_value": "real income change, equivalent variation at baseline income (world units)",
+    "welfare_per_household": "real income change per private household, equivalent variation at baseline income "
+    "(USD a year; null where the number of households is unknown)",
     "real_wage_pct": "real wage, % change",
     "cpi_pct": "consumer prices relative to the country's own nominal wage, % change",
     "imports_pct": "imports (factory prices), % change",
@@ -35,8 +37,15 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
     """A JSON-ready dict: provenance, the country table, and bilateral trade by sector."""
     w = eq.world
     d = eq.diagnostics
-    table = eq.country_table().loc[countries]
+    full = eq.country_table()
+    table = full.loc[countries]
     units = w.meta.units
+    per_household = (
+        "real income change per private household, equivalent variation at baseline income (USD a year; "
+        "null where the number of households is unknown; src/detente/data/households.csv)"
+    )
+    if str(full.attrs.get("welfare_per_household", "")).startswith("n/a"):
+        per_household += f"; {full.attrs['welfare_per_household']}"
     rec: dict = {
         "meta": {
             "world": w.meta.name,
@@ -61,6 +70,7 @@ def whatif_record(eq: Equilibrium, *, countries: list[str], pair: tuple[str, str
         "columns": {
             **COUNTRY_COLUMNS,
             "welfare_value": f"real income change, equivalent variation at baseline income ({units} a year)",
+            "welfare_per_household": per_household,
             "tariff_revenue_base": f"tariff revenue, baseline ({units})",
             "tariff_revenue": f"tariff revenue, counterfactual ({units})",
         },

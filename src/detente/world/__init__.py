@@ -14,6 +14,7 @@ _EXPORTS = {
     "WorldMeta": "detente.world._world",
     "aggregate": "detente.world._aggregate",
     "available_worlds": "detente.world._registry",
+    "households": "detente.world._households",
     "load_cp2015": "detente.world._cp2015",
     "load_world": "detente.world._registry",
     "random_world": "detente.world._synthetic",
