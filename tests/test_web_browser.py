@@ -309,3 +309,118 @@ def test_world_2025_partner_and_diversion_views(page, server):
     assert len(chart_data(page, "chart-welfare")) == 20
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
     shot(page, "world-2025-partners")
+
+
+# ------------------------------------------------------------------ layout: charts and event labels
+def overlap(a: dict, b: dict, tol: float = 0.5) -> bool:
+    """Whether two bounding boxes (Playwright's x, y, width, height) share more than a hairline."""
+    return (
+        a["x"] < b["x"] + b["width"] - tol
+        and b["x"] < a["x"] + a["width"] - tol
+        and a["y"] < b["y"] + b["height"] - tol
+        and b["y"] < a["y"] + a["height"] - tol
+    )
+
+
+def settled(read, timeout: float = 5.0):
+    """``read()`` once two readings a quarter of a second apart agree (charts re-measure after a
+    layout change), or the last reading when ``timeout`` seconds have passed."""
+    last, end = read(), time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.25)
+        now = read()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def chart_boxes(pg) -> dict[str, tuple[dict, dict]]:
+    """For each visible chart of the replay panel: the box of its drawing (plotly's SVG) and of its figure."""
+    ids = pg.evaluate(
+        "() => [...document.querySelectorAll('#panel-replay .js-plotly-plot')]"
+        ".filter(e => e.offsetParent !== null && !e.closest('[hidden]')).map(e => e.id)"
+    )
+    return {
+        cid: (
+            pg.locator(f"#{cid} .main-svg").first.bounding_box(),
+            pg.locator(f"#{cid}").locator("xpath=ancestor::figure[1]").bounding_box(),
+        )
+        for cid in ids
+    }
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_charts_never_overlap_when_the_editor_opens_or_closes(page, width):
+    """The open scenario editor widens the controls column (on wide screens): every chart is
+    drawn again for its new box, so no drawing sticks out of its figure over the next chart."""
+    page.set_viewport_size({"width": width, "height": 900})
+    wait_replay_done(page)
+    for state in ("open", "closed"):
+        page.click("#editor-box summary")
+        expect(page.locator("#editor-box")).to_have_js_property("open", state == "open")
+        boxes = settled(lambda: chart_boxes(page))
+        assert len(boxes) >= 5, boxes
+        for cid, (drawing, figure) in boxes.items():
+            assert drawing["x"] >= figure["x"] - 1, (state, cid, drawing, figure)
+            assert drawing["x"] + drawing["width"] <= figure["x"] + figure["width"] + 1, (state, cid, drawing, figure)
+            assert drawing["width"] >= figure["width"] - 12, (state, cid, drawing, figure)  # and fills it
+        drawings = sorted((cid, d) for cid, (d, _) in boxes.items())
+        for k, (a, da) in enumerate(drawings):
+            for b, db in drawings[k + 1 :]:
+                assert not overlap(da, db), (state, width, a, da, b, db)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, state
+        shot(page, f"editor-{state}-{width}")
+
+
+def replay_result(server: str, scenario: str) -> dict:
+    job = post(server, "/api/replays", {"scenario": scenario})
+    end = time.monotonic() + 120
+    while job["status"] not in ("done", "failed", "cancelled"):
+        assert time.monotonic() < end, job
+        time.sleep(0.2)
+        job = json.loads(urllib.request.urlopen(f"{server}/api/jobs/{job['id']}", timeout=30).read())
+    assert job["status"] == "done", job
+    return json.loads(urllib.request.urlopen(f"{server}/api/jobs/{job['id']}/result?format=json", timeout=30).read())
+
+
+def label_boxes(pg) -> list[dict]:
+    labels = pg.locator("#chart-tariffs g.annotation rect.bg")
+    return [labels.nth(k).bounding_box() for k in range(labels.count())]
+
+
+def test_every_event_line_has_a_readable_label(page, server):
+    """The tariff chart's dotted lines at the policy changes of us-china-2025 (many, some days
+    apart) each carry one label: the event's short name, its full text and source on hover,
+    and no label on top of another, on a laptop screen and at 800 px."""
+    want = replay_result(server, "us-china-2025")["change_dates"][1:]
+    assert len(want) > 20
+    wait_replay_done(page)
+    layout = page.evaluate("""() => { const l = document.getElementById('chart-tariffs').layout;
+        return {lines: (l.shapes || []).filter(s => s.type === 'line').map(s => s.x0),
+                labels: (l.annotations || []).map(a => ({x: a.x, text: a.text, hover: a.hovertext || ''}))}; }""")
+    assert sorted(layout["lines"]) == want
+    assert sorted(a["x"] for a in layout["labels"]) == want  # one label per line
+    for a in layout["labels"]:
+        assert 0 < len(a["text"]) <= 30 and a["x"][:4] in a["hover"], a
+    k, apr10 = next((k, a) for k, a in enumerate(layout["labels"]) if a["x"] == "2025-04-10")
+    assert apr10["text"].startswith("us-recip-125")
+    for needle in ("10 Apr 2025", "ieepa-reciprocal set 125 pp", "source: E045; EO 14266", "cn-retaliation-84"):
+        assert needle in apr10["hover"], needle
+    for width in (VIEWPORT["width"], 800):
+        page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        boxes = settled(lambda: label_boxes(page))
+        chart = page.locator("#chart-tariffs").bounding_box()
+        assert len(boxes) == len(want)
+        for i, a in enumerate(boxes):
+            assert chart["x"] <= a["x"] and a["x"] + a["width"] <= chart["x"] + chart["width"], (width, a)
+            for b in boxes[i + 1 :]:
+                assert not overlap(a, b), (width, a, b)
+    shot(page, "event-labels-800")
+    page.set_viewport_size(VIEWPORT)
+    label = page.locator(f"#chart-tariffs g.annotation[data-index='{k}'] rect.bg")
+    expect(label).to_be_visible()
+    box = settled(label.bounding_box)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#chart-tariffs .hoverlayer")).to_contain_text("EO 14266")
+    shot(page, "event-labels-hover")

@@ -57,6 +57,22 @@ def _event_text(e) -> str:
     return f"{s.instrument}: {s.actor}{' -> ' + s.target if s.target else ''} {s.text}".strip()
 
 
+def _changes_on(e) -> list[str]:
+    """The dates on which ``e`` changes the policy in force: its date, its expiry and the end of
+    a licence review period, as :func:`detente.policy._timeline.change_dates` has them; none
+    for a notice. The dashboard labels the replay's change dates with the events found here."""
+    if e.kind == "notice":
+        return []
+    out = {e.date, *([e.until] if e.until else [])}
+    if e.kind == "export_control":
+        from detente.instruments import review_end
+
+        end = review_end(e.export_control.licence, e.date, e.export_control.review_days)
+        if end is not None:
+            out.add(end)
+    return [d.isoformat() for d in sorted(out)]
+
+
 def _timeline(sc) -> list[dict]:
     rows = [
         {
@@ -67,6 +83,7 @@ def _timeline(sc) -> list[dict]:
             "kind": e.kind,
             "text": _event_text(e) + (f" ({e.note})" if e.note else ""),
             "source": e.source,
+            "changes_on": _changes_on(e),
         }
         for k, e in enumerate(sc.events)
     ]

@@ -96,7 +96,33 @@ function lineLayout(title, yTitle, extra = {}) {
 
 function draw(id, traces, layout) {
   if (!window.Plotly) { document.getElementById(id).textContent = "charts unavailable: plotly.js did not load"; return; }
-  return window.Plotly.react(id, traces, layout, PLOT_CONFIG);
+  const gd = document.getElementById(id);
+  chartObserver?.observe(gd);
+  return window.Plotly.react(gd, traces, layout, PLOT_CONFIG);
+}
+
+// Plotly's `responsive` option follows window resizes only, but a chart's box also changes when
+// the scenario editor opens or closes (the controls column widens), a tab or the world box is
+// shown, or the results column changes width for any other reason. Every drawn chart is watched
+// and re-measured when its box and its drawing disagree (else the old drawing overflows its box
+// and covers the neighbouring chart). Resizing the drawing never changes the box: no loop.
+const pendingResize = new Set();
+const chartObserver = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
+  for (const { target: gd, contentRect: r } of entries) {
+    const fl = gd._fullLayout;
+    if (!fl || r.width < 1 || r.height < 1) continue; // not drawn yet, or hidden
+    if (Math.abs(fl.width - r.width) > 1 || Math.abs(fl.height - r.height) > 1) pendingResize.add(gd);
+  }
+  if (pendingResize.size) requestAnimationFrame(flushResizes); // outside the observer's callback
+}) : null;
+
+function flushResizes() {
+  const gds = [...pendingResize];
+  pendingResize.clear();
+  for (const gd of gds) {
+    if (!gd.isConnected || !gd.clientWidth) continue;
+    Promise.resolve(window.Plotly.Plots.resize(gd)).then(() => gd._eventLabels && labelEvents(gd)).catch(() => {});
+  }
 }
 
 function countryTraces(data, variable, shown) {
@@ -130,13 +156,21 @@ function drawReplay(data) {
   draw("chart-welfare", countryTraces(data, "welfare_pct", shown), lineLayout("Real income (welfare)", "% vs baseline"));
   draw("chart-wages", countryTraces(data, "real_wage_pct", shown), lineLayout("Real wages", "% vs baseline"));
   draw("chart-prices", countryTraces(data, "cpi_pct", shown), lineLayout("Consumer prices relative to the own nominal wage", "% vs baseline"));
-  const shapes = (data.change_dates || []).slice(1).map((d) => ({
-    type: "line", x0: d, x1: d, yref: "paper", y0: 0, y1: 1, line: { width: 1, color: "#d5d9de", dash: "dot" },
+  const changes = eventChanges(data);
+  const shapes = changes.map((c) => ({
+    type: "line", name: `event ${c.date}`, x0: c.date, x1: c.date, yref: "paper", y0: 0, y1: 1, layer: "below",
+    line: { width: 1, color: "#aab2bd", dash: "dot" },
   }));
   const pairs = [[`${a}<-${b}`, `${a} on ${b}`, COLORS[0]], [`${b}<-${a}`, `${b} on ${a}`, COLORS[1]]];
-  draw("chart-tariffs", pairs.map(([k, name, color]) => ({
+  const tariffs = document.getElementById("chart-tariffs");
+  tariffs._eventLabels = changes; tariffs._labelKey = null;
+  Promise.resolve(draw("chart-tariffs", pairs.map(([k, name, color]) => ({
     x: data.dates, y: data.pairs[k].avg_tariff_pct, name, mode: "lines", line: { shape: "hv", width: 2, color },
-  })), lineLayout("Average tariffs (goods, baseline-import weights)", "%", { shapes }));
+  })), lineLayout("Average tariffs (goods, baseline-import weights)", "%", {
+    shapes, annotations: tariffs.layout?.annotations || [], margin: { ...tariffs.layout?.margin || { l: 55, r: 10, t: 36, b: 36 } },
+    title: { text: "Average tariffs (goods, baseline-import weights) and the policy changes", font: { size: 14 }, y: 1, yref: "container", yanchor: "top", pad: { t: 8 } },
+    xaxis: { type: "date", range: [data.dates[0], data.dates[data.dates.length - 1]] },
+  }))).then(() => labelEvents(tariffs)).catch(() => {});
   draw("chart-trade", pairs.map(([k, , color]) => ({
     x: data.dates, y: data.pairs[k].trade.map((v) => (v === null ? null : v / 1000)),
     name: `${k.split("<-")[1]} → ${k.split("<-")[0]}`, mode: "lines", line: { shape: "hv", width: 2, color },
@@ -148,6 +182,118 @@ function drawReplay(data) {
   $("#replay-provenance").textContent = `Each date: the static equilibrium under the policy then in force, vs the baseline. `
     + `World ${m.world || "?"}; data ${m.vintage || "?"}; trade elasticities ${m.elasticities || "of the world file"}`
     + `${m.closure ? `; closure ${m.closure}` : ""}; dates ${data.dates[0]} to ${data.dates[data.dates.length - 1]}.`;
+}
+
+// ------------------------------------------------------------------ event lines and their labels
+// One dotted line per date on which the policy in force changes (the replay's change_dates), one
+// label per line: the short name (the scenario's event id) of the main event of that date, "+n"
+// when more change on the same date. The labels stand upright in one band above the plot, each
+// as near its line as the others let it be (order kept, none overlapping), joined to the top of
+// its line by a short leader. Hovering a label gives the date, full text and source of each event.
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const longDate = (d) => `${Number(d.slice(8, 10))} ${MONTHS[Number(d.slice(5, 7)) - 1]} ${d.slice(0, 4)}`;
+const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const KIND_ORDER = { tariff: 0, export_control: 1, export_tax: 2, iceberg: 3, exemption: 4 };
+// font px; thickness of an upright label (line box + padding + border); gap between labels;
+// leader height; longest label, characters; room for the chart title
+const LABEL = { font: 10, thick: 15, gap: 1, leader: 10, maxChars: 24, titleSpace: 30 };
+
+function wrapText(text, width = 90) {
+  const out = [];
+  let line = "";
+  for (const word of String(text).split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) { out.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.map(esc).join("<br>   ");
+}
+
+// For each change date after the first: what starts, ends or ends its licence review that day.
+function eventChanges(data) {
+  const events = (data.events || []).filter((e) => e.kind !== "notice");
+  return (data.change_dates || []).slice(1).map((d) => {
+    const items = [];
+    for (const e of events) {
+      const on = e.changes_on || [e.date, e.until].filter(Boolean); // results stored before changes_on
+      if (e.date === d) items.push({ e, what: "", rank: 0 });
+      else if (e.until === d) items.push({ e, what: "ends", rank: 1 });
+      else if (on.includes(d)) items.push({ e, what: "approvals", rank: 1 });
+    }
+    items.sort((p, q) => p.rank - q.rank || (KIND_ORDER[p.e.kind] ?? 9) - (KIND_ORDER[q.e.kind] ?? 9) || p.e.index - q.e.index);
+    const id = (e) => e.id || `${e.kind.replace("_", " ")} ${e.date}`;
+    const name = (it) => `${id(it.e)}${it.what ? ` ${it.what}` : ""}`;
+    let text = `change ${d}`;
+    if (items.length) {
+      const tail = `${items[0].what ? ` ${items[0].what}` : ""}${items.length > 1 ? ` +${items.length - 1}` : ""}`;
+      const head = id(items[0].e), room = LABEL.maxChars - tail.length;
+      text = `${head.length > room ? `${head.slice(0, room - 1)}…` : head}${tail}`;
+    }
+    const notices = (data.events || []).filter((e) => e.kind === "notice" && e.date === d);
+    const lines = [`<b>${longDate(d)}</b>: ${items.length || "no"} event(s) change the policy in force`];
+    for (const it of items.slice(0, 8)) {
+      lines.push(`<b>${esc(name(it))}</b>: ${wrapText(it.e.text)}`);
+      if (it.e.source) lines.push(`   <i>source: ${wrapText(it.e.source)}</i>`);
+    }
+    if (items.length > 8) lines.push(`… and ${items.length - 8} more (the timeline of events below lists them all)`);
+    for (const n of notices) lines.push(`<i>also, not modelled: ${wrapText(n.text)}</i>`);
+    return { date: d, text, hover: lines.join("<br>") };
+  });
+}
+
+let measureCtx = null;
+function textWidth(text, font) {
+  measureCtx ||= document.createElement("canvas").getContext("2d");
+  measureCtx.font = font;
+  return measureCtx.measureText(text).width;
+}
+
+// Centres p[i] >= p[i-1] + step, in [lo, hi], as near the wanted x[i] as possible (least squares):
+// the isotonic regression of x[i] - i*step (pool adjacent violators), clamped to the bounds.
+function spread(x, step, lo, hi) {
+  const n = x.length, blocks = [];
+  for (let i = 0; i < n; i++) {
+    blocks.push({ sum: x[i] - i * step, n: 1 });
+    while (blocks.length > 1 && blocks.at(-2).sum / blocks.at(-2).n > blocks.at(-1).sum / blocks.at(-1).n) {
+      const b = blocks.pop(); blocks.at(-1).sum += b.sum; blocks.at(-1).n += b.n;
+    }
+  }
+  const q = blocks.flatMap((b) => new Array(b.n).fill(b.sum / b.n));
+  const qhi = hi - (n - 1) * step;
+  return q.map((v, i) => Math.min(Math.max(v, lo), Math.max(qhi, lo)) + i * step);
+}
+
+function labelEvents(gd) {
+  const changes = gd._eventLabels, fl = gd._fullLayout, xa = fl?.xaxis;
+  if (!changes || !xa || !gd.clientWidth || !window.Plotly) return;
+  if (!gd._zoomHook) { // a zoom moves the lines: the labels follow
+    gd._zoomHook = true;
+    gd.on("plotly_relayout", (ev) => Object.keys(ev || {}).some((k) => k.startsWith("xaxis.")) && labelEvents(gd));
+  }
+  const size = fl._size, font = `${LABEL.font}px ${fl.font?.family || "sans-serif"}`;
+  const toPx = (d) => xa.l2p(xa.d2l(d)); // pixels from the plot area's left edge
+  const [r0, r1] = xa.range.map(toPx);
+  const shown = changes.map((c) => ({ ...c, x: toPx(c.date), len: Math.ceil(textWidth(c.text, font)) + 8 }))
+    .filter((it) => it.x >= Math.min(r0, r1) - 0.5 && it.x <= Math.max(r0, r1) + 0.5);
+  // narrower than a label each: the labels go thinner (a smaller font) rather than overlap
+  const room = size.w + size.r + size.l / 2;
+  const step = Math.min(LABEL.thick + LABEL.gap, room / Math.max(shown.length, 1));
+  const fontSize = step >= LABEL.thick + LABEL.gap ? LABEL.font : Math.max(6, Math.floor(LABEL.font * step / (LABEL.thick + LABEL.gap)));
+  const scale = fontSize / LABEL.font;
+  const centres = spread(shown.map((it) => it.x), step, -size.l / 2 + step / 2, size.w + size.r - step / 2);
+  const band = Math.max(0, ...shown.map((it) => it.len * scale));
+  const annotations = shown.map((it, k) => ({
+    name: `event ${it.date}`, text: esc(it.text), hovertext: it.hover, x: it.date, xref: "x", y: 1, yref: "paper",
+    textangle: -90, showarrow: true, arrowhead: 0, arrowwidth: 1, arrowcolor: "#8c96a3", standoff: 0,
+    axref: "pixel", ayref: "pixel", ax: Math.round(centres[k] - it.x), ay: -Math.round(LABEL.leader + (it.len * scale) / 2),
+    font: { size: fontSize, color: "#2b3340" }, bgcolor: "rgba(255,255,255,0.92)", bordercolor: "#c3c9d1",
+    borderwidth: 1, borderpad: 1, captureevents: true,
+    hoverlabel: { bgcolor: "#ffffff", bordercolor: "#8c96a3", font: { size: 11, color: "#1d2330" }, align: "left" },
+  }));
+  const top = Math.ceil(LABEL.titleSpace + LABEL.leader + band + 4);
+  const key = JSON.stringify([annotations.map((a) => [a.x, a.text, a.ax, a.ay, a.font.size]), top]);
+  if (gd._labelKey === key) return; // nothing moved: no redraw
+  gd._labelKey = key;
+  return window.Plotly.relayout(gd, { annotations, "margin.t": top });
 }
 
 // ------------------------------------------------------------------ the importer and all partners
@@ -241,6 +387,10 @@ function drawTimeline(events) {
     tr.className = `kind-${e.kind}`;
     for (const v of [e.date, e.until || "", e.kind.replace("_", " "), e.text, e.source]) {
       const td = document.createElement("td"); td.textContent = v; tr.append(td);
+    }
+    if (e.id) { // the name the labels of the tariff chart's event lines use
+      const name = document.createElement("b"); name.textContent = e.id;
+      tr.children[3].prepend(name, " ");
     }
     body.append(tr);
   }
