@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVE = (
-    "import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
+    "import argparse, sys; from detente.cli.serve import register; p = argparse.ArgumentParser(); "
     "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
 )
 

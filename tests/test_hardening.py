@@ -335,7 +335,7 @@ def free_port() -> int:
 
 
 SERVE = (
-    "import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
+    "import argparse, sys; from detente.cli.serve import register; p = argparse.ArgumentParser(); "
     "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
 )
 

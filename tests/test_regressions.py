@@ -196,7 +196,7 @@ def test_wrong_output_paths_are_refused_before_computing(world_file, tmp_path, s
     monkeypatch.setattr("detente.equilibrium.solve", _fail)
     monkeypatch.setattr("detente.policy._commands.replay_file", _fail)
     monkeypatch.setattr("detente.validation.reproduce", _fail)
-    monkeypatch.setattr("detente.report._cli.resolve_run", _fail)
+    monkeypatch.setattr("detente.cli.report.resolve_run", _fail)
     cases = [
         (["whatif", "--world", str(world_file), "--tariff", "C00<-C01:all:+10", "--out", folder], folder),
         (["whatif", "--world", str(world_file), "--tariff", "C00<-C01:all:+10", "--out", under_file], under_file),

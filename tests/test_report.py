@@ -18,9 +18,10 @@ import pytest
 pytest.importorskip("plotly", reason="reports need the 'report' extra (plotly)")
 pytest.importorskip("matplotlib", reason="reports need the 'report' extra (matplotlib)")
 
+from detente.cli.report import register  # noqa: E402
 from detente.errors import DetenteError, UnknownLabelError  # noqa: E402
 from detente.report import charts as C  # noqa: E402
-from detente.report._cli import register, replay_dataset, resolve_run  # noqa: E402
+from detente.report._runs import replay_dataset, resolve_run  # noqa: E402
 from detente.report.html import report_from_records, write_report  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -304,13 +305,13 @@ def test_report_has_2018_2026_history_and_shortage_sections(tmp_path):
     """The US-China report draws the 2018-2026 average-tariff series; a scenario with
     critical-input controls adds the weekly shortage figures beside the static model."""
     from detente.policy import load_scenario, replay
-    from detente.report._cli import _history, _shortage_sections
+    from detente.report._runs import history, shortage_sections
 
     sc = load_scenario("rare-earth-magnets-2025")
     ds = replay(sc).dataset
-    hist = _history(ds, ("USA", "CHN"))
+    hist = history(ds, ("USA", "CHN"))
     assert hist is not None and str(hist["date"].min())[:4] == "2018" and str(hist["date"].max())[:4] == "2026"
-    sections = _shortage_sections(ds)
+    sections = shortage_sections(ds)
     assert [k for k, *_ in sections][:2] == ["shortage-output", "shortage-inventory"]
     index = write_report({"magnets": ds}, tmp_path, png=False, history=hist, extra_sections=sections)
     html = index.read_text()
@@ -334,10 +335,10 @@ def world_run():
 @pytest.fixture(scope="module")
 def world_report(world_run, tmp_path_factory):
     """``detente report scenario:world-2025`` (the replay itself is the fixture's, not repeated)."""
-    from detente.report._cli import _partner_history
+    from detente.report._runs import partner_history
 
     out = tmp_path_factory.mktemp("world-report")
-    return write_report({"world-2025": world_run}, out, extra_charts=_partner_history(world_run, "USA"))
+    return write_report({"world-2025": world_run}, out, extra_charts=partner_history(world_run, "USA"))
 
 
 def test_us_china_run_is_not_multilateral_and_keeps_its_seven_charts(runs):
@@ -441,7 +442,7 @@ def test_world_terminal_summary_lists_partners(world_run):
 
 def test_report_command_for_world_2025(world_run, tmp_path, monkeypatch, capsys):
     """``detente report scenario:world-2025 --at 2025-08-07``: resolve_run is the replay above."""
-    from detente.report import _cli
+    from detente.cli import report as _cli
 
     monkeypatch.setattr(_cli, "resolve_run", lambda text, **kw: ("world-2025", world_run))
     args = _parser().parse_args(

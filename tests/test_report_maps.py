@@ -110,7 +110,7 @@ def test_scale_is_capped_when_one_partner_dwarfs_the_rest():
 @pytest.fixture(scope="module")
 def world_run():
     from detente.policy import load_scenario, replay
-    from detente.report._cli import replay_dataset
+    from detente.report._runs import replay_dataset
 
     return replay_dataset(replay(load_scenario("world-2025")))
 

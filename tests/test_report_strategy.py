@@ -87,7 +87,7 @@ def test_bad_objective_is_named():
 
 def test_report_with_strategy_section(tmp_path, small):
     from detente.policy import load_scenario, replay
-    from detente.report._cli import replay_dataset
+    from detente.report._runs import replay_dataset
     from detente.report.html import write_report
 
     _, res, _, _ = small

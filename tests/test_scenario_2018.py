@@ -180,7 +180,7 @@ def test_series_is_fast_and_needs_no_solve(monkeypatch):
 def test_tariffs_command_prints_and_writes_csv(tmp_path, capsys):
     import argparse
 
-    from detente.policy._cli import register
+    from detente.cli.scenarios import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

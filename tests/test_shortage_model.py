@@ -319,7 +319,7 @@ def test_cohort_shipped_share_averages_to_the_node_reading(world, rule):
 
 
 def _run_cli(argv, capsys):
-    from detente.shortage._cli import register
+    from detente.cli.shortage import register
 
     p = argparse.ArgumentParser(prog="detente")
     register(p.add_subparsers(dest="command"))

@@ -464,7 +464,7 @@ def test_export_xlsx_reads_back(tmp_path):
 
 # ---------------------------------------------------------------------------- command line
 def run_cli(*argv: str) -> int:
-    from detente.store._cli import register
+    from detente.cli.runs import register
 
     parser = argparse.ArgumentParser(prog="detente")
     register(parser.add_subparsers(dest="command", required=True))

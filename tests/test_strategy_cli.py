@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from detente.strategy._cli import register
+from detente.cli.strategy import register
 from detente.world import random_world, save_world
 
 
@@ -296,7 +296,7 @@ def test_package_command(world_file, capsys, tmp_path):
 def test_package_bad_threat_names_the_option(world_file, capsys):
     from detente.errors import DetenteError
 
-    with pytest.raises(DetenteError, match="--threat takes 4 comma-separated numbers, got '1,2'"):
+    with pytest.raises(DetenteError, match="--threat must be four numbers '145,125,0,0', got '1,2'"):
         run(["package", "--world", world_file, "--players", "C00,C01", "--threat", "1,2", "--no-save"], capsys)
     with pytest.raises(DetenteError, match="pass_a must be a share in \\[0, 1\\], got 2"):
         run(["package", "--world", world_file, "--players", "C00,C01", "--threat", "10,10,2,0", "--no-save"], capsys)

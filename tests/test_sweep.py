@@ -314,7 +314,7 @@ def test_elasticity_draws_use_published_se_else_relative_band():
 def test_cli_register_json(tmp_path, capsys):
     import json
 
-    from detente.sweep._cli import register
+    from detente.cli.sweep import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))

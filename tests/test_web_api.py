@@ -565,7 +565,7 @@ def free_port() -> int:
 def test_serve_command_registers_and_defaults():
     import argparse
 
-    from detente.web._cli import register
+    from detente.cli.serve import register
 
     p = argparse.ArgumentParser(prog="detente")
     register(p.add_subparsers(dest="command"))
@@ -578,7 +578,7 @@ def server(tmp_path_factory):
     """`detente serve` in a subprocess on a free loopback port."""
     port = free_port()
     code = (
-        "import argparse, sys; from detente.web._cli import register; p = argparse.ArgumentParser(); "
+        "import argparse, sys; from detente.cli.serve import register; p = argparse.ArgumentParser(); "
         "register(p.add_subparsers(dest='c')); a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
     )
     env = {**os.environ, "DETENTE_STORE": str(tmp_path_factory.mktemp("serve") / "runs.duckdb")}

@@ -6,3 +6,7 @@ DEFAULT_SET = "default"
 DEFAULT_HORIZON = "1y"
 #: the deficit closures (docs/model.md, section 4), defined once
 CLOSURES = ("fixed-deficits", "fixed-ratios", "balanced")
+#: the pair a command centres on when none is given: the documented default of every
+#: ``--pair``/``--players`` option and of the functions that take a ``pair`` (detente's
+#: flagship question is the US-China war; any two countries of the world may be given)
+DEFAULT_PAIR = ("USA", "CHN")

@@ -86,9 +86,25 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return Path(path)
 
 
-def write_json(path: str | os.PathLike, record) -> Path:
-    """Write ``record`` as indented JSON to ``path`` atomically."""
-    return write_text(path, json.dumps(record, indent=2))
+def write_json(path: str | os.PathLike, record, *, default=None) -> Path:
+    """Write ``record`` as indented JSON to ``path`` atomically (``default`` as in json.dumps)."""
+    return write_text(path, json.dumps(record, indent=2, default=default) + "\n")
+
+
+def write_csv(frame, path: str | os.PathLike, **options) -> Path:
+    """Write a pandas DataFrame as CSV to ``path`` atomically (``options``: DataFrame.to_csv's)."""
+    with atomic_path(path, suffix=".csv.part") as tmp:
+        frame.to_csv(tmp, **options)
+    return Path(path)
+
+
+def write_figure(fig, path: str | os.PathLike, *, dpi: int = 130) -> Path:
+    """Save a matplotlib figure to ``path`` atomically, in the format its suffix names."""
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower() or "png"
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+    return target
 
 
 def write_netcdf(ds, path: str | os.PathLike) -> Path:

@@ -6,18 +6,8 @@ economics is in :mod:`detente.strategy._package`.
 
 from __future__ import annotations
 
+from detente.cli._options import Progress, console, parse_numbers, parse_players
 from detente.errors import DetenteError
-
-
-def _numbers(text: str, n: int, what: str) -> tuple[float, ...]:
-    parts = [p.strip() for p in str(text).split(",")]
-    try:
-        vals = tuple(float(x) for x in parts)
-    except ValueError:
-        raise DetenteError(f"{what} takes {n} comma-separated numbers, got {text!r}") from None
-    if len(vals) != n:
-        raise DetenteError(f"{what} takes {n} comma-separated numbers, got {text!r}")
-    return vals
 
 
 def _space(args, a: str, b: str):
@@ -25,7 +15,7 @@ def _space(args, a: str, b: str):
     from detente.strategy._package import PackageSpace
 
     defaults = {"USA": US_TECH_2025, "CHN": CN_RARE_EARTHS_2025} if {a, b} == {"USA", "CHN"} else {}
-    tmax_a, tmax_b = _numbers(args.tariff_max, 2, "--tariff-max")
+    tmax_a, tmax_b = parse_numbers(args.tariff_max, "--tariff-max", n=2)
     return PackageSpace(
         players=(a, b),
         controls=(defaults.get(a, {}), defaults.get(b, {})),
@@ -36,23 +26,15 @@ def _space(args, a: str, b: str):
 
 
 def cmd_package(args) -> int:
-    from detente.strategy._cli import (
-        _console,
-        _emit,
-        _objectives,
-        _players,
-        _Progress,
-        _table,
-        _world,
-    )
+    from detente.cli.strategy import _emit, _objectives, _save, _table, _world
     from detente.strategy._package import Package, package_bargain, scenario_deals
 
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     space = _space(args, a, b)
     threat = None
     if args.threat:
-        tariff_a, tariff_b, pass_a, pass_b = _numbers(args.threat, 4, "--threat")
+        tariff_a, tariff_b, pass_a, pass_b = parse_numbers(args.threat, "--threat", n=4, example="145,125,0,0")
         threat = Package(tariff_a, tariff_b, pass_a, pass_b, label=f"threat {args.threat}")
     objectives = _objectives(args, world, a, b)
     loss = None
@@ -64,7 +46,7 @@ def cmd_package(args) -> int:
         from detente.strategy import shortage_loss_model
 
         loss = shortage_loss_model(world)
-    with _Progress("package bargaining", total=3, enabled=not args.no_progress) as bar:
+    with Progress("package bargaining", total=3, enabled=not args.no_progress) as bar:
         res = package_bargain(
             world,
             space,
@@ -85,7 +67,7 @@ def cmd_package(args) -> int:
         )
     objective = args.objective + (f" ({args.schedule})" if args.objective == "revealed" else "")
     if not args.json:
-        c = _console()
+        c = console()
         c.print(f"[bold]Package bargaining {a} and {b}[/bold] on {world.meta.name}: objective {objective}")
         c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         c.print(f"packages: {space.describe()}", markup=False)
@@ -163,44 +145,10 @@ def cmd_package(args) -> int:
         tables["scenario_view"] = scen
     _emit(args, world, record, tables=tables)
     if args.chart:
-        _chart(res, args.chart, f"{a} and {b}: packages and the Nash bargain ({world.meta.name})")
+        from detente.report.strategy_charts import package_chart
+
+        _save(package_chart(res, f"{a} and {b}: packages and the Nash bargain ({world.meta.name})"), args.chart)
     return 0
-
-
-def _chart(res, path: str, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from detente.strategy._cli import _save
-
-    a, b = res.space.players
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    g = res.gains
-    ax.scatter(g[~res.preferred, 0], g[~res.preferred, 1], s=6, color="#bbb", label="grid: not preferred by both")
-    ax.scatter(g[res.preferred, 0], g[res.preferred, 1], s=6, color="C0", label="grid: both prefer")
-    bargain_a, bargain_b = res.bargain_gains
-    ax.scatter(bargain_a, bargain_b, marker="*", s=160, color="C3", label="Nash bargaining package", zorder=3)
-    if res.deals is not None:
-        for k, (_, r) in enumerate(res.deals.iterrows()):
-            ax.scatter(
-                r["U_A"] - res.threat_values[0],
-                r["U_B"] - res.threat_values[1],
-                marker="D",
-                s=40,
-                color=("C1", "C2", "C4")[k % 3],
-                label=str(r["deal"]).split(" (")[0],
-                zorder=3,
-            )
-    ax.axhline(0, color="k", lw=0.6)
-    ax.axvline(0, color="k", lw=0.6)
-    ax.set_xlabel(f"gain of {a} over the threat point, pp of income")
-    ax.set_ylabel(f"gain of {b} over the threat point, pp of income")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    _save(fig, path)
 
 
 def add_package(sub, common, schedules) -> None:

@@ -1,6 +1,6 @@
 """Charts of the strategy results (matplotlib figures; the caller saves or shows them).
 
-Presentation only: every function takes results computed elsewhere in this package.
+Presentation only: every function takes results computed by :mod:`detente.strategy`.
 """
 
 from __future__ import annotations
@@ -90,6 +90,37 @@ def survival_chart(results, title: str | None = None):
     ax.set_ylabel("share of runs the truce holds")
     ax.set_ylim(0, 1.02)
     ax.set_title(title or "Truce survival")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def package_chart(res, title: str):
+    """The bargaining packages: gains of both sides over the threat point, the Nash bargain, the deals."""
+    plt = _plt()
+    a, b = res.space.players
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    g = res.gains
+    ax.scatter(g[~res.preferred, 0], g[~res.preferred, 1], s=6, color="#bbb", label="grid: not preferred by both")
+    ax.scatter(g[res.preferred, 0], g[res.preferred, 1], s=6, color="C0", label="grid: both prefer")
+    bargain_a, bargain_b = res.bargain_gains
+    ax.scatter(bargain_a, bargain_b, marker="*", s=160, color="C3", label="Nash bargaining package", zorder=3)
+    if res.deals is not None:
+        for k, (_, r) in enumerate(res.deals.iterrows()):
+            ax.scatter(
+                r["U_A"] - res.threat_values[0],
+                r["U_B"] - res.threat_values[1],
+                marker="D",
+                s=40,
+                color=("C1", "C2", "C4")[k % 3],
+                label=str(r["deal"]).split(" (")[0],
+                zorder=3,
+            )
+    ax.axhline(0, color="k", lw=0.6)
+    ax.axvline(0, color="k", lw=0.6)
+    ax.set_xlabel(f"gain of {a} over the threat point, pp of income")
+    ax.set_ylabel(f"gain of {b} over the threat point, pp of income")
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

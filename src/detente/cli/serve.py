@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 
+from detente.cli._options import add_store_option
 from detente.errors import DetenteError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -31,7 +32,7 @@ def register(sub) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="replays run at the same time (default %(default)s)")
     p.add_argument("--max-jobs", type=int, default=8, help="jobs queued or running at most (default %(default)s)")
-    p.add_argument("--store", metavar="FILE", help="results store location (default: the store's own)")
+    add_store_option(p)
     p.add_argument(
         "--jobs",
         metavar="FILE",

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detente._files import check_output_path
+from detente._defaults import DEFAULT_PAIR
+from detente._files import check_output_path, write_csv
+from detente.cli._options import add_countries_option, add_store_option, console, parse_countries
 from detente.errors import DetenteError
 from detente.report._light import esc, main_countries
 
@@ -24,9 +26,7 @@ def register(sub) -> None:
     """Add ``runs`` (with actions list, show, compare, export, delete) to ``sub``, the
     object returned by ``ArgumentParser.add_subparsers()``."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--store", metavar="FILE", help="results database (default $DETENTE_STORE, else <data dir>/runs.duckdb)"
-    )
+    add_store_option(common)
     p = sub.add_parser(
         "runs",
         help="saved runs: list, show, compare, export, delete",
@@ -49,7 +49,7 @@ def register(sub) -> None:
     a.add_argument("id_a")
     a.add_argument("id_b")
     a.add_argument("--date", help="date to show (YYYY-MM-DD; default the last date of the runs)")
-    a.add_argument("--countries", help="comma-separated countries to show")
+    add_countries_option(a)
     a.add_argument("--out", metavar="FILE", help="write the full comparison (every date) to this CSV file")
     a.set_defaults(func=_cmd_compare)
 
@@ -74,12 +74,6 @@ def _store(args):
     from detente.store import RunStore
 
     return RunStore(args.store)
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
 
 
 def _missing(x) -> bool:
@@ -113,7 +107,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     df = store.list()
     if args.kind:
         df = df[df["kind"] == args.kind]
-    con = _console()
+    con = console()
     if df.empty:
         con.print(f"no runs in {store.path}", markup=False)
         return 0
@@ -144,7 +138,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
     store = _store(args)
     rec = store.load(args.id)
-    con = _console()
+    con = console()
     t = Table(title=esc(f"run {rec.id}"), show_header=False)
     t.add_column("field", style="bold")
     t.add_column("value")
@@ -189,11 +183,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     store = _store(args)
     df = store.compare(args.id_a, args.id_b)
     a, b = df.attrs["a"], df.attrs["b"]
-    con = _console()
+    con = console()
     if args.out:
-        from detente._files import write_text
-
-        write_text(args.out, df.rename(columns={"a": a, "b": b}).to_csv(index=False))
+        write_csv(df.rename(columns={"a": a, "b": b}), args.out, index=False)
     dates = df["date"].dropna().unique()
     sel = df
     when = "no dates"
@@ -214,8 +206,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             day = max(dates)
         sel = df[df["date"] == day]
         when = f"on {pd.Timestamp(day).date()}"
-    from detente.cli import parse_countries
-
     countries = parse_countries(args.countries) or main_countries(sorted(set(sel["country"])), 12)
     unknown = [c for c in countries if c not in set(sel["country"])]
     if unknown:
@@ -243,9 +233,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     ]
     if len(tar):
         tar = tar.assign(size=tar["diff"].abs().fillna(0)).sort_values("size", ascending=False, kind="stable")
-        pairs = tar[
-            (tar["size"] > 1e-9) | ((tar["country"].isin(["USA", "CHN"])) & (tar["partner"].isin(["USA", "CHN"])))
-        ]
+        pairs = tar[(tar["size"] > 1e-9) | ((tar["country"].isin(DEFAULT_PAIR)) & (tar["partner"].isin(DEFAULT_PAIR)))]
         tt = Table(title=esc(f"average tariff (%), goods, baseline-import weights, {when}: pairs that differ"))
         columns: tuple[tuple[str, JustifyMethod], ...] = (
             ("importer", "left"),
@@ -273,12 +261,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if not args.out:
         check_output_path(out, "the export folder", folder=True)
     paths = store.export(run_id, out, format=args.format)
-    _console().print(f"{len(paths)} files written to {Path(out)}: " + ", ".join(p.name for p in paths), markup=False)
+    console().print(f"{len(paths)} files written to {Path(out)}: " + ", ".join(p.name for p in paths), markup=False)
     return 0
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
     store = _store(args)
     run_id = store.delete(args.id)
-    _console().print(f"deleted run {run_id} from {store.path}", markup=False)
+    console().print(f"deleted run {run_id} from {store.path}", markup=False)
     return 0

@@ -12,6 +12,8 @@ import argparse
 import json
 import sys
 
+from detente.cli._options import add_store_option, console
+
 
 def register(sub) -> None:
     """Add ``sweep`` to ``sub``."""
@@ -49,7 +51,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="replace draws.seed")
     p.add_argument("--draws", type=int, help="replace draws.n")
     p.add_argument("--save", action="store_true", help="also save the bands/results to the results store")
-    p.add_argument("--store", metavar="FILE", help="results database for --save")
+    add_store_option(p)
     p.add_argument(
         "--json", action="store_true", help="print a JSON summary (n_tasks, n_done, n_failed, bands) instead of a table"
     )
@@ -91,14 +93,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out["failed"] = b.failed.to_dict(orient="records")
         print(json.dumps(out, indent=1, default=str))
         return 0
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    con = Console()
+    con = console()
     con.print(
-        f"sweep [bold]{spec.name}[/]: {res.n_done}/{res.n_tasks} tasks done, {res.n_failed} without an "
+        f"sweep [bold]{escape(spec.name)}[/]: {res.n_done}/{res.n_tasks} tasks done, {res.n_failed} without an "
         f"equilibrium, {res.n_chunks} chunks ({res.n_reused} reused), {res.seconds:.1f} s on "
-        f"{res.executor.get('executor')}; results {res.path}"
+        f"{escape(str(res.executor.get('executor')))}; results {escape(str(res.path))}"
     )
     lo, hi = 50 * (1 - b.coverage), 50 * (1 + b.coverage)
     t = Table(title=f"median and {100 * b.coverage:g}% band (p{lo:g}-p{hi:g})")

@@ -14,6 +14,17 @@ import datetime as dt
 import json
 import sys
 
+from detente._files import check_output_path
+from detente.cli._options import (
+    add_countries_option,
+    add_json_option,
+    add_out_option,
+    add_world_option,
+    console,
+    parse_countries,
+    split_list,
+)
+
 
 def register(sub) -> argparse.ArgumentParser:
     s = sub.add_parser(
@@ -34,10 +45,10 @@ def register(sub) -> argparse.ArgumentParser:
     s.add_argument("--licence", choices=["per_shipment", "general", "ban"], default="per_shipment")
     s.add_argument("--start", default="2025-04-07", help="first week's Monday, ISO date (default %(default)s)")
     s.add_argument("--horizon", type=int, default=26, help="weeks simulated (default %(default)s)")
-    s.add_argument("--world", default=None, help="world name or path (default: the scenario's, else 'default')")
+    add_world_option(s, scenario=True)
     s.add_argument("--registry", action="append", help="extra registry file(s) adding or overriding products")
     s.add_argument("--sectors", default="MOTOR,C29", help="sectors for the stock-out table (default %(default)s)")
-    s.add_argument("--countries", help="countries for the tables (default: all with a loss)")
+    add_countries_option(s, default="all with a loss")
     s.add_argument("--cohorts", type=int, default=None, help="inventory cohorts per user (default 20)")
     s.add_argument("--cohort-spread", type=float, default=None, help="log-sd of cover across cohorts (default 0.25)")
     s.add_argument(
@@ -48,8 +59,8 @@ def register(sub) -> argparse.ArgumentParser:
         "above 1%% of cost (the old rule)",
     )
     s.add_argument("--no-propagation", action="store_true", help="only direct users lose output")
-    s.add_argument("--json", action="store_true", help="print a JSON summary")
-    s.add_argument("--out", help="write the weekly dataset (NetCDF)")
+    add_json_option(s, "a summary")
+    add_out_option(s, "the weekly dataset (NetCDF)")
     s.set_defaults(func=run_shortage)
     return s
 
@@ -74,7 +85,7 @@ def _result(args):
         raise DetenteError(f"--start must be an ISO date such as 2025-04-07, got {args.start!r}") from None
     if args.weeks < 0 or args.horizon < 1:
         raise DetenteError("--weeks must be >= 0 and --horizon >= 1")
-    importers = tuple(c.strip() for c in args.importers.split(",") if c.strip())
+    importers = tuple(split_list(args.importers, "--importers", example="USA,JPN", what="importers"))
     r = Restriction(
         product=args.product,
         exporter=args.exporter,
@@ -129,14 +140,17 @@ def summary(res, sectors, countries=None) -> dict:
 
 
 def run_shortage(args) -> int:
+    """Simulate, print (or ``--json``) the summary, and write the weekly dataset (``--out``)."""
+    if args.out:
+        check_output_path(args.out, "--out")
+    sectors = split_list(args.sectors, "--sectors", example="MOTOR,C29", what="sectors")
+    countries = parse_countries(args.countries)
     res = _result(args)
-    sectors = [s.strip() for s in args.sectors.split(",") if s.strip()]
-    countries = [c.strip() for c in args.countries.split(",")] if args.countries else None
     rec = summary(res, sectors, countries)
     if args.json:
         sys.stdout.write(json.dumps(rec, indent=2, default=str) + "\n")
     else:
-        _print(rec, res)
+        print_shortage(rec, res)
     if args.out:
         from detente._files import write_netcdf
 
@@ -146,11 +160,11 @@ def run_shortage(args) -> int:
     return 0
 
 
-def _print(rec: dict, res) -> None:
-    from rich.console import Console
+def print_shortage(rec: dict, res) -> None:
+    """The terminal tables of a shortage summary: first stock-outs, value added lost."""
     from rich.table import Table
 
-    con = Console(highlight=False, width=120)
+    con = console()
     u = rec["units"]
     t = Table(title=f"first stock-outs and output lost ({rec['weeks']} weeks from {rec['first_week']})")
     for c in ("country", "sector", "first stock-out (week, date)", f"output lost ({u})", "% of output"):

@@ -8,21 +8,26 @@ parses, calls and prints.
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+from detente._defaults import DEFAULT_PAIR
+from detente._files import write_figure
+from detente.cli._options import (
+    Progress,
+    add_closure_option,
+    add_elasticity_options,
+    add_json_option,
+    add_no_save_option,
+    add_out_option,
+    add_world_option,
+    console,
+    emit,
+    parse_numbers,
+    parse_players,
+    split_list,
+)
 from detente.errors import DetenteError
 
-if TYPE_CHECKING:
-    from detente.equilibrium import Closure
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False, width=max(100, min(140, Console().width)))
+#: the tariff schedules that reveal political weights: the world's own and the presets
+SCHEDULES = ("baseline", "april-2025-peak", "geneva-2025")
 
 
 def _table(df, title: str, fmt: str = "{:.3f}", index: bool = True):
@@ -39,79 +44,9 @@ def _table(df, title: str, fmt: str = "{:.3f}", index: bool = True):
     return t
 
 
-def _players(text: str) -> tuple[str, str]:
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if len(parts) != 2 or parts[0] == parts[1]:
-        raise DetenteError(f"--players must be two different countries 'A,B', got {text!r}")
-    return parts[0], parts[1]
-
-
-def _players_n(text: str) -> tuple[str, ...]:
-    """Two or more different countries 'A,B[,C...]'."""
-    parts = tuple(p.strip() for p in text.split(",") if p.strip())
-    if len(parts) < 2 or len(set(parts)) != len(parts):
-        raise DetenteError(f"--players must be two or more different countries 'A,B[,C...]', got {text!r}")
-    return parts
-
-
-class _Progress:
-    """Progress on stderr: a rich bar on a terminal, otherwise a line every ``every`` steps."""
-
-    def __init__(self, label: str, total: int | None = None, every: int = 1, enabled: bool = True):
-        from rich.console import Console
-
-        self.console = Console(stderr=True, highlight=False)
-        self.label, self.total, self.every, self.enabled = label, total, every, enabled
-        self.bar = None
-        self.task = None
-        self.count = 0
-
-    def __enter__(self):
-        if self.enabled and self.console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(self.label, total=self.total)
-        return self
-
-    def update(self, done: int, total: int | None = None, text: str = "") -> None:
-        if not self.enabled:
-            return
-        self.count += 1
-        if self.bar is not None:
-            self.bar.update(
-                self.task, completed=done, total=total or self.total, description=f"{self.label} {text}".strip()
-            )
-        elif self.count % self.every == 0 or (total and done == total):
-            self.console.print(f"{self.label} {text} {done}/{total or self.total or '?'}".strip(), markup=False)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
-
-
 def _emit(args, world, record: dict, tables: dict | None = None) -> None:
     """Print (``--json``), write (``--out``) and save (unless ``--no-save``) a command's results."""
-    text = json.dumps(record, indent=2, default=float)
-    if getattr(args, "json", False):
-        sys.stdout.write(text + "\n")
-    if getattr(args, "out", None):
-        p = Path(args.out)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text + "\n")
-        if not args.json:
-            _console().print(f"results written to {p}")
-    if not getattr(args, "no_save", True):
-        _store(args, world, record, tables)
+    emit(args, record, save=lambda: _store(args, world, record, tables))
 
 
 def _store(args, world, record: dict, tables: dict | None) -> str:
@@ -134,65 +69,26 @@ def _store(args, world, record: dict, tables: dict | None) -> str:
         seed=getattr(args, "seed", None),
         name=f"detente {command} {getattr(args, 'players', '')}".strip(),
     )
-    run_id = RunStore().save(rec)
-    if not getattr(args, "json", False):
-        _console().print(f"saved as run {run_id} (detente runs show {run_id})", style="dim", markup=False)
-    return run_id
+    return RunStore().save(rec)
 
 
 def _save(fig, path: str | None) -> None:
+    """``--chart FILE``: write the figure atomically and say where."""
     if path:
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(p, dpi=130)
-        _console().print(f"chart written to {p}")
-
-
-def _peak(world, a: str, b: str, closure: Closure | None = None):
-    """The April 2025 peak (US +145 pp, China +125 pp on goods) when the players are USA and CHN."""
-    from detente.equilibrium import Counterfactual, solve
-
-    if {a, b} != {"USA", "CHN"}:
-        return None
-    cf = (
-        Counterfactual.from_world(world, closure=closure)
-        .tariff("USA", "CHN", "goods", 145)
-        .tariff("CHN", "USA", "goods", 125)
-    )
-    return solve(world, cf.with_label("April 2025 peak"))
+        console().print(f"chart written to {write_figure(fig, path)}", markup=False)
 
 
 # ---------------------------------------------------------------------------- revealed
-SCHEDULES = ("baseline", "april-2025-peak", "geneva-2025")
+def _revealed_pair(*args, **kwargs):
+    from detente.strategy._schedules import revealed_pair
+
+    return revealed_pair(*args, **kwargs)
 
 
-def _schedule(world, name: str):
-    """(N, N, J) tariffs of a named schedule: the world's own, or a preset on top of it."""
-    import numpy as np
+def _preset_equilibrium(*args, **kwargs):
+    from detente.strategy._schedules import preset_equilibrium
 
-    from detente.equilibrium import Counterfactual, parse_tariff
-
-    if name == "baseline":
-        return np.array(world.tariffs)
-    from detente.presets import get_preset
-
-    cf = Counterfactual.from_world(world)
-    for text in get_preset(name).tariffs:
-        imp, exp, sec, rate, op = parse_tariff(text)
-        cf = cf.tariff(imp, exp, sec, rate, op=op)
-    return np.array(cf.tariffs)
-
-
-def _revealed(world, model, a: str, b: str, schedule: str, progress=None):
-    from detente.strategy._revealed import revealed_weights
-
-    tau = _schedule(world, schedule)
-    out = []
-    for k, (c, p) in enumerate(((a, b), (b, a))):
-        out.append(revealed_weights(world, c, p, tau, schedule=schedule, model=model))
-        if progress:
-            progress(k + 1, 2, c)
-    return out
+    return preset_equilibrium(*args, **kwargs)
 
 
 def _objectives(args, world, a: str, b: str, model=None):
@@ -202,7 +98,7 @@ def _objectives(args, world, a: str, b: str, model=None):
     from detente.strategy import PolicyModel
 
     model = model or PolicyModel(world, closure=args.closure)
-    return [r.objective for r in _revealed(world, model, a, b, args.schedule)]
+    return [r.objective for r in _revealed_pair(world, model, a, b, args.schedule)]
 
 
 def _cmd_revealed(args) -> int:
@@ -211,11 +107,11 @@ def _cmd_revealed(args) -> int:
     from detente.strategy import PolicyModel
 
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     model = PolicyModel(world, closure=args.closure)
-    res = _revealed(world, model, a, b, args.schedule)
+    res = _revealed_pair(world, model, a, b, args.schedule)
     if not args.json:
-        c = _console()
+        c = console()
         c.print(
             f"Revealed political weights: {a} and {b} on {world.meta.name}, schedule {args.schedule}",
             style="bold",
@@ -271,13 +167,13 @@ def _cmd_nash(args) -> int:
     from detente.strategy import PolicyModel, nash_tariffs
 
     world = _world(args)
-    players = _players_n(args.players)
+    players = parse_players(args.players)
     a, b = players[0], players[1]
     model = PolicyModel(world, deficits=args.deficits, closure=args.closure)
     if args.objective == "revealed" and len(players) != 2:
         raise DetenteError("--objective revealed needs exactly two players")
     objectives = _objectives(args, world, a, b, model)
-    with _Progress("Nash tariffs", enabled=not args.no_progress) as bar:
+    with Progress("Nash tariffs", enabled=not args.no_progress) as bar:
 
         def step(r, k, n, label):
             bar.update(k, n, f"round {r}: {label} best response")
@@ -294,12 +190,12 @@ def _cmd_nash(args) -> int:
             discriminate=args.discriminate,
             progress=step,
         )
-    peak = _peak(world, a, b, args.closure) if len(players) == 2 else None
+    peak = _preset_equilibrium(world, "april-2025-peak", (a, b), args.closure) if len(players) == 2 else None
     refs = {"april_2025_peak": peak} if peak is not None else {}
     welfare = res.welfare_table(**refs)
     title = " and ".join(players) if len(players) == 2 else ", ".join(players)
     if not args.json:
-        c = _console()
+        c = console()
         c.print(
             f"[bold]Nash tariffs of {title}[/bold] on {world.meta.name} ({world.meta.vintage}); "
             f"others' tariffs at the baseline; deficits: {args.deficits}"
@@ -362,7 +258,7 @@ def _cmd_nash(args) -> int:
         tables={"tariffs_pct": res.rates_table(), "welfare_pct": welfare},
     )
     if args.chart:
-        from detente.strategy._charts import nash_chart
+        from detente.report.strategy_charts import nash_chart
 
         _save(nash_chart(res, f"Nash tariffs {' vs '.join(players)} ({world.meta.name})"), args.chart)
     return 0
@@ -382,7 +278,7 @@ def _cmd_bargain(args) -> int:
     )
 
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     model = PolicyModel(world, deficits=args.deficits, closure=args.closure)
     war = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform)
     deal = nash_bargain(model, (a, b), war=war, sectors=args.sectors, uniform=args.uniform)
@@ -399,7 +295,7 @@ def _cmd_bargain(args) -> int:
     )
     rates = pd.concat({"war": war.rates_table(), "bargain": deal.rates_table()}, axis=1)
     if not args.json:
-        c = _console()
+        c = console()
         c.print(f"[bold]Trade war and trade talks between {a} and {b}[/bold] on {world.meta.name}")
         c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         c.print(_table(summary, "objectives: 100 x log real income change vs the baseline", "{:+.4f}"))
@@ -421,7 +317,7 @@ def _cmd_bargain(args) -> int:
             objectives=war.objectives,
         )
         if not args.json:
-            _console().print(
+            console().print(
                 f"uniform tariff pairs both prefer to the war: {int(grid.both_prefer.sum())} of {len(grid)} "
                 f"(grid 0-{args.grid_max:g}%)"
             )
@@ -440,7 +336,7 @@ def _cmd_bargain(args) -> int:
         },
     )
     if args.chart:
-        from detente.strategy._charts import bargain_chart
+        from detente.report.strategy_charts import bargain_chart
 
         _save(
             bargain_chart(
@@ -461,7 +357,7 @@ def _cmd_leverage(args) -> int:
     from detente.strategy import leverage_table, threat_points
 
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     ref = Counterfactual.from_world(world, closure=args.closure)
     if args.reference != "baseline":
         for spec in get_preset(args.reference).tariffs:
@@ -484,7 +380,7 @@ def _cmd_leverage(args) -> int:
     table = leverage_table(world, ((a, b), (b, a)), instruments, reference=ref)
     threats = threat_points(world, (a, b), instruments, reference=ref)
     if not args.json:
-        c = _console()
+        c = console()
         c.print(f"[bold]Leverage of {a} and {b}[/bold] on {world.meta.name}, from: {ref.describe()}")
         c.print(f"trade elasticities: {world.meta.elasticities}", markup=False)
         show = (
@@ -531,7 +427,7 @@ def _cmd_leverage(args) -> int:
         tables={"leverage": table, "threat_points": threats.set_index("threat")},
     )
     if args.chart:
-        from detente.strategy._charts import leverage_chart
+        from detente.report.strategy_charts import leverage_chart
 
         _save(leverage_chart(table, f"Leverage {a} vs {b} ({world.meta.name})"), args.chart)
     return 0
@@ -549,20 +445,18 @@ def _cmd_truce(args) -> int:
     from detente.strategy._axelrod import axelrod_payoffs
 
     if args.list:
-        c = _console()
+        c = console()
         for name, cls in sorted(STRATEGIES.items()):
             c.print(f"[bold]{name}[/bold]: {(cls.__doc__ or '').strip().splitlines()[0]}  {cls.classifier}")
         return 0
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     game = _stage_game(args, world, a, b)
     if args.strategies:
         pairs = []
         for spec in args.strategies:
-            names = [s.strip() for s in spec.split(",")]
-            if len(names) != 2:
-                raise DetenteError(f"--strategies takes 'NAME_A,NAME_B', got {spec!r}")
-            pairs.append(tuple(names))
+            names = split_list(spec, "--strategies", n=2, distinct=False, example="tit-for-tat,grim", what="names")
+            pairs.append((names[0], names[1]))
     else:
         pairs = [
             (s, s)
@@ -577,7 +471,7 @@ def _cmd_truce(args) -> int:
             )
         ]
     results = []
-    with _Progress("truce Monte Carlo", total=len(pairs) * args.runs, every=5, enabled=not args.no_progress) as bar:
+    with Progress("truce Monte Carlo", total=len(pairs) * args.runs, every=5, enabled=not args.no_progress) as bar:
         for i, (sa, sb) in enumerate(pairs):
 
             def step(done, runs, i=i, label=f"{sa} vs {sb}"):
@@ -605,7 +499,7 @@ def _cmd_truce(args) -> int:
 
     deter = deterrence(game, noise=args.noise)
     if not args.json:
-        c = _console()
+        c = console()
         c.print(
             f"[bold]Truce game {a} vs {b}[/bold] on {world.meta.name}: instruments {', '.join(game.instruments)}, "
             f"{game.n_levels} levels each, {game.period_days}-day periods; noise {args.noise:g}, "
@@ -685,7 +579,7 @@ def _cmd_truce(args) -> int:
         tables={"survival": df},
     )
     if args.chart:
-        from detente.strategy._charts import survival_chart
+        from detente.report.strategy_charts import survival_chart
 
         _save(survival_chart(results, f"Truce survival {a} vs {b} (noise {args.noise:g})"), args.chart)
     return 0
@@ -723,7 +617,7 @@ def _cmd_deterrence(args) -> int:
     from detente.strategy._deterrence import deterrence, deterrence_table
 
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     game = _stage_game(args, world, a, b)
     res = deterrence(
         game,
@@ -735,7 +629,7 @@ def _cmd_deterrence(args) -> int:
     )
     df = deterrence_table(res)
     if not args.json:
-        c = _console()
+        c = console()
         c.print(
             f"[bold]Deterrence in the truce game {a} vs {b}[/bold] on {world.meta.name}: can grim trigger "
             f"sustain the agreed levels? objective {args.objective}"
@@ -778,21 +672,17 @@ def _cmd_deterrence(args) -> int:
 
 # ---------------------------------------------------------------------------- attrition
 def _pair_pp(text: str, what: str) -> tuple[float, float]:
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        a, b = (float(x) for x in parts)
-    except ValueError:
-        raise DetenteError(f"{what} takes 'A_PP,B_PP', got {text!r}") from None
+    a, b = parse_numbers(text, what, n=2)
     return a, b
 
 
 def _thresholds(text: str, players) -> dict:
     if "=" not in text:
-        return {p: float(text) for p in players}
+        return {p: parse_numbers(text, "--threshold", n=1, example="0.1")[0] for p in players}
     out = {}
-    for part in text.split(","):
+    for part in split_list(text, "--threshold", example="USA=0.1,CHN=0.2", what="values"):
         k, _, v = part.partition("=")
-        out[k.strip()] = float(v)
+        out[k.strip()] = parse_numbers(v, f"--threshold {k.strip()}=", n=1, example="0.1")[0]
     missing = [p for p in players if p not in out]
     if missing:
         raise DetenteError(f"--threshold has no value for {', '.join(missing)}")
@@ -816,7 +706,7 @@ def _cmd_attrition(args) -> int:
     )
 
     world = _world(args)
-    a, b = _players(args.players)
+    a, b = parse_players(args.players, exactly=2)
     sa, sb = _pair_pp(args.standoff_pp, "--standoff-pp")
     ta, tb = _pair_pp(args.truce_pp, "--truce-pp")
     base = Counterfactual.from_world(world, closure=args.closure)
@@ -846,7 +736,11 @@ def _cmd_attrition(args) -> int:
     summ = res.summary()
     events = EVENTS_2025 if {a, b} == {"USA", "CHN"} else {}
     revealed = {name: res.cost_at(day).tolist() for name, day in events.items()}
-    grid = [float(x) for x in args.sensitivity.split(",")] if args.sensitivity else [0.05, 0.1, 0.15, 0.2, 0.3]
+    grid = (
+        list(parse_numbers(args.sensitivity, "--sensitivity", example="0.05,0.1"))
+        if args.sensitivity
+        else [0.05, 0.1, 0.15, 0.2, 0.3]
+    )
     sens = pd.DataFrame(
         [
             {"threshold %": g, **{f"{p} week": crossing(res.weekly[:, k], g) for k, p in enumerate(res.players)}}
@@ -854,7 +748,7 @@ def _cmd_attrition(args) -> int:
         ]
     ).set_index("threshold %")
     if not args.json:
-        c = _console()
+        c = console()
         c.print(
             f"[bold]War of attrition {a} vs {b}[/bold] on {world.meta.name}: standoff {a} +{sa:g} pp, "
             f"{b} +{sb:g} pp vs truce {a} +{ta:g} pp, {b} +{tb:g} pp (goods, over the baseline), "
@@ -954,15 +848,15 @@ def register(sub) -> None:
     """Add ``nash``, ``revealed``, ``package``, ``bargain``, ``leverage``, ``truce``, ``deterrence`` and ``attrition``."""
 
     def common(p, players=True):
-        p.add_argument("--world", default="default", help="world name or path (default: %(default)s)")
+        add_world_option(p)
         if players:
-            p.add_argument("--players", default="USA,CHN", help="the two sides 'A,B' (default: %(default)s)")
-        p.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
-        p.add_argument("--out", help="also write the JSON results to this file")
-        p.add_argument("--chart", help="write a chart to this PNG file")
-        p.add_argument("--no-save", action="store_true", help="do not save the run in the results store")
-        from detente.cli import add_closure_option, add_elasticity_options
-
+            p.add_argument(
+                "--players", default=",".join(DEFAULT_PAIR), help="the two sides 'A,B' (default: %(default)s)"
+            )
+        add_json_option(p)
+        add_out_option(p)
+        p.add_argument("--chart", metavar="FILE", help="write a chart to FILE (PNG, or the format its suffix names)")
+        add_no_save_option(p)
         # strategy compares permanent policies: long-run elasticities by default
         add_elasticity_options(p, default_horizon="long")
         add_closure_option(p)
@@ -1020,7 +914,7 @@ def register(sub) -> None:
     )
     rv.set_defaults(func=_cmd_revealed)
 
-    from detente.strategy._cli_package import add_package
+    from detente.cli.package import add_package
 
     add_package(sub, common, SCHEDULES)
 
