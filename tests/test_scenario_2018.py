@@ -123,21 +123,21 @@ def test_replay_at_long_run_elasticities_costs_both_sides(world, scenario):
 def test_series_steps_match_the_headline_measures(world, scenario, series):
     s = series
     # before the war: MFN only
-    assert 2 < s.loc["2018-01-01", "us_on_china_pct"] < 5
-    assert 6 < s.loc["2018-01-01", "china_on_us_pct"] < 11
+    assert 2 < s.loc["2018-01-01", "USA_on_CHN_pct"] < 5
+    assert 6 < s.loc["2018-01-01", "CHN_on_USA_pct"] < 11
     # escalation 2018-2019 is monotone on both sides
     war = s.loc["2018-01-01":"2019-09-01"]
-    assert (np.diff(war["us_on_china_pct"]) >= -1e-9).all()
-    cn = s.loc["2018-01-01":"2018-09-24", "china_on_us_pct"]
+    assert (np.diff(war["USA_on_CHN_pct"]) >= -1e-9).all()
+    cn = s.loc["2018-01-01":"2018-09-24", "CHN_on_USA_pct"]
     assert (np.diff(cn) >= -1e-9).all()
     # Phase One lowers both; flat until the 2024 Section 301 tranche
-    assert s.loc["2020-02-14", "us_on_china_pct"] < s.loc["2019-09-01", "us_on_china_pct"]
-    assert s.loc["2020-02-14", "china_on_us_pct"] < s.loc["2019-09-01", "china_on_us_pct"]
+    assert s.loc["2020-02-14", "USA_on_CHN_pct"] < s.loc["2019-09-01", "USA_on_CHN_pct"]
+    assert s.loc["2020-02-14", "CHN_on_USA_pct"] < s.loc["2019-09-01", "CHN_on_USA_pct"]
     assert not any(dt.date(2020, 2, 15) <= d.date() < dt.date(2024, 9, 27) for d in s.index)
     # April 2025 peak: the US 145 pp minus exemptions, China's 125 pp
     peak = s.loc["2025-04-12"]
-    assert peak["us_on_china_pct"] > 110 and peak["china_on_us_pct"] > 140
-    assert s["china_on_us_pct"].idxmax().date() == dt.date(2025, 4, 12)
+    assert peak["USA_on_CHN_pct"] > 110 and peak["CHN_on_USA_pct"] > 140
+    assert s["CHN_on_USA_pct"].idxmax().date() == dt.date(2025, 4, 12)
     assert s.index[-1].date() == dt.date(2026, 7, 31)
 
 
@@ -173,7 +173,7 @@ def test_series_is_fast_and_needs_no_solve(monkeypatch):
     monkeypatch.setattr(solve_mod, "solve_hat", boom)
     monkeypatch.setattr(batch, "solve_batch", boom)
     f = tariff_series(freq="MS")
-    assert list(f.columns[:3]) == ["date", "us_on_china_pct", "china_on_us_pct"]
+    assert list(f.columns[:3]) == ["date", "USA_on_CHN_pct", "CHN_on_USA_pct"]
     assert f["date"].iloc[0] == np.datetime64("2018-01-01")
 
 
@@ -188,7 +188,7 @@ def test_tariffs_command_prints_and_writes_csv(tmp_path, capsys):
     args = parser.parse_args(["tariffs", "--csv", str(out)])
     assert args.func(args) == 0
     text = capsys.readouterr().out
-    assert "2020-02-14" in text and "US on China" in text
+    assert "2020-02-14" in text and "USA on CHN" in text
     import pandas as pd
 
     frame = pd.read_csv(out)

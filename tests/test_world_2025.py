@@ -327,7 +327,12 @@ def test_cli_tariffs_overall_and_bad_path(tmp_path, capsys):
     assert set(f["exporter"]) == {"all"}
     assert main(["tariffs", "world-2025", "--csv", str(tmp_path)]) == 2
     assert str(tmp_path) in capsys.readouterr().err
-    assert main(["tariffs", "world-2025", "--csv", str(tmp_path / "no" / "x.csv")]) == 2
+    (tmp_path / "file").write_text("x")
+    assert main(["tariffs", "world-2025", "--csv", str(tmp_path / "file" / "x.csv")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    # as for every output path, missing folders are created (detente._files.check_output_path)
+    assert main(["tariffs", "world-2025", "--csv", str(tmp_path / "new" / "x.csv")]) == 0
+    assert (tmp_path / "new" / "x.csv").is_file()
 
 
 def test_validate_world_2025(capsys):

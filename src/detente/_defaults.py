@@ -10,3 +10,6 @@ CLOSURES = ("fixed-deficits", "fixed-ratios", "balanced")
 #: ``--pair``/``--players`` option and of the functions that take a ``pair`` (detente's
 #: flagship question is the US-China war; any two countries of the world may be given)
 DEFAULT_PAIR = ("USA", "CHN")
+#: the importer whose partners the multilateral charts and tables show by default (the
+#: first country of DEFAULT_PAIR; the world-2025 data are the US tariff actions of 2025-2026)
+DEFAULT_IMPORTER = DEFAULT_PAIR[0]

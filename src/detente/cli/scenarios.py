@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from detente._defaults import DEFAULT_PAIR
 from detente._files import check_output_path, write_csv, write_json, write_netcdf
 from detente.cli._options import (
     Progress,
@@ -278,7 +279,6 @@ def write_bands(bands, path: str) -> Path:
 
 
 def _cmd_scenario_tariffs(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from detente.policy._series import average_tariffs
@@ -290,7 +290,7 @@ def _cmd_scenario_tariffs(args: argparse.Namespace) -> int:
     )
     if args.csv:
         write_csv(frame, args.csv, index=False, date_format="%Y-%m-%d", float_format="%.4f")
-    console = Console(highlight=False, width=160)
+    con = console()
     wide = frame.pivot(index="date", columns="exporter", values="avg_tariff_pct")
     cols = list(wide.columns)
     shown = cols[:12]
@@ -310,9 +310,9 @@ def _cmd_scenario_tariffs(args: argparse.Namespace) -> int:
             continue
         prev = vals
         t.add_row(d.date().isoformat(), *[f"{v:.1f}" for v in vals])
-    console.print(t)
+    con.print(t)
     if args.csv:
-        console.print(f"series written to {args.csv}")
+        con.print(f"series written to {args.csv}")
     return 0
 
 
@@ -326,7 +326,7 @@ def cmd_tariffs(args: argparse.Namespace) -> int:
             "--importer, --by-partner and --variant need a SCENARIO (e.g. detente tariffs world-2025 "
             "--importer USA --by-partner)"
         )
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from detente.policy._series import tariff_series
@@ -336,24 +336,28 @@ def cmd_tariffs(args: argparse.Namespace) -> int:
     frame = tariff_series(world, early=args.early, late=args.late, freq=args.freq)
     if args.csv:
         write_csv(frame, args.csv, index=False, date_format="%Y-%m-%d", float_format="%.4f")
-    console = Console(highlight=False, width=140)
+    con = console()
+    from detente.policy._series import pair_columns
+
+    a, b = str(frame.attrs.get("pair", ",".join(DEFAULT_PAIR))).split(",")
+    col_ab, col_ba = pair_columns((a, b))
     t = Table(
-        title="Average tariffs, US and China (goods; fixed baseline import weights by sector)",
+        title=f"Average tariffs, {a} and {b} (goods; fixed baseline import weights by sector)",
         caption=f"world {frame.attrs['world']}; {frame.attrs['early']} chained with "
         f"{frame.attrs['late']} (docs/scenarios.md)",
     )
     t.add_column("from", no_wrap=True)
-    t.add_column("US on China %", justify="right")
-    t.add_column("China on US %", justify="right")
+    t.add_column(f"{a} on {b} %", justify="right")
+    t.add_column(f"{b} on {a} %", justify="right")
     t.add_column("changes", overflow="fold")
-    for r in frame.itertuples(index=False):
+    for r in frame.to_dict(orient="records"):
         t.add_row(
-            r.date.date().isoformat(),
-            f"{r.us_on_china_pct:.1f}",
-            f"{r.china_on_us_pct:.1f}",
-            r.events[:90] + ("..." if len(r.events) > 90 else ""),
+            r["date"].date().isoformat(),
+            f"{r[col_ab]:.1f}",
+            f"{r[col_ba]:.1f}",
+            escape(r["events"][:90] + ("..." if len(r["events"]) > 90 else "")),
         )
-    console.print(t)
+    con.print(t)
     if args.csv:
-        console.print(f"series written to {args.csv}")
+        con.print(f"series written to {args.csv}")
     return 0

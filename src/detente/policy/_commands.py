@@ -11,6 +11,7 @@ import os
 from collections import Counter
 from typing import Any
 
+from detente._defaults import DEFAULT_PAIR
 from detente.policy._baseline import baseline_tariffs, check_baseline
 from detente.policy._replay import Replay, replay
 from detente.policy._schema import check_labels, load_scenario, scenario_json_schema
@@ -126,7 +127,7 @@ def _short(labels: list[str], n: int = 3) -> str:
     return "; ".join(parts)
 
 
-def print_replay(console, rp: Replay, pair: tuple[str, str] = ("USA", "CHN")) -> None:
+def print_replay(console, rp: Replay, pair: tuple[str, str] = DEFAULT_PAIR) -> None:
     """A terminal table: average tariffs and welfare at each date the policy changes."""
     from rich.table import Table
 

@@ -20,6 +20,7 @@ import datetime as dt
 
 import numpy as np
 
+from detente._defaults import DEFAULT_IMPORTER, DEFAULT_PAIR
 from detente.policy._baseline import baseline_tariffs
 from detente.policy._replay import average_tariff
 from detente.policy._schema import Scenario, load_scenario
@@ -49,6 +50,12 @@ def _notes(sc: Scenario, d: dt.date) -> str:
     return "; ".join(dict.fromkeys(n for n in notes if n))
 
 
+def pair_columns(pair: tuple[str, str]) -> tuple[str, str]:
+    """The :func:`tariff_series` columns of ``pair`` (a, b): a's average tariff on b, b's on a."""
+    a, b = pair
+    return f"{a}_on_{b}_pct", f"{b}_on_{a}_pct"
+
+
 def tariff_series(
     world: World | None = None,
     *,
@@ -56,7 +63,7 @@ def tariff_series(
     late: str | Scenario = LATE,
     start: dt.date = dt.date(2018, 1, 1),
     end: dt.date = dt.date(2026, 7, 31),
-    pair: tuple[str, str] = ("USA", "CHN"),
+    pair: tuple[str, str] = DEFAULT_PAIR,
     freq: str | None = None,
 ):
     """Average tariffs of ``pair`` on each other from ``start`` to ``end``, as a DataFrame.
@@ -78,7 +85,8 @@ def tariff_series(
     Returns
     -------
     pandas.DataFrame
-        Columns ``date``, ``us_on_china_pct``, ``china_on_us_pct`` (the a-on-b and b-on-a
+        Columns ``date``, ``{a}_on_{b}_pct``, ``{b}_on_{a}_pct`` (:func:`pair_columns`; for
+        the default pair ``USA_on_CHN_pct`` and ``CHN_on_USA_pct``: the a-on-b and b-on-a
         averages, percent, baseline MFN included), ``source`` (the scenario(s) the level
         comes from) and ``events`` (the notes of the tariff events of the date).
     """
@@ -97,6 +105,8 @@ def tariff_series(
     src_e = sc_e.name
     src_l = f"{sc_e.name} ({(switch - dt.timedelta(days=1)).isoformat()} level) + {sc_l.name} layers"
 
+    col_ab, col_ba = pair_columns(pair)
+
     def row(d: dt.date) -> dict:
         if d < switch:
             tau, src, sc = tariff_state(w_e, sc_e, d), src_e, sc_e
@@ -106,8 +116,8 @@ def tariff_series(
         avg = average_tariff(weights, 100.0 * tau, goods)
         return {
             "date": d,
-            "us_on_china_pct": float(avg[a, b]),
-            "china_on_us_pct": float(avg[b, a]),
+            col_ab: float(avg[a, b]),
+            col_ba: float(avg[b, a]),
             "source": src,
             "events": _notes(sc, d),
         }
@@ -116,7 +126,7 @@ def tariff_series(
     rows, prev = [], None
     for d in days:
         r = row(d)
-        key = (round(r["us_on_china_pct"], 9), round(r["china_on_us_pct"], 9))
+        key = (round(r[col_ab], 9), round(r[col_ba], 9))
         if prev is None or key != prev or d == end:
             rows.append(r)
         prev = key
@@ -150,7 +160,7 @@ def tariff_series(
 WEIGHTS_2024 = "world_2025/weights_2024.csv"
 
 
-def weights_2024(world: World, importer: str = "USA") -> tuple[np.ndarray, str]:
+def weights_2024(world: World, importer: str = DEFAULT_IMPORTER) -> tuple[np.ndarray, str]:
     """(exporter, sector) import weights of ``importer`` and a description of their source.
 
     For the US: 2024 US imports for consumption (Census, HS10 lines aggregated to the
@@ -184,7 +194,7 @@ def average_tariffs(
     scenario: str | Scenario,
     world: World | None = None,
     *,
-    importer: str = "USA",
+    importer: str = DEFAULT_IMPORTER,
     by_partner: bool = True,
     variant: str | None = None,
     start: dt.date | None = None,

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from detente._defaults import DEFAULT_IMPORTER, DEFAULT_PAIR
 from detente.errors import UnknownLabelError
 from detente.report._light import ReportError  # noqa: E402,F401 (re-exported; one definition)
 
@@ -237,7 +238,7 @@ def days_in_force(ds) -> np.ndarray:
     return np.append(np.diff(d), 1).astype(float)
 
 
-def summarise(ds, pair: Sequence[str] = ("USA", "CHN")) -> dict:
+def summarise(ds, pair: Sequence[str] = DEFAULT_PAIR) -> dict:
     """Headline numbers of a run: peak tariffs, worst and period-average welfare, peak CPI.
 
     Each value is ``(value, date)``; ``mean`` is the average over the period weighted
@@ -262,7 +263,7 @@ def summarise(ds, pair: Sequence[str] = ("USA", "CHN")) -> dict:
 
 
 # ------------------------------------------------------------------------ chart builders
-def tariff_paths(ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Marker] | None = None) -> Chart:
+def tariff_paths(ds, pair: Sequence[str] = DEFAULT_PAIR, markers: Sequence[Marker] | None = None) -> Chart:
     """(1) The average tariff each side applies to the other: total and scenario layers."""
     a, b = check_pair(ds, pair)
     x = _days(ds)
@@ -290,7 +291,7 @@ def tariff_paths(ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Mar
     )
 
 
-def layer_composition(ds, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+def layer_composition(ds, pair: Sequence[str] = DEFAULT_PAIR) -> Chart:
     """(2) The layers that make up each side's average tariff, stacked."""
     a, b = check_pair(ds, pair)
     x = _days(ds)
@@ -315,7 +316,7 @@ def layer_composition(ds, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
     )
 
 
-def welfare_paths(ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 5, bands=None) -> Chart:
+def welfare_paths(ds, pair: Sequence[str] = DEFAULT_PAIR, n_others: int = 5, bands=None) -> Chart:
     """(3) Real income (welfare) and real wage by date for the pair and the most affected others.
 
     ``bands`` (:attr:`detente.policy._bands.ReplayBands.dataset`), when given and made
@@ -392,7 +393,7 @@ def band_note(bands) -> str:
     )
 
 
-def welfare_bands(bands, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+def welfare_bands(bands, pair: Sequence[str] = DEFAULT_PAIR) -> Chart:
     """(3b) Real income of the pair with its uncertainty band (``detente replay --bands``).
 
     ``bands`` is :attr:`detente.policy._bands.ReplayBands.dataset`: the line is the
@@ -429,7 +430,7 @@ def welfare_bands(bands, pair: Sequence[str] = ("USA", "CHN")) -> Chart:
 
 
 def sector_trade(
-    ds, pair: Sequence[str] = ("USA", "CHN"), markers: Sequence[Marker] | None = None, n_sectors: int = 10
+    ds, pair: Sequence[str] = DEFAULT_PAIR, markers: Sequence[Marker] | None = None, n_sectors: int = 10
 ) -> Chart:
     """(4) Bilateral trade by sector, both directions, at the key dates and at baseline."""
     a, b = check_pair(ds, pair)
@@ -467,7 +468,7 @@ def sector_trade(
 
 
 def price_effects(
-    ds, pair: Sequence[str] = ("USA", "CHN"), n_others: int = 3, n_sectors: int = 12, at: dt.date | None = None
+    ds, pair: Sequence[str] = DEFAULT_PAIR, n_others: int = 3, n_sectors: int = 12, at: dt.date | None = None
 ) -> Chart:
     """(5) Consumer prices by date, and sector prices (or tariffs) at the peak.
 
@@ -549,7 +550,7 @@ def _compare(runs: Mapping[str, Any], pair, var: str, pairs, title: str, unit_of
     )
 
 
-def compare_tariffs(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+def compare_tariffs(runs: Mapping[str, Any], pair: Sequence[str] = DEFAULT_PAIR) -> Chart:
     """(6a) The average tariff paths of each run, both directions, on one chart."""
     a, b = pair
 
@@ -570,7 +571,7 @@ def compare_tariffs(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN"
     )
 
 
-def compare_welfare(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")) -> Chart:
+def compare_welfare(runs: Mapping[str, Any], pair: Sequence[str] = DEFAULT_PAIR) -> Chart:
     """(6b) The welfare paths of the pair in each run on one chart."""
     a, b = pair
 
@@ -588,16 +589,16 @@ def compare_welfare(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN"
     )
 
 
-def tariff_history(df, pair: Sequence[str] = ("USA", "CHN"), footer_text: str = "") -> Chart:
+def tariff_history(df, pair: Sequence[str] = DEFAULT_PAIR, footer_text: str = "") -> Chart:
     """(0) The 2018-2026 average-tariff series of :func:`detente.policy.tariff_series`.
 
-    ``df`` has columns ``date``, ``us_on_china_pct``, ``china_on_us_pct`` (percent).
+    ``df`` has columns ``date`` and the pair's two columns (percent; :func:`detente.policy._series.pair_columns`).
     """
     a, b = pair
     x = np.asarray(df["date"].values, dtype="datetime64[D]")
     series = (
-        Series(f"{a} on {b}", x, np.asarray(df["us_on_china_pct"], float), color=_color(a, 0)),
-        Series(f"{b} on {a}", x, np.asarray(df["china_on_us_pct"], float), color=_color(b, 1)),
+        Series(f"{a} on {b}", x, np.asarray(df[f"{a}_on_{b}_pct"], float), color=_color(a, 0)),
+        Series(f"{b} on {a}", x, np.asarray(df[f"{b}_on_{a}_pct"], float), color=_color(b, 1)),
     )
     markers = tuple(
         Marker(d, t)
@@ -621,7 +622,7 @@ def tariff_history(df, pair: Sequence[str] = ("USA", "CHN"), footer_text: str = 
 
 
 def all_charts(
-    runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN"), *, world: bool | None = None, at=None, bands=None
+    runs: Mapping[str, Any], pair: Sequence[str] = DEFAULT_PAIR, *, world: bool | None = None, at=None, bands=None
 ) -> list[Chart]:
     """The report's charts: (1)-(5) for the first run, (6) when there are several runs, and
     (7)-(10) (:func:`world_charts`, for ``pair[0]`` and all its partners) when ``world`` is
@@ -704,14 +705,14 @@ def period_mean(ds, y: np.ndarray) -> np.ndarray:
     return np.nansum(np.asarray(y, float) * w, axis=-1) / w.sum()
 
 
-def partners_of(ds, importer: str = "USA") -> list[str]:
+def partners_of(ds, importer: str = DEFAULT_IMPORTER) -> list[str]:
     """The importer's partners, largest baseline goods imports first."""
     exps = [str(c) for c in ds["exporter"].values]
     base = _goods_trade(ds, "trade_base", importer=importer)
     return [exps[k] for k in np.argsort(-base) if exps[k] != importer]
 
 
-def moving_partners(ds, importer: str = "USA", min_pp: float = 1.0, direction: str = "on") -> list[str]:
+def moving_partners(ds, importer: str = DEFAULT_IMPORTER, min_pp: float = 1.0, direction: str = "on") -> list[str]:
     """Partners on which ``importer``'s scenario tariffs move by ``min_pp`` points or more
     (``direction='by'``: partners whose own tariffs on ``importer`` move), largest trade first."""
     out = []
@@ -723,7 +724,7 @@ def moving_partners(ds, importer: str = "USA", min_pp: float = 1.0, direction: s
     return out
 
 
-def is_multilateral(ds, importer: str = "USA", min_partners: int = 3) -> bool:
+def is_multilateral(ds, importer: str = DEFAULT_IMPORTER, min_partners: int = 3) -> bool:
     """Whether the run moves ``importer``'s tariffs on ``min_partners`` partners or more."""
     if importer not in [str(c) for c in ds["importer"].values]:
         return False
@@ -741,17 +742,17 @@ def _partners_average(ds, country: str, side: str) -> np.ndarray:
     return (base[:, None] * avg).sum(axis=0) / base.sum()
 
 
-def overall_tariff(ds, importer: str = "USA") -> np.ndarray:
+def overall_tariff(ds, importer: str = DEFAULT_IMPORTER) -> np.ndarray:
     """The importer's average tariff on all partners by date (goods, fixed baseline import weights)."""
     return _partners_average(ds, importer, "importer")
 
 
-def faced_tariff(ds, exporter: str = "USA") -> np.ndarray:
+def faced_tariff(ds, exporter: str = DEFAULT_IMPORTER) -> np.ndarray:
     """The average tariff ``exporter`` faces abroad by date (goods, fixed baseline export weights)."""
     return _partners_average(ds, exporter, "exporter")
 
 
-def import_shares(ds, importer: str = "USA") -> tuple[list[str], np.ndarray, np.ndarray]:
+def import_shares(ds, importer: str = DEFAULT_IMPORTER) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(exporters, shares by date (exporter, date), baseline shares) of the importer's goods
     imports at factory prices, in percent; the importer itself excluded."""
     exps = [str(c) for c in ds["exporter"].values]
@@ -761,7 +762,7 @@ def import_shares(ds, importer: str = "USA") -> tuple[list[str], np.ndarray, np.
     return [exps[k] for k in keep], 100 * now / now.sum(axis=0), 100 * base / base.sum()
 
 
-def default_at(ds, importer: str = "USA") -> dt.date:
+def default_at(ds, importer: str = DEFAULT_IMPORTER) -> dt.date:
     """The date bar charts show by default: the first date of the importer's highest overall tariff."""
     return dates_of(ds)[int(np.nanargmax(overall_tariff(ds, importer)))]
 
@@ -781,7 +782,7 @@ def _horizon(ds) -> str:
     return str(ds.attrs.get("elasticities", "elasticities of the world file"))
 
 
-def partner_table(ds, importer: str = "USA") -> list[dict]:
+def partner_table(ds, importer: str = DEFAULT_IMPORTER) -> list[dict]:
     """One row per partner (largest baseline goods imports first): the importer's tariff on it,
     its tariff on the importer, its welfare and its change of share in the importer's goods imports.
 
@@ -816,7 +817,7 @@ def partner_table(ds, importer: str = "USA") -> list[dict]:
     return rows
 
 
-def partner_tariffs(ds, importer: str = "USA", n_partners: int = 8) -> Chart:
+def partner_tariffs(ds, importer: str = DEFAULT_IMPORTER, n_partners: int = 8) -> Chart:
     """(7) The importer's average tariff on each main partner by date, and on all partners."""
     x = _days(ds)
     order = partners_of(ds, importer)
@@ -871,7 +872,9 @@ def _overall_base(ds, importer: str) -> np.ndarray:
     return (base[:, None] * (tot - extra)).sum(axis=0) / base.sum()
 
 
-def partner_tariffs_2024(df, importer: str = "USA", overall=None, footer_text: str = "", n_partners: int = 8) -> Chart:
+def partner_tariffs_2024(
+    df, importer: str = DEFAULT_IMPORTER, overall=None, footer_text: str = "", n_partners: int = 8
+) -> Chart:
     """(7b) The importer's average tariff by partner with 2024 weights
     (:func:`detente.policy._series.average_tariffs`; tariffs only, no equilibrium solve).
 
@@ -909,7 +912,7 @@ def partner_tariffs_2024(df, importer: str = "USA", overall=None, footer_text: s
     )
 
 
-def retaliation_paths(ds, target: str = "USA", n_partners: int = 8) -> Chart:
+def retaliation_paths(ds, target: str = DEFAULT_IMPORTER, n_partners: int = 8) -> Chart:
     """(8) Each partner's average tariff on ``target`` by date, and the average ``target`` faces."""
     x = _days(ds)
     order = partners_of(ds, target)
@@ -986,10 +989,10 @@ def welfare_all(ds, at=None, importer: str | None = None) -> Chart:
 
 def _focus(ds) -> str:
     labels = [str(c) for c in ds["importer"].values]
-    return "USA" if "USA" in labels else labels[0]
+    return DEFAULT_IMPORTER if DEFAULT_IMPORTER in labels else labels[0]
 
 
-def trade_diversion(ds, importer: str = "USA", at=None, n_lines: int = 8) -> Chart:
+def trade_diversion(ds, importer: str = DEFAULT_IMPORTER, at=None, n_lines: int = 8) -> Chart:
     """(10) Who gained the importer's market: the change of each exporter's share of its goods imports."""
     d, t = _at(ds, default_at(ds, importer) if at is None else at)
     exps, shares, base = import_shares(ds, importer)
@@ -1027,7 +1030,7 @@ def trade_diversion(ds, importer: str = "USA", at=None, n_lines: int = 8) -> Cha
     )
 
 
-def world_charts(ds, importer: str = "USA", at=None) -> list[Chart]:
+def world_charts(ds, importer: str = DEFAULT_IMPORTER, at=None) -> list[Chart]:
     """The charts of a run with many partners: tariffs by partner, retaliation, welfare, diversion."""
     return [
         partner_tariffs(ds, importer),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from detente._defaults import DEFAULT_PAIR
+
 #: horizons the report compares
 REPORT_HORIZONS = ("1y", "3y", "long")
 
@@ -13,7 +15,7 @@ def horizon_table(
     variant: str | None = None,
     *,
     world=None,
-    pair: Sequence[str] = ("USA", "CHN"),
+    pair: Sequence[str] = DEFAULT_PAIR,
     horizons: Sequence[str] = REPORT_HORIZONS,
     elasticities: str | None = None,
     closure: str | None = None,

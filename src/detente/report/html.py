@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from detente._defaults import DEFAULT_PAIR
 from detente._files import write_text
 from detente.report import charts as C
 from detente.report import maps as M
@@ -330,7 +331,7 @@ def write_report(
     out_dir: str | os.PathLike,
     *,
     title: str | None = None,
-    pair: Sequence[str] = ("USA", "CHN"),
+    pair: Sequence[str] = DEFAULT_PAIR,
     png: bool = True,
     dpi: int = 110,
     history=None,

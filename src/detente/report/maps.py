@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from detente._defaults import DEFAULT_IMPORTER
 from detente.report import charts as C
 
 SHAPES_FILE = "ne_110m_countries.json"
@@ -195,7 +196,7 @@ def scale_top(values: Mapping[str, float]) -> tuple[float | None, str]:
     return cap, f"above the scale: {', '.join(above)}"
 
 
-def world_maps(ds, importer: str = "USA", at=None):
+def world_maps(ds, importer: str = DEFAULT_IMPORTER, at=None):
     """Two maps of a multilateral replay on one date (default: the importer's highest overall
     tariff): the importer's additional average tariff on each partner, and real income."""
     figure = C.require("matplotlib.figure")

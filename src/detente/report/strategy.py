@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from detente._defaults import DEFAULT_PAIR
+
 #: the truce strategies shown (each against itself)
 TRUCE_STRATEGIES = ("tit-for-tat", "generous-tit-for-tat", "grim-trigger", "pending-approval")
 
@@ -29,7 +31,7 @@ def _label(df, title: str, units: str, note: str = ""):
 
 def strategy_results(
     world,
-    pair: Sequence[str] = ("USA", "CHN"),
+    pair: Sequence[str] = DEFAULT_PAIR,
     *,
     objective: str = "real-income",
     nash: bool = True,

@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from detente._defaults import DEFAULT_IMPORTER, DEFAULT_PAIR
 from detente.report import charts as C
 from detente.report.terminal import esc
 
 
-def headline_table(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")):
+def headline_table(runs: Mapping[str, Any], pair: Sequence[str] = DEFAULT_PAIR):
     """A rich Table, one column per run: peak tariffs, worst and period-mean welfare, highest CPI."""
     from rich.table import Table
 
@@ -53,7 +54,7 @@ def headline_table(runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN")
     return t
 
 
-def change_point_table(ds, pair: Sequence[str] = ("USA", "CHN"), label: str = ""):
+def change_point_table(ds, pair: Sequence[str] = DEFAULT_PAIR, label: str = ""):
     """A rich Table: average tariffs, welfare and CPI from each date the policy changes."""
     from rich.table import Table
 
@@ -89,7 +90,7 @@ def change_point_table(ds, pair: Sequence[str] = ("USA", "CHN"), label: str = ""
     return t
 
 
-def partner_summary_table(ds, importer: str = "USA", n: int = 12):
+def partner_summary_table(ds, importer: str = DEFAULT_IMPORTER, n: int = 12):
     """A rich Table: ``importer``'s tariff on each partner, its tariff back, welfare, change of share."""
     from rich.table import Table
 
@@ -130,7 +131,7 @@ def partner_summary_table(ds, importer: str = "USA", n: int = 12):
 
 
 def print_runs_summary(
-    console, runs: Mapping[str, Any], pair: Sequence[str] = ("USA", "CHN"), index: Path | None = None
+    console, runs: Mapping[str, Any], pair: Sequence[str] = DEFAULT_PAIR, index: Path | None = None
 ) -> None:
     """Print provenance, the main run's change points, headline numbers and the report path."""
     items = list(runs.items())

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from detente._defaults import DEFAULT_PAIR
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RunRecord:
@@ -196,9 +198,10 @@ def record_from_replay(replay) -> RunRecord:
             zip(welfare["country"].values.tolist(), welfare.min("date").values.tolist(), strict=True)
         ),
     }
-    if {"USA", "CHN"} <= set(w.countries) and "avg_tariff_pct" in ds:
+    if set(DEFAULT_PAIR) <= set(w.countries) and "avg_tariff_pct" in ds:
         avg = ds["avg_tariff_pct"]
-        for imp, exp in (("USA", "CHN"), ("CHN", "USA")):
+        a, b = DEFAULT_PAIR
+        for imp, exp in ((a, b), (b, a)):
             s = avg.sel(importer=imp, exporter=exp)
             summary[f"avg_tariff_pct_peak {imp}<-{exp}"] = float(s.max())
             summary[f"avg_tariff_pct_last {imp}<-{exp}"] = float(s.isel(date=-1))

@@ -35,6 +35,7 @@ from typing import Any, SupportsFloat, cast
 
 import numpy as np
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
 from detente.strategy._objective import Objective
 
@@ -190,7 +191,7 @@ def rare_earth_standoff(start: dt.date = START_2025, scenario: str = "rare-earth
 
 def attrition(
     world,
-    players: Sequence[str] = ("USA", "CHN"),
+    players: Sequence[str] = DEFAULT_PAIR,
     *,
     standoff,
     truce=None,
@@ -280,7 +281,7 @@ def attrition_2025(
     t_cf = preset("geneva-2025") if truce == "geneva-2025" else Counterfactual.from_world(world)
     return attrition(
         world,
-        ("USA", "CHN"),
+        DEFAULT_PAIR,  # the 2025 presets are between the default pair
         standoff=preset("april-2025-peak"),
         truce=t_cf,
         objectives=objectives,

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 from scipy.optimize import minimize
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
 from detente.strategy._best_response import TariffSpace
 from detente.strategy._gradient import PolicyModel
@@ -149,7 +150,7 @@ def _maximise(model, tau, joint: JointSpace, objectives, combine, x0, upper, d_h
 
 def efficient_tariffs(
     world_or_model,
-    players: Sequence[str] = ("USA", "CHN"),
+    players: Sequence[str] = DEFAULT_PAIR,
     *,
     weights: Sequence[float] | None = None,
     sectors: str | Sequence[str] = "goods",
@@ -187,7 +188,7 @@ def efficient_tariffs(
 
 def nash_bargain(
     world_or_model,
-    players: Sequence[str] = ("USA", "CHN"),
+    players: Sequence[str] = DEFAULT_PAIR,
     disagreement: Sequence[float] | np.ndarray | None = None,
     *,
     war=None,
@@ -256,7 +257,7 @@ def nash_bargain(
 
 def mutually_preferred(
     world_or_model,
-    players: Sequence[str] = ("USA", "CHN"),
+    players: Sequence[str] = DEFAULT_PAIR,
     disagreement: Sequence[float] | np.ndarray = (0.0, 0.0),
     *,
     grid: Sequence[float] = tuple(np.linspace(0.0, 1.0, 21)),

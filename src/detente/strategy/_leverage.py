@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
 
 CriticalInputLoss = Callable[[str, str, float], Mapping[str, float]]
@@ -251,7 +252,7 @@ def leverage_table(
 
 def threat_points(
     world,
-    players: tuple[str, str] = ("USA", "CHN"),
+    players: tuple[str, str] = DEFAULT_PAIR,
     instruments: Mapping[str, Sequence[Instrument]] | None = None,
     *,
     reference=None,

@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import ConvergenceError, DetenteError
 from detente.strategy._best_response import BestResponse, TariffSpace, best_response
 from detente.strategy._gradient import PolicyModel
@@ -95,7 +96,7 @@ class NashResult:
 
 def nash_tariffs(
     world_or_model,
-    players: Sequence[str] = ("USA", "CHN"),
+    players: Sequence[str] = DEFAULT_PAIR,
     *,
     sectors: str | Sequence[str] = "goods",
     uniform: bool = False,

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
 from detente.strategy._leverage import (
     CN_RARE_EARTHS_2025,
@@ -111,7 +112,7 @@ class PackageSpace:
     threat point's tariffs by default). ``sectors``: the tariffed sectors.
     """
 
-    players: tuple[str, str] = ("USA", "CHN")
+    players: tuple[str, str] = DEFAULT_PAIR
     controls: tuple[Mapping[str, float], Mapping[str, float]] = (US_TECH_2025, CN_RARE_EARTHS_2025)
     tariff_max_pp: tuple[float, float] = (145.0, 125.0)
     tariff_points: int = 6
@@ -623,7 +624,7 @@ def scenario_deals(
     objectives: Sequence[Objective] | None = None,
     *,
     scenario: str = "us-china-2025",
-    players: tuple[str, str] = ("USA", "CHN"),
+    players: tuple[str, str] = DEFAULT_PAIR,
     closure: Closure | None = None,
 ):
     """The scenario's own policy state on the peak and deal dates (:data:`SCENARIO_DATES`).

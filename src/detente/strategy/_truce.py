@@ -51,6 +51,7 @@ from typing import cast
 
 import numpy as np
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
 from detente.strategy._leverage import CriticalInputLoss
 from detente.strategy._objective import Objective
@@ -119,7 +120,7 @@ class ControlLadder:
 
 
 def default_ladders(
-    players: tuple[str, str] = ("USA", "CHN"), loss_model: CriticalInputLoss | None = None
+    players: tuple[str, str] = DEFAULT_PAIR, loss_model: CriticalInputLoss | None = None
 ) -> tuple[TariffLadder, ControlLadder]:
     """Ladders for ``players``: the 2025 US-China ones, or generic ones for other pairs.
 
@@ -219,7 +220,7 @@ class StageGame:
 
 def build_stage_game(
     world,
-    players: tuple[str, str] = ("USA", "CHN"),
+    players: tuple[str, str] = DEFAULT_PAIR,
     ladders=None,
     *,
     objectives: Sequence[Objective] | None = None,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from detente._defaults import DEFAULT_PAIR
+
 if TYPE_CHECKING:
     from detente.equilibrium import Closure
 
@@ -33,7 +35,7 @@ def _reference(world, name: str, closure: Closure | None = None):
 
 def leverage_payload(
     world,
-    players: Sequence[str] = ("USA", "CHN"),
+    players: Sequence[str] = DEFAULT_PAIR,
     *,
     reference: str = "baseline",
     nash: bool = False,

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from detente._defaults import DEFAULT_PAIR
 from detente.policy._schema import SELECTOR_PATTERN, ExportControlSpec, IcebergSpec, _selector
 from detente.world import available_worlds
 
@@ -210,7 +211,7 @@ class LeverageRequest(_Strict):
 
     world: WorldName = Field("default", description="world name (GET /api/worlds)")
     players: tuple[Label, Label] = Field(
-        ("USA", "CHN"),
+        DEFAULT_PAIR,
         strict=False,
         json_schema_extra={"uniqueItems": True},
         description="the two sides (imposer and target in turn)",

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from fastapi.responses import JSONResponse, Response
 
+from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError, ScenarioError, UnknownLabelError
 from detente.report.whatif import main_countries
 from detente.web import _models as m
@@ -112,7 +113,7 @@ def _check_world_name(sc) -> None:
 
 def _pair_arg(text: str | None, countries) -> tuple[str, str]:
     if not text:
-        return ("USA", "CHN") if {"USA", "CHN"} <= set(countries) else tuple(countries[:2])
+        return DEFAULT_PAIR if set(DEFAULT_PAIR) <= set(countries) else (countries[0], countries[1])
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or not all(parts):
         raise DetenteError(f"pair must be two countries 'A,B', got {text!r}")
