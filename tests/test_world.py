@@ -201,3 +201,17 @@ def test_the_syntax_errors_own_example_runs_on_the_default_world(capsys):
     assert example in str(err.value)
     assert main(["whatif", "--tariff", example, "--no-save", "--countries", "usa,chn", "--json"]) == 0
     assert '"USA"' in capsys.readouterr().out
+
+
+def test_to_dataset_has_one_name_per_axis():
+    """Per-country variables share the ``country`` axis, so products align instead of
+    broadcasting into a cube (the old ``expenditure`` on ``importer`` made
+    ``expenditure * va_share`` a 20 x 22 x 20 array)."""
+    from detente.world import load_world
+
+    ds = load_world("default").to_dataset()
+    per_country = [v for v in ds.data_vars if "importer" not in ds[v].dims and "exporter" not in ds[v].dims]
+    assert {"expenditure", "va_share", "value_added", "final_shares"} <= set(per_country)
+    assert (ds.expenditure * ds.va_share).dims == ("country", "sector")
+    for v in ("trade_shares", "tariffs", "trade_flows"):
+        assert ds[v].dims == ("importer", "exporter", "sector")

@@ -4,9 +4,9 @@ The public API in brief::
 
     import detente
     world = detente.load_world("default")             # calibrated baseline (2022)
-    shock = detente.Counterfactual.from_world(world).add_tariff("USA", "CHN", "all", 145)
+    shock = detente.Counterfactual.from_world(world).tariff("USA", "CHN", "goods", 145)  # +145 pp
     eq = detente.solve(world, shock)                  # static general equilibrium
-    eq.summary()                                      # welfare, real wage, prices, trade
+    eq.country_table()                                # real income, wages, prices, trade by country
 """
 
 from __future__ import annotations

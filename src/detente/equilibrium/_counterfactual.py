@@ -7,7 +7,7 @@ the deficit closure. Changes are made with explicit semantics::
     cf = Counterfactual.from_world(world)
     cf = cf.tariff("USA", "CHN", "all", 145, op="add")   # +145 percentage points
     cf = cf.tariff("CHN", "USA", ["C29"], 25, op="set")  # set to 25 percent
-    cf = cf.iceberg("USA", "CHN", "C26", 1.2)            # trade cost x 1.2
+    cf = cf.iceberg_cost("USA", "CHN", "C26", 1.2)       # trade cost x 1.2
 
 The deficit closure (``closure=``, :mod:`._closure`) is one of ``"fixed-deficits"``
 (the default: deficits fixed in numeraire units), ``"fixed-ratios"`` (deficit /

@@ -395,7 +395,13 @@ class World:
 
     # ------------------------------------------------------------------ labelled views
     def to_dataset(self):
-        """The world as an :class:`xarray.Dataset` with named dimensions and units."""
+        """The world as an :class:`xarray.Dataset` with named dimensions and units.
+
+        One name per axis: a variable of one country (spending, value added, shares) is on
+        ``country``; a bilateral one (trade shares, tariffs, flows) on ``importer`` and
+        ``exporter``. So ``expenditure * va_share`` aligns country by country, and a
+        bilateral variable meets a country one after ``.rename(country="importer")``.
+        """
         import xarray as xr
 
         c, s = list(self.countries), list(self.sectors)
@@ -403,7 +409,7 @@ class World:
         ds = xr.Dataset(
             {
                 "expenditure": (
-                    ("importer", "sector"),
+                    ("country", "sector"),
                     self.expenditure,
                     {"units": units, "long_name": "spending gross of tariffs"},
                 ),
