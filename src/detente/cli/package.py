@@ -191,5 +191,4 @@ def add_package(sub, common, schedules) -> None:
     p.add_argument(
         "--shortage", action="store_true", help="add the weekly shortage model's losses of China's rare-earth refusals"
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_package, command_name="package")

@@ -109,7 +109,8 @@ def _cmd_revealed(args) -> int:
     world = _world(args)
     a, b = parse_players(args.players, exactly=2)
     model = PolicyModel(world, closure=args.closure)
-    res = _revealed_pair(world, model, a, b, args.schedule)
+    with Progress("revealed weights", total=2, enabled=not args.no_progress) as bar:
+        res = _revealed_pair(world, model, a, b, args.schedule, progress=bar.update)
     if not args.json:
         c = console()
         c.print(
@@ -280,9 +281,14 @@ def _cmd_bargain(args) -> int:
     world = _world(args)
     a, b = parse_players(args.players, exactly=2)
     model = PolicyModel(world, deficits=args.deficits, closure=args.closure)
-    war = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform)
-    deal = nash_bargain(model, (a, b), war=war, sectors=args.sectors, uniform=args.uniform)
-    eff = efficient_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, start=war.tariffs)
+    with Progress("bargaining", total=3, enabled=not args.no_progress) as bar:
+        bar.update(0, 3, "the trade war (Nash tariffs)")
+        war = nash_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform)
+        bar.update(1, 3, "the Nash bargain")
+        deal = nash_bargain(model, (a, b), war=war, sectors=args.sectors, uniform=args.uniform)
+        bar.update(2, 3, "efficient tariffs")
+        eff = efficient_tariffs(model, (a, b), sectors=args.sectors, uniform=args.uniform, start=war.tariffs)
+        bar.update(3, 3, "done")
     base = model.values(world.tariffs, war.objectives)
     summary = pd.DataFrame(
         {
@@ -857,6 +863,7 @@ def register(sub) -> None:
         add_out_option(p)
         p.add_argument("--chart", metavar="FILE", help="write a chart to FILE (PNG, or the format its suffix names)")
         add_no_save_option(p)
+        p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
         # strategy compares permanent policies: long-run elasticities by default
         add_elasticity_options(p, default_horizon="long")
         add_closure_option(p)
@@ -896,7 +903,6 @@ def register(sub) -> None:
         action="store_true",
         help="with three or more players: one rate per partner instead of one on all of them",
     )
-    n.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     n.set_defaults(func=_cmd_nash)
 
     rv = sub.add_parser(
@@ -981,7 +987,6 @@ def register(sub) -> None:
         default="baseline",
         help="observed tariffs that reveal the weights for --objective revealed",
     )
-    t.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     t.set_defaults(func=_cmd_truce)
 
     d = sub.add_parser(

@@ -8,6 +8,7 @@ import sys
 
 from detente._files import check_output_path, write_json
 from detente.cli._options import (
+    Progress,
     add_closure_option,
     add_countries_option,
     add_csv_world_options,
@@ -196,15 +197,17 @@ def whatif_bands(world, cf, countries: list[str], args: argparse.Namespace) -> d
     name = args.elasticities or DEFAULT_SET
     mean, sd, published = theta_mean_sd(args.world, name, args.horizon, 0.25)
     rows, failed = [], 0
-    for k in range(args.bands):
-        rng = np.random.default_rng(np.random.SeedSequence([args.seed, k]))
-        wk = world.replace(theta=draw_theta(np.array(mean), np.array(sd), rng))
-        try:
-            eq = solve(wk, dataclasses.replace(cf, world=wk))
-        except DetenteError:
-            failed += 1
-            continue
-        rows.append(100 * (eq.welfare_hat - 1))
+    with Progress("elasticity draws", total=args.bands, every=max(1, args.bands // 10)) as bar:
+        for k in range(args.bands):
+            rng = np.random.default_rng(np.random.SeedSequence([args.seed, k]))
+            wk = world.replace(theta=draw_theta(np.array(mean), np.array(sd), rng))
+            bar.update(k + 1, args.bands)
+            try:
+                eq = solve(wk, dataclasses.replace(cf, world=wk))
+            except DetenteError:
+                failed += 1
+                continue
+            rows.append(100 * (eq.welfare_hat - 1))
     if not rows:
         raise DetenteError(f"none of the {args.bands} elasticity draws gave a converged equilibrium")
     vals = np.array(rows)
