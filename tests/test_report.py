@@ -312,8 +312,14 @@ def test_report_has_2018_2026_history_and_shortage_sections(tmp_path):
     hist = history(ds, ("USA", "CHN"))
     assert hist is not None and str(hist["date"].min())[:4] == "2018" and str(hist["date"].max())[:4] == "2026"
     sections = shortage_sections(ds)
-    assert [k for k, *_ in sections][:2] == ["shortage-output", "shortage-inventory"]
-    index = write_report({"magnets": ds}, tmp_path, png=False, history=hist, extra_sections=sections)
+    keys = [x.key if isinstance(x, C.Chart) else x[0] for x in sections]
+    assert keys == ["shortage-output", "shortage-inventory", "shortage-losses", "shortage-stockouts", "shortage-static"]
+    # one idiom: the shortage figures are Chart specifications with units and a footer, like the rest
+    for chart in (x for x in sections if isinstance(x, C.Chart)):
+        assert chart.footer and "rare-earth-magnets-2025" in chart.footer and chart.panels[0].value_label
+        assert all(len(s.x) == len(s.y) and str(s.x.dtype) == "datetime64[D]" for s in chart.panels[0].series)
+    index = write_report({"magnets": ds}, tmp_path, png=True, history=hist, extra_sections=sections)
+    assert (tmp_path / "shortage-output.png").read_bytes()[:8] == PNG_MAGIC
     html = index.read_text()
     for key in ("history", "shortage-output", "shortage-stockouts", "shortage-static"):
         assert f"id='{key}'" in html

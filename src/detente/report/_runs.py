@@ -189,12 +189,16 @@ def partner_history(ds, importer: str) -> list:
 
 
 def shortage_sections(ds) -> list:
-    """Shortage figures when the run's scenario controls critical inputs (else none)."""
+    """The weekly shortage model's charts and stock-out table when the run's scenario
+    controls critical inputs (else none): :class:`~detente.report.charts.Chart` objects and
+    one (key, heading, header, rows, note) table, for :func:`~detente.report.html.write_report`."""
     from detente.report.html import run_scenario
 
     sc = run_scenario(ds)
     if sc is None or not any(e.kind == "export_control" and e.export_control.product for e in sc.events):
         return []
+    import dataclasses
+
     from detente.report import shortage_charts as S
     from detente.shortage import simulate_scenario
 
@@ -205,33 +209,15 @@ def shortage_sections(ds) -> list:
         "Weekly shortage model (docs/shortage.md): inventories of critical inputs run down while "
         "licences are refused; output is capped by the scarcest input. An upper bound, see the docs."
     )
-    return [
-        (
-            "shortage-output",
-            "Critical inputs: motor-vehicle output, week by week",
-            S.output_ratio_figure(res, "MOTOR", users),
-            note,
-        ),
-        (
-            "shortage-inventory",
-            f"Critical inputs: {product} inventories of car makers",
-            S.inventory_figure(res, product, users, "MOTOR"),
-            note,
-        ),
-        ("shortage-losses", "Critical inputs: output lost per week by country", S.output_loss_figure(res), note),
-        (
-            "shortage-stockouts",
-            "Critical inputs: first stock-out by user",
-            S.stockout_table_figure(res, ["MOTOR", "ELECTRICAL", "MACHINERY", "ELECTRONICS"], users),
-            note,
-        ),
-        (
-            "shortage-static",
-            "Shortages beside the static equilibrium",
-            S.static_vs_dynamic_figure(res, ds, users),
-            note,
-        ),
+    charts = [
+        S.output_ratio_chart(res, "MOTOR", users),
+        S.inventory_chart(res, product, users, "MOTOR"),
+        S.output_loss_chart(res),
+        S.static_vs_dynamic_chart(res, ds, users),
     ]
+    header, rows = S.stockout_rows(res, ["MOTOR", "ELECTRICAL", "MACHINERY", "ELECTRONICS"], users)
+    table = ("shortage-stockouts", "Critical inputs: first stock-out by user", header, rows, note)
+    return [*(dataclasses.replace(c, note=note) for c in charts[:3]), table, dataclasses.replace(charts[3], note=note)]
 
 
 def _hardest_hit(res, sector: str, n: int) -> list[str]:

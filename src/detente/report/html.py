@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from detente._defaults import DEFAULT_PAIR
-from detente._files import write_text
+from detente._files import write_figure, write_text
 from detente.report import charts as C
 from detente.report import maps as M
 from detente.report.charts import ReportError
@@ -35,6 +35,11 @@ HEADINGS = {
     "retaliation": "8. Partners' retaliation",
     "welfare-all": "9. Welfare of every country",
     "diversion": "10. Trade diversion: who gained market share",
+    "shortage-output": "Critical inputs: motor-vehicle output, week by week",
+    "shortage-inventory": "Critical inputs: inventories of car makers",
+    "shortage-losses": "Critical inputs: output lost per week by country",
+    "shortage-stockouts": "Critical inputs: first stock-out by user",
+    "shortage-static": "Shortages beside the static equilibrium",
 }
 
 REQUIRED = (
@@ -335,7 +340,7 @@ def write_report(
     png: bool = True,
     dpi: int = 110,
     history=None,
-    extra_sections: Sequence[tuple[str, str, Any, str]] = (),
+    extra_sections: Sequence[C.Chart | tuple[str, str, Sequence[str], Sequence[Sequence[Any]], str]] = (),
     horizons=None,
     world: bool | None = None,
     at=None,
@@ -362,8 +367,11 @@ def write_report(
     history : pandas.DataFrame, optional
         The 2018-2026 average-tariff series (:func:`detente.policy.tariff_series`),
         drawn first when given.
-    extra_sections : sequence of (key, heading, plotly figure, note)
-        Further interactive figures (e.g. the shortage model's), appended in order.
+    extra_sections : sequence of Chart or (key, heading, header, rows, note)
+        Further sections appended in order (e.g. the shortage model's,
+        :func:`detente.report._runs.shortage_sections`): a
+        :class:`~detente.report.charts.Chart` is drawn like the others (interactive, and
+        a PNG); a tuple is a table.
     horizons : pandas.DataFrame, optional
         The main results of the main run at several elasticity horizons
         (:func:`detente.report.horizons.horizon_table`), shown side by side.
@@ -409,14 +417,15 @@ def write_report(
         else f"{main.attrs.get('scenario', 'replay')}: {a} and {b}"
     )
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    sections = []
+    sections: list[str] = []
     charts = C.all_charts(runs, (a, b), world=world, at=at, bands=bands)
     if extra_charts:
         pos = next((k + 1 for k, c in enumerate(charts) if c.key == "partners"), len(charts))
         charts[pos:pos] = list(extra_charts)
     if history is not None and len(history):
         charts.insert(0, C.tariff_history(history, (a, b), C.footer(main)))
-    for chart in charts:
+
+    def draw(chart: C.Chart) -> str:
         fig = C.to_plotly(chart)
         div = pio.to_html(
             fig,
@@ -430,42 +439,25 @@ def write_report(
         link = ""
         if png:
             mfig = C.to_matplotlib(chart)
-            mfig.savefig(out / f"{chart.key}.png", dpi=dpi)
+            write_figure(mfig, out / f"{chart.key}.png", dpi=dpi)
             link = f" PNG: <a href='{_e(chart.key)}.png'>{_e(chart.key)}.png</a>."
         heading = _e(HEADINGS.get(chart.key, chart.title) if chart.key != "trade" else f"4. {a}-{b} trade by sector")
-        sections.append(
+        return (
             f"<section id='{_e(chart.key)}'><h2>{heading}</h2><div class='chart'>{div}</div>"
             f"<p class='note'>{_e(chart.note)}{link}</p></section>"
         )
-    for key, heading, fig, note in extra_sections:
-        fig.update_layout(
-            annotations=list(fig.layout.annotations or ())
-            + [
-                dict(
-                    text=_e(C.footer(main)),
-                    showarrow=False,
-                    xref="paper",
-                    yref="paper",
-                    x=0,
-                    y=-0.18,
-                    xanchor="left",
-                    font=dict(size=10, color="#666"),
-                )
-            ],
-            margin=dict(b=90),
-        )
-        div = pio.to_html(
-            fig,
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            config=PLOTLY_CONFIG,
-            div_id=f"chart-{key}",
-            default_height="480px",
-        )
+
+    sections.extend(draw(chart) for chart in charts)
+    for extra in extra_sections:
+        if isinstance(extra, C.Chart):
+            sections.append(draw(extra))
+            continue
+        key, heading, header, rows, note = extra
+        head = "".join(f"<th>{_e(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows)
         sections.append(
-            f"<section id='{_e(key)}'><h2>{_e(heading)}</h2><div class='chart'>{div}</div>"
-            f"<p class='note'>{_e(note)}</p></section>"
+            f"<section id='{_e(key)}'><h2>{_e(heading)}</h2><table><tr>{head}</tr>{body}</table>"
+            f"<p class='note'>{_e(note)} {_e(C.footer(main))}</p></section>"
         )
     nav = " ".join(
         f"<a href='#{k}'>{t}</a>"
