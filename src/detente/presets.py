@@ -20,6 +20,12 @@ class Preset:
     tariffs: tuple[str, ...]
     source: str
 
+    def instruments(self) -> list:
+        """The preset's tariff changes as :class:`detente.instruments.Tariff` values."""
+        from detente.instruments import parse_all
+
+        return parse_all(self.tariffs, "tariff")
+
 
 PRESETS: dict[str, Preset] = {
     p.name: p

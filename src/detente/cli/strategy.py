@@ -358,7 +358,7 @@ def _cmd_bargain(args) -> int:
 
 # ---------------------------------------------------------------------------- leverage
 def _cmd_leverage(args) -> int:
-    from detente.equilibrium import Counterfactual, parse_tariff
+    from detente.equilibrium import Counterfactual
     from detente.presets import get_preset
     from detente.strategy import leverage_table, threat_points
 
@@ -366,9 +366,7 @@ def _cmd_leverage(args) -> int:
     a, b = parse_players(args.players, exactly=2)
     ref = Counterfactual.from_world(world, closure=args.closure)
     if args.reference != "baseline":
-        for spec in get_preset(args.reference).tariffs:
-            imp, exp, sec, rate, op = parse_tariff(spec)
-            ref = ref.tariff(imp, exp, sec, rate, op=op)
+        ref = ref.apply(*get_preset(args.reference).instruments())
     instruments = None
     if args.shortage:
         from detente.strategy import CriticalInputCutoff, default_instruments, shortage_loss_model

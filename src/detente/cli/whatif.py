@@ -88,7 +88,7 @@ def register(sub) -> argparse.ArgumentParser:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from detente.equilibrium import Counterfactual, parse_iceberg, parse_tariff, solve
+    from detente.equilibrium import Counterfactual, solve
     from detente.presets import get_preset
     from detente.report.terminal import print_whatif
     from detente.report.whatif import whatif_record
@@ -116,17 +116,14 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         and args.closure == "fixed-deficits"
     ):
         raise DetenteError("nothing to do: give --tariff, --iceberg, --cut, --preset, --deficits zero or a --closure")
-    for text in specs:
-        imp, exp, sec, rate, op = parse_tariff(text)
-        cf = cf.tariff(imp, exp, sec, rate, op=op)
-    for text in args.iceberg or []:
-        imp, exp, sec, factor = parse_iceberg(text)
-        cf = cf.iceberg_cost(imp, exp, sec, factor)
-    for text in args.cut or []:
-        from detente.equilibrium import parse_cut
+    from detente.instruments import parse_all
 
-        product, exp, imp, refused = parse_cut(text)
-        cf = cf.critical_input_cut(product, exp, imp, refused, horizon=args.horizon)
+    instruments = [
+        *parse_all(specs, "tariff"),
+        *parse_all(args.iceberg or [], "iceberg"),
+        *parse_all(args.cut or [], "cut", horizon=args.horizon),
+    ]
+    cf = cf.apply(*instruments)
     cf = cf.with_label(title)
     eq = solve(world, cf)
     countries = main_countries(world, selected)

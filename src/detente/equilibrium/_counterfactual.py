@@ -351,6 +351,13 @@ class Counterfactual:
             self, iceberg=d, changes=self.changes + (f"iceberg {importer}<-{exporter} [{sectors}] x{factor:g}",)
         )
 
+    def apply(self, *instruments) -> Counterfactual:
+        """This counterfactual with each instrument of :mod:`detente.instruments` applied in turn
+        (``Tariff``, ``TradeCost``, ``ExportTax``, ``ExportLicence``, ``Quota``)."""
+        from detente.instruments import apply
+
+        return apply(self, instruments)
+
     def with_label(self, label: str) -> Counterfactual:
         return dataclasses.replace(self, label=label)
 

@@ -156,11 +156,17 @@ class ExemptionSpec(_Strict):
     share: float = Field(ge=0, le=1, description="exempt share of the sector's trade")
 
 
+def _sel_text(sel) -> str:
+    return sel if isinstance(sel, str) else ",".join(sel)
+
+
 class ExportControlSpec(_Strict):
-    """A licence regime on exports; enters the static model as an iceberg trade cost.
+    """A licence regime on exports (:class:`detente.instruments.ExportLicence`).
 
     For the controlled share ``coverage`` of the sector, only ``approval_share`` of the
-    flow is licensed; nothing is approved in the first ``review_days`` days.
+    flow is licensed; nothing is approved in the first ``review_days`` days. The static
+    model reads the quota's export-tax equivalent, the rent to the exporter (or, with a
+    registry ``product``, the users' nested CES block); the weekly model the licence path.
     """
 
     regime: str | None = Field(
@@ -188,6 +194,18 @@ class ExportControlSpec(_Strict):
             )
         return self
 
+    def to_instrument(self):
+        """The regime once its review is over, as an :class:`detente.instruments.ExportLicence`."""
+        from detente.instruments import ExportLicence
+
+        refused = 1.0 if self.licence == "ban" else 1.0 - self.approval_share
+        reach: dict = (
+            {"product": self.product} if self.product else {"coverage": {_sel_text(self.sectors): self.coverage}}
+        )
+        return ExportLicence(
+            self.exporter, self.importers, refused, licence=self.licence, review_days=self.review_days, **reach
+        )
+
 
 class ExportTaxSpec(_Strict):
     """An export tax of ``exporter`` on its sales to ``importers`` in ``sectors``, in
@@ -199,6 +217,12 @@ class ExportTaxSpec(_Strict):
     sectors: Labels
     rate_pp: float = Field(gt=0, le=1000, description="percentage points (> 0)")
 
+    def to_instrument(self):
+        """This export tax as an :class:`detente.instruments.ExportTax`."""
+        from detente.instruments import ExportTax
+
+        return ExportTax(self.exporter, self.importers, self.sectors, self.rate_pp)
+
 
 class IcebergSpec(_Strict):
     """A non-tariff trade cost: the trade cost is multiplied by ``factor`` (> 0)."""
@@ -207,6 +231,12 @@ class IcebergSpec(_Strict):
     exporter: Labels
     sectors: Labels
     factor: float = Field(gt=0, le=100)
+
+    def to_instrument(self):
+        """This trade cost as a :class:`detente.instruments.TradeCost`."""
+        from detente.instruments import TradeCost
+
+        return TradeCost(self.importer, self.exporter, self.sectors, self.factor)
 
 
 class NoticeSpec(_Strict):

@@ -262,14 +262,9 @@ def attrition_2025(
     from detente.equilibrium import Counterfactual
 
     def preset(name):
-        from detente.equilibrium import parse_tariff
         from detente.presets import get_preset
 
-        cf = Counterfactual.from_world(world)
-        for text in get_preset(name).tariffs:
-            imp, exp, sec, rate, op = parse_tariff(text)
-            cf = cf.tariff(imp, exp, sec, rate, op=op)
-        return cf.with_label(name)
+        return Counterfactual.from_world(world).apply(*get_preset(name).instruments()).with_label(name)
 
     if truce not in ("geneva-2025", "baseline"):
         raise DetenteError(f"truce must be 'geneva-2025' or 'baseline', got {truce!r}")

@@ -49,8 +49,14 @@ class TariffThreat:
     sectors: str | tuple[str, ...] = "goods"
     name: str = "tariff threat"
 
+    def instruments(self, imposer: str, target: str) -> tuple:
+        """The move as :mod:`detente.instruments` values."""
+        from detente.instruments import Tariff
+
+        return (Tariff(imposer, target, self.sectors, self.rate_pp, "add"),)
+
     def apply(self, cf, imposer: str, target: str):
-        return cf.tariff(imposer, target, self.sectors, self.rate_pp, op="add")
+        return cf.apply(*self.instruments(imposer, target))
 
     def describe(self) -> str:
         return f"+{self.rate_pp:g} pp tariffs on {self._sectors()}"
@@ -89,10 +95,16 @@ class TechControl:
                     f"{self.name}: coverage x refused share of {s} must be in [0, 1), got {c * self.refused:g}"
                 )
 
+    def instruments(self, imposer: str, target: str) -> tuple:
+        """The move as :mod:`detente.instruments` values: one licence on the covered sectors."""
+        from detente.instruments import ExportLicence
+
+        if self.refused == 0 or not self.coverage:
+            return ()
+        return (ExportLicence(imposer, target, self.refused, coverage=self.coverage),)
+
     def apply(self, cf, imposer: str, target: str):
-        for sector, share in self.coverage.items():
-            cf = cf.licence(imposer, target, sector, share * self.refused)
-        return cf
+        return cf.apply(*self.instruments(imposer, target))
 
     def describe(self) -> str:
         return (
@@ -134,15 +146,24 @@ class CriticalInputCutoff:
         if not 0 <= self.severity <= 1:
             raise DetenteError(f"{self.name}: severity must be in [0, 1], got {self.severity!r}")
 
+    def instruments(self, imposer: str, target: str) -> tuple:
+        """The move as :mod:`detente.instruments` values: a licence per critical input
+        (read by the users' nested CES block), and one on the parent sectors' coverage."""
+        from detente.instruments import ExportLicence
+
+        if self.severity == 0:
+            return ()
+        kind = "ban" if self.severity == 1 else "general"
+        out = [
+            ExportLicence(imposer, target, self.severity, product=p, licence=kind, horizon=self.horizon)
+            for p in self.products
+        ]
+        if self.coverage:
+            out.append(ExportLicence(imposer, target, self.severity, coverage=self.coverage, licence=kind))
+        return tuple(out)
+
     def apply(self, cf, imposer: str, target: str):
-        if self.severity > 0:
-            for product in self.products:
-                cf = cf.critical_input_cut(product, imposer, target, self.severity, horizon=self.horizon)
-        for sector, share in self.coverage.items():
-            r = min(share * self.severity, 1 - 1e-9)
-            if r > 0:
-                cf = cf.licence(imposer, target, sector, r)
-        return cf
+        return cf.apply(*self.instruments(imposer, target))
 
     def extra_losses(self, imposer: str, target: str) -> Mapping[str, float]:
         if self.loss_model is None:

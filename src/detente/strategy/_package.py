@@ -154,19 +154,23 @@ class PackageSpace:
 
     def counterfactual(self, reference, x):
         """``reference`` (a Counterfactual) with package ``x`` on top."""
+        return reference.apply(*self.instruments(x))
+
+    def instruments(self, x) -> tuple:
+        """Package ``x`` = (tariff of A, tariff of B, pass share of A's controls, of B's) as
+        :mod:`detente.instruments` values: tariffs added on the other's goods, and licences
+        refusing (1 - pass share) of each side's controlled exports."""
+        from detente.instruments import ExportLicence, Tariff
+
         a, b = self.players
         ta, tb, sa, sb = (float(v) for v in x)
-        cf = reference
-        if ta:
-            cf = cf.tariff(a, b, self.sectors, ta, op="add")
+        out: list = [Tariff(a, b, self.sectors, ta, "add")] if ta else []
         if tb:
-            cf = cf.tariff(b, a, self.sectors, tb, op="add")
+            out.append(Tariff(b, a, self.sectors, tb, "add"))
         for (imp, tgt), cov, s in (((a, b), self.controls[0], sa), ((b, a), self.controls[1], sb)):
-            for sector, c in cov.items():
-                r = c * (1.0 - s)
-                if r > 0:
-                    cf = cf.licence(imp, tgt, sector, r)
-        return cf
+            if cov and s < 1:
+                out.append(ExportLicence(imp, tgt, 1.0 - s, coverage=cov))
+        return tuple(out)
 
     def describe(self) -> str:
         a, b = self.players

@@ -18,31 +18,26 @@ def schedule_tariffs(world, name: str):
     """(N, N, J) tariffs (percent) of a named schedule: ``baseline`` (the world's) or a preset on top."""
     import numpy as np
 
-    from detente.equilibrium import Counterfactual, parse_tariff
+    from detente.equilibrium import Counterfactual
 
     if name == "baseline":
         return np.array(world.tariffs)
     from detente.presets import get_preset
 
-    cf = Counterfactual.from_world(world)
-    for text in get_preset(name).tariffs:
-        imp, exp, sec, rate, op = parse_tariff(text)
-        cf = cf.tariff(imp, exp, sec, rate, op=op)
+    cf = Counterfactual.from_world(world).apply(*get_preset(name).instruments())
     return np.array(cf.tariffs)
 
 
 def preset_equilibrium(world, name: str, players: tuple[str, str], closure: Closure | None = None):
     """The solved preset ``name`` when its tariff changes are between exactly ``players``, else None."""
-    from detente.equilibrium import Counterfactual, parse_tariff, solve
+    from detente.equilibrium import Counterfactual, solve
     from detente.presets import get_preset
 
     preset = get_preset(name)
-    specs = [parse_tariff(text) for text in preset.tariffs]
-    if {frozenset((imp, exp)) for imp, exp, *_ in specs} != {frozenset(players)}:
+    moves = preset.instruments()
+    if {frozenset((t.importer, t.exporter)) for t in moves} != {frozenset(players)}:
         return None
-    cf = Counterfactual.from_world(world, closure=closure)
-    for imp, exp, sec, rate, op in specs:
-        cf = cf.tariff(imp, exp, sec, rate, op=op)
+    cf = Counterfactual.from_world(world, closure=closure).apply(*moves)
     return solve(world, cf.with_label(preset.title))
 
 

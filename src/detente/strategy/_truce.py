@@ -67,9 +67,15 @@ class TariffLadder:
     sectors: str | tuple[str, ...] = "goods"
     name: str = "tariffs"
 
-    def apply(self, cf, imposer, target, level: int):
+    def instruments(self, imposer, target, level: int) -> tuple:
+        """Rung ``level`` of ``imposer``'s ladder as :mod:`detente.instruments` values."""
+        from detente.instruments import Tariff
+
         r = self.rates_pp[imposer][level]
-        return cf.tariff(imposer, target, self.sectors, r, op="add") if r else cf
+        return (Tariff(imposer, target, self.sectors, r, "add"),) if r else ()
+
+    def apply(self, cf, imposer, target, level: int):
+        return cf.apply(*self.instruments(imposer, target, level))
 
     def shortage(self, imposer, target, level: int) -> Mapping[str, float]:
         return {}
@@ -96,13 +102,17 @@ class ControlLadder:
     loss_model: CriticalInputLoss | None = None
     name: str = "export controls"
 
-    def apply(self, cf, imposer, target, level: int):
+    def instruments(self, imposer, target, level: int) -> tuple:
+        """Rung ``level`` of ``imposer``'s ladder as :mod:`detente.instruments` values."""
+        from detente.instruments import ExportLicence
+
         r = self.refused[imposer][level]
-        if r <= 0:
-            return cf
-        for sector, share in self.coverage[imposer].items():
-            cf = cf.licence(imposer, target, sector, min(share * r, 1 - 1e-9))
-        return cf
+        if r <= 0 or not self.coverage[imposer]:
+            return ()
+        return (ExportLicence(imposer, target, r, coverage=self.coverage[imposer]),)
+
+    def apply(self, cf, imposer, target, level: int):
+        return cf.apply(*self.instruments(imposer, target, level))
 
     def shortage(self, imposer, target, level: int) -> Mapping[str, float]:
         sev = self.severity.get(imposer)

@@ -21,15 +21,13 @@ LEVERAGE_UNITS = (
 
 
 def _reference(world, name: str, closure: Closure | None = None):
-    from detente.equilibrium import Counterfactual, parse_tariff
+    from detente.equilibrium import Counterfactual
 
     ref = Counterfactual.from_world(world, closure=closure)
     if name != "baseline":
         from detente.presets import get_preset
 
-        for spec in get_preset(name).tariffs:
-            imp, exp, sec, rate, op = parse_tariff(spec)
-            ref = ref.tariff(imp, exp, sec, rate, op=op)
+        ref = ref.apply(*get_preset(name).instruments())
     return ref
 
 

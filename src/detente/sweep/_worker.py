@@ -60,13 +60,11 @@ def _task_world(task: dict):
 
 
 def _counterfactual(world, task: dict):
-    from detente.equilibrium import Counterfactual, parse_tariff
+    from detente.equilibrium import Counterfactual
+    from detente.instruments import parse_all
 
     cf = Counterfactual.from_world(world, closure=task["closure"], label=task["key"])
-    for text in task["tariffs"]:
-        imp, exp, sec, rate, op = parse_tariff(text)
-        cf = cf.tariff(imp, exp, sec, rate, op)
-    return cf
+    return cf.apply(*parse_all(task["tariffs"], "tariff"))
 
 
 def _values(eq, headlines) -> dict[str, np.ndarray]:

@@ -440,6 +440,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # ---------------------------------------------------------------- what-if
     def run_whatif(req: m.WhatIfRequest):
         from detente.equilibrium import Counterfactual, solve
+        from detente.instruments import Tariff
         from detente.report.whatif import whatif_record
         from detente.world._theta import ElasticityChoice, with_elasticities
 
@@ -447,10 +448,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         cf = Counterfactual.from_world(
             w, deficits=None if req.closure == "balanced" else req.deficits, closure=req.closure
         )
-        if not (req.tariffs or req.export_controls or req.icebergs) and req.deficits == "baseline":
-            pass  # the baseline itself: a valid (zero) what-if
-        for t in req.tariffs:
-            cf = cf.tariff(t.importer, t.exporter, t.sectors, t.rate_pp, op=t.op)
+        # no change at all is the baseline itself: a valid (zero) what-if
+        cf = cf.apply(*(Tariff(t.importer, t.exporter, t.sectors, t.rate_pp, t.op) for t in req.tariffs))
         if req.export_controls or req.icebergs:
             cf = _apply_controls(cf, w, req)
         cf = cf.with_label(req.title)
