@@ -201,10 +201,17 @@ def test_bad_cuts_are_refused_with_the_field(world):
 
 def test_block_rows_follow_the_registry(world):
     blk = critical_block(world, [CriticalCut("ndfeb-magnets", "CHN", "USA", 1.0)])
-    J = world.n_sectors
-    users = {world.sectors[int(n) % J] for n in blk.node}
-    assert {int(n) // J for n in blk.node} == {world.country_index("USA")}
+    J, usa = world.n_sectors, world.country_index("USA")
+    users = {world.sectors[int(n) % J] for n in blk.node if int(n) // J == usa}
     assert "MOTOR" in users and "ELECTRICAL" in users
+    # the parts channel (docs/shortage.md, section 2): users abroad lose only the magnets
+    # inside the parts they buy from the US, so they are rationed far less than US users
+    us_rows = np.array([int(n) // J == usa for n in blk.node])
+    assert us_rows.any() and (~us_rows).any()
+    motor = np.array([world.sectors[int(n) % J] == "MOTOR" for n in blk.node])
+    assert blk.supply[motor & ~us_rows].min() > blk.supply[motor & us_rows].max()
+    # a cut to nobody rations nobody; a cut by China to China's own users is none
+    assert critical_block(world, [CriticalCut("ndfeb-magnets", "CHN", "CHN", 1.0)]) is None
     assert all(world.sectors[int(n) % J] not in world.services for n in blk.node)
     assert ((blk.supply > 0) & (blk.supply < 1)).all()
 

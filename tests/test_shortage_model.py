@@ -276,8 +276,10 @@ def test_china_only_cohorts_stop_under_a_total_china_cut(world):
     """Japanese users source 65% of magnets from China (registry): under a total ban on
     CHN -> JPN, the 13 of 20 cohorts of Japanese car makers that buy from China alone
     stop and the 7 buying Japanese magnets never do; the cohort-weighted mean of the
-    cohorts' sourcing is the registry's."""
-    m = build_model(world, load_registry(), ["ndfeb-magnets"])
+    cohorts' sourcing is the registry's. This is the national-sourcing rule
+    (``parts_channel="none"``); the parts channel's version is in test_shortage_parts.py."""
+    none = ShortageSettings(parts_channel="none")
+    m = build_model(world, load_registry(), ["ndfeb-magnets"], none)
     jpn, chn = world.country_index("JPN"), world.country_index("CHN")
     sq = m.sourcing_pnqi[0, jpn]  # (Q, I)
     np.testing.assert_allclose(sq.mean(axis=0), m.critical.sourcing_pni[0, jpn], atol=1e-12)
@@ -295,7 +297,9 @@ def test_china_only_cohorts_stop_under_a_total_china_cut(world):
     assert x.min() >= 1 - 0.65 * 0.8 - 1e-9  # only the China-only cohorts' dependent share
     # the old rule (one mixed sourcing per node): every cohort is exposed, and more of
     # them run dry within 30 weeks than the 13 China-only ones
-    mixed = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohort_sourcing="mixed"))
+    mixed = build_model(
+        world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohort_sourcing="mixed", parts_channel="none")
+    )
     res_m = simulate(world, r, start=START, weeks=30, model=mixed)
     assert (res_m.raw.first_stockout_duq[0, u] >= 0).sum() > china_only.sum()
 
@@ -304,17 +308,26 @@ def test_china_only_cohorts_stop_under_a_total_china_cut(world):
 def test_cohort_shipped_share_averages_to_the_node_reading(world, rule):
     """Licensing is linear in sourcing: the cohort-weighted licensed share is the node's
     (licensed_share on the registry's node-level sourcing), whatever the cohort rule;
-    one cohort is today's single representative firm."""
+    one cohort is today's single representative firm. National sourcing
+    (``parts_channel="none"``: one row per country); the parts channel's version, one row
+    per user node, is in test_shortage_parts.py."""
     from detente.shortage import licensed_share
     from detente.shortage._licensing import approval_schedule, week_starts
 
-    m = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohort_sourcing=rule))
+    m = build_model(
+        world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohort_sourcing=rule, parts_channel="none")
+    )
     ws = week_starts(START, 20)
     r = [Restriction("ndfeb-magnets", "CHN", ("all",), START, None, 0.25, 28, "per_shipment")]
     lic_q = m.licensed(r, ws)
     node = licensed_share(approval_schedule(r, world, m.products, ws), m.critical.sourcing_pni)
     np.testing.assert_allclose((lic_q * m.cohort_w).sum(axis=-1), node, atol=1e-12)
-    one = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(cohorts=1, cohort_sourcing=rule))
+    one = build_model(
+        world,
+        load_registry(),
+        ["ndfeb-magnets"],
+        ShortageSettings(cohorts=1, cohort_sourcing=rule, parts_channel="none"),
+    )
     np.testing.assert_allclose(one.licensed(r, ws)[..., 0], node, atol=1e-12)
 
 
@@ -385,14 +398,17 @@ def test_monte_carlo_reproducible_and_chunk_independent(world, model):
     assert float(a.cum_output_lost.sel(country="USA", sector="MOTOR").std()) > 0
 
 
+@pytest.mark.parametrize("parts", ["io", "none"])
 @pytest.mark.parametrize("rule", ["single", "mixed"])
-def test_sustained_supply_is_the_weekly_steady_state(world, rule):
+def test_sustained_supply_is_the_weekly_steady_state(world, rule, parts):
     """A sustained US ban with stocks gone: the weekly output of US motor vehicles is
     1 - c (1 - sustained_supply(...)) on the model's cohort sourcing (the number a static
-    Leontief block must use to agree with the weekly model)."""
+    Leontief block must use to agree with the weekly model); with the parts channel, on
+    the cohorts' route mixes and the refused share of each route."""
     from detente.shortage._licensing import sustained_supply
 
-    m = build_model(world, load_registry(), ["ndfeb-magnets"], ShortageSettings(propagate=False, cohort_sourcing=rule))
+    st = ShortageSettings(propagate=False, cohort_sourcing=rule, parts_channel=parts)
+    m = build_model(world, load_registry(), ["ndfeb-magnets"], st)
     start, weeks = dt.date(2025, 4, 7), 60
     r = [Restriction("ndfeb-magnets", "CHN", ("USA",), start, start + dt.timedelta(days=7 * weeks), 0.0, 0, "ban")]
     x = (
@@ -404,6 +420,14 @@ def test_sustained_supply_is_the_weekly_steady_state(world, rule):
     refused = np.zeros(world.n_countries)
     refused[chn] = 1.0
     c = m.critical
-    s = sustained_supply(m.sourcing_pnqi[0, usa], refused, float(c.max_subst_p[0]), float(c.surge_p[0]))
     u = int(np.flatnonzero(c.user_nodes == usa * world.n_sectors + world.sector_index("MOTOR"))[0])
+    if parts == "none":
+        s = sustained_supply(m.sourcing_pnqi[0, usa], refused, float(c.max_subst_p[0]), float(c.surge_p[0]))
+    else:  # route (d, i) is refused where i -> d is: here only CHN -> USA
+        refused_in = np.zeros((1, 1, world.n_countries, world.n_countries))
+        refused_in[0, 0, chn, usa] = 1.0
+        assert m.routes is not None and m.routes[0] is not None
+        sq = m.routes[0].mix_uqr[int(np.flatnonzero(m.routes[0].users == u)[0])]  # (Q, R)
+        s = sustained_supply(sq, m.on_routes(0, refused_in)[0], float(c.max_subst_p[0]), float(c.surge_p[0]))
+        assert s > sustained_supply(m.sourcing_pnqi[0, usa], refused, float(c.max_subst_p[0]), float(c.surge_p[0]))
     assert x == pytest.approx(1 - c.criticality_up[u, 0] * (1 - s), abs=1e-9)

@@ -58,6 +58,13 @@ def register(sub) -> argparse.ArgumentParser:
         help="downstream propagation along the registry's links (default) or every goods input "
         "above 1%% of cost (the old rule)",
     )
+    s.add_argument(
+        "--parts-channel",
+        choices=["io", "none"],
+        default="io",
+        help="magnets inside imported parts face the parts maker's licences (io, the default; "
+        "docs/shortage.md section 2) or every user buys at its own country's sourcing (none)",
+    )
     s.add_argument("--no-propagation", action="store_true", help="only direct users lose output")
     add_json_option(s, "a summary")
     add_out_option(s, "the weekly dataset (NetCDF)")
@@ -74,7 +81,9 @@ def _result(args):
 
     reg = load_registry(args.registry)
     kw = {k: v for k, v in (("cohorts", args.cohorts), ("cohort_spread", args.cohort_spread)) if v is not None}
-    settings = ShortageSettings(**kw, io_rule=args.io_rule, propagate=not args.no_propagation)
+    settings = ShortageSettings(
+        **kw, io_rule=args.io_rule, propagate=not args.no_propagation, parts_channel=args.parts_channel
+    )
     if args.scenario:
         return simulate_scenario(args.scenario, args.world, variant=args.variant, registry=reg, settings=settings)
     if not args.product:

@@ -415,8 +415,10 @@ def _cmd_leverage(args) -> int:
         )
         if not args.shortage:
             c.print(
-                "critical-input cut-offs in the static model: licences on the covered share of non-ferrous metals (export-tax equivalent, rent to the imposer); "
-                "add --shortage for stock-out losses from the weekly shortage model (docs/strategy.md)"
+                "critical-input cut-offs in the static model: the users' nested CES block at one year (rationed "
+                "users, rent to the imposer; docs/model.md 5b); add --shortage for stock-out losses from the "
+                "weekly shortage model (docs/strategy.md)",
+                markup=False,
             )
     _emit(
         args,

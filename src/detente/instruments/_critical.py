@@ -150,14 +150,19 @@ def critical_block(
     theta_parent = np.asarray(world.theta, dtype=float)[arr.parent_p]  # (P,) trade elasticity of the parent sector
     phi = np.array([replacement_share(arr.max_subst_p[p], arr.ramp_p[p], horizon) for p in range(P)])
     rows_node, rows_a, rows_z, rows_rent = [], [], [], []
+    assert arr.parts_origin_pud is not None  # map_registry always fills the parts channel
     for u, node in enumerate(arr.user_nodes):
         n = int(node) // J
         for p in range(P):
             c_up, a_up = arr.criticality_up[u, p], arr.intensity_up[u, p]
             if c_up <= 0 or a_up <= 0:
                 continue
-            sigma_i = arr.sourcing_pni[p, n]  # (i,) shares of n's use supplied by i
-            R = float((sigma_i * refused[p, :, n]).sum()) * (1.0 - phi[p])
+            # the parts channel (docs/shortage.md, section 2): u's content of p arrives in
+            # country d's parts (share G_ud) from supplier i (d's sourcing); each route
+            # (d, i) is licensed as i's exports to d (a route with d = i: never licensed)
+            routes = arr.parts_origin_pud[p, u][:, None] * arr.sourcing_pni[p]  # (d, i)
+            r_di = refused[p].T  # (d, i): refused share of i's sales to d
+            R = float((routes * r_di).sum()) * (1.0 - phi[p])
             if R <= 0:
                 continue
             z = 1.0 - c_up * R
@@ -167,15 +172,16 @@ def critical_block(
                     f"{world.sectors[int(node) % J]} no supply at all (criticality 1, no other "
                     "supplier): no finite static equilibrium; use a refused share below 1"
                 )
-            # the licence holders' approved sales, as a share of what the users still get
-            # (listed suppliers, the unlisted rest and replacements), and the licence's
-            # export-tax equivalent: the markup they earn on them (the rest of the scarcity
-            # premium is the buyers', who hold the allocation)
-            r_i = refused[p, :, n]
-            delivered = 1.0 - float((sigma_i * r_i).sum()) * (1.0 - phi[p])
-            holder = np.where(r_i > 0, sigma_i * (1.0 - r_i), 0.0) / max(delivered, 1e-300)
-            x_i = licence_equivalent(np.minimum(r_i, 1.0 - 1e-9), theta_parent[p])
-            markup = float((holder * x_i).sum() / holder.sum()) if holder.sum() > 0 else 0.0
+            # the licence holders' approved sales on licensed routes, as a share of what the
+            # users still get (listed suppliers, the unlisted rest and replacements), and
+            # each route's export-tax equivalent: the markup its holder earns (the rest of
+            # the scarcity premium is the buyers', who hold the allocation)
+            delivered = 1.0 - R
+            approved_di = np.where(r_di > 0, routes * (1.0 - r_di), 0.0)  # (d, i)
+            holder = approved_di.sum(axis=0) / max(delivered, 1e-300)  # (i,)
+            x_di = licence_equivalent(np.minimum(r_di, 1.0 - 1e-9), theta_parent[p])
+            total = float(approved_di.sum())
+            markup = float((approved_di * x_di).sum() / total) if total > 0 else 0.0
             markup = min(markup, HOLDER_MARKUP_CAP if holder_markup_cap is None else holder_markup_cap)
             rows_node.append(int(node))
             rows_a.append(float(a_up))

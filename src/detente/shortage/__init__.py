@@ -3,7 +3,8 @@
 Public names: :func:`load_registry`, :class:`Registry`, :class:`Product`,
 :class:`Restriction`, :func:`restrictions_from_scenario`, :class:`ShortageSettings`,
 :func:`build_model`, :func:`simulate`, :func:`simulate_scenario`,
-:class:`ShortageResult`, :func:`monte_carlo`, :func:`run_kernel`. The model's
+:class:`ShortageResult`, :func:`monte_carlo`, :func:`run_kernel`, :class:`Parts` and
+:func:`parts_origins` (the parts channel). The model's
 equations and the registry's sources are in docs/shortage.md.
 """
 
@@ -15,6 +16,7 @@ _EXPORTS = {
     "KernelInputs": "detente.shortage._kernel",
     "KernelOutput": "detente.shortage._kernel",
     "MonteCarloResult": "detente.shortage._montecarlo",
+    "Parts": "detente.shortage._registry",
     "Product": "detente.shortage._registry",
     "Registry": "detente.shortage._registry",
     "Restriction": "detente.shortage._licensing",
@@ -29,6 +31,7 @@ _EXPORTS = {
     "load_registry": "detente.shortage._registry",
     "map_registry": "detente.shortage._registry",
     "monte_carlo": "detente.shortage._montecarlo",
+    "parts_origins": "detente.shortage._registry",
     "restrictions_from_scenario": "detente.shortage._licensing",
     "run_kernel": "detente.shortage._kernel",
     "shipped_share": "detente.shortage._licensing",
@@ -49,7 +52,15 @@ if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at
         sustained_supply,
     )
     from detente.shortage._montecarlo import MonteCarloResult, monte_carlo  # noqa: F401
-    from detente.shortage._registry import Product, Registry, User, load_registry, map_registry  # noqa: F401
+    from detente.shortage._registry import (  # noqa: F401
+        Parts,
+        Product,
+        Registry,
+        User,
+        load_registry,
+        map_registry,
+        parts_origins,
+    )
     from detente.shortage._simulate import (  # noqa: F401
         ShortageModel,
         ShortageResult,
@@ -64,6 +75,7 @@ __all__ = [
     "KernelInputs",
     "KernelOutput",
     "MonteCarloResult",
+    "Parts",
     "Product",
     "Registry",
     "Restriction",
@@ -78,6 +90,7 @@ __all__ = [
     "load_registry",
     "map_registry",
     "monte_carlo",
+    "parts_origins",
     "restrictions_from_scenario",
     "run_kernel",
     "shipped_share",

@@ -12,6 +12,8 @@ Notation (docs/shortage.md has the equations). Axes, in this order:
 ``s``  slot of a node's essential intermediate inputs (padded; the loop uses the
        flat list ``e`` of (node, input) pairs)
 ``k``  input sector; ``n`` buying country; ``i`` selling country
+``r``  row of the shipped share: a user's country (one sourcing per country), or a
+       row of the user's own (the parts channel: its route mix)
 =====  =====================================================================
 
 Quantities are in *weeks of baseline use*: a user that produces at its baseline rate
@@ -54,8 +56,8 @@ TOL = 1e-12
 class KernelInputs(NamedTuple):
     """Plain arrays for :func:`run_kernel` (shapes in the module docstring's axes)."""
 
-    ship_tdpn: np.ndarray  # (T, D or 1, P, N[, Q]) share of orders shipped to country n (by cohort)
-    user_country: np.ndarray  # (U,) country n of each user node
+    ship_tdpn: np.ndarray  # (T, D or 1, P, R[, Q]) share of orders shipped to row r (by cohort)
+    user_country: np.ndarray  # (U,) row r of ship_tdpn of each user: its country, or its own row (parts channel)
     user_node: np.ndarray  # (U,) flat node m of each user node
     criticality_up: np.ndarray  # (U, P)
     cover_dup: np.ndarray  # (D or 1, U, P) target inventory, weeks
@@ -99,8 +101,8 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
     if ship.ndim == 4:  # one shipped share for every cohort of a country
         ship = ship[..., None]
     if ship.ndim != 5 or ship.shape[-1] not in (1, Q):
-        raise ValueError(f"ship_tdpn must be (T, D, P, N) or (T, D, P, N, {Q}), got {ship.shape}")
-    Qs = ship.shape[-1]
+        raise ValueError(f"ship_tdpn must be (T, D, P, R) or (T, D, P, R, {Q}), got {ship.shape}")
+    Qs, R = ship.shape[-1], ship.shape[3]  # rows: countries (then users' own rows, parts channel)
     K, N, _ = k.pi_kni.shape
     M, Sl = k.io_k.shape
     J = M // N
@@ -198,7 +200,7 @@ def run_kernel(k: KernelInputs, n_weeks: int, *, record: str = "full", dtype=np.
             Z = B - np.minimum(B, x_e)
         # 6. orders and shipments
         o = np.clip(out_q[..., None] + (pos_target - S - pipe_sum) / k.refill_p, 0.0, 1.0 + k.surge_p)
-        f = np.broadcast_to(ship[t], (D, P, N, Qs))[:, :, k.user_country].transpose(0, 2, 3, 1)  # (D, U, Qs, P)
+        f = np.broadcast_to(ship[t], (D, P, R, Qs))[:, :, k.user_country].transpose(0, 2, 3, 1)  # (D, U, Qs, P)
         shipped = f * o
         pipe[:, :, :, ar_p, t % L] = shipped
         pipe_sum += shipped

@@ -270,5 +270,29 @@ def shipped_share(
     return np.clip(lic + phi * refused, 0.0, 1.0)
 
 
+def route_sourcing(origin_pud: np.ndarray, sourcing_pni: np.ndarray) -> np.ndarray:
+    """(P, U, N*N) share of user u's use of p on each route (d, i), flat ``d * N + i``.
+
+    The parts channel (docs/shortage.md): ``origin_pud`` (P, U, N) is the share of u's
+    content of p bought as the product by makers in country d
+    (:func:`~detente.shortage._registry.parts_origins`); they buy it from supplier i with
+    d's registry sourcing ``sourcing_pni[p, d, i]``. A route is licensed by the approval
+    of exports of p from i to d (:func:`route_view`); the remainder of each d's sourcing
+    (suppliers outside the world's labels) is never restricted.
+    """
+    g = np.asarray(origin_pud, dtype=float)
+    sig = np.asarray(sourcing_pni, dtype=float)
+    P, U, N = g.shape
+    return (g[:, :, :, None] * sig[:, None, :, :]).reshape(P, U, N * N)
+
+
+def route_view(x_tpin: np.ndarray) -> np.ndarray:
+    """(T, P, N*N) an approval-like array (T, P, I, N) read on routes ``d * N + i``: the
+    value for exports of p from supplier i to the parts maker's country d."""
+    x = np.asarray(x_tpin, dtype=float)
+    T, P, N, _ = x.shape
+    return x.transpose(0, 1, 3, 2).reshape(T, P, N * N)
+
+
 def week_starts(start: dt.date, n_weeks: int) -> list[dt.date]:
     return [start + dt.timedelta(days=7 * t) for t in range(n_weeks)]

@@ -57,7 +57,7 @@ def _chunk(args: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarr
     model: ShortageModel = s["model"]
     inv, app = s["inv"][lo:hi], s["app"][lo:hi]
     lic = s["free"][None] + np.minimum(app[:, None, :, None, None] * s["restricted"][None], s["cap"][None])
-    ship = model.shipped(lic)  # (D, T, P, N, Q)
+    ship = model.shipped(lic)  # (D, T, P, R, Q)
     cover = model.critical.cover_up[None] * inv
     out = run_kernel(
         model.inputs(np.ascontiguousarray(ship.transpose(1, 0, 2, 3, 4)), cover),
@@ -88,10 +88,9 @@ def monte_carlo(
         raise DataError("n_draws, chunk and workers must be >= 1")
     ws = week_starts(start, weeks)
     a = approval_schedule(restrictions, model.world, model.products, ws)  # (T, P, I, N)
-    sig = model.sourcing_pnqi  # (P, N, Q, I): each cohort's supplier mix
-    restricted_cell = a < 1.0 - 1e-12
-    restricted = np.einsum("pnqi,tpin->tpnq", sig, np.where(restricted_cell, a, 0.0))
-    cap = np.einsum("pnqi,tpin->tpnq", sig, restricted_cell.astype(float))
+    restricted_cell = a < 1.0 - 1e-12  # each row's (country's or user's) cohort mix of suppliers or routes:
+    restricted = model.sourced(np.where(restricted_cell, a, 0.0))  # (T, P, R, Q)
+    cap = model.sourced(restricted_cell.astype(float))
     free = 1.0 - cap  # unrestricted cells (approval exactly 1) and suppliers outside sourcing
     U, P = model.critical.cover_up.shape
     inv, app = _draws(seed, n_draws, U, P, inventory_sd, approval_sd)

@@ -78,6 +78,23 @@ def scale_inventories(registry: "Registry", factor: float) -> "Registry":
 
 
 @dataclasses.dataclass(frozen=True)
+class Parts:
+    """The industries whose parts carry a product into their buyers (the parts channel).
+
+    ``industries`` are ICIO industries that are users of the product and sell parts to
+    other users (NdFeB magnets: C27 motors and generators, C29 parts such as EPS units).
+    A user's content of the product follows its purchases of these industries by origin
+    country, weighted by the makers' registry ``intensity`` (docs/shortage.md, 'The parts
+    channel'). A listed industry that is not a user of the product weighs nothing.
+    """
+
+    industries: tuple[str, ...]
+    source: str = ""
+    date: str = ""
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Product:
     """A critical input (see the registry file's header for the fields)."""
 
@@ -93,6 +110,7 @@ class Product:
     ramp_weeks: Sourced
     sourcing: Mapping[str, Mapping[str, Sourced]] = dataclasses.field(default_factory=dict)
     controlled_by: str = ""
+    parts: Parts | None = None
 
     def shares_for(self, country: str) -> dict[str, float]:
         """Supplier shares (ISO3 or region -> share) of users in ``country``."""
@@ -205,6 +223,7 @@ _PRODUCT_KEYS = {
     "surge",
     "substitution",
     "users",
+    "parts",
 }
 
 
@@ -252,7 +271,28 @@ def _product(pid: str, d: Mapping, where: str, strict: bool, base: Product | Non
         if not isinstance(v, list) or not v:
             raise DataError(f"{where}.users: expected a non-empty list")
         kw["users"] = tuple(_user(u, f"{where}.users[{k}]", strict) for k, u in enumerate(v))
-    return Product(**kw)
+    if "parts" in d:  # null removes the parts channel of a base product
+        kw["parts"] = None if d["parts"] is None else _parts(d["parts"], f"{where}.parts", strict)
+    kw.setdefault("parts", None)
+    prod = Product(**kw)
+    if strict and prod.parts is not None:
+        users = {u.industry for u in prod.users}
+        missing = [i for i in prod.parts.industries if i not in users]
+        if missing:
+            raise DataError(f"{where}.parts: {missing} are not users of the product (their intensity weighs the parts)")
+    return prod
+
+
+def _parts(d: Any, where: str, strict: bool) -> Parts:
+    if not isinstance(d, Mapping) or set(d) - {"industries", "source", "date", "note"} or "industries" not in d:
+        raise DataError(f"{where}: expected {{industries, source, date, note}} (industries: a list of ICIO industries)")
+    ind = d["industries"]
+    if isinstance(ind, str) or not isinstance(ind, Sequence) or not ind:
+        raise DataError(f"{where}.industries: expected a non-empty list of industries, got {ind!r}")
+    pt = Parts(tuple(str(i) for i in ind), str(d.get("source", "")), str(d.get("date", "")), str(d.get("note", "")))
+    if strict and (not pt.source or not pt.date):
+        raise DataError(f"{where}: the parts channel in the shipped registry needs a source and a date")
+    return pt
 
 
 def parse_registry(data: Mapping, where: str, *, strict: bool = False, base: Registry | None = None) -> Registry:
@@ -280,6 +320,9 @@ def parse_registry(data: Mapping, where: str, *, strict: bool = False, base: Reg
         for k, ln in enumerate(links):
             if ln.source not in sources:
                 raise DataError(f"{where}: links[{k}] cites unknown source {ln.source!r}")
+        for p in products.values():
+            if p.parts is not None and p.parts.source not in sources:
+                raise DataError(f"{where}: products.{p.id}.parts cites unknown source {p.parts.source!r}")
     return Registry(products, sources, str(data.get("version", base.version if base else "")), links)
 
 
@@ -392,6 +435,9 @@ class CriticalArrays:
     - ``criticality_up``, ``cover_up`` (weeks), ``intensity_up`` (U, P); criticality 0
       where u does not use p
     - ``transit_p``, ``refill_p``, ``surge_p``, ``max_subst_p``, ``ramp_p`` (P,)
+    - ``parts_origin_pud`` (P, U, N): share of user u's content of p whose product was
+      bought *as the product* by makers in country d (:func:`parts_origins`; the parts
+      channel). One at u's own country for a product without a ``parts`` entry.
     """
 
     products: tuple[str, ...]
@@ -406,6 +452,54 @@ class CriticalArrays:
     max_subst_p: np.ndarray
     ramp_p: np.ndarray
     parent_p: np.ndarray
+    parts_origin_pud: np.ndarray | None = None
+
+
+def parts_origins(io_nkj: np.ndarray, pi_nik: np.ndarray, mu_nk: np.ndarray, parts: Sequence[int]) -> np.ndarray:
+    """(N*J, N) share of each node's content of a product bought as the product in country d.
+
+    The parts channel (docs/shortage.md, 'The parts channel'). Node (n, j) buys parts of
+    the parts industries ``parts`` (sector positions kappa) from origin k; the product
+    content of that purchase is ``c = gamma_{n kappa j} pi_{n k kappa} mu_{k kappa}``
+    (``io_nkj`` the input shares gamma (N, K, J), ``pi_nik`` the trade shares (N, I, K),
+    ``mu_nk`` (N, K) the makers' intensity of the product). With ``w`` these contents
+    as shares of the node's total:
+
+    - the domestic share ``delta_nj = sum_kappa w_{nj, n kappa}`` is bought directly
+      (the node's and its domestic parts makers' own sourcing and approvals);
+    - the share ``w_{nj, k kappa}`` from abroad (k != n) inherits the origin node's own
+      split: ``G_nj = delta_nj e_n + sum_{k != n, kappa} w_{nj, k kappa} G_{k kappa}``,
+      a linear system over the parts nodes, solved exactly (the Leontief inverse of the
+      import shares; rows of G sum to one).
+
+    A node that buys none of the parts (or whose parts carry none of the product) buys
+    all of it directly: ``G = e_n``.
+    """
+    g = np.asarray(io_nkj, dtype=float)
+    pi = np.asarray(pi_nik, dtype=float)
+    mu = np.asarray(mu_nk, dtype=float)
+    N, K, J = g.shape
+    ks = np.asarray(list(parts), dtype=int)
+    eye = np.eye(N)
+    G = np.repeat(eye, J, axis=0)  # (N*J, N): node m = n*J + j buys directly
+    if ks.size == 0:
+        return G
+    # c[n, j, k, a]: content of node (n, j)'s purchases of parts sector ks[a] from k
+    c = g[:, ks, :].transpose(0, 2, 1)[:, :, None, :] * pi[:, :, ks][:, None, :, :] * mu[:, ks][None, None, :, :]
+    tot = c.sum(axis=(2, 3))  # (N, J)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(tot[:, :, None, None] > 0, c / np.where(tot > 0, tot, 1.0)[:, :, None, None], 0.0)
+    own = w[np.arange(N), :, np.arange(N), :].sum(axis=-1)  # (N, J) domestic share delta
+    delta = np.where(tot > 0, own, 1.0)
+    w[np.arange(N), :, np.arange(N), :] = 0.0  # imports only: W[(n, j), (k, a)]
+    W = w.reshape(N * J, N * ks.size)
+    B = delta.reshape(N * J)[:, None] * G  # (N*J, N): delta_nj e_n
+    pn = (np.arange(N)[:, None] * J + ks[None, :]).reshape(-1)  # parts nodes (k, a) in W's column order
+    try:
+        G_parts = np.linalg.solve(np.eye(pn.size) - W[pn], B[pn])
+    except np.linalg.LinAlgError:
+        raise DataError("parts channel: the import shares of the parts makers form a closed loop") from None
+    return B + W @ G_parts
 
 
 def map_registry(registry: Registry, world, products: Sequence[str] | None = None) -> CriticalArrays:
@@ -464,6 +558,11 @@ def map_registry(registry: Registry, world, products: Sequence[str] | None = Non
     cover = np.where(np.isfinite(cover), cover, 0.0)
     used = (crit > 0).any(axis=0).reshape(-1)  # (N*J,)
     user_nodes = np.flatnonzero(used)
+    origin = np.zeros((P, user_nodes.size, N))
+    for p, prod in enumerate(prods):
+        found = [] if prod.parts is None else [world_sector_of(i, world) for i in prod.parts.industries]
+        ks = sorted({k for k in found if k is not None})
+        origin[p] = parts_origins(world.io_shares, world.trade_shares, inten[p], ks)[user_nodes]
 
     def per_user(a):  # (P, N, J) -> (U, P)
         return np.ascontiguousarray(a.reshape(P, N * J)[:, user_nodes].T)
@@ -484,4 +583,5 @@ def map_registry(registry: Registry, world, products: Sequence[str] | None = Non
         vec("max_substitution"),
         vec("ramp_weeks"),
         parent,
+        origin,
     )

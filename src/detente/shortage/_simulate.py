@@ -25,6 +25,8 @@ from detente.shortage._licensing import (
     cohort_sourcing,
     licensed_share,
     restrictions_from_scenario,
+    route_sourcing,
+    route_view,
     shipped_share,
     week_starts,
 )
@@ -63,6 +65,14 @@ class ShortageSettings:
         refill gaps over ``io_refill_weeks``, and suppliers can ship up to ``1 + io_surge``.
     propagate
         False: no downstream propagation (only direct users lose output).
+    parts_channel
+        Where a user's critical input comes from (docs/shortage.md, 'The parts channel').
+        ``"io"`` (default): for a product with a registry ``parts`` entry, a user's
+        content follows its purchases of the parts industries by origin country (world
+        input-output data): the domestic share is bought with its country's sourcing and
+        approvals, the share inside imported parts from k inherits k's parts makers'
+        sourcing and k's approvals (recursively). ``"none"``: every user buys all of it
+        with its own country's sourcing and approvals (the rule before the parts channel).
     """
 
     cohorts: int = 20
@@ -76,6 +86,7 @@ class ShortageSettings:
     io_refill_weeks: float = 2.0
     io_surge: float = 0.1
     propagate: bool = True
+    parts_channel: str = "io"
 
     def __post_init__(self) -> None:
         if self.cohorts < 1:
@@ -91,6 +102,11 @@ class ShortageSettings:
             raise DataError(f"io_rule must be 'registry' or 'threshold', got {self.io_rule!r}")
         if self.io_refill_weeks <= 0:
             raise DataError(f"io_refill_weeks must be > 0, got {self.io_refill_weeks}")
+        if self.parts_channel not in PARTS_CHANNEL:
+            raise DataError(f"parts_channel must be one of {PARTS_CHANNEL}, got {self.parts_channel!r}")
+
+
+PARTS_CHANNEL = ("io", "none")
 
 
 def cohort_multipliers(n: int, spread: float) -> np.ndarray:
@@ -102,6 +118,25 @@ def cohort_multipliers(n: int, spread: float) -> np.ndarray:
     z = norm.ppf((np.arange(n) + 0.5) / n)
     m = np.exp(spread * z)
     return m / m.mean()
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PartsRoutes:
+    """One product's route mixes under the parts channel (docs/shortage.md).
+
+    ``users`` (U_p,) positions (in ``CriticalArrays.user_nodes``) of the product's users;
+    ``route_idx`` (R_p,) the routes any of them takes, flat ``d * N + i`` (bought in
+    country d from supplier i); ``mix_uqr`` (U_p, Q, R_p) each cohort's route mix
+    (single sourcing over routes; the cohort mean is ``G_ud sigma_pdi``).
+    """
+
+    users: np.ndarray
+    route_idx: np.ndarray
+    mix_uqr: np.ndarray
+
+    def pairs(self, n_countries: int) -> np.ndarray:
+        """(R_p, 2) country d and supplier i of each route."""
+        return np.stack(np.divmod(self.route_idx, n_countries), axis=1)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -119,10 +154,78 @@ class ShortageModel:
     output_year_m: np.ndarray
     va_share_m: np.ndarray
     sourcing_pnqi: np.ndarray  # (P, N, Q, I) supplier mix of each cohort (cohort_sourcing)
+    # parts_channel="io": one entry per product, its users' route mixes (None for a product
+    # without a registry ``parts`` entry: national sourcing); None for parts_channel="none"
+    routes: tuple[PartsRoutes | None, ...] | None = None
 
     @property
     def products(self) -> tuple[str, ...]:
         return self.critical.products
+
+    @property
+    def parts_users(self) -> np.ndarray:
+        """(K,) positions of the users with a row of their own: users of a product with a
+        parts channel (empty without the channel)."""
+        if self.routes is None:
+            return np.zeros(0, dtype=np.int64)
+        used = [rt.users for rt in self.routes if rt is not None]
+        return np.unique(np.concatenate(used)) if used else np.zeros(0, dtype=np.int64)
+
+    @property
+    def user_row(self) -> np.ndarray:
+        """(U,) row of the licensed and shipped shares for each user. Rows 0..N-1 are the
+        countries (one sourcing per country); with the parts channel, a user of a product
+        with a ``parts`` entry has its own row N + k (k its place in :attr:`parts_users`),
+        which holds its route reading for that product and its country's for the others."""
+        row = self.critical.user_nodes // self.world.n_sectors
+        if self.routes is None:
+            return row
+        own = self.parts_users
+        row = row.copy()
+        row[own] = self.world.n_countries + np.arange(own.size)
+        return row
+
+    def on_routes(self, p: int, x_tpin: np.ndarray) -> np.ndarray:
+        """(T, R_p) an array indexed like the approvals (T, P, I, N) read on product p's
+        routes (d, i): the value for exports of p from supplier i to country d."""
+        rt = None if self.routes is None else self.routes[p]
+        assert rt is not None, f"product {self.products[p]!r} has no parts channel in this model"
+        return route_view(x_tpin[:, p : p + 1])[:, 0, rt.route_idx]
+
+    def sourced(self, x_tpin: np.ndarray) -> np.ndarray:
+        """(T, P, R, Q) ``sum_i sigma_rqi x_tpi(row)``: an array indexed like the approvals
+        (T, P, I, N) weighted by each row's cohort supplier (or route) mix."""
+        nat = np.einsum("pnqi,tpin->tpnq", self.sourcing_pnqi, x_tpin)
+        if self.routes is None:
+            return nat
+        own = self.parts_users
+        country = self.critical.user_nodes[own] // self.world.n_sectors
+        out = np.concatenate([nat, nat[:, :, country]], axis=2)  # (T, P, N + K, Q)
+        N = self.world.n_countries
+        for p, rt in enumerate(self.routes):
+            if rt is not None:
+                rows = N + np.searchsorted(own, rt.users)
+                out[:, p, rows] = np.einsum("uqr,tr->tuq", rt.mix_uqr, self.on_routes(p, x_tpin))
+        return out
+
+    def country_shares(self, x_tprq: np.ndarray) -> np.ndarray:
+        """(T, P, N) cohort-weighted shares by row, read by country: the row itself for one
+        sourcing per country; with the parts channel, the mean over the country's users of
+        each product weighted by their baseline use (intensity x output), 1 where none."""
+        x = (x_tprq * self.cohort_w).sum(axis=-1)
+        if self.routes is None:
+            return x
+        x = x[:, :, self.user_row]  # (T, P, U)
+        c, w = self.critical, self.world
+        N = w.n_countries
+        use = c.intensity_up * self.output_year_m[c.user_nodes][:, None]  # (U, P)
+        use = np.where(c.criticality_up > 0, use, 0.0)
+        onehot = np.zeros((c.user_nodes.size, N))
+        onehot[np.arange(c.user_nodes.size), c.user_nodes // w.n_sectors] = 1.0
+        wt = use[:, :, None] * onehot[:, None, :]  # (U, P, N)
+        tot = wt.sum(axis=0)  # (P, N)
+        num = np.einsum("tpu,upn->tpn", x, wt)
+        return np.where(tot > 0, num / np.where(tot > 0, tot, 1.0), 1.0)
 
     @property
     def cohort_w(self) -> np.ndarray:
@@ -130,10 +233,9 @@ class ShortageModel:
 
     def inputs(self, ship_tdpn: np.ndarray, cover_dup: np.ndarray | None = None) -> KernelInputs:
         c, s = self.critical, self.settings
-        J = self.world.n_sectors
         return KernelInputs(
             ship_tdpn=ship_tdpn,
-            user_country=c.user_nodes // J,
+            user_country=self.user_row,
             user_node=c.user_nodes,
             criticality_up=c.criticality_up,
             cover_dup=c.cover_up[None] if cover_dup is None else cover_dup,
@@ -152,9 +254,12 @@ class ShortageModel:
         )
 
     def licensed(self, restrictions: Sequence[Restriction], weeks: Sequence[dt.date]) -> np.ndarray:
-        """(T, P, N, Q) licensed share of each cohort's orders (before substitution)."""
+        """(T, P, R, Q) licensed share of each cohort's orders (before substitution), by
+        row (:attr:`user_row`: country, or a user's own row with the parts channel)."""
         a = approval_schedule(restrictions, self.world, self.products, weeks)
-        return licensed_share(a, self.sourcing_pnqi)
+        if self.routes is None:
+            return licensed_share(a, self.sourcing_pnqi)
+        return 1.0 - self.sourced(1.0 - a)
 
     def shipped(self, licensed_tpnq: np.ndarray) -> np.ndarray:
         """(..., T, P, N, Q) shipped share: licensed plus substitution (by cohort)."""
@@ -184,6 +289,7 @@ def build_model(
         io_e[m, : ks.size] = settings.io_essentiality
     io_cover = np.full((N * J, n_slots), float(settings.io_inventory_weeks))
     Y = np.asarray(world.gross_output).reshape(-1)
+    routes = parts_routes(crit, settings) if settings.parts_channel == "io" else None
     return ShortageModel(
         world,
         crit,
@@ -196,7 +302,29 @@ def build_model(
         Y,
         np.asarray(world.va_share).reshape(-1),
         cohort_sourcing(crit.sourcing_pni, settings.cohorts, settings.cohort_sourcing),
+        routes,
     )
+
+
+def parts_routes(crit: CriticalArrays, settings: ShortageSettings) -> tuple[PartsRoutes | None, ...]:
+    """Each product's route mixes (the parts channel): None for a product whose users all
+    buy at home (no registry ``parts`` entry), else its users' cohort mixes over the
+    routes (d, i) they take (``route_sourcing`` of ``parts_origin_pud``, split by
+    ``cohort_sourcing``)."""
+    assert crit.parts_origin_pud is not None  # map_registry always fills it
+    out: list[PartsRoutes | None] = []
+    for p in range(len(crit.products)):
+        g = crit.parts_origin_pud[p]  # (U, N)
+        users = np.flatnonzero(crit.criticality_up[:, p] > 0)
+        own = g[users].max(axis=1) if users.size else np.ones(0)
+        if users.size == 0 or np.all(own >= 1.0 - 1e-15):
+            out.append(None)  # everyone buys at home: national sourcing
+            continue
+        rs = route_sourcing(g[None, users], crit.sourcing_pni[p : p + 1])[0]  # (U_p, N*N)
+        idx = np.flatnonzero((rs > 0).any(axis=0))
+        mix = cohort_sourcing(rs[None, :, idx], settings.cohorts, settings.cohort_sourcing)[0]
+        out.append(PartsRoutes(users, idx, mix))
+    return tuple(out)
 
 
 def essential_inputs(world, registry: Registry, settings: ShortageSettings) -> np.ndarray:
@@ -377,9 +505,11 @@ def simulate(
         prods = products or list(dict.fromkeys(r.product for r in restrictions)) or [registry.ids[0]]
         model = build_model(world, registry, prods, settings)
     ws = week_starts(start, weeks)
-    ship = model.shipped(model.licensed(restrictions, ws))  # (T, P, N, Q)
+    ship = model.shipped(
+        model.licensed(restrictions, ws)
+    )  # (T, P, R, Q): rows are countries (then users with own rows)
     out = run_kernel(model.inputs(ship[:, None]), weeks, record="full")
-    ds = _dataset(model, out, ws, (ship * model.cohort_w).sum(axis=-1), _provenance(model, restrictions, meta))
+    ds = _dataset(model, out, ws, model.country_shares(ship), _provenance(model, restrictions, meta))
     return ShortageResult(ds, out, tuple(restrictions))
 
 

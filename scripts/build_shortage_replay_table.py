@@ -1,0 +1,129 @@
+"""The 2025 replay tables of docs/shortage.md, section 5.
+
+Runs scenario ``rare-earth-magnets-2025`` on the default world with the default settings
+and prints, as Markdown:
+
+1. the motor-vehicle table (first stock-out, trough, last week with a loss, weeks of
+   national car output lost, output lost) for the US, Japan, Germany, the rest of the EU
+   and India, and value added lost over the period (% of GDP);
+2. the same with the other parts-channel rule (``parts_channel``: "io" and "none");
+3. the sensitivity table (first stop and weeks lost under each variant of the settings).
+
+Run: ``python scripts/build_shortage_replay_table.py`` (about 10 s). ``--no-sensitivity``
+prints only the first two tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+import numpy as np
+
+from detente.shortage import ShortageSettings, load_registry, simulate_scenario
+from detente.shortage._registry import scale_inventories
+from detente.world import load_world
+
+SCENARIO = "rare-earth-magnets-2025"
+SHOW = (("USA", "US"), ("JPN", "Japan"), ("DEU", "Germany"), ("EUR", "Rest of EU"), ("IND", "India"))
+SECTOR = "MOTOR"
+
+
+def _date(ds, week) -> str:
+    d = np.datetime64(ds.week_start.values[int(week)], "D").astype(object)
+    return f"{d.day} {d.strftime('%b')}"
+
+
+def _run(world, settings, registry=None):
+    return simulate_scenario(SCENARIO, world, settings=settings, registry=registry)
+
+
+def _stop_and_weeks(res) -> dict[str, tuple[str, float]]:
+    ds = res.dataset
+    table = res.first_stockouts([SECTOR]).set_index("country")
+    out = {}
+    for c, _ in SHOW:
+        wk = table.loc[c, "first_stockout_week"]
+        lost = float((1 - ds.output_ratio.sel(country=c, sector=SECTOR)).sum())
+        out[c] = ("never" if wk is None or np.isnan(wk) else _date(ds, wk), lost)
+    return out
+
+
+def main_table(res, title: str) -> list[str]:
+    ds = res.dataset
+    table = res.first_stockouts([SECTOR]).set_index("country")
+    lines = [
+        f"\n**{title}**\n",
+        "| user | first stock-out (first cohort to run dry) | trough | last week with a loss "
+        "| weeks of output lost | output lost |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c, name in SHOW:
+        x = ds.output_ratio.sel(country=c, sector=SECTOR).values
+        wk = table.loc[c, "first_stockout_week"]
+        first = "never" if wk is None or np.isnan(wk) else f"week {int(wk)} ({_date(ds, wk)})"
+        lossy = np.flatnonzero(x < 1 - 1e-9)
+        last = _date(ds, lossy[-1]) if lossy.size else "-"
+        trough = f"{100 * x.min():.1f}%, {_date(ds, int(np.argmin(x)))}" if lossy.size else "100%"
+        bn = float(ds.cum_output_lost.sel(country=c, sector=SECTOR)) / 1000.0
+        pct = float(ds.cum_output_lost_pct.sel(country=c, sector=SECTOR))
+        lines.append(
+            f"| {name} motor vehicles | {first} | {trough} | {last} | {float((1 - x).sum()):.2f} "
+            f"| US${bn:.1f}bn, {pct:.1f}% |"
+        )
+    va = ds.va_lost_pct_gdp.to_series()
+    lines.append(
+        "\nValue added lost over the period, % of GDP: "
+        + ", ".join(f"{name} {float(va[c]):.3f}" for c, name in SHOW)
+        + "."
+    )
+    return lines
+
+
+def sensitivity(world, base: ShortageSettings) -> list[str]:
+    other = "none" if base.parts_channel == "io" else "io"
+    rows: list[tuple[str, ShortageSettings, float]] = [
+        (f'default (`parts_channel="{base.parts_channel}"`, single sourcing, spread 0.25)', base, 1.0),
+        (f'`parts_channel="{other}"`', dataclasses.replace(base, parts_channel=other), 1.0),
+        ('`cohort_sourcing="single-low"`', dataclasses.replace(base, cohort_sourcing="single-low"), 1.0),
+        ('`cohort_sourcing="single-high"`', dataclasses.replace(base, cohort_sourcing="single-high"), 1.0),
+        ('`cohort_sourcing="mixed"`', dataclasses.replace(base, cohort_sourcing="mixed"), 1.0),
+        ("cohort spread 0.15", dataclasses.replace(base, cohort_spread=0.15), 1.0),
+        ("cohort spread 0.40", dataclasses.replace(base, cohort_spread=0.40), 1.0),
+        ("cover x 0.75", base, 0.75),
+        ("cover x 1.25", base, 1.25),
+        ("5 cohorts", dataclasses.replace(base, cohorts=5), 1.0),
+        ("50 cohorts", dataclasses.replace(base, cohorts=50), 1.0),
+        ('`io_rule="threshold"`', dataclasses.replace(base, io_rule="threshold"), 1.0),
+    ]
+    lines = [
+        "\n**Sensitivity** (first stop, and weeks of national car output lost)\n",
+        "| setting | " + " | ".join(name for _, name in SHOW) + " |",
+        "|---" * (len(SHOW) + 1) + "|",
+    ]
+    reg = load_registry()
+    for label, st, cover in rows:
+        r = reg if cover == 1.0 else scale_inventories(reg, cover)
+        got = _stop_and_weeks(_run(world, st, r))
+        lines.append(f"| {label} | " + " | ".join(f"{got[c][0]}, {got[c][1]:.2f}" for c, _ in SHOW) + " |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-sensitivity", action="store_true")
+    args = ap.parse_args(argv)
+    world = load_world("default")
+    base = ShortageSettings()
+    lines = main_table(_run(world, base), f'default settings (`parts_channel="{base.parts_channel}"`)')
+    other = dataclasses.replace(base, parts_channel="none" if base.parts_channel == "io" else "io")
+    lines += main_table(_run(world, other), f'`parts_channel="{other.parts_channel}"`')
+    if not args.no_sensitivity:
+        lines += sensitivity(world, base)
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
