@@ -32,6 +32,7 @@ from typing import cast
 
 import numpy as np
 
+from detente._files import atomic_path, write_text
 from detente.errors import DataError
 from detente.world._world import World, WorldMeta
 
@@ -409,7 +410,7 @@ def write_csv_world(world: World, directory: str | os.PathLike) -> Path:
     r = repr
 
     def write(name: str, header: str, rows) -> None:
-        with open(d / name, "w", encoding="utf-8", newline="") as fh:
+        with atomic_path(d / name, suffix=".csv.part") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             out = csv.writer(fh, lineterminator="\n")
             out.writerow(header.split(","))
             out.writerows(rows)
@@ -435,5 +436,5 @@ def write_csv_world(world: World, directory: str | os.PathLike) -> Path:
         ((c[n], s[j], r(float(VA[n, j]))) for n in range(len(c)) for j in range(len(s))),
     )
     write("theta.csv", "sector,theta", ((s[j], r(float(world.theta[j]))) for j in range(len(s))))
-    (d / "meta.json").write_text(json.dumps(world.meta.to_dict(), indent=1) + "\n")
+    write_text(d / "meta.json", json.dumps(world.meta.to_dict(), indent=1) + "\n")
     return d
