@@ -18,6 +18,7 @@ from typing import Any
 
 from detente._defaults import DEFAULT_PAIR
 from detente._files import check_output_path, write_json
+from detente._lists import split_list
 from detente.errors import DetenteError
 
 __all__ = [
@@ -103,46 +104,6 @@ class Progress:
 
 
 # ------------------------------------------------------------------------------ lists
-_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
-
-
-def split_list(
-    text: str,
-    option: str,
-    *,
-    n: int | None = None,
-    at_least: int = 1,
-    distinct: bool = True,
-    example: str = "USA,CHN",
-    what: str = "labels",
-) -> list[str]:
-    """The items of a comma-separated option value, stripped; the one parser of "A,B".
-
-    Raises :class:`~detente.errors.DetenteError` naming ``option`` and the value when the
-    list is empty, has the wrong number of items (exactly ``n``, else at least
-    ``at_least``) or, with ``distinct``, repeats an item.
-    """
-    items = [x.strip() for x in str(text).split(",") if x.strip()]
-    one = what[:-3] + "y" if what.endswith("ies") else what.removesuffix("s")
-    different = "different " if distinct else ""
-    if not items:
-        raise DetenteError(f"{option} {text!r} names no {one}: give {what} separated by commas, e.g. {example}")
-    if n is not None and len(items) != n:
-        count = _WORDS.get(n, str(n))
-        raise DetenteError(f"{option} must be {count} {different}{what} {example!r}, got {text!r}")
-    if len(items) < at_least:
-        count = _WORDS.get(at_least, str(at_least))
-        raise DetenteError(f"{option} must be {count} or more {different}{what} {example!r}, got {text!r}")
-    if distinct:
-        seen: set[str] = set()
-        dups = [x for x in items if x in seen or seen.add(x)]  # type: ignore[func-returns-value]
-        if dups:
-            raise DetenteError(
-                f"{option}: {', '.join(dict.fromkeys(dups))} given more than once in {text!r}; name each once"
-            )
-    return items
-
-
 def parse_numbers(text: str, option: str, *, n: int | None = None, example: str = "145,125") -> tuple[float, ...]:
     """The numbers of a comma-separated option value (exactly ``n`` when given)."""
     items = split_list(text, option, n=n, distinct=False, example=example, what="numbers")

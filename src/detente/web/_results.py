@@ -15,6 +15,7 @@ import numpy as np
 from fastapi.responses import JSONResponse, Response
 
 from detente._defaults import DEFAULT_PAIR
+from detente._lists import split_list
 from detente.errors import DetenteError, ScenarioError, UnknownLabelError
 from detente.report.whatif import main_countries
 from detente.web import _models as m
@@ -114,9 +115,7 @@ def _check_world_name(sc) -> None:
 def _pair_arg(text: str | None, countries) -> tuple[str, str]:
     if not text:
         return DEFAULT_PAIR if set(DEFAULT_PAIR) <= set(countries) else (countries[0], countries[1])
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2 or not all(parts):
-        raise DetenteError(f"pair must be two countries 'A,B', got {text!r}")
+    parts = split_list(text, "pair", n=2, what="countries")
     for p in parts:
         if p not in countries:
             raise UnknownLabelError(f"unknown country {p!r} in pair; known: {', '.join(countries)}")
@@ -327,7 +326,7 @@ def _result_response(ds, events, fmt, table, pair_text, countries_text, stem, ex
                     "countries": json.loads(df.to_json(orient="records")),
                 }
             )
-        cs = [c.strip() for c in countries_text.split(",") if c.strip()] if countries_text else main_countries(labels)
+        cs = split_list(countries_text, "countries", what="countries") if countries_text else main_countries(labels)
         for c in cs:
             if c not in labels:
                 raise UnknownLabelError(f"unknown country {c!r}; known: {', '.join(labels)}")
