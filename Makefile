@@ -16,11 +16,15 @@ $(CORE): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e .
 	@touch $(CORE)
 
-# the tests need every extra (report, web, strategy, distributed) and the test tools
-# (not the axelrod extra: axelrod imports torch, a multi-GB download with its CUDA
-# libraries; its one tournament test runs where axelrod is installed)
+# the tests need every extra (report, web, strategy, distributed) and the test tools;
+# axelrod imports torch (a multi-GB download with its CUDA libraries from PyPI), so it is
+# installed only where a CPU torch wheel is at hand; its tournament test skips, saying so,
+# elsewhere
 $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e ".[test]"
+	@$(PY) -m pip install --quiet "torch==2.13.0+cpu" "axelrod==4.14.0" >/dev/null 2>&1 \
+	  && echo "axelrod 4.14 with CPU torch installed: the tournament test runs" \
+	  || echo "note: no CPU torch wheel here, axelrod not installed: its tournament test will skip"
 	@touch $(STAMP) $(CORE)
 
 install: $(STAMP)
