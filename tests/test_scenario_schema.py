@@ -7,59 +7,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from _labels import COMPACT_COUNTRIES as COUNTRIES
+from _labels import COMPACT_SECTORS as SECTORS
+from _labels import COMPACT_SERVICES as SERVICES
 
 from detente.errors import DetenteError
 from detente.policy import ScenarioError, check_labels, load_scenario, scenario_json_schema
 from detente.policy._commands import print_schema, validate_file
 from detente.world import WorldMeta, random_world
-
-COUNTRIES = (
-    "USA",
-    "CHN",
-    "MEX",
-    "CAN",
-    "JPN",
-    "KOR",
-    "TWN",
-    "VNM",
-    "DEU",
-    "IND",
-    "GBR",
-    "FRA",
-    "ITA",
-    "BRA",
-    "AUS",
-    "RUS",
-    "EUR",
-    "ASE",
-    "LAM",
-    "ROW",
-)
-SECTORS = (
-    "AGR",
-    "MIN_ENERGY",
-    "MIN_ORES",
-    "FOOD",
-    "TEXTILES",
-    "PETROLEUM",
-    "CHEMICALS",
-    "PHARMA",
-    "PLASTICS_MINERALS",
-    "STEEL",
-    "NONFERROUS",
-    "METAL_PRODUCTS",
-    "ELECTRONICS",
-    "ELECTRICAL",
-    "MACHINERY",
-    "MOTOR",
-    "OTHER_TRANSPORT",
-    "OTHER_MANUF",
-    "UTIL_CONSTR",
-    "TRADE_TRANSPORT",
-    "BUSINESS",
-    "PUBLIC_OTHER",
-)
-SERVICES = ("UTIL_CONSTR", "TRADE_TRANSPORT", "BUSINESS", "PUBLIC_OTHER")
 
 
 def labelled_world(seed: int = 1):

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _labels import COMPACT_COUNTRIES as COUNTRIES
+from _labels import COMPACT_SECTORS as SECTORS
+from _labels import COMPACT_SERVICES as SERVICES
 
 from detente.policy import (
     ScenarioError,
@@ -25,53 +28,6 @@ from detente.world import WorldMeta, random_world
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 HEADLINE = SHARED_DATA / "us_china" / "headline_rates_2025_2026.csv"
-COUNTRIES = (
-    "USA",
-    "CHN",
-    "MEX",
-    "CAN",
-    "JPN",
-    "KOR",
-    "TWN",
-    "VNM",
-    "DEU",
-    "IND",
-    "GBR",
-    "FRA",
-    "ITA",
-    "BRA",
-    "AUS",
-    "RUS",
-    "EUR",
-    "ASE",
-    "LAM",
-    "ROW",
-)
-SECTORS = (
-    "AGR",
-    "MIN_ENERGY",
-    "MIN_ORES",
-    "FOOD",
-    "TEXTILES",
-    "PETROLEUM",
-    "CHEMICALS",
-    "PHARMA",
-    "PLASTICS_MINERALS",
-    "STEEL",
-    "NONFERROUS",
-    "METAL_PRODUCTS",
-    "ELECTRONICS",
-    "ELECTRICAL",
-    "MACHINERY",
-    "MOTOR",
-    "OTHER_TRANSPORT",
-    "OTHER_MANUF",
-    "UTIL_CONSTR",
-    "TRADE_TRANSPORT",
-    "BUSINESS",
-    "PUBLIC_OTHER",
-)
-SERVICES = SECTORS[-4:]
 
 
 @pytest.fixture(scope="module")
