@@ -97,66 +97,26 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """Replay a scenario, print it, write it (``--out``) and save it; with ``--bands``, its bands too."""
+    """Replay a scenario, print it, write it (``--out``) and save it; with ``--bands N``, also
+    its bands from N elasticity draws (printed, and written with ``--bands-out``)."""
+    from detente.policy._commands import print_replay, replay_file
+
+    world = args.world
     if args.bands:
-        return _replay_with_bands(args)
-    from detente.policy._commands import print_replay, replay_file
+        from detente.policy._bands import MAX_DRAWS
+        from detente.policy._schema import load_scenario
+        from detente.world import load_world
 
-    if args.out:
-        check_output_path(args.out, "--out")
-    rp = replay_file(
-        args.file,
-        variant=args.variant,
-        world=args.world,
-        progress=not args.quiet,
-        elasticities=args.elasticities,
-        horizon=args.horizon,
-        adjustment=args.adjustment,
-        closure=args.closure,
-    )
-    print_replay(console(), rp, pair=pair_of(args.pair, rp.world))
-    if any(
-        e.kind == "export_control" and e.export_control is not None and e.export_control.product
-        for e in rp.scenario.events
-    ):
-        from detente.cli.shortage import print_shortage, summary
-        from detente.shortage import simulate_scenario
-
-        res = simulate_scenario(rp.scenario, rp.world)
-        console().print(
-            "Critical-input shortages, week by week (the static equilibrium above cannot show stock-outs)",
-            style="bold",
-            markup=False,
-        )
-        print_shortage(summary(res, list(rp.world.sectors)), res)
-    if args.out:  # first: the computed replay is kept whatever happens to the store
-        console().print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
-    if not args.no_save:
-        from detente.store import RunStore, record_from_replay
-
-        run_id = RunStore().save(record_from_replay(rp))
-        console().print(
-            f"saved as run {run_id} (`detente report {run_id}`, `detente runs show {run_id}`)", markup=False
-        )
-    return 0
-
-
-def _replay_with_bands(args: argparse.Namespace) -> int:
-    """``detente replay --bands N``: the replay, then its bands from N elasticity draws."""
-    from detente.policy._bands import MAX_DRAWS, replay_bands
-    from detente.policy._commands import print_replay, replay_file
-    from detente.policy._schema import load_scenario
-    from detente.world import load_world
-
-    if not 2 <= args.bands <= MAX_DRAWS:
-        raise DetenteError(f"--bands {args.bands}: give a number of draws between 2 and {MAX_DRAWS}")
-    if not 0 < args.level < 1:
-        raise DetenteError(f"--level {args.level}: give a coverage between 0 and 1, e.g. 0.9 for 5-95%")
-    for opt in ("out", "bands_out"):
-        if getattr(args, opt):
+        if not 2 <= args.bands <= MAX_DRAWS:
+            raise DetenteError(f"--bands {args.bands}: give a number of draws between 2 and {MAX_DRAWS}")
+        if not 0 < args.level < 1:
+            raise DetenteError(f"--level {args.level}: give a coverage between 0 and 1, e.g. 0.9 for 5-95%")
+    for opt in ("out", "bands_out") if args.bands else ("out",):
+        if getattr(args, opt, None):
             check_output_path(getattr(args, opt), "--" + opt.replace("_", "-"))
-    sc = load_scenario(args.file)
-    world = load_world(args.world or sc.world)
+    if args.bands:
+        sc = load_scenario(args.file)
+        world = load_world(args.world or sc.world)
     rp = replay_file(
         args.file,
         variant=args.variant,
@@ -170,19 +130,40 @@ def _replay_with_bands(args: argparse.Namespace) -> int:
     pair = pair_of(args.pair, rp.world)
     con = console()
     print_replay(con, rp, pair=pair)
-    bands = _bands_with_progress(replay_bands, sc, world, rp, args)
-    print_replay_bands(con, bands, [c for c in pair if c in rp.world.countries])
-    if args.out:
+    bands = None
+    if args.bands:
+        from detente.policy._bands import replay_bands
+
+        bands = _bands_with_progress(replay_bands, sc, world, rp, args)
+        print_replay_bands(con, bands, [c for c in pair if c in rp.world.countries])
+    elif any(
+        e.kind == "export_control" and e.export_control is not None and e.export_control.product
+        for e in rp.scenario.events
+    ):
+        from detente.cli.shortage import print_shortage, summary
+        from detente.shortage import simulate_scenario
+
+        res = simulate_scenario(rp.scenario, rp.world)
+        con.print(
+            "Critical-input shortages, week by week (the static equilibrium above cannot show stock-outs)",
+            style="bold",
+            markup=False,
+        )
+        print_shortage(summary(res, list(rp.world.sectors)), res)
+    if args.out:  # first: the computed replay is kept whatever happens to the store
         con.print(f"time series written to {write_netcdf(rp.dataset, args.out)}", markup=False)
-    if args.bands_out:
+    if bands is not None and args.bands_out:
         con.print(f"bands written to {write_bands(bands, args.bands_out)}", markup=False)
     if not args.no_save:
         from detente.store import RunStore, record_from_replay
 
         run_id = RunStore().save(record_from_replay(rp))
-        con.print(
-            f"saved as run {run_id} (`detente report {run_id} --bands {args.bands}` draws the bands)", markup=False
+        hint = (
+            f"`detente report {run_id} --bands {args.bands}` draws the bands"
+            if bands is not None
+            else f"`detente report {run_id}`, `detente runs show {run_id}`"
         )
+        con.print(f"saved as run {run_id} ({hint})", markup=False)
     return 0
 
 
