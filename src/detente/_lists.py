@@ -44,3 +44,8 @@ def split_list(
                 f"{option}: {', '.join(dict.fromkeys(dups))} given more than once in {text!r}; name each once"
             )
     return items
+
+
+def selector_text(sel) -> str:
+    """A label selector (a string, or a sequence of labels) as its comma text."""
+    return sel if isinstance(sel, str) else ",".join(sel)

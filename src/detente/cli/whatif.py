@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from detente._files import check_output_path, write_json
+from detente._files import check_output_path
 from detente.cli._options import (
     Progress,
     add_closure_option,
@@ -20,6 +18,7 @@ from detente.cli._options import (
     console,
     csv_options,
     default_pair,
+    emit,
     main_countries,
     parse_countries,
     parse_pair,
@@ -148,9 +147,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         record["sensitivity"] = sensitivity_record(sens)
     if args.bands:
         record["bands"] = whatif_bands(world, cf, countries, args)
-    if args.json:
-        sys.stdout.write(json.dumps(record, indent=2) + "\n")
-    else:
+    if not args.json:
         print_whatif(console(), eq, record)
         if args.bands:
             from detente.report.terminal import print_bands
@@ -160,16 +157,13 @@ def cmd_whatif(args: argparse.Namespace) -> int:
             from detente.report.terminal import print_sensitivity
 
             print_sensitivity(console(), sens)
-    if args.out:
-        out = write_json(args.out, record)
-        if not args.json:
-            console().print(f"results written to {out}", markup=False)
-    if not args.no_save:
+
+    def save() -> str:
         from detente.store import RunStore, record_from_equilibrium
 
-        run_id = RunStore().save(record_from_equilibrium(eq, title))
-        if not args.json:
-            console().print(f"saved as run {run_id} (detente runs show {run_id})", style="dim", markup=False)
+        return RunStore().save(record_from_equilibrium(eq, title))
+
+    emit(args, record, save=save)
     return 0
 
 

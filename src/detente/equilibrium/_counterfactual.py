@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from detente._lists import selector_text as _text
 from detente.equilibrium._closure import CLOSURES, Closure, check_closure
 from detente.errors import ShockError
 from detente.world import World
@@ -67,11 +68,6 @@ def _select(
     if not idx:
         raise ShockError(f"empty {what} selection {sel!r}")
     return sorted(set(idx))
-
-
-def _text(sel: Selector) -> str:
-    """A selector as written in a change's description."""
-    return sel if isinstance(sel, str) else ",".join(sel)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -30,14 +30,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
+from detente._lists import selector_text as _text
 from detente.errors import ShockError
 
 Selector = str | Sequence[str]
 Op = Literal["add", "set"]
-
-
-def _text(sel: Selector) -> str:
-    return sel if isinstance(sel, str) else ",".join(sel)
 
 
 class Instrument(Protocol):

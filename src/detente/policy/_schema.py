@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from detente._lists import selector_text
 from detente.errors import DetenteError, ScenarioError  # noqa: F401  (re-exported)
 
 EVENT_KINDS = ("tariff", "exemption", "export_control", "export_tax", "iceberg", "notice")
@@ -156,10 +157,6 @@ class ExemptionSpec(_Strict):
     share: float = Field(ge=0, le=1, description="exempt share of the sector's trade")
 
 
-def _sel_text(sel) -> str:
-    return sel if isinstance(sel, str) else ",".join(sel)
-
-
 class ExportControlSpec(_Strict):
     """A licence regime on exports (:class:`detente.instruments.ExportLicence`).
 
@@ -200,7 +197,7 @@ class ExportControlSpec(_Strict):
 
         refused = 1.0 if self.licence == "ban" else 1.0 - self.approval_share
         reach: dict = (
-            {"product": self.product} if self.product else {"coverage": {_sel_text(self.sectors): self.coverage}}
+            {"product": self.product} if self.product else {"coverage": {selector_text(self.sectors): self.coverage}}
         )
         return ExportLicence(
             self.exporter, self.importers, refused, licence=self.licence, review_days=self.review_days, **reach
