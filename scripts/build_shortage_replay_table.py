@@ -35,8 +35,23 @@ def _date(ds, week) -> str:
     return f"{d.day} {d.strftime('%b')}"
 
 
-def _run(world, settings, registry=None):
-    return simulate_scenario(SCENARIO, world, settings=settings, registry=registry)
+def _run(world, settings, registry=None, scenario=SCENARIO, variant=None):
+    return simulate_scenario(scenario, world, settings=settings, registry=registry, variant=variant)
+
+
+def _detroit_three_half():
+    """The scenario with the Detroit Three's licences approving half of what their
+    suppliers asked for (the quantities were not reported)."""
+    from detente.policy import load_scenario
+
+    sc = load_scenario(SCENARIO)
+    events = [
+        e.model_copy(update={"export_control": e.export_control.model_copy(update={"approval_share": 0.5})})
+        if e.id == "mag-us-detroit-three"
+        else e
+        for e in sc.events
+    ]
+    return sc.model_copy(update={"events": events})
 
 
 def _stop_and_weeks(res) -> dict[str, tuple[str, float]]:
@@ -82,8 +97,36 @@ def main_table(res, title: str) -> list[str]:
 
 
 def sensitivity(world, base: ShortageSettings) -> list[str]:
+    rows: list[tuple[str, ShortageSettings, float, object, str | None]] = [
+        (label, st, cover, SCENARIO, None) for label, st, cover in _settings_rows(base)
+    ]
+    rows.insert(
+        2,
+        (
+            "without the Detroit Three's licences (variant `no-detroit-three-licences`)",
+            base,
+            1.0,
+            SCENARIO,
+            "no-detroit-three-licences",
+        ),
+    )
+    rows.insert(3, ("the Detroit Three's licences approve half", base, 1.0, _detroit_three_half(), None))
+    lines = [
+        "\n**Sensitivity** (first stop, and weeks of national car output lost)\n",
+        "| setting | " + " | ".join(name for _, name in SHOW) + " |",
+        "|---" * (len(SHOW) + 1) + "|",
+    ]
+    reg = load_registry()
+    for label, st, cover, scenario, variant in rows:
+        r = reg if cover == 1.0 else scale_inventories(reg, cover)
+        got = _stop_and_weeks(_run(world, st, r, scenario, variant))
+        lines.append(f"| {label} | " + " | ".join(f"{got[c][0]}, {got[c][1]:.2f}" for c, _ in SHOW) + " |")
+    return lines
+
+
+def _settings_rows(base: ShortageSettings) -> list[tuple[str, ShortageSettings, float]]:
     other = "none" if base.parts_channel == "io" else "io"
-    rows: list[tuple[str, ShortageSettings, float]] = [
+    return [
         (f'default (`parts_channel="{base.parts_channel}"`, single sourcing, spread 0.25)', base, 1.0),
         (f'`parts_channel="{other}"`', dataclasses.replace(base, parts_channel=other), 1.0),
         ('`cohort_sourcing="single-low"`', dataclasses.replace(base, cohort_sourcing="single-low"), 1.0),
@@ -97,17 +140,6 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
         ("50 cohorts", dataclasses.replace(base, cohorts=50), 1.0),
         ('`io_rule="threshold"`', dataclasses.replace(base, io_rule="threshold"), 1.0),
     ]
-    lines = [
-        "\n**Sensitivity** (first stop, and weeks of national car output lost)\n",
-        "| setting | " + " | ".join(name for _, name in SHOW) + " |",
-        "|---" * (len(SHOW) + 1) + "|",
-    ]
-    reg = load_registry()
-    for label, st, cover in rows:
-        r = reg if cover == 1.0 else scale_inventories(reg, cover)
-        got = _stop_and_weeks(_run(world, st, r))
-        lines.append(f"| {label} | " + " | ".join(f"{got[c][0]}, {got[c][1]:.2f}" for c, _ in SHOW) + " |")
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -258,7 +258,26 @@ def test_2025_losses_are_lines_not_industries(replay_2025):
     assert table.loc["IND", "first_stockout_week"] >= table.loc["USA", "first_stockout_week"]
     weeks_lost = (1 - ds.output_ratio.sel(sector="MOTOR")).sum("week")
     assert 0 < float(weeks_lost.sel(country="USA")) < 1.0
-    assert 0 < float(weeks_lost.sel(country="JPN")) < float(weeks_lost.sel(country="USA"))
+    for c in ("JPN", "DEU", "EUR"):
+        assert 0 < float(weeks_lost.sel(country=c)) < 0.5, c
+
+
+def test_2025_detroit_three_licences_shorten_the_us_stop(replay_2025):
+    """The licences granted on 2 June 2025 to the Detroit Three's suppliers (Reuters,
+    6 June 2025) are a licence of the car makers' own: without them the US loses more car
+    output, after the same first stop (Ford's, late May, came before them). They reach car
+    makers only, on the magnets US parts makers buy (so Canadian and Mexican car makers gain
+    a little through their US parts); no other sector anywhere changes."""
+    without = simulate_scenario("rare-earth-magnets-2025", variant="no-detroit-three-licences")
+    a, b = replay_2025.dataset, without.dataset
+    lost = {k: (1 - ds.output_ratio.sel(sector="MOTOR")).sum("week") for k, ds in (("with", a), ("without", b))}
+    assert float(lost["with"].sel(country="USA")) < 0.6 * float(lost["without"].sel(country="USA"))
+    t_a = replay_2025.first_stockouts(["MOTOR"]).set_index("country")
+    t_b = without.first_stockouts(["MOTOR"]).set_index("country")
+    assert t_a.loc["USA", "first_stockout_week"] == t_b.loc["USA", "first_stockout_week"]
+    other = [s for s in a.sector.values if s != "MOTOR"]
+    np.testing.assert_allclose(a.output_ratio.sel(sector=other), b.output_ratio.sel(sector=other), atol=1e-12)
+    assert (a.output_ratio.sel(sector="MOTOR") >= b.output_ratio.sel(sector="MOTOR") - 1e-12).all()
 
 
 def test_2025_japanese_car_stop_within_two_weeks_of_suzuki(replay_2025):
@@ -321,14 +340,15 @@ def test_cohort_shipped_share_averages_to_the_node_reading(world, rule):
     r = [Restriction("ndfeb-magnets", "CHN", ("all",), START, None, 0.25, 28, "per_shipment")]
     lic_q = m.licensed(r, ws)
     node = licensed_share(approval_schedule(r, world, m.products, ws), m.critical.sourcing_pni)
-    np.testing.assert_allclose((lic_q * m.cohort_w).sum(axis=-1), node, atol=1e-12)
+    country = m.critical.user_nodes // world.n_sectors  # every user's row reads its country's
+    np.testing.assert_allclose((lic_q * m.cohort_w).sum(axis=-1)[:, :, m.user_row], node[:, :, country], atol=1e-12)
     one = build_model(
         world,
         load_registry(),
         ["ndfeb-magnets"],
         ShortageSettings(cohorts=1, cohort_sourcing=rule, parts_channel="none"),
     )
-    np.testing.assert_allclose(one.licensed(r, ws)[..., 0], node, atol=1e-12)
+    np.testing.assert_allclose(one.licensed(r, ws)[:, :, one.user_row, 0], node[:, :, country], atol=1e-12)
 
 
 def _run_cli(argv, capsys):

@@ -294,6 +294,8 @@ class Counterfactual:
         *,
         horizon: str | float | None = None,
         sigma: float | None = None,
+        users: Selector = "all",
+        user_share: float = 1.0,
     ) -> Counterfactual:
         """Licences of ``exporter`` that refuse ``refused_share`` of its sales of the critical
         input ``product`` (a registry id, e.g. ``"ndfeb-magnets"``) to ``importer``.
@@ -302,15 +304,19 @@ class Counterfactual:
         CES block raises their costs and cuts their output, and the scarcity rent goes to
         the suppliers that still deliver (:func:`detente.instruments.critical_block`).
         ``horizon`` sets the nest's elasticity (default: the counterfactual's, "1y");
-        ``sigma`` overrides it.
+        ``sigma`` overrides it. ``users`` (sectors) makes it a licence for those users'
+        supply chains only, on the share ``user_share`` of their purchases, in place of
+        the other cuts there.
         """
         from detente.instruments import CriticalCut
         from detente.world._theta import normalise_horizon
 
-        cut = CriticalCut(product, exporter, importer, float(refused_share))
+        cut = CriticalCut(product, exporter, importer, float(refused_share), users, float(user_share))
         # labels are checked now, not at solve time
         _select(self.world.countries, exporter, self.world, "country")
         _select(self.world.countries, importer, self.world, "country")
+        if cut.scoped:
+            _select(self.world.sectors, users, self.world, "sector")
         kw: dict[str, Any] = {}
         if horizon is not None:
             kw["critical_horizon"] = normalise_horizon(horizon)
@@ -322,7 +328,11 @@ class Counterfactual:
             self,
             critical_cuts=self.critical_cuts + (cut,),
             changes=self.changes
-            + (f"critical input {product} {exporter}->{importer} refused {100 * refused_share:g}%",),
+            + (
+                f"critical input {product} {exporter}->{importer}"
+                + (f" for {users} users ({100 * user_share:g}%)" if cut.scoped else "")
+                + f" refused {100 * refused_share:g}%",
+            ),
             **kw,
         )
 

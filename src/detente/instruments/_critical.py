@@ -63,16 +63,30 @@ REPLACEMENT_YEARS = 8.0
 @dataclasses.dataclass(frozen=True)
 class CriticalCut:
     """A licence on a critical product: ``exporter`` refuses ``refused`` of its sales of
-    ``product`` to ``importer`` (labels or comma lists; ``"all"``)."""
+    ``product`` to ``importer`` (labels or comma lists; ``"all"``). ``users`` (sector
+    labels) scopes it to those users' supply chains, on the share ``user_share`` of their
+    purchases, which it refuses at most ``refused`` (a grant: :func:`critical_block`)."""
 
     product: str
     exporter: str | Sequence[str]
     importer: str | Sequence[str]
     refused: float
+    users: str | Sequence[str] = "all"
+    user_share: float = 1.0
+
+    @property
+    def scoped(self) -> bool:
+        from detente._lists import selector_text
+
+        return selector_text(self.users).lower() not in ("all", "*")
 
     def __post_init__(self) -> None:
         from detente.errors import ShockError
 
+        if not 0.0 < self.user_share <= 1.0:
+            raise ShockError(
+                f"critical-input cut of {self.product!r}: user_share must be in (0, 1], got {self.user_share!r}"
+            )
         if not (np.isfinite(self.refused) and 0.0 <= self.refused <= 1.0):
             raise ShockError(
                 f"critical-input cut of {self.product!r}: refused share must be in [0, 1], got {self.refused!r}"
@@ -136,14 +150,31 @@ def critical_block(
     N, J = world.n_countries, world.n_sectors
     P = len(products)
     refused = np.zeros((P, N, N))  # (p, supplier i, importer n)
-    for c in cuts:
-        p = products.index(c.product)
+    cells = {}
+    for k, c in enumerate(cuts):
         i_idx = _select(world.countries, c.exporter, world, "country")
         n_idx = _select(world.countries, c.importer, world, "country")
-        block = refused[p][np.ix_(i_idx, n_idx)]
-        refused[p][np.ix_(i_idx, n_idx)] = 1.0 - (1.0 - block) * (1.0 - c.refused)
+        cells[k] = np.ix_(i_idx, n_idx)
+        if c.scoped:
+            continue
+        p = products.index(c.product)
+        block = refused[p][cells[k]]
+        refused[p][cells[k]] = 1.0 - (1.0 - block) * (1.0 - c.refused)
     idx = np.arange(N)
     refused[:, idx, idx] = 0.0  # a country never refuses its own users
+    # licences of the users' own (``users``): on their cells, the share ``user_share`` of
+    # the named users' purchases is refused at the lower of the scoped and the others'
+    # rates (a grant; the weekly model's reading, detente.shortage._licensing.user_overlays)
+    scoped: dict[tuple[int, int], np.ndarray] = {}  # (p, sector) -> (i, n) refused
+    for k, c in enumerate(cuts):
+        if not c.scoped:
+            continue
+        p = products.index(c.product)
+        for j in _select(world.sectors, c.users, world, "sector"):
+            r = scoped.get((p, j), refused[p]).copy()
+            r[cells[k]] = (1.0 - c.user_share) * r[cells[k]] + c.user_share * np.minimum(r[cells[k]], c.refused)
+            r[idx, idx] = 0.0
+            scoped[(p, j)] = r
     from detente.instruments._licence import licence_equivalent
 
     sig = nest_sigma(horizon) if sigma is None else float(sigma)
@@ -161,7 +192,7 @@ def critical_block(
             # country d's parts (share G_ud) from supplier i (d's sourcing); each route
             # (d, i) is licensed as i's exports to d (a route with d = i: never licensed)
             routes = arr.parts_origin_pud[p, u][:, None] * arr.sourcing_pni[p]  # (d, i)
-            r_di = refused[p].T  # (d, i): refused share of i's sales to d
+            r_di = scoped.get((p, int(node) % J), refused[p]).T  # (d, i): refused share of i's sales to d
             R = float((routes * r_di).sum()) * (1.0 - phi[p])
             if R <= 0:
                 continue

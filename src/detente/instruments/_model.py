@@ -111,6 +111,10 @@ class ExportLicence:
     ``review_days``, then ``1 - refused``), ``general`` (``1 - refused`` from the first
     day) or ``ban`` (nothing passes: ``refused`` must then be 1). ``horizon`` sets the
     users' nested CES elasticity in the static model (default: the counterfactual's).
+    ``users`` (with a product only) scopes the licence to the supply chains of those user
+    sectors, on the share ``user_share`` of their purchases, which it refuses at most
+    ``refused`` whatever the other licences refuse (a grant; docs/shortage.md, section 2,
+    'Licences of the users' own'); both models read it so.
     """
 
     exporter: Selector
@@ -121,11 +125,29 @@ class ExportLicence:
     licence: str = "per_shipment"
     review_days: int = 0
     horizon: str | float | None = None
+    users: Selector = "all"
+    user_share: float = 1.0
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the licence serves only some users' supply chains."""
+        return _text(self.users).lower() not in ("all", "*")
 
     def __post_init__(self) -> None:
         from detente.instruments._licence import LICENCES
 
         object.__setattr__(self, "coverage", dict(self.coverage))
+        if not 0 < self.user_share <= 1:
+            raise ShockError(f"export licence: user_share must be in (0, 1], got {self.user_share!r}")
+        if self.scoped and self.licence == "ban":
+            raise ShockError(
+                f"export licence: a licence for named users (users = {_text(self.users)!r}) cannot be a ban"
+            )
+        if self.scoped and self.product is None:
+            raise ShockError(
+                f"export licence: users = {_text(self.users)!r} needs a registry product (a licence on "
+                "sector coverage serves every buyer)"
+            )
         if not 0 <= self.refused <= 1:
             raise ShockError(f"export licence: refused share must be in [0, 1], got {self.refused!r}")
         if self.licence not in LICENCES:
@@ -139,11 +161,17 @@ class ExportLicence:
                 raise ShockError(f"export licence: coverage of {sector} must be in [0, 1], got {share!r}")
 
     def to_static(self, cf):
-        if self.refused == 0:
+        if self.refused == 0 and not self.scoped:  # a licence of the users' own can lift others' refusals
             return cf
         if self.product is not None:
             return cf.critical_input_cut(
-                self.product, self.exporter, self.importers, self.refused, horizon=self.horizon
+                self.product,
+                self.exporter,
+                self.importers,
+                self.refused,
+                horizon=self.horizon,
+                users=self.users,
+                user_share=self.user_share,
             )
         for sector, share in self.coverage.items():
             if share > 0:  # a sector fully covered and fully refused: an infinite wedge, capped below 1
@@ -170,12 +198,15 @@ class ExportLicence:
             licence=self.licence,
             regime=label or self.describe(),
             label=label or self.describe(),
+            users=self.users if isinstance(self.users, str) else tuple(self.users),
+            user_share=self.user_share,
         )
 
     def describe(self) -> str:
         reach = self.product or ", ".join(f"{100 * c:g}% of {s}" for s, c in self.coverage.items())
+        scope = f" for {_text(self.users)} users ({100 * self.user_share:g}% of their purchases)" if self.scoped else ""
         return (
-            f"export licences ({self.licence}) {_text(self.exporter)}->{_text(self.importers)} on {reach}: "
+            f"export licences ({self.licence}) {_text(self.exporter)}->{_text(self.importers)} on {reach}{scope}: "
             f"{100 * self.refused:g}% refused"
         )
 

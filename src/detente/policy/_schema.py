@@ -181,6 +181,17 @@ class ExportControlSpec(_Strict):
     licence: Literal["per_shipment", "general", "ban"] = Field(
         "per_shipment", description="per-shipment licences (review lag applies), general licences, or a ban"
     )
+    users: Labels = Field(
+        "all",
+        description=(
+            "user sectors whose supply chains the regime licenses (with a product only; default all): "
+            "a licence of their own, e.g. to the suppliers of named car makers; they get the better of it "
+            "and the other regimes"
+        ),
+    )
+    user_share: float = Field(
+        1.0, gt=0, le=1, description="share of those users' purchases the regime covers (the rest: other regimes)"
+    )
 
     @model_validator(mode="after")
     def _not_infinite(self) -> ExportControlSpec:
@@ -188,6 +199,16 @@ class ExportControlSpec(_Strict):
             raise ValueError(
                 "a ban on a whole sector (coverage 1, approval_share 0) is an infinite "
                 "trade cost; give coverage < 1 or approval_share > 0"
+            )
+        scoped = selector_text(self.users).lower() not in ("all", "*")
+        if scoped and self.licence == "ban":
+            raise ValueError(
+                f"users = {selector_text(self.users)!r}: a licence for named users grants supply; it cannot be a ban"
+            )
+        if not self.product and scoped:
+            raise ValueError(
+                f"users = {selector_text(self.users)!r}: a licence for named users needs a registry "
+                "'product' (the critical input whose users they are)"
             )
         return self
 
@@ -200,7 +221,14 @@ class ExportControlSpec(_Strict):
             {"product": self.product} if self.product else {"coverage": {selector_text(self.sectors): self.coverage}}
         )
         return ExportLicence(
-            self.exporter, self.importers, refused, licence=self.licence, review_days=self.review_days, **reach
+            self.exporter,
+            self.importers,
+            refused,
+            licence=self.licence,
+            review_days=self.review_days,
+            users=self.users,
+            user_share=self.user_share,
+            **reach,
         )
 
 

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from detente._lists import selector_text
 from detente.errors import UnknownLabelError
 from detente.instruments import approval_on, licence_equivalent, review_end
 from detente.policy._schema import (
@@ -308,12 +309,14 @@ def critical_cuts(world: World, scenario: Scenario, date: dt.date) -> tuple:
         if not x.product:
             continue
         refused = 1.0 - approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
-        if refused <= 0:
+        scoped = selector_text(x.users).lower() not in ("all", "*")
+        if refused <= 0 and not scoped:  # a licence of the users' own lifts the others' refusals
             continue
         loc = e.label(k)
         exp = tuple(world.countries[i] for i in _sel(world, x.exporter, "country", loc))
         imp = tuple(world.countries[i] for i in _sel(world, x.importers, "country", loc))
-        out.append(CriticalCut(x.product, exp, imp, float(refused)))
+        users = tuple(world.sectors[j] for j in _sel(world, x.users, "sector", loc)) if scoped else "all"
+        out.append(CriticalCut(x.product, exp, imp, float(refused), users, x.user_share))
     return tuple(out)
 
 
@@ -401,7 +404,14 @@ class PolicyState:
             changes=tuple(cf.changes) + self.describe(cf),
         )
         for c in self.critical:
-            out = out.critical_input_cut(c.product, list(c.exporter), list(c.importer), c.refused)
+            out = out.critical_input_cut(
+                c.product,
+                list(c.exporter),
+                list(c.importer),
+                c.refused,
+                users=c.users if isinstance(c.users, str) else list(c.users),
+                user_share=c.user_share,
+            )
         return out
 
     def describe(self, ref) -> tuple[str, ...]:
@@ -429,7 +439,9 @@ class PolicyState:
         for c in self.critical:
             out.append(
                 f"policy on {self.date}: licences refuse {100 * c.refused:.4g}% of {c.product} "
-                f"({','.join(c.exporter)} -> {len(c.importer)} importers)"
+                f"({','.join(c.exporter)} -> {len(c.importer)} importers"
+                + (f"; {selector_text(c.users)} users, {100 * c.user_share:g}% of their purchases" if c.scoped else "")
+                + ")"
             )
         return tuple(out)
 
@@ -443,6 +455,8 @@ def state_key(
         h.update(np.ascontiguousarray(np.round(a, _ROUND) + 0.0).tobytes())
     for c in sorted(critical, key=repr):
         h.update(f"{c.product}|{','.join(c.exporter)}|{','.join(c.importer)}|{round(c.refused, _ROUND)}".encode())
+        if c.scoped:
+            h.update(f"|{selector_text(c.users)}|{round(c.user_share, _ROUND)}".encode())
     return h.hexdigest()
 
 

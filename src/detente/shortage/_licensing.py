@@ -13,7 +13,11 @@ timeline (docs/scenarios.md). For one day and one (product, exporter, importer):
 - no regime in force: 1.
 
 Several regimes on the same cell combine by the minimum (the tightest binds). Weekly
-approval is the mean of the week's seven days. :func:`shipped_share` turns approvals
+approval is the mean of the week's seven days. A regime that names ``users`` (user
+sectors, e.g. the car makers whose suppliers got licences of their own) is a licence for
+those users' supply chains only, on the share ``user_share`` of their purchases: for
+them, on its cells and while it is in force, the approval is ``(1 - user_share) a +
+user_share max(a, a_users)``, ``a`` the other regimes' approval (:func:`user_overlays`). :func:`shipped_share` turns approvals
 into the share of a user country's orders that ship: licensed supply plus other
 suppliers ramping up (``max_substitution`` of the refused supply, reached linearly over
 ``ramp_weeks`` from the first restricted week). :func:`cohort_sourcing` gives each
@@ -47,8 +51,23 @@ class Restriction:
     licence: str = "per_shipment"
     regime: str = ""
     label: str = ""
+    #: user sectors whose supply chains this regime licenses ("all": every buyer)
+    users: tuple[str, ...] | str = "all"
+    #: share of those users' purchases it covers (the rest stays under the other regimes)
+    user_share: float = 1.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.users, list):
+            object.__setattr__(self, "users", tuple(self.users))
+        if not 0.0 < self.user_share <= 1.0:
+            raise DataError(
+                f"restriction {self.label or self.product}: user_share must be in (0, 1], got {self.user_share}"
+            )
+        if self.scoped and self.licence == "ban":
+            raise DataError(
+                f"restriction {self.label or self.product}: a licence for named users (users = {self.users!r}) "
+                "grants supply; it cannot be a ban"
+            )
         if self.licence not in LICENCES:
             raise DataError(
                 f"restriction {self.label or self.product}: licence must be one of {LICENCES}, got {self.licence!r}"
@@ -68,6 +87,11 @@ class Restriction:
 
     def in_force(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the regime licenses only some users' supply chains (``users``)."""
+        return not (isinstance(self.users, str) and self.users.lower() in ("all", "*"))
 
 
 def restrictions_from_scenario(scenario, registry=None) -> list[Restriction]:
@@ -89,6 +113,7 @@ def restrictions_from_scenario(scenario, registry=None) -> list[Restriction]:
         imp = x.importers
         imp = tuple(s.strip() for s in (imp.split(",") if isinstance(imp, str) else imp) if s.strip())
         exp = [s.strip() for s in (x.exporter.split(",") if isinstance(x.exporter, str) else x.exporter)]
+        users = x.users if isinstance(x.users, str) else tuple(x.users)
         for ex in exp:
             out.append(
                 Restriction(
@@ -102,6 +127,8 @@ def restrictions_from_scenario(scenario, registry=None) -> list[Restriction]:
                     licence=x.licence,
                     regime=x.regime or e.id or f"events[{k}]",
                     label=e.label(k),
+                    users=users,
+                    user_share=x.user_share,
                 )
             )
     return out
@@ -122,39 +149,106 @@ def _countries(sel, world) -> list[int]:
     return sorted(set(out))
 
 
+def _regimes(restrictions: Sequence[Restriction], products: Sequence[str], scoped: bool):
+    """The regimes (steps by (regime, product)) on ``products``, scoped or not."""
+    regimes: dict[tuple[str, str], list[Restriction]] = {}
+    for r in restrictions:
+        if r.product in products and r.scoped == scoped:
+            regimes.setdefault((r.regime or r.label, r.product), []).append(r)
+    return regimes
+
+
+def _mask(r: Restriction, world) -> np.ndarray:
+    N = world.n_countries
+    m = np.zeros((N, N), dtype=bool)
+    m[np.ix_(_countries(r.exporter, world), _countries(r.importers, world))] = True
+    np.fill_diagonal(m, False)  # domestic sales are never licensed
+    return m
+
+
+def _week_path(
+    steps: list[Restriction], masks: dict, w0: dt.date, N: int, floor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A regime's (N, N) mean approval over the week from ``w0`` on the days a step is in
+    force (each day at least ``floor``, where given), and the share of the week's days it
+    is in force, cell by cell."""
+    total, days = np.zeros((N, N)), np.zeros((N, N))
+    for dd in range(7):
+        day = w0 + dt.timedelta(days=dd)
+        live = [r for r in steps if r.in_force(day)]
+        if live:
+            r = max(live, key=lambda s: (s.start, steps.index(s)))
+            m = masks[id(r)]
+            a = r.approval_on(day)
+            total[m] += a if floor is None else np.maximum(a, floor[m])
+            days[m] += 1.0
+    return total / 7.0, days / 7.0
+
+
 def approval_schedule(
     restrictions: Sequence[Restriction], world, products: Sequence[str], week_starts: Sequence[dt.date]
 ) -> np.ndarray:
-    """(T, P, I, N) weekly approval share of exports of product p from i to n (1 = free)."""
+    """(T, P, I, N) weekly approval share of exports of product p from i to n (1 = free),
+    for every buyer (regimes that name ``users`` are read by :func:`user_overlays`)."""
     P, N, T = len(products), world.n_countries, len(week_starts)
     a = np.ones((T, P, N, N))
     pidx = {p: k for k, p in enumerate(products)}
-    regimes: dict[tuple[str, str], list[Restriction]] = {}
-    for r in restrictions:
-        if r.product not in pidx:
-            continue
-        regimes.setdefault((r.regime or r.label, r.product), []).append(r)
-    masks = {}
-    for steps in regimes.values():
-        for r in steps:
-            m = np.zeros((N, N), dtype=bool)
-            m[np.ix_(_countries(r.exporter, world), _countries(r.importers, world))] = True
-            np.fill_diagonal(m, False)  # domestic sales are never licensed
-            masks[id(r)] = m
+    regimes = _regimes(restrictions, products, scoped=False)
+    masks = {id(r): _mask(r, world) for steps in regimes.values() for r in steps}
     for t, w0 in enumerate(week_starts):
         for (_, prod), steps in regimes.items():
-            p = pidx[prod]
-            week = np.zeros((N, N))
-            for dd in range(7):
-                day = w0 + dt.timedelta(days=dd)
-                live = [r for r in steps if r.in_force(day)]
-                day_a = np.ones((N, N))
-                if live:
-                    r = max(live, key=lambda s: (s.start, steps.index(s)))
-                    day_a[masks[id(r)]] = r.approval_on(day)
-                week += day_a
-            np.minimum(a[t, p], week / 7.0, out=a[t, p])
+            on, share = _week_path(steps, masks, w0, N)
+            np.minimum(a[t, pidx[prod]], on + (1.0 - share), out=a[t, pidx[prod]])
     return a
+
+
+def user_overlays(
+    restrictions: Sequence[Restriction],
+    world,
+    products: Sequence[str],
+    week_starts: Sequence[dt.date],
+    a_tpin: np.ndarray,
+    user_nodes: np.ndarray,
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """The approvals of users whose supply chains hold licences of their own.
+
+    For each product and user sector named by a regime with ``users``: ``(p, users,
+    a_tin)``, ``users`` the positions in ``user_nodes`` of that sector's users and
+    ``a_tin`` (T, I, N) their approval, which starts from the other regimes' ``a_tpin``
+    and on each scoped regime's cells, for the days it is in force, becomes
+    ``(1 - user_share) a + user_share max(a, a_regime)`` (regimes applied in the order
+    given): a licence of one's own is a grant, and its holders can still apply under the
+    others' regimes. Empty without scoped regimes. The week mixes days in and out of force
+    at the week's mean of ``a``.
+    """
+    regimes = _regimes(restrictions, products, scoped=True)
+    if not regimes:
+        return []
+    from detente.equilibrium._counterfactual import _select
+
+    N, J = world.n_countries, world.n_sectors
+    pidx = {p: k for k, p in enumerate(products)}
+    masks = {id(r): _mask(r, world) for steps in regimes.values() for r in steps}
+    by_sector: dict[tuple[int, int], np.ndarray] = {}
+    for (_, prod), steps in regimes.items():
+        p = pidx[prod]
+        sectors = sorted({j for r in steps for j in _select(world.sectors, r.users, world, "sector")})
+        share = steps[0].user_share
+        if any(r.user_share != share or r.users != steps[0].users for r in steps):
+            raise DataError(f"regime {steps[0].regime!r}: every step must name the same users and user_share")
+        for j in sectors:
+            cur = by_sector.get((p, j), a_tpin[:, p])
+            path, inforce = np.empty_like(cur), np.empty_like(cur)
+            for t, w0 in enumerate(week_starts):
+                path[t], inforce[t] = _week_path(steps, masks, w0, N, floor=cur[t])
+            # days in force: a mix of the users' own licence and the others'; days out: a
+            by_sector[(p, j)] = (1.0 - share * inforce) * cur + share * path
+    out = []
+    for (p, j), a_tin in by_sector.items():
+        users = np.flatnonzero(user_nodes % J == j)
+        if users.size:
+            out.append((p, users, a_tin))
+    return out
 
 
 COHORT_SOURCING = ("single", "single-low", "single-high", "mixed")

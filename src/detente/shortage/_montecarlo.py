@@ -23,7 +23,7 @@ import numpy as np
 
 from detente.errors import DataError
 from detente.shortage._kernel import run_kernel
-from detente.shortage._licensing import Restriction, approval_schedule, week_starts
+from detente.shortage._licensing import Restriction, week_starts
 from detente.shortage._simulate import ShortageModel
 
 _STATE: dict[str, Any] = {}
@@ -68,6 +68,16 @@ def _chunk(args: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarr
     return lo, out.first_stockout_du, out.cum_shortfall_dm, out.loss_tdn
 
 
+def _cells(a: np.ndarray) -> np.ndarray:
+    """1 on restricted cells (approval below 1), 0 elsewhere."""
+    return (a < 1.0 - 1e-12).astype(float)
+
+
+def _restricted(a: np.ndarray) -> np.ndarray:
+    """The approval on restricted cells, 0 elsewhere."""
+    return np.where(a < 1.0 - 1e-12, a, 0.0)
+
+
 def monte_carlo(
     model: ShortageModel,
     restrictions: Sequence[Restriction],
@@ -87,10 +97,10 @@ def monte_carlo(
     if n_draws < 1 or chunk < 1 or workers < 1:
         raise DataError("n_draws, chunk and workers must be >= 1")
     ws = week_starts(start, weeks)
-    a = approval_schedule(restrictions, model.world, model.products, ws)  # (T, P, I, N)
-    restricted_cell = a < 1.0 - 1e-12  # each row's (country's or user's) cohort mix of suppliers or routes:
-    restricted = model.sourced(np.where(restricted_cell, a, 0.0))  # (T, P, R, Q)
-    cap = model.sourced(restricted_cell.astype(float))
+    a, overlays = model.approvals(restrictions, ws)  # (T, P, I, N), users' own licences
+    # each row's (user's) cohort mix of suppliers or routes:
+    restricted = model.sourced(_restricted(a), [(p, u, _restricted(x)) for p, u, x in overlays])  # (T, P, R, Q)
+    cap = model.sourced(_cells(a), [(p, u, _cells(x)) for p, u, x in overlays])
     free = 1.0 - cap  # unrestricted cells (approval exactly 1) and suppliers outside sourcing
     U, P = model.critical.cover_up.shape
     inv, app = _draws(seed, n_draws, U, P, inventory_sd, approval_sd)

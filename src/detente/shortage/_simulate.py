@@ -23,11 +23,11 @@ from detente.shortage._licensing import (
     Restriction,
     approval_schedule,
     cohort_sourcing,
-    licensed_share,
     restrictions_from_scenario,
     route_sourcing,
     route_view,
     shipped_share,
+    user_overlays,
     week_starts,
 )
 from detente.shortage._registry import CriticalArrays, Registry, load_registry, map_registry
@@ -163,27 +163,12 @@ class ShortageModel:
         return self.critical.products
 
     @property
-    def parts_users(self) -> np.ndarray:
-        """(K,) positions of the users with a row of their own: users of a product with a
-        parts channel (empty without the channel)."""
-        if self.routes is None:
-            return np.zeros(0, dtype=np.int64)
-        used = [rt.users for rt in self.routes if rt is not None]
-        return np.unique(np.concatenate(used)) if used else np.zeros(0, dtype=np.int64)
-
-    @property
     def user_row(self) -> np.ndarray:
-        """(U,) row of the licensed and shipped shares for each user. Rows 0..N-1 are the
-        countries (one sourcing per country); with the parts channel, a user of a product
-        with a ``parts`` entry has its own row N + k (k its place in :attr:`parts_users`),
-        which holds its route reading for that product and its country's for the others."""
-        row = self.critical.user_nodes // self.world.n_sectors
-        if self.routes is None:
-            return row
-        own = self.parts_users
-        row = row.copy()
-        row[own] = self.world.n_countries + np.arange(own.size)
-        return row
+        """(U,) row of the licensed and shipped shares for each user: every user has a row
+        of its own, N + u (rows 0..N-1 are the countries' national sourcing). It holds the
+        user's route reading for a product with a parts channel, its country's for the
+        others, and its own approvals where a licence names its sector (``users``)."""
+        return self.world.n_countries + np.arange(self.critical.user_nodes.size)
 
     def on_routes(self, p: int, x_tpin: np.ndarray) -> np.ndarray:
         """(T, R_p) an array indexed like the approvals (T, P, I, N) read on product p's
@@ -192,20 +177,33 @@ class ShortageModel:
         assert rt is not None, f"product {self.products[p]!r} has no parts channel in this model"
         return route_view(x_tpin[:, p : p + 1])[:, 0, rt.route_idx]
 
-    def sourced(self, x_tpin: np.ndarray) -> np.ndarray:
+    def _user_rows(self, p: int, users: np.ndarray, x_tin: np.ndarray) -> np.ndarray:
+        """(T, len(users), Q) product p's ``x`` (T, I, N) weighted by each user's cohort
+        mix: its routes under the parts channel, else its country's suppliers."""
+        rt = None if self.routes is None else self.routes[p]
+        x = x_tin[:, None]  # (T, 1, I, N)
+        if rt is None:
+            country = self.critical.user_nodes[users] // self.world.n_sectors
+            nat = np.einsum("nqi,tin->tnq", self.sourcing_pnqi[p], x[:, 0])
+            return nat[:, country]
+        pos = np.searchsorted(rt.users, users)
+        assert np.all(rt.users[np.minimum(pos, rt.users.size - 1)] == users), "a user outside the product's users"
+        return np.einsum("uqr,tr->tuq", rt.mix_uqr[pos], route_view(x)[:, 0, rt.route_idx])
+
+    def sourced(self, x_tpin: np.ndarray, overlays=()) -> np.ndarray:
         """(T, P, R, Q) ``sum_i sigma_rqi x_tpi(row)``: an array indexed like the approvals
-        (T, P, I, N) weighted by each row's cohort supplier (or route) mix."""
+        (T, P, I, N) weighted by each row's cohort supplier (or route) mix. ``overlays``
+        (:func:`~detente.shortage._licensing.user_overlays`, each ``(p, users, x_tin)``)
+        replace ``x`` for those users' rows on product p."""
         nat = np.einsum("pnqi,tpin->tpnq", self.sourcing_pnqi, x_tpin)
-        if self.routes is None:
-            return nat
-        own = self.parts_users
-        country = self.critical.user_nodes[own] // self.world.n_sectors
-        out = np.concatenate([nat, nat[:, :, country]], axis=2)  # (T, P, N + K, Q)
+        country = self.critical.user_nodes // self.world.n_sectors
+        out = np.concatenate([nat, nat[:, :, country]], axis=2)  # (T, P, N + U, Q)
         N = self.world.n_countries
-        for p, rt in enumerate(self.routes):
+        for p, rt in enumerate(self.routes or ()):
             if rt is not None:
-                rows = N + np.searchsorted(own, rt.users)
-                out[:, p, rows] = np.einsum("uqr,tr->tuq", rt.mix_uqr, self.on_routes(p, x_tpin))
+                out[:, p, N + rt.users] = self._user_rows(p, rt.users, x_tpin[:, p])
+        for p, users, x_tin in overlays:
+            out[:, p, N + users] = self._user_rows(p, users, x_tin)
         return out
 
     def country_shares(self, x_tprq: np.ndarray) -> np.ndarray:
@@ -213,8 +211,6 @@ class ShortageModel:
         sourcing per country; with the parts channel, the mean over the country's users of
         each product weighted by their baseline use (intensity x output), 1 where none."""
         x = (x_tprq * self.cohort_w).sum(axis=-1)
-        if self.routes is None:
-            return x
         x = x[:, :, self.user_row]  # (T, P, U)
         c, w = self.critical, self.world
         N = w.n_countries
@@ -253,13 +249,17 @@ class ShortageModel:
             output_week_m=self.output_year_m / 52.0,
         )
 
+    def approvals(self, restrictions: Sequence[Restriction], weeks: Sequence[dt.date]):
+        """(T, P, I, N) approvals for every buyer, and the overlays of users whose supply
+        chains hold licences of their own (:func:`~detente.shortage._licensing.user_overlays`)."""
+        a = approval_schedule(restrictions, self.world, self.products, weeks)
+        return a, user_overlays(restrictions, self.world, self.products, weeks, a, self.critical.user_nodes)
+
     def licensed(self, restrictions: Sequence[Restriction], weeks: Sequence[dt.date]) -> np.ndarray:
         """(T, P, R, Q) licensed share of each cohort's orders (before substitution), by
-        row (:attr:`user_row`: country, or a user's own row with the parts channel)."""
-        a = approval_schedule(restrictions, self.world, self.products, weeks)
-        if self.routes is None:
-            return licensed_share(a, self.sourcing_pnqi)
-        return 1.0 - self.sourced(1.0 - a)
+        row (:attr:`user_row`)."""
+        a, overlays = self.approvals(restrictions, weeks)
+        return 1.0 - self.sourced(1.0 - a, [(p, u, 1.0 - x) for p, u, x in overlays])
 
     def shipped(self, licensed_tpnq: np.ndarray) -> np.ndarray:
         """(..., T, P, N, Q) shipped share: licensed plus substitution (by cohort)."""
