@@ -207,9 +207,9 @@ class ShortageModel:
         return out
 
     def country_shares(self, x_tprq: np.ndarray) -> np.ndarray:
-        """(T, P, N) cohort-weighted shares by row, read by country: the row itself for one
-        sourcing per country; with the parts channel, the mean over the country's users of
-        each product weighted by their baseline use (intensity x output), 1 where none."""
+        """(T, P, N) cohort-weighted shares by row, read by country: the mean over the
+        country's users of each product weighted by their baseline use (intensity x
+        output), 1 where none."""
         x = (x_tprq * self.cohort_w).sum(axis=-1)
         x = x[:, :, self.user_row]  # (T, P, U)
         c, w = self.critical, self.world
