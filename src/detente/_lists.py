@@ -49,3 +49,8 @@ def split_list(
 def selector_text(sel) -> str:
     """A label selector (a string, or a sequence of labels) as its comma text."""
     return sel if isinstance(sel, str) else ",".join(sel)
+
+
+def selects_all(sel) -> bool:
+    """Whether a label selector is the whole set ("all" or "*")."""
+    return selector_text(sel).strip().lower() in ("all", "*")

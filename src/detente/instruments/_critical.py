@@ -76,9 +76,9 @@ class CriticalCut:
 
     @property
     def scoped(self) -> bool:
-        from detente._lists import selector_text
+        from detente._lists import selects_all
 
-        return selector_text(self.users).lower() not in ("all", "*")
+        return not selects_all(self.users)
 
     def __post_init__(self) -> None:
         from detente.errors import ShockError

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 from detente._lists import selector_text as _text
+from detente._lists import selects_all
 from detente.errors import ShockError
 
 Selector = str | Sequence[str]
@@ -131,7 +132,7 @@ class ExportLicence:
     @property
     def scoped(self) -> bool:
         """Whether the licence serves only some users' supply chains."""
-        return _text(self.users).lower() not in ("all", "*")
+        return not selects_all(self.users)
 
     def __post_init__(self) -> None:
         from detente.instruments._licence import LICENCES

@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from detente._lists import selector_text
+from detente._lists import selector_text, selects_all
 from detente.errors import DetenteError, ScenarioError  # noqa: F401  (re-exported)
 
 EVENT_KINDS = ("tariff", "exemption", "export_control", "export_tax", "iceberg", "notice")
@@ -200,7 +200,7 @@ class ExportControlSpec(_Strict):
                 "a ban on a whole sector (coverage 1, approval_share 0) is an infinite "
                 "trade cost; give coverage < 1 or approval_share > 0"
             )
-        scoped = selector_text(self.users).lower() not in ("all", "*")
+        scoped = not selects_all(self.users)
         if scoped and self.licence == "ban":
             raise ValueError(
                 f"users = {selector_text(self.users)!r}: a licence for named users grants supply; it cannot be a ban"

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from detente._lists import selector_text
+from detente._lists import selector_text, selects_all
 from detente.errors import UnknownLabelError
 from detente.instruments import approval_on, licence_equivalent, review_end
 from detente.policy._schema import (
@@ -309,7 +309,7 @@ def critical_cuts(world: World, scenario: Scenario, date: dt.date) -> tuple:
         if not x.product:
             continue
         refused = 1.0 - approval_on(x.licence, e.date, x.review_days, x.approval_share, date)
-        scoped = selector_text(x.users).lower() not in ("all", "*")
+        scoped = not selects_all(x.users)
         if refused <= 0 and not scoped:  # a licence of the users' own lifts the others' refusals
             continue
         loc = e.label(k)

@@ -17,8 +17,8 @@ approval is the mean of the week's seven days. A regime that names ``users`` (us
 sectors, e.g. the car makers whose suppliers got licences of their own) is a licence for
 those users' supply chains only, on the share ``user_share`` of their purchases: for
 them, on its cells and while it is in force, the approval is ``(1 - user_share) a +
-user_share max(a, a_users)``, ``a`` the other regimes' approval (:func:`user_overlays`). :func:`shipped_share` turns approvals
-into the share of a user country's orders that ship: licensed supply plus other
+user_share max(a, a_users)``, ``a`` the other regimes' approval (:func:`user_overlays`).
+:func:`shipped_share` turns approvals into the share of a user country's orders that ship: licensed supply plus other
 suppliers ramping up (``max_substitution`` of the refused supply, reached linearly over
 ``ramp_weeks`` from the first restricted week). :func:`cohort_sourcing` gives each
 inventory cohort of a user its own supplier mix (single sourcing; docs/shortage.md,
@@ -33,6 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from detente._lists import selects_all
 from detente.errors import DataError, ScenarioError
 from detente.instruments import LICENCES, approval_on  # one reading for both models
 
@@ -91,7 +92,7 @@ class Restriction:
     @property
     def scoped(self) -> bool:
         """Whether the regime licenses only some users' supply chains (``users``)."""
-        return not (isinstance(self.users, str) and self.users.lower() in ("all", "*"))
+        return not selects_all(self.users)
 
 
 def restrictions_from_scenario(scenario, registry=None) -> list[Restriction]:
