@@ -187,3 +187,55 @@ def test_jax_backend_equals_numpy_and_is_checked():
         solve_batch(w, [cfs[0].export_tax("CHN", "USA", "goods", 10)], backend="jax")
     with pytest.raises(ShockError, match="backend must be"):
         solve_batch(w, cfs, backend="cuda")
+
+
+@pytest.fixture(scope="module")
+def default_world():
+    import detente
+
+    return detente.load_world("default")
+
+
+@pytest.fixture(scope="module")
+def cuts(default_world):
+    """Critical-input cuts (the nested CES block) mixed with plain members: several
+    shares, two horizons, a user-scoped licence and the balanced closure."""
+    cf0 = Counterfactual.from_world(default_world)
+    war = cf0.tariff("USA", "CHN", "goods", 60, "add")
+    out = [war.with_label("plain")]
+    for r in (0.3, 1.0):
+        cf = war
+        for p in ("ndfeb-magnets", "dy-tb-oxides"):
+            cf = cf.critical_input_cut(p, "CHN", "USA", r)
+        out.append(cf.with_label(f"cut {r}"))
+    out.append(cf0.critical_input_cut("ndfeb-magnets", "CHN", "all", 0.8, horizon="3y").with_label("3y"))
+    out.append(cf0.with_label("identity"))
+    scoped = cf0.critical_input_cut("ndfeb-magnets", "CHN", "USA", 1.0)
+    out.append(scoped.critical_input_cut("ndfeb-magnets", "CHN", "USA", 0.0, users="MOTOR", user_share=0.45))
+    balanced = Counterfactual.from_world(default_world, closure="balanced")
+    out.append(balanced.critical_input_cut("ndfeb-magnets", "CHN", "all", 0.9).with_label("balanced cut"))
+    return out
+
+
+def test_critical_cuts_batched_equal_one_by_one(default_world, cuts):
+    res = solve_batch(default_world, cuts).raise_on_failure()
+    whole = solve_batch(default_world, cuts, chunk_size=2).raise_on_failure()
+    for cf, eb, ec in zip(cuts, res.equilibria, whole.equilibria):
+        eq = solve(default_world, cf)
+        _same(eq, eb, tol=1e-9)
+        m, mb = eq.solution.critical_markup, eb.solution.critical_markup
+        assert (m is None) == (mb is None) == (cf.critical_block() is None)
+        if m is not None:
+            np.testing.assert_allclose(mb, m, rtol=1e-9)
+            assert eb.diagnostics.residuals["critical_quota"] <= 1e-8
+        np.testing.assert_allclose(ec.welfare_hat, eb.welfare_hat, rtol=0, atol=1e-13)
+    # the cut binds: US car makers' markups rise with the refused share
+    assert res[2].solution.critical_markup.max() > res[1].solution.critical_markup.max() > 1
+
+
+def test_bad_critical_block_names_the_member(default_world, cuts):
+    import dataclasses
+
+    bad = dataclasses.replace(cuts[1], critical_sigma=50.0, label="wild sigma")
+    with pytest.raises(ShockError, match=r"member 2 \('wild sigma'\).*sigma is 50"):
+        solve_batch(default_world, [cuts[0], cuts[2], bad])

@@ -37,18 +37,21 @@ from typing import cast
 
 import numpy as np
 
+from detente.equilibrium import _critical
 from detente.equilibrium import _sweep as _sweep_core
 from detente.equilibrium._closure import deficit_rule
 from detente.equilibrium._counterfactual import Counterfactual
+from detente.equilibrium._critical import CriticalBlock, check_block
 from detente.equilibrium._kernel import (
     Shock,
     Solution,
     _equilibrium_residuals,
     _kernel_closure,
     _prepare,
+    baseline_output,
     export_tax_of,
 )
-from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs, solve
+from detente.equilibrium._solve import Diagnostics, Equilibrium, _check_solution, _purge, check_inputs
 from detente.errors import ConvergenceError, ShockError
 from detente.world import World
 
@@ -118,18 +121,22 @@ class BatchResult:
         return self
 
 
-def batch_bytes(n_countries: int, n_sectors: int, *, export_taxes: bool = False, memory: int = _MEMORY) -> int:
+def batch_bytes(
+    n_countries: int, n_sectors: int, *, export_taxes: bool = False, memory: int = _MEMORY, critical_rows: int = 0
+) -> int:
     """Estimated bytes one member of a batch holds while it iterates.
 
     Bilateral (N, N, J) arrays: ``pi kappa^-theta``, the border-value weights and the
     own-sales weights (3), plus 2 with export taxes (border value gross of the tax and
     the rents); the Anderson state (2 x ``memory`` past differences and 5 iterates of
-    the N + 2 N J unknowns); about 40 (N, J) temporaries of the sweep.
+    the N + 2 N J unknowns and the ``critical_rows`` markups of the nested CES block);
+    about 40 (N, J) temporaries of the sweep; the block's rows (their holders, N each,
+    stored and stacked).
     """
     N, J = n_countries, n_sectors
-    nz = N + 2 * N * J
+    nz = N + 2 * N * J + critical_rows
     big = 3 + (2 if export_taxes else 0)
-    return 8 * (big * N * N * J + (2 * memory + 5) * nz + 40 * N * J)
+    return 8 * (big * N * N * J + (2 * memory + 5) * nz + 40 * N * J + critical_rows * (2 * N + 10))
 
 
 def solve_batch(
@@ -165,12 +172,12 @@ def solve_batch(
     purged world (one purge for all, :func:`purged_world`) and carry ``purge``.
     Members of different closures and with and without export taxes can be mixed, and
     members may carry their own trade elasticities (worlds that differ from ``world`` only
-    in theta). Members with critical-input cuts (the nested CES block) are solved one by
-    one with :func:`solve`.
+    in theta). Members with critical-input cuts (the nested CES block) iterate their
+    scarcity markups with the rest, in chunks of one nest elasticity.
 
     ``backend="jax"`` iterates the same sweep in JAX, jitted and batched (on an
     accelerator when JAX has one; :meth:`detente.strategy._jax_kernel.JaxKernel.batched_solver`),
-    for members of one closure without export taxes, cuts or own elasticities; every answer
+    for members of one closure without export taxes, critical-input cuts or own elasticities; every answer
     is then checked by the numpy kernel's equilibrium conditions, as any other.
 
     Returns a :class:`BatchResult`; members that do not converge, or whose answer is not
@@ -218,18 +225,20 @@ def solve_batch(
 
     equilibria: list[Equilibrium | None] = [None] * B
     failed: list[FailedMember] = []
-    # critical-input cuts (the nested CES block) are solved member by member, as solve does
-    for k, cf in enumerate(cfs):
+    blocks = _Blocks()
+    for k, cf in enumerate(cfs):  # bad blocks are refused before any work, naming the member
         if cf.critical_cuts:
             try:
-                equilibria[k] = solve(cf.world, cf, tol=tol, check_tol=check_tol, max_iter=int(iters[k]))
-            except (ConvergenceError, ShockError) as e:
-                failed.append(FailedMember(k, cf.label, str(e), getattr(e, "diagnostics", None)))
+                blk = blocks(cf)
+                if blk is not None:
+                    check_block(blk, world.n_countries, world.n_sectors)
+            except ShockError as e:
+                raise ShockError(f"member {k} ({cf.label!r}) of the batch: {e}") from e
     groups: list[tuple[World, Equilibrium | None, list[tuple[int, Counterfactual]]]] = []
-    plain = [(k, cf) for k, cf in enumerate(cfs) if cf.closure != "balanced" and not cf.critical_cuts]
+    plain = [(k, cf) for k, cf in enumerate(cfs) if cf.closure != "balanced"]
     if plain:
         groups.append((world, None, plain))
-    bal = [k for k, cf in enumerate(cfs) if cf.closure == "balanced" and not cf.critical_cuts]
+    bal = [k for k, cf in enumerate(cfs) if cf.closure == "balanced"]
     if bal:
         try:
             purge, balanced = _purge(world, tol=tol, check_tol=check_tol, max_iter=int(iters.max()))
@@ -244,10 +253,11 @@ def solve_batch(
             )
 
     n_chunks, chunk_max, per_member = 0, 0, 0
-    for gw, group_purge, members in groups:
+    for gw, group_purge, members in _by_nest(groups, blocks):
         N, J = gw.n_countries, gw.n_sectors
         xt = any(np.any(cf.export_taxes) for _, cf in members)
-        per_member = batch_bytes(N, J, export_taxes=xt)
+        rows = max((len(b.node) for b in (blocks(cf) for _, cf in members) if b is not None), default=0)
+        per_member = batch_bytes(N, J, export_taxes=xt, critical_rows=rows)
         size = max(1, int(max_bytes // per_member))
         size = min(size, max(1, int(chunk_size) if chunk_size is not None else CHUNK_TARGET_BYTES // per_member))
         base = gw.arrays()
@@ -263,7 +273,7 @@ def solve_batch(
                 )
             sols = _solve_chunk(
                 base,
-                [_shock(cf) for _, cf in chunk],
+                [_shock(cf, blocks(cf)) for _, cf in chunk],
                 iters[[k for k, _ in chunk]],
                 tol=tol,
                 check_tol=check_tol,
@@ -381,9 +391,42 @@ def _same_but_theta(a: World, b: World) -> bool:
     return True
 
 
-def _shock(cf: Counterfactual) -> Shock:
+def _shock(cf: Counterfactual, critical: CriticalBlock | None = None) -> Shock:
     x = cf.export_taxes if np.any(cf.export_taxes) else None
-    return Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x)
+    return Shock(cf.tariffs, cf.iceberg, cf.deficits, cf.closure, x, critical)
+
+
+class _Blocks:
+    """Members' critical-input blocks (:meth:`Counterfactual.critical_block`), built once
+    per world, cuts, horizon and elasticity: a grid repeats a few cuts many times."""
+
+    def __init__(self) -> None:
+        self._cache: dict = {}
+
+    def __call__(self, cf: Counterfactual) -> CriticalBlock | None:
+        if not cf.critical_cuts:
+            return None
+        key = (id(cf.world), cf.critical_cuts, cf.critical_horizon, cf.critical_sigma)
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not cf.world:
+            hit = self._cache[key] = (cf.world, cf.critical_block())
+        return hit[1]
+
+
+def _by_nest(groups, blocks: _Blocks):
+    """Split each group so that the members of a chunk share one nest elasticity (members
+    without a block go with the first)."""
+    out: list = []
+    for gw, purge, members in groups:
+        by: dict = {}
+        for k, cf in members:
+            blk = blocks(cf)
+            by.setdefault(None if blk is None else float(blk.sigma), []).append((k, cf))
+        if None in by and len(by) > 1:  # members without rows join a nest's chunks
+            first = next(key for key in by if key is not None)
+            by[first] = sorted(by[first] + by.pop(None))
+        out.extend((gw, purge, m) for m in by.values())
+    return out
 
 
 # ---------------------------------------------------------------------------- the batched kernel
@@ -404,6 +447,10 @@ class _Arrays:
         self.Gx = np.empty(shape) if xt else None
         self.D = np.empty((B, N))
         self.ratio = np.zeros(B, dtype=bool)
+        blocks = [getattr(sh, "critical", None) for sh in shocks]
+        self.sigma = next((float(b.sigma) for b in blocks if b is not None), None)
+        self.crit = _critical.padded(blocks, N) if self.sigma is not None else {}
+        self.K = self.crit["cmask"].shape[1] if self.crit else 0
         for b, sh in enumerate(shocks):
             # self.theta is None exactly when thetas is None
             _, bk, G, _, Gt, Gx = _prepare(base if self.theta is None else base._replace(theta=self.theta[b]), sh)
@@ -420,29 +467,46 @@ class _Arrays:
     def names(self):
         return [a for a in ("bk", "G", "Gb", "Gt", "Gx", "D", "ratio", "theta") if getattr(self, a) is not None]
 
+    def _get(self, a):
+        return self.crit[a] if a in self.crit else getattr(self, a)
+
     def view(self, k: int) -> dict:
-        return {a: getattr(self, a)[:k] for a in self.names()}
+        return {a: self._get(a)[:k] for a in [*self.names(), *self.crit]}
 
     def take(self, idx) -> dict:
-        return {a: getattr(self, a)[idx] for a in self.names()}
+        return {a: self._get(a)[idx] for a in [*self.names(), *self.crit]}
 
     def compact(self, keep) -> None:
         """Move the slots ``keep`` (increasing) to the front, in place, one member at a time."""
-        for a in self.names():
-            arr = getattr(self, a)
+        for a in [*self.names(), *self.crit]:
+            arr = self._get(a)
             for t, src in enumerate(keep):
                 if t != src:
                     arr[t] = arr[src]
 
 
-def _sweep(const: dict, A: dict, z: np.ndarray):
+def _sweep(const: dict, A: dict, z: np.ndarray, nest: tuple | None = None):
     """The sweep (:func:`._sweep.sweep`, the one every kernel iterates) for a stack of
     members: z (b, nz) -> z_new (b, nz) and the auxiliaries in (b, n, j) layout. ``const``
-    is :func:`._sweep.constants` of the chunk's baseline, built once per chunk."""
+    is :func:`._sweep.constants` of the chunk's baseline, built once per chunk.
+
+    ``nest`` = (sigma, log baseline output (N J,)) when the chunk has critical-input
+    blocks: the members' markups are the unknowns past N + 2 N J (zeros on padding)."""
     if A.get("theta") is not None:
         const = {**const, "theta": A["theta"]}  # (b, J): each member's elasticities
     bil = _sweep_core.Bilateral(A["bk"], A["G"], A.get("Gt"), A.get("Gx"), A["D"], A["ratio"], A["Gb"])
-    z_new, aux = _sweep_core.sweep(np, const, bil, z)
+    if nest is None:
+        z_new, aux = _sweep_core.sweep(np, const, bil, z)
+    else:
+        N, J = const["gva"].shape
+        nz = N + 2 * N * J
+        st = _critical.stack(A, nest[0], N, J)
+        lm = z[:, nz:][st.slot, st.cols]
+        logA, s_k, lc_extra, rents = _critical.stack_hooks(st, lm, N, J)
+        zc, aux = _sweep_core.sweep(np, const, bil, z[:, :nz], lc_extra=lc_extra, rents=rents)
+        z_new = np.zeros_like(z)
+        z_new[:, :nz] = zc
+        z_new[st.slot, nz + st.cols] = _critical.stack_step(st, lm, logA, s_k, aux, const["theta"], nest[1])
     return z_new, dict(
         lc=aux["lc"].transpose(0, 2, 1),
         f=aux["f"].transpose(0, 2, 1),
@@ -535,12 +599,18 @@ def _solve_chunk(
     X0, pi, tau, theta, gva, gio, alpha, VA, D = base
     N, J = X0.shape
     B = len(shocks)
-    nz = N + 2 * N * J
     m = memory
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
     arrays = _Arrays(base, shocks, thetas)
+    nz = N + 2 * N * J + arrays.K
     const = _sweep_core.constants(np, base)
-    z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel()])
+    z0 = np.concatenate([np.zeros(N), np.zeros(N * J), (X0 / Xscale).ravel(), np.zeros(arrays.K)])
+    nest = None
+    if arrays.sigma is not None:
+        nest = (arrays.sigma, np.log(np.maximum(baseline_output(base), 1e-300)).ravel())
+
+    def sweep(A, z):
+        return _sweep(const, A, z, nest)
 
     # Anderson state per slot (see _anderson.anderson, which this mirrors member by member)
     member = np.arange(B)  # slot -> member
@@ -587,7 +657,7 @@ def _solve_chunk(
             it += 1
             A = arrays.view(k)
             xs = x[:k]
-            gx, aux = _sweep(const, A, xs)
+            gx, aux = sweep(A, xs)
             f = gx - xs
             finite = np.isfinite(f).all(axis=1)
             r = np.where(finite, np.abs(np.where(finite[:, None], f, 0.0)).max(axis=1), np.inf)
@@ -611,7 +681,7 @@ def _solve_chunk(
                 has_prev[idx] = False
                 beta[idx] = np.maximum(0.1, beta[idx] * 0.5)
                 xb = best_x[idx]
-                g2, _ = _sweep(const, arrays.take(idx), xb)
+                g2, _ = sweep(arrays.take(idx), xb)
                 x[idx] = xb + beta[idx, None] * (g2 - xb)
             if step.any():
                 _anderson_step(x, f, dX, dF, gram, x_prev, f_prev, has_prev, filled, head, beta, step, k, m)
@@ -620,7 +690,7 @@ def _solve_chunk(
             if spent.any():
                 idx = np.flatnonzero(spent)
                 xb = best_x[idx]
-                g2, aux2 = _sweep(const, arrays.take(idx), xb)
+                g2, aux2 = sweep(arrays.take(idx), xb)
                 f2 = g2 - xb
                 ok2 = np.isfinite(f2).all(axis=1)
                 r2 = np.where(ok2, np.abs(np.where(ok2[:, None], f2, 0.0)).max(axis=1), np.inf)
@@ -651,14 +721,16 @@ def _solution(
     Xscale = np.maximum(X0.sum(axis=1), 1e-300)[:, None]
     lw = z[:N]
     lP = z[N : N + N * J].reshape(N, J)
-    Xn = z[N + N * J :].reshape(N, J) * Xscale
+    Xn = z[N + N * J : N + 2 * N * J].reshape(N, J) * Xscale
+    blk = getattr(shock, "critical", None)
+    lm = z[N + 2 * N * J :][: len(blk.node)] if blk is not None else None
     f, s = aux["f"], aux["s"]
     pi_new = bk * f[None, :, :] / s[:, None, :]
     w_hat = np.exp(lw)
     D_new = deficit_rule(_kernel_closure(shock), np.asarray(shock.D, dtype=float), VA, w_hat)
     income = w_hat * VA + aux["R"] + D_new + aux["E"]
     P_hat, c_hat = np.exp(lP), np.exp(aux["lc"])
-    residuals = _equilibrium_residuals(base, shock, bk, w_hat, P_hat, c_hat, pi_new, Xn)
+    residuals = _equilibrium_residuals(base, shock, bk, w_hat, P_hat, c_hat, pi_new, Xn, lm)
     ok = fp_ok and max(residuals.values()) <= check_tol
     return Solution(
         w_hat=w_hat,
@@ -677,4 +749,5 @@ def _solution(
         D=D_new,
         closure=shock.closure,
         E=aux["E"],
+        critical_markup=None if lm is None else np.exp(lm),
     )

@@ -29,13 +29,17 @@ own country earns the rest (the premium above the licence price, and all of the 
 other suppliers' rationed deliveries). Income accounting closes: a country's goods trade
 balance equals its deficit plus the rents it receives less the rents its users pay.
 
-Everything here is a pure array function of the block and the log markups; the sweep of
-:func:`detente.equilibrium._kernel.solve_hat` carries ``log mu`` as extra unknowns with a
-Newton-diagonal update (:func:`markup_step`).
+Everything here is a pure array function of the block and the log markups; the sweeps of
+:func:`detente.equilibrium._kernel.solve_hat` and :func:`detente.equilibrium.solve_batch`
+carry ``log mu`` as extra unknowns with a Newton-diagonal update (:func:`markup_step`).
+Both read their members' blocks as one stacked block (:class:`NestStack`: row r belongs
+to member ``slot[r]``, its node is ``slot * N * J + node``), so one member and a batch
+run the same code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -146,7 +150,7 @@ def rent_shares(blk: CriticalBlock, lm, J: int) -> np.ndarray:
     mu_1 = np.expm1(lm)
     f = np.where(mu_1 > 0, np.minimum(1.0, np.asarray(blk.holder_markup) / np.maximum(mu_1, 1e-300)), 0.0)
     out = h * f[:, None]
-    out[np.arange(len(node)), node // J] += 1.0 - out.sum(axis=1)
+    out[np.arange(len(node)), node // J % h.shape[1]] += 1.0 - out.sum(axis=1)  # the buyer's country
     return out
 
 
@@ -157,3 +161,97 @@ def node_rents(blk: CriticalBlock, tau_k, Y_flat, lm, J: int):
     paid = np.bincount(node, paid_k, minlength=Y_flat.shape[0])
     received = paid_k @ rent_shares(blk, lm, J)
     return paid, received
+
+
+# ---------------------------------------------------------------------------- stacks of members
+class NestStack(NamedTuple):
+    """The critical blocks of a stack of ``k`` members as one block.
+
+    ``block`` holds every member's rows, its ``node`` the stacked node ``slot * N * J +
+    node``; ``slot`` (R,) is each row's member; ``cols`` (R,) its position among the
+    member's markups (the unknowns after the member's N + 2NJ).
+    """
+
+    block: CriticalBlock
+    slot: np.ndarray
+    cols: np.ndarray
+    k: int
+
+
+def padded(blocks: Sequence[CriticalBlock | None], N: int) -> dict:
+    """Members' blocks (None: no rows) as (B, Kmax) arrays with a row mask, for storage
+    that is sliced and compacted by member; the members must share one ``sigma``."""
+    B = len(blocks)
+    K = max((len(b.node) for b in blocks if b is not None), default=0)
+    out = dict(
+        cnode=np.zeros((B, K), np.int64),
+        cshare=np.zeros((B, K)),
+        csupply=np.ones((B, K)),
+        cholder=np.zeros((B, K, N)),
+        cmarkup=np.zeros((B, K)),
+        cmask=np.zeros((B, K), bool),
+    )
+    for b, blk in enumerate(blocks):
+        if blk is None:
+            continue
+        n = len(blk.node)
+        out["cnode"][b, :n] = blk.node
+        out["cshare"][b, :n] = blk.share
+        out["csupply"][b, :n] = blk.supply
+        out["cholder"][b, :n] = blk.holder
+        out["cmarkup"][b, :n] = blk.holder_markup
+        out["cmask"][b, :n] = True
+    return out
+
+
+def stack(A: dict, sigma: float, N: int, J: int) -> NestStack:
+    """The :class:`NestStack` of the members ``A`` (the arrays of :func:`padded`, sliced)."""
+    mask = A["cmask"]
+    slot, cols = np.nonzero(mask)
+    blk = CriticalBlock(
+        slot * (N * J) + A["cnode"][mask],
+        A["cshare"][mask],
+        A["csupply"][mask],
+        float(sigma),
+        A["cholder"][mask],
+        A["cmarkup"][mask],
+    )
+    return NestStack(blk, slot, cols, mask.shape[0])
+
+
+def single(blk: CriticalBlock) -> NestStack:
+    """One member's block as a stack of one."""
+    K = len(blk.node)
+    return NestStack(blk, np.zeros(K, np.int64), np.arange(K), 1)
+
+
+def stack_hooks(st: NestStack, lm: np.ndarray, N: int, J: int):
+    """The sweep's hooks at the stacked log markups ``lm`` (R,): ``logA`` (k N J,), the
+    input's cost shares ``s`` (R,), ``lc_extra`` (k, J, N) and ``rents(YT)`` ->
+    (paid (k, J, N), received (k, N)) (:func:`detente.equilibrium._sweep.sweep`)."""
+    NJ, k = N * J, st.k
+    blk = st.block
+    logA, s, tau_k = nest_terms(blk, lm, k * NJ)
+    lc_extra = logA.reshape(k, N, J).transpose(0, 2, 1)
+
+    def rents(YT):
+        paid_k = tau_k * YT.transpose(0, 2, 1).reshape(-1)[blk.node]
+        paid = np.bincount(blk.node, paid_k, minlength=k * NJ).reshape(k, N, J).transpose(0, 2, 1)
+        earned = paid_k[:, None] * rent_shares(blk, lm, J)  # (R, N)
+        at = (st.slot[:, None] * N + np.arange(N)).ravel()
+        return paid, np.bincount(at, earned.ravel(), minlength=k * N).reshape(k, N)
+
+    return logA, s, lc_extra, rents
+
+
+def stack_step(st: NestStack, lm, logA, s, aux: dict, theta, log_Y0) -> np.ndarray:
+    """The markup update (:func:`markup_step`) of every member from the sweep's
+    auxiliaries (T layout: ``Y``, ``lc``, ``zeta`` (k, J, N)); ``theta`` (J,) or (k, J),
+    ``log_Y0`` (N J,) the log baseline output, n-major."""
+    YT, lcT, zetaT = aux["Y"], aux["lc"], aux["zeta"]
+    k = st.k
+    th = np.asarray(theta, dtype=float)[..., :, None]
+    Y = np.maximum(YT, 1e-300)
+    log_Yq = (np.log(Y) - lcT).transpose(0, 2, 1).reshape(k, -1) - log_Y0
+    eps = (th * zetaT / Y).transpose(0, 2, 1).reshape(-1) + 1.0
+    return markup_step(st.block, lm, logA, s, log_Yq.reshape(-1), eps)

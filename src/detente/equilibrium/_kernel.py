@@ -35,7 +35,16 @@ import numpy as np
 from detente.equilibrium import _sweep
 from detente.equilibrium._anderson import anderson
 from detente.equilibrium._closure import check_closure, deficit_rule
-from detente.equilibrium._critical import CriticalBlock, check_block, markup_step, nest_terms, node_rents, quota_gap
+from detente.equilibrium._critical import (
+    CriticalBlock,
+    check_block,
+    nest_terms,
+    node_rents,
+    quota_gap,
+    single,
+    stack_hooks,
+    stack_step,
+)
 
 _LOG_CAP = 600.0  # exp overflow guard on theta * log(c_hat)
 
@@ -182,26 +191,17 @@ def solve_hat(
     A = bilateral_T(bk, G, Gt if Gx is not None else None, Gx, D_ref, closure)
     nz = N + 2 * N * J
 
+    nest = single(blk) if blk is not None and K else None
+
     def sweep(z, full: bool = False):
         lc_extra = rents = None
-        if K:
-            assert blk is not None  # K > 0 only with a critical block
+        if nest is not None:
             lm = z[nz:]
-            logA, s_k, tau_k = nest_terms(blk, lm, N * J)
-            lc_extra = logA.reshape(N, J).T[None]
-
-            def rents(YT):
-                paid, received = node_rents(blk, tau_k, YT[0].T.ravel(), lm, J)
-                return paid.reshape(N, J).T[None], received[None]
-
+            logA, s_k, lc_extra, rents = stack_hooks(nest, lm, N, J)
         z_new, aux = _sweep.sweep(np, const, A, z[None, :nz], lc_extra=lc_extra, rents=rents)
         z_new = z_new[0]
-        if K:
-            assert blk is not None  # K > 0 only with a critical block
-            Y, lc = aux["Y"][0].T, aux["lc"][0].T
-            log_Yq = np.log(np.maximum(Y, 1e-300)).ravel() - log_Y0 - lc.ravel()
-            eps = (theta * aux["zeta"][0].T / np.maximum(Y, 1e-300)).ravel() + 1.0
-            z_new = np.concatenate([z_new, markup_step(blk, lm, logA, s_k, log_Yq, eps)])
+        if nest is not None:
+            z_new = np.concatenate([z_new, stack_step(nest, lm, logA, s_k, aux, theta, log_Y0)])
         if full:
             return z_new, {
                 k: (v[0].T if v.ndim == 3 and k in ("lc", "f", "s", "Y", "zeta") else v[0]) for k, v in aux.items()

@@ -365,10 +365,25 @@ def shipped_registry_path() -> Path:
     return Path(str(resources.files("detente") / "data" / "critical_inputs.yaml"))
 
 
+#: the shipped registry, parsed once per version of its file: (path, mtime, size) -> Registry
+#: (its classes are frozen, so callers share it)
+_SHIPPED: dict[tuple, Registry] = {}
+
+
 def load_registry(extra: str | os.PathLike | Sequence[str | os.PathLike] | None = None) -> Registry:
     """The shipped registry (strict: every number sourced and dated), updated by ``extra`` file(s)."""
     path = shipped_registry_path()
-    reg = parse_registry(_read_yaml(path), str(path), strict=True)
+    try:
+        st = path.stat()
+        key: tuple | None = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None  # _read_yaml names the file
+    reg = _SHIPPED.get(key) if key is not None else None
+    if reg is None:
+        reg = parse_registry(_read_yaml(path), str(path), strict=True)
+        if key is not None:
+            _SHIPPED.clear()
+            _SHIPPED[key] = reg
     if extra is None:
         return reg
     for p in [extra] if isinstance(extra, (str, os.PathLike)) else extra:
