@@ -3,6 +3,7 @@ the command line, the strategy tools and the scenario events build the same valu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -119,12 +120,27 @@ def test_strategy_moves_are_instruments(world):
     )
     (lic,) = controls.instruments("CHN", "USA", 1)
     assert lic == ExportLicence("CHN", "USA", 0.5, coverage={"NONFERROUS": 0.12})
-    space = PackageSpace(players=("USA", "CHN"), controls=({"BUSINESS": 0.06}, {"NONFERROUS": 0.12}))
+    # China's default rungs: its licences on the registry's rare earths, read by the nest
+    # as the leverage cut-off reads them; with a loss model, by the loss model alone
+    nest = ControlLadder(coverage={"CHN": {}}, refused={"CHN": (0, 0.5)}, products={"CHN": ("ndfeb-magnets",)})
+    assert nest.instruments("CHN", "USA", 1) == CriticalInputCutoff(("ndfeb-magnets",), 0.5).instruments("CHN", "USA")
+    assert nest.instruments("CHN", "USA", 0) == ()
+    shortage = dataclasses.replace(nest, loss_model=lambda imposer, target, severity: {})
+    assert shortage.instruments("CHN", "USA", 1) == ()
+    space = PackageSpace(players=("USA", "CHN"))
     pkg = space.instruments((30.0, 10.0, 1.0, 0.25))
     assert pkg == (
         Tariff("USA", "CHN", "goods", 30.0, "add"),
         Tariff("CHN", "USA", "goods", 10.0, "add"),
-        ExportLicence("CHN", "USA", 0.75, coverage={"NONFERROUS": 0.12}),
+        *CriticalInputCutoff(severity=0.75).instruments("CHN", "USA"),
+    )
+    assert space.without_critical().instruments((30.0, 10.0, 1.0, 0.25)) == pkg[:2]
+    swapped = PackageSpace(players=("CHN", "USA")).instruments((0.0, 0.0, 0.0, 0.5))
+    assert swapped[0].product == "ndfeb-magnets" and swapped[0].licence == "ban"
+    assert swapped[-1] == ExportLicence("USA", "CHN", 0.5, coverage=dict(TechControl().coverage))
+    proxy = PackageSpace(players=("USA", "CHN"), controls=({"BUSINESS": 0.06}, {"NONFERROUS": 0.12}), critical=((), ()))
+    assert proxy.instruments((30.0, 10.0, 1.0, 0.25))[2] == ExportLicence(
+        "CHN", "USA", 0.75, coverage={"NONFERROUS": 0.12}
     )
     assert _same(space.counterfactual(cf, (30.0, 10.0, 1.0, 0.25)), cf.apply(*pkg))
 

@@ -116,3 +116,30 @@ def test_bad_input_is_named():
         PackageSpace(players=("A", "B"), controls=({"S1": 1.2}, {}))
     with pytest.raises(DetenteError, match="two different countries"):
         PackageSpace(players=("A", "A"))
+
+
+def test_china_approvals_are_read_by_the_nest(default_result):
+    """China's pass share rations the users of its rare earths and magnets (the nested
+    CES block, as the leverage cut-off reads it): London's approvals are worth something
+    to the US without the shortage model, and a loss model replaces the nest."""
+    from detente.strategy._leverage import CN_CRITICAL_2025
+
+    world, res = default_result
+    assert res.space.critical == ((), CN_CRITICAL_2025) and res.space.controls[1] == {}
+    xs = [[30.0, 10.0, 1.0, s] for s in (0.0, 0.25, 0.6, 1.0)]
+    v = PackageModel(world, res.space).values(xs)
+    assert (np.diff(v[:, 0]) > 1e-4).all()  # the US is better off the more China approves
+    assert v[1, 1] > v[3, 1]  # China earns the scarcity rent on what it approves
+    flat = PackageModel(world, res.space, loss_model=lambda imposer, target, severity: {}).values(xs)
+    np.testing.assert_allclose(flat, PackageModel(world, res.space.without_critical()).values(xs), atol=1e-12)
+    assert np.ptp(flat[:, 0]) < 1e-9  # no nest, no sector proxy: only the loss model reads the cut
+
+
+def test_default_controls_follow_the_players():
+    a = PackageSpace(players=("USA", "CHN"))
+    b = PackageSpace(players=("CHN", "USA"))
+    assert a.controls == b.controls[::-1] and a.critical == b.critical[::-1]
+    other = PackageSpace(players=("CHN", "EUR"))
+    assert other.controls == ({}, {}) and other.critical == ((), ())
+    with pytest.raises(DetenteError, match="unknown registry product 'unobtainium'"):
+        PackageSpace(critical=((), ("unobtainium",)))

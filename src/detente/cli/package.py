@@ -11,14 +11,11 @@ from detente.errors import DetenteError
 
 
 def _space(args, a: str, b: str):
-    from detente.strategy._leverage import CN_RARE_EARTHS_2025, US_TECH_2025
     from detente.strategy._package import PackageSpace
 
-    defaults = {"USA": US_TECH_2025, "CHN": CN_RARE_EARTHS_2025} if {a, b} == {"USA", "CHN"} else {}
     tmax_a, tmax_b = parse_numbers(args.tariff_max, "--tariff-max", n=2)
     return PackageSpace(
         players=(a, b),
-        controls=(defaults.get(a, {}), defaults.get(b, {})),
         tariff_max_pp=(tmax_a, tmax_b),
         tariff_points=args.tariff_points,
         pass_points=args.pass_points,

@@ -133,9 +133,7 @@ def strategy_results(
         from detente.strategy._package import PackageSpace, package_bargain
 
         space = (
-            PackageSpace()
-            if (a, b) == ("USA", "CHN")
-            else PackageSpace(players=(a, b), controls=({}, {}), pass_points=2)
+            PackageSpace(players=(a, b)) if {a, b} == {"USA", "CHN"} else PackageSpace(players=(a, b), pass_points=2)
         )
         pk = package_bargain(world, space, objectives=objectives)
         if pk is not None:

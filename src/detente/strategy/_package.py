@@ -13,23 +13,28 @@ between players A and B (default USA and CHN) is four numbers
 - :math:`s_A \\in [0, 1]`: the share of A's *controlled* exports to B that A lets
   through (for the US: the relaxation of the 2025 EDA, jet-engine and ethane controls,
   ``US_TECH_2025``); :math:`s_B`: the same for B (for China: the approval share of its
-  rare-earth and magnet licences, April and October 2025 regimes together,
-  ``CN_RARE_EARTHS_2025``).
+  April 2025 licences on the registry's rare earths and magnets, ``CN_CRITICAL_2025``).
 
-A control that covers the share :math:`c^j` of sector j's exports and passes
-:math:`s` refuses :math:`c^j (1 - s)`; its static reading is the scenario timeline's
-(:meth:`Counterfactual.licence`: the quota's export-tax equivalent, rent to the
-exporter). Each player's payoff is its objective :math:`U_k(p)` (:mod:`._objective`,
-percent of baseline income: real income, or the political weights revealed by
-:mod:`._revealed`), optionally minus shortage losses of the critical-input cut-off
-from a :data:`CriticalInputLoss` model, weighted by ``1 + security_weight``.
+Each control is read as the rest of detente reads it (:mod:`detente.instruments`): a
+control on a registry product (``critical``) by its users' nested CES block, as
+:class:`~detente.strategy.CriticalInputCutoff` and ``detente whatif --cut`` read it
+(rationed users, the scarcity rent to the licence holder; docs/model.md section 5b);
+a control that covers the share :math:`c^j` of sector j's exports (``controls``, for
+products with no registry entry) refuses :math:`c^j (1 - s)`, read as the scenario
+timeline reads it (:meth:`Counterfactual.licence`: the quota's export-tax equivalent,
+rent to the exporter). Each player's payoff is its objective :math:`U_k(p)`
+(:mod:`._objective`, percent of baseline income: real income, or the political weights
+revealed by :mod:`._revealed`), optionally minus shortage losses of the critical-input
+cut-off from a :data:`CriticalInputLoss` model, weighted by ``1 + security_weight``;
+with a loss model the registry products are read by it instead of the nest (one model
+per cut, as :func:`detente.strategy.leverage_table` does).
 
 **Threat point.** If talks fail, the war goes on: by default both sides at the April
 2025 peak tariffs (US +145 pp, China +125 pp) with every control fully on
-(:math:`s_A = s_B = 0`, China's April and October rare-earth regimes refusing all,
+(:math:`s_A = s_B = 0`, China refusing all of its April 2025 rare earths and magnets,
 the US refusing all of its 2025 tech licences). That is the worst state of 2025 on
-every instrument at once, a little harsher than any single date (the October
-rare-earth regime and the US May-July licences never overlapped the tariff peak).
+every instrument at once, a little harsher than any single date (the US May-July
+licences never overlapped the tariff peak).
 
 **Results.** :func:`package_grid` evaluates every package of a coarse grid (one
 batched equilibrium solve, :func:`detente.equilibrium.solve_batch`) and marks the
@@ -59,8 +64,9 @@ import numpy as np
 from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
 from detente.strategy._leverage import (
-    CN_RARE_EARTHS_2025,
+    CN_CRITICAL_2025,
     US_TECH_2025,
+    CriticalInputCutoff,
     CriticalInputLoss,
 )
 from detente.strategy._objective import Objective
@@ -70,6 +76,14 @@ if TYPE_CHECKING:
 
 #: the four coordinates of a package, in order
 FIELDS = ("tariff_A_pp", "tariff_B_pp", "pass_A", "pass_B")
+
+#: each side's 2025 controls in a package: (sector coverage of controlled goods with no
+#: registry entry, registry products): the US licences of May-July 2025 on chip-design
+#: software, jet engines and ethane; China's April 2025 licences on rare earths and magnets
+CONTROLS_2025: dict[str, tuple[Mapping[str, float], tuple[str, ...]]] = {
+    "USA": (US_TECH_2025, ()),
+    "CHN": ({}, CN_CRITICAL_2025),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,22 +122,47 @@ class PackageSpace:
     """What can be traded between ``players`` and the grid it is searched on.
 
     ``controls[k]``: sector -> share of player k's exports to the other under its
-    control (k = 0 is A). ``tariff_max_pp``: the grid's largest tariff per player (the
-    threat point's tariffs by default). ``sectors``: the tariffed sectors.
+    control (k = 0 is A), for controlled goods with no registry entry; ``critical[k]``:
+    the registry products (critical inputs) under player k's licences, read by the
+    users' nested CES block at ``critical_horizon``. Either left out (None): for USA and
+    CHN each side's 2025 controls against the other (:data:`CONTROLS_2025`), none for
+    other pairs.
+    ``tariff_max_pp``: the grid's largest tariff per player (the threat point's tariffs
+    by default). ``sectors``: the tariffed sectors.
     """
 
     players: tuple[str, str] = DEFAULT_PAIR
-    controls: tuple[Mapping[str, float], Mapping[str, float]] = (US_TECH_2025, CN_RARE_EARTHS_2025)
+    # None: the 2025 controls, resolved in __post_init__ (so the type stays a tuple)
+    controls: tuple[Mapping[str, float], Mapping[str, float]] = None  # type: ignore[assignment]
     tariff_max_pp: tuple[float, float] = (145.0, 125.0)
     tariff_points: int = 6
     pass_points: int = 5
     sectors: str = "goods"
+    critical: tuple[tuple[str, ...], tuple[str, ...]] = None  # type: ignore[assignment]
+    critical_horizon: str = "1y"
 
     def __post_init__(self) -> None:
         a, b = self.players
         if a == b:
             raise DetenteError(f"players: a package needs two different countries, got {self.players}")
-        object.__setattr__(self, "controls", tuple(dict(c) for c in self.controls))
+        pair = set(self.players) == set(CONTROLS_2025)
+        own = [CONTROLS_2025[p] if pair else ({}, ()) for p in self.players]
+        controls = self.controls if self.controls is not None else tuple(c for c, _ in own)
+        critical = self.critical if self.critical is not None else tuple(c for _, c in own)
+        object.__setattr__(self, "controls", tuple(dict(c) for c in controls))
+        object.__setattr__(self, "critical", tuple(tuple(c) for c in critical))
+        if len(self.critical) != 2:
+            raise DetenteError(f"critical: one tuple of registry products per player, got {self.critical!r}")
+        if any(self.critical):
+            from detente.shortage import load_registry
+
+            known = load_registry().products
+            for who, prods in zip(self.players, self.critical, strict=True):
+                for pr in prods:
+                    if pr not in known:
+                        raise DetenteError(
+                            f"critical products of {who}: unknown registry product {pr!r} (known: {', '.join(known)})"
+                        )
         for who, cov in zip(self.players, self.controls, strict=True):
             for s, c in cov.items():
                 if not 0 <= c < 1:
@@ -159,7 +198,8 @@ class PackageSpace:
     def instruments(self, x) -> tuple:
         """Package ``x`` = (tariff of A, tariff of B, pass share of A's controls, of B's) as
         :mod:`detente.instruments` values: tariffs added on the other's goods, and licences
-        refusing (1 - pass share) of each side's controlled exports."""
+        refusing (1 - pass share) of each side's controlled exports (the registry products
+        as :class:`CriticalInputCutoff` builds them)."""
         from detente.instruments import ExportLicence, Tariff
 
         a, b = self.players
@@ -167,21 +207,34 @@ class PackageSpace:
         out: list = [Tariff(a, b, self.sectors, ta, "add")] if ta else []
         if tb:
             out.append(Tariff(b, a, self.sectors, tb, "add"))
-        for (imp, tgt), cov, s in (((a, b), self.controls[0], sa), ((b, a), self.controls[1], sb)):
-            if cov and s < 1:
-                out.append(ExportLicence(imp, tgt, 1.0 - s, coverage=cov))
+        for k, ((imp, tgt), s) in enumerate((((a, b), sa), ((b, a), sb))):
+            if s >= 1:
+                continue
+            if self.controls[k]:
+                out.append(ExportLicence(imp, tgt, 1.0 - s, coverage=self.controls[k]))
+            if self.critical[k]:
+                cut = CriticalInputCutoff(self.critical[k], 1.0 - s, horizon=self.critical_horizon)
+                out.extend(cut.instruments(imp, tgt))
         return tuple(out)
+
+    def without_critical(self) -> PackageSpace:
+        """The same space with the registry products left out of the static reading (a
+        shortage loss model reads them instead)."""
+        return dataclasses.replace(self, critical=((), ()))
 
     def describe(self) -> str:
         a, b = self.players
 
-        def cov(c):
-            return ", ".join(f"{100 * v:g}% of {s}" for s, v in c.items()) or "nothing"
+        def cov(k):
+            parts = [f"{100 * v:g}% of {s}" for s, v in self.controls[k].items()]
+            if self.critical[k]:
+                parts.append(f"{', '.join(self.critical[k])} (users' nested CES block at {self.critical_horizon})")
+            return ", ".join(parts) or "nothing"
 
         return (
             f"tariffs: {a} on {b} 0-{self.tariff_max_pp[0]:g} pp, {b} on {a} 0-{self.tariff_max_pp[1]:g} pp "
-            f"added on {self.sectors} over the baseline; controls: {a} licences on {cov(self.controls[0])} of "
-            f"its exports to {b}, {b} licences on {cov(self.controls[1])} of its exports to {a}; "
+            f"added on {self.sectors} over the baseline; controls: {a} licences on {cov(0)} of "
+            f"its exports to {b}, {b} licences on {cov(1)} of its exports to {a}; "
             f"pass share 0 = all refused, 1 = all approved"
         )
 
@@ -211,6 +264,8 @@ class PackageModel:
                 f"objectives must be those of {self.space.players} in order, got {[o.country for o in self.objectives]}"
             )
         self.loss_model = loss_model
+        # one model per cut: with a loss model the registry products are read by it alone
+        self.static_space = self.space if loss_model is None else self.space.without_critical()
         self.reference = reference if reference is not None else Counterfactual.from_world(world, closure=closure)
         self.solves = 0
 
@@ -220,7 +275,7 @@ class PackageModel:
         from detente.strategy._gradient import objective_values
 
         xs = np.atleast_2d(np.asarray(xs, float))
-        cfs = [self.space.counterfactual(self.reference, x) for x in xs]
+        cfs = [self.static_space.counterfactual(self.reference, x) for x in xs]
         res = solve_batch(self.world, cfs).raise_on_failure()
         self.solves += len(cfs)
         base = self.world.arrays()
@@ -545,9 +600,10 @@ def package_bargain(
 #: Geneva, London and Busan in package coordinates (USA = A, CHN = B), from the shipped
 #: us-china-2025 scenario: tariffs are the headline layers added on all goods (IEEPA
 #: fentanyl + reciprocal for the US, the all-goods retaliation for China; exemptions left
-#: out), China's pass share is the approval share over both rare-earth regimes (coverage
-#: 0.08 April + 0.04 October of NONFERROUS), the US pass share 1 once its May-July 2025
-#: licences were lifted (they were not yet in force at Geneva).
+#: out), China's pass share is the approval share of its April 2025 licences (the
+#: registry's rare earths and magnets; the October regime's five other rare earths have
+#: no registry entry and are not in the package), the US pass share 1 once its May-July
+#: 2025 licences were lifted (they were not yet in force at Geneva).
 REAL_DEALS = (
     (
         "Geneva (in force 14 May 2025)",
@@ -555,10 +611,10 @@ REAL_DEALS = (
         30.0,
         10.0,
         1.0,
-        (0.25 * 0.08 + 0.04) / 0.12,
+        0.25,
         (
             "US 20 fentanyl + 10 reciprocal, China 10; China's April licences in review, ~25% approved by early June; "
-            "the October regime not yet announced (its 0.04 counts as passed); US tech controls not yet imposed"
+            "US tech controls not yet imposed"
         ),
     ),
     (
@@ -567,7 +623,7 @@ REAL_DEALS = (
         30.0,
         10.0,
         1.0,
-        (0.6 * 0.08 + 0.04) / 0.12,
+        0.6,
         (
             "Geneva tariffs kept; China approves ~60% of rare-earth licences by late June; US lifts the EDA, ethane and "
             "jet-engine licences on 2-3 July"
@@ -579,7 +635,7 @@ REAL_DEALS = (
         20.0,
         10.0,
         1.0,
-        (0.6 * 0.08 + 0.04) / 0.12,
+        0.6,
         "fentanyl duty 20 -> 10; China suspends the October rare-earth regime for a year (April regime at ~60%)",
     ),
 )
@@ -589,8 +645,7 @@ def real_deals(model: PackageModel):
     """Geneva, London and Busan in package coordinates (:data:`REAL_DEALS`) with their payoffs.
 
     Returns a pandas DataFrame: ``deal``, ``date``, the four coordinates, ``U_A``,
-    ``U_B`` (percent of income) and ``note``. China's pass share counts the October
-    regime's coverage as passed when it was not in force.
+    ``U_B`` (percent of income) and ``note``.
     """
     import pandas as pd
 

@@ -53,7 +53,7 @@ import numpy as np
 
 from detente._defaults import DEFAULT_PAIR
 from detente.errors import DetenteError
-from detente.strategy._leverage import CriticalInputLoss
+from detente.strategy._leverage import CriticalInputCutoff, CriticalInputLoss
 from detente.strategy._objective import Objective
 from detente.strategy._strategies import DE_ESCALATE, ESCALATE, HOLD, Strategy, View
 
@@ -87,13 +87,19 @@ class TariffLadder:
 @dataclasses.dataclass(frozen=True)
 class ControlLadder:
     """Export-control levels: licences refuse ``refused[player][level]`` of the player's
-    exports to the other side in the sectors of ``coverage[player]`` (sector -> share of
-    the sector's exports under licence), read as the scenario timeline reads export
-    licences (the quota's export-tax equivalent, the rent to the imposer;
-    :meth:`Counterfactual.licence`).
+    controlled exports to the other side.
+
+    Controlled are the registry products ``products[player]`` (critical inputs, read by
+    the users' nested CES block at ``horizon`` as
+    :class:`~detente.strategy.CriticalInputCutoff` reads them: rationed users, the rent
+    to the imposer) and the sectors of ``coverage[player]`` (sector -> share of the
+    sector's exports under licence, for goods with no registry entry), read as the
+    scenario timeline reads export licences (the quota's export-tax equivalent, the rent
+    to the imposer; :meth:`Counterfactual.licence`).
 
     ``severity[player][level]`` is the share of critical-input exports refused, passed
-    to ``loss_model`` (if any) for the shortage losses.
+    to ``loss_model`` (if any) for the shortage losses; with a loss model the registry
+    products are read by it instead of the nest (one model per cut).
     """
 
     coverage: Mapping[str, Mapping[str, float]]
@@ -101,15 +107,24 @@ class ControlLadder:
     severity: Mapping[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
     loss_model: CriticalInputLoss | None = None
     name: str = "export controls"
+    products: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    horizon: str = "1y"
 
     def instruments(self, imposer, target, level: int) -> tuple:
         """Rung ``level`` of ``imposer``'s ladder as :mod:`detente.instruments` values."""
         from detente.instruments import ExportLicence
 
         r = self.refused[imposer][level]
-        if r <= 0 or not self.coverage[imposer]:
+        if r <= 0:
             return ()
-        return (ExportLicence(imposer, target, r, coverage=self.coverage[imposer]),)
+        out: list = []
+        if self.coverage.get(imposer):
+            out.append(ExportLicence(imposer, target, r, coverage=self.coverage[imposer]))
+        if self.products.get(imposer) and self.loss_model is None:
+            out.extend(
+                CriticalInputCutoff(self.products[imposer], r, horizon=self.horizon).instruments(imposer, target)
+            )
+        return tuple(out)
 
     def apply(self, cf, imposer, target, level: int):
         return cf.apply(*self.instruments(imposer, target, level))
@@ -139,14 +154,15 @@ def default_ladders(
 
     The 2025 US-China ladders (level 0 = Geneva/London terms, 2 = the April peak).
     Tariffs added to the 2022 baseline: USA on CHN +30 / +80 / +145 pp, CHN on USA
-    +10 / +60 / +125 pp (goods). Export controls, on the covered shares the us-china-2025
-    scenario encodes: USA's licences on chip-design software (6% of business services),
-    jet engines (15% of other transport) and ethane (20% of mining and energy) refusing
-    0 / 50 / 100%; China's rare-earth and magnet licences (12% of non-ferrous metals)
-    refusing 0 / 40 / 75%, the same shares passed to a shortage loss model (licence
+    +10 / +60 / +125 pp (goods). Export controls: USA's licences on chip-design software
+    (6% of business services), jet engines (15% of other transport) and ethane (20% of
+    mining and energy), the covered shares the us-china-2025 scenario encodes, refusing
+    0 / 50 / 100%; China's licences on the registry's rare earths and magnets
+    (``CN_CRITICAL_2025``, the users' nested CES block) refusing 0 / 40 / 75%, the same
+    shares passed to a shortage loss model, which then reads them instead (licence
     approvals of about 60% and 25% in June 2025).
     """
-    from detente.strategy._leverage import CN_RARE_EARTHS_2025, US_TECH_2025
+    from detente.strategy._leverage import CN_CRITICAL_2025, US_TECH_2025
 
     if set(players) != {"USA", "CHN"}:
         return (
@@ -156,8 +172,9 @@ def default_ladders(
     return (
         TariffLadder({"USA": (30.0, 80.0, 145.0), "CHN": (10.0, 60.0, 125.0)}),
         ControlLadder(
-            coverage={"USA": dict(US_TECH_2025), "CHN": dict(CN_RARE_EARTHS_2025)},
+            coverage={"USA": dict(US_TECH_2025), "CHN": {}},
             refused={"USA": (0.0, 0.5, 1.0), "CHN": (0.0, 0.4, 0.75)},
+            products={"CHN": CN_CRITICAL_2025},
             severity={"USA": (0.0, 0.0, 0.0), "CHN": (0.0, 0.4, 0.75)},
             loss_model=loss_model,
         ),
