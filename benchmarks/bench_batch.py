@@ -6,6 +6,7 @@
     .venv/bin/python benchmarks/bench_batch.py --json out.json
     .venv/bin/python benchmarks/bench_batch.py --only default --n 10000 --dask-workers 2   # + Dask
     .venv/bin/python benchmarks/bench_batch.py --only large --n-large 1000 --serial-n 100
+    .venv/bin/python benchmarks/bench_batch.py --only default --n 300 --critical   # + rare-earth cuts
 
 ``--dask-workers W`` adds a third side: a ``dask.distributed.LocalCluster`` of W
 single-threaded worker processes (started, and each worker's world loaded, before the
@@ -21,6 +22,11 @@ sides are timed on the same shocks, serial first. Agreement is the largest absol
 difference in ``welfare_hat`` over all members and countries. Memory: the tracemalloc
 peak of one ``solve_batch`` call on the first block (numpy buffers included; a separate,
 untimed run) and the process peak RSS at the end.
+
+``--critical`` adds to every what-if a cut of China's rare earths and magnets to a random
+importer (the three registry products of ``CN_CRITICAL_2025``, 20-100% refused): the
+users' nested CES block, whose markups ``solve_batch`` iterates with the rest of a chunk
+(default world only).
 """
 
 from __future__ import annotations
@@ -66,7 +72,9 @@ def machine() -> dict:
     return info
 
 
-def shocks(world, n: int, seed: int) -> list[Counterfactual]:
+def shocks(world, n: int, seed: int, critical: bool = False) -> list[Counterfactual]:
+    from detente.strategy._leverage import CN_CRITICAL_2025
+
     rng = np.random.default_rng(seed)
     cf0 = Counterfactual.from_world(world)
     C = world.countries
@@ -75,7 +83,13 @@ def shocks(world, n: int, seed: int) -> list[Counterfactual]:
     for k in range(n):
         a, b = rng.choice(len(C), 2, replace=False)
         sec = "goods" if (has_goods and k % 2) else "all"
-        out.append(cf0.tariff(C[a], C[b], sec, float(rng.uniform(1, 150))).with_label(f"what-if {k}"))
+        cf = cf0.tariff(C[a], C[b], sec, float(rng.uniform(1, 150)))
+        if critical:
+            importer = C[int(rng.choice([i for i in range(len(C)) if C[i] != "CHN"]))]
+            refused = float(rng.uniform(0.2, 1.0))
+            for product in CN_CRITICAL_2025:
+                cf = cf.critical_input_cut(product, "CHN", importer, refused)
+        out.append(cf.with_label(f"what-if {k}"))
     return out
 
 
@@ -218,6 +232,7 @@ def run(
     dask_workers: int = 0,
     name: str | None = None,
     dask_serial: bool = False,
+    critical: bool = False,
 ) -> dict:
     """Serial loop and batch (and Dask) on the same shocks, ``block`` counterfactuals at a time."""
     t_serial = t_batch = 0.0
@@ -229,7 +244,7 @@ def run(
     peak = None
     batch_welfare = []
     for start in range(0, n, block):
-        cfs = shocks(world, min(block, n - start), seed + start)
+        cfs = shocks(world, min(block, n - start), seed + start, critical)
         if peak is None:  # memory of one call, untimed
             tracemalloc.start()
             solve_batch(world, cfs, max_bytes=max_bytes, chunk_size=chunk_size)
@@ -257,7 +272,7 @@ def run(
     per_s = t_serial / max(n_serial, 1)
     per_b = t_batch / n
     return {
-        "world": world.meta.name,
+        "world": world.meta.name + (" + critical cuts" if critical else ""),
         "N": world.n_countries,
         "J": world.n_sectors,
         "n": n,
@@ -307,6 +322,7 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk-size", type=int, default=None, help="members per chunk (default: solve_batch's)")
     ap.add_argument("--only", choices=["default", "large"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--critical", action="store_true", help="add a cut of China's rare earths to every what-if")
     ap.add_argument("--json")
     a = ap.parse_args(argv)
     from detente.errors import DetenteError
@@ -325,7 +341,7 @@ def main(argv=None) -> int:
             large = "random:80:50:0"
         jobs.append((large, a.n_large, min(a.n_large, a.block)))
     print(
-        f"{'world':>26} {'N x J':>7} {'n':>6} {'serial ms/cf':>12} {'batch ms/cf':>11} {'ratio':>6} "
+        f"{'world':>40} {'N x J':>7} {'n':>6} {'serial ms/cf':>12} {'batch ms/cf':>11} {'ratio':>6} "
         f"{'max|dW|':>8} {'failed':>6} {'chunks':>6} {'iter':>9} {'peak MiB':>8}"
     )
     for name, n, block in jobs:
@@ -341,10 +357,11 @@ def main(argv=None) -> int:
             a.dask_workers,
             name,
             a.dask_solver == "serial",
+            a.critical and name == "default",
         )
         out["results"].append(r)
         print(
-            f"{r['world']:>26} {r['N']:>3}x{r['J']:<3} {n:>6} {r['serial_per_ms']:>12.2f} "
+            f"{r['world']:>40} {r['N']:>3}x{r['J']:<3} {n:>6} {r['serial_per_ms']:>12.2f} "
             f"{r['batch_per_ms']:>11.2f} {r['ratio']:>5.2f}x {r['max_abs_d_welfare']:>8.1e} "
             f"{r['failed']:>6} {r['chunks']:>6} {r['iterations_mean']:>5.1f}/{r['iterations_max']:<3} "
             f"{r['tracemalloc_peak_mib']:>8.0f}",
