@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from detente.equilibrium import Counterfactual, solve
+from detente.errors import DetenteError
 from detente.strategy import (
     CriticalInputCutoff,
     TariffThreat,
@@ -13,7 +14,7 @@ from detente.strategy import (
     leverage_table,
     threat_points,
 )
-from detente.world import random_world
+from detente.world import load_world, random_world
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +106,50 @@ def test_rare_earth_leverage_reads_the_nest_like_whatif_cut():
     )
     assert table.target_loss_pct[0] > 10 * abs(proxy.target_loss_pct[0])
     assert "nested CES" in table.description[0]
+
+
+def test_shortage_loss_model_refuses_the_cut_offs_products():
+    """The weekly reading of a side's cut-off refuses the products its nest reading
+    refuses (CRITICAL_2025), not every product the supplier happens to make."""
+    from detente.shortage import load_registry
+    from detente.strategy import shortage_loss_model
+    from detente.strategy._leverage import CN_CRITICAL_2025, US_CRITICAL_2025
+
+    w = load_world("default")
+    default = shortage_loss_model(w)
+    rare_earths = shortage_loss_model(w, products=CN_CRITICAL_2025)
+    assert default("CHN", "USA", 1.0) == rare_earths("CHN", "USA", 1.0)
+    assert default("USA", "CHN", 0.75) == shortage_loss_model(w, products=US_CRITICAL_2025)("USA", "CHN", 0.75)
+    every = shortage_loss_model(w, products=load_registry().ids)("CHN", "USA", 1.0)
+    assert every["USA"] > default("CHN", "USA", 1.0)["USA"] > 0  # graphite, gallium, ... add to it
+    assert (
+        0 < default("CHN", "USA", 0.4)["USA"] < default("CHN", "USA", 0.75)["USA"] < default("CHN", "USA", 1.0)["USA"]
+    )
+    assert default("CHN", "USA", 0.0) == {}
+    with pytest.raises(DetenteError, match="unknown registry product 'unobtainium'"):
+        shortage_loss_model(w, products={"CHN": ("unobtainium",)})
+
+
+def test_shortage_reading_counts_each_cut_once():
+    """With a loss model, the threat points read each critical input once: China's nest
+    cut-off gives way to the shortage reading, and the US licences keep only the coverage
+    of sectors without a registry product in its cut-off (ethane, in mining and energy)."""
+    from detente.strategy import default_instruments
+    from detente.strategy._leverage import shortage_reading
+
+    w = load_world("default")
+
+    def loss(supplier, target, severity):
+        return {target: 1000.0 * severity}
+
+    us = shortage_reading(w, "USA", default_instruments("USA"), loss, severity=0.75)
+    cn = shortage_reading(w, "CHN", default_instruments("CHN"), loss, severity=0.75)
+    assert [type(x).__name__ for x in us] == ["TariffThreat", "TechControl", "CriticalInputCutoff"]
+    assert us[1].coverage == {
+        "MIN_ENERGY": 0.2
+    }  # EDA (BUSINESS) and jet engines (OTHER_TRANSPORT) left to the loss model
+    assert [type(x).__name__ for x in cn] == ["TariffThreat", "CriticalInputCutoff"]
+    assert cn[1].products == () and cn[1].extra_losses("CHN", "USA") == {"USA": 750.0}
+    both = threat_points(w, ("USA", "CHN"), {"USA": us, "CHN": cn})
+    nest = threat_points(w, ("USA", "CHN"))
+    assert both.set_index("threat").loc["tariffs"].equals(nest.set_index("threat").loc["tariffs"])

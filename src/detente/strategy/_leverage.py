@@ -117,6 +117,11 @@ class TechControl:
 #: the critical inputs under China's April 2025 licences (registry ids): NdFeB magnets,
 #: the heavy rare earths Dy and Tb, and the other controlled rare earths
 CN_CRITICAL_2025 = ("ndfeb-magnets", "dy-tb-oxides", "other-controlled-rees")
+#: the registry products of the US controls on China (chips, chip-design software, jet engines)
+US_CRITICAL_2025 = ("advanced-chips", "eda-software", "jet-engines")
+#: each side's critical-input cut-off: the registry products it refuses, in the nest
+#: (:class:`CriticalInputCutoff`) and in the weekly model (:func:`shortage_loss_model`) alike
+CRITICAL_2025: dict[str, tuple[str, ...]] = {"CHN": CN_CRITICAL_2025, "USA": US_CRITICAL_2025}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,6 +208,39 @@ def default_instruments(imposer: str) -> tuple[Instrument, ...]:
     if imposer == "CHN":
         return (TariffThreat(), CriticalInputCutoff())
     return (TariffThreat(),)
+
+
+def shortage_reading(world, imposer: str, instruments: Sequence[Instrument], loss_model: CriticalInputLoss, **kw):
+    """``imposer``'s instruments with its critical inputs read by ``loss_model`` alone.
+
+    The cut-off of ``loss_model`` refuses the imposer's registry products
+    (:data:`CRITICAL_2025`), so the instruments that read the same cuts statically are
+    left out: nested-CES cut-offs, and a licence's coverage of the sectors that hold
+    those products (their registry parents; the rest of its coverage stays). No cut is
+    counted twice when the instruments are used together (:func:`threat_points`).
+    ``kw`` (``severity``, ``name``) go to the :class:`CriticalInputCutoff` it appends.
+    """
+    from detente.shortage import load_registry
+    from detente.shortage._registry import world_sector_of
+
+    registry = load_registry()
+    held = {
+        world.sectors[j]
+        for pr in CRITICAL_2025.get(imposer, ())
+        if (j := world_sector_of(registry.products[pr].parent, world)) is not None
+    }
+    out: list[Instrument] = []
+    for x in instruments:
+        if isinstance(x, CriticalInputCutoff):
+            continue
+        if isinstance(x, TechControl):
+            rest = {s: c for s, c in x.coverage.items() if s not in held}
+            if not rest:
+                continue
+            x = dataclasses.replace(x, coverage=rest, name=f"{x.name} (without {', '.join(sorted(held))})")
+        out.append(x)
+    out.append(CriticalInputCutoff(products=(), loss_model=loss_model, **kw))
+    return tuple(out)
 
 
 def _losses(world, reference_eq, eq, extra: Mapping[str, float]):
@@ -325,24 +363,44 @@ def threat_points(
 
 
 def shortage_loss_model(
-    world, *, weeks: int = 52, products: Sequence[str] | None = None, start=None, licence: str = "general"
+    world,
+    *,
+    weeks: int = 52,
+    products: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    start=None,
+    licence: str = "general",
 ) -> CriticalInputLoss:
     """A :data:`CriticalInputLoss` backed by the weekly shortage model (:mod:`detente.shortage`).
 
     ``loss(supplier, target, severity)`` runs :func:`detente.shortage.simulate` for
-    ``weeks`` weeks with a licence regime on every product of the registry (or
-    ``products``) from ``supplier`` to ``target`` that approves the share
-    ``1 - severity`` from the first week (``licence="general"``: no review lag), and
-    returns each country's value added lost, annualised (``x 52 / weeks``), in the
-    world's units. Only products the supplier actually supplies can bite. Results are
-    memoised per (supplier, target, severity).
+    ``weeks`` weeks with a licence regime on the supplier's products from ``supplier``
+    to ``target`` that approves the share ``1 - severity`` from the first week
+    (``licence="general"``: no review lag), and returns each country's value added lost,
+    annualised (``x 52 / weeks``), in the world's units. Results are memoised per
+    (supplier, target, severity).
+
+    The supplier's products are ``products`` (registry ids, or a mapping supplier ->
+    ids); by default those of its 2025 licences (:data:`CRITICAL_2025`: China's rare
+    earths and magnets, the same products the nest reads for :class:`CriticalInputCutoff`),
+    and every registry product for other suppliers (only those it supplies can bite).
     """
     import datetime as dt
 
     from detente.shortage import Restriction, load_registry, simulate
 
     registry = load_registry()
-    prods = tuple(products) if products else tuple(registry.ids)
+    by_supplier: Mapping[str, Sequence[str]]
+    if products is None:
+        by_supplier = CRITICAL_2025
+    elif isinstance(products, Mapping):
+        by_supplier = products
+    else:
+        by_supplier = {}
+    every = tuple(products) if products is not None and not isinstance(products, Mapping) else tuple(registry.ids)
+    for prods in by_supplier.values():
+        for pr in prods:
+            if pr not in registry.products:
+                raise DetenteError(f"shortage_loss_model: unknown registry product {pr!r}")
     first = start or dt.date(2025, 1, 6)
     memo: dict = {}
 
@@ -364,7 +422,7 @@ def shortage_loss_model(
                         licence=licence,
                         label=f"{supplier}->{target} {p}",
                     )
-                    for p in prods
+                    for p in by_supplier.get(supplier, every)
                 ]
                 ds = simulate(world, rs, start=first, weeks=weeks, registry=registry).dataset
                 lost = ds["cum_va_lost"].to_series() * 52.0 / weeks
