@@ -227,13 +227,10 @@ def solve_batch(
     failed: list[FailedMember] = []
     blocks = _Blocks()
     for k, cf in enumerate(cfs):  # bad blocks are refused before any work, naming the member
-        if cf.critical_cuts:
-            try:
-                blk = blocks(cf)
-                if blk is not None:
-                    check_block(blk, world.n_countries, world.n_sectors)
-            except ShockError as e:
-                raise ShockError(f"member {k} ({cf.label!r}) of the batch: {e}") from e
+        try:
+            blocks(cf)
+        except ShockError as e:
+            raise ShockError(f"member {k} ({cf.label!r}) of the batch: {e}") from e
     groups: list[tuple[World, Equilibrium | None, list[tuple[int, Counterfactual]]]] = []
     plain = [(k, cf) for k, cf in enumerate(cfs) if cf.closure != "balanced"]
     if plain:
@@ -397,8 +394,9 @@ def _shock(cf: Counterfactual, critical: CriticalBlock | None = None) -> Shock:
 
 
 class _Blocks:
-    """Members' critical-input blocks (:meth:`Counterfactual.critical_block`), built once
-    per world, cuts, horizon and elasticity: a grid repeats a few cuts many times."""
+    """Members' critical-input blocks (:meth:`Counterfactual.critical_block`), built and
+    checked (:func:`._critical.check_block`) once per world, cuts, horizon and elasticity:
+    a grid repeats a few cuts many times."""
 
     def __init__(self) -> None:
         self._cache: dict = {}
@@ -409,7 +407,10 @@ class _Blocks:
         key = (id(cf.world), cf.critical_cuts, cf.critical_horizon, cf.critical_sigma)
         hit = self._cache.get(key)
         if hit is None or hit[0] is not cf.world:
-            hit = self._cache[key] = (cf.world, cf.critical_block())
+            blk = cf.critical_block()
+            if blk is not None:
+                check_block(blk, cf.world.n_countries, cf.world.n_sectors)
+            hit = self._cache[key] = (cf.world, blk)
         return hit[1]
 
 
