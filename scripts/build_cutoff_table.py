@@ -11,6 +11,12 @@ refuses 80%, the IMF's case), read by:
    over inventories, with the default parts channel and (point only) the other rule
    (``ShortageSettings.parts_channel``, docs/shortage.md section 2, 'The parts channel').
 
+A third table reads China's cut-off of the US alone (magnets, Dy/Tb and the other
+controlled rare earths, ``CN_CRITICAL_2025``): the cut that ``detente leverage``, the
+package bargain's threat point and the truce ladders use, statically (the nest, on the
+strategy tools' long-run world and on the default one-year world) and weekly (the
+shortage model, as ``shortage_loss_model`` reads it with ``--shortage``).
+
 Run: ``python scripts/build_cutoff_table.py`` (about a minute); prints Markdown.
 """
 
@@ -26,7 +32,7 @@ from detente.equilibrium import Counterfactual, solve
 from detente.instruments import nest_sigma
 from detente.shortage import Restriction, ShortageSettings, load_registry, monte_carlo, simulate
 from detente.shortage._simulate import build_model
-from detente.strategy._leverage import CN_RARE_EARTHS_2025
+from detente.strategy._leverage import CN_CRITICAL_2025, CN_RARE_EARTHS_2025, CriticalInputCutoff
 from detente.world import load_world
 
 SHOW = ("USA", "JPN", "DEU", "KOR", "MEX")
@@ -50,39 +56,80 @@ def static_parent(world, refused):
     return 100 * (eq.welfare_hat - 1), 100 * (eq.real_value_added_hat - 1)
 
 
-def weekly(world, refused, n_draws=40, settings=None):
+def weekly(world, refused, n_draws=40, settings=None, products=("ndfeb-magnets",), importers=("all",)):
     start = dt.date(2025, 4, 7)
     licence = "ban" if refused >= 1 else "general"
-    r = Restriction(
-        "ndfeb-magnets",
-        "CHN",
-        ("all",),
-        start,
-        start + dt.timedelta(days=7 * 52),
-        1.0 - refused,
-        0,
-        licence,
-        regime="table",
-        label="table",
-    )
+    rs = [
+        Restriction(
+            p,
+            "CHN",
+            tuple(importers),
+            start,
+            start + dt.timedelta(days=7 * 52),
+            1.0 - refused,
+            0,
+            licence,
+            regime=f"table-{p}",
+            label="table",
+        )
+        for p in products
+    ]
     res = simulate(
         world,
-        [r],
+        rs,
         start=start,
         weeks=52,
         registry=load_registry(),
-        products=["ndfeb-magnets"],
+        products=list(products),
         settings=settings or ShortageSettings(),
     )
     point = res.dataset.va_lost_pct_gdp.to_series()
     if n_draws == 0:
         return point, None
-    model = build_model(world, load_registry(), ["ndfeb-magnets"], settings or ShortageSettings())
-    mc = monte_carlo(model, [r], start=start, weeks=52, n_draws=n_draws, seed=0, workers=1).dataset
+    model = build_model(world, load_registry(), list(products), settings or ShortageSettings())
+    mc = monte_carlo(model, rs, start=start, weeks=52, n_draws=n_draws, seed=0, workers=1).dataset
     band = None
     if "va_lost_pct_gdp" in mc:
         band = mc["va_lost_pct_gdp"].quantile([0.05, 0.95], dim="draw").to_pandas()
     return point, band
+
+
+def us_cutoff(world) -> list[str]:
+    """China refuses all (and 75%) of its rare earths and magnets to the US for a year."""
+    long = load_world("default", horizon="long")
+    cut = CriticalInputCutoff()  # CN_CRITICAL_2025, all refused, the nest at one year
+
+    def static(w, sigma=None):
+        cf = cut.apply(Counterfactual.from_world(w), "CHN", "USA")
+        if sigma is not None:
+            cf = dataclasses.replace(cf, critical_sigma=sigma)
+        eq = solve(w, cf)
+        return 100 * (eq.welfare_hat - 1), 100 * (eq.real_value_added_hat - 1)
+
+    lev = static(long)
+    one = static(world)
+    lo = static(world, nest_sigma("1y", band="low"))
+    hi = static(world, nest_sigma("1y", band="high"))
+    wk, band = weekly(world, 1.0, products=CN_CRITICAL_2025, importers=("USA",))
+    wk75, _ = weekly(world, 0.75, n_draws=0, products=CN_CRITICAL_2025, importers=("USA",))
+    lines = [
+        "\n**China's cut-off of the US** (magnets, Dy/Tb and the other controlled rare earths, "
+        "CHN -> USA only, for a year: the cut of `detente leverage`, the package threat point and the "
+        "truce ladders; % change)\n",
+        "| economy | leverage reading (nest 1y, long-run trade elasticities): real income "
+        "| static nest 1y: real income | static nest 1y: real GDP [sigma band] "
+        "| weekly 52 weeks, all refused: value added lost, % GDP [5-95%] "
+        "| weekly, 75% refused (`leverage --shortage`) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in ("USA", "CHN", "MEX", "CAN", "JPN", "DEU"):
+        k = world.country_index(c)
+        b = "" if band is None else f" [-{band.loc[0.95, c]:.3f} to -{band.loc[0.05, c]:.3f}]"
+        lines.append(
+            f"| {c} | {lev[0][k]:+.3f} | {one[0][k]:+.3f} | {one[1][k]:+.3f} [{hi[1][k]:+.3f} to {lo[1][k]:+.3f}] "
+            f"| -{float(wk.get(c, 0.0)):.3f}{b} | -{float(wk75.get(c, 0.0)):.3f} |"
+        )
+    return lines
 
 
 def main() -> int:
@@ -120,6 +167,7 @@ def main() -> int:
                 f"{rows['1y'][1][k]:+.2f} [{hi[1][k]:+.2f} to {lo[1][k]:+.2f}] | {rows['3y'][1][k]:+.3f} | "
                 f"-{float(wk.get(c, 0.0)):.2f}{b} | -{float(wk_alt.get(c, 0.0)):.2f} | {PUBLISHED.get(c, '')} |"
             )
+    lines += us_cutoff(world)
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
