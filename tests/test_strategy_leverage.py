@@ -130,26 +130,30 @@ def test_shortage_loss_model_refuses_the_cut_offs_products():
         shortage_loss_model(w, products={"CHN": ("unobtainium",)})
 
 
-def test_shortage_reading_counts_each_cut_once():
+def test_threat_points_read_each_cut_once():
     """With a loss model, the threat points read each critical input once: China's nest
     cut-off gives way to the shortage reading, and the US licences keep only the coverage
     of sectors without a registry product in its cut-off (ethane, in mining and energy)."""
     from detente.strategy import default_instruments
-    from detente.strategy._leverage import shortage_reading
+    from detente.strategy._leverage import read_once
 
     w = load_world("default")
 
     def loss(supplier, target, severity):
         return {target: 1000.0 * severity}
 
-    us = shortage_reading(w, "USA", default_instruments("USA"), loss, severity=0.75)
-    cn = shortage_reading(w, "CHN", default_instruments("CHN"), loss, severity=0.75)
+    weekly = CriticalInputCutoff(products=(), severity=0.75, loss_model=loss)
+    us = read_once(w, "USA", (*default_instruments("USA"), weekly))
+    cn = read_once(w, "CHN", (*default_instruments("CHN"), weekly))
     assert [type(x).__name__ for x in us] == ["TariffThreat", "TechControl", "CriticalInputCutoff"]
     assert us[1].coverage == {
         "MIN_ENERGY": 0.2
     }  # EDA (BUSINESS) and jet engines (OTHER_TRANSPORT) left to the loss model
     assert [type(x).__name__ for x in cn] == ["TariffThreat", "CriticalInputCutoff"]
-    assert cn[1].products == () and cn[1].extra_losses("CHN", "USA") == {"USA": 750.0}
-    both = threat_points(w, ("USA", "CHN"), {"USA": us, "CHN": cn})
-    nest = threat_points(w, ("USA", "CHN"))
-    assert both.set_index("threat").loc["tariffs"].equals(nest.set_index("threat").loc["tariffs"])
+    assert cn[1] is weekly and cn[1].extra_losses("CHN", "USA") == {"USA": 750.0}
+    assert read_once(w, "CHN", default_instruments("CHN")) == default_instruments("CHN")  # no loss model: as given
+    both = threat_points(w, ("USA", "CHN"), {"USA": us, "CHN": cn}).set_index("threat")
+    again = threat_points(w, ("USA", "CHN"), {"USA": us, "CHN": (*cn, CriticalInputCutoff())}).set_index("threat")
+    assert np.allclose(both.to_numpy(), again.to_numpy())  # the nest cut-off added back is left out again
+    nest = threat_points(w, ("USA", "CHN")).set_index("threat")
+    assert both.loc["tariffs"].equals(nest.loc["tariffs"])

@@ -367,21 +367,24 @@ def _cmd_leverage(args) -> int:
     ref = Counterfactual.from_world(world, closure=args.closure)
     if args.reference != "baseline":
         ref = ref.apply(*get_preset(args.reference).instruments())
-    instruments = threat_instruments = None
+    instruments = None
     if args.shortage:
         from detente.strategy import CriticalInputCutoff, default_instruments, shortage_loss_model
-        from detente.strategy._leverage import shortage_reading
 
         loss = shortage_loss_model(world)
-        kw = {"severity": args.severity, "name": "critical inputs (shortage model)"}
-        # the table shows both readings of a cut-off side by side; the threat points use
-        # the shortage reading in place of the static one (one model per cut)
+        # the table shows both readings of a cut-off side by side; the threat points read
+        # each cut once, by the shortage model (threat_points -> read_once)
         instruments = {
-            p: (*default_instruments(p), CriticalInputCutoff(products=(), loss_model=loss, **kw)) for p in (a, b)
+            p: (
+                *default_instruments(p),
+                CriticalInputCutoff(
+                    products=(), severity=args.severity, loss_model=loss, name="critical inputs (shortage model)"
+                ),
+            )
+            for p in (a, b)
         }
-        threat_instruments = {p: shortage_reading(world, p, default_instruments(p), loss, **kw) for p in (a, b)}
     table = leverage_table(world, ((a, b), (b, a)), instruments, reference=ref)
-    threats = threat_points(world, (a, b), threat_instruments, reference=ref)
+    threats = threat_points(world, (a, b), instruments, reference=ref)
     if not args.json:
         c = console()
         c.print(f"[bold]Leverage of {a} and {b}[/bold] on {world.meta.name}, from: {ref.describe()}")

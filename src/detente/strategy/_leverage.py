@@ -210,16 +210,19 @@ def default_instruments(imposer: str) -> tuple[Instrument, ...]:
     return (TariffThreat(),)
 
 
-def shortage_reading(world, imposer: str, instruments: Sequence[Instrument], loss_model: CriticalInputLoss, **kw):
-    """``imposer``'s instruments with its critical inputs read by ``loss_model`` alone.
+def read_once(world, imposer: str, instruments: Sequence[Instrument]) -> tuple[Instrument, ...]:
+    """``imposer``'s instruments with each critical-input cut read by one model.
 
-    The cut-off of ``loss_model`` refuses the imposer's registry products
-    (:data:`CRITICAL_2025`), so the instruments that read the same cuts statically are
-    left out: nested-CES cut-offs, and a licence's coverage of the sectors that hold
-    those products (their registry parents; the rest of its coverage stays). No cut is
-    counted twice when the instruments are used together (:func:`threat_points`).
-    ``kw`` (``severity``, ``name``) go to the :class:`CriticalInputCutoff` it appends.
+    When one of them is a :class:`CriticalInputCutoff` with a loss model (the weekly
+    reading of the imposer's registry products, :data:`CRITICAL_2025`), the instruments
+    that read the same cuts statically are left out: nested-CES cut-offs, and a
+    licence's coverage of the sectors that hold those products (their registry parents;
+    the rest of its coverage stays). Without one, the instruments are returned as given.
+    :func:`threat_points` uses every instrument at once through this.
     """
+    xs = tuple(instruments)
+    if not any(isinstance(x, CriticalInputCutoff) and x.loss_model is not None for x in xs):
+        return xs
     from detente.shortage import load_registry
     from detente.shortage._registry import world_sector_of
 
@@ -230,16 +233,18 @@ def shortage_reading(world, imposer: str, instruments: Sequence[Instrument], los
         if (j := world_sector_of(registry.products[pr].parent, world)) is not None
     }
     out: list[Instrument] = []
-    for x in instruments:
-        if isinstance(x, CriticalInputCutoff):
-            continue
+    for x in xs:
+        if isinstance(x, CriticalInputCutoff) and x.loss_model is None:
+            if x.coverage:  # its parent-sector proxy is a static reading of the same cut too
+                continue
+            if x.products:
+                continue
         if isinstance(x, TechControl):
             rest = {s: c for s, c in x.coverage.items() if s not in held}
             if not rest:
                 continue
             x = dataclasses.replace(x, coverage=rest, name=f"{x.name} (without {', '.join(sorted(held))})")
         out.append(x)
-    out.append(CriticalInputCutoff(products=(), loss_model=loss_model, **kw))
     return tuple(out)
 
 
@@ -317,7 +322,8 @@ def threat_points(
     reference=None,
     objectives=None,
 ):
-    """Disagreement points implied by the instruments: both sides use theirs at once.
+    """Disagreement points implied by the instruments: both sides use theirs at once,
+    each critical-input cut read by one model (:func:`read_once`).
 
     Returns a pandas DataFrame with one row per threat (``tariffs``, ``controls`` —
     each side's non-tariff instrument — and ``all``): the players' objectives ``U_A``,
@@ -332,7 +338,7 @@ def threat_points(
     a, b = players
     ref = reference if reference is not None else Counterfactual.from_world(world)
     objectives = objectives or (Objective(a), Objective(b))
-    inst = {p: tuple((instruments or {}).get(p, default_instruments(p))) for p in players}
+    inst = {p: read_once(world, p, (instruments or {}).get(p, default_instruments(p))) for p in players}
     if not all(inst[p] for p in players):
         raise DetenteError("every player needs at least one instrument")
 
