@@ -54,6 +54,42 @@ def _detroit_three_half():
     return sc.model_copy(update={"events": events})
 
 
+#: the what-if of Indian car makers' assembled motors: from the SIAM letter of 27 June 2025
+#: (Mint, 7 July 2025), a share of their magnets arrives inside motors imported from China,
+#: which no licence covers; the share was not reported, so the table shows several
+ASSEMBLED_MOTORS_FROM = "2025-07-01"
+
+
+def _india_assembled_motors(share: float):
+    """The scenario plus a grant to Indian car makers: the share ``share`` of their magnet
+    purchases arrives in assembled motors from China (uncontrolled) from 1 July 2025, read
+    as a licence of the users' own that approves in full (docs/shortage.md section 2)."""
+    import datetime as dt
+
+    from detente.policy import load_scenario
+    from detente.policy._schema import Event
+
+    sc = load_scenario(SCENARIO)
+    grant = Event(
+        id="what-if-ind-assembled-motors",
+        date=dt.date.fromisoformat(ASSEMBLED_MOTORS_FROM),
+        source="what-if: SIAM letter of 27 June 2025 (Mint, 7 July 2025); share not reported",
+        export_control={
+            "regime": "magnets-ind-motors",
+            "product": "ndfeb-magnets",
+            "licence": "general",
+            "exporter": "CHN",
+            "importers": "IND",
+            "users": "MOTOR",
+            "user_share": share,
+            "sectors": "NONFERROUS",
+            "coverage": 0.068,
+            "approval_share": 1.0,
+        },
+    )
+    return sc.model_copy(update={"events": [*sc.events, grant]})
+
+
 def _stop_and_weeks(res) -> dict[str, tuple[str, float]]:
     ds = res.dataset
     table = res.first_stockouts([SECTOR]).set_index("country")
@@ -111,6 +147,17 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
         ),
     )
     rows.insert(3, ("the Detroit Three's licences approve half", base, 1.0, _detroit_three_half(), None))
+    for k, share in enumerate((0.25, 0.5, 0.75)):
+        rows.insert(
+            4 + k,
+            (
+                f"what-if: {100 * share:g}% of Indian car makers' magnets in assembled motors from 1 Jul",
+                base,
+                1.0,
+                _india_assembled_motors(share),
+                None,
+            ),
+        )
     lines = [
         "\n**Sensitivity** (first stop, and weeks of national car output lost)\n",
         "| setting | " + " | ".join(name for _, name in SHOW) + " |",
