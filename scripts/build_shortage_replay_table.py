@@ -39,14 +39,16 @@ def _run(world, settings, registry=None, scenario=SCENARIO, variant=None):
     return simulate_scenario(scenario, world, settings=settings, registry=registry, variant=variant)
 
 
-def _detroit_three_half():
-    """The scenario with the Detroit Three's licences approving half of what their
-    suppliers asked for (the quantities were not reported)."""
+def _detroit_three(**update):
+    """The scenario with the Detroit Three's licences of 2 June changed by ``update``:
+    ``approval_share=0.5`` (they approve half of what the suppliers asked for; the
+    quantities were not reported), or ``user_share=1.0`` (a what-if: every US car maker's
+    suppliers licensed on 2 June, which was not reported)."""
     from detente.policy import load_scenario
 
     sc = load_scenario(SCENARIO)
     events = [
-        e.model_copy(update={"export_control": e.export_control.model_copy(update={"approval_share": 0.5})})
+        e.model_copy(update={"export_control": e.export_control.model_copy(update=update)})
         if e.id == "mag-us-detroit-three"
         else e
         for e in sc.events
@@ -146,10 +148,13 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
             "no-detroit-three-licences",
         ),
     )
-    rows.insert(3, ("the Detroit Three's licences approve half", base, 1.0, _detroit_three_half(), None))
+    rows.insert(3, ("the Detroit Three's licences approve half", base, 1.0, _detroit_three(approval_share=0.5), None))
+    rows.insert(
+        4, ("what-if: every US maker's suppliers licensed on 2 Jun", base, 1.0, _detroit_three(user_share=1.0), None)
+    )
     for k, share in enumerate((0.25, 0.5, 0.75)):
         rows.insert(
-            4 + k,
+            5 + k,
             (
                 f"what-if: {100 * share:g}% of Indian car makers' magnets in assembled motors from 1 Jul",
                 base,
