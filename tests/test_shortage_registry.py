@@ -195,3 +195,14 @@ def test_static_and_weekly_models_read_licence_events_identically():
             assert static == pytest.approx(expected) and weekly == pytest.approx(expected), (licence, day)
         has_review_end = start + dt.timedelta(days=63) in change_dates(sc)
         assert has_review_end == (licence == "per_shipment")
+
+
+def test_the_shipped_registry_is_parsed_once_and_handed_out_as_copies():
+    from detente.shortage import load_registry
+
+    a = load_registry()
+    b = load_registry()
+    assert a.products is not b.products and a.products == b.products
+    assert a.products["ndfeb-magnets"] is b.products["ndfeb-magnets"]  # parsed once, shared (frozen)
+    del a.products["ndfeb-magnets"]
+    assert "ndfeb-magnets" in load_registry().products  # a caller's change stays its own

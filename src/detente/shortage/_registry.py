@@ -366,7 +366,7 @@ def shipped_registry_path() -> Path:
 
 
 #: the shipped registry, parsed once per version of its file: (path, mtime, size) -> Registry
-#: (its classes are frozen, so callers share it)
+#: (its products are frozen; callers get copies of the top-level mappings)
 _SHIPPED: dict[tuple, Registry] = {}
 
 
@@ -384,6 +384,8 @@ def load_registry(extra: str | os.PathLike | Sequence[str | os.PathLike] | None 
         if key is not None:
             _SHIPPED.clear()
             _SHIPPED[key] = reg
+    # each caller gets its own top-level mappings (the cached one stays as parsed)
+    reg = dataclasses.replace(reg, products=dict(reg.products), sources=dict(reg.sources))
     if extra is None:
         return reg
     for p in [extra] if isinstance(extra, (str, os.PathLike)) else extra:
