@@ -126,7 +126,7 @@ def test_shortage_loss_model_refuses_the_cut_offs_products():
         0 < default("CHN", "USA", 0.4)["USA"] < default("CHN", "USA", 0.75)["USA"] < default("CHN", "USA", 1.0)["USA"]
     )
     assert default("CHN", "USA", 0.0) == {}
-    with pytest.raises(DetenteError, match="unknown registry product 'unobtainium'"):
+    with pytest.raises(DetenteError, match="unknown critical input 'unobtainium'"):
         shortage_loss_model(w, products={"CHN": ("unobtainium",)})
 
 

@@ -141,5 +141,5 @@ def test_default_controls_follow_the_players():
     assert a.controls == b.controls[::-1] and a.critical == b.critical[::-1]
     other = PackageSpace(players=("CHN", "EUR"))
     assert other.controls == ({}, {}) and other.critical == ((), ())
-    with pytest.raises(DetenteError, match="unknown registry product 'unobtainium'"):
+    with pytest.raises(DetenteError, match="unknown critical input 'unobtainium'"):
         PackageSpace(critical=((), ("unobtainium",)))

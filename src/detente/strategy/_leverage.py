@@ -235,10 +235,7 @@ def read_once(world, imposer: str, instruments: Sequence[Instrument]) -> tuple[I
     out: list[Instrument] = []
     for x in xs:
         if isinstance(x, CriticalInputCutoff) and x.loss_model is None:
-            if x.coverage:  # its parent-sector proxy is a static reading of the same cut too
-                continue
-            if x.products:
-                continue
+            continue  # a static reading (nest or parent-sector proxy) of the same cut
         if isinstance(x, TechControl):
             rest = {s: c for s, c in x.coverage.items() if s not in held}
             if not rest:
@@ -395,18 +392,14 @@ def shortage_loss_model(
     from detente.shortage import Restriction, load_registry, simulate
 
     registry = load_registry()
-    by_supplier: Mapping[str, Sequence[str]]
-    if products is None:
-        by_supplier = CRITICAL_2025
-    elif isinstance(products, Mapping):
+    by_supplier: Mapping[str, Sequence[str]] = CRITICAL_2025 if products is None else {}
+    every = registry.ids
+    if isinstance(products, Mapping):
         by_supplier = products
-    else:
-        by_supplier = {}
-    every = tuple(products) if products is not None and not isinstance(products, Mapping) else tuple(registry.ids)
-    for prods in by_supplier.values():
-        for pr in prods:
-            if pr not in registry.products:
-                raise DetenteError(f"shortage_loss_model: unknown registry product {pr!r}")
+    elif products:
+        every = tuple(products)
+    for pr in {*every, *(q for prods in by_supplier.values() for q in prods)}:
+        registry[pr]  # an unknown id raises DataError, naming it
     first = start or dt.date(2025, 1, 6)
     memo: dict = {}
 

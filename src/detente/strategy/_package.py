@@ -154,15 +154,16 @@ class PackageSpace:
         if len(self.critical) != 2:
             raise DetenteError(f"critical: one tuple of registry products per player, got {self.critical!r}")
         if any(self.critical):
+            from detente.errors import DataError
             from detente.shortage import load_registry
 
-            known = load_registry().products
+            registry = load_registry()
             for who, prods in zip(self.players, self.critical, strict=True):
-                for pr in prods:
-                    if pr not in known:
-                        raise DetenteError(
-                            f"critical products of {who}: unknown registry product {pr!r} (known: {', '.join(known)})"
-                        )
+                try:
+                    for pr in prods:
+                        registry[pr]  # an unknown id raises DataError, naming it and the known ones
+                except DataError as e:
+                    raise DetenteError(f"critical products of {who}: {e}") from None
         for who, cov in zip(self.players, self.controls, strict=True):
             for s, c in cov.items():
                 if not 0 <= c < 1:
