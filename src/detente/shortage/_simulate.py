@@ -173,22 +173,25 @@ class ShortageModel:
     def on_routes(self, p: int, x_tpin: np.ndarray) -> np.ndarray:
         """(T, R_p) an array indexed like the approvals (T, P, I, N) read on product p's
         routes (d, i): the value for exports of p from supplier i to country d."""
+        return self._routes_of(p, x_tpin[:, p])
+
+    def _routes_of(self, p: int, x_tin: np.ndarray) -> np.ndarray:
+        """(T, R_p) product p's ``x`` (T, I, N) read on its routes (:meth:`on_routes`)."""
         rt = None if self.routes is None else self.routes[p]
         assert rt is not None, f"product {self.products[p]!r} has no parts channel in this model"
-        return route_view(x_tpin[:, p : p + 1])[:, 0, rt.route_idx]
+        return route_view(x_tin[:, None])[:, 0, rt.route_idx]
 
     def _user_rows(self, p: int, users: np.ndarray, x_tin: np.ndarray) -> np.ndarray:
         """(T, len(users), Q) product p's ``x`` (T, I, N) weighted by each user's cohort
         mix: its routes under the parts channel, else its country's suppliers."""
         rt = None if self.routes is None else self.routes[p]
-        x = x_tin[:, None]  # (T, 1, I, N)
         if rt is None:
             country = self.critical.user_nodes[users] // self.world.n_sectors
-            nat = np.einsum("nqi,tin->tnq", self.sourcing_pnqi[p], x[:, 0])
+            nat = np.einsum("nqi,tin->tnq", self.sourcing_pnqi[p], x_tin)
             return nat[:, country]
         pos = np.searchsorted(rt.users, users)
         assert np.all(rt.users[np.minimum(pos, rt.users.size - 1)] == users), "a user outside the product's users"
-        return np.einsum("uqr,tr->tuq", rt.mix_uqr[pos], route_view(x)[:, 0, rt.route_idx])
+        return np.einsum("uqr,tr->tuq", rt.mix_uqr[pos], self._routes_of(p, x_tin))
 
     def sourced(self, x_tpin: np.ndarray, overlays=()) -> np.ndarray:
         """(T, P, R, Q) ``sum_i sigma_rqi x_tpi(row)``: an array indexed like the approvals
