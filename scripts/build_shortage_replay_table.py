@@ -56,22 +56,27 @@ def _detroit_three(**update):
     return sc.model_copy(update={"events": events})
 
 
-#: the what-if of Indian car makers' assembled motors: from the SIAM letter of 27 June 2025
-#: (Mint, 7 July 2025), a share of their magnets arrives inside motors imported from China,
-#: which no licence covers; the share was not reported, so the table shows several
+#: the variant that reads the Indian auto firms' stuck licence applications for all of
+#: India's magnets (nothing approved until 30 October 2025)
+STUCK = "indian-applications-stuck"
+
+#: the what-if of Indian car makers' assembled motors, on variant STUCK: from the SIAM
+#: letter of 27 June 2025 (Mint, 7 July 2025), a share of their magnets arrives inside
+#: motors imported from China, which no licence covers; the share was not reported, so
+#: the table shows several
 ASSEMBLED_MOTORS_FROM = "2025-07-01"
 
 
 def _india_assembled_motors(share: float):
-    """The scenario plus a grant to Indian car makers: the share ``share`` of their magnet
+    """Variant STUCK plus a grant to Indian car makers: the share ``share`` of their magnet
     purchases arrives in assembled motors from China (uncontrolled) from 1 July 2025, read
     as a licence of the users' own that approves in full (docs/shortage.md section 2)."""
     import datetime as dt
 
-    from detente.policy import load_scenario
+    from detente.policy import apply_variant, load_scenario
     from detente.policy._schema import Event
 
-    sc = load_scenario(SCENARIO)
+    sc = apply_variant(load_scenario(SCENARIO), STUCK)
     grant = Event(
         id="what-if-ind-assembled-motors",
         date=dt.date.fromisoformat(ASSEMBLED_MOTORS_FROM),
@@ -152,11 +157,12 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
     rows.insert(
         4, ("what-if: every US maker's suppliers licensed on 2 Jun", base, 1.0, _detroit_three(user_share=1.0), None)
     )
+    rows.insert(5, (f"India on its auto firms' licence applications (variant `{STUCK}`)", base, 1.0, SCENARIO, STUCK))
     for k, share in enumerate((0.25, 0.5, 0.75)):
         rows.insert(
-            5 + k,
+            6 + k,
             (
-                f"what-if: {100 * share:g}% of Indian car makers' magnets in assembled motors from 1 Jul",
+                f"variant `{STUCK}` and {100 * share:g}% of Indian car makers' magnets in assembled motors from 1 Jul",
                 base,
                 1.0,
                 _india_assembled_motors(share),

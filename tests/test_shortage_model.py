@@ -291,6 +291,47 @@ def test_2025_japanese_car_stop_within_two_weeks_of_suzuki(replay_2025):
     assert abs(int(wk) - 8) <= 2, wk
 
 
+def test_2025_india_is_on_the_rest_of_world_approvals(world):
+    """China's customs data show no India-specific squeeze (150 t to India in May 2025,
+    63% of its 2024 month where the world got 26%; a record month in July), so India's
+    magnets follow the rest-of-world path, week by week the same as Germany's. Variant
+    ``indian-applications-stuck`` reads the Indian auto firms' stuck licence applications
+    for all of India's magnets: nothing approved until China's first licences to Indian
+    firms on 30 October, half from then (docs/shortage.md section 5)."""
+    from detente.policy import apply_variant, load_scenario
+    from detente.shortage import restrictions_from_scenario
+    from detente.shortage._licensing import approval_schedule
+
+    sc = load_scenario("rare-earth-magnets-2025")
+    ws = [dt.date(2025, 3, 31) + dt.timedelta(days=7 * t) for t in range(40)]
+    chn, ind, deu = (world.country_index(c) for c in ("CHN", "IND", "DEU"))
+    a = approval_schedule(restrictions_from_scenario(sc, load_registry()), world, ["ndfeb-magnets"], ws)[:, 0, chn]
+    np.testing.assert_array_equal(a[:, ind], a[:, deu])
+    assert a[:, ind].min() == 0.0 and a[-5:, ind].min() >= 0.85  # the April review lag, then the July path
+    stuck = apply_variant(sc, "indian-applications-stuck")
+    b = approval_schedule(restrictions_from_scenario(stuck, load_registry()), world, ["ndfeb-magnets"], ws)[:, 0, chn]
+    np.testing.assert_array_equal(b[:, deu], a[:, deu])  # no other importer changes
+    oct30 = next(t for t, w in enumerate(ws) if w >= dt.date(2025, 10, 27))
+    assert b[0, ind] == pytest.approx(4 / 7)  # the week of 31 March: controls from 4 April
+    assert (b[1:oct30, ind] == 0.0).all() and b[oct30 + 1, ind] == pytest.approx(0.5)
+
+
+def test_2025_indian_stop_within_four_weeks_of_bajaj_and_no_national_loss(replay_2025):
+    """Bajaj: 'impairment of production started towards the end of June' 2025 (week 13
+    from 31 March; Business Standard, 6 August 2025). India's first motor-vehicle and
+    other-transport stock-outs fall within four weeks of it, and India loses a small
+    fraction of a week of national car output (no national loss was reported: passenger
+    vehicle sales -1.4% in April-June, put down to demand). On the Indian auto firms'
+    stuck applications (variant) India loses weeks of its whole car industry."""
+    for sector in ("MOTOR", "OTHER_TRANSPORT"):
+        wk = replay_2025.first_stockouts([sector]).set_index("country").loc["IND", "first_stockout_week"]
+        assert wk is not None and not np.isnan(wk) and abs(int(wk) - 13) <= 4, (sector, wk)
+    lost = float((1 - replay_2025.dataset.output_ratio.sel(country="IND", sector="MOTOR")).sum())
+    assert 0 < lost < 0.1
+    stuck = simulate_scenario("rare-earth-magnets-2025", variant="indian-applications-stuck").dataset
+    assert float((1 - stuck.output_ratio.sel(country="IND", sector="MOTOR")).sum()) > 50 * lost
+
+
 def test_china_only_cohorts_stop_under_a_total_china_cut(world):
     """Japanese users source 65% of magnets from China (registry): under a total ban on
     CHN -> JPN, the 13 of 20 cohorts of Japanese car makers that buy from China alone
