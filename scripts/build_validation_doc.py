@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from detente import __version__
+from detente.cli.reproduce import STUDIES
 from detente.equilibrium import Counterfactual, elasticity_sensitivities, solve
 from detente.validation import reproduce
 from detente.world import load_world
@@ -41,7 +42,8 @@ levels.
 {summary}
 
 "Target" is the acceptance rule of the comparison where one was set before the run
-(issue 9 of the project): a tolerance on |model - published|.
+(issue 9 of the project): a tolerance on |model - published|, or a factor on
+max(model / published, published / model).
 """
 
 SENS_INTRO = """## What drives each headline: sensitivities to the trade elasticities
@@ -71,13 +73,16 @@ def comparison_section(c) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in c.rows:
-        target = "" if r.within is None else f"{'yes' if r.within else '**no**'} (±{r.tolerance:g})"
+        target = "" if r.within is None else f"{'yes' if r.within else '**no**'} ({r.target})"
         src = " ".join(r.source.split())
         lines.append(
             f"| {r.quantity} | {fmt(r.model)} | {fmt(r.published)} | {r.unit} | "
             f"{fmt(r.difference)} | {target} | {src} |"
         )
     lines.append("")
+    noted = [r for r in c.rows if r.note]
+    if noted:
+        lines += ["Row notes:", ""] + [f"- {r.quantity}: {' '.join(r.note.split())}" for r in noted] + [""]
     if c.name == "diversion-2025":
         lines += diversion_table(c.extra["table"])
     lines += [f"- {' '.join(n.split())}" for n in c.notes]
@@ -170,7 +175,7 @@ def set_grid() -> str:
 
 def main() -> int:
     studies = {}
-    for name in ("cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025"):
+    for name in STUDIES:
         try:
             studies[name] = reproduce(name)
         except Exception as exc:  # noqa: BLE001 - a missing data folder is reported in the page

@@ -10,16 +10,19 @@ from detente._files import check_output_path, write_json
 from detente.cli._options import add_elasticity_options, add_json_option, add_out_option, console
 from detente.errors import DetenteError
 
+#: the studies of detente.validation (the parser is built without importing them; a test
+#: checks the two lists agree)
+STUDIES = ("cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025", "magnets-2025")
+#: studies that read no trade elasticities (a static solve, a closed form or the weekly model)
+NO_ELASTICITIES = ("cp2015", "acr", "gegravity", "tariffs-2025", "magnets-2025")
+
 
 def register(sub) -> None:
     """Add ``reproduce`` to the main parser's subparsers."""
     r = sub.add_parser("reproduce", help="reproduce a published or observed number (`detente reproduce list`)")
-    r.add_argument(
-        "study",
-        choices=["list", "cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025"],
-        help="the comparison to run, or 'list'",
-    )
+    r.add_argument("study", choices=["list", *STUDIES], help="the comparison to run, or 'list'")
     r.add_argument("--data", help="folder of the CP 2015 data (default ../shared/data/cp2015 or $DETENTE_CP2015_DIR)")
+    r.add_argument("--variant", help="scenario variant(s) joined with '+' (magnets-2025 only)")
     add_json_option(r, "the comparison")
     add_out_option(r, "the JSON comparison")
     add_elasticity_options(r, scenario=True)
@@ -44,12 +47,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     options = {}
     if args.study == "cp2015":
         options["data"] = args.data
+    if args.variant is not None:
+        if args.study != "magnets-2025":
+            raise DetenteError(f"--variant does not apply to study {args.study!r}")
+        options["variant"] = args.variant
     for key in ("elasticities", "horizon", "adjustment"):
         value = getattr(args, key, None)
         if value is not None:
-            if args.study in ("cp2015", "acr", "gegravity", "tariffs-2025") or (
-                key == "adjustment" and args.study != "trade-2025"
-            ):
+            if args.study in NO_ELASTICITIES or (key == "adjustment" and args.study != "trade-2025"):
                 raise DetenteError(f"--{key} does not apply to study {args.study!r}")
             options[key] = value
     comparison = reproduce(args.study, **options)

@@ -177,7 +177,7 @@ def print_comparison(console: Console, comparison) -> None:
         t.add_column(head, justify="right" if head in ("model", "published", "difference") else "left", overflow="fold")
     sources: list[str] = []
     for r in comparison.rows:
-        target = "" if r.within is None else (f"{'yes' if r.within else 'NO'} (±{r.tolerance:g})")
+        target = "" if r.within is None else f"{'yes' if r.within else 'NO'} ({r.target})"
         if r.source not in sources:
             sources.append(r.source)
         t.add_row(

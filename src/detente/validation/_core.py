@@ -20,6 +20,13 @@ class Row:
     source: str
     tolerance: float | None = None  # the target's allowed |model - published|, same unit
     note: str = ""
+    factor: float | None = None  # or: the target's allowed max(model/published, published/model)
+
+    def __post_init__(self) -> None:
+        if self.tolerance is not None and self.factor is not None:
+            raise DetenteError(f"{self.quantity}: a target is a tolerance or a factor, not both")
+        if self.factor is not None and not self.factor >= 1:
+            raise DetenteError(f"{self.quantity}: a target factor must be >= 1, got {self.factor!r}")
 
     @property
     def difference(self) -> float | None:
@@ -28,12 +35,33 @@ class Row:
         return self.model - self.published
 
     @property
-    def within(self) -> bool | None:
-        """Whether the model is within the target's tolerance (None: no target)."""
-        d = self.difference
-        if d is None or self.tolerance is None:
+    def ratio(self) -> float | None:
+        """model / published (None without a positive published number)."""
+        if self.published is None or self.published <= 0 or not math.isfinite(self.model):
             return None
-        return abs(d) <= self.tolerance + 1e-12
+        return self.model / self.published
+
+    @property
+    def within(self) -> bool | None:
+        """Whether the model is within the target (None: no target)."""
+        target = self.factor if self.factor is not None else self.tolerance
+        if self.published is None or target is None:
+            return None
+        if not math.isfinite(self.model):
+            return False  # no finite answer (e.g. a stop that never comes) misses any target
+        if self.factor is None:
+            return abs(self.model - self.published) <= target + 1e-12
+        r = self.ratio
+        if r is None:
+            return None
+        return r > 0 and max(r, 1.0 / r) <= target * (1 + 1e-12)
+
+    @property
+    def target(self) -> str:
+        """The target as shown to users: ``±tolerance`` or ``factor N``; empty without one."""
+        if self.factor is not None:
+            return f"factor {self.factor:g}"
+        return "" if self.tolerance is None else f"±{self.tolerance:g}"
 
     def to_dict(self) -> dict:
         return {
@@ -43,6 +71,8 @@ class Row:
             "unit": self.unit,
             "difference": self.difference,
             "tolerance": self.tolerance,
+            "factor": self.factor,
+            "ratio": self.ratio,
             "within_tolerance": self.within,
             "source": self.source,
             "note": self.note,

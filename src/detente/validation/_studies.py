@@ -495,3 +495,79 @@ def diversion_2025(elasticities: str | None = None, horizon: str | None = "1y") 
         notes,
         extra={"table": table},
     )
+
+
+# ---------------------------------------------------------------------------- 2025 magnets
+def _magnets_only(scenario):
+    """``scenario`` with only its NdFeB-magnet export controls (and every other kind of event)."""
+    events = [e for e in scenario.events if e.export_control is None or e.export_control.product == "ndfeb-magnets"]
+    return scenario.model_copy(update={"events": events})
+
+
+@study(
+    "magnets-2025",
+    "China's 2025 magnet licences, week by week: first stops and output lost vs what was reported",
+)
+def magnets_2025(variant: str | None = None) -> Comparison:
+    """Run ``rare-earth-magnets-2025`` with the weekly shortage model on the default world
+    and compare the first stop of each reported user and its output lost with the reports
+    (docs/shortage.md section 5)."""
+    from detente.policy import apply_variant, load_scenario
+    from detente.shortage import ShortageSettings, simulate_scenario
+    from detente.world import load_world
+
+    obs = _obs("magnets_2025")
+    world = load_world("default")
+    settings = ShortageSettings()
+    sc = load_scenario(obs["scenario"])
+    if variant:
+        sc = apply_variant(sc, variant)
+    runs = {False: simulate_scenario(sc, world, settings=settings)}
+    if any(m.get("magnets_only") for m in obs["magnitudes"]):
+        runs[True] = simulate_scenario(_magnets_only(sc), world, settings=settings)
+    ds = runs[False].dataset
+    start = np.datetime64(ds.week_start.values[0], "D")
+    rows = []
+    for item in obs["stops"]:
+        c, s = item["country"], item["sector"]
+        wk = runs[False].first_stockouts([s]).set_index("country").loc[c, "first_stockout_week"]
+        stopped = wk is not None and not np.isnan(wk)
+        date = str(start + np.timedelta64(7 * int(wk), "D")) if stopped else "never"
+        rows.append(
+            Row(
+                f"{c} {s}: first stop, week from {start}",
+                float(wk) if stopped else float("nan"),
+                float(item["week"]),
+                "week",
+                item["source"],
+                tolerance=float(item["tolerance_weeks"]),
+                note=f"model {date}; reported: {' '.join(item['reported'].split())}",
+            )
+        )
+    for item in obs["magnitudes"]:
+        c, s, only = item["country"], item["sector"], bool(item.get("magnets_only"))
+        x = runs[only].dataset.output_ratio.sel(country=c, sector=s).values
+        rows.append(
+            Row(
+                f"{c} {s}: weeks of national output lost" + (" (NdFeB magnets alone)" if only else ""),
+                float((1.0 - x).sum()),
+                None if item["weeks"] is None else float(item["weeks"]),
+                "weeks",
+                item["source"],
+                factor=None if item["weeks"] is None else float(item["factor"]),
+                note=f"trough {100 * float(x.min()):.1f}%; reported: {' '.join(item['reported'].split())}",
+            )
+        )
+    return Comparison(
+        "magnets-2025",
+        "China's 2025 magnet licences: the weekly shortage model vs reported stops and losses",
+        tuple(rows),
+        {
+            "world": world.meta.name,
+            "vintage": world.meta.vintage,
+            "scenario": obs["scenario"] + (f" (variant {variant})" if variant else ""),
+            "model": ds.attrs["model"] + ", default settings (20 cohorts, spread 0.25, parts channel)",
+            "registry": ds.attrs["registry"],
+        },
+        tuple(obs["notes"]),
+    )
