@@ -23,15 +23,14 @@ Run: ``python scripts/build_cutoff_table.py`` (about a minute); prints Markdown.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import sys
 
 import numpy as np
+import pandas as pd
 
 from detente.equilibrium import Counterfactual, solve
 from detente.instruments import nest_sigma
-from detente.shortage import Restriction, ShortageSettings, load_registry, monte_carlo, simulate
-from detente.shortage._simulate import build_model
+from detente.shortage import ShortageSettings, cut_losses
 from detente.strategy._leverage import CN_CRITICAL_2025, CN_RARE_EARTHS_2025, CriticalInputCutoff
 from detente.world import load_world
 
@@ -57,41 +56,9 @@ def static_parent(world, refused):
 
 
 def weekly(world, refused, n_draws=40, settings=None, products=("ndfeb-magnets",), importers=("all",)):
-    start = dt.date(2025, 4, 7)
-    licence = "ban" if refused >= 1 else "general"
-    rs = [
-        Restriction(
-            p,
-            "CHN",
-            tuple(importers),
-            start,
-            start + dt.timedelta(days=7 * 52),
-            1.0 - refused,
-            0,
-            licence,
-            regime=f"table-{p}",
-            label="table",
-        )
-        for p in products
-    ]
-    res = simulate(
-        world,
-        rs,
-        start=start,
-        weeks=52,
-        registry=load_registry(),
-        products=list(products),
-        settings=settings or ShortageSettings(),
-    )
-    point = res.dataset.va_lost_pct_gdp.to_series()
-    if n_draws == 0:
-        return point, None
-    model = build_model(world, load_registry(), list(products), settings or ShortageSettings())
-    mc = monte_carlo(model, rs, start=start, weeks=52, n_draws=n_draws, seed=0, workers=1).dataset
-    band = None
-    if "va_lost_pct_gdp" in mc:
-        band = mc["va_lost_pct_gdp"].quantile([0.05, 0.95], dim="draw").to_pandas()
-    return point, band
+    cut = cut_losses(world, refused, products=products, importers=importers, n_draws=n_draws, settings=settings)
+    band = None if cut.low is None else pd.DataFrame({0.05: cut.low, 0.95: cut.high}).T
+    return cut.point, band
 
 
 def us_cutoff(world) -> list[str]:

@@ -200,3 +200,24 @@ def test_magnets_2025_stops_are_within_target_and_the_losses_say_where_they_miss
 def test_reproduce_refuses_options_a_study_does_not_read(argv, field, capsys):
     assert main(argv) != 0
     assert field in capsys.readouterr().err
+
+
+def test_magnet_ban_study_against_the_imf_and_the_ecb():
+    """docs/shortage.md section 6: a year of 80% refused and of a ban on China's NdFeB
+    magnets. Measured (200 draws): US 0.31% and 0.46% of GDP against the IMF's 1.5% and the
+    ECB's ~2%; Germany 1.59% and Japan 0.90% at 80% against the IMF's 1.2% and 1.8%. A ban
+    costs more than 80% refused, and each band holds its point."""
+    c = reproduce("magnet-ban", n_draws=20)
+    got = {(r.quantity.split()[0], "100%" in r.quantity): r for r in c.rows}
+    assert len(got) == 4 and all(r.within is None for r in c.rows)  # compared side by side
+    assert 0.35 < got[("USA", True)].model < 0.6 and got[("USA", False)].model < got[("USA", True)].model
+    assert 1.0 < got[("DEU", False)].model < 2.2 and 0.5 < got[("JPN", False)].model < 1.4
+    assert all("5-95% band" in r.note for r in c.rows)
+
+
+def test_cut_losses_refuses_a_share_outside_zero_to_one():
+    from detente.errors import DataError
+    from detente.shortage import cut_losses
+
+    with pytest.raises(DataError, match="refused"):
+        cut_losses(load_world("default"), 1.5)

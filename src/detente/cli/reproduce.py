@@ -12,9 +12,19 @@ from detente.errors import DetenteError
 
 #: the studies of detente.validation (the parser is built without importing them; a test
 #: checks the two lists agree)
-STUDIES = ("cp2015", "acr", "gegravity", "war-2018", "trade-2025", "tariffs-2025", "diversion-2025", "magnets-2025")
+STUDIES = (
+    "cp2015",
+    "acr",
+    "gegravity",
+    "war-2018",
+    "trade-2025",
+    "tariffs-2025",
+    "diversion-2025",
+    "magnets-2025",
+    "magnet-ban",
+)
 #: studies that read no trade elasticities (a static solve, a closed form or the weekly model)
-NO_ELASTICITIES = ("cp2015", "acr", "gegravity", "tariffs-2025", "magnets-2025")
+NO_ELASTICITIES = ("cp2015", "acr", "gegravity", "tariffs-2025", "magnets-2025", "magnet-ban")
 
 
 def register(sub) -> None:

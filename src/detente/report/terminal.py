@@ -192,6 +192,9 @@ def print_comparison(console: Console, comparison) -> None:
     console.print(t)
     for k, src in enumerate(sources, 1):
         console.print(f"[{k}] {' '.join(src.split())}", markup=False)
+    for r in comparison.rows:
+        if r.note:
+            console.print(f"· {r.quantity}: {' '.join(r.note.split())}", markup=False)
     for note in comparison.notes:
         console.print(f"· {note}", markup=False, style="dim")
     console.print(f"reproduce: {comparison.command}", markup=False, style="dim")

@@ -3,7 +3,8 @@
 Public names: :func:`load_registry`, :class:`Registry`, :class:`Product`,
 :class:`Restriction`, :func:`restrictions_from_scenario`, :class:`ShortageSettings`,
 :func:`build_model`, :func:`simulate`, :func:`simulate_scenario`,
-:class:`ShortageResult`, :func:`monte_carlo`, :func:`run_kernel`, :class:`Parts` and
+:class:`ShortageResult`, :func:`monte_carlo`, :func:`cut_losses` (a sustained cut-off
+with its band), :func:`run_kernel`, :class:`Parts` and
 :func:`parts_origins` (the parts channel). The model's
 equations and the registry's sources are in docs/shortage.md.
 """
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from detente._lazy import lazy
 
 _EXPORTS = {
+    "CutLosses": "detente.shortage._cut",
     "KernelInputs": "detente.shortage._kernel",
     "KernelOutput": "detente.shortage._kernel",
     "MonteCarloResult": "detente.shortage._montecarlo",
@@ -27,6 +29,7 @@ _EXPORTS = {
     "approval_schedule": "detente.shortage._licensing",
     "build_model": "detente.shortage._simulate",
     "cohort_sourcing": "detente.shortage._licensing",
+    "cut_losses": "detente.shortage._cut",
     "licensed_share": "detente.shortage._licensing",
     "load_registry": "detente.shortage._registry",
     "map_registry": "detente.shortage._registry",
@@ -41,6 +44,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # the names for type checkers and editors; imported lazily at run time
+    from detente.shortage._cut import CutLosses, cut_losses  # noqa: F401
     from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel  # noqa: F401
     from detente.shortage._licensing import (  # noqa: F401
         Restriction,

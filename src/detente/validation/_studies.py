@@ -571,3 +571,49 @@ def magnets_2025(variant: str | None = None) -> Comparison:
         },
         tuple(obs["notes"]),
     )
+
+
+# ---------------------------------------------------------------------------- magnet ban
+@study(
+    "magnet-ban",
+    "a year without China's NdFeB magnets (80% and 100% refused): the weekly model vs the IMF and the ECB",
+)
+def magnet_ban(n_draws: int = 200) -> Comparison:
+    """Cut China's NdFeB magnet exports to every importer for a year (each row's refused
+    share) in the weekly shortage model and compare the value added lost with the IMF's
+    and the ECB's published output losses (docs/shortage.md section 6)."""
+    from detente.shortage import cut_losses
+    from detente.world import load_world
+
+    obs = _obs("magnet_ban")
+    world = load_world("default")
+    cuts = {r: cut_losses(world, r, n_draws=n_draws) for r in sorted({float(x["refused"]) for x in obs["rows"]})}
+    rows = []
+    for item in obs["rows"]:
+        c, r = item["country"], float(item["refused"])
+        cut = cuts[r]
+        worst = cut.point.drop("CHN", errors="ignore").sort_values().index[-1]
+        band = "no band" if cut.low is None or cut.high is None else f"5-95% band {cut.low[c]:.2f}-{cut.high[c]:.2f}"
+        rows.append(
+            Row(
+                f"{c} value added lost, {100 * r:g}% of China's NdFeB magnets refused for a year",
+                float(cut.point[c]),
+                float(item["published_pct_gdp"]),
+                "% of GDP",
+                item["source"],
+                note=f"{band}; model / published {float(cut.point[c]) / float(item['published_pct_gdp']):.2f}; "
+                f"the worst economy at this cut: {worst} {float(cut.point[worst]):.2f}",
+            )
+        )
+    return Comparison(
+        "magnet-ban",
+        "A year without China's NdFeB magnets: the weekly shortage model vs the IMF and the ECB",
+        tuple(rows),
+        {
+            "world": world.meta.name,
+            "vintage": world.meta.vintage,
+            "model": "detente weekly shortage, default settings (parts channel), 52 weeks from 2025-04-07",
+            "draws": n_draws,
+        },
+        tuple(obs["notes"]),
+    )
