@@ -389,7 +389,7 @@ def shortage_loss_model(
     """
     import datetime as dt
 
-    from detente.shortage import Restriction, load_registry, simulate
+    from detente.shortage import cut_losses, load_registry
 
     registry = load_registry()
     by_supplier: Mapping[str, Sequence[str]] = CRITICAL_2025 if products is None else {}
@@ -411,20 +411,18 @@ def shortage_loss_model(
             if severity == 0.0:
                 memo[key] = {}
             else:
-                rs = [
-                    Restriction(
-                        product=p,
-                        exporter=supplier,
-                        importers=(target,),
-                        start=first,
-                        approval=1.0 - severity,
-                        licence=licence,
-                        label=f"{supplier}->{target} {p}",
-                    )
-                    for p in by_supplier.get(supplier, every)
-                ]
-                ds = simulate(world, rs, start=first, weeks=weeks, registry=registry).dataset
-                lost = ds["cum_va_lost"].to_series() * 52.0 / weeks
+                cut = cut_losses(
+                    world,
+                    severity,
+                    products=by_supplier.get(supplier, every),
+                    exporter=supplier,
+                    importers=(target,),
+                    weeks=weeks,
+                    start=first,
+                    registry=registry,
+                    licence=licence,
+                )
+                lost = cut.dataset["cum_va_lost"].to_series() * 52.0 / weeks
                 memo[key] = {c: float(v) for c, v in lost.items() if v > 0}
         return memo[key]
 

@@ -513,18 +513,17 @@ def magnets_2025(variant: str | None = None) -> Comparison:
     and compare the first stop of each reported user and its output lost with the reports
     (docs/shortage.md section 5)."""
     from detente.policy import apply_variant, load_scenario
-    from detente.shortage import ShortageSettings, simulate_scenario
+    from detente.shortage import simulate_scenario
     from detente.world import load_world
 
     obs = _obs("magnets_2025")
     world = load_world("default")
-    settings = ShortageSettings()
     sc = load_scenario(obs["scenario"])
     if variant:
         sc = apply_variant(sc, variant)
-    runs = {False: simulate_scenario(sc, world, settings=settings)}
+    runs = {False: simulate_scenario(sc, world)}  # default settings
     if any(m.get("magnets_only") for m in obs["magnitudes"]):
-        runs[True] = simulate_scenario(_magnets_only(sc), world, settings=settings)
+        runs[True] = simulate_scenario(_magnets_only(sc), world)
     ds = runs[False].dataset
     start = np.datetime64(ds.week_start.values[0], "D")
     rows = []
