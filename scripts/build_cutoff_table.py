@@ -26,7 +26,6 @@ import dataclasses
 import sys
 
 import numpy as np
-import pandas as pd
 
 from detente.equilibrium import Counterfactual, solve
 from detente.instruments import nest_sigma
@@ -56,9 +55,15 @@ def static_parent(world, refused):
 
 
 def weekly(world, refused, n_draws=40, settings=None, products=("ndfeb-magnets",), importers=("all",)):
-    cut = cut_losses(world, refused, products=products, importers=importers, n_draws=n_draws, settings=settings)
-    band = None if cut.low is None else pd.DataFrame({0.05: cut.low, 0.95: cut.high}).T
-    return cut.point, band
+    """The weekly model's year of the cut (:func:`detente.shortage.cut_losses`)."""
+    return cut_losses(world, refused, products=products, importers=importers, n_draws=n_draws, settings=settings)
+
+
+def band_text(cut, c: str, digits: int) -> str:
+    """`` [-high to -low]``: the Monte Carlo 5-95% band of country ``c``'s loss, if drawn."""
+    if cut.low is None or cut.high is None:
+        return ""
+    return f" [-{cut.high[c]:.{digits}f} to -{cut.low[c]:.{digits}f}]"
 
 
 def us_cutoff(world) -> list[str]:
@@ -77,8 +82,8 @@ def us_cutoff(world) -> list[str]:
     one = static(world)
     lo = static(world, nest_sigma("1y", band="low"))
     hi = static(world, nest_sigma("1y", band="high"))
-    wk, band = weekly(world, 1.0, products=CN_CRITICAL_2025, importers=("USA",))
-    wk75, _ = weekly(world, 0.75, n_draws=0, products=CN_CRITICAL_2025, importers=("USA",))
+    wk = weekly(world, 1.0, products=CN_CRITICAL_2025, importers=("USA",))
+    wk75 = weekly(world, 0.75, n_draws=0, products=CN_CRITICAL_2025, importers=("USA",)).point
     lines = [
         "\n**China's cut-off of the US** (magnets, Dy/Tb and the other controlled rare earths, "
         "CHN -> USA only, for a year: the cut of `detente leverage`, the package threat point and the "
@@ -91,10 +96,10 @@ def us_cutoff(world) -> list[str]:
     ]
     for c in ("USA", "CHN", "MEX", "CAN", "JPN", "DEU"):
         k = world.country_index(c)
-        b = "" if band is None else f" [-{band.loc[0.95, c]:.3f} to -{band.loc[0.05, c]:.3f}]"
+        b = band_text(wk, c, 3)
         lines.append(
             f"| {c} | {lev[0][k]:+.3f} | {one[0][k]:+.3f} | {one[1][k]:+.3f} [{hi[1][k]:+.3f} to {lo[1][k]:+.3f}] "
-            f"| -{float(wk.get(c, 0.0)):.3f}{b} | -{float(wk75.get(c, 0.0)):.3f} |"
+            f"| -{float(wk.point.get(c, 0.0)):.3f}{b} | -{float(wk75.get(c, 0.0)):.3f} |"
         )
     return lines
 
@@ -108,9 +113,9 @@ def main() -> int:
         rows = {h: static_nest(world, refused, h) for h in ("1y", "3y")}
         lo = static_nest(world, refused, "1y", sigma=nest_sigma("1y", band="low"))
         hi = static_nest(world, refused, "1y", sigma=nest_sigma("1y", band="high"))
-        wk, band = weekly(world, refused)
+        wk = weekly(world, refused)
         alt = dataclasses.replace(ShortageSettings(), parts_channel="none" if PARTS == "io" else "io")
-        wk_alt, _ = weekly(world, refused, n_draws=0, settings=alt)
+        wk_alt = weekly(world, refused, n_draws=0, settings=alt).point
         lines.append(
             f"\n**{label}** (China's NdFeB magnet exports to every importer; % change; "
             f"nest sigma {nest_sigma('1y'):g} at 1 year [band {nest_sigma('1y', band='low'):g}-"
@@ -128,11 +133,11 @@ def main() -> int:
             order.append(world.countries[worst])
         for c in order:
             k = world.country_index(c)
-            b = "" if band is None else f" [-{band.loc[0.95, c]:.2f} to -{band.loc[0.05, c]:.2f}]"
+            b = band_text(wk, c, 2)
             lines.append(
                 f"| {c}{' (worst, static)' if k == worst else ''} | {par[0][k]:+.3f} | {rows['1y'][0][k]:+.2f} | "
                 f"{rows['1y'][1][k]:+.2f} [{hi[1][k]:+.2f} to {lo[1][k]:+.2f}] | {rows['3y'][1][k]:+.3f} | "
-                f"-{float(wk.get(c, 0.0)):.2f}{b} | -{float(wk_alt.get(c, 0.0)):.2f} | {PUBLISHED.get(c, '')} |"
+                f"-{float(wk.point.get(c, 0.0)):.2f}{b} | -{float(wk_alt.get(c, 0.0)):.2f} | {PUBLISHED.get(c, '')} |"
             )
     lines += us_cutoff(world)
     sys.stdout.write("\n".join(lines) + "\n")
