@@ -23,7 +23,7 @@ def _space(args, a: str, b: str):
 
 
 def cmd_package(args) -> int:
-    from detente.cli.strategy import _emit, _objectives, _save, _table, _world
+    from detente.cli.strategy import _emit, _objectives, _table, _world, charts
     from detente.strategy._package import Package, package_bargain, scenario_deals
 
     world = _world(args)
@@ -140,11 +140,13 @@ def cmd_package(args) -> int:
     tables = {"packages": summary, "preferred_ranges": ranges}
     if scen is not None:
         tables["scenario_view"] = scen
-    _emit(args, world, record, tables=tables)
-    if args.chart:
-        from detente.report.strategy_charts import package_chart
-
-        _save(package_chart(res, f"{a} and {b}: packages and the Nash bargain ({world.meta.name})"), args.chart)
+    _emit(
+        args,
+        world,
+        record,
+        tables=tables,
+        chart=lambda: charts().package_chart(res, f"{a} and {b}: packages and the Nash bargain ({world.meta.name})"),
+    )
     return 0
 
 

@@ -44,9 +44,17 @@ def _table(df, title: str, fmt: str = "{:.3f}", index: bool = True):
     return t
 
 
-def _emit(args, world, record: dict, tables: dict | None = None) -> None:
-    """Print (``--json``), write (``--out``) and save (unless ``--no-save``) a command's results."""
+def _emit(args, world, record: dict, tables: dict | None = None, chart=None) -> None:
+    """Print (``--json``), write (``--out``) and save (unless ``--no-save``) a command's results.
+
+    The record is headed by the world's name and elasticity set (every strategy result says
+    what it was computed on). ``chart``: a function returning the figure for ``--chart FILE``
+    (called only when the option is given, so matplotlib is imported only then).
+    """
+    record = {"world": world.meta.name, "elasticities": world.meta.elasticities, **record}
     emit(args, record, save=lambda: _store(args, world, record, tables))
+    if chart is not None and getattr(args, "chart", None):
+        _save(chart(), args.chart)
 
 
 def _store(args, world, record: dict, tables: dict | None) -> str:
@@ -70,6 +78,13 @@ def _store(args, world, record: dict, tables: dict | None) -> str:
         name=f"detente {command} {getattr(args, 'players', '')}".strip(),
     )
     return RunStore().save(rec)
+
+
+def charts():
+    """:mod:`detente.report.strategy_charts`, imported when a chart is asked for."""
+    from detente.report import strategy_charts
+
+    return strategy_charts
 
 
 def _save(fig, path: str | None) -> None:
@@ -143,8 +158,6 @@ def _cmd_revealed(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             "schedule": args.schedule,
             "players": [a, b],
             "revealed": [
@@ -244,8 +257,6 @@ def _cmd_nash(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             "players": list(players),
             "method": args.method,
             "converged": res.converged,
@@ -257,11 +268,8 @@ def _cmd_nash(args) -> int:
             "welfare_pct": welfare.to_dict(),
         },
         tables={"tariffs_pct": res.rates_table(), "welfare_pct": welfare},
+        chart=lambda: charts().nash_chart(res, f"Nash tariffs {' vs '.join(players)} ({world.meta.name})"),
     )
-    if args.chart:
-        from detente.report.strategy_charts import nash_chart
-
-        _save(nash_chart(res, f"Nash tariffs {' vs '.join(players)} ({world.meta.name})"), args.chart)
     return 0
 
 
@@ -331,8 +339,6 @@ def _cmd_bargain(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             "players": [a, b],
             "objectives": summary.to_dict(),
             "tariffs_pct": {"war": war.rates_table().to_dict(), "bargain": deal.rates_table().to_dict()},
@@ -340,19 +346,13 @@ def _cmd_bargain(args) -> int:
             "converged": deal.converged,
             "mutually_preferred_share": None if grid is None else float(grid.both_prefer.mean()),
         },
+        chart=lambda: charts().bargain_chart(
+            grid,
+            war=deal.disagreement,
+            agreement=deal.values,
+            title=f"{a} and {b}: uniform tariff pairs and the bargain",
+        ),
     )
-    if args.chart:
-        from detente.report.strategy_charts import bargain_chart
-
-        _save(
-            bargain_chart(
-                grid,
-                war=deal.disagreement,
-                agreement=deal.values,
-                title=f"{a} and {b}: uniform tariff pairs and the bargain",
-            ),
-            args.chart,
-        )
     return 0
 
 
@@ -426,18 +426,13 @@ def _cmd_leverage(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             "reference": ref.describe(),
             "leverage": table.to_dict(orient="records"),
             "threat_points": threats.to_dict(orient="records"),
         },
         tables={"leverage": table, "threat_points": threats.set_index("threat")},
+        chart=lambda: charts().leverage_chart(table, f"Leverage {a} vs {b} ({world.meta.name})"),
     )
-    if args.chart:
-        from detente.report.strategy_charts import leverage_chart
-
-        _save(leverage_chart(table, f"Leverage {a} vs {b} ({world.meta.name})"), args.chart)
     return 0
 
 
@@ -576,8 +571,6 @@ def _cmd_truce(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             "players": [a, b],
             "stage_game": game.to_dict(),
             "results": df.reset_index().to_dict(orient="records"),
@@ -585,11 +578,8 @@ def _cmd_truce(args) -> int:
             "deterrence": [d.as_dict() for d in deter],
         },
         tables={"survival": df},
+        chart=lambda: charts().survival_chart(results, f"Truce survival {a} vs {b} (noise {args.noise:g})"),
     )
-    if args.chart:
-        from detente.report.strategy_charts import survival_chart
-
-        _save(survival_chart(results, f"Truce survival {a} vs {b} (noise {args.noise:g})"), args.chart)
     return 0
 
 
@@ -667,8 +657,6 @@ def _cmd_deterrence(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             "players": [a, b],
             "objective": args.objective,
             "schedule": args.schedule,
@@ -700,7 +688,6 @@ def _thresholds(text: str, players) -> dict:
 def _cmd_attrition(args) -> int:
     import datetime as dt
 
-    import numpy as np
     import pandas as pd
 
     from detente.equilibrium import Counterfactual
@@ -812,35 +799,13 @@ def _cmd_attrition(args) -> int:
         args,
         world,
         {
-            "world": world.meta.name,
-            "elasticities": world.meta.elasticities,
             **summ,
             "weekly": res.table().reset_index().to_dict(orient="records"),
             "sensitivity": sens.reset_index().to_dict(orient="records"),
             "costs_at_events_pct": revealed,
         },
+        chart=lambda: charts().attrition_chart(res, events, start),
     )
-    if args.chart:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 4))
-        wk = np.arange(1, res.weeks + 1)
-        for k, p in enumerate(res.players):
-            ax.plot(wk, res.cumulative[:, k], label=f"{p} cumulative cost")
-            ax.axhline(res.thresholds[k], ls=":", color=f"C{k}")
-        for name, day in events.items():
-            ax.axvline((day - start).days / 7, color="grey", ls="--", lw=0.8)
-            ax.text(
-                (day - start).days / 7, ax.get_ylim()[1] * 0.95, name.split(" (")[0], rotation=90, va="top", fontsize=7
-            )
-        ax.set_xlabel(f"weeks from {start}")
-        ax.set_ylabel("% of annual income")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        _save(fig, args.chart)
     return 0
 
 

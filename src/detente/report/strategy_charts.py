@@ -124,3 +124,30 @@ def package_chart(res, title: str):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def attrition_chart(res, events=None, start=None, title: str | None = None):
+    """A war of attrition: each side's cumulative cost by week against its threshold.
+
+    ``res`` is an :class:`detente.strategy._attrition.Attrition`; ``events`` maps a label to a
+    date, drawn as a dashed line at its week from ``start`` (both optional).
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    wk = np.arange(1, res.weeks + 1)
+    for k, p in enumerate(res.players):
+        ax.plot(wk, res.cumulative[:, k], label=f"{p} cumulative cost")
+        ax.axhline(res.thresholds[k], ls=":", color=f"C{k}")
+    if events and start is not None:
+        top = ax.get_ylim()[1]
+        for name, day in events.items():
+            x = (day - start).days / 7
+            ax.axvline(x, color="grey", ls="--", lw=0.8)
+            ax.text(x, top * 0.95, name.split(" (")[0], rotation=90, va="top", fontsize=7)
+    ax.set_xlabel(f"weeks from {start}" if start is not None else "week")
+    ax.set_ylabel("% of annual income")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
