@@ -115,6 +115,24 @@ def test_batch_draws_equal_single_runs():
 
 
 # ------------------------------------------------------------------ single sourcing by cohort
+@pytest.mark.parametrize("Q", [1, 5, 20])
+def test_independent_cohorts_put_every_cover_quantile_on_every_slot(Q):
+    """``"independent"``: Q^2 kernel cohorts, ``q * Q + s`` holding slot s's mix (the
+    ``"single-low"`` slot mixes, slot = position on [0, 1]) for every cover quantile q;
+    the mean over them is the node's sourcing, and each quantile's block has that mean too."""
+    from detente.shortage._licensing import cohort_sourcing, kernel_cohorts
+
+    rng = np.random.default_rng(Q)
+    sig = rng.dirichlet(np.ones(4), size=(2, 3))[..., :3]
+    sq = cohort_sourcing(sig, Q, "independent")
+    assert sq.shape == (2, 3, kernel_cohorts(Q, "independent"), 3) and kernel_cohorts(Q, "independent") == Q * Q
+    np.testing.assert_allclose(sq.mean(axis=2), sig, atol=1e-12)
+    blocks = sq.reshape(2, 3, Q, Q, 3)
+    slots = cohort_sourcing(sig, Q, "single-low")
+    for q in range(Q):
+        np.testing.assert_array_equal(blocks[:, :, q], slots if Q > 1 else sig[:, :, None])
+
+
 @pytest.mark.parametrize("rule", ["single", "single-low", "single-high", "mixed"])
 @pytest.mark.parametrize("Q", [1, 5, 20, 7])
 def test_cohort_sourcing_mean_equals_node_sourcing(rule, Q):

@@ -364,7 +364,7 @@ def test_china_only_cohorts_stop_under_a_total_china_cut(world):
     assert (res_m.raw.first_stockout_duq[0, u] >= 0).sum() > china_only.sum()
 
 
-@pytest.mark.parametrize("rule", ["single", "mixed"])
+@pytest.mark.parametrize("rule", ["single", "mixed", "independent"])
 def test_cohort_shipped_share_averages_to_the_node_reading(world, rule):
     """Licensing is linear in sourcing: the cohort-weighted licensed share is the node's
     (licensed_share on the registry's node-level sourcing), whatever the cohort rule;
@@ -390,6 +390,47 @@ def test_cohort_shipped_share_averages_to_the_node_reading(world, rule):
         ShortageSettings(cohorts=1, cohort_sourcing=rule, parts_channel="none"),
     )
     np.testing.assert_allclose(one.licensed(r, ws)[:, :, one.user_row, 0], node[:, :, country], atol=1e-12)
+
+
+def test_independent_sourcing_is_single_sourcing_averaged_over_slot_assignments(world, monkeypatch):
+    """``cohort_sourcing="independent"`` (every cover quantile on every sourcing slot) is
+    the exact expectation of single sourcing when sourcing is independent of cover: the
+    mean over the Q cyclic assignments of slots to cover ranks, which pair every cover
+    quantile with every slot once (a Latin square). Without propagation a user's output
+    is linear in its cohorts, so the two agree to rounding, node by node."""
+    import detente.shortage._licensing as lic
+
+    Q, weeks = 5, 30
+    r = [Restriction("ndfeb-magnets", "CHN", ("all",), START, None, 0.25, 28, "per_shipment")]
+
+    def run(rule):
+        st = ShortageSettings(cohorts=Q, cohort_sourcing=rule, propagate=False)
+        m = build_model(world, load_registry(), ["ndfeb-magnets"], st)
+        return simulate(world, r, start=START, weeks=weeks, model=m).raw.cum_shortfall_dm[0]
+
+    exact = run("independent")
+    shifted = []
+    for k in range(Q):
+        monkeypatch.setattr(lic, "cohort_slots", lambda n, rule="single", k=k: (np.arange(n) + k) % n)
+        shifted.append(run("single"))
+    monkeypatch.undo()
+    assert exact.max() > 0.1  # the cut binds somewhere
+    np.testing.assert_allclose(exact, np.mean(shifted, axis=0), atol=1e-9)
+
+
+def test_independent_sourcing_is_monotone_in_the_exposed_share(world, tmp_path):
+    """Under the exact expectation a smaller Chinese share of US magnet sourcing never
+    raises the US car makers' loss in the 2025 replay (the stratified ``"single"`` rule
+    moves in steps of one cohort and need not be monotone; docs/shortage.md, 'Cohorts')."""
+    st = ShortageSettings(cohorts=10, cohort_sourcing="independent")
+    losses = []
+    for share in (0.45, 0.65, 0.85):
+        f = tmp_path / f"us{share}.yaml"
+        f.write_text(f"products:\n  ndfeb-magnets:\n    sourcing:\n      USA: {{CHN: {share}, JPN: 0.10}}\n")
+        res = simulate_scenario("rare-earth-magnets-2025", world, settings=st, registry=load_registry(f))
+        losses.append(float((1 - res.dataset.output_ratio.sel(country="USA", sector="MOTOR")).sum()))
+    assert losses[-1] > 0.05
+    assert losses[0] <= losses[1] + 1e-12 <= losses[2] + 2e-12
 
 
 def _run_cli(argv, capsys):

@@ -62,6 +62,18 @@ products:
     assert reg["tungsten"].users[0].industry == "C25"
 
 
+def test_user_file_updates_sourcing_country_by_country(tmp_path):
+    """A user file's ``sourcing`` replaces the listed countries' mixes only; ``null``
+    removes one (that country then buys at ``supplier_shares``)."""
+    shipped = load_registry()["ndfeb-magnets"]
+    f = tmp_path / "mine.yaml"
+    f.write_text("products:\n  ndfeb-magnets:\n    sourcing:\n      USA: {CHN: 0.75}\n      IND: null\n")
+    got = load_registry(f)["ndfeb-magnets"]
+    assert got.shares_for("USA") == pytest.approx({"CHN": 0.75})
+    assert got.shares_for("JPN") == shipped.shares_for("JPN") and "JPN" in got.sourcing
+    assert "IND" not in got.sourcing and got.shares_for("IND") == shipped.shares_for("")
+
+
 def test_bad_registry_value_names_the_field(tmp_path):
     f = tmp_path / "bad.yaml"
     f.write_text(

@@ -24,6 +24,7 @@ from detente.cli._options import (
     parse_countries,
     split_list,
 )
+from detente.shortage._licensing import COHORT_SOURCING
 
 
 def register(sub) -> argparse.ArgumentParser:
@@ -51,6 +52,14 @@ def register(sub) -> argparse.ArgumentParser:
     add_countries_option(s, default="all with a loss")
     s.add_argument("--cohorts", type=int, default=None, help="inventory cohorts per user (default 20)")
     s.add_argument("--cohort-spread", type=float, default=None, help="log-sd of cover across cohorts (default 0.25)")
+    s.add_argument(
+        "--cohort-sourcing",
+        choices=COHORT_SOURCING,
+        default="single",
+        help="how cohorts source: single (default: one slot per cover quantile), independent (every "
+        "cover quantile on every slot, the exact expectation; cohorts^2 kernel cohorts), single-low, "
+        "single-high or mixed (docs/shortage.md section 2)",
+    )
     s.add_argument(
         "--io-rule",
         choices=["registry", "threshold"],
@@ -82,7 +91,11 @@ def _result(args):
     reg = load_registry(args.registry)
     kw = {k: v for k, v in (("cohorts", args.cohorts), ("cohort_spread", args.cohort_spread)) if v is not None}
     settings = ShortageSettings(
-        **kw, io_rule=args.io_rule, propagate=not args.no_propagation, parts_channel=args.parts_channel
+        **kw,
+        cohort_sourcing=args.cohort_sourcing,
+        io_rule=args.io_rule,
+        propagate=not args.no_propagation,
+        parts_channel=args.parts_channel,
     )
     if args.scenario:
         return simulate_scenario(args.scenario, args.world, variant=args.variant, registry=reg, settings=settings)
@@ -139,10 +152,17 @@ def summary(res, sectors, countries=None) -> dict:
     by_c = ds.cum_va_lost.to_series()
     pct = ds.va_lost_pct_gdp.to_series()
     top = by_c[by_c > 0].sort_values(ascending=False)
+    a = ds.attrs
     return {
+        "world": a.get("world", ""),
+        "vintage": a.get("vintage", ""),
+        "registry": a.get("registry", ""),
+        "scenario": a.get("scenario") or None,
+        "variant": a.get("variant") or None,
+        "settings": a.get("settings", ""),
         "weeks": int(ds.sizes["week"]),
         "first_week": str(ds.week_start.values[0])[:10],
-        "units": ds.attrs.get("units", ""),
+        "units": a.get("units", ""),
         "stockouts": rows,
         "value_added_lost": [{"country": c, "va_lost": float(v), "pct_gdp": float(pct[c])} for c, v in top.items()],
     }
@@ -169,12 +189,27 @@ def run_shortage(args) -> int:
     return 0
 
 
+def _settings_text(settings) -> str:
+    """The settings that decide who runs dry, in one line (the dataset keeps them all)."""
+    if not isinstance(settings, dict):
+        return str(settings)
+    keys = ("cohorts", "cohort_spread", "cohort_sourcing", "parts_channel", "io_rule", "propagate")
+    return ", ".join(f"{k} {settings[k]}" for k in keys if k in settings)
+
+
 def print_shortage(rec: dict, res) -> None:
     """The terminal tables of a shortage summary: first stock-outs, value added lost."""
     from rich.table import Table
 
     con = console()
     u = rec["units"]
+    what = (
+        f"scenario {rec['scenario']}" + (f" (variant {rec['variant']})" if rec["variant"] else "")
+        if rec["scenario"]
+        else "what-if"
+    )
+    con.print(f"{what}; world: {rec['world']} ({rec['vintage']}); registry: {rec['registry']}", markup=False)
+    con.print(f"settings: {_settings_text(rec['settings'])}", markup=False, style="dim")
     t = Table(title=f"first stock-outs and output lost ({rec['weeks']} weeks from {rec['first_week']})")
     for c in ("country", "sector", "first stock-out (week, date)", f"output lost ({u})", "% of output"):
         t.add_column(c, justify="right" if "lost" in c or "%" in c else "left")

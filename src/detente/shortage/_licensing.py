@@ -252,7 +252,7 @@ def user_overlays(
     return out
 
 
-COHORT_SOURCING = ("single", "single-low", "single-high", "mixed")
+COHORT_SOURCING = ("single", "single-low", "single-high", "mixed", "independent")
 _GOLDEN = (5**0.5 - 1) / 2
 
 
@@ -276,6 +276,14 @@ def cohort_slots(n: int, rule: str = "single") -> np.ndarray:
     raise DataError(f"cohort_sourcing must be one of {COHORT_SOURCING}, got {rule!r}")
 
 
+def kernel_cohorts(n_cohorts: int, rule: str = "single") -> int:
+    """Number of kernel cohorts for ``n_cohorts`` cover quantiles under ``rule``:
+    ``n_cohorts ** 2`` for ``"independent"`` (every cover quantile on every sourcing
+    slot), else ``n_cohorts``."""
+    Q = int(n_cohorts)
+    return Q * Q if rule == "independent" and Q > 1 else Q
+
+
 def cohort_sourcing(sourcing_pni: np.ndarray, n_cohorts: int, rule: str = "single") -> np.ndarray:
     """(P, N, Q, I) supplier shares of each inventory cohort: single sourcing.
 
@@ -286,12 +294,19 @@ def cohort_sourcing(sourcing_pni: np.ndarray, n_cohorts: int, rule: str = "singl
     from supplier i alone (at most one cohort per supplier boundary is split), and the
     cohort-weighted mean equals the node's sourcing exactly. ``n_cohorts=1`` (one slot
     covering [0, 1]) and ``rule="mixed"`` give every cohort the node's mix.
+
+    ``rule="independent"`` returns ``Q * Q`` kernel cohorts, ``q * Q + s`` for cover
+    quantile q on slot s (weight 1/Q^2 each; :func:`kernel_cohorts`): the exact
+    expectation of single sourcing when sourcing is independent of cover, where
+    ``"single"`` is its stratified approximation with one slot per cover quantile.
     """
     sig = np.asarray(sourcing_pni, dtype=float)
     P, N, I = sig.shape
     Q = int(n_cohorts)
     if rule == "mixed" or Q == 1:
         return np.broadcast_to(sig[:, :, None, :], (P, N, Q, I)).copy()
+    if rule == "independent":  # slot s's mix for every cover quantile q: index q * Q + s
+        return np.tile(cohort_sourcing(sig, Q, "single-low"), (1, 1, Q, 1))
     slots = cohort_slots(Q, rule)
     lo_s = slots / Q  # (Q,) slot of each cohort
     hi_s = (slots + 1) / Q

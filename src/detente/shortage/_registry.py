@@ -251,8 +251,14 @@ def _product(pid: str, d: Mapping, where: str, strict: bool, base: Product | Non
     v = get("supplier_shares")
     if v is not None:
         kw["supplier_shares"] = _shares(v, f"{where}.supplier_shares", strict)
-    if "sourcing" in d:
-        kw["sourcing"] = {str(c): _shares(s, f"{where}.sourcing.{c}", strict) for c, s in (d["sourcing"] or {}).items()}
+    if "sourcing" in d:  # by country: a listed country's mix replaces the base's, null removes it
+        src = dict(kw.get("sourcing") or {})
+        for c, sh in (d["sourcing"] or {}).items():
+            if sh is None:
+                src.pop(str(c), None)
+            else:
+                src[str(c)] = _shares(sh, f"{where}.sourcing.{c}", strict)
+        kw["sourcing"] = src
     kw.setdefault("sourcing", {})
     for key, lo, hi in (("transit_weeks", 1, 52), ("refill_weeks", 1, 104), ("surge", 0, 10)):
         v = get(key)
