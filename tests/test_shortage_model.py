@@ -533,3 +533,23 @@ def test_sustained_supply_is_the_weekly_steady_state(world, rule, parts):
         s = sustained_supply(sq, m.on_routes(0, refused_in)[0], float(c.max_subst_p[0]), float(c.surge_p[0]))
         assert s > sustained_supply(m.sourcing_pnqi[0, usa], refused, float(c.max_subst_p[0]), float(c.surge_p[0]))
     assert x == pytest.approx(1 - c.criticality_up[u, 0] * (1 - s), abs=1e-9)
+
+
+def test_run_size_is_bounded_before_work_starts(world):
+    """Too many kernel cohorts are refused by the settings, and a run whose one draw would
+    not fit the memory limit by the model, both naming the settings; Monte Carlo batches
+    shrink to fit the same limit without changing any draw."""
+    from detente.errors import DataError
+    from detente.shortage._simulate import MAX_RUN_BYTES
+
+    with pytest.raises(DataError, match=r"cohorts=101 with cohort_sourcing='independent'"):
+        ShortageSettings(cohorts=101, cohort_sourcing="independent")
+    ShortageSettings(cohorts=101)  # fine under single sourcing
+    m = build_model(world, load_registry(), None, ShortageSettings(cohorts=100, cohort_sourcing="independent"))
+    assert m.run_bytes(520) > MAX_RUN_BYTES
+    r = [Restriction("ndfeb-magnets", "CHN", ("all",), START, None, 0.0, 0, "ban")]
+    with pytest.raises(DataError, match=r"cohorts=100 \(cohort_sourcing='independent': 10000 kernel cohorts\)"):
+        simulate(world, r, start=START, weeks=520, model=m)
+    with pytest.raises(DataError, match="GiB limit"):
+        monte_carlo(m, r, start=START, weeks=520, n_draws=2)
+    # the CLI's one-line errors for both: tests/bad_inputs/expected.yaml

@@ -24,7 +24,7 @@ import numpy as np
 from detente.errors import DataError
 from detente.shortage._kernel import run_kernel
 from detente.shortage._licensing import Restriction, week_starts
-from detente.shortage._simulate import ShortageModel
+from detente.shortage._simulate import MAX_RUN_BYTES, ShortageModel
 
 _STATE: dict[str, Any] = {}
 
@@ -96,6 +96,8 @@ def monte_carlo(
 
     if n_draws < 1 or chunk < 1 or workers < 1:
         raise DataError("n_draws, chunk and workers must be >= 1")
+    model.check_size(weeks)  # one draw must fit; a batch holds as many as fit the same limit
+    chunk = max(1, min(chunk, MAX_RUN_BYTES // model.run_bytes(weeks)))
     ws = week_starts(start, weeks)
     a, overlays = model.approvals(restrictions, ws)  # (T, P, I, N), users' own licences
     # each row's (user's) cohort mix of suppliers or routes:

@@ -96,6 +96,12 @@ class ShortageSettings:
     def __post_init__(self) -> None:
         if self.cohorts < 1:
             raise DataError(f"cohorts must be >= 1, got {self.cohorts}")
+        if self.cohort_sourcing in COHORT_SOURCING and kernel_cohorts(self.cohorts, self.cohort_sourcing) > 10_000:
+            raise DataError(
+                f"cohorts={self.cohorts} with cohort_sourcing={self.cohort_sourcing!r} makes "
+                f"{kernel_cohorts(self.cohorts, self.cohort_sourcing)} kernel cohorts; at most 10000 "
+                "(cohorts <= 10000, or <= 100 with 'independent')"
+            )
         for f in ("cohort_spread", "io_threshold", "io_inventory_weeks", "io_surge"):
             if getattr(self, f) < 0:
                 raise DataError(f"{f} must be >= 0, got {getattr(self, f)}")
@@ -112,6 +118,10 @@ class ShortageSettings:
 
 
 PARTS_CHANNEL = ("io", "none")
+
+#: the most memory one shortage run (one Monte Carlo draw) may take, checked before work
+#: starts (:meth:`ShortageModel.check_size`); Monte Carlo batches are sized to it
+MAX_RUN_BYTES = 2 * 2**30
 
 
 def cohort_multipliers(n: int, spread: float) -> np.ndarray:
@@ -235,6 +245,29 @@ class ShortageModel:
     def cohort_w(self) -> np.ndarray:
         n = kernel_cohorts(self.settings.cohorts, self.settings.cohort_sourcing)
         return np.full(n, 1.0 / n)
+
+    def run_bytes(self, weeks: int, draws: int = 1) -> int:
+        """Estimated peak memory of a run of ``weeks`` weeks and ``draws`` draws, in bytes:
+        the (T, P, R, Q) licensed and shipped shares (about four copies per draw) and the
+        kernel's cohort state (stocks, pipeline, orders)."""
+        P, U = len(self.products), self.critical.user_nodes.size
+        R = self.world.n_countries + U
+        Q = self.cohort_w.size
+        L = int(self.critical.transit_p.max()) + 1 if P else 1
+        return 8 * int(draws) * (4 * int(weeks) * P * R * Q + U * Q * P * (L + 8))
+
+    def check_size(self, weeks: int) -> None:
+        """Refuse, before any work, a run whose one draw would need more than
+        :data:`MAX_RUN_BYTES` (the error names the settings that set the size)."""
+        need = self.run_bytes(weeks)
+        if need > MAX_RUN_BYTES:
+            s = self.settings
+            raise DataError(
+                f"a {weeks}-week shortage run of {len(self.products)} product(s) with cohorts={s.cohorts} "
+                f"(cohort_sourcing={s.cohort_sourcing!r}: {self.cohort_w.size} kernel cohorts) would need about "
+                f"{need / 2**30:.1f} GiB, above the {MAX_RUN_BYTES / 2**30:.0f} GiB limit: lower cohorts, "
+                "the number of products or the weeks"
+            )
 
     @property
     def cohort_mult(self) -> np.ndarray:
@@ -521,6 +554,7 @@ def simulate(
         registry = registry or load_registry()
         prods = products or list(dict.fromkeys(r.product for r in restrictions)) or [registry.ids[0]]
         model = build_model(world, registry, prods, settings)
+    model.check_size(weeks)
     ws = week_starts(start, weeks)
     ship = model.shipped(
         model.licensed(restrictions, ws)
