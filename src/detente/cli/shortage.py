@@ -24,7 +24,7 @@ from detente.cli._options import (
     parse_countries,
     split_list,
 )
-from detente.shortage._licensing import COHORT_SOURCING
+from detente.shortage._rules import COHORT_SOURCING, PARTS_CHANNEL
 
 
 def register(sub) -> argparse.ArgumentParser:
@@ -69,7 +69,7 @@ def register(sub) -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--parts-channel",
-        choices=["io", "none"],
+        choices=PARTS_CHANNEL,
         default="io",
         help="magnets inside imported parts face the parts maker's licences (io, the default; "
         "docs/shortage.md section 2) or every user buys at its own country's sourcing (none)",

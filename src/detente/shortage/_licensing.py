@@ -36,6 +36,7 @@ import numpy as np
 from detente._lists import selects_all
 from detente.errors import DataError, ScenarioError
 from detente.instruments import LICENCES, approval_on  # one reading for both models
+from detente.shortage._rules import COHORT_SOURCING
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,7 +253,6 @@ def user_overlays(
     return out
 
 
-COHORT_SOURCING = ("single", "single-low", "single-high", "mixed", "independent")
 _GOLDEN = (5**0.5 - 1) / 2
 
 

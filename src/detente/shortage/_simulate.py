@@ -32,6 +32,7 @@ from detente.shortage._licensing import (
     week_starts,
 )
 from detente.shortage._registry import CriticalArrays, Registry, load_registry, map_registry
+from detente.shortage._rules import PARTS_CHANNEL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +117,6 @@ class ShortageSettings:
         if self.parts_channel not in PARTS_CHANNEL:
             raise DataError(f"parts_channel must be one of {PARTS_CHANNEL}, got {self.parts_channel!r}")
 
-
-PARTS_CHANNEL = ("io", "none")
 
 #: the most memory one shortage run (one Monte Carlo draw) may take, checked before work
 #: starts (:meth:`ShortageModel.check_size`); Monte Carlo batches are sized to it
