@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from detente.shortage import ShortageSettings, load_registry, simulate_scenario
+from detente.shortage import Registry, ShortageSettings, load_registry, simulate_scenario
 from detente.shortage._registry import scale_inventories
 from detente.world import load_world
 
@@ -157,37 +157,39 @@ def main_table(res, title: str) -> list[str]:
 
 
 def sensitivity(world, base: ShortageSettings) -> list[str]:
-    rows: list[tuple[str, ShortageSettings, float, object, str | None]] = [
-        (label, st, cover, SCENARIO, None) for label, st, cover in _settings_rows(base)
+    reg = load_registry()
+    rows: list[tuple[str, ShortageSettings, Registry, object, str | None]] = [
+        (label, st, r, SCENARIO, None) for label, st, r in _settings_rows(base, reg)
     ]
     japan = f"what-if: Japanese users' magnets {100 * JAPAN_WHAT_IF['CHN']:g}% Chinese"
+    japan_reg = _with_sourcing(reg, "JPN", JAPAN_WHAT_IF)
     indep = dataclasses.replace(base, cohort_sourcing="independent")
     rows += [
-        (japan, base, 1.0, SCENARIO, None),
-        (f'{japan}, `cohort_sourcing="independent"`', indep, 1.0, SCENARIO, None),
+        (japan, base, japan_reg, SCENARIO, None),
+        (f'{japan}, `cohort_sourcing="independent"`', indep, japan_reg, SCENARIO, None),
     ]
     rows.insert(
         2,
         (
             "without the Detroit Three's licences (variant `no-detroit-three-licences`)",
             base,
-            1.0,
+            reg,
             SCENARIO,
             "no-detroit-three-licences",
         ),
     )
-    rows.insert(3, ("the Detroit Three's licences approve half", base, 1.0, _detroit_three(approval_share=0.5), None))
+    rows.insert(3, ("the Detroit Three's licences approve half", base, reg, _detroit_three(approval_share=0.5), None))
     rows.insert(
-        4, ("what-if: every US maker's suppliers licensed on 2 Jun", base, 1.0, _detroit_three(user_share=1.0), None)
+        4, ("what-if: every US maker's suppliers licensed on 2 Jun", base, reg, _detroit_three(user_share=1.0), None)
     )
-    rows.insert(5, (f"India on its auto firms' licence applications (variant `{STUCK}`)", base, 1.0, SCENARIO, STUCK))
+    rows.insert(5, (f"India on its auto firms' licence applications (variant `{STUCK}`)", base, reg, SCENARIO, STUCK))
     for k, share in enumerate((0.25, 0.5, 0.75)):
         rows.insert(
             6 + k,
             (
                 f"variant `{STUCK}` and {100 * share:g}% of Indian car makers' magnets in assembled motors from 1 Jul",
                 base,
-                1.0,
+                reg,
                 _india_assembled_motors(share),
                 None,
             ),
@@ -197,32 +199,28 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
         "| setting | " + " | ".join(name for _, name in SHOW) + " |",
         "|---" * (len(SHOW) + 1) + "|",
     ]
-    reg = load_registry()
-    for label, st, cover, scenario, variant in rows:
-        r = reg if cover == 1.0 else scale_inventories(reg, cover)
-        if label.startswith(japan):
-            r = _with_sourcing(r, "JPN", JAPAN_WHAT_IF)
+    for label, st, r, scenario, variant in rows:
         got = _stop_and_weeks(_run(world, st, r, scenario, variant))
         lines.append(f"| {label} | " + " | ".join(f"{got[c][0]}, {got[c][1]:.2f}" for c, _ in SHOW) + " |")
     return lines
 
 
-def _settings_rows(base: ShortageSettings) -> list[tuple[str, ShortageSettings, float]]:
+def _settings_rows(base: ShortageSettings, reg: Registry) -> list[tuple[str, ShortageSettings, Registry]]:
     other = "none" if base.parts_channel == "io" else "io"
     return [
-        (f'default (`parts_channel="{base.parts_channel}"`, single sourcing, spread 0.25)', base, 1.0),
-        (f'`parts_channel="{other}"`', dataclasses.replace(base, parts_channel=other), 1.0),
-        ('`cohort_sourcing="single-low"`', dataclasses.replace(base, cohort_sourcing="single-low"), 1.0),
-        ('`cohort_sourcing="single-high"`', dataclasses.replace(base, cohort_sourcing="single-high"), 1.0),
-        ('`cohort_sourcing="mixed"`', dataclasses.replace(base, cohort_sourcing="mixed"), 1.0),
-        ('`cohort_sourcing="independent"`', dataclasses.replace(base, cohort_sourcing="independent"), 1.0),
-        ("cohort spread 0.15", dataclasses.replace(base, cohort_spread=0.15), 1.0),
-        ("cohort spread 0.40", dataclasses.replace(base, cohort_spread=0.40), 1.0),
-        ("cover x 0.75", base, 0.75),
-        ("cover x 1.25", base, 1.25),
-        ("5 cohorts", dataclasses.replace(base, cohorts=5), 1.0),
-        ("50 cohorts", dataclasses.replace(base, cohorts=50), 1.0),
-        ('`io_rule="threshold"`', dataclasses.replace(base, io_rule="threshold"), 1.0),
+        (f'default (`parts_channel="{base.parts_channel}"`, single sourcing, spread 0.25)', base, reg),
+        (f'`parts_channel="{other}"`', dataclasses.replace(base, parts_channel=other), reg),
+        ('`cohort_sourcing="single-low"`', dataclasses.replace(base, cohort_sourcing="single-low"), reg),
+        ('`cohort_sourcing="single-high"`', dataclasses.replace(base, cohort_sourcing="single-high"), reg),
+        ('`cohort_sourcing="mixed"`', dataclasses.replace(base, cohort_sourcing="mixed"), reg),
+        ('`cohort_sourcing="independent"`', dataclasses.replace(base, cohort_sourcing="independent"), reg),
+        ("cohort spread 0.15", dataclasses.replace(base, cohort_spread=0.15), reg),
+        ("cohort spread 0.40", dataclasses.replace(base, cohort_spread=0.40), reg),
+        ("cover x 0.75", base, scale_inventories(reg, 0.75)),
+        ("cover x 1.25", base, scale_inventories(reg, 1.25)),
+        ("5 cohorts", dataclasses.replace(base, cohorts=5), reg),
+        ("50 cohorts", dataclasses.replace(base, cohorts=50), reg),
+        ('`io_rule="threshold"`', dataclasses.replace(base, io_rule="threshold"), reg),
     ]
 
 

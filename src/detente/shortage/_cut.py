@@ -76,11 +76,11 @@ def cut_losses(
         )
         for p in products
     ]
-    res = simulate(world, rs, start=start, weeks=weeks, registry=registry, products=list(products), settings=settings)
+    model = build_model(world, registry, list(products), settings)  # one model for the point run and the draws
+    res = simulate(world, rs, start=start, weeks=weeks, model=model)
     point = res.dataset.va_lost_pct_gdp.to_series()
     if n_draws == 0:
         return CutLosses(point, None, None, weeks, refused, 0, res.dataset)
-    model = build_model(world, registry, list(products), settings)
     mc = monte_carlo(model, rs, start=start, weeks=weeks, n_draws=n_draws, seed=seed, workers=1).dataset
     q = mc["va_lost_pct_gdp"].quantile([0.05, 0.95], dim="draw").to_pandas()
     return CutLosses(point, q.loc[0.05], q.loc[0.95], weeks, refused, n_draws, res.dataset)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,6 @@ import numpy as np
 from detente.errors import DataError
 from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel
 from detente.shortage._licensing import (
-    COHORT_SOURCING,
     Restriction,
     approval_schedule,
     cohort_sourcing,
@@ -32,7 +32,13 @@ from detente.shortage._licensing import (
     week_starts,
 )
 from detente.shortage._registry import CriticalArrays, Registry, load_registry, map_registry
-from detente.shortage._rules import PARTS_CHANNEL
+from detente.shortage._rules import COHORT_SOURCING, PARTS_CHANNEL
+
+#: the most kernel cohorts a run may have (``cohorts``, or its square with "independent")
+MAX_KERNEL_COHORTS = 10_000
+#: the most memory one shortage run (one Monte Carlo draw) may take, checked before work
+#: starts (:meth:`ShortageModel.check_size`); Monte Carlo batches are sized to it
+MAX_RUN_BYTES = 2 * 2**30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,12 +103,6 @@ class ShortageSettings:
     def __post_init__(self) -> None:
         if self.cohorts < 1:
             raise DataError(f"cohorts must be >= 1, got {self.cohorts}")
-        if self.cohort_sourcing in COHORT_SOURCING and kernel_cohorts(self.cohorts, self.cohort_sourcing) > 10_000:
-            raise DataError(
-                f"cohorts={self.cohorts} with cohort_sourcing={self.cohort_sourcing!r} makes "
-                f"{kernel_cohorts(self.cohorts, self.cohort_sourcing)} kernel cohorts; at most 10000 "
-                "(cohorts <= 10000, or <= 100 with 'independent')"
-            )
         for f in ("cohort_spread", "io_threshold", "io_inventory_weeks", "io_surge"):
             if getattr(self, f) < 0:
                 raise DataError(f"{f} must be >= 0, got {getattr(self, f)}")
@@ -110,17 +110,19 @@ class ShortageSettings:
             raise DataError(f"io_essentiality must be in [0, 1], got {self.io_essentiality}")
         if self.cohort_sourcing not in COHORT_SOURCING:
             raise DataError(f"cohort_sourcing must be one of {COHORT_SOURCING}, got {self.cohort_sourcing!r}")
+        n = kernel_cohorts(self.cohorts, self.cohort_sourcing)
+        if n > MAX_KERNEL_COHORTS:
+            raise DataError(
+                f"cohorts={self.cohorts} with cohort_sourcing={self.cohort_sourcing!r} makes {n} kernel cohorts; "
+                f"at most {MAX_KERNEL_COHORTS} (cohorts <= {MAX_KERNEL_COHORTS}, or <= "
+                f"{math.isqrt(MAX_KERNEL_COHORTS)} with 'independent')"
+            )
         if self.io_rule not in ("registry", "threshold"):
             raise DataError(f"io_rule must be 'registry' or 'threshold', got {self.io_rule!r}")
         if self.io_refill_weeks <= 0:
             raise DataError(f"io_refill_weeks must be > 0, got {self.io_refill_weeks}")
         if self.parts_channel not in PARTS_CHANNEL:
             raise DataError(f"parts_channel must be one of {PARTS_CHANNEL}, got {self.parts_channel!r}")
-
-
-#: the most memory one shortage run (one Monte Carlo draw) may take, checked before work
-#: starts (:meth:`ShortageModel.check_size`); Monte Carlo batches are sized to it
-MAX_RUN_BYTES = 2 * 2**30
 
 
 def cohort_multipliers(n: int, spread: float) -> np.ndarray:
@@ -245,15 +247,15 @@ class ShortageModel:
         n = kernel_cohorts(self.settings.cohorts, self.settings.cohort_sourcing)
         return np.full(n, 1.0 / n)
 
-    def run_bytes(self, weeks: int, draws: int = 1) -> int:
-        """Estimated peak memory of a run of ``weeks`` weeks and ``draws`` draws, in bytes:
-        the (T, P, R, Q) licensed and shipped shares (about four copies per draw) and the
-        kernel's cohort state (stocks, pipeline, orders)."""
+    def run_bytes(self, weeks: int) -> int:
+        """Estimated peak memory of one draw of a ``weeks``-week run, in bytes: the
+        (T, P, R, Q) licensed and shipped shares (about four copies) and the kernel's
+        cohort state (stocks, pipeline, orders)."""
         P, U = len(self.products), self.critical.user_nodes.size
         R = self.world.n_countries + U
         Q = self.cohort_w.size
         L = int(self.critical.transit_p.max()) + 1 if P else 1
-        return 8 * int(draws) * (4 * int(weeks) * P * R * Q + U * Q * P * (L + 8))
+        return 8 * (4 * int(weeks) * P * R * Q + U * Q * P * (L + 8))
 
     def check_size(self, weeks: int) -> None:
         """Refuse, before any work, a run whose one draw would need more than
@@ -273,8 +275,7 @@ class ShortageModel:
         """(Q,) inventory multiplier of each kernel cohort (``"independent"``: each cover
         quantile repeated once per sourcing slot, cohort ``q * Q + s``)."""
         s = self.settings
-        m = cohort_multipliers(s.cohorts, s.cohort_spread)
-        return np.repeat(m, s.cohorts) if kernel_cohorts(s.cohorts, s.cohort_sourcing) > s.cohorts else m
+        return np.repeat(cohort_multipliers(s.cohorts, s.cohort_spread), self.cohort_w.size // s.cohorts)
 
     def inputs(self, ship_tdpn: np.ndarray, cover_dup: np.ndarray | None = None) -> KernelInputs:
         c, s = self.critical, self.settings
