@@ -24,7 +24,7 @@ from detente.cli._options import (
     parse_countries,
     split_list,
 )
-from detente.shortage._rules import COHORT_SOURCING, PARTS_CHANNEL
+from detente.shortage._rules import COHORT_SOURCING, PARTS_CHANNEL, settings_text
 
 
 def register(sub) -> argparse.ArgumentParser:
@@ -189,14 +189,6 @@ def run_shortage(args) -> int:
     return 0
 
 
-def _settings_text(settings) -> str:
-    """The settings that decide who runs dry, in one line (the dataset keeps them all)."""
-    if not isinstance(settings, dict):
-        return str(settings)
-    keys = ("cohorts", "cohort_spread", "cohort_sourcing", "parts_channel", "io_rule", "propagate")
-    return ", ".join(f"{k} {settings[k]}" for k in keys if k in settings)
-
-
 def print_shortage(rec: dict, res) -> None:
     """The terminal tables of a shortage summary: first stock-outs, value added lost."""
     from rich.table import Table
@@ -209,7 +201,7 @@ def print_shortage(rec: dict, res) -> None:
         else "what-if"
     )
     con.print(f"{what}; world: {rec['world']} ({rec['vintage']}); registry: {rec['registry']}", markup=False)
-    con.print(f"settings: {_settings_text(rec['settings'])}", markup=False, style="dim")
+    con.print(f"settings: {settings_text(rec['settings'])}", markup=False, style="dim")
     t = Table(title=f"first stock-outs and output lost ({rec['weeks']} weeks from {rec['first_week']})")
     for c in ("country", "sector", "first stock-out (week, date)", f"output lost ({u})", "% of output"):
         t.add_column(c, justify="right" if "lost" in c or "%" in c else "left")

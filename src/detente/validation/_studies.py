@@ -514,6 +514,7 @@ def magnets_2025(variant: str | None = None) -> Comparison:
     (docs/shortage.md section 5)."""
     from detente.policy import apply_variant, load_scenario
     from detente.shortage import simulate_scenario
+    from detente.shortage._rules import settings_text
     from detente.world import load_world
 
     obs = _obs("magnets_2025")
@@ -565,7 +566,7 @@ def magnets_2025(variant: str | None = None) -> Comparison:
             "world": world.meta.name,
             "vintage": world.meta.vintage,
             "scenario": obs["scenario"] + (f" (variant {variant})" if variant else ""),
-            "model": ds.attrs["model"] + ", default settings (20 cohorts, spread 0.25, parts channel)",
+            "model": f"{ds.attrs['model']}, default settings ({settings_text(ds.attrs['settings'])})",
             "registry": ds.attrs["registry"],
         },
         tuple(obs["notes"]),
@@ -582,11 +583,13 @@ def magnet_ban(n_draws: int = 200) -> Comparison:
     share) in the weekly shortage model and compare the value added lost with the IMF's
     and the ECB's published output losses (docs/shortage.md section 6)."""
     from detente.shortage import cut_losses
+    from detente.shortage._rules import settings_text
     from detente.world import load_world
 
     obs = _obs("magnet_ban")
     world = load_world("default")
     cuts = {r: cut_losses(world, r, n_draws=n_draws) for r in sorted({float(x["refused"]) for x in obs["rows"]})}
+    ds = next(iter(cuts.values())).dataset
     rows = []
     for item in obs["rows"]:
         c, r = item["country"], float(item["refused"])
@@ -611,7 +614,8 @@ def magnet_ban(n_draws: int = 200) -> Comparison:
         {
             "world": world.meta.name,
             "vintage": world.meta.vintage,
-            "model": "detente weekly shortage, default settings (parts channel), 52 weeks from 2025-04-07",
+            "model": f"detente weekly shortage, default settings ({settings_text(ds.attrs['settings'])}), "
+            f"{ds.sizes['week']} weeks from {str(ds.week_start.values[0])[:10]}",
             "draws": n_draws,
         },
         tuple(obs["notes"]),
