@@ -7,7 +7,10 @@ and prints, as Markdown:
    national car output lost, output lost) for the US, Japan, Germany, the rest of the EU
    and India, and value added lost over the period (% of GDP);
 2. the same with the other parts-channel rule (``parts_channel``: "io" and "none");
-3. the sensitivity table (first stop and weeks lost under each variant of the settings).
+3. the sensitivity table (first stop and weeks lost under each variant of the settings);
+4. the national-output table: US output by month against the Federal Reserve's industrial
+   production, with what-ifs of the electrical users' criticality and cover, and the same
+   what-ifs in the full-year cut of section 6.
 
 Run: ``python scripts/build_shortage_replay_table.py`` (about 10 s). ``--no-sensitivity``
 prints only the first two tables.
@@ -112,6 +115,82 @@ def _with_sourcing(reg, country: str, shares: dict[str, float], product: str = "
     prod = reg[product]
     src = {**prod.sourcing, country: {k: Sourced(v, "what-if", "2024") for k, v in shares.items()}}
     return dataclasses.replace(reg, products={**reg.products, product: dataclasses.replace(prod, sourcing=src)})
+
+
+def _with_user(reg, industry: str, product: str = "ndfeb-magnets", **fields: float):
+    """``reg`` with ``industry``'s fields of ``product`` (``criticality``, ``inventory_days``)
+    replaced: what-ifs, marked so in the registry's sources."""
+    from detente.shortage._registry import Sourced
+
+    prod = reg[product]
+    users = tuple(
+        dataclasses.replace(u, **{k: Sourced(v, "what-if", "2025") for k, v in fields.items()})
+        if u.industry == industry
+        else u
+        for u in prod.users
+    )
+    return dataclasses.replace(reg, products={**reg.products, product: dataclasses.replace(prod, users=users)})
+
+
+def national_output(world, base: ShortageSettings) -> list[str]:
+    """Model vs observed US industrial production by month (observations.yaml
+    ``magnets_2025.industrial_production``), with what-ifs of the electrical users' two
+    uncited numbers (docs/shortage.md section 5, 'National output')."""
+    from detente.validation._studies import observations
+
+    items = observations()["magnets_2025"]["industrial_production"]
+    cols = [(i["country"], i["sector"], str(i["month"])) for i in items]
+    reg = load_registry()
+    c27 = next(u for u in reg["ndfeb-magnets"].users if u.industry == "C27")
+    crit, cover = c27.criticality.value, c27.inventory_days.value
+    motor = next(u for u in reg["ndfeb-magnets"].users if u.industry == "C29").inventory_days.value
+    rows = [
+        (f"model, default (C27 criticality {crit:g}, cover {cover:g} days)", reg),
+        ("what-if: C27 criticality 0.2", _with_user(reg, "C27", criticality=0.2)),
+        ("what-if: C27 criticality 0.1", _with_user(reg, "C27", criticality=0.1)),
+        (
+            f"what-if: C27 cover {motor:g} days (the car makers' CLEPA figure)",
+            _with_user(reg, "C27", inventory_days=motor),
+        ),
+    ]
+    lines = [
+        "\n**National output** (US, % change from the month before; model: mean weekly output "
+        "over the weeks that start in the month)\n",
+        "| | " + " | ".join(f"{c} {s} {m}" for c, s, m in cols) + " |",
+        "|---" * (len(cols) + 1) + "|",
+        "| observed: industrial production, first print (Federal Reserve G.17) | "
+        + " | ".join(f"{float(i['change_pct']):+.1f}" for i in items)
+        + " |",
+    ]
+    for label, r in rows:
+        res = _run(world, base, r)
+        lines.append(f"| {label} | " + " | ".join(f"{res.monthly_change_pct(c, s, m):+.1f}" for c, s, m in cols) + " |")
+    lines += _ban_what_ifs(world, base, rows)
+    return lines
+
+
+def _ban_what_ifs(world, base: ShortageSettings, rows) -> list[str]:
+    """The same what-ifs in the full-year cut of section 6 (80% of China's NdFeB magnets
+    refused to every importer): value added lost and electrical equipment's share of it."""
+    from detente.shortage import cut_losses
+
+    show = ("USA", "DEU", "JPN", "KOR")
+    lines = [
+        "\n**The same what-ifs, a year with 80% of China's NdFeB magnets refused** "
+        "(value added lost, % of GDP; in brackets electrical equipment's share of it)\n",
+        "| | " + " | ".join(show) + " |",
+        "|---" * (len(show) + 1) + "|",
+    ]
+    for label, r in rows:
+        cut = cut_losses(world, 0.8, settings=base, registry=r)
+        va = cut.dataset.va_lost.sum("week")
+        share = va.sel(sector="ELECTRICAL") / va.sum("sector")
+        lines.append(
+            f"| {label} | "
+            + " | ".join(f"{float(cut.point[c]):.2f} ({100 * float(share.sel(country=c)):.0f}%)" for c in show)
+            + " |"
+        )
+    return lines
 
 
 def _stop_and_weeks(res) -> dict[str, tuple[str, float]]:
@@ -235,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += main_table(_run(world, other), f'`parts_channel="{other.parts_channel}"`')
     if not args.no_sensitivity:
         lines += sensitivity(world, base)
+        lines += national_output(world, base)
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

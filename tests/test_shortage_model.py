@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from detente.errors import UnknownLabelError
 from detente.shortage import (
     Restriction,
     ShortageSettings,
@@ -260,6 +261,27 @@ def test_2025_losses_are_lines_not_industries(replay_2025):
     assert 0 < float(weeks_lost.sel(country="USA")) < 1.0
     for c in ("JPN", "DEU", "EUR"):
         assert 0 < float(weeks_lost.sel(country=c)) < 0.5, c
+
+
+def test_monthly_output_is_the_mean_of_the_weeks_that_start_in_the_month(replay_2025):
+    """The monthly reading compared with industrial production: June 2025 is the mean of
+    the weeks starting 2, 9, 16, 23 and 30 June, and the change is June's mean over May's;
+    a month outside the run is an error naming it."""
+    res = replay_2025
+    ds = res.dataset
+    starts = ds.week_start.values.astype("datetime64[D]")
+    x = ds.output_ratio.sel(country="USA", sector="ELECTRICAL").values
+    june = (starts >= np.datetime64("2025-06-01")) & (starts < np.datetime64("2025-07-01"))
+    may = (starts >= np.datetime64("2025-05-01")) & (starts < np.datetime64("2025-06-01"))
+    assert june.sum() == 5 and may.sum() == 4
+    m = res.monthly_output().sel(country="USA", sector="ELECTRICAL")
+    assert float(m.sel(month="2025-06")) == pytest.approx(x[june].mean(), rel=1e-12)
+    assert res.monthly_change_pct("USA", "ELECTRICAL", "2025-06") == pytest.approx(
+        100 * (x[june].mean() / x[may].mean() - 1), rel=1e-12
+    )
+    assert res.monthly_change_pct("USA", "MOTOR", "2025-06") < 0 < res.monthly_change_pct("USA", "MOTOR", "2025-07")
+    with pytest.raises(UnknownLabelError, match="2025-02"):
+        res.monthly_change_pct("USA", "MOTOR", "2025-03")  # the run starts on 31 March
 
 
 def test_2025_detroit_three_licences_shorten_the_us_stop(replay_2025):

@@ -188,6 +188,16 @@ def test_magnets_2025_stops_are_within_target_and_the_losses_say_where_they_miss
     assert main(["reproduce", "magnets-2025", "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert rec["rows"][6]["factor"] == 3 and rec["rows"][6]["within_tolerance"] is False
+    # national output by month against US industrial production (no target): the car
+    # makers' June fall is the observed one's size; electrical equipment's is three times it
+    monthly = {r.quantity: r for r in c.rows if r.unit == "% m/m"}
+    assert len(monthly) == 4 and all(r.within is None and r.target == "" for r in monthly.values())
+    cars, electrical = (
+        monthly["USA MOTOR: national output, 2025-06 over 2025-05"],
+        monthly["USA ELECTRICAL: national output, 2025-06 over 2025-05"],
+    )
+    assert cars.published == -2.6 and abs(cars.difference) < 1.0
+    assert electrical.published == -2.5 and electrical.model < 2.5 * electrical.published
 
 
 @pytest.mark.parametrize(

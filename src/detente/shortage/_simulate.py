@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import DataError
+from detente.errors import DataError, UnknownLabelError
 from detente.shortage._kernel import KernelInputs, KernelOutput, run_kernel
 from detente.shortage._licensing import (
     Restriction,
@@ -437,6 +437,25 @@ class ShortageResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    def monthly_output(self):
+        """xarray DataArray (month, country, sector): mean output / baseline over the weeks
+        that start in each calendar month (``month`` labels ``"YYYY-MM"``), the reading that
+        matches a monthly industrial-production index."""
+        ds = self.dataset
+        labels = np.datetime_as_string(ds.week_start.values, unit="M")
+        return ds.output_ratio.assign_coords(month=("week", labels)).groupby("month").mean("week")
+
+    def monthly_change_pct(self, country: str, sector: str, month: str) -> float:
+        """% change of ``country``/``sector`` output from the month before ``month``
+        (``"YYYY-MM"``) to ``month``, on :meth:`monthly_output`."""
+        m = self.monthly_output().sel(country=country, sector=sector)
+        prev = str(np.datetime64(month, "M") - np.timedelta64(1, "M"))
+        months = [str(v) for v in m.month.values]
+        for label in (prev, month):
+            if label not in months:
+                raise UnknownLabelError(f"month {label!r} is not in the run ({months[0]} to {months[-1]})")
+        return 100.0 * (float(m.sel(month=month)) / float(m.sel(month=prev)) - 1.0)
 
 
 def _dataset(

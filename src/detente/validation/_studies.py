@@ -558,6 +558,24 @@ def magnets_2025(variant: str | None = None) -> Comparison:
                 note=f"trough {100 * float(x.min()):.1f}%; reported: {' '.join(item['reported'].split())}",
             )
         )
+    monthly = runs[False].monthly_output()
+    for item in obs.get("industrial_production", ()):
+        c, s, month = item["country"], item["sector"], str(item["month"])
+        prev = str(np.datetime64(month, "M") - np.timedelta64(1, "M"))
+        level = monthly.sel(country=c, sector=s)
+        rows.append(
+            Row(
+                f"{c} {s}: national output, {month} over {prev}",
+                runs[False].monthly_change_pct(c, s, month),
+                float(item["change_pct"]),
+                "% m/m",
+                item["source"],
+                note=f"model {100 * float(level.sel(month=prev)):.1f}% -> {100 * float(level.sel(month=month)):.1f}% "
+                f"of baseline; observed: industrial production, {item['industry']}, first print, "
+                "seasonally adjusted (every cause's change, no target)"
+                + (f"; {item['remark']}" if item.get("remark") else ""),
+            )
+        )
     return Comparison(
         "magnets-2025",
         "China's 2025 magnet licences: the weekly shortage model vs reported stops and losses",
