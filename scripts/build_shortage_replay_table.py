@@ -232,7 +232,32 @@ def main_table(res, title: str) -> list[str]:
         + ", ".join(f"{name} {float(va[c]):.3f}" for c, name in SHOW)
         + "."
     )
+    dry = cohorts_dry(res, SECTOR, SURVEY_DATE)
+    lines.append(
+        f"\nCar-maker cohorts that had run dry by {SURVEY_DATE} (of {dry['cohorts']}, equal output slices): "
+        + ", ".join(f"{name} {dry[c]}" for c, name in SHOW)
+        + "."
+    )
     return lines
+
+
+#: the date of the bayme vbm survey of Bavarian metal and electrical firms (press release,
+#: 21 August 2025), read as the end of that month (docs/shortage.md section 5, item 4)
+SURVEY_DATE = "2025-08-31"
+
+
+def cohorts_dry(res, sector: str, by: str) -> dict:
+    """How many of each country's ``sector`` user cohorts had run dry (any critical input
+    binding) in a week starting on or before ``by``."""
+    ds = res.dataset
+    first = res.raw.first_stockout_duq[0]  # (U, Q): first binding week by cohort, -1 never
+    last = int(np.searchsorted(ds.week_start.values.astype("datetime64[D]"), np.datetime64(by), side="right")) - 1
+    out: dict = {"cohorts": first.shape[1]}
+    for k in range(ds.sizes["user"]):
+        if str(ds.user_sector[k].item()) == sector:
+            f = first[k]
+            out[str(ds.user_country[k].item())] = int(((f >= 0) & (f <= last)).sum())
+    return out
 
 
 def sensitivity(world, base: ShortageSettings) -> list[str]:
