@@ -117,6 +117,34 @@ def _with_sourcing(reg, country: str, shares: dict[str, float], product: str = "
     return dataclasses.replace(reg, products={**reg.products, product: dataclasses.replace(prod, sourcing=src)})
 
 
+#: Japanese car makers' supply-chain cover read from UBS SuMi Trust (CIO note, 11 June
+#: 2025): "several months" (数カ月分) of rare-earth stocks left in Japan's car supply chain,
+#: read by the rule of docs/shortage.md section 3 (25% approved from early May) at two
+#: months left (94 days) and three (117 days); the note gives no number, so these are
+#: what-if rows, not a calibration
+JAPAN_COVER_WHAT_IF = {"two months": 94.0, "three months": 117.0}
+
+
+def _with_country_cover(reg, country: str, industry: str, days: float, product: str = "ndfeb-magnets"):
+    """``reg`` with ``country``'s cover of ``product`` for ``industry`` set to ``days``."""
+    from detente.shortage._registry import Sourced
+
+    prod = reg[product]
+    users = tuple(
+        dataclasses.replace(
+            u,
+            countries={
+                **u.countries,
+                country: {**u.countries.get(country, {}), "inventory_days": Sourced(days, "what-if", "2025")},
+            },
+        )
+        if u.industry == industry
+        else u
+        for u in prod.users
+    )
+    return dataclasses.replace(reg, products={**reg.products, product: dataclasses.replace(prod, users=users)})
+
+
 def _with_user(reg, industry: str, product: str = "ndfeb-magnets", **fields: float):
     """``reg`` with ``industry``'s fields of ``product`` (``criticality``, ``inventory_days``)
     replaced: what-ifs, marked so in the registry's sources."""
@@ -271,6 +299,16 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
     rows += [
         (japan, base, japan_reg, SCENARIO, None),
         (f'{japan}, `cohort_sourcing="independent"`', indep, japan_reg, SCENARIO, None),
+    ]
+    rows += [
+        (
+            f"what-if: Japanese car makers' cover {days:g} days (UBS SuMi Trust's \"several months\" read as {what})",
+            base,
+            _with_country_cover(reg, "JPN", "C29", days),
+            SCENARIO,
+            None,
+        )
+        for what, days in JAPAN_COVER_WHAT_IF.items()
     ]
     rows.insert(
         2,
