@@ -32,6 +32,10 @@ SCENARIO = "rare-earth-magnets-2025"
 SHOW = (("USA", "US"), ("JPN", "Japan"), ("DEU", "Germany"), ("EUR", "Rest of EU"), ("IND", "India"))
 SECTOR = "MOTOR"
 
+#: the date of the bayme vbm survey of Bavarian metal and electrical firms (press release,
+#: 21 August 2025), read as the end of that month (docs/shortage.md section 5, item 4)
+SURVEY_DATE = "2025-08-31"
+
 
 def _date(ds, week) -> str:
     d = np.datetime64(ds.week_start.values[int(week)], "D").astype(object)
@@ -267,11 +271,6 @@ def main_table(res, title: str) -> list[str]:
         + "."
     )
     return lines
-
-
-#: the date of the bayme vbm survey of Bavarian metal and electrical firms (press release,
-#: 21 August 2025), read as the end of that month (docs/shortage.md section 5, item 4)
-SURVEY_DATE = "2025-08-31"
 
 
 def cohorts_dry(res, sector: str, by: str) -> dict:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 
 import numpy as np
 import pytest
 
-from detente.errors import UnknownLabelError
+from detente.errors import DataError, UnknownLabelError
 from detente.shortage import (
     Restriction,
     ShortageSettings,
@@ -282,6 +283,10 @@ def test_monthly_output_is_the_mean_of_the_weeks_that_start_in_the_month(replay_
     assert res.monthly_change_pct("USA", "MOTOR", "2025-06") < 0 < res.monthly_change_pct("USA", "MOTOR", "2025-07")
     with pytest.raises(UnknownLabelError, match="2025-02"):
         res.monthly_change_pct("USA", "MOTOR", "2025-03")  # the run starts on 31 March
+    ds0 = ds.copy(deep=True)
+    ds0["output_ratio"].loc[{"week": ds0.week[may], "country": "USA", "sector": "MOTOR"}] = 0.0
+    with pytest.raises(DataError, match="USA MOTOR produces nothing in 2025-05"):
+        dataclasses.replace(res, dataset=ds0).monthly_change_pct("USA", "MOTOR", "2025-06")
 
 
 def test_2025_detroit_three_licences_shorten_the_us_stop(replay_2025):

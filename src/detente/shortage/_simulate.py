@@ -455,7 +455,10 @@ class ShortageResult:
         for label in (prev, month):
             if label not in months:
                 raise UnknownLabelError(f"month {label!r} is not in the run ({months[0]} to {months[-1]})")
-        return 100.0 * (float(m.sel(month=month)) / float(m.sel(month=prev)) - 1.0)
+        before = float(m.sel(month=prev))
+        if not before > 0:
+            raise DataError(f"{country} {sector} produces nothing in {prev}: no change to {month} to compute")
+        return 100.0 * (float(m.sel(month=month)) / before - 1.0)
 
 
 def _dataset(
