@@ -46,26 +46,55 @@ def _run(world, settings, registry=None, scenario=SCENARIO, variant=None):
     return simulate_scenario(scenario, world, settings=settings, registry=registry, variant=variant)
 
 
-def _detroit_three(**update):
-    """The scenario with the Detroit Three's licences of 2 June changed by ``update``:
-    ``approval_share=0.5`` (they approve half of what the suppliers asked for; the
-    quantities were not reported), or ``user_share=1.0`` (a what-if: every US car maker's
-    suppliers licensed on 2 June, which was not reported)."""
+def _with_event(event_id: str, **update):
+    """The scenario with the export control of event ``event_id`` changed by ``update``."""
     from detente.policy import load_scenario
 
     sc = load_scenario(SCENARIO)
+    if event_id not in {e.id for e in sc.events}:
+        raise SystemExit(f"{SCENARIO} has no event {event_id!r}")
     events = [
-        e.model_copy(update={"export_control": e.export_control.model_copy(update=update)})
-        if e.id == "mag-us-detroit-three"
-        else e
+        e.model_copy(update={"export_control": e.export_control.model_copy(update=update)}) if e.id == event_id else e
         for e in sc.events
     ]
     return sc.model_copy(update={"events": events})
 
 
+def _detroit_three(**update):
+    """The scenario with the Detroit Three's licences of 2 June changed by ``update``:
+    ``approval_share=0.5`` (they approve half of what the suppliers asked for; the
+    quantities were not reported), or ``user_share=1.0`` (a what-if: every US car maker's
+    suppliers licensed on 2 June, which was not reported)."""
+    return _with_event("mag-us-detroit-three", **update)
+
+
+#: Japan's May approvals if Japan's 2024 month of magnets was ~178 t instead of ~200 t: the
+#: broader customs measure (magnets, alloys and powders) to Japan was 4,877.6 t in 2025,
+#: 3.9% below 2024 (Reuters via globalspark.news, 19 January 2026), and finished magnets were
+#: 42% of it in October 2025 (226 of 538 t), so ~2,130 t of magnets in 2024; ~26 t in May
+#: 2025 is then 14.5% of the month
+JAPAN_MAY_APPROVAL_LOW_BASE = 0.145
+
+
+def cover_days(report_date: str, weeks_left: float, approval: float) -> float:
+    """Supply-chain cover (days) read from a reported *remaining* cover by the rule of
+    docs/shortage.md section 3: the median user runs dry ``T`` weeks after 4 April 2025
+    (the report's date plus ``weeks_left``); with ``approval`` of orders approved from the
+    first approved arrivals ~6 weeks after 4 April, the stock with transit at 4 April was
+    ``S0 = T - approval (T - 6)`` weeks, and cover is ``S0 - 2`` weeks in transit."""
+    import datetime as dt
+
+    t = (dt.date.fromisoformat(report_date) - dt.date(2025, 4, 4)).days / 7.0 + weeks_left
+    return 7.0 * (t - approval * (t - 6.0) - 2.0)
+
+
 #: the variant that reads the Indian auto firms' stuck licence applications for all of
 #: India's magnets (nothing approved until 30 October 2025)
 STUCK = "indian-applications-stuck"
+
+#: the variant that keeps Japan's magnets on the rest of the world's approvals (the default
+#: before China's Japan-bound exports by month were found)
+WORLD_PATH = "japan-on-world-path"
 
 #: the what-if of Indian car makers' assembled motors, on variant STUCK: from the SIAM
 #: letter of 27 June 2025 (Mint, 7 July 2025), a share of their magnets arrives inside
@@ -123,10 +152,23 @@ def _with_sourcing(reg, country: str, shares: dict[str, float], product: str = "
 
 #: Japanese car makers' supply-chain cover read from UBS SuMi Trust (CIO note, 11 June
 #: 2025): "several months" (数カ月分) of rare-earth stocks left in Japan's car supply chain,
-#: read by the rule of docs/shortage.md section 3 (25% approved from early May) at two
-#: months left (94 days) and three (117 days); the note gives no number, so these are
-#: what-if rows, not a calibration
-JAPAN_COVER_WHAT_IF = {"two months": 94.0, "three months": 117.0}
+#: read by the rule of docs/shortage.md section 3 at two months left and three, with
+#: Japan's own May approvals (the scenario's event ``mag-jpn-april``); the note gives no
+#: number, so these are what-if rows, not a calibration
+JAPAN_COVER_MONTHS_LEFT = {"two months": 2.0, "three months": 3.0}
+UBS_NOTE_DATE = "2025-06-11"
+
+
+def japan_cover_what_ifs() -> dict[str, float]:
+    """The UBS SuMi Trust readings of Japanese cover, in whole days."""
+    from detente.policy import load_scenario
+
+    approval = next(e for e in load_scenario(SCENARIO).events if e.id == "mag-jpn-april").export_control.approval_share
+    weeks_per_month = 365.25 / 12 / 7
+    return {
+        what: float(round(cover_days(UBS_NOTE_DATE, months * weeks_per_month, approval)))
+        for what, months in JAPAN_COVER_MONTHS_LEFT.items()
+    }
 
 
 def _with_country_cover(reg, country: str, industry: str, days: float, product: str = "ndfeb-magnets"):
@@ -307,7 +349,7 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
             SCENARIO,
             None,
         )
-        for what, days in JAPAN_COVER_WHAT_IF.items()
+        for what, days in japan_cover_what_ifs().items()
     ]
     rows.insert(
         2,
@@ -335,6 +377,16 @@ def sensitivity(world, base: ShortageSettings) -> list[str]:
                 None,
             ),
         )
+    rows[9:9] = [
+        ("Japan on the rest of the world's approvals (variant `japan-on-world-path`)", base, reg, SCENARIO, WORLD_PATH),
+        (
+            f"Japan's May approvals {JAPAN_MAY_APPROVAL_LOW_BASE:g} (its 2024 month ~178 t, not ~200 t)",
+            base,
+            reg,
+            _with_event("mag-jpn-april", approval_share=JAPAN_MAY_APPROVAL_LOW_BASE),
+            None,
+        ),
+    ]
     lines = [
         "\n**Sensitivity** (first stop, and weeks of national car output lost)\n",
         "| setting | " + " | ".join(name for _, name in SHOW) + " |",

@@ -318,6 +318,37 @@ def test_2025_japanese_car_stop_within_two_weeks_of_suzuki(replay_2025):
     assert abs(int(wk) - 8) <= 2, wk
 
 
+def test_2025_japan_has_its_own_may_approvals_then_the_worlds(world):
+    """China's customs data show a Japan-specific squeeze in May 2025 (~26 t to Japan, 13%
+    of its 2024 month, where the world got 26%) and none from June (131 t, 65%; the world
+    66%): Japan's approvals are half the rest of the world's from the first approvals to
+    the London framework and equal to them from then on. Variant ``japan-on-world-path``
+    puts Japan back on the world's path week by week, and changes no other importer."""
+    from detente.policy import apply_variant, load_scenario
+    from detente.shortage import restrictions_from_scenario
+    from detente.shortage._licensing import approval_schedule
+
+    sc = load_scenario("rare-earth-magnets-2025")
+    ws = [dt.date(2025, 3, 31) + dt.timedelta(days=7 * t) for t in range(40)]
+    chn, jpn, deu = (world.country_index(c) for c in ("CHN", "JPN", "DEU"))
+
+    def approvals(scenario):
+        return approval_schedule(restrictions_from_scenario(scenario, load_registry()), world, ["ndfeb-magnets"], ws)[
+            :, 0, chn
+        ]
+
+    a = approvals(sc)
+    may = [t for t, w in enumerate(ws) if dt.date(2025, 5, 5) <= w <= dt.date(2025, 6, 2)]
+    np.testing.assert_allclose(a[may, jpn], 0.13)
+    np.testing.assert_allclose(a[may, deu], 0.25)
+    london = next(t for t, w in enumerate(ws) if w >= dt.date(2025, 6, 16))
+    np.testing.assert_array_equal(a[london:, jpn], a[london:, deu])
+    b = approvals(apply_variant(sc, "japan-on-world-path"))
+    np.testing.assert_array_equal(b[:, jpn], a[:, deu])
+    others = [i for i in range(world.n_countries) if i != jpn]
+    np.testing.assert_array_equal(b[:, others], a[:, others])
+
+
 def test_2025_india_is_on_the_rest_of_world_approvals(world):
     """China's customs data show no India-specific squeeze (150 t to India in May 2025,
     63% of its 2024 month where the world got 26%; a record month in July), so India's

@@ -168,7 +168,7 @@ def test_scenario_ban_variant_is_read_as_a_ban(world):
 
     sc = apply_variant(load_scenario("rare-earth-magnets-2025"), "ban-no-licences")
     rs = [r for r in restrictions_from_scenario(sc, load_registry()) if r.product == "ndfeb-magnets"]
-    assert {r.regime for r in rs if r.licence == "ban"} == {"magnets-row", "magnets-us"}
+    assert {r.regime for r in rs if r.licence == "ban"} == {"magnets-row", "magnets-jpn", "magnets-us"}
     assert all(r.approval == 0.0 for r in rs)  # India is in the rest-of-world regime
     ws = [dt.date(2025, 4, 7) + dt.timedelta(days=7 * t) for t in range(30)]
     a = approval_schedule(rs, world, ["ndfeb-magnets"], ws)[:, 0, world.country_index("CHN")]

@@ -170,9 +170,9 @@ def test_a_factor_target_is_symmetric_and_refuses_nonsense():
 
 def test_magnets_2025_stops_are_within_target_and_the_losses_say_where_they_miss(capsys):
     """The 2025 magnets replay against the reports (docs/shortage.md section 5). Measured:
-    every first stop within its target (US 26 May, Japan and Europe 2 June, India 23 June);
-    the US loss 3.1 times the broader Ford reading (just outside a factor 3), Japan's about
-    7 times the Swift's, India's scooter magnets about a tenth of Bajaj's; India's cars lose
+    every first stop within its target (US and Japan 26 May, Europe 2 June, India 23 June);
+    the US loss 3.4 times the broader Ford reading (just outside a factor 3), Japan's about
+    13 times the Swift's, India's scooter magnets about a tenth of Bajaj's; India's cars lose
     a small fraction of a week (no national loss reported). On the Indian auto firms' stuck
     applications (variant) India's cars lose weeks."""
     c = reproduce("magnets-2025")
