@@ -46,13 +46,20 @@ def _run(world, settings, registry=None, scenario=SCENARIO, variant=None):
     return simulate_scenario(scenario, world, settings=settings, registry=registry, variant=variant)
 
 
+def _scenario_event(sc, event_id: str):
+    """Event ``event_id`` of scenario ``sc``; a clear exit if the scenario has none."""
+    for e in sc.events:
+        if e.id == event_id:
+            return e
+    raise SystemExit(f"{sc.name} has no event {event_id!r}")
+
+
 def _with_event(event_id: str, **update):
     """The scenario with the export control of event ``event_id`` changed by ``update``."""
     from detente.policy import load_scenario
 
     sc = load_scenario(SCENARIO)
-    if event_id not in {e.id for e in sc.events}:
-        raise SystemExit(f"{SCENARIO} has no event {event_id!r}")
+    _scenario_event(sc, event_id)
     events = [
         e.model_copy(update={"export_control": e.export_control.model_copy(update=update)}) if e.id == event_id else e
         for e in sc.events
@@ -163,7 +170,7 @@ def japan_cover_what_ifs() -> dict[str, float]:
     """The UBS SuMi Trust readings of Japanese cover, in whole days."""
     from detente.policy import load_scenario
 
-    approval = next(e for e in load_scenario(SCENARIO).events if e.id == "mag-jpn-april").export_control.approval_share
+    approval = _scenario_event(load_scenario(SCENARIO), "mag-jpn-april").export_control.approval_share
     weeks_per_month = 365.25 / 12 / 7
     return {
         what: float(round(cover_days(UBS_NOTE_DATE, months * weeks_per_month, approval)))
